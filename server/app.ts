@@ -1,0 +1,75 @@
+/**
+ * Builds the proxy's Express app from its parts; `proxy.ts` loads the parts
+ * and `main.ts` starts it, so tests drive the same app in process.
+ */
+import express from 'express';
+import type { Logger } from 'pino';
+import { AnswerCache } from './answer-cache.ts';
+import type { CatalogIndex } from './catalog-index.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import type { ProxyConfig } from './config.ts';
+import type { EventLog } from './events/event-log.ts';
+import { errorHandler, notFound } from './http/api-error.ts';
+import { corsAllowlist } from './http/cors.ts';
+import { rateLimit } from './http/rate-limit.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { createMetrics } from './metrics.ts';
+import type { PlacementFile } from './placement-file.ts';
+import { createRecommender } from './recommender.ts';
+import { eventsRoute } from './routes/events.ts';
+import { operationsRoute } from './routes/operations.ts';
+import { recommendationsRoute } from './routes/recommendations.ts';
+import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
+import { variantAssigner } from './variant-assignment.ts';
+
+/** What the app is built from. */
+export interface AppParts {
+  config: ProxyConfig;
+  catalog: CatalogIndex;
+  placements: PlacementFile;
+  eventLog: EventLog;
+  endpoint: SageMakerEndpoint | undefined;
+  logger: Logger;
+}
+
+/** The app and the live state tests and the launcher look at. */
+export function createApp({ config, catalog, placements, eventLog, endpoint, logger }: AppParts) {
+  const metrics = createMetrics();
+  const cache = new AnswerCache({ maxEntries: config.cacheMaxEntries, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs });
+  const breaker = new CircuitBreaker({
+    failures: config.breakerFailures,
+    probeMs: config.breakerProbeMs,
+    onChange: (state) => {
+      metrics.setBreakerState(state);
+      logger.warn({ state }, 'circuit breaker changed state');
+    },
+  });
+  const recommender = createRecommender({
+    catalog,
+    rules: () => placements.current(),
+    cache,
+    breaker,
+    endpoint,
+    assignVariant: variantAssigner(config.variants),
+    recentlyBought: (userId, days) => eventLog.recentlyBought(userId, days),
+    metrics,
+    hardCapMs: config.hardCapMs,
+  });
+  const state = { warmedUp: false };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(securityHeaders);
+  app.use(operationsRoute(metrics, { catalogProducts: () => catalog.size, rulesLoaded: () => placements.generation > 0, warmedUp: () => state.warmedUp }, config.widgetBundle));
+  app.use('/v1', corsAllowlist(config.allowedOrigins), rateLimit(config.rateLimit, () => metrics.rateLimited.inc()));
+  app.use('/v1', express.json({ limit: '32kb', strict: true }), express.text({ limit: '256kb', type: 'text/plain' }));
+  app.use(recommendationsRoute(recommender, logger));
+  app.use(eventsRoute(eventLog, metrics));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return { app, recommender, breaker, cache, metrics, state };
+}
+
+/** A built proxy app with its state. */
+export type ProxyApp = ReturnType<typeof createApp>;

@@ -1,0 +1,95 @@
+/**
+ * The proxy's configuration: one defaults object, overridden from the
+ * environment and validated once at start. Every option is listed in the README.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/** Every option with its default. */
+export const defaults = {
+  port: 3000,
+  host: '127.0.0.1',
+  endpointName: 'reco-shelf',
+  region: 'eu-west-2',
+  /** Only for a local or private-link endpoint; unset means AWS's own endpoint for the region. */
+  endpointUrl: undefined as string | undefined,
+  allowedOrigins: ['http://localhost:8000', 'http://127.0.0.1:8000'],
+  /** Requests a minute per client; 0 turns the limit off. */
+  rateLimit: 600,
+  placementsFile: root('server/placements.json'),
+  catalogFile: root('data/catalog.json'),
+  eventsFile: root('var/events.jsonl'),
+  widgetBundle: root('dist/reco-shelf.js'),
+  hardCapMs: 2000,
+  cacheFreshMs: 60_000,
+  cacheStaleMs: 86_400_000,
+  cacheMaxEntries: 50_000,
+  breakerFailures: 5,
+  breakerProbeMs: 10_000,
+  /** SageMaker production variants and their weights, e.g. `{ "model-a": 90, "model-b": 10 }`; empty: let SageMaker pick. */
+  variants: {} as Record<string, number>,
+  logLevel: 'info',
+};
+
+/** The validated configuration the proxy runs with. */
+export type ProxyConfig = typeof defaults;
+
+const positiveInt = z.coerce.number().int().positive();
+const variantWeights = z.string().transform((text, ctx) => {
+  const weights: Record<string, number> = {};
+  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))=(\d+(?:\.\d+)?)$/.exec(pair);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `expected Name=weight pairs, got "${pair}"` });
+      return z.NEVER;
+    }
+    weights[match[1]!] = Number(match[2]);
+  }
+  return weights;
+});
+
+/** Environment variable → option, with the parser that validates it. */
+const fromEnv = {
+  PROXY_PORT: ['port', z.coerce.number().int().min(0).max(65535)],
+  PROXY_HOST: ['host', z.string().min(1)],
+  SAGEMAKER_ENDPOINT_NAME: ['endpointName', z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name')],
+  AWS_REGION: ['region', z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')],
+  SAGEMAKER_ENDPOINT_URL: ['endpointUrl', z.url()],
+  RECO_ALLOWED_ORIGINS: ['allowedOrigins', z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)).pipe(z.array(z.url().refine((o) => o !== '*', 'no wildcard')))],
+  RECO_RATE_LIMIT: ['rateLimit', z.coerce.number().int().min(0)],
+  RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
+  RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],
+  RECO_EVENTS_FILE: ['eventsFile', z.string().min(1)],
+  RECO_WIDGET_BUNDLE: ['widgetBundle', z.string().min(1)],
+  RECO_HARD_CAP_MS: ['hardCapMs', positiveInt],
+  RECO_CACHE_FRESH_MS: ['cacheFreshMs', z.coerce.number().int().min(0)],
+  RECO_CACHE_STALE_MS: ['cacheStaleMs', z.coerce.number().int().min(0)],
+  RECO_CACHE_MAX_ENTRIES: ['cacheMaxEntries', positiveInt],
+  RECO_BREAKER_FAILURES: ['breakerFailures', positiveInt],
+  RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],
+  RECO_VARIANTS: ['variants', variantWeights],
+  LOG_LEVEL: ['logLevel', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])],
+} as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
+
+/** The documented environment variables, for the README and for tests. */
+export const environmentVariables = Object.keys(fromEnv);
+
+/**
+ * Reads the configuration from `env` over the defaults; throws one error that
+ * names every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProxyConfig> = {}): ProxyConfig {
+  const config: Record<string, unknown> = { ...defaults };
+  const problems: string[] = [];
+  for (const [name, [key, parser]] of Object.entries(fromEnv)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const parsed = parser.safeParse(raw);
+    if (parsed.success) config[key] = parsed.data;
+    else problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  if (problems.length > 0) throw new Error(`config: ${problems.join('; ')}`);
+  return { ...(config as ProxyConfig), ...overrides };
+}

@@ -1,0 +1,72 @@
+/**
+ * The events a shelf reports (`POST /v1/events`): validated one by one, so a
+ * batch with one bad event still stores the good ones and says what was wrong.
+ */
+import { z } from 'zod';
+
+/** Event types the proxy stores. */
+export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase'] as const;
+
+const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
+const shopperId = z.string().min(1).max(128).regex(printable, 'printable characters only');
+
+const eventSchema = z
+  .strictObject({
+    id: z.string().min(8, 'at least 8 characters').max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
+    type: z.enum(eventTypes),
+    placement: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}'),
+    requestId: z.string().max(64).regex(printable).optional(),
+    source: z.enum(['model', 'cache', 'fallback']).optional(),
+    itemId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product id'),
+    userId: shopperId.optional(),
+    sessionId: shopperId.optional(),
+    ts: z.number().int().min(946_684_800_000, 'epoch milliseconds after 2000').max(4_102_444_800_000, 'epoch milliseconds before 2100'),
+  })
+  .refine((e) => e.userId !== undefined || e.sessionId !== undefined, { message: 'needs userId or sessionId', path: ['userId'] });
+
+/** One valid shelf event. */
+export type ShelfEvent = z.infer<typeof eventSchema>;
+
+/** A batch whose envelope is unusable. */
+export class InvalidBatchError extends Error {
+  override readonly name = 'InvalidBatchError';
+}
+
+/** The most events one batch may hold. */
+export const maxBatchSize = 500;
+
+/** The valid events of a batch, and what was wrong with the others. */
+export interface ParsedBatch {
+  events: ShelfEvent[];
+  rejected: Array<{ index: number; message: string }>;
+}
+
+/**
+ * Parses a batch body: an object, or the JSON text that `navigator.sendBeacon`
+ * sends as text/plain. Throws `InvalidBatchError` when the envelope is wrong.
+ */
+export function parseEventBatch(body: unknown): ParsedBatch {
+  let envelope = body;
+  if (typeof body === 'string') {
+    try {
+      envelope = JSON.parse(body);
+    } catch {
+      throw new InvalidBatchError('body: not valid JSON');
+    }
+  }
+  const events = (envelope as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) throw new InvalidBatchError('events: must be an array');
+  if (events.length === 0) throw new InvalidBatchError('events: must hold at least one event');
+  if (events.length > maxBatchSize) throw new InvalidBatchError(`events: at most ${maxBatchSize} a batch`);
+  const parsed: ParsedBatch = { events: [], rejected: [] };
+  events.forEach((event, index) => {
+    const result = eventSchema.safeParse(event);
+    if (result.success) parsed.events.push(result.data);
+    else {
+      const issue = result.error.issues[0]!;
+      const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
+      parsed.rejected.push({ index, message: `events[${index}].${field || '(event)'}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}` });
+    }
+  });
+  return parsed;
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readEventLog } from './events/event-log.ts';
+import { startStack, type TestStack } from './test/stack.ts';
+
+const json = { 'content-type': 'application/json' };
+const event = (id: string, fields: Record<string, unknown> = {}) => ({ id, type: 'click', placement: 'home', requestId: 'req-1', source: 'model', itemId: '85123A', userId: '17850', ts: Date.now(), ...fields });
+
+describe('the proxy over HTTP', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack({ config: { allowedOrigins: ['http://shop.test'] } });
+  });
+  after(() => stack.close());
+
+  describe('bad input', () => {
+    for (const [query, field] of [
+      ['', 'placement'],
+      ['placement=home&limit=abc', 'limit'],
+      ['placement=home&limit=0', 'limit'],
+      [`placement=home&userId=${'x'.repeat(10_000)}`, 'userId'],
+      ['placement=home&items=a,b,%3Cscript%3E', 'items'],
+      ['placement=home&placement=cart', 'placement'],
+    ]) {
+      it(`answers 400 naming "${field}" for ?${query.slice(0, 40)}`, async () => {
+        const { status, body } = await stack.get(`/v1/recommendations?${query}`);
+        assert.equal(status, 400);
+        assert.equal(body.error.code, 'invalid_request');
+        assert.ok(body.error.message.startsWith(field), body.error.message);
+      });
+    }
+
+    it('answers 400 for a POST body that is not JSON, 415 for a wrong content type, 413 for a huge body', async () => {
+      assert.equal((await stack.send('POST', '/v1/recommendations', '{"placement":', json)).status, 400);
+      const wrongType = await stack.send('POST', '/v1/recommendations', 'placement=home', { 'content-type': 'application/x-www-form-urlencoded' });
+      assert.equal(wrongType.status, 415);
+      assert.match(wrongType.body.error.message, /application\/json/);
+      const huge = await stack.send('POST', '/v1/recommendations', JSON.stringify({ placement: 'home', userId: 'x'.repeat(100_000) }), json);
+      assert.equal(huge.status, 413);
+      assert.equal(huge.body.error.code, 'payload_too_large');
+    });
+
+    it('answers a POST with the same fields as a GET', async () => {
+      const { status, body } = await stack.send('POST', '/v1/recommendations', JSON.stringify({ placement: 'cart', userId: '17850', items: ['85123A'], limit: 4 }), json);
+      assert.equal(status, 200);
+      assert.equal(body.items.length, 4);
+    });
+
+    it('answers unknown routes and methods in the JSON error shape', async () => {
+      const missing = await stack.get('/v2/anything');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.error.code, 'not_found');
+      const method = await stack.send('DELETE', '/v1/recommendations', '');
+      assert.equal(method.status, 405);
+      assert.equal(method.headers.get('allow'), 'GET, POST');
+    });
+  });
+
+  describe('CORS', () => {
+    it('lets a listed storefront origin read answers and Server-Timing', async () => {
+      const { headers } = await stack.get('/v1/recommendations?placement=home', { origin: 'http://shop.test' });
+      assert.equal(headers.get('access-control-allow-origin'), 'http://shop.test');
+      assert.match(headers.get('access-control-expose-headers') ?? '', /Server-Timing/);
+      const preflight = await stack.send('OPTIONS', '/v1/events', '', { origin: 'http://shop.test', 'access-control-request-method': 'POST' });
+      assert.equal(preflight.status, 204);
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    });
+
+    it('gives an unlisted origin no CORS headers, never a wildcard', async () => {
+      const { headers } = await stack.get('/v1/recommendations?placement=home', { origin: 'http://evil.test' });
+      assert.equal(headers.get('access-control-allow-origin'), null);
+      const preflight = await stack.send('OPTIONS', '/v1/events', '', { origin: 'http://evil.test' });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    });
+  });
+
+  describe('operations', () => {
+    it('reports health, readiness and Prometheus metrics', async () => {
+      assert.equal((await stack.get('/healthz')).status, 200);
+      const ready = await stack.get('/readyz');
+      assert.equal(ready.status, 200);
+      await stack.get('/v1/recommendations?placement=home&userId=ops');
+      const metrics = await stack.get('/metrics');
+      assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
+      for (const name of ['reco_requests_total', 'reco_request_duration_seconds_bucket', 'reco_upstream_duration_seconds_bucket', 'reco_breaker_state', 'reco_cache_lookups_total', 'reco_events_total']) {
+        assert.match(metrics.text, new RegExp(name), name);
+      }
+    });
+
+    it('sets security headers and no framework banner', async () => {
+      const { headers } = await stack.get('/healthz');
+      assert.equal(headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(headers.get('x-powered-by'), null);
+    });
+  });
+
+  describe('events', () => {
+    it('stores a JSON batch durably, once, and says 202', async () => {
+      const batch = JSON.stringify({ events: [event('evt-json-0001'), event('evt-json-0002')] });
+      const first = await stack.send('POST', '/v1/events', batch, json);
+      assert.equal(first.status, 202);
+      assert.equal(first.body.accepted, 2);
+      const retry = await stack.send('POST', '/v1/events', batch, json);
+      assert.deepEqual([retry.body.accepted, retry.body.duplicates], [0, 2]);
+      const stored = (await readEventLog(stack.proxy.eventLog.path)).filter((e) => e.id.startsWith('evt-json'));
+      assert.equal(stored.length, 2);
+      assert.equal(stored[0]!.requestId, 'req-1');
+    });
+
+    it('accepts the text/plain body that sendBeacon sends', async () => {
+      const { status, body } = await stack.send('POST', '/v1/events', JSON.stringify({ events: [event('evt-beacon-01', { type: 'impression' })] }), { 'content-type': 'text/plain;charset=UTF-8' });
+      assert.equal(status, 202);
+      assert.equal(body.accepted, 1);
+    });
+
+    it('stores the valid events of a mixed batch and names the bad ones', async () => {
+      const { status, body } = await stack.send('POST', '/v1/events', JSON.stringify({ events: [event('evt-mixed-01'), event('evt-mixed-02', { ts: 'yesterday' })] }), json);
+      assert.equal(status, 202);
+      assert.equal(body.accepted, 1);
+      assert.match(body.rejected[0]!.message, /events\[1\]\.ts/);
+    });
+
+    it('refuses a batch with no valid event, a wrong content type, or a broken envelope', async () => {
+      const allBad = await stack.send('POST', '/v1/events', JSON.stringify({ events: [{ id: 'x' }] }), json);
+      assert.equal(allBad.status, 400);
+      assert.equal((await stack.send('POST', '/v1/events', '<xml/>', { 'content-type': 'application/xml' })).status, 415);
+      assert.equal((await stack.send('POST', '/v1/events', '{"events":', { 'content-type': 'text/plain' })).status, 400);
+    });
+
+    it('keeps what a shopper just bought off their shelf', async () => {
+      await stack.send('POST', '/v1/events', JSON.stringify({ events: [event('evt-buy-0001', { type: 'purchase', userId: 'buyer-1', itemId: '22423' })] }), json);
+      const { body } = await stack.get('/v1/recommendations?placement=home&userId=buyer-1');
+      assert.ok(!body.items.some((i) => i.id === '22423'));
+      assert.ok(stack.container.received.at(-1)!.exclude.includes('22423'));
+    });
+  });
+
+  it('never leaks AWS detail in an answer', async () => {
+    const { text } = await stack.get('/v1/recommendations?placement=home&userId=leak');
+    for (const secret of [stack.runtime.credentials.accessKeyId, stack.runtime.credentials.secretAccessKey, 'arn:aws']) assert.ok(!text.includes(secret));
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 with Retry-After past the configured requests a minute', async () => {
+    const stack = await startStack({ config: { rateLimit: 3 } });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await stack.get('/v1/recommendations?placement=home')).status, 200);
+      const limited = await stack.get('/v1/recommendations?placement=home');
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.error.code, 'rate_limited');
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      assert.equal((await stack.get('/healthz')).status, 200, 'operations are not limited');
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('restart', () => {
+  it('keeps stored events across a restart and still refuses their ids twice', async () => {
+    const eventsFile = join(mkdtempSync(join(tmpdir(), 'reco-restart-')), 'events.jsonl');
+    const batch = JSON.stringify({ events: [event('evt-restart-1')] });
+    const first = await startStack({ eventsFile });
+    assert.equal((await first.send('POST', '/v1/events', batch, json)).body.accepted, 1);
+    await first.close();
+    const second = await startStack({ eventsFile });
+    try {
+      assert.equal((await second.send('POST', '/v1/events', batch, json)).body.duplicates, 1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('drains a request in flight when it is asked to stop', async () => {
+    const stack = await startStack();
+    await stack.weather('slow', 100);
+    const inFlight = stack.get('/v1/recommendations?placement=home&userId=drain');
+    await new Promise<void>((resolve) => stack.runtime.runtime.server.once('request', () => resolve()));
+    const closing = stack.proxy.close();
+    const { status } = await inFlight;
+    assert.equal(status, 200);
+    await closing;
+    await stack.runtime.close();
+    await stack.container.close();
+  });
+});

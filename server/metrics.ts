@@ -1,0 +1,51 @@
+/**
+ * The operator's view in Prometheus text: one registry per app, so tests and
+ * several apps in one process never share counters.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BreakerState } from './circuit-breaker.ts';
+
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
+
+/** Every metric the proxy exports. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const breakerLevels: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+  const breakerState = new Gauge({ name: 'reco_breaker_state', help: 'Circuit breaker: 0 closed, 1 half-open, 2 open', registers: [registry] });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'reco_requests_total',
+      help: 'Recommendation answers by placement (unknown ones as "unknown"), source and fallback reason',
+      labelNames: ['placement', 'source', 'reason'] as const,
+      registers: [registry],
+    }),
+    unknownPlacements: new Counter({ name: 'reco_unknown_placement_total', help: 'Requests for a placement the rules do not name', registers: [registry] }),
+    requestDuration: new Histogram({
+      name: 'reco_request_duration_seconds',
+      help: 'Time from request to answer',
+      labelNames: ['source'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    upstreamDuration: new Histogram({
+      name: 'reco_upstream_duration_seconds',
+      help: 'SageMaker InvokeEndpoint duration by outcome (ok or the failure label) and variant',
+      labelNames: ['outcome', 'variant'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    lateAnswers: new Counter({ name: 'reco_late_answers_total', help: 'Model answers that came after the budget and warmed the cache', registers: [registry] }),
+    coalesced: new Counter({ name: 'reco_coalesced_requests_total', help: 'Requests that shared an identical in-flight model call', registers: [registry] }),
+    cacheLookups: new Counter({ name: 'reco_cache_lookups_total', help: 'Fresh-cache lookups by result', labelNames: ['result'] as const, registers: [registry] }),
+    events: new Counter({ name: 'reco_events_total', help: 'Shelf events by outcome: accepted, duplicate (a retry), rejected (invalid)', labelNames: ['outcome'] as const, registers: [registry] }),
+    rejectedBatches: new Counter({ name: 'reco_event_batches_rejected_total', help: 'Event batches whose envelope was unusable', registers: [registry] }),
+    rateLimited: new Counter({ name: 'reco_rate_limited_total', help: 'Requests refused by the rate limit', registers: [registry] }),
+    breakerState,
+    setBreakerState: (state: BreakerState) => breakerState.set(breakerLevels[state]),
+  };
+}
+
+/** The proxy's metrics. */
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,64 @@
+/**
+ * Placement rules: per placement the latency budget, shelf size, ordered
+ * fallback strategies and business filters, read from one JSON file.
+ */
+import { z } from 'zod';
+
+/** The fallback strategies a placement may list, walked in its order. */
+export const resolverNames = ['last-model-answer', 'bought-together', 'category-best-sellers', 'best-sellers', 'new-arrivals', 'pinned'] as const;
+/** The business filters a placement may apply. */
+export const filterNames = ['in-stock', 'exclude-context', 'exclude-recently-bought', 'no-duplicates'] as const;
+
+export type ResolverName = (typeof resolverNames)[number];
+export type FilterName = (typeof filterNames)[number];
+
+const productId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product id');
+
+const placementFields = z.strictObject({
+  budgetMs: z.number().int().min(10).max(5000),
+  limit: z.number().int().min(1).max(48),
+  /** How many more ids than shown to ask the model for, so filters can drop some. */
+  overfetch: z.number().min(1).max(10),
+  fallback: z.array(z.enum(resolverNames)).min(1),
+  filters: z.array(z.enum(filterNames)),
+  recentlyBoughtDays: z.number().int().min(0).max(365),
+  pinned: z.array(productId).max(100),
+});
+
+const rulesFileSchema = z.strictObject({
+  defaults: placementFields.partial({ pinned: true }),
+  placements: z.record(z.string().regex(/^[a-z0-9-]{1,64}$/, 'placement names are [a-z0-9-]{1,64}'), placementFields.partial()),
+});
+
+/** One placement's rules, with the defaults filled in. */
+export type PlacementRules = z.infer<typeof placementFields> & { name: string };
+
+/** All placements, plus the rules an unknown placement gets. */
+export interface RuleBook {
+  placements: ReadonlyMap<string, PlacementRules>;
+  defaults: PlacementRules;
+}
+
+/** Rules for `name`, and whether the placement is one the file names. */
+export function rulesFor(book: RuleBook, name: string): { rules: PlacementRules; known: boolean } {
+  const rules = book.placements.get(name);
+  return rules ? { rules, known: true } : { rules: { ...book.defaults, name }, known: false };
+}
+
+/**
+ * Validates a parsed rules file; the error names the bad key's path,
+ * e.g. `placements.home.budgetMs: Too small: expected number to be >=10`.
+ */
+export function parseRuleBook(json: unknown): RuleBook {
+  const parsed = rulesFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`placements: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const defaults: PlacementRules = { pinned: [], ...parsed.data.defaults, name: '' };
+  const placements = new Map<string, PlacementRules>();
+  for (const [name, fields] of Object.entries(parsed.data.placements)) {
+    placements.set(name, { ...defaults, ...fields, name });
+  }
+  return { placements, defaults };
+}

@@ -1,0 +1,69 @@
+/**
+ * Validates `GET /v1/recommendations` query strings and `POST` JSON bodies into
+ * one request shape; every error names the field that is wrong.
+ */
+import { z } from 'zod';
+
+/** A valid recommendations request. */
+export interface RecommendationRequest {
+  placement: string;
+  userId?: string;
+  sessionId?: string;
+  items: string[];
+  limit?: number;
+}
+
+// Printable: no control characters (C0, DEL, C1), which end up in logs and headers.
+const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
+const shopperId = z.string().min(1).max(128, 'at most 128 characters').regex(printable, 'printable characters only');
+const itemId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'item ids are 1-32 letters, digits, _ or -');
+
+const schema = z.strictObject({
+  placement: z.string({ error: 'is required' }).regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}'),
+  userId: shopperId.optional(),
+  sessionId: shopperId.optional(),
+  items: z.array(itemId).max(50, 'at most 50 ids').default([]),
+  limit: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be 1..48').max(48, 'must be 1..48').optional(),
+});
+
+/** A request that failed validation; its message names the field. */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+}
+
+function validate(input: Record<string, unknown>): RecommendationRequest {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) {
+    const { userId, sessionId, limit, ...rest } = parsed.data;
+    return { ...rest, ...(userId ? { userId } : {}), ...(sessionId ? { sessionId } : {}), ...(limit ? { limit } : {}) };
+  }
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  if (issue.code === 'unrecognized_keys') throw new InvalidRequestError(`unknown field "${issue.keys[0]}"`);
+  throw new InvalidRequestError(`${field}: ${issue.message}`);
+}
+
+const queryFields = ['placement', 'userId', 'sessionId', 'items', 'limit'] as const;
+
+/** Validates a parsed query string (values may be strings or, when repeated, arrays). */
+export function parseRecommendationQuery(query: Record<string, unknown>): RecommendationRequest {
+  const input: Record<string, unknown> = {};
+  for (const field of queryFields) {
+    const value = query[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new InvalidRequestError(`${field}: give it once, as a plain value`);
+    if (field === 'items') input.items = value === '' ? [] : value.split(',');
+    else if (field === 'limit') input.limit = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+    else if (value !== '' || field === 'placement') input[field] = value;
+  }
+  if (input.limit !== undefined && Number.isNaN(input.limit)) throw new InvalidRequestError('limit: must be a whole number 1..48');
+  return validate(input);
+}
+
+/** Validates a JSON body of `POST /v1/recommendations`. */
+export function parseRecommendationBody(body: unknown): RecommendationRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidRequestError('body: must be a JSON object');
+  }
+  return validate(body as Record<string, unknown>);
+}

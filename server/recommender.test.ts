@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { answersWith, startStack, type TestStack } from './test/stack.ts';
+
+const home = '/v1/recommendations?placement=home&userId=17850&limit=8';
+
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('recommendations through the SageMaker path', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack({ config: { cacheFreshMs: 0, breakerFailures: 100, hardCapMs: 600 } });
+  });
+  after(() => stack.close());
+  beforeEach(() => stack.weather('normal'));
+
+  it('answers from the model, enriched from the catalog, with the variant and Server-Timing', async () => {
+    const { status, body, headers } = await stack.get(home);
+    assert.equal(status, 200);
+    assert.equal(body.source, 'model');
+    assert.equal(body.fallbackReason, null);
+    assert.deepEqual(body.model, { version: 'test-model-1', variant: 'AllTraffic' });
+    assert.equal(body.items.length, 8);
+    assert.equal(body.items[0]!.id, '22423');
+    assert.equal(body.items[0]!.title, 'Regency Cakestand 3 Tier');
+    assert.equal(typeof body.items[0]!.price.value, 'number');
+    assert.match(headers.get('server-timing') ?? '', /upstream;dur=[\d.]+, total;dur=[\d.]+/);
+    const asked = stack.container.received.at(-1)!;
+    assert.equal(asked.userId, '17850');
+    assert.ok(asked.k > 8, 'asks for more than it shows');
+  });
+
+  it('sends the context items as exclusions and never shows them', async () => {
+    const { body } = await stack.get('/v1/recommendations?placement=product&userId=17850&items=22423&limit=6');
+    assert.deepEqual(stack.container.received.at(-1)!.exclude, ['22423']);
+    assert.ok(!body.items.some((i) => i.id === '22423'));
+    assert.equal(body.items.length, 6);
+  });
+
+  it('falls back when the endpoint is slower than the budget, within the budget', async () => {
+    await stack.weather('slow', 2000);
+    const started = performance.now();
+    const { body } = await stack.get('/v1/recommendations?placement=home&userId=12347&limit=8');
+    const elapsed = performance.now() - started;
+    assert.equal(body.source, 'fallback');
+    assert.equal(body.fallbackReason, 'timeout');
+    assert.equal(body.model, null);
+    assert.equal(body.items.length, 8);
+    assert.ok(elapsed < 150 + 50, `answered in ${elapsed.toFixed(0)} ms`);
+  });
+
+  for (const [mode, reason] of [['error', 'error'], ['throttle', 'throttled'], ['garbage', 'error'], ['reset', 'error']] as const) {
+    it(`answers from the rules with fallbackReason "${reason}" when the cloud is in "${mode}" weather`, async () => {
+      await stack.weather(mode);
+      const { status, body } = await stack.get('/v1/recommendations?placement=home&sessionId=weather-' + mode);
+      assert.equal(status, 200);
+      assert.equal(body.source, 'fallback');
+      assert.equal(body.fallbackReason, reason);
+      assert.deepEqual(body.resolvers, ['best-sellers']);
+      assert.equal(body.items.length, 8);
+    });
+  }
+
+  it('falls back with "timeout" when the cloud hangs', async () => {
+    await stack.weather('hang');
+    const { body } = await stack.get('/v1/recommendations?placement=home&sessionId=hung');
+    assert.equal(body.fallbackReason, 'timeout');
+  });
+
+  it('serves the shopper\'s stale model answer first when the cloud fails', async () => {
+    const first = await stack.get('/v1/recommendations?placement=home&userId=stale-1');
+    assert.equal(first.body.source, 'model');
+    await stack.weather('error');
+    const { body } = await stack.get('/v1/recommendations?placement=home&userId=stale-1');
+    assert.equal(body.source, 'cache');
+    assert.equal(body.fallbackReason, 'error');
+    assert.deepEqual(body.model, first.body.model);
+    assert.deepEqual(body.items.map((i) => i.id), first.body.items.map((i) => i.id));
+    assert.deepEqual(body.resolvers, ['last-model-answer']);
+  });
+
+  it('lets a late answer run on and warm the cache, so the next view is personalized', async () => {
+    await stack.weather('slow', 300);
+    const late = await stack.get('/v1/recommendations?placement=home&userId=late-1');
+    assert.equal(late.body.fallbackReason, 'timeout');
+    const warmed = await until(() => stack.get('/v1/recommendations?placement=home&userId=late-1'), (r) => r.body.source === 'cache', 'the late answer to land');
+    assert.equal(warmed.body.fallbackReason, 'timeout', 'still slow, served from the warmed cache');
+    assert.equal(warmed.body.model?.version, 'test-model-1');
+  });
+
+  it('shares one upstream call among identical concurrent requests', async () => {
+    await stack.weather('slow', 100);
+    const before = await stack.invocations();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => stack.get('/v1/recommendations?placement=home&userId=coalesce-1')));
+    assert.ok(answers.every((a) => a.body.source === 'model'));
+    assert.equal((await stack.invocations()) - before, 1);
+  });
+
+  it('gives an unknown placement the default rules and counts it', async () => {
+    const { status, body } = await stack.get('/v1/recommendations?placement=footer-promo&sessionId=s1');
+    assert.equal(status, 200);
+    assert.equal(body.items.length, 8);
+    const metrics = (await stack.get('/metrics')).text;
+    assert.match(metrics, /reco_unknown_placement_total [1-9]/);
+    assert.match(metrics, /reco_requests_total\{placement="unknown",source="model",reason="none"\} [1-9]/);
+  });
+});
+
+describe('fresh cache', () => {
+  it('answers a repeat view from the cache without calling the cloud', async () => {
+    const stack = await startStack();
+    try {
+      assert.equal((await stack.get(home)).body.source, 'model');
+      const before = await stack.invocations();
+      const { body } = await stack.get(home);
+      assert.equal(body.source, 'cache');
+      assert.equal(body.fallbackReason, null);
+      assert.equal(await stack.invocations(), before);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('too few products', () => {
+  it('tops up a short model answer from the fallback chain without a reason', async () => {
+    const stack = await startStack({ model: answersWith(['22423']) });
+    try {
+      const { body } = await stack.get('/v1/recommendations?placement=home&userId=1&limit=8');
+      assert.equal(body.fallbackReason, null);
+      assert.equal(body.items.length, 8);
+      assert.deepEqual(body.resolvers, ['model', 'best-sellers']);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('says "too-few" only when nothing can fill the shelf', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    const rules = { defaults: { budgetMs: 150, limit: 8, overfetch: 3, fallback: ['pinned'], filters: ['in-stock', 'no-duplicates'], recentlyBoughtDays: 30 }, placements: { tiny: { pinned: ['85123A', '47566'] } } };
+    writeFileSync(join(dir, 'placements.json'), JSON.stringify(rules));
+    const stack = await startStack({ model: answersWith(['NOT-IN-CATALOG']), config: { placementsFile: join(dir, 'placements.json') } });
+    try {
+      const { body } = await stack.get('/v1/recommendations?placement=tiny&userId=1');
+      assert.equal(body.source, 'model');
+      assert.equal(body.fallbackReason, 'too-few');
+      assert.deepEqual(body.items.map((i) => i.id), ['85123A', '47566']);
+      assert.deepEqual(body.resolvers, ['pinned']);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('an unreachable cloud', () => {
+  it('answers from the rules with "error" when the endpoint\'s port is closed', async () => {
+    const stack = await startStack({ config: { endpointUrl: 'http://127.0.0.1:9' } });
+    try {
+      const { status, body } = await stack.get(home);
+      assert.equal(status, 200);
+      assert.equal(body.source, 'fallback');
+      assert.equal(body.fallbackReason, 'error');
+      assert.match((await stack.get('/metrics')).text, /reco_upstream_duration_seconds_count\{outcome="connection-refused"/);
+    } finally {
+      await stack.close();
+    }
+  });
+});

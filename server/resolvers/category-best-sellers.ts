@@ -1,0 +1,10 @@
+import { interleave, type Resolver } from './resolver.ts';
+
+/** Best sellers in the categories of the context items. */
+export const categoryBestSellers: Resolver = {
+  name: 'category-best-sellers',
+  resolve({ items, catalog }) {
+    const categories = new Set(items.map((id) => catalog.get(id)?.category).filter((c): c is string => c !== undefined));
+    return { ids: interleave([...categories].map((c) => catalog.bestSellersIn(c))) };
+  },
+};

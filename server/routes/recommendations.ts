@@ -1,0 +1,38 @@
+/** `GET|POST /v1/recommendations`: validate, recommend, answer with Server-Timing. */
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { ApiError, methodNotAllowed } from '../http/api-error.ts';
+import { InvalidRequestError, parseRecommendationBody, parseRecommendationQuery, type RecommendationRequest } from '../recommendation-request.ts';
+import type { Recommender } from '../recommender.ts';
+
+/** The recommendations route. */
+export function recommendationsRoute(recommender: Recommender, logger: Logger): Router {
+  const router = Router();
+  const answer = async (req: Request, res: Response, parse: () => RecommendationRequest): Promise<void> => {
+    let request: RecommendationRequest;
+    try {
+      request = parse();
+    } catch (error) {
+      if (error instanceof InvalidRequestError) throw new ApiError(400, 'invalid_request', error.message);
+      throw error;
+    }
+    const { answer, upstreamMs, totalMs, failureLabel } = await recommender.recommend(request);
+    const timing = [upstreamMs === null ? null : `upstream;dur=${upstreamMs.toFixed(1)}`, `total;dur=${totalMs.toFixed(1)}`];
+    res.setHeader('Server-Timing', timing.filter(Boolean).join(', '));
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(answer);
+    logger.info(
+      { requestId: answer.requestId, placement: answer.placement, source: answer.source, reason: answer.fallbackReason, failure: failureLabel, variant: answer.model?.variant ?? null, count: answer.items.length, upstreamMs, totalMs: Math.round(totalMs * 10) / 10 },
+      'recommendations',
+    );
+  };
+  router
+    .route('/v1/recommendations')
+    .get((req, res) => answer(req, res, () => parseRecommendationQuery(req.query as Record<string, unknown>)))
+    .post((req, res) => {
+      if (!req.is('application/json')) throw new ApiError(415, 'unsupported_media_type', 'body: send Content-Type application/json');
+      return answer(req, res, () => parseRecommendationBody(req.body));
+    })
+    .all(methodNotAllowed('GET, POST'));
+  return router;
+}

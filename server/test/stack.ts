@@ -1,0 +1,125 @@
+/**
+ * The proxy's test stack, all real but the model: the proxy (in process) →
+ * the real AWS SDK → the local SageMaker runtime (SigV4 checked) → a scripted
+ * model container that records what it was asked. Everything on 127.0.0.1.
+ */
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startLocalRuntime, type StartedLocalRuntime } from '../../model/runtime/testing.ts';
+import { loadConfig, type ProxyConfig } from '../config.ts';
+import { startProxy, type RunningProxy } from '../proxy.ts';
+import type { RecommendationAnswer } from '../recommender.ts';
+import type { ModelRequest } from '../sagemaker-endpoint.ts';
+
+/** The model's answer to one request. */
+export type ScriptedModel = (request: ModelRequest) => { recommendations: Array<{ itemId: string; score: number }>; modelVersion: string };
+
+/** Answers with the ids it is given, for every shopper. */
+export const answersWith = (ids: string[], modelVersion = 'test-model-1'): ScriptedModel => () => ({
+  recommendations: ids.map((itemId, i) => ({ itemId, score: 1 - i / 100 })),
+  modelVersion,
+});
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return body;
+}
+
+/** A model container on a free port whose answers a test scripts. */
+export async function startScriptedContainer(model: ScriptedModel) {
+  const received: ModelRequest[] = [];
+  const server = createServer(async (req, res) => {
+    if (req.url === '/ping') return res.end('ok');
+    const request = JSON.parse(await readBody(req)) as ModelRequest;
+    received.push(request);
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(model(request)));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** What the proxy answers: a recommendation, an error, or another route's JSON. */
+export type ProxyBody = RecommendationAnswer & { error: { code: string; message: string }; accepted: number; duplicates: number; rejected: Array<{ index: number; message: string }> };
+
+/** One HTTP answer. */
+export interface ProxyResponse {
+  status: number;
+  headers: Headers;
+  body: ProxyBody;
+  text: string;
+}
+
+/** A running stack and the handles tests poke. */
+export interface TestStack {
+  proxy: RunningProxy;
+  runtime: StartedLocalRuntime;
+  container: Awaited<ReturnType<typeof startScriptedContainer>>;
+  /** GET a proxy path; returns status, headers and parsed JSON. */
+  get(path: string, headers?: Record<string, string>): Promise<ProxyResponse>;
+  send(method: string, path: string, body: string, headers?: Record<string, string>): Promise<ProxyResponse>;
+  /** Sets the cloud weather through the runtime's `/_chaos`. */
+  weather(mode: string, latencyMs?: number): Promise<void>;
+  /** Invocations the runtime has seen. */
+  invocations(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function call(url: string, init: RequestInit): Promise<ProxyResponse> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: unknown = {};
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, headers: res.headers, body: body as ProxyBody, text };
+}
+
+/** Starts the stack; `config` overrides the proxy's defaults. */
+export async function startStack(options: { model?: ScriptedModel; config?: Partial<ProxyConfig>; eventsFile?: string; variants?: Array<{ name: string; weight: number }> } = {}): Promise<TestStack> {
+  const container = await startScriptedContainer(options.model ?? answersWith(['22423', '85123A', '47566', '84879', '20725', '22720', '85099B', '21212', '23203', '22086']));
+  const runtime = await startLocalRuntime({
+    variants: (options.variants ?? [{ name: 'AllTraffic', weight: 1 }]).map((v) => ({ ...v, url: container.url })),
+  });
+  const config = loadConfig({}, {
+    port: 0,
+    endpointUrl: runtime.url,
+    eventsFile: options.eventsFile ?? join(mkdtempSync(join(tmpdir(), 'reco-events-')), 'events.jsonl'),
+    rateLimit: 0,
+    logLevel: 'silent',
+    ...options.config,
+  });
+  const proxy = await startProxy(config, { credentials: runtime.credentials, logger: pino({ level: 'silent' }) });
+  await proxy.ready;
+  await call(`${runtime.url}/_stats/reset`, { method: 'POST' });
+  return {
+    proxy,
+    runtime,
+    container,
+    get: (path, headers = {}) => call(`${proxy.url}${path}`, { headers }),
+    send: (method, path, body, headers = {}) => call(`${proxy.url}${path}`, { method, body, headers }),
+    async weather(mode, latencyMs) {
+      const res = await call(`${runtime.url}/_chaos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }) });
+      if (res.status !== 200) throw new Error(`weather ${mode}: ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    async invocations() {
+      return (JSON.parse((await call(`${runtime.url}/_stats`, {})).text) as { invocations: number }).invocations;
+    },
+    async close() {
+      await proxy.close();
+      await runtime.close();
+      await container.close();
+    },
+  };
+}
