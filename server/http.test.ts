@@ -24,7 +24,7 @@ describe('the proxy over HTTP', () => {
       [`placement=home&userId=${'x'.repeat(10_000)}`, 'userId'],
       ['placement=home&items=a,b,%3Cscript%3E', 'items'],
       ['placement=home&placement=cart', 'placement'],
-    ]) {
+    ] as const) {
       it(`answers 400 naming "${field}" for ?${query.slice(0, 40)}`, async () => {
         const { status, body } = await stack.get(`/v1/recommendations?${query}`);
         assert.equal(status, 400);

@@ -1,0 +1,144 @@
+/**
+ * Runs the whole hybrid path on one machine as four processes — model
+ * container, local SageMaker runtime, proxy, storefront — wired by environment
+ * variables exactly as they would be apart. Used by `npm start` and the
+ * end-to-end tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../model/runtime/defaults.ts';
+import { builtPaths } from '../scripts/ensure-built.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The ports the four processes listen on (all on 127.0.0.1). */
+export interface StackPorts {
+  storefront: number;
+  proxy: number;
+  sagemaker: number;
+  container: number;
+}
+
+/** A running stack. */
+export interface RunningStack {
+  urls: { storefront: string; proxy: string; sagemaker: string; container: string };
+  /** Where each process writes its log. */
+  logDir: string;
+  /** Stops every process (SIGTERM, then SIGKILL after 5 s). */
+  stop(): Promise<void>;
+  /** Resolves with a message when any process exits on its own. */
+  exited: Promise<string>;
+}
+
+/** The stack's ports from the environment, with DESIGN.md's defaults. */
+export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): StackPorts {
+  const port = (name: string, fallback: number): number => {
+    const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
+    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`start: ${name} must be a port number, got "${env[name]}"`);
+    return value;
+  };
+  const sagemaker = port('SAGEMAKER_PORT', 8080);
+  return { storefront: port('STOREFRONT_PORT', 8000), proxy: port('PROXY_PORT', 3000), sagemaker, container: port('MODEL_CONTAINER_PORT', sagemaker + 1) };
+}
+
+async function waitFor(url: string, child: ChildProcess, name: string, deadline: number): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`start: ${name} exited with ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`start: ${name} was not ready at ${url} within the time allowed`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts the four processes and resolves once each answers its readiness check. */
+export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.ProcessEnv; logDir?: string; readyWithinMs?: number } = {}): Promise<RunningStack> {
+  const env = { ...process.env, ...options.env };
+  const logDir = options.logDir ?? join(root, 'var', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const accessKeyId = env.LOCAL_SAGEMAKER_ACCESS_KEY_ID || DEFAULT_ACCESS_KEY_ID;
+  const secretAccessKey = env.LOCAL_SAGEMAKER_SECRET_ACCESS_KEY || DEFAULT_SECRET_ACCESS_KEY;
+  const urls = {
+    storefront: `http://localhost:${ports.storefront}`,
+    proxy: `http://localhost:${ports.proxy}`,
+    sagemaker: `http://127.0.0.1:${ports.sagemaker}`,
+    container: `http://127.0.0.1:${ports.container}`,
+  };
+  const shared = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_REGION: env.AWS_REGION || DEFAULT_REGION };
+  const specs: Array<{ name: string; entry: string; env: NodeJS.ProcessEnv; ready: string }> = [
+    { name: 'model-container', entry: 'model/serve.ts', env: { SAGEMAKER_BIND_TO_PORT: String(ports.container), SM_MODEL_DIR: env.SM_MODEL_DIR || builtPaths.modelDir }, ready: `${urls.container}/ping` },
+    {
+      name: 'local-sagemaker',
+      entry: 'model/runtime/start.ts',
+      env: { SAGEMAKER_PORT: String(ports.sagemaker), LOCAL_SAGEMAKER_ACCESS_KEY_ID: accessKeyId, LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: secretAccessKey, LOCAL_SAGEMAKER_VARIANTS: env.LOCAL_SAGEMAKER_VARIANTS || `AllTraffic=${urls.container}` },
+      ready: `${urls.sagemaker}/_chaos`,
+    },
+    {
+      name: 'proxy',
+      entry: 'server/main.ts',
+      env: {
+        PROXY_PORT: String(ports.proxy),
+        SAGEMAKER_ENDPOINT_URL: env.SAGEMAKER_ENDPOINT_URL || urls.sagemaker,
+        AWS_ACCESS_KEY_ID: accessKeyId,
+        AWS_SECRET_ACCESS_KEY: secretAccessKey,
+        AWS_SESSION_TOKEN: '',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        RECO_ALLOWED_ORIGINS: env.RECO_ALLOWED_ORIGINS || `http://localhost:${ports.storefront},http://127.0.0.1:${ports.storefront}`,
+      },
+      ready: `${urls.proxy}/readyz`,
+    },
+    { name: 'storefront', entry: 'demo/storefront/main.ts', env: { STOREFRONT_PORT: String(ports.storefront), PROXY_URL: urls.proxy, LOCAL_SAGEMAKER_URL: urls.sagemaker }, ready: `${urls.storefront}/static/legacy.css` },
+  ];
+
+  const children: Array<{ name: string; child: ChildProcess }> = [];
+  let stopping = false;
+  const exited = new Promise<string>((resolve) => {
+    for (const spec of specs) {
+      const log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, spec.entry)], { cwd: root, env: { ...env, ...shared, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.pipe(log);
+      child.stderr!.pipe(log);
+      child.once('exit', (code, signal) => {
+        if (!stopping) resolve(`${spec.name} exited (${signal ?? code}); see ${join(logDir, `${spec.name}.log`)}`);
+      });
+      children.push({ name: spec.name, child });
+    }
+  });
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    await Promise.all(
+      children.map(({ child }) => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        });
+      }),
+    );
+  };
+
+  const deadline = Date.now() + (options.readyWithinMs ?? 60_000);
+  try {
+    for (const [i, spec] of specs.entries()) await waitFor(spec.ready, children[i]!.child, spec.name, deadline);
+  } catch (error) {
+    await stop();
+    const name = /start: (\S+)/.exec((error as Error).message)?.[1];
+    let tail = '';
+    try {
+      tail = readFileSync(join(logDir, `${name}.log`), 'utf8').split('\n').slice(-15).join('\n');
+    } catch {}
+    throw new Error(`${(error as Error).message}\n${tail}`);
+  }
+  return { urls, logDir, stop, exited };
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm start`: builds what is missing, then runs the model container, the
+ * local SageMaker runtime, the proxy and the storefront until Ctrl-C/SIGTERM.
+ */
+import { ensureBuilt } from '../scripts/ensure-built.ts';
+import { portsFromEnv, startProcesses } from './processes.ts';
+
+const started = Date.now();
+try {
+  const ports = portsFromEnv();
+  await ensureBuilt();
+  const stack = await startProcesses(ports);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`
+reco-shelf is running (ready in ${seconds} s)
+
+  Storefront            ${stack.urls.storefront}
+  Proxy                 ${stack.urls.proxy}   (/v1/recommendations, /metrics, /reco-shelf.js)
+  Local SageMaker       ${stack.urls.sagemaker}   (POST /_chaos to change the cloud weather)
+  Model container       ${stack.urls.container}
+  Logs                  ${stack.logDir}
+
+Open ${stack.urls.storefront} — Ctrl-C stops everything.
+`);
+  let stopping = false;
+  const stop = async (why: string, code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nstopping (${why})…`);
+    await stack.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  void stack.exited.then((message) => stop(message, 1));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,13 @@
+/** Starts the demo storefront: `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000). */
+import { createStorefront } from './server.ts';
+
+const port = Number(process.env.STOREFRONT_PORT ?? 8000);
+const proxyUrl = process.env.PROXY_URL ?? 'http://localhost:3000';
+const server = createStorefront({ proxyUrl });
+server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'storefront listening', port })));
+const stop = (): void => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,103 @@
+/**
+ * The storefront's server-rendered pages. The shelf is embedded exactly as a
+ * customer would embed it: one script tag, one `<reco-shelf>` element.
+ */
+import type { CatalogProduct } from '../../data/catalog.ts';
+import { html, raw, type Raw } from './html.ts';
+
+/** What every page needs to know. */
+export interface PageContext {
+  proxyUrl: string;
+  customer: string | null;
+  customers: readonly string[];
+  categories: readonly string[];
+  cartCount: number;
+}
+
+const money = (value: number): string => `£${value.toFixed(2)}`;
+
+function shopper(ctx: PageContext): Raw {
+  return ctx.customer ? html`user-id="${ctx.customer}"` : raw('');
+}
+
+function layout(ctx: PageContext, title: string, body: Raw): string {
+  return html`<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<title>${title} | The Gift Emporium</title>
+<link rel="stylesheet" href="/static/legacy.css">
+<script src="${ctx.proxyUrl}/reco-shelf.js"></script>
+</head>
+<body>
+<div id="page">
+  <div id="masthead">
+    <form class="account" method="get" action="/login">
+      Signed in as
+      <select name="customer" id="customer">
+        <option value="">Guest (anonymous)</option>
+        ${ctx.customers.map((c) => (c === ctx.customer ? html`<option value="${c}" selected>Customer ${c}</option>` : html`<option value="${c}">Customer ${c}</option>`))}
+      </select>
+      <button class="button" type="submit">Switch</button><br>
+      <a href="/cart" style="color:#fff5e0">Basket (${ctx.cartCount})</a>
+    </form>
+    <h1>The Gift Emporium</h1>
+    <div class="tagline">Unique all-occasion gifts &mdash; wholesale &amp; retail since 1998</div>
+  </div>
+  <div id="navbar"><a href="/">Home</a><a href="/cart">Basket</a><a href="/?offers=all">Special offers</a><a href="/monitor">Shop monitor</a></div>
+  <table id="layout"><tr>
+    <td id="sidebar"><b>Departments</b><ul>${ctx.categories.map((c) => html`<li>${c}</li>`)}</ul>
+      <p class="notice">Free UK delivery on orders over £50!</p></td>
+    <td id="content">${body}</td>
+  </tr></table>
+  <div id="footer">&copy; 2014 The Gift Emporium Ltd. &middot; <a href="/">Terms</a> &middot; Best viewed in 1024&times;768</div>
+</div>
+</body>
+</html>`.html;
+}
+
+function offerTable(products: readonly CatalogProduct[]): Raw {
+  const rows: CatalogProduct[][] = [];
+  for (let i = 0; i < products.length; i += 4) rows.push(products.slice(i, i + 4));
+  return html`<table class="offers">${rows.map((row) => html`<tr>${row.map((p) => html`<td><a href="${p.url}"><img src="${p.image}" alt="${p.title}"></a><br><a href="${p.url}">${p.title}</a><br><span class="price">${money(p.price.value)}</span></td>`)}</tr>`)}</table>`;
+}
+
+/** The home page: a personalized shelf above the week's offers. */
+export function homePage(ctx: PageContext, offers: readonly CatalogProduct[]): string {
+  return layout(ctx, 'Home', html`
+    <p class="notice">Welcome${ctx.customer ? html` back, customer ${ctx.customer}` : raw('')}! New season stock is in.</p>
+    <reco-shelf id="home-shelf" placement="home" ${shopper(ctx)} limit="8" heading="Recommended for you"></reco-shelf>
+    <h2>This week's offers</h2>
+    ${offerTable(offers)}`);
+}
+
+/** A product page with its "Bought together" shelf. */
+export function productPage(ctx: PageContext, product: CatalogProduct): string {
+  return layout(ctx, product.title, html`
+    <table class="product-detail"><tr>
+      <td class="picture"><img src="${product.image}" alt="${product.title}"></td>
+      <td><h2>${product.title}</h2>
+        <p>Item code: ${product.id} &middot; Department: ${product.category}</p>
+        <p class="price">${money(product.price.value)}</p>
+        <p>${product.inStock ? 'In stock — ships in 2 working days' : 'Sorry, currently out of stock'}</p>
+        <form method="post" action="/cart/add"><input type="hidden" name="id" value="${product.id}">
+          <button class="button" id="add-to-basket" type="submit" ${product.inStock ? raw('') : raw('disabled')}>Add to basket</button></form></td>
+    </tr></table>
+    <reco-shelf id="product-shelf" placement="product" ${shopper(ctx)} items="${product.id}" limit="6" heading="Bought together"></reco-shelf>`);
+}
+
+/** The basket with its "Complete your order" shelf. */
+export function cartPage(ctx: PageContext, lines: ReadonlyArray<{ product: CatalogProduct; quantity: number }>): string {
+  const total = lines.reduce((sum, l) => sum + l.product.price.value * l.quantity, 0);
+  return layout(ctx, 'Your basket', html`
+    <h2>Your basket</h2>
+    ${lines.length === 0 ? html`<p>Your basket is empty.</p>` : html`<table class="cart"><tr><th>Item</th><th>Qty</th><th>Price</th></tr>
+      ${lines.map((l) => html`<tr><td><a href="${l.product.url}">${l.product.title}</a></td><td>${l.quantity}</td><td class="price">${money(l.product.price.value * l.quantity)}</td></tr>`)}
+      <tr><td colspan="2"><b>Total</b></td><td class="price">${money(total)}</td></tr></table>`}
+    <reco-shelf id="cart-shelf" placement="cart" ${shopper(ctx)} items="${lines.map((l) => l.product.id).join(',')}" limit="6" heading="Complete your order"></reco-shelf>`);
+}
+
+/** A plain not-found page. */
+export function notFoundPage(ctx: PageContext): string {
+  return layout(ctx, 'Not found', html`<h2>Page not found</h2><p><a href="/">Back to the shop</a></p>`);
+}

@@ -1,0 +1,102 @@
+/**
+ * The demo storefront: a legacy, server-rendered shop on its own port. It
+ * reads the same catalog as the proxy, serves its own product pictures, and
+ * embeds the shelf by script tag from the proxy's origin.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
+import { categories } from '../../data/categories.ts';
+import { productImageSvg } from '../../data/product-image.ts';
+import { cookieValue, readCart, writeCart } from './cart-cookie.ts';
+import { cartPage, homePage, notFoundPage, productPage, type PageContext } from './pages.ts';
+
+/** Real customers of the data set the shopper switcher offers. */
+export const demoCustomers = ['17850', '12347', '13047', '12583', '15311', '14646'] as const;
+
+/** How the storefront is wired. */
+export interface StorefrontOptions {
+  proxyUrl: string;
+  catalogFile?: string;
+}
+
+const staticFiles: Record<string, [file: string, type: string]> = {
+  '/static/legacy.css': ['legacy.css', 'text/css; charset=utf-8'],
+  '/static/paper.svg': ['paper.svg', 'image/svg+xml'],
+};
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 4096) break;
+  }
+  return new URLSearchParams(body);
+}
+
+/** Creates the storefront's HTTP server (not listening). */
+export function createStorefront(options: StorefrontOptions) {
+  const catalog = readCatalogFile(options.catalogFile);
+  const byId = new Map(catalog.products.map((p) => [p.id, p]));
+  const offers = catalog.products.filter((p) => p.inStock).slice(8, 20);
+  const proxyOrigin = new URL(options.proxyUrl).origin;
+  const csp = [`default-src 'self'`, `script-src 'self' ${proxyOrigin}`, `connect-src 'self' ${proxyOrigin}`, `img-src 'self' data:`, `style-src 'self' 'unsafe-inline'`, `frame-ancestors 'none'`].join('; ');
+  const files = new Map(Object.entries(staticFiles).map(([path, [file, type]]) => [path, [readFileSync(new URL(file, import.meta.url)), type] as const]));
+
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', ...headers });
+    res.end(body);
+  };
+  const page = (res: ServerResponse, status: number, markup: string): void => send(res, status, 'text/html; charset=utf-8', markup, { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' });
+  const redirect = (res: ServerResponse, location: string, cookie?: string): void => {
+    res.writeHead(303, { Location: location, ...(cookie ? { 'Set-Cookie': cookie } : {}) });
+    res.end();
+  };
+
+  return createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://storefront');
+    const cookies = req.headers.cookie;
+    const customer = cookieValue(cookies, 'customer') ?? null;
+    const cart = readCart(cookieValue(cookies, 'cart'));
+    const ctx: PageContext = {
+      proxyUrl: options.proxyUrl,
+      customer: customer && /^\d{5}$/.test(customer) ? customer : null,
+      customers: demoCustomers,
+      categories,
+      cartCount: [...cart.values()].reduce((a, b) => a + b, 0),
+    };
+    try {
+      const file = files.get(url.pathname);
+      if (file) return send(res, 200, file[1], file[0], { 'Cache-Control': 'public, max-age=3600' });
+      const image = /^\/images\/([A-Za-z0-9_-]{1,32})\.svg$/.exec(url.pathname);
+      if (image) {
+        const product = byId.get(image[1]!);
+        return product ? send(res, 200, 'image/svg+xml', productImageSvg(product), { 'Cache-Control': 'public, max-age=86400' }) : send(res, 404, 'text/plain', 'no such image');
+      }
+      if (url.pathname === '/' && req.method === 'GET') return page(res, 200, homePage(ctx, offers));
+      const productMatch = /^\/product\/([A-Za-z0-9_-]{1,32})$/.exec(url.pathname);
+      if (productMatch && req.method === 'GET') {
+        const product = byId.get(productMatch[1]!);
+        return product ? page(res, 200, productPage(ctx, product)) : page(res, 404, notFoundPage(ctx));
+      }
+      if (url.pathname === '/cart' && req.method === 'GET') {
+        const lines = [...cart].map(([id, quantity]) => ({ product: byId.get(id), quantity })).filter((l): l is { product: CatalogProduct; quantity: number } => l.product !== undefined);
+        return page(res, 200, cartPage(ctx, lines));
+      }
+      if (url.pathname === '/cart/add' && req.method === 'POST') {
+        const id = (await readForm(req)).get('id') ?? '';
+        if (byId.has(id)) cart.set(id, Math.min(999, (cart.get(id) ?? 0) + 1));
+        return redirect(res, '/cart', `cart=${encodeURIComponent(writeCart(cart))}; Path=/; SameSite=Lax`);
+      }
+      if (url.pathname === '/login' && req.method === 'GET') {
+        const chosen = url.searchParams.get('customer') ?? '';
+        const value = (demoCustomers as readonly string[]).includes(chosen) ? chosen : '';
+        return redirect(res, '/', `customer=${value}; Path=/; SameSite=Lax${value ? '' : '; Max-Age=0'}`);
+      }
+      page(res, 404, notFoundPage(ctx));
+    } catch (error) {
+      send(res, 500, 'text/plain', 'storefront error');
+      console.error(`storefront: ${(error as Error).message}`);
+    }
+  });
+}

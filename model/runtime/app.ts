@@ -1,0 +1,106 @@
+/**
+ * The local SageMaker Runtime: a plain `node:http` server speaking InvokeEndpoint's wire
+ * protocol (SigV4 `sagemaker`, AWS REST-JSON errors) in front of model containers, with
+ * the cloud-weather switch and invocation counters for tests, benchmarks and the demo.
+ */
+import http from 'node:http';
+import { sendAwsError, unknownOperation } from './aws-errors.ts';
+import { ChaosState } from './chaos.ts';
+import { createContainerClient } from './container-client.ts';
+import { handleControlRoute } from './control-routes.ts';
+import { DEFAULT_CONTAINER_TIMEOUT_MS, LOCAL_ACCOUNT_ID } from './defaults.ts';
+import type { InvocationStats } from './invoke-context.ts';
+import { handleInvokeEndpoint } from './invoke-endpoint.ts';
+import { createSigV4Verifier } from './sigv4-verify.ts';
+import type { Variant } from './variants.ts';
+import { assertValidVariants } from './variants.ts';
+
+/** How to build a local runtime. */
+export interface LocalRuntimeOptions {
+  endpointName: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  /** Production variants; a call goes to one by weight, or by `TargetVariant`. */
+  variants: Array<{ name: string; url: string; weight: number }>;
+  /** Source of randomness for weighted routing, in [0, 1); inject a seeded one for tests. */
+  random?: () => number;
+  /** Receives one object per notable event (never credentials). Silent by default. */
+  logger?: (line: object) => void;
+  /** Account id quoted in errors; default `000000000000`. */
+  accountId?: string;
+  /** How long a container may take before a ModelError; default 60 s like SageMaker. */
+  containerTimeoutMs?: number;
+  /** Clock for signature freshness; default `Date.now`. */
+  now?: () => number;
+}
+
+/** A runtime ready to `listen`. */
+export interface LocalRuntime {
+  /** Not yet listening; closing it also closes the pooled container sockets. */
+  server: http.Server;
+  /** The cloud-weather switch, also reachable over `POST /_chaos`. */
+  chaos: ChaosState;
+  /** Live counters, also reachable over `GET /_stats`. */
+  stats: InvocationStats;
+}
+
+const INVOCATIONS_PATH = /^\/endpoints\/([^/?]+)\/invocations$/;
+
+/** Builds the runtime; throws a `local-sagemaker:` error on bad options. */
+export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  const variants: Variant[] = options.variants.map((v) => ({ ...v, url: v.url.replace(/\/+$/, '') }));
+  assertValidVariants(variants);
+  for (const key of ['endpointName', 'accessKeyId', 'secretAccessKey', 'region'] as const) {
+    if (!options[key]) throw new Error(`local-sagemaker: option ${key} is required`);
+  }
+  const log = options.logger ?? (() => {});
+  const chaos = new ChaosState();
+  const stats: InvocationStats = {
+    invocations: 0,
+    byVariant: Object.fromEntries(variants.map((v) => [v.name, 0])),
+  };
+  const containers = createContainerClient();
+  const ctx = {
+    endpointName: options.endpointName,
+    region: options.region,
+    accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
+    variants,
+    random: options.random ?? Math.random,
+    verify: createSigV4Verifier({
+      accessKeyId: options.accessKeyId,
+      secretAccessKey: options.secretAccessKey,
+      region: options.region,
+      service: 'sagemaker',
+      ...(options.now ? { now: options.now } : {}),
+    }),
+    chaos,
+    stats,
+    containers,
+    containerTimeoutMs: options.containerTimeoutMs ?? DEFAULT_CONTAINER_TIMEOUT_MS,
+    log,
+  };
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const handled = (async (): Promise<void> => {
+      const invocation = INVOCATIONS_PATH.exec(path);
+      if (invocation && req.method === 'POST') {
+        await handleInvokeEndpoint(req, res, invocation[1] ?? '', ctx);
+      } else if (!(await handleControlRoute(req, res, path, { chaos, stats, log }))) {
+        req.resume();
+        sendAwsError(res, 'local', unknownOperation());
+      }
+    })();
+    handled.catch((err: unknown) => {
+      // A client that vanished mid-body is not an error worth more than a log line.
+      log({ msg: 'request failed', path, error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent && !res.destroyed) sendAwsError(res, 'local', { status: 500, type: 'InternalFailure', body: { Message: 'local-sagemaker: internal error' } });
+    });
+  });
+  // Longer than SDK keep-alive reuse windows, so a pooled socket is not closed under a request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.on('close', () => containers.destroy());
+  return { server, chaos, stats };
+}

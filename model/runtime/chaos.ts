@@ -1,0 +1,78 @@
+/**
+ * The cloud-weather switch: one mutable setting that decides how invocations misbehave,
+ * plus the bookkeeping that proves a hanging call frees its state when the client leaves.
+ */
+import { z } from 'zod';
+import { DEFAULT_SLOW_LATENCY_MS } from './defaults.ts';
+
+/** Every weather the runtime can simulate. */
+export const CHAOS_MODES = ['normal', 'slow', 'hang', 'error', 'throttle', 'garbage', 'reset'] as const;
+
+/** One weather: how invocations are answered. */
+export type ChaosMode = (typeof CHAOS_MODES)[number];
+
+/** The weather as `GET /_chaos` reports it. */
+export interface ChaosSetting {
+  mode: ChaosMode;
+  latencyMs: number;
+}
+
+/** Longest delay `slow` accepts (10 min), so a typo cannot park calls for days. */
+const MAX_LATENCY_MS = 600_000;
+
+const chaosUpdateSchema = z
+  .object({
+    mode: z.enum(CHAOS_MODES),
+    latencyMs: z.number().int().min(0).max(MAX_LATENCY_MS).optional(),
+  })
+  .strict();
+
+/** Validates a `POST /_chaos` body; an omitted `latencyMs` means the default 1500 ms. */
+export function parseChaosSetting(input: unknown): { ok: true; value: ChaosSetting } | { ok: false; error: string } {
+  const parsed = chaosUpdateSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+    return {
+      ok: false,
+      error: `local-sagemaker: invalid chaos setting at ${where}: ${issue?.message ?? 'invalid'} ` +
+        `(expected {"mode": ${CHAOS_MODES.map((m) => `"${m}"`).join('|')}, "latencyMs"?: 0..${MAX_LATENCY_MS}})`,
+    };
+  }
+  return { ok: true, value: { mode: parsed.data.mode, latencyMs: parsed.data.latencyMs ?? DEFAULT_SLOW_LATENCY_MS } };
+}
+
+/** The current weather and the calls it is holding; shared by the HTTP routes and tests. */
+export class ChaosState {
+  private setting: ChaosSetting = { mode: 'normal', latencyMs: DEFAULT_SLOW_LATENCY_MS };
+  private readonly held = new Set<object>();
+
+  /** The current weather (a copy). */
+  get(): ChaosSetting {
+    return { ...this.setting };
+  }
+
+  /** Replaces the weather; calls already held keep the weather they started with. */
+  set(setting: ChaosSetting): void {
+    this.setting = { ...setting };
+  }
+
+  /** Back to `normal` with the default latency. */
+  reset(): void {
+    this.set({ mode: 'normal', latencyMs: DEFAULT_SLOW_LATENCY_MS });
+  }
+
+  /** How many invocations are being held right now by `slow` or `hang` (0 once their clients left). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Records a held call; the returned function releases it and is safe to call twice. */
+  hold(): () => void {
+    const token = {};
+    this.held.add(token);
+    return () => {
+      this.held.delete(token);
+    };
+  }
+}

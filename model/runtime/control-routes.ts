@@ -1,0 +1,103 @@
+/**
+ * The local-only control routes: `GET|POST /_chaos` (the cloud-weather switch) and
+ * `GET /_stats`, `POST /_stats/reset`. Unsigned (loopback tool); CORS is opened to
+ * localhost origins so the demo's weather panel can flip the switch from the browser.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChaosState } from './chaos.ts';
+import { parseChaosSetting } from './chaos.ts';
+import type { InvocationStats } from './invoke-context.ts';
+import { readBody } from './request-body.ts';
+
+/** Largest control body accepted; a weather setting is a few dozen bytes. */
+const MAX_CONTROL_BODY = 16 * 1024;
+
+const LOCAL_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
+
+function sendJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+  const payload = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...extra,
+  });
+  res.end(payload);
+}
+
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  if (origin === undefined || !LOCAL_ORIGIN.test(origin)) return {};
+  return { 'access-control-allow-origin': origin, vary: 'Origin' };
+}
+
+function badRequest(res: ServerResponse, message: string, cors: Record<string, string>): void {
+  sendJson(res, 400, { error: { code: 'invalid_request', message } }, cors);
+}
+
+/** Applies a `POST /_chaos` body, answering 400 with the reason when it is not a valid setting. */
+async function setChaos(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: { chaos: ChaosState; log: (line: object) => void },
+  cors: Record<string, string>,
+): Promise<void> {
+  const { body, tooLarge } = await readBody(req, MAX_CONTROL_BODY);
+  if (tooLarge) return badRequest(res, 'local-sagemaker: chaos body too large', cors);
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch {
+    return badRequest(res, 'local-sagemaker: chaos body is not JSON', cors);
+  }
+  const parsed = parseChaosSetting(input);
+  if (!parsed.ok) return badRequest(res, parsed.error, cors);
+  state.chaos.set(parsed.value);
+  state.log({ msg: 'chaos set', ...parsed.value });
+  sendJson(res, 200, state.chaos.get(), cors);
+}
+
+/** Zeroes the counters, keeping one entry per variant. */
+export function resetStats(stats: InvocationStats): void {
+  stats.invocations = 0;
+  for (const name of Object.keys(stats.byVariant)) stats.byVariant[name] = 0;
+}
+
+/** Serves a control route; returns `false` when `path` is not one (the caller answers 404). */
+export async function handleControlRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  state: { chaos: ChaosState; stats: InvocationStats; log: (line: object) => void },
+): Promise<boolean> {
+  if (path === '/_chaos') {
+    const cors = corsHeaders(req);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      });
+      res.end();
+    } else if (req.method === 'GET') {
+      sendJson(res, 200, state.chaos.get(), cors);
+    } else if (req.method === 'POST') {
+      await setChaos(req, res, state, cors);
+    } else {
+      sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'local-sagemaker: use GET or POST' } }, { allow: 'GET, POST, OPTIONS', ...cors });
+    }
+    return true;
+  }
+  if (path === '/_stats' && req.method === 'GET') {
+    sendJson(res, 200, state.stats);
+    return true;
+  }
+  if (path === '/_stats/reset' && req.method === 'POST') {
+    req.resume();
+    resetStats(state.stats);
+    sendJson(res, 200, state.stats);
+    return true;
+  }
+  return false;
+}

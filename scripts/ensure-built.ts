@@ -1,0 +1,54 @@
+/**
+ * Builds what a fresh clone lacks, and only that: the catalog, the model
+ * artifact and the widget bundle. `npm start` and `npm test` call it first.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const at = (path: string): string => `${root}${path}`;
+
+/** Where each built thing lives. */
+export const builtPaths = {
+  catalog: at('data/catalog.json'),
+  modelDir: at('model/artifacts/model'),
+  modelManifest: at('model/artifacts/model/manifest.json'),
+  widgetBundle: at('dist/reco-shelf.js'),
+};
+
+function run(what: string, args: string[]): void {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`ensure-built: ${what} failed (exit ${result.status})`);
+  console.log(`ensure-built: ${what} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Builds each missing part; returns the names of those it built. */
+export async function ensureBuilt(): Promise<string[]> {
+  const built: string[] = [];
+  if (!existsSync(builtPaths.catalog)) {
+    const started = Date.now();
+    const { buildCatalog } = await import('../data/build-catalog.ts');
+    const { loadPurchases } = await import('../data/purchases.ts');
+    writeFileSync(builtPaths.catalog, JSON.stringify(buildCatalog(loadPurchases().purchases)));
+    console.log(`ensure-built: catalog in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    built.push('catalog');
+  }
+  if (!existsSync(builtPaths.modelManifest)) {
+    run('model training', ['--import', 'tsx', at('model/train.ts'), '--out', builtPaths.modelDir]);
+    built.push('model');
+  }
+  if (!existsSync(builtPaths.widgetBundle)) {
+    run('widget bundle', [at('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn']);
+    built.push('widget');
+  }
+  return built;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await ensureBuilt().catch((error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}
