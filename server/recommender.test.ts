@@ -177,3 +177,28 @@ describe('an unreachable cloud', () => {
     }
   });
 });
+
+describe('no AWS credentials', () => {
+  it('answers from the rules with "not-configured" when the provider chain finds no credentials', async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, profile: process.env.AWS_PROFILE, imds: process.env.AWS_EC2_METADATA_DISABLED, config: process.env.AWS_SHARED_CREDENTIALS_FILE };
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
+    const stack = await startStack({ withoutCredentials: true });
+    try {
+      const { status, body } = await stack.get(home);
+      assert.equal(status, 200);
+      assert.equal(body.source, 'fallback');
+      assert.equal(body.fallbackReason, 'not-configured');
+      assert.equal(body.items.length, 8);
+    } finally {
+      await stack.close();
+      for (const [key, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_PROFILE', saved.profile], ['AWS_EC2_METADATA_DISABLED', saved.imds], ['AWS_SHARED_CREDENTIALS_FILE', saved.config]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+});

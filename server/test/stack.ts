@@ -87,7 +87,7 @@ async function call(url: string, init: RequestInit): Promise<ProxyResponse> {
 }
 
 /** Starts the stack; `config` overrides the proxy's defaults. */
-export async function startStack(options: { model?: ScriptedModel; config?: Partial<ProxyConfig>; eventsFile?: string; variants?: Array<{ name: string; weight: number }> } = {}): Promise<TestStack> {
+export async function startStack(options: { model?: ScriptedModel; config?: Partial<ProxyConfig>; eventsFile?: string; variants?: Array<{ name: string; weight: number }>; withoutCredentials?: boolean } = {}): Promise<TestStack> {
   const container = await startScriptedContainer(options.model ?? answersWith(['22423', '85123A', '47566', '84879', '20725', '22720', '85099B', '21212', '23203', '22086']));
   const runtime = await startLocalRuntime({
     variants: (options.variants ?? [{ name: 'AllTraffic', weight: 1 }]).map((v) => ({ ...v, url: container.url })),
@@ -100,7 +100,7 @@ export async function startStack(options: { model?: ScriptedModel; config?: Part
     logLevel: 'silent',
     ...options.config,
   });
-  const proxy = await startProxy(config, { credentials: runtime.credentials, logger: pino({ level: 'silent' }) });
+  const proxy = await startProxy(config, { ...(options.withoutCredentials ? {} : { credentials: runtime.credentials }), logger: pino({ level: 'silent' }) });
   await proxy.ready;
   await call(`${runtime.url}/_stats/reset`, { method: 'POST' });
   return {

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { RunningStack } from '../demo/processes.ts';
+import { launchChromium, openAndReadShelf, setWeather, startE2eStack } from './harness.ts';
+
+describe('storefront → shelf → proxy → SageMaker runtime → model', () => {
+  let stack: RunningStack;
+  let browser: Browser;
+  before(async () => {
+    [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('shows a real customer model products, then fallback products within the budget when the cloud turns slow', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.storefront}/login?customer=17850`);
+    const personal = await openAndReadShelf(page, `${stack.urls.storefront}/`, '#home-shelf');
+    assert.equal(personal.source, 'model');
+    assert.equal(personal.count, 8);
+    assert.equal(personal.titles.length, 8);
+    assert.ok(personal.titles.every((t) => t.length > 0));
+
+    await setWeather(stack, 'slow', 2000);
+    await page.goto(`${stack.urls.storefront}/login?customer=12347`);
+    const answered = page.waitForResponse((res) => res.url().includes('/v1/recommendations'));
+    const fallback = await openAndReadShelf(page, `${stack.urls.storefront}/`, '#home-shelf');
+    const timing = (await answered).request().timing();
+    assert.equal(fallback.source, 'fallback');
+    assert.equal(fallback.fallbackReason, 'timeout');
+    assert.equal(fallback.count, 8);
+    assert.ok(timing.responseEnd - timing.requestStart < 150 + 100, `answered ${Math.round(timing.responseEnd - timing.requestStart)} ms after the request`);
+    await setWeather(stack, 'normal');
+    await context.close();
+  });
+});

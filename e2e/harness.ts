@@ -1,0 +1,81 @@
+/**
+ * The end-to-end harness: the real stack as four processes on free ports,
+ * and Debian's Chromium driven by playwright-core.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startProcesses, type RunningStack } from '../demo/processes.ts';
+import { ensureBuilt } from '../scripts/ensure-built.ts';
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts the whole stack on free ports, logging into a temp folder. */
+export async function startE2eStack(env: NodeJS.ProcessEnv = {}): Promise<RunningStack> {
+  await ensureBuilt();
+  const [storefront, proxy, sagemaker, container] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  return startProcesses(
+    { storefront, proxy, sagemaker, container },
+    { logDir: mkdtempSync(join(tmpdir(), 'reco-e2e-logs-')), env: { RECO_EVENTS_FILE: join(mkdtempSync(join(tmpdir(), 'reco-e2e-events-')), 'events.jsonl'), ...env } },
+  );
+}
+
+/** Launches headless Chromium as root can run it here. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** Sets the cloud weather on the local runtime. */
+export async function setWeather(stack: RunningStack, mode: string, latencyMs?: number): Promise<void> {
+  const res = await fetch(`${stack.urls.sagemaker}/_chaos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }) });
+  if (!res.ok) throw new Error(`weather ${mode}: ${res.status}`);
+}
+
+/** What a shelf reported with `reco-load`, and what it shows. */
+export interface ShelfView {
+  source: string;
+  fallbackReason: string | null;
+  requestId: string;
+  count: number;
+  titles: string[];
+  ids: string[];
+}
+
+/**
+ * Opens `path` and resolves with the `reco-load` detail of the shelf `selector`
+ * and the product titles it rendered. The listener is installed before any
+ * page script runs, so no event is missed.
+ */
+export async function openAndReadShelf(page: Page, url: string, selector: string): Promise<ShelfView> {
+  await page.addInitScript((sel) => {
+    (window as unknown as { __shelfLoads: Record<string, unknown> }).__shelfLoads = {};
+    document.addEventListener('reco-load', (event) => {
+      const target = event.target as Element;
+      if (target.matches(sel)) (window as unknown as { __shelfLoads: Record<string, unknown> }).__shelfLoads[sel] = (event as CustomEvent).detail;
+    });
+  }, selector);
+  await page.goto(url);
+  await page.waitForFunction((sel) => (window as unknown as { __shelfLoads: Record<string, unknown> }).__shelfLoads[sel] !== undefined, selector, { timeout: 10_000 });
+  return page.evaluate((sel) => {
+    const detail = (window as unknown as { __shelfLoads: Record<string, { source: string; fallbackReason: string | null; requestId: string; count: number }> }).__shelfLoads[sel]!;
+    const root = document.querySelector(sel)!.shadowRoot!;
+    const cards = Array.from(root.querySelectorAll('[part~="card"]'));
+    return {
+      ...detail,
+      titles: cards.map((c) => c.querySelector('[part~="title"]')?.textContent?.trim() ?? ''),
+      ids: cards.map((c) => (c.querySelector('a')?.getAttribute('href') ?? '').split('/').pop() ?? ''),
+    };
+  }, selector);
+}
