@@ -108,6 +108,7 @@ describe('the proxy over HTTP', () => {
       const stored = (await readEventLog(stack.proxy.eventLog.path)).filter((e) => e.id.startsWith('evt-json'));
       assert.equal(stored.length, 2);
       assert.equal(stored[0]!.requestId, 'req-1');
+      assert.match((await stack.get('/metrics')).text, /reco_shelf_events_total\{type="click",source="model"\} 2/);
     });
 
     it('accepts the text/plain body that sendBeacon sends', async () => {

@@ -40,6 +40,12 @@ export function createMetrics() {
     coalesced: new Counter({ name: 'reco_coalesced_requests_total', help: 'Requests that shared an identical in-flight model call', registers: [registry] }),
     cacheLookups: new Counter({ name: 'reco_cache_lookups_total', help: 'Fresh-cache lookups by result', labelNames: ['result'] as const, registers: [registry] }),
     events: new Counter({ name: 'reco_events_total', help: 'Shelf events by outcome: accepted, duplicate (a retry), rejected (invalid)', labelNames: ['outcome'] as const, registers: [registry] }),
+    shelfEvents: new Counter({
+      name: 'reco_shelf_events_total',
+      help: 'Accepted shelf events by type and by the source of the answer they came from (click-through by source)',
+      labelNames: ['type', 'source'] as const,
+      registers: [registry],
+    }),
     rejectedBatches: new Counter({ name: 'reco_event_batches_rejected_total', help: 'Event batches whose envelope was unusable', registers: [registry] }),
     rateLimited: new Counter({ name: 'reco_rate_limited_total', help: 'Requests refused by the rate limit', registers: [registry] }),
     breakerState,

@@ -35,7 +35,7 @@ describe('recommendations through the SageMaker path', () => {
     assert.equal(body.items[0]!.id, '22423');
     assert.equal(body.items[0]!.title, 'Regency Cakestand 3 Tier');
     assert.equal(typeof body.items[0]!.price.value, 'number');
-    assert.match(headers.get('server-timing') ?? '', /upstream;dur=[\d.]+, total;dur=[\d.]+/);
+    assert.match(headers.get('server-timing') ?? '', /^upstream;dur=[\d.]+, total;dur=[\d.]+, source;desc=model, variant;desc="AllTraffic"$/);
     const asked = stack.container.received.at(-1)!;
     assert.equal(asked.userId, '17850');
     assert.ok(asked.k > 8, 'asks for more than it shows');

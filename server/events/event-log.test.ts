@@ -24,11 +24,15 @@ describe('event log', () => {
   it('stores each event id once, across retries and restarts', async () => {
     const path = tempLog();
     const log = await EventLog.open(path);
-    assert.deepEqual(await log.append([event('event-0001'), event('event-0002'), event('event-0001')]), { accepted: 2, duplicates: 1 });
-    assert.deepEqual(await log.append([event('event-0002')]), { accepted: 0, duplicates: 1 });
+    const counts = async (events: ShelfEvent[], on: EventLog) => {
+      const { stored, duplicates } = await on.append(events);
+      return { accepted: stored.length, duplicates };
+    };
+    assert.deepEqual(await counts([event('event-0001'), event('event-0002'), event('event-0001')], log), { accepted: 2, duplicates: 1 });
+    assert.deepEqual(await counts([event('event-0002')], log), { accepted: 0, duplicates: 1 });
     await log.close();
     const reopened = await EventLog.open(path);
-    assert.deepEqual(await reopened.append([event('event-0001'), event('event-0003')]), { accepted: 1, duplicates: 1 });
+    assert.deepEqual(await counts([event('event-0001'), event('event-0003')], reopened), { accepted: 1, duplicates: 1 });
     await reopened.close();
     assert.deepEqual((await readEventLog(path)).map((e) => e.id), ['event-0001', 'event-0002', 'event-0003']);
   });

@@ -60,8 +60,8 @@ export class EventLog {
     }
   }
 
-  /** Stores the events not stored before; resolves once they are on disk. */
-  async append(events: readonly ShelfEvent[], receivedAt = Date.now()): Promise<{ accepted: number; duplicates: number }> {
+  /** Stores the events not stored before; resolves with them once they are on disk. */
+  async append(events: readonly ShelfEvent[], receivedAt = Date.now()): Promise<{ stored: StoredEvent[]; duplicates: number }> {
     const fresh: StoredEvent[] = [];
     for (const event of events) {
       if (this.#seen.has(event.id)) continue;
@@ -79,7 +79,7 @@ export class EventLog {
       });
       for (const event of fresh) this.#remember(event);
     }
-    return { accepted: fresh.length, duplicates: events.length - fresh.length };
+    return { stored: fresh, duplicates: events.length - fresh.length };
   }
 
   async #flush(): Promise<void> {

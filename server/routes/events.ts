@@ -31,7 +31,9 @@ export function eventsRoute(eventLog: EventLog, metrics: Metrics): Router {
       if (batch.events.length === 0) {
         throw new ApiError(400, 'invalid_request', batch.rejected.map((r) => r.message).slice(0, 5).join('; '));
       }
-      const { accepted, duplicates } = await eventLog.append(batch.events);
+      const { stored, duplicates } = await eventLog.append(batch.events);
+      const accepted = stored.length;
+      for (const e of stored) metrics.shelfEvents.inc({ type: e.type, source: e.source ?? 'unknown' });
       metrics.events.inc({ outcome: 'accepted' }, accepted);
       metrics.events.inc({ outcome: 'duplicate' }, duplicates);
       res.status(202).json({ accepted, duplicates, rejected: batch.rejected });

@@ -17,7 +17,14 @@ export function recommendationsRoute(recommender: Recommender, logger: Logger): 
       throw error;
     }
     const { answer, upstreamMs, totalMs, failureLabel } = await recommender.recommend(request);
-    const timing = [upstreamMs === null ? null : `upstream;dur=${upstreamMs.toFixed(1)}`, `total;dur=${totalMs.toFixed(1)}`];
+    // Source and variant ride along as descriptions, so a page's debug overlay can read them from Resource Timing.
+    const timing = [
+      upstreamMs === null ? null : `upstream;dur=${upstreamMs.toFixed(1)}`,
+      `total;dur=${totalMs.toFixed(1)}`,
+      `source;desc=${answer.source}`,
+      answer.fallbackReason ? `reason;desc=${answer.fallbackReason}` : null,
+      answer.model?.variant ? `variant;desc="${answer.model.variant.replace(/[^A-Za-z0-9-]/g, '')}"` : null,
+    ];
     res.setHeader('Server-Timing', timing.filter(Boolean).join(', '));
     res.setHeader('Cache-Control', 'no-store');
     res.json(answer);
