@@ -1,9 +1,10 @@
-/** Starts the demo storefront: `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000). */
+/** Starts the demo storefront: `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000), `LOCAL_SAGEMAKER_URL` (http://127.0.0.1:8080). */
 import { createStorefront } from './server.ts';
 
 const port = Number(process.env.STOREFRONT_PORT ?? 8000);
 const proxyUrl = process.env.PROXY_URL ?? 'http://localhost:3000';
-const server = createStorefront({ proxyUrl });
+const runtimeUrl = process.env.LOCAL_SAGEMAKER_URL ?? 'http://127.0.0.1:8080';
+const server = createStorefront({ proxyUrl, runtimeUrl });
 server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'storefront listening', port })));
 const stop = (): void => {
   server.close(() => process.exit(0));

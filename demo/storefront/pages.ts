@@ -4,6 +4,7 @@
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
 import { html, raw, type Raw } from './html.ts';
+import { weatherModes } from './weather.ts';
 
 /** What every page needs to know. */
 export interface PageContext {
@@ -12,6 +13,10 @@ export interface PageContext {
   customers: readonly string[];
   categories: readonly string[];
   cartCount: number;
+  /** The cloud weather the runtime reports. */
+  weather: string;
+  /** Show each shelf's source, reason, variant and latency (`?debug=1`). */
+  debug: boolean;
 }
 
 const money = (value: number): string => `£${value.toFixed(2)}`;
@@ -28,6 +33,7 @@ function layout(ctx: PageContext, title: string, body: Raw): string {
 <title>${title} | The Gift Emporium</title>
 <link rel="stylesheet" href="/static/legacy.css">
 <script src="${ctx.proxyUrl}/reco-shelf.js"></script>
+${ctx.debug ? html`<script src="/static/debug-overlay.js"></script>` : raw('')}
 </head>
 <body>
 <div id="page">
@@ -47,13 +53,22 @@ function layout(ctx: PageContext, title: string, body: Raw): string {
   <div id="navbar"><a href="/">Home</a><a href="/cart">Basket</a><a href="/?offers=all">Special offers</a><a href="/monitor">Shop monitor</a></div>
   <table id="layout"><tr>
     <td id="sidebar"><b>Departments</b><ul>${ctx.categories.map((c) => html`<li>${c}</li>`)}</ul>
-      <p class="notice">Free UK delivery on orders over £50!</p></td>
+      <p class="notice">Free UK delivery on orders over £50!</p>
+      ${weatherControl(ctx)}</td>
     <td id="content">${body}</td>
   </tr></table>
   <div id="footer">&copy; 2014 The Gift Emporium Ltd. &middot; <a href="/">Terms</a> &middot; Best viewed in 1024&times;768</div>
 </div>
 </body>
 </html>`.html;
+}
+
+function weatherControl(ctx: PageContext): Raw {
+  return html`<form class="weather" id="weather" method="post" action="/demo/weather">
+    <b>Cloud weather (demo)</b>
+    ${weatherModes.map((mode) => html`<button type="submit" name="mode" value="${mode}" class="${mode === ctx.weather ? 'current' : ''}">${mode === 'slow' ? 'slow (2 s)' : mode}</button>`)}
+    <small>Now: <span id="weather-now">${ctx.weather}</span>${ctx.debug ? raw('') : html` &middot; <a href="?debug=1">debug</a>`}</small>
+  </form>`;
 }
 
 function offerTable(products: readonly CatalogProduct[]): Raw {
@@ -100,4 +115,35 @@ export function cartPage(ctx: PageContext, lines: ReadonlyArray<{ product: Catal
 /** A plain not-found page. */
 export function notFoundPage(ctx: PageContext): string {
   return layout(ctx, 'Not found', html`<h2>Page not found</h2><p><a href="/">Back to the shop</a></p>`);
+}
+
+/** What the shop monitor shows, already computed. */
+export interface MonitorFigures {
+  bySource: ReadonlyArray<[source: string, requests: number]>;
+  fallbackRate: number | null;
+  byReason: ReadonlyArray<[reason: string, requests: number]>;
+  upstreamP50: number | null;
+  upstreamP95: number | null;
+  clickThrough: ReadonlyArray<{ source: string; impressions: number; clicks: number }>;
+  breaker: string;
+}
+
+const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(1)} %`);
+const millis = (seconds: number | null): string => (seconds === null ? '–' : seconds === Infinity ? '> 5 s' : `≤ ${Math.round(seconds * 1000)} ms`);
+
+/** The shop monitor: the model in production, in miniature; refreshes itself every 5 s. */
+export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
+  return layout(ctx, 'Shop monitor', html`
+    <h2>Shop monitor</h2>
+    <p>Live from the recommendation proxy's <code>/metrics</code>. Circuit breaker: <b id="breaker">${m.breaker}</b>.</p>
+    <table class="monitor" id="by-source"><tr><th>Answer source</th><th>Requests</th></tr>
+      ${m.bySource.map(([s, n]) => html`<tr><td>${s}</td><td>${n}</td></tr>`)}
+      <tr><td><b>Fallback rate</b></td><td id="fallback-rate">${percent(m.fallbackRate)}</td></tr></table>
+    <h2>Why the fallback answered</h2>
+    <table class="monitor" id="by-reason"><tr><th>Reason</th><th>Requests</th></tr>${m.byReason.map(([r, n]) => html`<tr><td>${r}</td><td>${n}</td></tr>`)}</table>
+    <h2>Cloud latency (model answers)</h2>
+    <table class="monitor"><tr><th>p50</th><th>p95</th></tr><tr><td id="upstream-p50">${millis(m.upstreamP50)}</td><td>${millis(m.upstreamP95)}</td></tr></table>
+    <h2>Click-through by source</h2>
+    <table class="monitor" id="ctr"><tr><th>Source</th><th>Impressions</th><th>Clicks</th><th>CTR</th></tr>
+      ${m.clickThrough.map((c) => html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(c.impressions ? c.clicks / c.impressions : null)}</td></tr>`)}</table>`);
 }

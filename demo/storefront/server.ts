@@ -9,7 +9,9 @@ import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
 import { categories } from '../../data/categories.ts';
 import { productImageSvg } from '../../data/product-image.ts';
 import { cookieValue, readCart, writeCart } from './cart-cookie.ts';
-import { cartPage, homePage, notFoundPage, productPage, type PageContext } from './pages.ts';
+import { cartPage, homePage, monitorPage, notFoundPage, productPage, type PageContext } from './pages.ts';
+import { readMonitorFigures } from './monitor.ts';
+import { readWeather, setWeather } from './weather.ts';
 
 /** Real customers of the data set the shopper switcher offers. */
 export const demoCustomers = ['17850', '12347', '13047', '12583', '15311', '14646'] as const;
@@ -17,12 +19,15 @@ export const demoCustomers = ['17850', '12347', '13047', '12583', '15311', '1464
 /** How the storefront is wired. */
 export interface StorefrontOptions {
   proxyUrl: string;
+  /** The local SageMaker runtime, for the weather control. */
+  runtimeUrl: string;
   catalogFile?: string;
 }
 
 const staticFiles: Record<string, [file: string, type: string]> = {
   '/static/legacy.css': ['legacy.css', 'text/css; charset=utf-8'],
   '/static/paper.svg': ['paper.svg', 'image/svg+xml'],
+  '/static/debug-overlay.js': ['debug-overlay.js', 'text/javascript; charset=utf-8'],
 };
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -52,18 +57,34 @@ export function createStorefront(options: StorefrontOptions) {
     res.writeHead(303, { Location: location, ...(cookie ? { 'Set-Cookie': cookie } : {}) });
     res.end();
   };
+  // Back to the page the form was on; only same-site paths, never an open redirect.
+  const back = (req: IncomingMessage): string => {
+    const referer = req.headers.referer;
+    try {
+      const path = referer ? new URL(referer).pathname : '/';
+      return path.startsWith('/') && !path.startsWith('//') ? path : '/';
+    } catch {
+      return '/';
+    }
+  };
 
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://storefront');
     const cookies = req.headers.cookie;
     const customer = cookieValue(cookies, 'customer') ?? null;
     const cart = readCart(cookieValue(cookies, 'cart'));
+    const debugParam = url.searchParams.get('debug');
+    const debug = debugParam === null ? cookieValue(cookies, 'debug') === '1' : debugParam === '1';
+    if (debugParam !== null) res.setHeader('Set-Cookie', `debug=${debug ? 1 : 0}; Path=/; SameSite=Lax`);
+    const isPage = req.method === 'GET' && !url.pathname.startsWith('/static/') && !url.pathname.startsWith('/images/');
     const ctx: PageContext = {
       proxyUrl: options.proxyUrl,
       customer: customer && /^\d{5}$/.test(customer) ? customer : null,
       customers: demoCustomers,
       categories,
       cartCount: [...cart.values()].reduce((a, b) => a + b, 0),
+      weather: isPage ? (await readWeather(options.runtimeUrl)).mode : 'unknown',
+      debug,
     };
     try {
       const file = files.get(url.pathname);
@@ -87,6 +108,13 @@ export function createStorefront(options: StorefrontOptions) {
         const id = (await readForm(req)).get('id') ?? '';
         if (byId.has(id)) cart.set(id, Math.min(999, (cart.get(id) ?? 0) + 1));
         return redirect(res, '/cart', `cart=${encodeURIComponent(writeCart(cart))}; Path=/; SameSite=Lax`);
+      }
+      if (url.pathname === '/demo/weather' && req.method === 'POST') {
+        await setWeather(options.runtimeUrl, (await readForm(req)).get('mode') ?? '');
+        return redirect(res, back(req));
+      }
+      if (url.pathname === '/monitor' && req.method === 'GET') {
+        return send(res, 200, 'text/html; charset=utf-8', monitorPage(ctx, await readMonitorFigures(options.proxyUrl)), { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store', Refresh: '5' });
       }
       if (url.pathname === '/login' && req.method === 'GET') {
         const chosen = url.searchParams.get('customer') ?? '';

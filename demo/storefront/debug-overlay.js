@@ -1,0 +1,29 @@
+/* Demo only: ?debug=1 shows, on each shelf, where its answer came from.
+   Plain ES5, as the shop's other scripts. Positioned over the shelf, so it never shifts the page. */
+(function () {
+  function timingOf(placement) {
+    var entries = performance.getEntriesByType('resource').filter(function (r) {
+      return r.name.indexOf('/v1/recommendations') !== -1 && r.name.indexOf('placement=' + placement) !== -1;
+    });
+    var last = entries[entries.length - 1];
+    var server = {};
+    ((last && last.serverTiming) || []).forEach(function (t) { server[t.name] = t.description || Math.round(t.duration); });
+    return { latency: last ? Math.round(last.responseEnd - last.startTime) : null, server: server };
+  }
+  document.addEventListener('reco-load', function (event) {
+    var shelf = event.target;
+    var detail = event.detail;
+    var timing = timingOf(shelf.getAttribute('placement'));
+    var box = document.getElementById(shelf.id + '-debug') || document.createElement('div');
+    box.id = shelf.id + '-debug';
+    box.className = 'reco-debug';
+    box.setAttribute('data-source', detail.source);
+    box.setAttribute('data-reason', detail.fallbackReason || '');
+    box.textContent = 'source: ' + detail.source + ' | reason: ' + (detail.fallbackReason || '-') + ' | variant: ' + (timing.server.variant || '-') +
+      ' | latency: ' + (timing.latency === null ? '?' : timing.latency + ' ms') + (timing.server.upstream !== undefined ? ' (upstream ' + timing.server.upstream + ' ms)' : '');
+    var rect = shelf.getBoundingClientRect();
+    box.style.top = (rect.top + window.scrollY) + 'px';
+    box.style.left = (rect.left + window.scrollX) + 'px';
+    document.body.appendChild(box);
+  });
+})();

@@ -1,0 +1,64 @@
+// Browser tests of <reco-shelf> (widget/**/*.test.ts) in the system Chromium.
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { playwrightLauncher } from '@web/test-runner-playwright';
+
+// Left alone, the runner takes port 8000 (the demo storefront's). Ask the OS for a free one.
+const freePort = await new Promise((resolve, reject) => {
+  const server = createServer();
+  server.once('error', reject);
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address();
+    server.close(() => resolve(port));
+  });
+});
+
+const recommendations = {
+  placement: 'home',
+  source: 'fallback',
+  fallbackReason: 'timeout',
+  model: null,
+  items: [
+    { id: '85123A', title: 'WHITE HANGING HEART T-LIGHT HOLDER', url: '/product/85123A', image: '/images/85123A.svg', price: { value: 2.55, currency: 'GBP' }, category: 'home' },
+    { id: '71053', title: 'WHITE METAL LANTERN', url: '/product/71053', image: '/images/71053.svg', price: { value: 3.39, currency: 'GBP' }, category: 'home' },
+  ],
+};
+
+export default {
+  files: ['widget/**/*.test.ts'],
+  nodeResolve: true,
+  hostname: '127.1',
+  port: freePort,
+  concurrency: 2,
+  testFramework: { config: { timeout: 5000 } },
+  browsers: [
+    playwrightLauncher({
+      product: 'chromium',
+      launchOptions: {
+        executablePath: '/usr/bin/chromium',
+        args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      },
+    }),
+  ],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) })],
+  middleware: [
+    // A stand-in for the proxy, only for the built-bundle test (the other tests stub fetch):
+    // the real proxy runs in the end-to-end suite.
+    async (ctx, next) => {
+      if (ctx.path === '/v1/recommendations') {
+        // The requestId names the host asked, so a test can tell which endpoint the shelf chose.
+        ctx.type = 'application/json';
+        ctx.set('access-control-allow-origin', '*');
+        ctx.body = JSON.stringify({ ...recommendations, requestId: `bundle@${ctx.host}`, placement: ctx.query.placement });
+        return;
+      }
+      if (ctx.path.startsWith('/images/')) {
+        ctx.type = 'image/svg+xml';
+        ctx.body = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#c8553d"/></svg>';
+        return;
+      }
+      return next();
+    },
+  ],
+};

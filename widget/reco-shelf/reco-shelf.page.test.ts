@@ -1,0 +1,159 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import '../index.ts';
+import type { RecoShelf } from './reco-shelf.ts';
+import { fakeProxy, type FakeProxy } from '../test/fake-proxy.ts';
+import { products, recoResponse } from '../test/products.ts';
+import { $, cards, frames, loadedShelf } from '../test/shelf-helpers.ts';
+
+let proxy: FakeProxy;
+beforeEach(() => (proxy = fakeProxy()));
+afterEach(() => proxy.restore());
+
+/** Sum of layout-shift scores while `during` runs (PerformanceObserver on `layout-shift`). */
+async function layoutShift(during: () => Promise<void>): Promise<number> {
+  let total = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries() as (PerformanceEntry & { value: number })[]) total += e.value;
+  });
+  observer.observe({ type: 'layout-shift' });
+  await during();
+  await frames();
+  for (const e of observer.takeRecords() as (PerformanceEntry & { value: number })[]) total += e.value;
+  observer.disconnect();
+  return total;
+}
+
+const page = (shelf: ReturnType<typeof html>) =>
+  html`<main style="width:760px">${shelf}<p id="below" style="height:400px;margin:0">Page content below the shelf</p></main>`;
+
+async function answered(body: unknown, attrs = html`<reco-shelf loading="eager" placement="home"></reco-shelf>`) {
+  const wrap = await fixture(page(attrs));
+  const el = wrap.querySelector('reco-shelf')!;
+  const below = wrap.querySelector('#below')!;
+  const top = below.getBoundingClientRect().top;
+  const shift = await layoutShift(async () => {
+    const settled = Promise.race([oneEvent(el, 'reco-load'), oneEvent(el, 'reco-error')]);
+    const call = await proxy.nextCall();
+    if (body instanceof Error) call.fail();
+    else call.respond(body);
+    await settled;
+    await el.updateComplete;
+  });
+  return { el, shift, moved: below.getBoundingClientRect().top - top };
+}
+
+describe('reco-shelf and layout shift', () => {
+  it('causes no layout shift when the answer replaces the skeleton', async () => {
+    const { el, shift, moved } = await answered(recoResponse());
+    expect([shift, moved]).to.deep.equal([0, 0]);
+    expect(el.getBoundingClientRect().height).to.equal(326, 'README documents 326px for the default carousel');
+  });
+
+  it('causes no layout shift with add-to-cart buttons, at the documented 370px', async () => {
+    const { el, shift, moved } = await answered(recoResponse(), html`<reco-shelf loading="eager" placement="home" add-to-cart></reco-shelf>`);
+    expect([shift, moved, el.getBoundingClientRect().height]).to.deep.equal([0, 0, 370]);
+  });
+
+  it('causes no layout shift on a fallback answer with fewer items, in a grid', async () => {
+    const { shift, moved } = await answered(
+      recoResponse(products.slice(0, 3), { source: 'fallback', fallbackReason: 'timeout' }),
+      html`<reco-shelf loading="eager" placement="home" layout="grid"></reco-shelf>`,
+    );
+    expect([shift, moved]).to.deep.equal([0, 0]);
+  });
+
+  it('causes no layout shift when empty or failing while on screen, and collapses once scrolled away', async () => {
+    for (const body of [recoResponse([]), new Error('down')]) {
+      const { el, shift, moved } = await answered(body);
+      expect([shift, moved]).to.deep.equal([0, 0]);
+      expect(el.shadowRoot!.textContent!.trim()).to.equal('');
+      el.parentElement!.style.paddingBottom = '3000px';
+      window.scrollTo(0, 2000);
+      await waitUntil(() => el.getBoundingClientRect().height === 0, 'collapses off screen');
+      window.scrollTo(0, 0);
+      el.parentElement!.remove();
+    }
+  });
+});
+
+describe('reco-shelf on a hostile legacy page', () => {
+  it('keeps its look under aggressive global !important CSS', async () => {
+    const reference = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+    const size = (el: RecoShelf) => {
+      const card = cards(el)[0]!.getBoundingClientRect();
+      return [card.width, card.height, getComputedStyle(cards(el)[0]!.querySelector('.title')!).fontSize];
+    };
+    const expected = size(reference);
+    const hostile = document.createElement('style');
+    hostile.textContent = `* { display: inline !important; font: 40px/3 "Comic Sans MS", cursive !important; color: red !important;
+      letter-spacing: 6px !important; text-transform: lowercase !important; box-sizing: content-box !important; }
+      img { width: 100% !important; height: auto !important; } ul, li { display: inline !important; padding: 20px !important; }`;
+    document.head.append(hostile);
+    try {
+      const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+      expect(size(el)).to.deep.equal(expected);
+      const title = getComputedStyle(cards(el)[0]!.querySelector('.title')!);
+      expect([title.color, title.letterSpacing, title.textTransform]).to.deep.equal(['rgb(31, 35, 40)', 'normal', 'none']);
+      expect(getComputedStyle(el).display).to.equal('block');
+    } finally {
+      hostile.remove();
+    }
+  });
+});
+
+describe('reco-shelf keyboard and motion', () => {
+  it('moves focus between cards with arrows, Home and End, with a visible focus ring', async () => {
+    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+    const links = cards(el).map((c) => c.querySelector('a')!);
+    links[0]!.focus();
+    const active = () => el.shadowRoot!.activeElement;
+    await sendKeys({ press: 'ArrowRight' });
+    expect(active()).to.equal(links[1]);
+    await sendKeys({ press: 'End' });
+    expect(active()).to.equal(links[7]);
+    await sendKeys({ press: 'ArrowLeft' });
+    expect(active()).to.equal(links[6]);
+    await sendKeys({ press: 'Home' });
+    expect(active()).to.equal(links[0]);
+    await sendKeys({ press: 'Tab' });
+    expect(active()).to.equal(links[1], 'Tab still walks the cards in order');
+    expect(getComputedStyle(links[1]!).outlineStyle).to.equal('solid');
+  });
+
+  it('pages with the next/previous buttons and disables them at the ends', async () => {
+    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" style="width:500px"></reco-shelf>`);
+    const [prev, next] = Array.from(el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part="nav-button"]'));
+    expect([prev!.getAttribute('aria-disabled'), next!.getAttribute('aria-disabled')]).to.deep.equal(['true', 'false']);
+    next!.click();
+    await waitUntil(() => prev!.getAttribute('aria-disabled') === 'false', 'scrolled forward');
+    expect($(el, '.list')!.scrollLeft).to.be.greaterThan(0);
+  });
+
+  it('honours prefers-reduced-motion: no smooth scrolling, no shimmer', async () => {
+    await emulateMedia({ reducedMotion: 'reduce' });
+    try {
+      const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+      expect(getComputedStyle($(el, '.skeleton')!).animationName).to.equal('none');
+      expect(getComputedStyle($(el, '.list')!).scrollBehavior).to.equal('auto');
+    } finally {
+      await emulateMedia({ reducedMotion: 'no-preference' });
+    }
+    const moving = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+    expect(getComputedStyle($(moving, '.skeleton')!).animationName).to.equal('shimmer');
+  });
+});
+
+describe('reco-shelf accessibility', () => {
+  for (const layout of ['carousel', 'grid']) {
+    it(`passes the axe check as a ${layout}, loaded and with cart buttons`, async () => {
+      const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" layout=${layout} add-to-cart></reco-shelf>`);
+      await expect(el).to.be.accessible();
+    });
+  }
+
+  it('passes the axe check while loading', async () => {
+    const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+    await expect(el).to.be.accessible();
+  });
+});

@@ -1,0 +1,296 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
+import { templateCard } from './card-template.ts';
+import { defaultCard, navigation, skeletonCards } from './card-view.ts';
+import { fetchRecommendations } from './fetch-recommendations.ts';
+import { ImpressionTracker } from './impressions.ts';
+import { anonymousSessionId } from './random-id.ts';
+import { recordShopperEvent } from './shopper-events.ts';
+import { styles } from './reco-shelf.styles.ts';
+import { moveFocus, scrollEdges } from './carousel-keys.ts';
+import { isOnScreen, watchViewport } from './viewport.ts';
+import type { RecoResponse, TrackedEventType } from './types.ts';
+
+let defaultEndpoint = typeof location === 'object' ? location.origin : '';
+/** Set by the bundle entry to the origin the script was loaded from. */
+export function setDefaultEndpoint(origin: string): void {
+  defaultEndpoint = origin;
+}
+
+const clampLimit = (limit: number) => Math.min(48, Math.max(1, Math.floor(limit) || 8));
+const FETCH_KEYS = ['endpoint', 'placement', 'userId', 'sessionId', 'items', 'limit', 'armed'];
+type Status = 'loading' | 'ready' | 'empty';
+
+/**
+ * A shelf of recommended products, fetched from the reco proxy and rendered in shadow DOM.
+ *
+ * @summary Drop-in recommendation shelf: `<reco-shelf placement="home"></reco-shelf>`.
+ *
+ * @attr endpoint - Base URL of the reco proxy. Default: the origin `reco-shelf.js` was loaded from.
+ * @attr placement - Placement id (`[a-z0-9-]{1,64}`), e.g. `home`, `pdp`, `cart`. Required.
+ * @attr user-id - The signed-in shopper's id.
+ * @attr session-id - Anonymous shopper id. Default: a random id kept in localStorage (never a cookie), used only without `user-id`.
+ * @attr items - Context item ids, comma- or space-separated (e.g. the product on this page).
+ * @attr limit - Number of items, 1–48. Default 8.
+ * @attr heading - Heading text. Default "Recommended for you".
+ * @attr layout - `carousel` (default) or `grid`.
+ * @attr locale - Locale for prices. Default: `<html lang>`, else the browser's.
+ * @attr currency - Currency for prices that carry none (ISO 4217).
+ * @attr loading - `lazy` (default): fetch when the shelf comes within 300px of the viewport; `eager`: fetch at once.
+ * @attr timeout - Client-side cap on the request, in ms. Default 3000.
+ * @attr add-to-cart - Show an add-to-cart button on each card; a non-empty value is its label. Default label "Add to cart".
+ * @attr data-layer - Push GA4 `view_item_list` / `select_item` events to this data layer (empty value: `dataLayer`).
+ *
+ * @prop {number} impressionDwell - Milliseconds a card must stay 50 % visible to count as an impression. Default 1000.
+ *
+ * @event {CustomEvent<{source: string, fallbackReason: string|null, requestId: string, count: number}>} reco-load - Items arrived (count may be 0).
+ * @event {CustomEvent<{error: string}>} reco-error - The request failed or timed out; the shelf collapses (or shows the `empty` slot).
+ * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-impression - A card stayed at least 50 % visible for 1 s (once per card).
+ * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-click - A card link was activated. Cancelable: `preventDefault()` stops the navigation (SPA routing).
+ * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-add-to-cart - The add-to-cart button of a card was pressed.
+ *
+ * @slot heading - Replaces the heading text.
+ * @slot empty - Shown when there is nothing to show (no items, or the request failed). Without it the shelf collapses.
+ * @slot - A `<template>` child replaces the card markup; elements marked `data-reco="url|image|title|price|category|id|add-to-cart"` are filled per item.
+ *
+ * @csspart base - The shelf region.
+ * @csspart heading - The heading.
+ * @csspart navigation - The previous/next button group (carousel).
+ * @csspart nav-button - Each previous/next button.
+ * @csspart list - The list of cards.
+ * @csspart card - Each card.
+ * @csspart link - The link around image and title.
+ * @csspart image - The product image.
+ * @csspart title - The product title.
+ * @csspart price - The price.
+ * @csspart button - The add-to-cart button.
+ *
+ * @cssproperty --reco-font - Font family. Default: system-ui stack.
+ * @cssproperty --reco-color - Text colour. Default #1f2328.
+ * @cssproperty --reco-accent - Buttons and focus ring. Default #0b6e4f.
+ * @cssproperty --reco-accent-contrast - Text on accent. Default #fff.
+ * @cssproperty --reco-price-color - Price colour. Default: text colour.
+ * @cssproperty --reco-card-background - Card background. Default #fff.
+ * @cssproperty --reco-border-color - Card border. Default #e4e3dc.
+ * @cssproperty --reco-image-background - Behind product images. Default #f4f3ee.
+ * @cssproperty --reco-skeleton-color - Loading placeholders. Default #eceae3.
+ * @cssproperty --reco-radius - Card corner radius. Default 10px.
+ * @cssproperty --reco-gap - Space between cards. Default 16px.
+ * @cssproperty --reco-card-width - Card width (carousel) or minimum card width (grid). Default 176px.
+ */
+export class RecoShelf extends LitElement {
+  static override styles = styles;
+  static override properties = {
+    endpoint: {},
+    placement: {},
+    userId: { attribute: 'user-id' },
+    sessionId: { attribute: 'session-id' },
+    items: { converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) },
+    limit: { type: Number },
+    heading: {},
+    layout: {},
+    locale: {},
+    currency: {},
+    loading: {},
+    timeout: { type: Number },
+    addToCart: { attribute: 'add-to-cart' },
+    dataLayer: { attribute: 'data-layer' },
+    impressionDwell: { attribute: false },
+    armed: { state: true },
+    status: { state: true },
+    hold: { state: true },
+    atStart: { state: true },
+    atEnd: { state: true },
+  };
+
+  declare endpoint: string;
+  declare placement: string;
+  declare userId: string;
+  declare sessionId: string;
+  declare items: string[];
+  declare limit: number;
+  declare heading: string;
+  declare layout: 'carousel' | 'grid';
+  declare locale: string;
+  declare currency: string;
+  declare loading: 'lazy' | 'eager';
+  declare timeout: number;
+  declare addToCart: string | null;
+  declare dataLayer: string | null;
+  declare impressionDwell: number;
+  declare private armed: boolean;
+  declare private status: Status;
+  declare private hold: number;
+  declare private atStart: boolean;
+  declare private atEnd: boolean;
+
+  #data: RecoResponse | undefined;
+  #generation = 0;
+  #controller: AbortController | undefined;
+  #tracker: ImpressionTracker | undefined;
+  #stopWatching: (() => void)[] = [];
+
+  constructor() {
+    super();
+    this.endpoint = this.placement = this.userId = this.sessionId = this.locale = this.currency = '';
+    this.items = [];
+    this.limit = 8;
+    this.heading = 'Recommended for you';
+    this.layout = 'carousel';
+    this.loading = 'lazy';
+    this.timeout = 3000;
+    this.addToCart = this.dataLayer = null;
+    this.impressionDwell = 1000;
+    this.armed = false;
+    this.status = 'loading';
+    this.hold = 0;
+    this.atStart = this.atEnd = true;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.loading === 'eager') this.armed = true;
+    else this.#stopWatching.push(watchViewport(this, '300px', (near) => near && (this.armed = true)));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // A removed shelf must not keep the network busy; if it comes back it asks again.
+    if (this.status === 'loading') this.armed = false;
+    this.#controller?.abort();
+    this.#controller = undefined;
+    for (const stop of this.#stopWatching.splice(0)) stop();
+    this.#tracker?.disconnect();
+    this.#tracker = undefined;
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if (this.armed && FETCH_KEYS.some((k) => changed.has(k))) void this.#load();
+    const list = this.renderRoot.querySelector('.list');
+    if (this.status === 'ready' && list) {
+      this.#tracker ??= new ImpressionTracker((el) => this.#itemEvent(el, 'impression', 'reco-impression'), this.impressionDwell);
+      for (const card of list.children) this.#tracker.observe(card);
+      this.#syncEdges();
+    }
+  }
+
+  async #load(): Promise<void> {
+    this.#controller?.abort();
+    const controller = (this.#controller = new AbortController());
+    if (this.status !== 'loading') this.#settle(() => (this.status = 'loading'));
+    const limit = clampLimit(this.limit);
+    try {
+      if (!this.placement) throw new Error('missing placement');
+      const { placement, userId, items } = this;
+      const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
+      const query = { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, items, limit };
+      const data = await fetchRecommendations(query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
+      // Attributes changed (or the shelf left the page) while this answer was in flight.
+      if (controller !== this.#controller) return;
+      data.items = data.items.slice(0, limit);
+      this.#show(data.items.length ? data : undefined);
+      const { source, fallbackReason, requestId } = data;
+      this.#emit('reco-load', { source, fallbackReason, requestId, count: data.items.length });
+    } catch (e) {
+      if (controller !== this.#controller || controller.signal.aborted) return;
+      this.#show(undefined);
+      this.#emit('reco-error', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  #show(data: RecoResponse | undefined): void {
+    this.#settle(() => {
+      this.#data = data;
+      this.#generation++;
+      this.#tracker?.disconnect();
+      this.#tracker = undefined;
+      this.status = data ? 'ready' : 'empty';
+    });
+  }
+
+  /**
+   * Applies a change that may shrink the shelf. While the shopper can see it, the shelf
+   * keeps its current height (a shrink would push the page up: a layout shift) and
+   * collapses only once it is off screen, where scroll anchoring hides the change.
+   */
+  #settle(change: () => void): void {
+    const height = this.renderRoot.querySelector('.base')?.getBoundingClientRect().height ?? 0;
+    if (height > this.hold && isOnScreen(this)) {
+      if (!this.hold) {
+        const stop = watchViewport(this, '0px', (visible) => {
+          if (visible) return;
+          stop();
+          this.hold = 0;
+        });
+        this.#stopWatching.push(stop);
+      }
+      this.hold = height;
+    }
+    change();
+  }
+
+  #emit(name: string, detail: object, cancelable = false): boolean {
+    return this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
+  }
+
+  #itemEvent(card: Element, type: TrackedEventType, eventName: string, cancelable = false): boolean {
+    const position = Number((card as HTMLElement).dataset['i']);
+    const { placement, heading, userId, sessionId, dataLayer } = this;
+    const shelf = { endpoint: this.endpoint || defaultEndpoint, placement, heading, userId, sessionId, dataLayer };
+    const detail = this.#data && recordShopperEvent(shelf, this.#data, position, type);
+    return detail ? this.#emit(eventName, detail, cancelable) : true;
+  }
+
+  #onListClick(e: MouseEvent): void {
+    const path = e.composedPath() as Element[];
+    const card = path.find((n) => n instanceof HTMLElement && n.dataset['i'] !== undefined);
+    if (!card) return;
+    if (path.some((n) => n instanceof HTMLElement && n.dataset['reco'] === 'add-to-cart')) {
+      // A cart button inside a custom card's link must not also navigate.
+      e.preventDefault();
+      this.#itemEvent(card, 'add_to_cart', 'reco-add-to-cart');
+    } else if (path.some((n) => n instanceof HTMLAnchorElement && n.href)) {
+      if (!this.#itemEvent(card, 'click', 'reco-click', true)) e.preventDefault();
+    }
+  }
+
+  #syncEdges(): void {
+    const list = this.renderRoot.querySelector<HTMLElement>('.list');
+    if (!list) return;
+    [this.atStart, this.atEnd] = scrollEdges(list);
+  }
+
+  #page(direction: 1 | -1): void {
+    const list = this.renderRoot.querySelector<HTMLElement>('.list');
+    list?.scrollBy({ left: direction * list.clientWidth * 0.9 });
+  }
+
+  protected override render() {
+    const ready = this.status === 'ready' && this.#data ? this.#data : undefined;
+    const holdStyle = this.hold ? `min-height:${this.hold}px` : '';
+    if (this.status === 'empty') {
+      const hasEmpty = this.querySelector(':scope > [slot="empty"]');
+      return hasEmpty || this.hold
+        ? html`<div class="base" style=${holdStyle}><slot name="empty"></slot></div>`
+        : nothing;
+    }
+    const carousel = this.layout !== 'grid';
+    const template = this.querySelector<HTMLTemplateElement>(':scope > template');
+    const limit = clampLimit(this.limit);
+    const ctx = { locale: this.locale || document.documentElement.lang || undefined, currency: this.currency || undefined };
+    return html`<section part="base" class="base ${carousel ? 'carousel' : 'grid'}" aria-labelledby="heading" aria-busy=${ready ? 'false' : 'true'} style=${holdStyle}>
+      <div class="header">
+        <h2 id="heading" part="heading"><slot name="heading">${this.heading}</slot></h2>
+        ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (direction) => this.#page(direction)) : nothing}
+      </div>
+      ${keyed(this.#generation, html`<ul id="list" part="list" class="list" role="list" aria-hidden=${ready ? nothing : 'true'}
+          @click=${this.#onListClick} @keydown=${moveFocus} @scroll=${this.#syncEdges}>
+        ${ready
+          ? ready.items.map((item, i) => html`<li part="card" class="card" data-i=${i}>${template
+              ? templateCard(template, item, ctx)
+              : defaultCard(item, { ...ctx, addLabel: this.addToCart === null ? null : this.addToCart || 'Add to cart' })}</li>`)
+          : skeletonCards(limit, this.addToCart !== null)}
+      </ul>`)}
+    </section>`;
+  }
+}

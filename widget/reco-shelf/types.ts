@@ -1,0 +1,71 @@
+import type { RecoShelf } from './reco-shelf.ts';
+
+/** One product as the proxy returns it (see DESIGN.md "Widget → proxy"). Untrusted. */
+export interface RecoItem {
+  id: string;
+  title: string;
+  url?: string;
+  image?: string;
+  srcset?: string;
+  price?: { value: number; currency?: string } | null;
+  category?: string;
+}
+
+export type RecoSource = 'model' | 'cache' | 'fallback';
+
+export interface RecoResponse {
+  requestId: string;
+  placement: string;
+  source: RecoSource;
+  fallbackReason: string | null;
+  items: RecoItem[];
+}
+
+/** Detail of `reco-load`: exactly these four fields. */
+export interface RecoLoadDetail {
+  source: RecoSource;
+  fallbackReason: string | null;
+  requestId: string;
+  count: number;
+}
+
+export interface RecoErrorDetail {
+  error: string;
+}
+
+/** Detail of `reco-impression`, `reco-click` and `reco-add-to-cart`. */
+export interface RecoItemDetail {
+  item: RecoItem;
+  position: number;
+  requestId: string;
+  source: RecoSource;
+  placement: string;
+}
+
+export type TrackedEventType = 'impression' | 'click' | 'add_to_cart';
+
+/** One entry of the `POST /v1/events` batch. */
+export interface TrackedEvent {
+  id: string;
+  type: TrackedEventType;
+  placement: string;
+  requestId: string;
+  source: RecoSource;
+  itemId: string;
+  userId?: string;
+  sessionId?: string;
+  ts: number;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'reco-shelf': RecoShelf;
+  }
+  interface HTMLElementEventMap {
+    'reco-load': CustomEvent<RecoLoadDetail>;
+    'reco-error': CustomEvent<RecoErrorDetail>;
+    'reco-impression': CustomEvent<RecoItemDetail>;
+    'reco-click': CustomEvent<RecoItemDetail>;
+    'reco-add-to-cart': CustomEvent<RecoItemDetail>;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The built script-tag bundle (dist/reco-shelf.js, made by `npm run build` before the
+ * tests) in fresh pages (test/pages/*.html), included the ways storefronts include it. The dev server's middleware answers
+ * /v1/recommendations for these pages (see web-test-runner.config.mjs).
+ */
+import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+
+type ProbeWindow = Window & {
+  errors: string[];
+  loads: unknown[];
+  before: string[];
+  customElements: CustomElementRegistry;
+};
+
+async function page(name: string): Promise<ProbeWindow> {
+  const iframe = document.createElement('iframe');
+  iframe.style.cssText = 'width:800px;height:500px;border:0';
+  iframe.src = `/widget/test/pages/${name}.html`;
+  const loaded = oneEvent(iframe, 'load');
+  document.body.append(iframe);
+  await loaded;
+  return iframe.contentWindow as ProbeWindow;
+}
+
+const LIT_SHARED_GLOBALS = ['litElementVersions', 'litHtmlVersions', 'litPropertyMetadata', 'reactiveElementVersions'];
+
+afterEach(() => document.querySelectorAll('iframe').forEach((f) => f.remove()));
+
+describe('the built bundle', () => {
+  it('asks the origin the script was loaded from when no endpoint is set', async () => {
+    const win = await page('classic-other-origin');
+    await waitUntil(() => win.loads.length === 1, 'reco-load from the other origin');
+    expect(win.loads[0]).to.include({ requestId: `bundle@localhost:${location.port}` });
+  });
+
+  it('works when included twice as a classic script', async () => {
+    const win = await page('classic-twice');
+    await waitUntil(() => win.loads.length === 1, 'reco-load from the bundle');
+    expect(win.errors).to.deep.equal([]);
+    expect(win.loads[0]).to.deep.equal({ source: 'fallback', fallbackReason: 'timeout', requestId: `bundle@${location.host}`, count: 2 });
+    const el = win.document.querySelector('reco-shelf')!;
+    await waitUntil(() => el.shadowRoot!.querySelectorAll('li.card:not(.skeleton)').length === 2, 'cards render');
+    expect(el.shadowRoot!.querySelector('.title')!.textContent).to.equal('WHITE HANGING HEART T-LIGHT HOLDER');
+  });
+
+  it('works as a module, and alongside a classic copy of itself', async () => {
+    for (const name of ['module', 'module-and-classic']) {
+      const win = await page(name);
+      await waitUntil(() => win.loads.length === 1, 'reco-load from the module');
+      expect(win.errors).to.deep.equal([]);
+    }
+  });
+
+  it('claims no globals but its element name and the registry Lit shares between components', async () => {
+    const win = await page('globals');
+    const added = Object.getOwnPropertyNames(win).filter((name) => !win.before.includes(name));
+    expect(added.sort()).to.deep.equal(LIT_SHARED_GLOBALS);
+    expect(win.customElements.get('reco-shelf')).to.be.a('function');
+  });
+});
