@@ -53,29 +53,42 @@ export interface ShelfView {
   ids: string[];
 }
 
+type ShelfWindow = { __shelfLoads: Record<string, { source: string; fallbackReason: string | null; requestId: string; count: number }> };
+
 /**
- * Opens `path` and resolves with the `reco-load` detail of the shelf `selector`
- * and the product titles it rendered. The listener is installed before any
- * page script runs, so no event is missed.
+ * Records every shelf's `reco-load` detail, by element id, in each document the
+ * page opens. Installed before any page script runs, so no event is missed.
  */
-export async function openAndReadShelf(page: Page, url: string, selector: string): Promise<ShelfView> {
-  await page.addInitScript((sel) => {
-    (window as unknown as { __shelfLoads: Record<string, unknown> }).__shelfLoads = {};
+export async function trackShelves(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (window as unknown as ShelfWindow).__shelfLoads = {};
     document.addEventListener('reco-load', (event) => {
-      const target = event.target as Element;
-      if (target.matches(sel)) (window as unknown as { __shelfLoads: Record<string, unknown> }).__shelfLoads[sel] = (event as CustomEvent).detail;
+      (window as unknown as ShelfWindow).__shelfLoads[`#${(event.target as Element).id}`] = (event as CustomEvent).detail;
     });
-  }, selector);
-  await page.goto(url);
-  await page.waitForFunction((sel) => (window as unknown as { __shelfLoads: Record<string, unknown> }).__shelfLoads[sel] !== undefined, selector, { timeout: 10_000 });
+  });
+}
+
+/**
+ * Runs `navigate` (a goto or a click that leads to a page) and resolves with the
+ * `reco-load` detail of the shelf `selector` on the page it lands on, and what it shows.
+ */
+export async function shelfAfter(page: Page, selector: string, navigate: () => Promise<unknown>): Promise<ShelfView> {
+  await navigate();
+  await page.waitForLoadState('domcontentloaded');
+  await page.waitForFunction((sel) => (window as unknown as ShelfWindow).__shelfLoads?.[sel] !== undefined, selector, { timeout: 10_000 });
   return page.evaluate((sel) => {
-    const detail = (window as unknown as { __shelfLoads: Record<string, { source: string; fallbackReason: string | null; requestId: string; count: number }> }).__shelfLoads[sel]!;
+    const detail = (window as unknown as ShelfWindow).__shelfLoads[sel]!;
     const root = document.querySelector(sel)!.shadowRoot!;
     const cards = Array.from(root.querySelectorAll('[part~="card"]'));
     return {
       ...detail,
       titles: cards.map((c) => c.querySelector('[part~="title"]')?.textContent?.trim() ?? ''),
-      ids: cards.map((c) => (c.querySelector('a')?.getAttribute('href') ?? '').split('/').pop() ?? ''),
+      ids: cards.map((c) => new URL(c.querySelector('a')?.href ?? location.href).pathname.split('/').pop() ?? ''),
     };
   }, selector);
+}
+
+/** Opens `url` and reads the shelf `selector` on it. */
+export function openAndReadShelf(page: Page, url: string, selector: string): Promise<ShelfView> {
+  return shelfAfter(page, selector, () => page.goto(url));
 }

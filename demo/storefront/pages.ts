@@ -32,6 +32,7 @@ function layout(ctx: PageContext, title: string, body: Raw): string {
 <meta charset="utf-8">
 <title>${title} | The Gift Emporium</title>
 <link rel="stylesheet" href="/static/legacy.css">
+<link rel="icon" href="/static/favicon.svg">
 <script src="${ctx.proxyUrl}/reco-shelf.js"></script>
 ${ctx.debug ? html`<script src="/static/debug-overlay.js"></script>` : raw('')}
 </head>

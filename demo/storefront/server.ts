@@ -27,6 +27,7 @@ export interface StorefrontOptions {
 const staticFiles: Record<string, [file: string, type: string]> = {
   '/static/legacy.css': ['legacy.css', 'text/css; charset=utf-8'],
   '/static/paper.svg': ['paper.svg', 'image/svg+xml'],
+  '/static/favicon.svg': ['favicon.svg', 'image/svg+xml'],
   '/static/debug-overlay.js': ['debug-overlay.js', 'text/javascript; charset=utf-8'],
 };
 

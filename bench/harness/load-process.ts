@@ -1,0 +1,33 @@
+/**
+ * Child-process entry: a paced GET load against a server in another process.
+ * argv[2] is a JSON LoadSpec; prints {"ready":true,"startedAt"} when the load
+ * starts and one {"result":PacedRun} line when it ends.
+ */
+import { httpGetter, runPaced } from './paced-load.ts';
+import { nextShopper, shopperPool } from './shoppers.ts';
+
+/** What to send. `{user}` in `path` becomes the next shopper id. */
+export interface LoadSpec {
+  baseUrl: string;
+  path: string;
+  rate: number;
+  durationMs: number;
+  withSource?: boolean;
+  drainMs?: number;
+  /** How many distinct shoppers to cycle through (default 4000). */
+  poolSize?: number;
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+const http = httpGetter(spec.baseUrl, { withSource: spec.withSource ?? true });
+const shopper = nextShopper(shopperPool(spec.poolSize));
+process.stdout.write(`${JSON.stringify({ ready: true, startedAt: Date.now() })}\n`);
+const run = await runPaced({
+  rate: spec.rate,
+  durationMs: spec.durationMs,
+  drainMs: spec.drainMs ?? 5000,
+  send: () => http.get(spec.path.replace('{user}', encodeURIComponent(shopper()))),
+});
+http.close();
+process.stdout.write(`${JSON.stringify({ result: run })}\n`);
+process.exit(0);

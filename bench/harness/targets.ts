@@ -1,0 +1,45 @@
+/** Starts the cloud and the servers under test as child processes, and talks to them. */
+import { startChild, type StartedChild } from './child.ts';
+import type { CloudInfo } from './cloud-process.ts';
+import type { TargetInfo } from './target-process.ts';
+
+/** Starts the cloud process (container + local runtime). */
+export function startCloud(env: Record<string, string> = {}): Promise<StartedChild<CloudInfo>> {
+  return startChild<CloudInfo>('bench/harness/cloud-process.ts', { env, timeoutMs: 30_000 });
+}
+
+/** Proxy settings for benches: no rate limit, no logs, no fresh cache (every request reaches the model). */
+export const benchProxyEnv: Record<string, string> = { RECO_RATE_LIMIT: '0', LOG_LEVEL: 'silent', RECO_CACHE_FRESH_MS: '0' };
+
+/** Starts a target (`proxy`, `sdk-limit`, `bare-express`) against `cloud`. */
+export function startTarget(kind: 'proxy' | 'sdk-limit' | 'bare-express', cloud: CloudInfo, env: Record<string, string> = {}): Promise<StartedChild<TargetInfo>> {
+  return startChild<TargetInfo>('bench/harness/target-process.ts', { args: [kind], env: { BENCH_CLOUD: JSON.stringify(cloud), ...env }, timeoutMs: 30_000 });
+}
+
+/** Sets the cloud weather. */
+export async function setWeather(cloud: CloudInfo, mode: string, latencyMs?: number): Promise<void> {
+  const res = await fetch(`${cloud.runtimeUrl}/_chaos`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }),
+  });
+  if (res.status !== 200) throw new Error(`weather ${mode}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** Invocations the runtime counted. */
+export async function invocationCount(cloud: CloudInfo): Promise<number> {
+  return ((await (await fetch(`${cloud.runtimeUrl}/_stats`)).json()) as { invocations: number }).invocations;
+}
+
+/** Sums `reco_requests_total` by source from a proxy's /metrics. */
+export async function answersBySource(proxyUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${proxyUrl}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^reco_requests_total\{[^}]*source="([a-z]+)"[^}]*\} (\d+)/gm)) {
+    counts[match[1]!] = (counts[match[1]!] ?? 0) + Number(match[2]);
+  }
+  return counts;
+}
+
+/** Waits `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,61 @@
+/**
+ * Budget adherence: a paced load on a proxy while the cloud is slow or hung;
+ * share of answers within budget + 5 ms (as the client saw them), p99, max.
+ */
+import type { CloudInfo } from '../harness/cloud-process.ts';
+import { httpGetter, runPaced } from '../harness/paced-load.ts';
+import { nextShopper, shopperPool } from '../harness/shoppers.ts';
+import { round, shareWithin, summarize, type LatencySummary } from '../harness/stats.ts';
+import { setWeather, sleep } from '../harness/targets.ts';
+
+/** One weather's result. */
+export interface BudgetRun {
+  label: string;
+  weather: string;
+  breaker: string;
+  rate: number;
+  seconds: number;
+  budgetMs: number;
+  withinBudgetPlus5: number;
+  latency: LatencySummary;
+  /** The first second apart, when the breaker (if on) has not opened yet. */
+  firstSecond: LatencySummary;
+  outcomes: Record<string, number>;
+}
+
+/** Runs one weather against `proxyUrl` ('home', budget `budgetMs`). */
+export async function measureBudget(
+  cloud: CloudInfo,
+  proxyUrl: string,
+  run: { label: string; weather: string; latencyMs?: number; breaker: string; rate: number; seconds: number; budgetMs: number },
+): Promise<BudgetRun> {
+  const http = httpGetter(proxyUrl, { withSource: true });
+  const shopper = nextShopper(shopperPool());
+  try {
+    await setWeather(cloud, run.weather, run.latencyMs);
+    const paced = await runPaced({
+      rate: run.rate,
+      durationMs: run.seconds * 1000,
+      send: () => http.get(`/v1/recommendations?placement=home&userId=${encodeURIComponent(shopper())}`),
+    });
+    const all = paced.latencies.map((l) => (Number.isFinite(l) ? l : Number.POSITIVE_INFINITY));
+    const outcomes: Record<string, number> = {};
+    for (const o of paced.outcomes) outcomes[o] = (outcomes[o] ?? 0) + 1;
+    return {
+      label: run.label,
+      weather: run.latencyMs === undefined ? run.weather : `${run.weather} ${run.latencyMs} ms`,
+      breaker: run.breaker,
+      rate: run.rate,
+      seconds: run.seconds,
+      budgetMs: run.budgetMs,
+      withinBudgetPlus5: round(shareWithin(all, run.budgetMs + 5) * 100) / 100,
+      latency: summarize(all),
+      firstSecond: summarize(all.filter((_, i) => paced.sentAt[i]! < 1000)),
+      outcomes,
+    };
+  } finally {
+    http.close();
+    await setWeather(cloud, 'normal');
+    await sleep(2500); // late calls run to the 2 s hard cap; let them end before the next run
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The widget bundle's size (min, gzip -9, brotli 11, as widget/scripts/check-size.ts)
+ * and the model's inference latency, from the model engineer's bench/model-inference.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { projectRoot } from '../harness/child.ts';
+
+/** Bundle bytes. */
+export interface BundleSize {
+  file: string;
+  minBytes: number;
+  gzipBytes: number;
+  brotliBytes: number;
+  builtNow: boolean;
+}
+
+/** Builds dist/reco-shelf.js if missing, then measures it. */
+export function measureBundle(): BundleSize {
+  const file = join(projectRoot, 'dist/reco-shelf.js');
+  let builtNow = false;
+  if (!existsSync(file)) {
+    const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], { cwd: projectRoot, stdio: 'inherit', timeout: 120_000 });
+    if (build.status !== 0) throw new Error('bench: the widget build failed');
+    builtNow = true;
+  }
+  const code = readFileSync(file);
+  return {
+    file: 'dist/reco-shelf.js',
+    minBytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    brotliBytes: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    builtNow,
+  };
+}
+
+/** Model inference latency as bench/model-inference.ts prints it. */
+export interface ModelInference {
+  calls: number;
+  modelVersion: string | null;
+  roundTrip: { p50: number; p99: number; max: number } | null;
+  inContainer: { p50: number; p99: number; max: number } | null;
+  raw: string;
+}
+
+function parseLine(text: string, label: string): { p50: number; p99: number; max: number } | null {
+  const m = new RegExp(`${label} ms p50 ([0-9.]+)\\s+p90 [0-9.]+\\s+p99 ([0-9.]+)\\s+max ([0-9.]+)`).exec(text);
+  return m ? { p50: Number(m[1]), p99: Number(m[2]), max: Number(m[3]) } : null;
+}
+
+/** Runs bench/model-inference.ts in its own process and reads its summary lines. */
+export function measureModelInference(calls: number): ModelInference {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/model-inference.ts', '--calls', String(calls)], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  const raw = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim();
+  return {
+    calls,
+    modelVersion: /model-inference: (\S+),/.exec(raw)?.[1] ?? null,
+    roundTrip: parseLine(raw, 'round trip'),
+    inContainer: parseLine(raw, 'in-container model time'),
+    raw: raw.slice(-1000),
+  };
+}

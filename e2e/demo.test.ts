@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { CatalogFile } from '../data/catalog.ts';
+import type { RunningStack } from '../demo/processes.ts';
+import { freePort, launchChromium, openAndReadShelf, shelfAfter, startE2eStack, trackShelves } from './harness.ts';
+
+const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
+const byId = new Map(catalog.products.map((p) => [p.id, p]));
+
+/** Counts layout shifts and console errors from the first byte of every page. */
+async function watchedPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  await trackShelves(page);
+  await page.addInitScript(() => {
+    const w = window as unknown as { __cls: number };
+    w.__cls = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>) if (!entry.hadRecentInput) w.__cls += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  return { page, errors };
+}
+
+async function readEvents(path: string): Promise<Array<{ type: string; requestId: string; source: string; itemId: string }>> {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+describe('the demo storefront, end to end', () => {
+  let stack: RunningStack;
+  let browser: Browser;
+  let eventsFile: string;
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    eventsFile = `${artifacts}events-${await freePort()}.jsonl`;
+    // More failures before the breaker opens, so each weather shows its own reason.
+    [stack, browser] = await Promise.all([startE2eStack({ RECO_EVENTS_FILE: eventsFile, RECO_BREAKER_FAILURES: '50' }), launchChromium()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('shows two customers different shelves', async () => {
+    const context = await browser.newContext();
+    const { page } = await watchedPage(context);
+    const first = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=17850`, '#home-shelf');
+    const second = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=12347`, '#home-shelf');
+    assert.deepEqual([first.source, second.source], ['model', 'model']);
+    assert.notDeepEqual(first.ids, second.ids);
+    await context.close();
+  });
+
+  it('shows an anonymous shopper with a basket items related to it', async () => {
+    const context = await browser.newContext();
+    const { page } = await watchedPage(context);
+    await page.goto(`${stack.urls.storefront}/product/22423`);
+    const shelf = await shelfAfter(page, '#cart-shelf', () => Promise.all([page.waitForURL(/\/cart$/), page.click('#add-to-basket')]));
+    const cartItem = byId.get('22423')!;
+    const related = shelf.ids.filter((id) => cartItem.boughtWith.includes(id) || byId.get(id)?.category === cartItem.category);
+    assert.equal(shelf.source, 'model');
+    assert.ok(!shelf.ids.includes('22423'), 'the basket item itself is not recommended');
+    assert.ok(related.length >= shelf.ids.length / 2, `only ${related.length} of ${shelf.ids.join(',')} relate to the basket`);
+    await context.close();
+  });
+
+  const weathers = [
+    ['normal', 'model', null],
+    ['slow', 'fallback', 'timeout'],
+    ['hang', 'fallback', 'timeout'],
+    ['error', 'fallback', 'error'],
+    ['throttle', 'fallback', 'throttled'],
+  ] as const;
+  for (const [mode, source, reason] of weathers) {
+    it(`fills every shelf within budget + 100 ms in "${mode}" weather, and the overlay says why`, async () => {
+      const context = await browser.newContext();
+      const { page, errors } = await watchedPage(context);
+      // The monitor page has no shelf: setting the weather there leaves this shopper no earlier answers.
+      await page.goto(`${stack.urls.storefront}/monitor?debug=1`);
+      await page.click(`#weather button[value="${mode}"]`);
+      await page.waitForSelector(`#weather-now:text("${mode}")`);
+      for (const [path, shelfId] of [['/', '#home-shelf'], ['/product/85123A', '#product-shelf']] as const) {
+        const answered = page.waitForResponse((res) => res.url().includes('/v1/recommendations'));
+        const shelf = await openAndReadShelf(page, `${stack.urls.storefront}${path}`, shelfId);
+        const response = await answered;
+        const timing = response.request().timing();
+        const serverTiming = (await response.allHeaders())['server-timing'];
+        assert.equal(shelf.source, source, `${shelfId} in ${mode}`);
+        assert.equal(shelf.fallbackReason, reason);
+        assert.ok(shelf.count > 0);
+        assert.ok(timing.responseEnd - timing.requestStart <= 150 + 100, `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming})`);
+        const overlay = page.locator(`${shelfId}-debug`);
+        await overlay.waitFor();
+        assert.equal(await overlay.getAttribute('data-source'), source);
+        assert.equal(await overlay.getAttribute('data-reason'), reason ?? '');
+        assert.equal(await page.evaluate(() => (window as unknown as { __cls: number }).__cls), 0, 'no layout shift');
+      }
+      if (mode === 'normal' || mode === 'hang') {
+        await page.goto(`${stack.urls.storefront}/`);
+        await page.locator('#home-shelf').evaluate((el) => new Promise((resolve) => (el as HTMLElement & { updateComplete?: Promise<unknown> }).updateComplete?.then(resolve) ?? resolve(null)));
+        await page.screenshot({ path: `${artifacts}home-${mode}.png`, fullPage: false });
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+
+  it('brings personalization back when the weather turns normal', async () => {
+    const context = await browser.newContext();
+    const { page } = await watchedPage(context);
+    await page.goto(`${stack.urls.storefront}/monitor`);
+    await page.click('#weather button[value="hang"]');
+    const during = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=13047`, '#home-shelf');
+    assert.equal(during.fallbackReason, 'timeout');
+    await page.goto(`${stack.urls.storefront}/monitor`);
+    await page.click('#weather button[value="normal"]');
+    await page.waitForSelector('#weather-now:text("normal")');
+    const back = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=12583`, '#home-shelf');
+    assert.equal(back.source, 'model');
+    await context.close();
+  });
+
+  it('sends impressions and clicks to the event store with the requestId and source', async () => {
+    const context = await browser.newContext();
+    const { page } = await watchedPage(context);
+    const shelf = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=15311`, '#home-shelf');
+    // An impression needs a card half visible for a second: wait for the element to report one.
+    await page.evaluate(() => new Promise((resolve) => document.addEventListener('reco-impression', resolve, { once: true })));
+    const card = page.locator('#home-shelf').locator('[part~="card"] a').first();
+    const clicked = new URL((await card.getAttribute('href'))!, stack.urls.storefront).pathname;
+    await Promise.all([page.waitForURL(/\/product\//), card.click()]);
+    const deadline = Date.now() + 5000;
+    let events = await readEvents(eventsFile);
+    while (!events.some((e) => e.type === 'click' && e.requestId === shelf.requestId) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      events = await readEvents(eventsFile);
+    }
+    const mine = events.filter((e) => e.requestId === shelf.requestId);
+    assert.ok(mine.some((e) => e.type === 'impression' && e.source === shelf.source), JSON.stringify(mine));
+    const click = mine.find((e) => e.type === 'click');
+    assert.equal(click?.source, shelf.source);
+    assert.equal(`/product/${click?.itemId}`, clicked);
+    await context.close();
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The inference container's HTTP server, per SageMaker's bring-your-own-container contract:
+ * `GET /ping` (200 once the model is loaded, 503 before) and `POST /invocations`.
+ * Plain node:http: a call costs well under a millisecond. Bad requests get a 4xx with
+ * `{ "error": "…" }`; nothing a client sends can crash the process.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readArtifact, type LoadedModel } from '../artifact.ts';
+import { itemItemRecommender } from '../recommenders/item-item.ts';
+import type { Recommender } from '../recommenders/types.ts';
+import { parseInvocation, type Invocation } from './invocation.ts';
+
+/** Request bodies above this are refused with 413 (a full contract body is < 10 kB). */
+export const maxBodyBytes = 64 * 1024;
+
+/** Options of the inference server. */
+export interface InferenceServerOptions {
+  modelDir: string;
+  /** Loads the artifact; tests swap it to hold /ping at 503. Default: read `modelDir` on the next tick. */
+  loadModel?: (modelDir: string) => Promise<LoadedModel>;
+}
+
+/** The recommendation answer of the contract. */
+export interface InvocationAnswer {
+  recommendations: { itemId: string; score: number }[];
+  modelVersion: string;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...extra });
+  res.end(payload);
+}
+
+/** Answers one valid invocation from a loaded model. */
+export function answer(model: LoadedModel, recommender: Recommender, request: Invocation): InvocationAnswer {
+  const { itemIndex, userIndex, manifest } = model;
+  const toIndex = (id: string) => itemIndex.get(id) ?? itemIndex.get(id.toUpperCase());
+  const context: number[] = [];
+  for (const id of request.items) {
+    const i = toIndex(id);
+    if (i !== undefined) context.push(i);
+  }
+  const exclude = new Set<number>();
+  for (const id of request.exclude) {
+    const i = toIndex(id);
+    if (i !== undefined) exclude.add(i);
+  }
+  const user = request.userId === undefined ? undefined : userIndex.get(request.userId);
+  const ranked = recommender.recommend({
+    ...(user !== undefined ? { user } : {}),
+    ...(context.length > 0 ? { context } : {}),
+    k: request.k,
+    ...(exclude.size > 0 ? { exclude } : {}),
+  });
+  return {
+    recommendations: ranked.map(({ item, score }) => ({ itemId: manifest.itemIds[item]!, score: Math.round(score * 1e6) / 1e6 })),
+    modelVersion: manifest.modelVersion,
+  };
+}
+
+/** Creates the server (not listening); `ready` resolves once the model is loaded and rejects if it cannot be. */
+export function createInferenceServer(options: InferenceServerOptions): { server: Server; ready: Promise<void> } {
+  let model: LoadedModel | undefined;
+  let recommender: Recommender | undefined;
+  const load = options.loadModel ?? ((dir: string) => new Promise<LoadedModel>((resolve) => setImmediate(() => resolve(readArtifact(dir)))));
+  const ready = load(options.modelDir).then((loaded) => {
+    recommender = itemItemRecommender(loaded.parts, { precomputeUsers: true });
+    model = loaded;
+  });
+  ready.catch(() => {}); // the caller decides what a failed load means; never an unhandled rejection
+
+  function invocations(req: IncomingMessage, res: ServerResponse): void {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      req.resume();
+      send(res, 415, { error: `content type must be application/json, got "${type || 'none'}"` });
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) {
+      send(res, 413, { error: `body over ${maxBodyBytes} bytes` }, { connection: 'close' });
+      req.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        send(res, 413, { error: `body over ${maxBodyBytes} bytes` }, { connection: 'close' });
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => {});
+    req.on('end', () => {
+      if (size > maxBodyBytes) return;
+      if (!model || !recommender) {
+        send(res, 503, { error: 'model is not loaded yet' });
+        return;
+      }
+      const parsed = parseInvocation(Buffer.concat(chunks).toString('utf8'));
+      if ('error' in parsed) {
+        send(res, 400, { error: `invocations: ${parsed.error}` });
+        return;
+      }
+      try {
+        const started = performance.now();
+        const result = answer(model, recommender, parsed);
+        // Server-Timing lets a caller (and bench/) see the model's own share of a round trip.
+        send(res, 200, result, { 'server-timing': `model;dur=${(performance.now() - started).toFixed(3)}` });
+      } catch (error) {
+        send(res, 500, { error: `invocations: ${(error as Error).message}` });
+      }
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/ping') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'ping: use GET' }, { allow: 'GET' });
+      if (!model) return send(res, 503, { status: 'loading' });
+      return send(res, 200, { status: 'ok', modelVersion: model.manifest.modelVersion });
+    }
+    if (path === '/invocations') {
+      if (req.method !== 'POST') return send(res, 405, { error: 'invocations: use POST' }, { allow: 'POST' });
+      return invocations(req, res);
+    }
+    req.resume();
+    send(res, 404, { error: `no route ${req.method} ${path}` });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return { server, ready };
+}

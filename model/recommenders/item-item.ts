@@ -1,0 +1,117 @@
+/**
+ * The family every collaborative model here is served as: a dense item-item weight matrix
+ * over the top-N items (EASE's B, or item-kNN's similarities), blended with the user's own
+ * repeat purchases and a whisper of popularity. Evaluation and the container both score
+ * through this one class, so what is measured is what is served.
+ */
+import { topK } from './top-k.ts';
+import type { Query, Recommender, Scored } from './types.ts';
+
+/** Everything an item-item recommender needs; also exactly what the artifact stores. */
+export interface ItemItemParts {
+  name: string;
+  /** Number of items known (the catalog the model can recommend from). */
+  itemCount: number;
+  /** The matrix covers items 0..modelItems-1 (the most popular ones). */
+  modelItems: number;
+  /** Row-major modelItems×modelItems: row h = what having item h adds to each item. */
+  itemItem: Float32Array;
+  /** Cold-start scores per item, in [0, 1]. */
+  popularity: Float32Array;
+  /** Users' histories (CSR, aligned) with their repeat (buy-again) scores. */
+  userPtr: Int32Array;
+  userItems: Int32Array;
+  userRepeat: Float32Array;
+  /** Weight of the buy-again part in [0, 1]; 0 = pure collaborative. */
+  repeatWeight: number;
+  /** At most this many of a user's items (highest repeat score first) feed the matrix; bounds latency. */
+  historyCap: number;
+}
+
+/** Popularity only breaks ties and fills lists; it never outranks a real signal. */
+const POPULARITY_WEIGHT = 1e-4;
+
+/**
+ * A recommender over the parts; `recommend` costs O(history × modelItems + itemCount).
+ * `precomputeUsers` (the container sets it) sums every user's matrix rows once at start-up
+ * (~0.5 s, 4 bytes × users × modelItems) so a known user costs O(context × modelItems + itemCount).
+ */
+export function itemItemRecommender(parts: ItemItemParts, options: { precomputeUsers?: boolean } = {}): Recommender {
+  const { itemCount, modelItems: n, itemItem, popularity, userPtr, userItems, userRepeat, repeatWeight, historyCap } = parts;
+  if (itemItem.length !== n * n) throw new Error(`model: item-item matrix has ${itemItem.length} entries, expected ${n * n}`);
+  const scores = new Float64Array(itemCount);
+  const cf = new Float64Array(n);
+  const inProfile = new Uint8Array(n);
+  // Heavy buyers' capped profiles are sorted once here, not on the request path.
+  const capped = new Map<number, Int32Array>();
+  for (let user = 0; user + 1 < userPtr.length; user++) {
+    const from = userPtr[user]!, to = userPtr[user + 1]!;
+    if (to - from <= historyCap) continue;
+    const order = Array.from({ length: to - from }, (_, t) => from + t).sort((a, b) => userRepeat[b]! - userRepeat[a]!);
+    capped.set(user, Int32Array.from(order.slice(0, historyCap).map((p) => userItems[p]!)));
+  }
+
+  /** The user's items that feed the matrix: all, or the `historyCap` with the highest repeat score. */
+  function profileOf(user: number): Int32Array {
+    return capped.get(user) ?? userItems.subarray(userPtr[user]!, userPtr[user + 1]!);
+  }
+
+  const userCf = options.precomputeUsers ? new Float32Array((userPtr.length - 1) * n) : undefined;
+
+  function addRow(h: number, profile: number[]): void {
+    if (h < 0 || h >= n || inProfile[h]) return;
+    inProfile[h] = 1;
+    profile.push(h);
+    const row = h * n;
+    for (let j = 0; j < n; j++) cf[j] = cf[j]! + itemItem[row + j]!;
+  }
+
+  function recommend({ user, context, k, exclude }: Query): Scored[] {
+    cf.fill(0);
+    const profile: number[] = [];
+    if (user !== undefined) {
+      if (userCf) {
+        // Rows were summed at start-up; only mark the profile so context items are not added twice.
+        const base = user * n;
+        for (let j = 0; j < n; j++) cf[j] = userCf[base + j]!;
+        for (const h of profileOf(user)) if (h < n && !inProfile[h]) { inProfile[h] = 1; profile.push(h); }
+      } else for (const h of profileOf(user)) addRow(h, profile);
+    }
+    if (context) for (const h of context) addRow(h, profile);
+    for (const h of profile) inProfile[h] = 0;
+
+    let cfMax = 0;
+    if (profile.length > 0) for (let j = 0; j < n; j++) if (cf[j]! > cfMax) cfMax = cf[j]!;
+    const cfWeight = cfMax > 0 ? (1 - repeatWeight) / cfMax : 0;
+    const hasHistory = user !== undefined && userPtr[user + 1]! > userPtr[user]!;
+    // A cold start is popularity alone, so it gets popularity's full scale.
+    const popularityWeight = cfMax > 0 || hasHistory ? POPULARITY_WEIGHT : 1;
+    for (let i = 0; i < n; i++) scores[i] = cf[i]! * cfWeight + popularity[i]! * popularityWeight;
+    for (let i = n; i < itemCount; i++) scores[i] = popularity[i]! * popularityWeight;
+
+    if (user !== undefined && repeatWeight > 0) {
+      const from = userPtr[user]!, to = userPtr[user + 1]!;
+      let repeatMax = 0;
+      for (let p = from; p < to; p++) if (userRepeat[p]! > repeatMax) repeatMax = userRepeat[p]!;
+      if (repeatMax > 0) {
+        const w = repeatWeight / repeatMax;
+        for (let p = from; p < to; p++) scores[userItems[p]!]! += userRepeat[p]! * w;
+      }
+    }
+    // Context items are what the shopper already has in view: never recommend them back.
+    if (context) for (const h of context) if (h >= 0 && h < itemCount) scores[h] = -Infinity;
+    return topK(scores, k, exclude);
+  }
+
+  if (userCf) {
+    for (let user = 0; user + 1 < userPtr.length; user++) {
+      cf.fill(0);
+      const profile: number[] = [];
+      for (const h of profileOf(user)) addRow(h, profile);
+      for (const h of profile) inProfile[h] = 0;
+      userCf.set(cf, user * n);
+    }
+  }
+
+  return { name: parts.name, recommend };
+}

@@ -1,0 +1,40 @@
+/**
+ * `npm run train -- [--until YYYY-MM-DD] [--out DIR]`: trains the shipped model (as chosen
+ * by the last `npm run evaluate`) on purchases strictly before `--until` (default: all)
+ * and writes the artifact into DIR (default model/artifacts/model/). Prints the time taken.
+ */
+import { parseArgs } from 'node:util';
+import { loadPurchases } from '../data/purchases.ts';
+import { writeArtifact, type Manifest } from './artifact.ts';
+import { fitItemItemParts, type ModelParams, type ShippableModel } from './candidates.ts';
+import { buildInteractions, parseDay } from './interactions.ts';
+import { defaultModelDir, jsonReplacer, readShippedConfig } from './shipped-config.ts';
+
+/** Trains and writes an artifact; what the CLI and the tests both call. */
+export function trainArtifact(options: { until?: string; out: string; model?: { name: ShippableModel; params: ModelParams } }): { manifest: Manifest; seconds: number } {
+  const started = performance.now();
+  const until = options.until;
+  if (until !== undefined) parseDay(until, 'train');
+  const { name, params } = options.model ?? readShippedConfig();
+  const { purchases } = loadPurchases(until === undefined ? {} : { until });
+  if (purchases.length === 0) throw new Error(`train: no purchases before ${until}`);
+  const data = buildInteractions(purchases, until === undefined ? undefined : parseDay(until, 'train'));
+  const parts = fitItemItemParts(data, name, params);
+  const manifest = writeArtifact(options.out, {
+    parts,
+    itemIds: data.itemIds,
+    userIds: data.userIds,
+    trainedUntil: until ?? 'all',
+    params: JSON.parse(JSON.stringify(params, jsonReplacer)) as Record<string, unknown>,
+  });
+  return { manifest, seconds: (performance.now() - started) / 1000 };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { until: { type: 'string' }, out: { type: 'string', default: defaultModelDir } } });
+  const config = readShippedConfig();
+  console.log(`train: ${config.name} with parameters from ${config.source}`);
+  const { manifest, seconds } = trainArtifact({ out: values.out, model: config, ...(values.until ? { until: values.until } : {}) });
+  console.log(`train: ${manifest.modelVersion}: ${manifest.userIds.length} customers, ${manifest.itemCount} items (${manifest.modelItems} in the item-item matrix) → ${values.out}`);
+  console.log(`train: took ${seconds.toFixed(1)} s`);
+}
