@@ -21,9 +21,9 @@
     box.setAttribute('data-reason', detail.fallbackReason || '');
     box.textContent = 'source: ' + detail.source + ' | reason: ' + (detail.fallbackReason || '-') + ' | variant: ' + (timing.server.variant || '-') +
       ' | latency: ' + (timing.latency === null ? '?' : timing.latency + ' ms') + (timing.server.upstream !== undefined ? ' (upstream ' + timing.server.upstream + ' ms)' : '');
+    document.body.appendChild(box);
     var rect = shelf.getBoundingClientRect();
     box.style.top = (rect.top + window.scrollY) + 'px';
-    box.style.left = (rect.left + window.scrollX) + 'px';
-    document.body.appendChild(box);
+    box.style.left = (rect.right + window.scrollX - box.offsetWidth) + 'px';
   });
 })();

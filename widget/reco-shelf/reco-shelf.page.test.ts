@@ -102,6 +102,20 @@ describe('reco-shelf on a hostile legacy page', () => {
   });
 });
 
+describe('reco-shelf in a table-layout page', () => {
+  it('takes the width of its table cell instead of stretching the table to the carousel\'s scroll width', async () => {
+    const table = await fixture<HTMLTableElement>(html`<table style="width: 600px; border-collapse: collapse"><tr>
+      <td style="width: 150px">menu</td><td id="content"></td></tr></table>`);
+    const loaded = loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" limit="8"></reco-shelf>`);
+    const el = await loaded;
+    table.querySelector('#content')!.append(el);
+    await frames();
+    expect(table.getBoundingClientRect().width).to.equal(600);
+    expect(el.getBoundingClientRect().width).to.be.within(440, 452);
+    expect(cards(el).length).to.equal(8);
+  });
+});
+
 describe('reco-shelf keyboard and motion', () => {
   it('moves focus between cards with arrows, Home and End, with a visible focus ring', async () => {
     const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);

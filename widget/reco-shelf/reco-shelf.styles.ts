@@ -9,7 +9,8 @@ export const styles = css`
   :host {
     /* Page rules such as '* { display: inline !important }' reach the host; inner !important wins. */
     display: block !important;
-    contain: layout style;
+    /* inline-size: a table cell or flex item must not grow to the carousel's full scroll width. */
+    contain: inline-size layout style;
   }
   :host([hidden]) {
     display: none !important;
