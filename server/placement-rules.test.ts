@@ -6,16 +6,10 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { openPlacementFile } from './placement-file.ts';
 import { parseRuleBook, rulesFor } from './placement-rules.ts';
+import { until } from './test/until.ts';
 
 const shipped = JSON.parse(readFileSync(new URL('./placements.json', import.meta.url), 'utf8')) as unknown;
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('placement rules', () => {
   it('the shipped rules are valid and fill in the defaults', () => {
@@ -52,15 +46,15 @@ describe('placement rules', () => {
       const edited = structuredClone(shipped) as { placements: { home: Record<string, unknown> } };
       edited.placements.home.budgetMs = 90;
       writeFileSync(path, JSON.stringify(edited));
-      await until(() => file.generation === 2, 'the good edit');
+      await until(() => file.generation, (g) => g === 2, 'the good edit');
       assert.equal(rulesFor(file.current(), 'home').rules.budgetMs, 90);
       writeFileSync(path, '{ "defaults": ');
-      await until(() => logged.some((line) => line.includes('bad edit ignored')), 'the bad edit to be logged');
+      await until(() => logged.some((line) => line.includes('bad edit ignored')), Boolean, 'the bad edit to be logged');
       assert.equal(file.generation, 2, 'a bad edit loads nothing');
       assert.equal(rulesFor(file.current(), 'home').rules.budgetMs, 90);
       edited.placements.home.budgetMs = 80;
       writeFileSync(path, JSON.stringify(edited));
-      await until(() => file.generation === 3, 'the next good edit');
+      await until(() => file.generation, (g) => g === 3, 'the next good edit');
       assert.equal(rulesFor(file.current(), 'home').rules.budgetMs, 80);
     } finally {
       file.close();

@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { answersWith, startStack, type TestStack } from './test/stack.ts';
+import { until } from './test/until.ts';
 
 const home = '/v1/recommendations?placement=home&userId=17850&limit=8';
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('recommendations through the SageMaker path', () => {
   let stack: TestStack;

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startStack } from './test/stack.ts';
+import { until } from './test/until.ts';
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('circuit breaker against the local runtime', () => {
   it('opens after repeated failures, answers circuit-open without calling, probes, and closes when the cloud is back', async () => {
