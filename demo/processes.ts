@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../model/runtime/defaults.ts';
@@ -57,8 +58,23 @@ async function waitFor(url: string, child: ChildProcess, name: string, deadline:
   }
 }
 
+const portVariables: Record<keyof StackPorts, string> = { storefront: 'STOREFRONT_PORT', proxy: 'PROXY_PORT', sagemaker: 'SAGEMAKER_PORT', container: 'MODEL_CONTAINER_PORT' };
+
+/** Fails with the variable to change when a port is taken, before anything starts. */
+async function assertPortsFree(ports: StackPorts): Promise<void> {
+  for (const [name, port] of Object.entries(ports) as Array<[keyof StackPorts, number]>) {
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) throw new Error(`start: port ${port} (${name}) is already in use — stop what holds it, or set ${portVariables[name]} to another port`);
+  }
+}
+
 /** Starts the four processes and resolves once each answers its readiness check. */
 export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.ProcessEnv; logDir?: string; readyWithinMs?: number } = {}): Promise<RunningStack> {
+  await assertPortsFree(ports);
   const env = { ...process.env, ...options.env };
   const logDir = options.logDir ?? join(root, 'var', 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -89,7 +105,8 @@ export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.
         AWS_SECRET_ACCESS_KEY: secretAccessKey,
         AWS_SESSION_TOKEN: '',
         AWS_EC2_METADATA_DISABLED: 'true',
-        RECO_ALLOWED_ORIGINS: env.RECO_ALLOWED_ORIGINS || `http://localhost:${ports.storefront},http://127.0.0.1:${ports.storefront}`,
+        // The demo storefront must always be allowed; the caller's origins come on top.
+        RECO_ALLOWED_ORIGINS: [env.RECO_ALLOWED_ORIGINS, `http://localhost:${ports.storefront},http://127.0.0.1:${ports.storefront}`].filter(Boolean).join(','),
       },
       ready: `${urls.proxy}/readyz`,
     },
@@ -138,7 +155,9 @@ export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.
     try {
       tail = readFileSync(join(logDir, `${name}.log`), 'utf8').split('\n').slice(-15).join('\n');
     } catch {}
-    throw new Error(`${(error as Error).message}\n${tail}`);
+    const busy = /EADDRINUSE[^\n]*:(\d+)/.exec(tail);
+    const hint = busy ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.` : `\n${tail}`;
+    throw new Error(`${(error as Error).message}${hint}`);
   }
   return { urls, logDir, stop, exited };
 }

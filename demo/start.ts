@@ -32,6 +32,11 @@ Open ${stack.urls.storefront} — Ctrl-C stops everything.
   };
   process.on('SIGINT', () => void stop('SIGINT', 0));
   process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  // npm does not always pass its SIGTERM on; an orphaned launcher must not keep four servers up.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('the parent process exited', 0);
+  }, 500).unref();
   void stack.exited.then((message) => stop(message, 1));
 } catch (error) {
   console.error((error as Error).message);

@@ -72,14 +72,16 @@ describe('the demo storefront, end to end', () => {
     await context.close();
   });
 
+  // In slow weather (1 s, inside the 2 s hard cap) the home shelf's late answer may land before
+  // the product page asks, and then serves it from the shopper's warmed cache.
   const weathers = [
-    ['normal', 'model', null],
-    ['slow', 'fallback', 'timeout'],
-    ['hang', 'fallback', 'timeout'],
-    ['error', 'fallback', 'error'],
-    ['throttle', 'fallback', 'throttled'],
+    ['normal', ['model'], null],
+    ['slow', ['fallback', 'cache'], 'timeout'],
+    ['hang', ['fallback'], 'timeout'],
+    ['error', ['fallback'], 'error'],
+    ['throttle', ['fallback'], 'throttled'],
   ] as const;
-  for (const [mode, source, reason] of weathers) {
+  for (const [mode, sources, reason] of weathers) {
     it(`fills every shelf within budget + 100 ms in "${mode}" weather, and the overlay says why`, async () => {
       const context = await browser.newContext();
       const { page, errors } = await watchedPage(context);
@@ -93,7 +95,9 @@ describe('the demo storefront, end to end', () => {
         const response = await answered;
         const timing = response.request().timing();
         const serverTiming = (await response.allHeaders())['server-timing'];
-        assert.equal(shelf.source, source, `${shelfId} in ${mode}`);
+        const source = shelfId === '#home-shelf' ? sources[0] : shelf.source;
+        assert.ok((sources as readonly string[]).includes(shelf.source), `${shelfId} in ${mode}: ${shelf.source}`);
+        assert.equal(shelf.source, source, `${shelfId} in ${mode}: the first view falls back to the rules`);
         assert.equal(shelf.fallbackReason, reason);
         assert.ok(shelf.count > 0);
         assert.ok(timing.responseEnd - timing.requestStart <= 150 + 100, `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming})`);
@@ -136,7 +140,11 @@ describe('the demo storefront, end to end', () => {
     await page.evaluate(() => new Promise((resolve) => document.addEventListener('reco-impression', resolve, { once: true })));
     const card = page.locator('#home-shelf').locator('[part~="card"] a').first();
     const clicked = new URL((await card.getAttribute('href'))!, stack.urls.storefront).pathname;
+    const shown = { title: await card.locator('[part~="title"]').textContent(), price: await page.locator('#home-shelf').locator('[part~="price"]').first().textContent() };
     await Promise.all([page.waitForURL(/\/product\//), card.click()]);
+    // One catalog: the product page shows what the card showed.
+    assert.equal(await page.locator('.product-detail h2').textContent(), shown.title?.trim());
+    assert.equal(await page.locator('.product-detail .price').textContent(), shown.price?.trim());
     const deadline = Date.now() + 5000;
     let events = await readEvents(eventsFile);
     while (!events.some((e) => e.type === 'click' && e.requestId === shelf.requestId) && Date.now() < deadline) {
@@ -148,6 +156,11 @@ describe('the demo storefront, end to end', () => {
     const click = mine.find((e) => e.type === 'click');
     assert.equal(click?.source, shelf.source);
     assert.equal(`/product/${click?.itemId}`, clicked);
+
+    await page.goto(`${stack.urls.storefront}/monitor`);
+    const ctr = await page.locator('#ctr tr').allTextContents();
+    assert.ok(ctr.some((row) => row.startsWith(shelf.source)), `the monitor shows click-through for ${shelf.source}: ${ctr.join(' / ')}`);
+    assert.match((await page.locator('#fallback-rate').textContent()) ?? '', /\d+\.\d %/);
     await context.close();
   });
 });

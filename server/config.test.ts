@@ -19,9 +19,19 @@ describe('config', () => {
     assert.equal(config.rateLimit, 0);
   });
 
-  it('names every bad variable in one error', () => {
-    assert.throws(() => loadConfig({ PROXY_PORT: 'http', RECO_ALLOWED_ORIGINS: '*', RECO_VARIANTS: 'a:1' }), (e: Error) =>
-      /PROXY_PORT/.test(e.message) && /RECO_ALLOWED_ORIGINS/.test(e.message) && /RECO_VARIANTS/.test(e.message) && e.message.startsWith('config: '),
+  it('names every bad variable in one error, saying what it must be', () => {
+    assert.throws(
+      () => loadConfig({ PROXY_PORT: 'http', RECO_ALLOWED_ORIGINS: '*', RECO_VARIANTS: 'a:1', RECO_HARD_CAP_MS: '5' }),
+      (e: Error) =>
+        e.message.startsWith('config: ') &&
+        /PROXY_PORT="http": must be a port number 0\.\.65535/.test(e.message) &&
+        /RECO_ALLOWED_ORIGINS="\*": must be origins such as https:\/\/shop\.example \(a wildcard is refused\)/.test(e.message) &&
+        /RECO_VARIANTS="a:1": expected Name=weight pairs/.test(e.message) &&
+        /RECO_HARD_CAP_MS="5": must be at least 100/.test(e.message),
     );
+  });
+
+  it('refuses an origin with a path', () => {
+    assert.throws(() => loadConfig({ RECO_ALLOWED_ORIGINS: 'https://shop.example/home' }), /no path/);
   });
 });

@@ -36,7 +36,10 @@ export const defaults = {
 /** The validated configuration the proxy runs with. */
 export type ProxyConfig = typeof defaults;
 
-const positiveInt = z.coerce.number().int().positive();
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number') =>
+  z.string().regex(/^\d+$/, `must be ${what}`).transform(Number).pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const positiveInt = wholeNumber(1);
+const origin = z.url({ message: 'must be origins such as https://shop.example (a wildcard is refused)' }).refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin is scheme://host[:port], no path');
 const variantWeights = z.string().transform((text, ctx) => {
   const weights: Record<string, number> = {};
   for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -52,20 +55,21 @@ const variantWeights = z.string().transform((text, ctx) => {
 
 /** Environment variable → option, with the parser that validates it. */
 const fromEnv = {
-  PROXY_PORT: ['port', z.coerce.number().int().min(0).max(65535)],
+  PROXY_PORT: ['port', wholeNumber(0, 65535, 'a port number 0..65535')],
   PROXY_HOST: ['host', z.string().min(1)],
   SAGEMAKER_ENDPOINT_NAME: ['endpointName', z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name')],
   AWS_REGION: ['region', z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')],
   SAGEMAKER_ENDPOINT_URL: ['endpointUrl', z.url()],
-  RECO_ALLOWED_ORIGINS: ['allowedOrigins', z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)).pipe(z.array(z.url().refine((o) => o !== '*', 'no wildcard')))],
-  RECO_RATE_LIMIT: ['rateLimit', z.coerce.number().int().min(0)],
+  RECO_ALLOWED_ORIGINS: ['allowedOrigins', z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)).pipe(z.array(origin))],
+  RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
   RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
   RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],
   RECO_EVENTS_FILE: ['eventsFile', z.string().min(1)],
   RECO_WIDGET_BUNDLE: ['widgetBundle', z.string().min(1)],
-  RECO_HARD_CAP_MS: ['hardCapMs', positiveInt],
-  RECO_CACHE_FRESH_MS: ['cacheFreshMs', z.coerce.number().int().min(0)],
-  RECO_CACHE_STALE_MS: ['cacheStaleMs', z.coerce.number().int().min(0)],
+  // Below a budget, a late answer could never warm the cache.
+  RECO_HARD_CAP_MS: ['hardCapMs', wholeNumber(100, 60_000, 'milliseconds, above every placement budget')],
+  RECO_CACHE_FRESH_MS: ['cacheFreshMs', wholeNumber(0)],
+  RECO_CACHE_STALE_MS: ['cacheStaleMs', wholeNumber(0)],
   RECO_CACHE_MAX_ENTRIES: ['cacheMaxEntries', positiveInt],
   RECO_BREAKER_FAILURES: ['breakerFailures', positiveInt],
   RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],

@@ -69,6 +69,16 @@ describe('the proxy over HTTP', () => {
       assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
     });
 
+    it('refuses a POST from an unlisted origin, even the text/plain kind that needs no preflight', async () => {
+      const batch = JSON.stringify({ events: [event('evt-forged-01', { type: 'purchase' })] });
+      const forged = await stack.send('POST', '/v1/events', batch, { origin: 'http://evil.test', 'content-type': 'text/plain' });
+      assert.equal(forged.status, 403);
+      assert.equal(forged.body.error.code, 'origin_not_allowed');
+      assert.equal((await readEventLog(stack.proxy.eventLog.path)).filter((e) => e.id === 'evt-forged-01').length, 0);
+      const listed = await stack.send('POST', '/v1/events', batch, { origin: 'http://shop.test', 'content-type': 'text/plain' });
+      assert.equal(listed.status, 202);
+    });
+
     it('gives an unlisted origin no CORS headers, never a wildcard', async () => {
       const { headers } = await stack.get('/v1/recommendations?placement=home', { origin: 'http://evil.test' });
       assert.equal(headers.get('access-control-allow-origin'), null);
@@ -88,6 +98,32 @@ describe('the proxy over HTTP', () => {
       for (const name of ['reco_requests_total', 'reco_request_duration_seconds_bucket', 'reco_upstream_duration_seconds_bucket', 'reco_breaker_state', 'reco_cache_lookups_total', 'reco_events_total']) {
         assert.match(metrics.text, new RegExp(name), name);
       }
+    });
+
+    it('serves the widget bundle brotli- or gzip-compressed as the browser accepts, and revalidates by ETag', async () => {
+      const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
+      const { get } = await import('node:http');
+      // node:http, not fetch: fetch would decompress and hide what went over the wire.
+      const raw = (encoding: string, headers: Record<string, string> = {}) =>
+        new Promise<{ res: { status: number; headers: { get(name: string): string | null } }; body: Buffer }>((resolve, reject) => {
+          get(`${stack.proxy.url}/reco-shelf.js`, { headers: { 'accept-encoding': encoding, ...headers } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ res: { status: res.statusCode!, headers: { get: (n) => (res.headers[n] as string | undefined) ?? null } }, body: Buffer.concat(chunks) }));
+          }).on('error', reject);
+        });
+      const plain = await raw('identity');
+      assert.equal(plain.res.status, 200);
+      assert.match(plain.res.headers.get('content-type') ?? '', /javascript/);
+      const gz = await raw('gzip');
+      assert.equal(gz.res.headers.get('content-encoding'), 'gzip');
+      assert.deepEqual(gunzipSync(gz.body), plain.body);
+      const br = await raw('gzip, deflate, br');
+      assert.equal(br.res.headers.get('content-encoding'), 'br');
+      assert.deepEqual(brotliDecompressSync(br.body), plain.body);
+      assert.ok(br.body.length < plain.body.length / 2);
+      const again = await raw('br', { 'if-none-match': plain.res.headers.get('etag')! });
+      assert.equal(again.res.status, 304);
     });
 
     it('sets security headers and no framework banner', async () => {

@@ -23,7 +23,7 @@ const schema = z.strictObject({
   userId: shopperId.optional(),
   sessionId: shopperId.optional(),
   items: z.array(itemId).max(50, 'at most 50 ids').default([]),
-  limit: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be 1..48').max(48, 'must be 1..48').optional(),
+  limit: z.number({ error: 'must be a whole number 1..48' }).int('must be a whole number 1..48').min(1, 'must be a whole number 1..48').max(48, 'must be a whole number 1..48').optional(),
 });
 
 /** A request that failed validation; its message names the field. */

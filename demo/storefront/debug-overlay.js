@@ -1,6 +1,13 @@
-/* Demo only: ?debug=1 shows, on each shelf, where its answer came from.
-   Plain ES5, as the shop's other scripts. Positioned over the shelf, so it never shifts the page. */
+/* Demo only: ?debug=1 shows, above each shelf, where its answer came from (?debug=0 hides it).
+   Plain ES5, as the shop's other scripts. Absolutely positioned just above the shelf, so it
+   never shifts the page nor covers the shelf's own buttons. */
 (function () {
+  function place(shelf, box) {
+    var rect = shelf.getBoundingClientRect();
+    box.style.top = (rect.top + window.scrollY - box.offsetHeight) + 'px';
+    box.style.left = (rect.left + window.scrollX) + 'px';
+    box.style.maxWidth = rect.width + 'px';
+  }
   function timingOf(placement) {
     var entries = performance.getEntriesByType('resource').filter(function (r) {
       return r.name.indexOf('/v1/recommendations') !== -1 && r.name.indexOf('placement=' + placement) !== -1;
@@ -22,8 +29,7 @@
     box.textContent = 'source: ' + detail.source + ' | reason: ' + (detail.fallbackReason || '-') + ' | variant: ' + (timing.server.variant || '-') +
       ' | latency: ' + (timing.latency === null ? '?' : timing.latency + ' ms') + (timing.server.upstream !== undefined ? ' (upstream ' + timing.server.upstream + ' ms)' : '');
     document.body.appendChild(box);
-    var rect = shelf.getBoundingClientRect();
-    box.style.top = (rect.top + window.scrollY) + 'px';
-    box.style.left = (rect.right + window.scrollX - box.offsetWidth) + 'px';
+    place(shelf, box);
+    window.addEventListener('resize', function () { place(shelf, box); });
   });
 })();

@@ -67,7 +67,7 @@ ${ctx.debug ? html`<script src="/static/debug-overlay.js"></script>` : raw('')}
 function weatherControl(ctx: PageContext): Raw {
   return html`<form class="weather" id="weather" method="post" action="/demo/weather">
     <b>Cloud weather (demo)</b>
-    ${weatherModes.map((mode) => html`<button type="submit" name="mode" value="${mode}" class="${mode === ctx.weather ? 'current' : ''}">${mode === 'slow' ? 'slow (2 s)' : mode}</button>`)}
+    ${weatherModes.map((mode) => html`<button type="submit" name="mode" value="${mode}" class="${mode === ctx.weather ? 'current' : ''}">${mode === 'slow' ? 'slow (1 s)' : mode}</button>`)}
     <small>Now: <span id="weather-now">${ctx.weather}</span>${ctx.debug ? raw('') : html` &middot; <a href="?debug=1">debug</a>`}</small>
   </form>`;
 }

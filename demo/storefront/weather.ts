@@ -17,13 +17,16 @@ export async function readWeather(runtimeUrl: string): Promise<{ mode: string; l
   }
 }
 
-/** Sets the weather; `slow` means 2 s, well past any shelf's budget. */
+/**
+ * Sets the weather. `slow` means 1 s: past every shelf's budget, yet inside the proxy's
+ * 2 s hard cap, so the late answer still lands and warms the shopper's cache.
+ */
 export async function setWeather(runtimeUrl: string, mode: string): Promise<void> {
   if (!(weatherModes as readonly string[]).includes(mode)) throw new Error(`storefront: unknown weather "${mode}"`);
   const res = await fetch(`${runtimeUrl}/_chaos`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ mode, ...(mode === 'slow' ? { latencyMs: 2000 } : {}) }),
+    body: JSON.stringify({ mode, ...(mode === 'slow' ? { latencyMs: 1000 } : {}) }),
     signal: AbortSignal.timeout(1000),
   });
   if (!res.ok) throw new Error(`storefront: the runtime refused weather "${mode}" (${res.status})`);

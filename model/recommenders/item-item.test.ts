@@ -52,3 +52,12 @@ test('precomputed user rows rank exactly as summing them per request does', () =
     assert.deepEqual(precomputed.recommend(query).map((s) => s.item), live.recommend(query).map((s) => s.item));
   }
 });
+
+test('a known customer\'s list follows the context items when there are some', () => {
+  const recommender = itemItemRecommender(fitItemItemParts(data, 'ease+buy-again', params));
+  const u1 = data.userIndex.get('u1')!;
+  const alone = recommender.recommend({ user: u1, k: 2 }).map((s) => id(s.item));
+  assert.ok(alone.every((i) => i.startsWith('1')), `u1 alone gets their own taste: ${alone}`);
+  const withContext = recommender.recommend({ user: u1, context: [item('20001')], k: 1 }).map((s) => id(s.item));
+  assert.deepEqual(withContext, ['20002']);
+});

@@ -32,6 +32,13 @@ export interface ItemItemParts {
 const POPULARITY_WEIGHT = 1e-4;
 
 /**
+ * A known customer with context items (a product page, a basket) gets lists led by the
+ * context: summed with a long history, one context row would otherwise vanish and
+ * "bought together" would repeat the home shelf.
+ */
+export const CONTEXT_SHARE = 0.7;
+
+/**
  * A recommender over the parts; `recommend` costs O(history × modelItems + itemCount).
  * `precomputeUsers` (the container sets it) sums every user's matrix rows once at start-up
  * (~0.5 s, 4 bytes × users × modelItems) so a known user costs O(context × modelItems + itemCount).
@@ -41,6 +48,7 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
   if (itemItem.length !== n * n) throw new Error(`model: item-item matrix has ${itemItem.length} entries, expected ${n * n}`);
   const scores = new Float64Array(itemCount);
   const cf = new Float64Array(n);
+  const contextCf = new Float64Array(n);
   const inProfile = new Uint8Array(n);
   // Heavy buyers' capped profiles are sorted once here, not on the request path.
   const capped = new Map<number, Int32Array>();
@@ -77,13 +85,14 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
         for (const h of profileOf(user)) if (h < n && !inProfile[h]) { inProfile[h] = 1; profile.push(h); }
       } else for (const h of profileOf(user)) addRow(h, profile);
     }
-    if (context) for (const h of context) addRow(h, profile);
+    const hasHistory = user !== undefined && userPtr[user + 1]! > userPtr[user]!;
+    const contextLed = hasHistory && context !== undefined && context.length > 0;
+    if (context && !contextLed) for (const h of context) addRow(h, profile);
     for (const h of profile) inProfile[h] = 0;
 
     let cfMax = 0;
     if (profile.length > 0) for (let j = 0; j < n; j++) if (cf[j]! > cfMax) cfMax = cf[j]!;
     const cfWeight = cfMax > 0 ? (1 - repeatWeight) / cfMax : 0;
-    const hasHistory = user !== undefined && userPtr[user + 1]! > userPtr[user]!;
     // A cold start is popularity alone, so it gets popularity's full scale.
     const popularityWeight = cfMax > 0 || hasHistory ? POPULARITY_WEIGHT : 1;
     for (let i = 0; i < n; i++) scores[i] = cf[i]! * cfWeight + popularity[i]! * popularityWeight;
@@ -98,9 +107,26 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
         for (let p = from; p < to; p++) scores[userItems[p]!]! += userRepeat[p]! * w;
       }
     }
+    if (contextLed) blendContext(context);
     // Context items are what the shopper already has in view: never recommend them back.
     if (context) for (const h of context) if (h >= 0 && h < itemCount) scores[h] = -Infinity;
     return topK(scores, k, exclude);
+  }
+
+  /** Mixes the context's own item-item scores into the user's, the context leading. */
+  function blendContext(context: readonly number[]): void {
+    contextCf.fill(0);
+    for (const h of context) {
+      if (h < 0 || h >= n) continue;
+      const row = h * n;
+      for (let j = 0; j < n; j++) contextCf[j] = contextCf[j]! + itemItem[row + j]!;
+    }
+    let contextMax = 0;
+    for (let j = 0; j < n; j++) if (contextCf[j]! > contextMax) contextMax = contextCf[j]!;
+    if (contextMax <= 0) return;
+    const share = CONTEXT_SHARE / contextMax;
+    for (let j = 0; j < n; j++) scores[j] = scores[j]! * (1 - CONTEXT_SHARE) + contextCf[j]! * share;
+    for (let j = n; j < itemCount; j++) scores[j] = scores[j]! * (1 - CONTEXT_SHARE);
   }
 
   if (userCf) {

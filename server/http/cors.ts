@@ -1,8 +1,14 @@
 /**
  * CORS for an allowlist of storefront origins, never `*`. Other origins get
  * no CORS headers, so browsers keep their pages from reading answers.
+ *
+ * CORS alone does not stop a write: a text/plain POST (what sendBeacon sends)
+ * needs no preflight, so any page could store events. Browsers name the page's
+ * origin on every cross-origin POST, so a POST from an unlisted origin is
+ * refused outright. Server-side callers (no Origin header) are not affected.
  */
 import type { RequestHandler } from 'express';
+import { sendError } from './api-error.ts';
 
 /** Allows the listed origins to call the API and read its Server-Timing. */
 export function corsAllowlist(origins: readonly string[]): RequestHandler {
@@ -23,6 +29,10 @@ export function corsAllowlist(origins: readonly string[]): RequestHandler {
         res.setHeader('Access-Control-Max-Age', '600');
       }
       res.status(204).end();
+      return;
+    }
+    if (req.method === 'POST' && origin !== undefined && !listed) {
+      sendError(res, 403, 'origin_not_allowed', `origin ${origin.slice(0, 100)} is not an allowed storefront`);
       return;
     }
     next();

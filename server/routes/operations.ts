@@ -1,7 +1,6 @@
 /** The operator's routes: liveness, readiness, metrics, and the widget bundle. */
-import { existsSync } from 'node:fs';
 import { Router } from 'express';
-import { sendError } from '../http/api-error.ts';
+import { widgetBundle as serveWidgetBundle } from '../http/widget-bundle.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** What readiness is made of. */
@@ -26,11 +25,6 @@ export function operationsRoute(metrics: Metrics, readiness: Readiness, widgetBu
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  router.get('/reco-shelf.js', (_req, res) => {
-    if (!existsSync(widgetBundle)) return sendError(res, 404, 'not_found', 'the widget bundle is not built: run npm run build');
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.sendFile(widgetBundle, { headers: { 'Content-Type': 'text/javascript; charset=utf-8' } });
-  });
+  router.get('/reco-shelf.js', serveWidgetBundle(widgetBundle));
   return router;
 }

@@ -130,7 +130,7 @@ export const styles = css`
     aspect-ratio: 1;
     background: var(--reco-image-background, #f4f3ee);
   }
-  img {
+  .media img {
     position: absolute;
     inset: 0;
     display: block;

@@ -117,6 +117,18 @@ describe('reco-shelf rendering', () => {
     expect(getComputedStyle(second!.querySelector('a')!).color).to.equal('rgb(1, 2, 3)');
   });
 
+  it('lays out a template card as the storefront wrote it: the image does not cover the title', async () => {
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"><template><style>b { display: block }</style><a data-reco="url"><img data-reco="image" width="120" height="120"><b data-reco="title"></b></a></template></reco-shelf>`,
+    );
+    const card = cards(el)[0]!;
+    const image = card.querySelector('img')!.getBoundingClientRect();
+    const title = card.querySelector('b')!.getBoundingClientRect();
+    expect(image.height).to.equal(120);
+    expect(title.top).to.be.at.least(image.bottom);
+  });
+
   it('shows an add-to-cart button with a per-item name only when the storefront opts in', async () => {
     const plain = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     expect($(plain, 'button.add')).to.equal(null);
