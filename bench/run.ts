@@ -19,8 +19,8 @@ import { compareThroughput } from './sections/throughput.ts';
 
 const quick = process.argv.includes('--quick');
 const plan = quick
-  ? { rates: [50], overheadSeconds: 2, rounds: 1, roundSeconds: 2, budgetSeconds: 3, inferenceCalls: 500 }
-  : { rates: [50, 200], overheadSeconds: 8, rounds: 3, roundSeconds: 6, budgetSeconds: 10, inferenceCalls: 3000 };
+  ? { rates: [50], overheadSeconds: 2, overheadRounds: 1, rounds: 1, roundSeconds: 2, budgetSeconds: 3, inferenceCalls: 500 }
+  : { rates: [50, 200], overheadSeconds: 3, overheadRounds: 3, rounds: 3, roundSeconds: 6, budgetSeconds: 10, inferenceCalls: 3000 };
 const connections = 32;
 const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 const log = (msg: string): void => console.log(`bench: ${msg}`);
@@ -46,7 +46,7 @@ try {
   const proxy = track(await startTarget('proxy', cloud.info, benchProxyEnv));
   const limit = track(await startTarget('sdk-limit', cloud.info));
   log(`overhead at ${plan.rates.join(', ')}/s`);
-  const overhead = await measureOverhead(cloud.info, { proxy: proxy.info.url, nodeHttpSdk: limit.info.url }, plan.rates, plan.overheadSeconds);
+  const overhead = await measureOverhead(cloud.info, { proxy: proxy.info.url, nodeHttpSdk: limit.info.url }, plan.rates, plan.overheadSeconds, plan.overheadRounds);
   log('model-path throughput');
   const before = await answersBySource(proxy.info.url);
   const model = await compareThroughput({ target: proxy, path: modelPath }, { target: limit, path: (u) => `/v1/recommendations?userId=${encodeURIComponent(u)}` }, { rounds: plan.rounds, seconds: plan.roundSeconds, connections });

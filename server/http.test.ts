@@ -43,6 +43,30 @@ describe('the proxy over HTTP', () => {
       assert.equal(huge.body.error.code, 'payload_too_large');
     });
 
+    it('refuses a compressed body with 415 instead of inflating it', async () => {
+      const res = await stack.send('POST', '/v1/recommendations', 'not compressed at all', { ...json, 'content-encoding': 'gzip' });
+      assert.equal(res.status, 415);
+      assert.equal(res.body.error.code, 'unsupported_media_type');
+    });
+
+    it('answers what Node\'s HTTP parser refuses in the JSON error shape too', async () => {
+      const { connect } = await import('node:net');
+      const url = new URL(stack.proxy.url);
+      const send = (raw: string) =>
+        new Promise<string>((resolve) => {
+          const socket = connect(Number(url.port), url.hostname, () => socket.end(raw));
+          let text = '';
+          socket.on('data', (c) => (text += c));
+          socket.on('close', () => resolve(text));
+        });
+      const malformed = await send('GET /v1/recommendations?placement=home HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n');
+      assert.match(malformed, /^HTTP\/1\.1 400/);
+      assert.match(malformed, /\{"error":\{"code":"invalid_request","message":"malformed HTTP request"\}\}$/);
+      const huge = await send(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      assert.match(huge, /^HTTP\/1\.1 431/);
+      assert.match(huge, /"code":"headers_too_large"/);
+    });
+
     it('answers a POST with the same fields as a GET', async () => {
       const { status, body } = await stack.send('POST', '/v1/recommendations', JSON.stringify({ placement: 'cart', userId: '17850', items: ['85123A'], limit: 4 }), json);
       assert.equal(status, 200);

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApp, type ProxyApp } from './app.ts';
+import { clientErrorAnswer } from './http/api-error.ts';
 import { loadCatalogIndex } from './catalog-index.ts';
 import type { ProxyConfig } from './config.ts';
 import { EventLog } from './events/event-log.ts';
@@ -41,6 +42,10 @@ export async function startProxy(
   });
   const proxy = createApp({ config, catalog, placements, eventLog, endpoint, logger });
   const server = proxy.app.listen(config.port, config.host);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(clientErrorAnswer(error));
+    else socket.destroy();
+  });
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;

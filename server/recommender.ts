@@ -10,7 +10,7 @@ import type { AnswerCache } from './answer-cache.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { Metrics } from './metrics.ts';
-import { rulesFor, type PlacementRules, type RuleBook } from './placement-rules.ts';
+import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { resolvers, type ResolverContext } from './resolvers/index.ts';
 import type { ModelAnswer, SageMakerEndpoint } from './sagemaker-endpoint.ts';
@@ -51,6 +51,12 @@ export interface RecommenderDeps {
   hardCapMs: number;
 }
 
+/**
+ * The race with the cloud ends this long before the budget: building and sending the
+ * answer, and a busy event loop, must fit inside the budget too.
+ */
+export const answerMarginMs = 10;
+
 class UpstreamCallError extends Error {
   constructor(readonly failure: UpstreamFailure) {
     super(`sagemaker: ${failure.label}`);
@@ -64,12 +70,12 @@ export function createRecommender(deps: RecommenderDeps) {
   const { catalog, cache, breaker, metrics } = deps;
   const inFlight = new Map<string, Promise<ModelAnswer>>();
 
-  function callModel(shopper: string | undefined, cacheKey: string, request: RecommendationRequest, rules: PlacementRules, limit: number, requestId: string): Promise<ModelAnswer> {
-    const exclude = [...new Set([...request.items, ...deps.recentlyBought(request.userId, rules.recentlyBoughtDays)])];
+  function callModel(shopper: string | undefined, cacheKey: string, request: RecommendationRequest, recentlyBought: ReadonlySet<string>, k: number, requestId: string): Promise<ModelAnswer> {
+    const exclude = [...new Set([...request.items, ...recentlyBought])];
     const body = {
       ...(request.userId ? { userId: request.userId } : {}),
       items: request.items,
-      k: Math.min(100, Math.ceil(limit * rules.overfetch)),
+      k,
       exclude,
       placement: request.placement,
     };
@@ -122,14 +128,16 @@ export function createRecommender(deps: RecommenderDeps) {
     });
   }
 
-  async function recommend(request: RecommendationRequest, requestId: string = randomUUID()): Promise<TimedAnswer> {
-    const started = performance.now();
+  /** Answers `request`; `receivedAt` (a `performance.now()` time) is when the budget started. */
+  async function recommend(request: RecommendationRequest, receivedAt: number = performance.now(), requestId: string = randomUUID()): Promise<TimedAnswer> {
+    const started = receivedAt;
     const { rules, known } = rulesFor(deps.rules(), request.placement);
     if (!known) metrics.unknownPlacements.inc();
     const limit = request.limit ?? rules.limit;
     const shopper = request.userId ? `u:${request.userId}` : request.sessionId ? `s:${request.sessionId}` : undefined;
     const cacheKey = JSON.stringify([request.placement, shopper ?? '', request.items]);
-    const filterContext = { catalog, items: request.items, recentlyBought: deps.recentlyBought(request.userId, rules.recentlyBoughtDays) };
+    const recentlyBought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
+    const filterContext = { catalog, items: request.items, recentlyBought };
     const resolverContext: ResolverContext = { placement: rules, shopper, cacheKey, items: request.items, catalog, cache };
     const chain = (withLastAnswer: boolean): ShelfSource[] =>
       rules.fallback
@@ -153,8 +161,8 @@ export function createRecommender(deps: RecommenderDeps) {
       else if (!breaker.allows()) failure = { reason: 'circuit-open', label: 'circuit-open' };
       else {
         const callStarted = performance.now();
-        const call = callModel(shopper, cacheKey, request, rules, limit, requestId);
-        const outcome = await raceBudget(call, rules.budgetMs - (callStarted - started), callStarted);
+        const call = callModel(shopper, cacheKey, request, recentlyBought, Math.min(100, Math.ceil(limit * rules.overfetch)), requestId);
+        const outcome = await raceBudget(call, rules.budgetMs - answerMarginMs - (callStarted - started), callStarted);
         upstreamMs = outcome.upstreamMs;
         if ('answer' in outcome) {
           model = { version: outcome.answer.modelVersion, variant: outcome.answer.variant };

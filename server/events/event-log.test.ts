@@ -37,6 +37,18 @@ describe('event log', () => {
     assert.deepEqual((await readEventLog(path)).map((e) => e.id), ['event-0001', 'event-0002', 'event-0003']);
   });
 
+  it('acknowledges a duplicate only once the original is on disk', async () => {
+    const path = tempLog();
+    const log = await EventLog.open(path);
+    const original = log.append([event('event-0001')]);
+    const duplicate = log.append([event('event-0001')]);
+    const order: string[] = [];
+    await Promise.all([original.then(() => order.push('original')), duplicate.then(() => order.push('duplicate'))]);
+    assert.deepEqual(order, ['original', 'duplicate']);
+    assert.equal((await readEventLog(path)).length, 1);
+    await log.close();
+  });
+
   it('concurrent batches all reach the file', async () => {
     const path = tempLog();
     const log = await EventLog.open(path);

@@ -25,6 +25,8 @@ export class EventLog {
   readonly #seen = new Set<string>();
   /** userId → itemId → last purchase time, for the "recently bought" filter. */
   readonly #purchases = new Map<string, Map<string, number>>();
+  /** Ids whose write is in flight: a retry of them waits for that write, not just for the id. */
+  readonly #inFlight = new Map<string, Promise<void>>();
   #queue: PendingWrite[] = [];
   #flushing: Promise<void> | undefined;
 
@@ -63,13 +65,18 @@ export class EventLog {
   /** Stores the events not stored before; resolves with them once they are on disk. */
   async append(events: readonly ShelfEvent[], receivedAt = Date.now()): Promise<{ stored: StoredEvent[]; duplicates: number }> {
     const fresh: StoredEvent[] = [];
+    const earlierWrites = new Set<Promise<void>>();
     for (const event of events) {
-      if (this.#seen.has(event.id)) continue;
+      if (this.#seen.has(event.id)) {
+        const pending = this.#inFlight.get(event.id);
+        if (pending) earlierWrites.add(pending);
+        continue;
+      }
       this.#seen.add(event.id);
       fresh.push({ ...event, receivedAt });
     }
     if (fresh.length > 0) {
-      await new Promise<void>((resolve, reject) => {
+      const written = new Promise<void>((resolve, reject) => {
         this.#queue.push({
           text: fresh.map((e) => `${JSON.stringify(e)}\n`).join(''),
           ids: fresh.map((e) => e.id),
@@ -77,8 +84,16 @@ export class EventLog {
         });
         this.#flushing ??= this.#flush();
       });
+      for (const event of fresh) this.#inFlight.set(event.id, written);
+      try {
+        await written;
+      } finally {
+        for (const event of fresh) this.#inFlight.delete(event.id);
+      }
       for (const event of fresh) this.#remember(event);
     }
+    // A duplicate is acknowledged only once its original is on disk; if that write failed, so does this batch.
+    await Promise.all(earlierWrites);
     return { stored: fresh, duplicates: events.length - fresh.length };
   }
 

@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
+import { arrivalOf } from '../http/received-at.ts';
 import { InvalidRequestError, parseRecommendationBody, parseRecommendationQuery, type RecommendationRequest } from '../recommendation-request.ts';
 import type { Recommender } from '../recommender.ts';
 
@@ -16,7 +17,7 @@ export function recommendationsRoute(recommender: Recommender, logger: Logger): 
       if (error instanceof InvalidRequestError) throw new ApiError(400, 'invalid_request', error.message);
       throw error;
     }
-    const { answer, upstreamMs, totalMs, failureLabel } = await recommender.recommend(request);
+    const { answer, upstreamMs, totalMs, failureLabel } = await recommender.recommend(request, arrivalOf(req));
     // Source and variant ride along as descriptions, so a page's debug overlay can read them from Resource Timing.
     const timing = [
       upstreamMs === null ? null : `upstream;dur=${upstreamMs.toFixed(1)}`,
