@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { CatalogFile } from '../data/catalog.ts';
 import type { RunningStack } from '../demo/processes.ts';
-import { freePort, launchChromium, openAndReadShelf, shelfAfter, startE2eStack, trackShelves } from './harness.ts';
+import { e2eBudgetMs, freePort, launchChromium, openAndReadShelf, shelfAfter, startE2eStack, trackShelves } from './harness.ts';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
@@ -100,7 +100,7 @@ describe('the demo storefront, end to end', () => {
         assert.equal(shelf.source, source, `${shelfId} in ${mode}: the first view falls back to the rules`);
         assert.equal(shelf.fallbackReason, reason);
         assert.ok(shelf.count > 0);
-        assert.ok(timing.responseEnd - timing.requestStart <= 150 + 100, `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming})`);
+        assert.ok(timing.responseEnd - timing.requestStart <= e2eBudgetMs + 100, `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming})`);
         const overlay = page.locator(`${shelfId}-debug`);
         await overlay.waitFor();
         assert.equal(await overlay.getAttribute('data-source'), source);

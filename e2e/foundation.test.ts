@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunningStack } from '../demo/processes.ts';
-import { launchChromium, openAndReadShelf, setWeather, startE2eStack, trackShelves } from './harness.ts';
+import { e2eBudgetMs, launchChromium, openAndReadShelf, setWeather, startE2eStack, trackShelves } from './harness.ts';
 
 describe('storefront → shelf → proxy → SageMaker runtime → model', () => {
   let stack: RunningStack;
@@ -33,7 +33,7 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
     assert.equal(fallback.source, 'fallback');
     assert.equal(fallback.fallbackReason, 'timeout');
     assert.equal(fallback.count, 8);
-    assert.ok(timing.responseEnd - timing.requestStart < 150 + 100, `answered ${Math.round(timing.responseEnd - timing.requestStart)} ms after the request`);
+    assert.ok(timing.responseEnd - timing.requestStart < e2eBudgetMs + 100, `answered ${Math.round(timing.responseEnd - timing.requestStart)} ms after the request`);
     await setWeather(stack, 'normal');
     await context.close();
   });
