@@ -32,13 +32,6 @@ const bodyErrors: Record<string, [number, string, string]> = {
   'stream.encoding.set': [500, 'internal', 'body: stream encoding'],
 };
 
-/** Shelves and beacons send small plain bodies; a compressed one is refused before any inflating (no zip bombs). */
-export const refuseEncodedBodies: RequestHandler = (req, res, next) => {
-  const encoding = req.headers['content-encoding'];
-  if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return next();
-  req.resume();
-  sendError(res, 415, 'unsupported_media_type', 'body: send it uncompressed (no Content-Encoding)');
-};
 
 /**
  * Node's HTTP parser refuses some requests before Express sees them (a malformed URL or

@@ -6,14 +6,15 @@ import { Router } from 'express';
 import type { EventLog } from '../events/event-log.ts';
 import { InvalidBatchError, parseEventBatch } from '../events/shelf-event.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
+import { jsonOrTextBody } from '../http/request-body.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** The events route. */
 export function eventsRoute(eventLog: EventLog, metrics: Metrics): Router {
   const router = Router();
   router
-    .route('/v1/events')
-    .post(async (req, res) => {
+    .route('/events')
+    .post(...jsonOrTextBody, async (req, res) => {
       if (!req.is('application/json') && !req.is('text/plain')) {
         throw new ApiError(415, 'unsupported_media_type', 'body: send application/json or text/plain');
       }

@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
+import { jsonBody } from '../http/request-body.ts';
 import { InvalidRequestError, parseRecommendationBody, parseRecommendationQuery, type RecommendationRequest } from '../recommendation-request.ts';
 import type { Recommender } from '../recommender.ts';
 
@@ -35,9 +36,9 @@ export function recommendationsRoute(recommender: Recommender, logger: Logger): 
     );
   };
   router
-    .route('/v1/recommendations')
+    .route('/recommendations')
     .get((req, res) => answer(req, res, () => parseRecommendationQuery(req.query as Record<string, unknown>)))
-    .post((req, res) => {
+    .post(...jsonBody, (req, res) => {
       if (!req.is('application/json')) throw new ApiError(415, 'unsupported_media_type', 'body: send Content-Type application/json');
       return answer(req, res, () => parseRecommendationBody(req.body));
     })
