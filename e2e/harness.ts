@@ -3,21 +3,15 @@
  * and Debian's Chromium driven by playwright-core.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startProcesses, type RunningStack } from '../demo/processes.ts';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
+import { freePort } from '../test-support/free-port.ts';
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
+
 
 /**
  * The budget every placement gets in these tests. Four servers, a test runner and Chromium

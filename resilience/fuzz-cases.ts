@@ -13,17 +13,6 @@ export interface FuzzCase {
   mayNotAnswer?: boolean;
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const nastyStrings = [
   '', ' ', 'home', 'HOME', 'a'.repeat(65), 'a'.repeat(129), 'x'.repeat(5000), '17850', '-1', '0', '49', '1e3', '1.5', 'NaN', 'Infinity',

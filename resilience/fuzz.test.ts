@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import type { StartedChild } from '../bench/harness/child.ts';
 import type { CloudInfo } from '../bench/harness/cloud-process.ts';
 import { startCloud } from '../bench/harness/targets.ts';
-import { fuzzCase, seeded, type FuzzCase } from './fuzz-cases.ts';
+import { seeded } from '../test-support/seeded-random.ts';
+import { fuzzCase, type FuzzCase } from './fuzz-cases.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
 import { sendRaw, type RawAnswer } from './raw-http.ts';
 

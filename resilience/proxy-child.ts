@@ -3,7 +3,7 @@
  * only through its environment, so SIGKILL, crashes and its stdout/stderr are real.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../test-support/free-port.ts';
 import { projectRoot } from '../bench/harness/child.ts';
 import type { CloudInfo } from '../bench/harness/cloud-process.ts';
 
@@ -19,14 +19,6 @@ export interface ProxyChild {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The environment a proxy needs to reach `cloud` with its key pair (or `credentials`). */
 export function proxyEnv(cloud: CloudInfo, port: number, extra: Record<string, string> = {}, credentials = cloud.credentials): Record<string, string> {
@@ -83,3 +75,5 @@ export async function startProxyChild(env: Record<string, string>, readyWithinMs
     },
   };
 }
+
+export { freePort };

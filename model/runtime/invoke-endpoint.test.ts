@@ -10,18 +10,8 @@ import { startFakeContainer } from './fake-container.ts';
 import { rejection, sdkClientFor } from './sdk-client.ts';
 import type { StartedLocalRuntime } from './testing.ts';
 import { startLocalRuntime } from './testing.ts';
+import { seeded } from '../../test-support/seeded-random.ts';
 
-/** A deterministic [0,1) sequence (mulberry32) so weighted routing is reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('InvokeEndpoint through the local runtime', () => {
   let blue: FakeContainer;
