@@ -15,6 +15,7 @@ import { measureBudget, type BudgetRun } from './sections/budget.ts';
 import { measureBundle, measureModelInference } from './sections/bundle-and-model.ts';
 import { measureOverhead } from './sections/overhead.ts';
 import { judgeGoals, toMarkdown, type BenchResults } from './sections/report.ts';
+import { includeInReadme } from './readme-section.ts';
 import { compareThroughput } from './sections/throughput.ts';
 
 const quick = process.argv.includes('--quick');
@@ -89,6 +90,7 @@ try {
   const out = quick ? (name: string) => join(tmpdir(), `reco-bench-quick-${name}`) : here;
   writeFileSync(out('results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(out('results.md'), toMarkdown(results));
+  if (!quick) includeInReadme(toMarkdown(results));
   console.log(toMarkdown(results));
   log(`wrote ${out('results.json')} and ${out('results.md')} in ${results.durationSeconds} s`);
 } finally {
