@@ -17,9 +17,9 @@ import { securityHeaders } from './http/security-headers.ts';
 import { createMetrics } from './metrics.ts';
 import type { PlacementFile } from './placement-file.ts';
 import { createRecommender } from './recommender.ts';
-import { eventsRoute } from './routes/events.ts';
+import { addEventsRoute } from './routes/events.ts';
 import { operationsRoute } from './routes/operations.ts';
-import { recommendationsRoute } from './routes/recommendations.ts';
+import { addRecommendationsRoute } from './routes/recommendations.ts';
 import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { variantAssigner } from './variant-assignment.ts';
 
@@ -67,8 +67,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   // The shelf's API first: it is the hot path, and walks the fewest layers this way.
   const api = express.Router();
   api.use(corsAllowlist(config.allowedOrigins), rateLimit(config.rateLimit, () => metrics.rateLimited.inc()));
-  api.use(recommendationsRoute(recommender, logger));
-  api.use(eventsRoute(eventLog, metrics));
+  addRecommendationsRoute(api, recommender, logger);
+  addEventsRoute(api, eventLog, metrics);
   app.use('/v1', api);
   app.use(operationsRoute(metrics, { catalogProducts: () => catalog.size, rulesLoaded: () => placements.generation > 0, warmedUp: () => state.warmedUp }, config.widgetBundle));
   app.use(notFound);

@@ -2,16 +2,15 @@
  * `POST /v1/events`: JSON or the text/plain body `navigator.sendBeacon` sends.
  * 202 only once the accepted events are on disk.
  */
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { EventLog } from '../events/event-log.ts';
 import { InvalidBatchError, parseEventBatch } from '../events/shelf-event.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { jsonOrTextBody } from '../http/request-body.ts';
 import type { Metrics } from '../metrics.ts';
 
-/** The events route. */
-export function eventsRoute(eventLog: EventLog, metrics: Metrics): Router {
-  const router = Router();
+/** Adds the events route to `router`. */
+export function addEventsRoute(router: Router, eventLog: EventLog, metrics: Metrics): void {
   router
     .route('/events')
     .post(...jsonOrTextBody, async (req, res) => {
@@ -40,5 +39,4 @@ export function eventsRoute(eventLog: EventLog, metrics: Metrics): Router {
       res.status(202).json({ accepted, duplicates, rejected: batch.rejected });
     })
     .all(methodNotAllowed('POST'));
-  return router;
 }

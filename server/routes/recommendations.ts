@@ -1,5 +1,5 @@
 /** `GET|POST /v1/recommendations`: validate, recommend, answer with Server-Timing. */
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
@@ -7,9 +7,8 @@ import { jsonBody } from '../http/request-body.ts';
 import { InvalidRequestError, parseRecommendationBody, parseRecommendationQuery, type RecommendationRequest } from '../recommendation-request.ts';
 import type { Recommender } from '../recommender.ts';
 
-/** The recommendations route. */
-export function recommendationsRoute(recommender: Recommender, logger: Logger): Router {
-  const router = Router();
+/** Adds the recommendations route to `router` (one flat router keeps the hot path short). */
+export function addRecommendationsRoute(router: Router, recommender: Recommender, logger: Logger): void {
   const answer = async (req: Request, res: Response, parse: () => RecommendationRequest): Promise<void> => {
     let request: RecommendationRequest;
     try {
@@ -43,5 +42,4 @@ export function recommendationsRoute(recommender: Recommender, logger: Logger): 
       return answer(req, res, () => parseRecommendationBody(req.body));
     })
     .all(methodNotAllowed('GET, POST'));
-  return router;
 }
