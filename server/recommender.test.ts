@@ -43,13 +43,17 @@ describe('recommendations through the SageMaker path', () => {
   it('falls back when the endpoint is slower than the budget, within the budget', async () => {
     await stack.weather('slow', 2000);
     const started = performance.now();
-    const { body } = await stack.get('/v1/recommendations?placement=home&userId=12347&limit=8');
+    const { body, headers } = await stack.get('/v1/recommendations?placement=home&userId=12347&limit=8');
     const elapsed = performance.now() - started;
     assert.equal(body.source, 'fallback');
     assert.equal(body.fallbackReason, 'timeout');
     assert.equal(body.model, null);
     assert.equal(body.items.length, 8);
-    assert.ok(elapsed < 150 + 50, `answered in ${elapsed.toFixed(0)} ms`);
+    // The race ends 10 ms before the budget (a late timer on a busy machine may eat that margin, not more);
+    // the client's figure adds the HTTP round trip.
+    const total = Number(/total;dur=([\d.]+)/.exec(headers.get('server-timing') ?? '')?.[1]);
+    assert.ok(total >= 140 - 1 && total <= 160, `the proxy answered after ${total} ms`);
+    assert.ok(elapsed < 250, `answered in ${elapsed.toFixed(0)} ms end to end`);
   });
 
   for (const [mode, reason] of [['error', 'error'], ['throttle', 'throttled'], ['garbage', 'error'], ['reset', 'error']] as const) {
@@ -92,11 +96,15 @@ describe('recommendations through the SageMaker path', () => {
   });
 
   it('shares one upstream call among identical concurrent requests', async () => {
+    // The first call is held long enough for all ten to arrive while it is in flight.
     await stack.weather('slow', 100);
     const before = await stack.invocations();
+    const coalesced = () => stack.get('/metrics').then((r) => Number(/^reco_coalesced_requests_total (\d+)/m.exec(r.text)?.[1] ?? 0));
+    const coalescedBefore = await coalesced();
     const answers = await Promise.all(Array.from({ length: 10 }, () => stack.get('/v1/recommendations?placement=home&userId=coalesce-1')));
-    assert.ok(answers.every((a) => a.body.source === 'model'));
+    assert.ok(answers.every((a) => a.status === 200 && a.body.items.length === 8));
     assert.equal((await stack.invocations()) - before, 1);
+    assert.equal((await coalesced()) - coalescedBefore, 9);
   });
 
   it('gives an unknown placement the default rules and counts it', async () => {
