@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { CatalogFile } from '../data/catalog.ts';
 import type { RunningStack } from '../demo/processes.ts';
-import { e2eBudgetMs, freePort, launchChromium, openAndReadShelf, shelfAfter, startE2eStack, trackShelves } from './harness.ts';
+import { e2eBudgetMs, freePort, launchChromium, newShopperContext, openAndReadShelf, shelfAfter, startE2eStack, trackShelves } from './harness.ts';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
@@ -21,10 +21,15 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; error
   page.on('pageerror', (error) => errors.push(error.message));
   await trackShelves(page);
   await page.addInitScript(() => {
-    const w = window as unknown as { __cls: number };
+    const w = window as unknown as { __cls: number; __shifted: string[] };
     w.__cls = 0;
+    w.__shifted = [];
     new PerformanceObserver((list) => {
-      for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>) if (!entry.hadRecentInput) w.__cls += entry.value;
+      for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: Array<{ node?: Node | null }> }>) {
+        if (entry.hadRecentInput) continue;
+        w.__cls += entry.value;
+        for (const source of entry.sources ?? []) w.__shifted.push((source.node as Element | null)?.outerHTML?.slice(0, 80) ?? String(source.node?.nodeName));
+      }
     }).observe({ type: 'layout-shift', buffered: true });
   });
   return { page, errors };
@@ -50,7 +55,7 @@ describe('the demo storefront, end to end', () => {
   });
 
   it('shows two customers different shelves', async () => {
-    const context = await browser.newContext();
+    const context = await newShopperContext(browser);
     const { page } = await watchedPage(context);
     const first = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=17850`, '#home-shelf');
     const second = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=12347`, '#home-shelf');
@@ -60,7 +65,7 @@ describe('the demo storefront, end to end', () => {
   });
 
   it('shows an anonymous shopper with a basket items related to it', async () => {
-    const context = await browser.newContext();
+    const context = await newShopperContext(browser);
     const { page } = await watchedPage(context);
     await page.goto(`${stack.urls.storefront}/product/22423`);
     const shelf = await shelfAfter(page, '#cart-shelf', () => Promise.all([page.waitForURL(/\/cart$/), page.click('#add-to-basket')]));
@@ -83,7 +88,7 @@ describe('the demo storefront, end to end', () => {
   ] as const;
   for (const [mode, sources, reason] of weathers) {
     it(`fills every shelf within budget + 100 ms in "${mode}" weather, and the overlay says why`, async () => {
-      const context = await browser.newContext();
+      const context = await newShopperContext(browser);
       const { page, errors } = await watchedPage(context);
       // The monitor page has no shelf: setting the weather there leaves this shopper no earlier answers.
       await page.goto(`${stack.urls.storefront}/monitor?debug=1`);
@@ -100,12 +105,16 @@ describe('the demo storefront, end to end', () => {
         assert.equal(shelf.source, source, `${shelfId} in ${mode}: the first view falls back to the rules`);
         assert.equal(shelf.fallbackReason, reason);
         assert.ok(shelf.count > 0);
-        assert.ok(timing.responseEnd - timing.requestStart <= e2eBudgetMs + 100, `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming})`);
+        assert.ok(timing.responseEnd - timing.requestStart <= e2eBudgetMs + 100, `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming}; ${JSON.stringify(timing)})`);
         const overlay = page.locator(`${shelfId}-debug`);
         await overlay.waitFor();
         assert.equal(await overlay.getAttribute('data-source'), source);
         assert.equal(await overlay.getAttribute('data-reason'), reason ?? '');
-        assert.equal(await page.evaluate(() => (window as unknown as { __cls: number }).__cls), 0, 'no layout shift');
+        const shift = await page.evaluate(() => {
+          const w = window as unknown as { __cls: number; __shifted: string[] };
+          return { cls: w.__cls, shifted: w.__shifted };
+        });
+        assert.equal(shift.cls, 0, `layout shift on ${path}: ${shift.shifted.join(' | ')}`);
         if (path === '/' && (mode === 'normal' || mode === 'hang')) {
           // Let the card images decode, so the picture shows what a shopper sees.
           await page.waitForFunction((sel) => Array.from(document.querySelector(sel)!.shadowRoot!.querySelectorAll('img')).every((img) => img.complete), shelfId);
@@ -118,7 +127,7 @@ describe('the demo storefront, end to end', () => {
   }
 
   it('brings personalization back when the weather turns normal', async () => {
-    const context = await browser.newContext();
+    const context = await newShopperContext(browser);
     const { page } = await watchedPage(context);
     await page.goto(`${stack.urls.storefront}/monitor`);
     await page.click('#weather button[value="hang"]');
@@ -133,7 +142,7 @@ describe('the demo storefront, end to end', () => {
   });
 
   it('sends impressions and clicks to the event store with the requestId and source', async () => {
-    const context = await browser.newContext();
+    const context = await newShopperContext(browser);
     const { page } = await watchedPage(context);
     const shelf = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=15311`, '#home-shelf');
     // An impression needs a card half visible for a second: wait for the element to report one.

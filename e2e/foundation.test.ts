@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunningStack } from '../demo/processes.ts';
-import { e2eBudgetMs, launchChromium, openAndReadShelf, setWeather, startE2eStack, trackShelves } from './harness.ts';
+import { e2eBudgetMs, launchChromium, newShopperContext, openAndReadShelf, setWeather, startE2eStack, trackShelves } from './harness.ts';
 
 describe('storefront → shelf → proxy → SageMaker runtime → model', () => {
   let stack: RunningStack;
@@ -16,7 +16,7 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
   });
 
   it('shows a real customer model products, then fallback products within the budget when the cloud turns slow', async () => {
-    const context = await browser.newContext();
+    const context = await newShopperContext(browser);
     const page = await context.newPage();
     await trackShelves(page);
     // Signing in redirects to the home page: its first view.

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startProcesses, type RunningStack } from '../demo/processes.ts';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
 import { freePort } from '../test-support/free-port.ts';
@@ -52,6 +52,14 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+}
+
+/**
+ * A fresh shopper (own cookies and localStorage). Reduced motion stops the skeleton's
+ * shimmer: on two cores, software-rendered animation takes CPU from the servers under test.
+ */
+export function newShopperContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ reducedMotion: 'reduce', viewport: { width: 1280, height: 720 } });
 }
 
 /** Sets the cloud weather on the local runtime. */

@@ -75,7 +75,7 @@ function weatherControl(ctx: PageContext): Raw {
 function offerTable(products: readonly CatalogProduct[]): Raw {
   const rows: CatalogProduct[][] = [];
   for (let i = 0; i < products.length; i += 4) rows.push(products.slice(i, i + 4));
-  return html`<table class="offers">${rows.map((row) => html`<tr>${row.map((p) => html`<td><a href="${p.url}"><img src="${p.image}" alt="${p.title}"></a><br><a href="${p.url}">${p.title}</a><br><span class="price">${money(p.price.value)}</span></td>`)}</tr>`)}</table>`;
+  return html`<table class="offers">${rows.map((row) => html`<tr>${row.map((p) => html`<td><a href="${p.url}"><img src="${p.image}" alt="${p.title}" width="140" height="140"></a><br><a href="${p.url}">${p.title}</a><br><span class="price">${money(p.price.value)}</span></td>`)}</tr>`)}</table>`;
 }
 
 /** The home page: a personalized shelf above the week's offers. */
@@ -91,7 +91,7 @@ export function homePage(ctx: PageContext, offers: readonly CatalogProduct[]): s
 export function productPage(ctx: PageContext, product: CatalogProduct): string {
   return layout(ctx, product.title, html`
     <table class="product-detail"><tr>
-      <td class="picture"><img src="${product.image}" alt="${product.title}"></td>
+      <td class="picture"><img src="${product.image}" alt="${product.title}" width="400" height="400"></td>
       <td><h2>${product.title}</h2>
         <p>Item code: ${product.id} &middot; Department: ${product.category}</p>
         <p class="price">${money(product.price.value)}</p>

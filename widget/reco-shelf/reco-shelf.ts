@@ -27,7 +27,7 @@ type Status = 'loading' | 'ready' | 'empty';
  * @summary Drop-in recommendation shelf: `<reco-shelf placement="home"></reco-shelf>`.
  *
  * @attr endpoint - Base URL of the reco proxy. Default: the origin `reco-shelf.js` was loaded from.
- * @attr placement - Placement id (`[a-z0-9-]{1,64}`), e.g. `home`, `pdp`, `cart`. Required.
+ * @attr placement - Placement id (`[a-z0-9-]{1,64}`) as the proxy's rules name it, e.g. `home`, `product`, `cart`. Required.
  * @attr user-id - The signed-in shopper's id.
  * @attr session-id - Anonymous shopper id. Default: a random id kept in localStorage (never a cookie), used only without `user-id`.
  * @attr items - Context item ids, comma- or space-separated (e.g. the product on this page).
