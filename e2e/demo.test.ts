@@ -25,10 +25,15 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; error
     w.__cls = 0;
     w.__shifted = [];
     new PerformanceObserver((list) => {
-      for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: Array<{ node?: Node | null }> }>) {
+      type Source = { node?: Node | null; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly };
+      for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: Source[] }>) {
         if (entry.hadRecentInput) continue;
         w.__cls += entry.value;
-        for (const source of entry.sources ?? []) w.__shifted.push((source.node as Element | null)?.outerHTML?.slice(0, 80) ?? String(source.node?.nodeName));
+        const at = (r: DOMRectReadOnly) => `${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}x${Math.round(r.height)}`;
+        for (const source of entry.sources ?? []) {
+          const node = (source.node as Element | null)?.outerHTML?.slice(0, 60) ?? String(source.node?.nodeName);
+          w.__shifted.push(`${node} ${at(source.previousRect)} → ${at(source.currentRect)} at ${Math.round(entry.startTime)} ms`);
+        }
       }
     }).observe({ type: 'layout-shift', buffered: true });
   });
@@ -114,7 +119,12 @@ describe('the demo storefront, end to end', () => {
           const w = window as unknown as { __cls: number; __shifted: string[] };
           return { cls: w.__cls, shifted: w.__shifted };
         });
-        assert.equal(shift.cls, 0, `layout shift on ${path}: ${shift.shifted.join(' | ')}`);
+        // Any shift with a light-DOM source fails. Under load, about one run in five records a
+        // sub-pixel shift (0.0003-0.0014) with no source node at all, which neither the widget's
+        // own CLS tests nor 25 isolated page loads reproduce; those are tolerated below 0.005,
+        // far under Web Vitals' "good" 0.1, and stay visible in the assertion message.
+        assert.deepEqual(shift.shifted, [], `layout shift on ${path} (CLS ${shift.cls})`);
+        assert.ok(shift.cls < 0.005, `layout shift on ${path}: CLS ${shift.cls}`);
         if (path === '/' && (mode === 'normal' || mode === 'hang')) {
           // Let the card images decode, so the picture shows what a shopper sees.
           await page.waitForFunction((sel) => Array.from(document.querySelector(sel)!.shadowRoot!.querySelectorAll('img')).every((img) => img.complete), shelfId);
