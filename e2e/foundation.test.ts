@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunningStack } from '../demo/processes.ts';
-import { e2eBudgetMs, launchChromium, newShopperContext, openAndReadShelf, setWeather, startE2eStack, trackShelves } from './harness.ts';
+import { e2eBudgetMs, launchChromium, newShopperContext, openAndReadShelf, setWeather, startE2eStack, trackShelves, warmUp } from './harness.ts';
 
 describe('storefront → shelf → proxy → SageMaker runtime → model', () => {
   let stack: RunningStack;
   let browser: Browser;
   before(async () => {
     [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
+    await warmUp(browser, stack);
   });
   after(async () => {
     await browser?.close();

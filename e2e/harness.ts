@@ -15,12 +15,13 @@ export { freePort };
 
 /**
  * The budget every placement gets in these tests. Four servers, a test runner and Chromium
- * share two cores here, and a model call that takes 5-30 ms alone now and then waits 150 ms
- * for a core — the proxy then rightly falls back, and a test that expects the model fails.
- * A wider budget keeps those tests about their subject; the shipped 150 ms is exercised by
- * the in-process proxy tests and the benchmarks.
+ * (software rendering) share two cores here: a model call that takes 5-30 ms alone now and
+ * then waits 100-300 ms for a core, and the proxy then rightly falls back — which fails a
+ * test that expects the model. A wider budget keeps those tests about their subject; the
+ * shipped 150 ms is held to by the in-process proxy tests, the resilience suite and the
+ * benchmarks. Slow weather (1 s) and hang stay well past it.
  */
-export const e2eBudgetMs = 300;
+export const e2eBudgetMs = 500;
 
 /** The shipped placement rules with every budget set to `e2eBudgetMs`. */
 function e2ePlacementsFile(dir: string): string {
@@ -59,7 +60,21 @@ export function launchChromium(): Promise<Browser> {
  * shimmer: on two cores, software-rendered animation takes CPU from the servers under test.
  */
 export function newShopperContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ reducedMotion: 'reduce', viewport: { width: 1280, height: 720 } });
+  return browser.newContext({ reducedMotion: 'reduce', viewport: { width: 1100, height: 700 } });
+}
+
+/**
+ * One throwaway page view before the tests: the first view after start pays for Chromium's
+ * start-up and every process's first-run compilation on two cores, which can cost a shopper
+ * the budget. The tests are about the steady state, as a storefront sees it after its first
+ * minute; the cold start is the proxy's warm-up call's job.
+ */
+export async function warmUp(browser: Browser, stack: RunningStack): Promise<void> {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await trackShelves(page);
+  await openAndReadShelf(page, `${stack.urls.storefront}/product/85123A`, '#product-shelf');
+  await context.close();
 }
 
 /** Sets the cloud weather on the local runtime. */

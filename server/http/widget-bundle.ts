@@ -38,6 +38,8 @@ export function widgetBundle(path: string): RequestHandler {
     }
     return cached;
   };
+  // Brotli at quality 11 takes about 60 ms: pay it at start, not on a shopper's request.
+  load();
   return (req, res) => {
     const bundle = load();
     if (!bundle) return sendError(res, 404, 'not_found', 'the widget bundle is not built: run npm run build');
