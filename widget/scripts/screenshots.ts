@@ -40,7 +40,7 @@ const page = (layout: string) => `<!doctype html><html lang="en-GB"><head><meta 
 <body><reco-shelf placement="pdp" items="85123A" layout="${layout}" loading="eager" heading="Customers also bought"${layout === 'grid' ? ' add-to-cart' : ''}></reco-shelf></body></html>`;
 
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
 try {
