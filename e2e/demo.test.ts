@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { CatalogFile } from '../data/catalog.ts';
 import type { RunningStack } from '../demo/processes.ts';
-import { e2eBudgetMs, freePort, launchChromium, newShopperContext, openAndReadShelf, shelfAfter, startE2eStack, trackShelves, warmUp } from './harness.ts';
+import { e2eBudgetMs, freePort, newShopperContext, openAndReadShelf, shelfAfter, startE2e, trackShelves } from './harness.ts';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
@@ -57,17 +57,15 @@ describe('the demo storefront, end to end', () => {
   let stack: RunningStack;
   let browser: Browser;
   let eventsFile: string;
+  let e2e: Awaited<ReturnType<typeof startE2e>> | undefined;
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     eventsFile = `${artifacts}events-${await freePort()}.jsonl`;
     // More failures before the breaker opens, so each weather shows its own reason.
-    [stack, browser] = await Promise.all([startE2eStack({ RECO_EVENTS_FILE: eventsFile, RECO_BREAKER_FAILURES: '50' }), launchChromium()]);
-    await warmUp(browser, stack);
+    e2e = await startE2e({ RECO_EVENTS_FILE: eventsFile, RECO_BREAKER_FAILURES: '50' });
+    ({ stack, browser } = e2e);
   });
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  after(() => e2e?.close());
 
   it('shows two customers different shelves', async () => {
     const context = await newShopperContext(browser);

@@ -2,19 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunningStack } from '../demo/processes.ts';
-import { e2eBudgetMs, launchChromium, newShopperContext, openAndReadShelf, setWeather, startE2eStack, trackShelves, warmUp } from './harness.ts';
+import { e2eBudgetMs, newShopperContext, openAndReadShelf, setWeather, startE2e, trackShelves } from './harness.ts';
 
 describe('storefront → shelf → proxy → SageMaker runtime → model', () => {
   let stack: RunningStack;
   let browser: Browser;
+  let e2e: Awaited<ReturnType<typeof startE2e>> | undefined;
   before(async () => {
-    [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
-    await warmUp(browser, stack);
+    e2e = await startE2e();
+    ({ stack, browser } = e2e);
   });
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  after(() => e2e?.close());
 
   it('shows a real customer model products, then fallback products within the budget when the cloud turns slow', async () => {
     const context = await newShopperContext(browser);

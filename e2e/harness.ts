@@ -77,6 +77,20 @@ export async function warmUp(browser: Browser, stack: RunningStack): Promise<voi
   await context.close();
 }
 
+/** The stack and a browser, started together and warmed up; `close()` stops both. */
+export async function startE2e(env: NodeJS.ProcessEnv = {}): Promise<{ stack: RunningStack; browser: Browser; close(): Promise<void> }> {
+  const [stack, browser] = await Promise.all([startE2eStack(env), launchChromium()]);
+  await warmUp(browser, stack);
+  return {
+    stack,
+    browser,
+    async close() {
+      await browser.close();
+      await stack.stop();
+    },
+  };
+}
+
 /** Sets the cloud weather on the local runtime. */
 export async function setWeather(stack: RunningStack, mode: string, latencyMs?: number): Promise<void> {
   const res = await fetch(`${stack.urls.sagemaker}/_chaos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }) });

@@ -139,10 +139,19 @@ export function createRecommender(deps: RecommenderDeps) {
     const recentlyBought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
     const filterContext = { catalog, items: request.items, recentlyBought };
     const resolverContext: ResolverContext = { placement: rules, shopper, cacheKey, items: request.items, catalog, cache };
+    // The model behind a stale answer, remembered when its resolver runs, so it is looked up once.
+    let staleModel: RecommendationAnswer['model'] = null;
     const chain = (withLastAnswer: boolean): ShelfSource[] =>
       rules.fallback
         .filter((name) => withLastAnswer || name !== 'last-model-answer')
-        .map((name) => ({ name, ids: () => resolvers[name].resolve(resolverContext).ids }));
+        .map((name) => ({
+          name,
+          ids: () => {
+            const result = resolvers[name].resolve(resolverContext);
+            if (result.model) staleModel = result.model;
+            return result.ids;
+          },
+        }));
 
     let source: RecommendationAnswer['source'];
     let model: RecommendationAnswer['model'] = null;
@@ -176,8 +185,7 @@ export function createRecommender(deps: RecommenderDeps) {
     const shelf = buildShelf(rules, limit, [...primary, ...chain(failure !== null)], filterContext);
     if (failure && shelf.filledBy[0] === 'last-model-answer') {
       source = 'cache';
-      const stale = resolvers['last-model-answer'].resolve(resolverContext).model;
-      model = stale ?? null;
+      model = staleModel;
     }
     const fallbackReason: FallbackReason | null = failure?.reason ?? (shelf.items.length < limit ? 'too-few' : null);
     const answer: RecommendationAnswer = { requestId, placement: request.placement, source, fallbackReason, model, resolvers: shelf.filledBy, items: shelf.items };
