@@ -20,8 +20,22 @@ const recommendations = {
   fallbackReason: 'timeout',
   model: null,
   items: [
-    { id: '85123A', title: 'WHITE HANGING HEART T-LIGHT HOLDER', url: '/product/85123A', image: '/images/85123A.svg', price: { value: 2.55, currency: 'GBP' }, category: 'home' },
-    { id: '71053', title: 'WHITE METAL LANTERN', url: '/product/71053', image: '/images/71053.svg', price: { value: 3.39, currency: 'GBP' }, category: 'home' },
+    {
+      id: '85123A',
+      title: 'WHITE HANGING HEART T-LIGHT HOLDER',
+      url: '/product/85123A',
+      image: '/images/85123A.svg',
+      price: { value: 2.55, currency: 'GBP' },
+      category: 'home',
+    },
+    {
+      id: '71053',
+      title: 'WHITE METAL LANTERN',
+      url: '/product/71053',
+      image: '/images/71053.svg',
+      price: { value: 3.39, currency: 'GBP' },
+      category: 'home',
+    },
   ],
 };
 
@@ -37,7 +51,15 @@ export default {
       product: 'chromium',
       launchOptions: {
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--no-sandbox',
+          '--headless',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       },
     }),
   ],
@@ -50,12 +72,17 @@ export default {
         // The requestId names the host asked, so a test can tell which endpoint the shelf chose.
         ctx.type = 'application/json';
         ctx.set('access-control-allow-origin', '*');
-        ctx.body = JSON.stringify({ ...recommendations, requestId: `bundle@${ctx.host}`, placement: ctx.query.placement });
+        ctx.body = JSON.stringify({
+          ...recommendations,
+          requestId: `bundle@${ctx.host}`,
+          placement: ctx.query.placement,
+        });
         return;
       }
       if (ctx.path.startsWith('/images/')) {
         ctx.type = 'image/svg+xml';
-        ctx.body = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#c8553d"/></svg>';
+        ctx.body =
+          '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#c8553d"/></svg>';
         return;
       }
       return next();

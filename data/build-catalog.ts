@@ -19,12 +19,18 @@ const boughtWithSize = 12;
 function mostFrequent<T>(counts: Map<T, number>): T {
   let best: T | undefined;
   let bestCount = -1;
-  for (const [value, count] of counts) if (count > bestCount) { best = value; bestCount = count; }
+  for (const [value, count] of counts)
+    if (count > bestCount) {
+      best = value;
+      bestCount = count;
+    }
   return best as T;
 }
 
 function titleCase(description: string): string {
-  return description.toLowerCase().replace(/(^|[\s\-/(&])([a-z])/g, (_, sep: string, ch: string) => sep + ch.toUpperCase());
+  return description
+    .toLowerCase()
+    .replace(/(^|[\s\-/(&])([a-z])/g, (_, sep: string, ch: string) => sep + ch.toUpperCase());
 }
 
 const isoDay = (time: number): string => new Date(time).toISOString().slice(0, 10);
@@ -52,17 +58,41 @@ function boughtTogether(purchases: Purchase[], ids: string[], basketsOf: Map<str
       const together = pairs[a * n + b]!;
       if (together >= 3) scored.push([b, together / Math.sqrt(popA * basketsOf.get(ids[b]!)!)]);
     }
-    return scored.sort((x, y) => y[1] - x[1]).slice(0, boughtWithSize).map(([b]) => ids[b]!);
+    return scored
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, boughtWithSize)
+      .map(([b]) => ids[b]!);
   });
 }
 
 /** Builds the catalog from the purchases (pure, for tests). */
 export function buildCatalog(purchases: Purchase[]): CatalogFile {
-  const stats = new Map<string, { descriptions: Map<string, number>; prices: Map<number, number>; customers: Set<string>; invoices: Set<string>; first: number; last: number }>();
+  const stats = new Map<
+    string,
+    {
+      descriptions: Map<string, number>;
+      prices: Map<number, number>;
+      customers: Set<string>;
+      invoices: Set<string>;
+      first: number;
+      last: number;
+    }
+  >();
   let end = 0;
   for (const p of purchases) {
     let s = stats.get(p.stockCode);
-    if (!s) stats.set(p.stockCode, (s = { descriptions: new Map(), prices: new Map(), customers: new Set(), invoices: new Set(), first: p.time, last: p.time }));
+    if (!s)
+      stats.set(
+        p.stockCode,
+        (s = {
+          descriptions: new Map(),
+          prices: new Map(),
+          customers: new Set(),
+          invoices: new Set(),
+          first: p.time,
+          last: p.time,
+        }),
+      );
     if (p.description) s.descriptions.set(p.description, (s.descriptions.get(p.description) ?? 0) + 1);
     s.prices.set(p.unitPrice, (s.prices.get(p.unitPrice) ?? 0) + 1);
     s.customers.add(p.customerId);
@@ -73,7 +103,11 @@ export function buildCatalog(purchases: Purchase[]): CatalogFile {
   }
   const ids = [...stats.keys()].filter((id) => stats.get(id)!.descriptions.size > 0);
   const basketsOf = new Map(ids.map((id) => [id, stats.get(id)!.invoices.size]));
-  const related = boughtTogether(purchases.filter((p) => basketsOf.has(p.stockCode)), ids, basketsOf);
+  const related = boughtTogether(
+    purchases.filter((p) => basketsOf.has(p.stockCode)),
+    ids,
+    basketsOf,
+  );
   const products: CatalogProduct[] = ids.map((id, i) => {
     const s = stats.get(id)!;
     const description = mostFrequent(s.descriptions);
@@ -101,6 +135,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(catalogPath, JSON.stringify(catalog));
   const byCategory = new Map<string, number>();
   for (const p of catalog.products) byCategory.set(p.category, (byCategory.get(p.category) ?? 0) + 1);
-  console.log(`catalog: ${catalog.products.length} products (${catalog.products.filter((p) => p.inStock).length} in stock) in ${Date.now() - started} ms → ${catalogPath}`);
+  console.log(
+    `catalog: ${catalog.products.length} products (${catalog.products.filter((p) => p.inStock).length} in stock) in ${Date.now() - started} ms → ${catalogPath}`,
+  );
   console.log(`catalog: categories ${JSON.stringify(Object.fromEntries(byCategory))}`);
 }

@@ -33,12 +33,16 @@ function splitRecord(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { fields.push(field); field = ''; }
-    else field += ch;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
   }
   fields.push(field);
   return fields;
@@ -46,7 +50,9 @@ function splitRecord(line: string): string[] {
 
 /** Every invoice line of every part, in the original order. */
 export function readInvoiceLines(dir: string = onlineRetailDir): InvoiceLine[] {
-  const parts = readdirSync(dir).filter((name) => /^online_retail_part\d+\.csv\.gz$/.test(name)).sort();
+  const parts = readdirSync(dir)
+    .filter((name) => /^online_retail_part\d+\.csv\.gz$/.test(name))
+    .sort();
   if (parts.length === 0) throw new Error(`online-retail: no CSV parts in ${dir}`);
   const lines: InvoiceLine[] = [];
   for (const part of parts) {
@@ -55,8 +61,16 @@ export function readInvoiceLines(dir: string = onlineRetailDir): InvoiceLine[] {
     for (let r = 1; r < records.length; r++) {
       const record = records[r];
       if (!record) continue;
-      const [invoice = '', stockCode = '', description = '', quantity = '', date = '', unitPrice = '', customerId = '', country = ''] =
-        splitRecord(record.endsWith('\r') ? record.slice(0, -1) : record);
+      const [
+        invoice = '',
+        stockCode = '',
+        description = '',
+        quantity = '',
+        date = '',
+        unitPrice = '',
+        customerId = '',
+        country = '',
+      ] = splitRecord(record.endsWith('\r') ? record.slice(0, -1) : record);
       lines.push({
         invoice,
         stockCode,

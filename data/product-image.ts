@@ -25,7 +25,12 @@ const escapeXml = (text: string): string =>
 export function productImageSvg(product: Pick<CatalogProduct, 'id' | 'title' | 'category'>): string {
   const [background, ink] = palette[product.category] ?? fallbackColours;
   const words = product.title.split(/\s+/).filter((w) => /^[A-Za-z]/.test(w));
-  const initials = escapeXml(words.slice(0, 2).map((w) => w[0]!.toUpperCase()).join('') || '?');
+  const initials = escapeXml(
+    words
+      .slice(0, 2)
+      .map((w) => w[0]!.toUpperCase())
+      .join('') || '?',
+  );
   const label = escapeXml(product.category.toUpperCase());
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" width="400" height="400" role="img" aria-label="${escapeXml(product.title)}">
 <rect width="400" height="400" fill="${background}"/>

@@ -14,10 +14,22 @@ export const productCodePattern = /^\d{5}[A-Za-z]{0,2}$/;
 /** The cleaning rules, in the order they are applied. */
 export const cleaningRules = [
   { name: 'cancellation', why: 'invoice number starts with C', drops: (l: InvoiceLine) => l.invoice.startsWith('C') },
-  { name: 'not-a-product', why: 'stock code is a fee, postage or voucher', drops: (l: InvoiceLine) => !productCodePattern.test(l.stockCode) },
+  {
+    name: 'not-a-product',
+    why: 'stock code is a fee, postage or voucher',
+    drops: (l: InvoiceLine) => !productCodePattern.test(l.stockCode),
+  },
   { name: 'no-customer', why: 'CustomerID is missing', drops: (l: InvoiceLine) => l.customerId === '' },
-  { name: 'non-positive-quantity', why: 'Quantity <= 0 (returns, write-offs)', drops: (l: InvoiceLine) => !(l.quantity > 0) },
-  { name: 'non-positive-price', why: 'UnitPrice <= 0 (adjustments, free items)', drops: (l: InvoiceLine) => !(l.unitPrice > 0) },
+  {
+    name: 'non-positive-quantity',
+    why: 'Quantity <= 0 (returns, write-offs)',
+    drops: (l: InvoiceLine) => !(l.quantity > 0),
+  },
+  {
+    name: 'non-positive-price',
+    why: 'UnitPrice <= 0 (adjustments, free items)',
+    drops: (l: InvoiceLine) => !(l.unitPrice > 0),
+  },
 ] as const;
 
 /** What the cleaning kept and what each rule dropped. */

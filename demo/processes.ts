@@ -37,11 +37,17 @@ export interface RunningStack {
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): StackPorts {
   const port = (name: string, fallback: number): number => {
     const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
-    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`start: ${name} must be a port number, got "${env[name]}"`);
+    if (!Number.isInteger(value) || value < 1 || value > 65535)
+      throw new Error(`start: ${name} must be a port number, got "${env[name]}"`);
     return value;
   };
   const sagemaker = port('SAGEMAKER_PORT', 8080);
-  return { storefront: port('STOREFRONT_PORT', 8000), proxy: port('PROXY_PORT', 3000), sagemaker, container: port('MODEL_CONTAINER_PORT', sagemaker + 1) };
+  return {
+    storefront: port('STOREFRONT_PORT', 8000),
+    proxy: port('PROXY_PORT', 3000),
+    sagemaker,
+    container: port('MODEL_CONTAINER_PORT', sagemaker + 1),
+  };
 }
 
 async function waitFor(url: string, child: ChildProcess, name: string, deadline: number): Promise<void> {
@@ -58,7 +64,12 @@ async function waitFor(url: string, child: ChildProcess, name: string, deadline:
   }
 }
 
-const portVariables: Record<keyof StackPorts, string> = { storefront: 'STOREFRONT_PORT', proxy: 'PROXY_PORT', sagemaker: 'SAGEMAKER_PORT', container: 'MODEL_CONTAINER_PORT' };
+const portVariables: Record<keyof StackPorts, string> = {
+  storefront: 'STOREFRONT_PORT',
+  proxy: 'PROXY_PORT',
+  sagemaker: 'SAGEMAKER_PORT',
+  container: 'MODEL_CONTAINER_PORT',
+};
 
 /** Fails with the variable to change when a port is taken, before anything starts. */
 async function assertPortsFree(ports: StackPorts): Promise<void> {
@@ -68,12 +79,18 @@ async function assertPortsFree(ports: StackPorts): Promise<void> {
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-    if (!free) throw new Error(`start: port ${port} (${name}) is already in use — stop what holds it, or set ${portVariables[name]} to another port`);
+    if (!free)
+      throw new Error(
+        `start: port ${port} (${name}) is already in use — stop what holds it, or set ${portVariables[name]} to another port`,
+      );
   }
 }
 
 /** Starts the four processes and resolves once each answers its readiness check. */
-export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.ProcessEnv; logDir?: string; readyWithinMs?: number } = {}): Promise<RunningStack> {
+export async function startProcesses(
+  ports: StackPorts,
+  options: { env?: NodeJS.ProcessEnv; logDir?: string; readyWithinMs?: number } = {},
+): Promise<RunningStack> {
   await assertPortsFree(ports);
   const env = { ...process.env, ...options.env };
   const logDir = options.logDir ?? join(root, 'var', 'logs');
@@ -86,13 +103,26 @@ export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.
     sagemaker: `http://127.0.0.1:${ports.sagemaker}`,
     container: `http://127.0.0.1:${ports.container}`,
   };
-  const shared = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_REGION: env.AWS_REGION || DEFAULT_REGION };
+  const shared = {
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_REGION: env.AWS_REGION || DEFAULT_REGION,
+  };
   const specs: Array<{ name: string; entry: string; env: NodeJS.ProcessEnv; ready: string }> = [
-    { name: 'model-container', entry: 'model/serve.ts', env: { SAGEMAKER_BIND_TO_PORT: String(ports.container), SM_MODEL_DIR: env.SM_MODEL_DIR || builtPaths.modelDir }, ready: `${urls.container}/ping` },
+    {
+      name: 'model-container',
+      entry: 'model/serve.ts',
+      env: { SAGEMAKER_BIND_TO_PORT: String(ports.container), SM_MODEL_DIR: env.SM_MODEL_DIR || builtPaths.modelDir },
+      ready: `${urls.container}/ping`,
+    },
     {
       name: 'local-sagemaker',
       entry: 'model/runtime/start.ts',
-      env: { SAGEMAKER_PORT: String(ports.sagemaker), LOCAL_SAGEMAKER_ACCESS_KEY_ID: accessKeyId, LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: secretAccessKey, LOCAL_SAGEMAKER_VARIANTS: env.LOCAL_SAGEMAKER_VARIANTS || `AllTraffic=${urls.container}` },
+      env: {
+        SAGEMAKER_PORT: String(ports.sagemaker),
+        LOCAL_SAGEMAKER_ACCESS_KEY_ID: accessKeyId,
+        LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: secretAccessKey,
+        LOCAL_SAGEMAKER_VARIANTS: env.LOCAL_SAGEMAKER_VARIANTS || `AllTraffic=${urls.container}`,
+      },
       ready: `${urls.sagemaker}/_chaos`,
     },
     {
@@ -106,11 +136,21 @@ export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.
         AWS_SESSION_TOKEN: '',
         AWS_EC2_METADATA_DISABLED: 'true',
         // The demo storefront must always be allowed; the caller's origins come on top.
-        RECO_ALLOWED_ORIGINS: [env.RECO_ALLOWED_ORIGINS, `http://localhost:${ports.storefront},http://127.0.0.1:${ports.storefront}`].filter(Boolean).join(','),
+        RECO_ALLOWED_ORIGINS: [
+          env.RECO_ALLOWED_ORIGINS,
+          `http://localhost:${ports.storefront},http://127.0.0.1:${ports.storefront}`,
+        ]
+          .filter(Boolean)
+          .join(','),
       },
       ready: `${urls.proxy}/readyz`,
     },
-    { name: 'storefront', entry: 'demo/storefront/main.ts', env: { STOREFRONT_PORT: String(ports.storefront), PROXY_URL: urls.proxy, LOCAL_SAGEMAKER_URL: urls.sagemaker }, ready: `${urls.storefront}/static/legacy.css` },
+    {
+      name: 'storefront',
+      entry: 'demo/storefront/main.ts',
+      env: { STOREFRONT_PORT: String(ports.storefront), PROXY_URL: urls.proxy, LOCAL_SAGEMAKER_URL: urls.sagemaker },
+      ready: `${urls.storefront}/static/legacy.css`,
+    },
   ];
 
   const children: Array<{ name: string; child: ChildProcess }> = [];
@@ -118,7 +158,11 @@ export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.
   const exited = new Promise<string>((resolve) => {
     for (const spec of specs) {
       const log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, spec.entry)], { cwd: root, env: { ...env, ...shared, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, spec.entry)], {
+        cwd: root,
+        env: { ...env, ...shared, ...spec.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.stdout!.pipe(log);
       child.stderr!.pipe(log);
       child.once('exit', (code, signal) => {
@@ -153,10 +197,15 @@ export async function startProcesses(ports: StackPorts, options: { env?: NodeJS.
     const name = /start: (\S+)/.exec((error as Error).message)?.[1];
     let tail = '';
     try {
-      tail = readFileSync(join(logDir, `${name}.log`), 'utf8').split('\n').slice(-15).join('\n');
+      tail = readFileSync(join(logDir, `${name}.log`), 'utf8')
+        .split('\n')
+        .slice(-15)
+        .join('\n');
     } catch {}
     const busy = /EADDRINUSE[^\n]*:(\d+)/.exec(tail);
-    const hint = busy ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.` : `\n${tail}`;
+    const hint = busy
+      ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.`
+      : `\n${tail}`;
     throw new Error(`${(error as Error).message}${hint}`);
   }
   return { urls, logDir, stop, exited };

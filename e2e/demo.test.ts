@@ -5,7 +5,15 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { CatalogFile } from '../data/catalog.ts';
 import type { RunningStack } from '../demo/processes.ts';
-import { e2eBudgetMs, freePort, newShopperContext, openAndReadShelf, shelfAfter, startE2e, trackShelves } from './harness.ts';
+import {
+  e2eBudgetMs,
+  freePort,
+  newShopperContext,
+  openAndReadShelf,
+  shelfAfter,
+  startE2e,
+  trackShelves,
+} from './harness.ts';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
@@ -31,17 +39,30 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; error
     w.__other = [];
     new PerformanceObserver((list) => {
       type Source = { node?: Node | null; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly };
-      for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: Source[] }>) {
+      for (const entry of list.getEntries() as Array<
+        PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: Source[] }
+      >) {
         if (entry.hadRecentInput) continue;
         w.__cls += entry.value;
         // No named helpers in here: tsx would wrap them in a __name() call the page does not have.
         for (const source of entry.sources ?? []) {
           const node = source.node ?? null;
           const shelves = Array.from(document.querySelectorAll('reco-shelf'));
-          const mayBeShelf = node !== null && shelves.some((shelf) => shelf === node || shelf.contains(node) || (shelf.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
+          const mayBeShelf =
+            node !== null &&
+            shelves.some(
+              (shelf) =>
+                shelf === node ||
+                shelf.contains(node) ||
+                (shelf.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
+            );
           const label = (node as Element | null)?.outerHTML?.slice(0, 60) ?? String(node?.nodeName ?? 'unknown node');
-          const [before, after] = [source.previousRect, source.currentRect].map((r) => `${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}x${Math.round(r.height)}`);
-          (mayBeShelf ? w.__byShelf : w.__other).push(`${label} ${before} → ${after} at ${Math.round(entry.startTime)} ms`);
+          const [before, after] = [source.previousRect, source.currentRect].map(
+            (r) => `${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}x${Math.round(r.height)}`,
+          );
+          (mayBeShelf ? w.__byShelf : w.__other).push(
+            `${label} ${before} → ${after} at ${Math.round(entry.startTime)} ms`,
+          );
         }
       }
     }).observe({ type: 'layout-shift', buffered: true });
@@ -49,8 +70,15 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; error
   return { page, errors };
 }
 
-async function readEvents(path: string): Promise<Array<{ type: string; requestId: string; source: string; itemId: string }>> {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+async function readEvents(
+  path: string,
+): Promise<Array<{ type: string; requestId: string; source: string; itemId: string }>> {
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 describe('the demo storefront, end to end', () => {
@@ -81,12 +109,19 @@ describe('the demo storefront, end to end', () => {
     const context = await newShopperContext(browser);
     const { page } = await watchedPage(context);
     await page.goto(`${stack.urls.storefront}/product/22423`);
-    const shelf = await shelfAfter(page, '#cart-shelf', () => Promise.all([page.waitForURL(/\/cart$/), page.click('#add-to-basket')]));
+    const shelf = await shelfAfter(page, '#cart-shelf', () =>
+      Promise.all([page.waitForURL(/\/cart$/), page.click('#add-to-basket')]),
+    );
     const cartItem = byId.get('22423')!;
-    const related = shelf.ids.filter((id) => cartItem.boughtWith.includes(id) || byId.get(id)?.category === cartItem.category);
+    const related = shelf.ids.filter(
+      (id) => cartItem.boughtWith.includes(id) || byId.get(id)?.category === cartItem.category,
+    );
     assert.equal(shelf.source, 'model');
     assert.ok(!shelf.ids.includes('22423'), 'the basket item itself is not recommended');
-    assert.ok(related.length >= shelf.ids.length / 2, `only ${related.length} of ${shelf.ids.join(',')} relate to the basket`);
+    assert.ok(
+      related.length >= shelf.ids.length / 2,
+      `only ${related.length} of ${shelf.ids.join(',')} relate to the basket`,
+    );
     await context.close();
   });
 
@@ -107,7 +142,10 @@ describe('the demo storefront, end to end', () => {
       await page.goto(`${stack.urls.storefront}/monitor?debug=1`);
       await page.click(`#weather button[value="${mode}"]`);
       await page.waitForSelector(`#weather-now:text("${mode}")`);
-      for (const [path, shelfId] of [['/', '#home-shelf'], ['/product/85123A', '#product-shelf']] as const) {
+      for (const [path, shelfId] of [
+        ['/', '#home-shelf'],
+        ['/product/85123A', '#product-shelf'],
+      ] as const) {
         const answered = page.waitForResponse((res) => res.url().includes('/v1/recommendations'));
         const shelf = await openAndReadShelf(page, `${stack.urls.storefront}${path}`, shelfId);
         const response = await answered;
@@ -118,7 +156,10 @@ describe('the demo storefront, end to end', () => {
         assert.equal(shelf.source, source, `${shelfId} in ${mode}: the first view falls back to the rules`);
         assert.equal(shelf.fallbackReason, reason);
         assert.ok(shelf.count > 0);
-        assert.ok(timing.responseEnd - timing.requestStart <= e2eBudgetMs + 100, `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming}; ${JSON.stringify(timing)})`);
+        assert.ok(
+          timing.responseEnd - timing.requestStart <= e2eBudgetMs + 100,
+          `${shelfId} answered after ${Math.round(timing.responseEnd - timing.requestStart)} ms (${serverTiming}; ${JSON.stringify(timing)})`,
+        );
         const overlay = page.locator(`${shelfId}-debug`);
         await overlay.waitFor();
         assert.equal(await overlay.getAttribute('data-source'), source);
@@ -129,11 +170,22 @@ describe('the demo storefront, end to end', () => {
         });
         // An entry with no source at all (seen under load, CLS 0.0003-0.0014, never in isolation)
         // cannot be placed; it is tolerated below 0.005, far under Web Vitals' "good" 0.1.
-        assert.deepEqual(shift.byShelf, [], `the shelf shifted the page on ${path} (CLS ${shift.cls}; elsewhere: ${shift.other.join(' | ')})`);
-        assert.ok(shift.cls < 0.005 || shift.other.length > 0, `unattributed layout shift on ${path}: CLS ${shift.cls}`);
+        assert.deepEqual(
+          shift.byShelf,
+          [],
+          `the shelf shifted the page on ${path} (CLS ${shift.cls}; elsewhere: ${shift.other.join(' | ')})`,
+        );
+        assert.ok(
+          shift.cls < 0.005 || shift.other.length > 0,
+          `unattributed layout shift on ${path}: CLS ${shift.cls}`,
+        );
         if (path === '/' && (mode === 'normal' || mode === 'hang')) {
           // Let the card images decode, so the picture shows what a shopper sees.
-          await page.waitForFunction((sel) => Array.from(document.querySelector(sel)!.shadowRoot!.querySelectorAll('img')).every((img) => img.complete), shelfId);
+          await page.waitForFunction(
+            (sel) =>
+              Array.from(document.querySelector(sel)!.shadowRoot!.querySelectorAll('img')).every((img) => img.complete),
+            shelfId,
+          );
           await page.screenshot({ path: `${artifacts}home-${mode}.png` });
         }
       }
@@ -162,10 +214,15 @@ describe('the demo storefront, end to end', () => {
     const { page } = await watchedPage(context);
     const shelf = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=15311`, '#home-shelf');
     // An impression needs a card half visible for a second: wait for the element to report one.
-    await page.evaluate(() => new Promise((resolve) => document.addEventListener('reco-impression', resolve, { once: true })));
+    await page.evaluate(
+      () => new Promise((resolve) => document.addEventListener('reco-impression', resolve, { once: true })),
+    );
     const card = page.locator('#home-shelf').locator('[part~="card"] a').first();
     const clicked = new URL((await card.getAttribute('href'))!, stack.urls.storefront).pathname;
-    const shown = { title: await card.locator('[part~="title"]').textContent(), price: await page.locator('#home-shelf').locator('[part~="price"]').first().textContent() };
+    const shown = {
+      title: await card.locator('[part~="title"]').textContent(),
+      price: await page.locator('#home-shelf').locator('[part~="price"]').first().textContent(),
+    };
     await Promise.all([page.waitForURL(/\/product\//), card.click()]);
     // One catalog: the product page shows what the card showed.
     assert.equal(await page.locator('.product-detail h2').textContent(), shown.title?.trim());
@@ -177,14 +234,20 @@ describe('the demo storefront, end to end', () => {
       events = await readEvents(eventsFile);
     }
     const mine = events.filter((e) => e.requestId === shelf.requestId);
-    assert.ok(mine.some((e) => e.type === 'impression' && e.source === shelf.source), JSON.stringify(mine));
+    assert.ok(
+      mine.some((e) => e.type === 'impression' && e.source === shelf.source),
+      JSON.stringify(mine),
+    );
     const click = mine.find((e) => e.type === 'click');
     assert.equal(click?.source, shelf.source);
     assert.equal(`/product/${click?.itemId}`, clicked);
 
     await page.goto(`${stack.urls.storefront}/monitor`);
     const ctr = await page.locator('#ctr tr').allTextContents();
-    assert.ok(ctr.some((row) => row.startsWith(shelf.source)), `the monitor shows click-through for ${shelf.source}: ${ctr.join(' / ')}`);
+    assert.ok(
+      ctr.some((row) => row.startsWith(shelf.source)),
+      `the monitor shows click-through for ${shelf.source}: ${ctr.join(' / ')}`,
+    );
     assert.match((await page.locator('#fallback-rate').textContent()) ?? '', /\d+\.\d %/);
     await context.close();
   });

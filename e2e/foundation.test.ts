@@ -32,7 +32,10 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
     assert.equal(fallback.source, 'fallback');
     assert.equal(fallback.fallbackReason, 'timeout');
     assert.equal(fallback.count, 8);
-    assert.ok(timing.responseEnd - timing.requestStart < e2eBudgetMs + 100, `answered ${Math.round(timing.responseEnd - timing.requestStart)} ms after the request`);
+    assert.ok(
+      timing.responseEnd - timing.requestStart < e2eBudgetMs + 100,
+      `answered ${Math.round(timing.responseEnd - timing.requestStart)} ms after the request`,
+    );
     await setWeather(stack, 'normal');
     await context.close();
   });

@@ -12,7 +12,6 @@ import { freePort } from '../test-support/free-port.ts';
 
 export { freePort };
 
-
 /**
  * The budget every placement gets in these tests. Four servers, a test runner and Chromium
  * (software rendering) share two cores here: a model call that takes 5-30 ms alone now and
@@ -39,11 +38,19 @@ function e2ePlacementsFile(dir: string): string {
 /** Starts the whole stack on free ports, logging into a temp folder. */
 export async function startE2eStack(env: NodeJS.ProcessEnv = {}): Promise<RunningStack> {
   await ensureBuilt();
-  const [storefront, proxy, sagemaker, container] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [storefront, proxy, sagemaker, container] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dir = mkdtempSync(join(tmpdir(), 'reco-e2e-'));
   return startProcesses(
     { storefront, proxy, sagemaker, container },
-    { logDir: join(dir, 'logs'), env: { RECO_EVENTS_FILE: join(dir, 'events.jsonl'), RECO_PLACEMENTS_FILE: e2ePlacementsFile(dir), ...env } },
+    {
+      logDir: join(dir, 'logs'),
+      env: { RECO_EVENTS_FILE: join(dir, 'events.jsonl'), RECO_PLACEMENTS_FILE: e2ePlacementsFile(dir), ...env },
+    },
   );
 }
 
@@ -51,7 +58,15 @@ export async function startE2eStack(env: NodeJS.ProcessEnv = {}): Promise<Runnin
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }
 
@@ -78,7 +93,9 @@ export async function warmUp(browser: Browser, stack: RunningStack): Promise<voi
 }
 
 /** The stack and a browser, started together and warmed up; `close()` stops both. */
-export async function startE2e(env: NodeJS.ProcessEnv = {}): Promise<{ stack: RunningStack; browser: Browser; close(): Promise<void> }> {
+export async function startE2e(
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ stack: RunningStack; browser: Browser; close(): Promise<void> }> {
   const [stack, browser] = await Promise.all([startE2eStack(env), launchChromium()]);
   await warmUp(browser, stack);
   return {
@@ -93,7 +110,11 @@ export async function startE2e(env: NodeJS.ProcessEnv = {}): Promise<{ stack: Ru
 
 /** Sets the cloud weather on the local runtime. */
 export async function setWeather(stack: RunningStack, mode: string, latencyMs?: number): Promise<void> {
-  const res = await fetch(`${stack.urls.sagemaker}/_chaos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }) });
+  const res = await fetch(`${stack.urls.sagemaker}/_chaos`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }),
+  });
   if (!res.ok) throw new Error(`weather ${mode}: ${res.status}`);
 }
 
@@ -107,7 +128,9 @@ export interface ShelfView {
   ids: string[];
 }
 
-type ShelfWindow = { __shelfLoads: Record<string, { source: string; fallbackReason: string | null; requestId: string; count: number }> };
+type ShelfWindow = {
+  __shelfLoads: Record<string, { source: string; fallbackReason: string | null; requestId: string; count: number }>;
+};
 
 /**
  * Records every shelf's `reco-load` detail, by element id, in each document the
@@ -117,7 +140,9 @@ export async function trackShelves(page: Page): Promise<void> {
   await page.addInitScript(() => {
     (window as unknown as ShelfWindow).__shelfLoads = {};
     document.addEventListener('reco-load', (event) => {
-      (window as unknown as ShelfWindow).__shelfLoads[`#${(event.target as Element).id}`] = (event as CustomEvent).detail;
+      (window as unknown as ShelfWindow).__shelfLoads[`#${(event.target as Element).id}`] = (
+        event as CustomEvent
+      ).detail;
     });
   });
 }
@@ -129,7 +154,9 @@ export async function trackShelves(page: Page): Promise<void> {
 export async function shelfAfter(page: Page, selector: string, navigate: () => Promise<unknown>): Promise<ShelfView> {
   await navigate();
   await page.waitForLoadState('domcontentloaded');
-  await page.waitForFunction((sel) => (window as unknown as ShelfWindow).__shelfLoads?.[sel] !== undefined, selector, { timeout: 10_000 });
+  await page.waitForFunction((sel) => (window as unknown as ShelfWindow).__shelfLoads?.[sel] !== undefined, selector, {
+    timeout: 10_000,
+  });
   return page.evaluate((sel) => {
     const detail = (window as unknown as ShelfWindow).__shelfLoads[sel]!;
     const root = document.querySelector(sel)!.shadowRoot!;

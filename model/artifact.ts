@@ -53,15 +53,35 @@ function bytesOf(array: Float32Array | Int32Array): Buffer {
 /** Writes the artifact into `dir` and returns its manifest; `modelVersion` hashes every byte and parameter. */
 export function writeArtifact(
   dir: string,
-  model: { parts: ItemItemParts; itemIds: string[]; userIds: string[]; trainedUntil: string; params: Record<string, unknown> },
+  model: {
+    parts: ItemItemParts;
+    itemIds: string[];
+    userIds: string[];
+    trainedUntil: string;
+    params: Record<string, unknown>;
+  },
 ): Manifest {
   const { parts } = model;
   mkdirSync(dir, { recursive: true });
   const arrays: Record<BinaryName, Float32Array | Int32Array> = {
-    itemItem: parts.itemItem, popularity: parts.popularity, userPtr: parts.userPtr, userItems: parts.userItems, userRepeat: parts.userRepeat,
+    itemItem: parts.itemItem,
+    popularity: parts.popularity,
+    userPtr: parts.userPtr,
+    userItems: parts.userItems,
+    userRepeat: parts.userRepeat,
   };
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([parts.name, model.trainedUntil, model.params, parts.repeatWeight, parts.historyCap, model.itemIds, model.userIds]));
+  hash.update(
+    JSON.stringify([
+      parts.name,
+      model.trainedUntil,
+      model.params,
+      parts.repeatWeight,
+      parts.historyCap,
+      model.itemIds,
+      model.userIds,
+    ]),
+  );
   const files = {} as Manifest['files'];
   for (const [name, array] of Object.entries(arrays) as [BinaryName, Float32Array | Int32Array][]) {
     const bytes = bytesOf(array);
@@ -88,9 +108,14 @@ export function writeArtifact(
   return manifest;
 }
 
-function readArray(dir: string, name: BinaryName, spec: { type: 'float32' | 'int32'; length: number }): Float32Array | Int32Array {
+function readArray(
+  dir: string,
+  name: BinaryName,
+  spec: { type: 'float32' | 'int32'; length: number },
+): Float32Array | Int32Array {
   const bytes = readFileSync(join(dir, fileNames[name]));
-  if (bytes.byteLength !== spec.length * 4) throw new Error(`artifact: ${fileNames[name]} has ${bytes.byteLength} bytes, expected ${spec.length * 4}`);
+  if (bytes.byteLength !== spec.length * 4)
+    throw new Error(`artifact: ${fileNames[name]} has ${bytes.byteLength} bytes, expected ${spec.length * 4}`);
   // Copy into a fresh, aligned buffer: small reads may share Node's pool at an odd offset.
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
@@ -105,7 +130,8 @@ export function readArtifact(dir: string): LoadedModel {
   } catch (error) {
     throw new Error(`artifact: cannot read ${join(dir, 'manifest.json')}: ${(error as Error).message}`);
   }
-  if (manifest.format !== artifactFormat) throw new Error(`artifact: format "${manifest.format}", expected "${artifactFormat}"`);
+  if (manifest.format !== artifactFormat)
+    throw new Error(`artifact: format "${manifest.format}", expected "${artifactFormat}"`);
   const arrays = {} as Record<BinaryName, Float32Array | Int32Array>;
   for (const name of Object.keys(fileNames) as BinaryName[]) {
     const spec = manifest.files[name];

@@ -38,13 +38,15 @@ export const baselineModels = ['popularity', 'popularity-30d', 'buy-again', 'ite
 
 /** Cold-start popularity in [0, 1]: recent buyers, with all-time buyers as the tie-breaker. */
 function coldStartPopularity(data: Interactions): Float32Array {
-  let maxRecent = 1, maxAll = 1;
+  let maxRecent = 1,
+    maxAll = 1;
   for (let i = 0; i < data.itemIds.length; i++) {
     maxRecent = Math.max(maxRecent, data.itemRecentBuyers[i]!);
     maxAll = Math.max(maxAll, data.itemBuyers[i]!);
   }
   const out = new Float32Array(data.itemIds.length);
-  for (let i = 0; i < out.length; i++) out[i] = (0.9 * data.itemRecentBuyers[i]!) / maxRecent + (0.1 * data.itemBuyers[i]!) / maxAll;
+  for (let i = 0; i < out.length; i++)
+    out[i] = (0.9 * data.itemRecentBuyers[i]!) / maxRecent + (0.1 * data.itemBuyers[i]!) / maxAll;
   return out;
 }
 

@@ -26,13 +26,19 @@ function copies(dockerfile: string): Array<[string[], string]> {
     });
 }
 
-test('the image\'s COPY lines hold everything `serve` needs to load a model and answer /ping', { timeout: 60_000 }, async () => {
+test("the image's COPY lines hold everything `serve` needs to load a model and answer /ping", {
+  timeout: 60_000,
+}, async () => {
   const image = mkdtempSync(join(tmpdir(), 'reco-image-'));
   for (const [sources, destination] of copies(readFileSync(join(root, 'model/Dockerfile'), 'utf8'))) {
     const target = join(image, destination);
     mkdirSync(destination.endsWith('/') ? target : join(target, '..'), { recursive: true });
     for (const source of sources) {
-      cpSync(join(root, source), destination.endsWith('/') && !source.endsWith('/') ? join(target, source.split('/').pop()!) : target, { recursive: true });
+      cpSync(
+        join(root, source),
+        destination.endsWith('/') && !source.endsWith('/') ? join(target, source.split('/').pop()!) : target,
+        { recursive: true },
+      );
     }
   }
   // `npm ci --omit=dev` in the image; the project's own node_modules stands in for it.
@@ -44,7 +50,12 @@ test('the image\'s COPY lines hold everything `serve` needs to load a model and 
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'model/serve.ts', 'serve'], {
     cwd: image,
-    env: { ...process.env, SM_MODEL_DIR: modelDir, SAGEMAKER_BIND_TO_PORT: String(port), SAGEMAKER_BIND_HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      SM_MODEL_DIR: modelDir,
+      SAGEMAKER_BIND_TO_PORT: String(port),
+      SAGEMAKER_BIND_HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -54,7 +65,10 @@ test('the image\'s COPY lines hold everything `serve` needs to load a model and 
     const deadline = Date.now() + 30_000;
     let status = 0;
     while (status !== 200 && Date.now() < deadline && child.exitCode === null) {
-      status = await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.status, () => 0);
+      status = await fetch(`http://127.0.0.1:${port}/ping`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(status, 200, `serve from the image's files never became ready:\n${output}`);

@@ -37,7 +37,13 @@ const { params, shipped, validation: validationRows } = tune(validation, (line) 
 
 const test = temporalSplit(purchases, testFrom, end);
 const rows: EvaluationRow[] = [];
-for (const name of ['popularity', 'popularity-30d', 'buy-again', 'item-knn', ...shippableModels.filter((m) => m !== 'item-knn')]) {
+for (const name of [
+  'popularity',
+  'popularity-30d',
+  'buy-again',
+  'item-knn',
+  ...shippableModels.filter((m) => m !== 'item-knn'),
+]) {
   const model = fitModel(test.train, name, params);
   for (const view of ['all', 'new'] as const) {
     if (name === 'buy-again' && view === 'new') continue; // every past item is excluded there: nothing left to measure
@@ -59,15 +65,27 @@ const seconds = (performance.now() - started) / 1000;
 const report = {
   split: {
     data: { rawLines, purchases: purchases.length, dropped, from: day(purchases[0]?.time ?? 0), to: day(end - 1) },
-    validation: { trainBefore: day(validationFrom), testFrom: day(validationFrom), testBefore: day(testFrom), users: { all: validation.targetsAll.length, new: validation.targetsNew.length } },
-    test: { trainBefore: day(testFrom), testFrom: day(testFrom), testThrough: day(end - 1), users: { all: test.targetsAll.length, new: test.targetsNew.length }, trainItems: test.train.itemIds.length },
+    validation: {
+      trainBefore: day(validationFrom),
+      testFrom: day(validationFrom),
+      testBefore: day(testFrom),
+      users: { all: validation.targetsAll.length, new: validation.targetsNew.length },
+    },
+    test: {
+      trainBefore: day(testFrom),
+      testFrom: day(testFrom),
+      testThrough: day(end - 1),
+      users: { all: test.targetsAll.length, new: test.targetsNew.length },
+      trainItems: test.train.itemIds.length,
+    },
     rule: 'customers and items seen in training only; view "new" drops items the customer bought before the cut-off from targets and lists',
   },
   k: 10,
   models: rows,
   shipped,
   params,
-  selection: 'hyper-parameters and the shipped model chosen on the validation split only (mean NDCG@10 lift over popularity across both views)',
+  selection:
+    'hyper-parameters and the shipped model chosen on the validation split only (mean NDCG@10 lift over popularity across both views)',
   validation: validationRows,
   seconds: Math.round(seconds * 10) / 10,
 };

@@ -93,7 +93,19 @@ export function buildInteractions(purchases: readonly Purchase[], end?: number):
     itemBuyers[i] = buyers.get(id)!.size;
     itemRecentBuyers[i] = recentBuyers.get(id)?.size ?? 0;
   });
-  return { itemIds, itemIndex, userIds, userIndex, userPtr, userItems, userBaskets, userAgeDays, itemBuyers, itemRecentBuyers, end: endTime };
+  return {
+    itemIds,
+    itemIndex,
+    userIds,
+    userIndex,
+    userPtr,
+    userItems,
+    userBaskets,
+    userAgeDays,
+    itemBuyers,
+    itemRecentBuyers,
+    end: endTime,
+  };
 }
 
 /** Epoch ms of midnight UTC at the start of an ISO date `YYYY-MM-DD`; throws on anything else. */

@@ -7,7 +7,10 @@
 
 /** Σ x[xo+t]·y[yo+t] for t < len, four accumulators. */
 function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let t = 0;
   for (; t + 3 < len; t += 4) {
     s0 += x[xo + t]! * y[yo + t]!;
@@ -20,8 +23,21 @@ function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: numb
 }
 
 /** Dots of four rows of `x` (offsets o0..o3) with one row of `y`; results in `out`. */
-function dot4(x: Float64Array, o0: number, o1: number, o2: number, o3: number, y: Float64Array, yo: number, len: number, out: Float64Array): void {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+function dot4(
+  x: Float64Array,
+  o0: number,
+  o1: number,
+  o2: number,
+  o3: number,
+  y: Float64Array,
+  yo: number,
+  len: number,
+  out: Float64Array,
+): void {
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   for (let t = 0; t < len; t++) {
     const v = y[yo + t]!;
     s0 += x[o0 + t]! * v;
@@ -29,7 +45,10 @@ function dot4(x: Float64Array, o0: number, o1: number, o2: number, o3: number, y
     s2 += x[o2 + t]! * v;
     s3 += x[o3 + t]! * v;
   }
-  out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
 }
 
 /** Overwrites the lower triangle of `a` with its Cholesky factor L (a = L·Lᵀ). */
@@ -45,7 +64,8 @@ function choleskyLower(a: Float64Array, n: number): void {
         dot4(a, i0 * n, (i0 + 1) * n, (i0 + 2) * n, (i0 + 3) * n, a, jn, j, out);
         for (let r = 0; r < 4; r++) a[(i0 + r) * n + j] = (a[(i0 + r) * n + j]! - out[r]!) / ljj;
       } else {
-        for (let r = 0; r < rows; r++) a[(i0 + r) * n + j] = (a[(i0 + r) * n + j]! - dot(a, (i0 + r) * n, a, jn, j)) / ljj;
+        for (let r = 0; r < rows; r++)
+          a[(i0 + r) * n + j] = (a[(i0 + r) * n + j]! - dot(a, (i0 + r) * n, a, jn, j)) / ljj;
       }
     }
     // Columns inside the block, in order, so each row j is complete before it is used.
@@ -101,7 +121,10 @@ export function invertSymmetricInPlace(a: Float64Array, n: number): void {
     for (let j = i0; j < n; j++) {
       if (rows === 4 && j >= i0 + 3) {
         dot4(u, i0 * n + j, (i0 + 1) * n + j, (i0 + 2) * n + j, (i0 + 3) * n + j, u, j * n + j, n - j, out);
-        for (let r = 0; r < 4; r++) { a[(i0 + r) * n + j] = out[r]!; a[j * n + i0 + r] = out[r]!; }
+        for (let r = 0; r < 4; r++) {
+          a[(i0 + r) * n + j] = out[r]!;
+          a[j * n + i0 + r] = out[r]!;
+        }
       } else {
         for (let r = 0; r < rows; r++) {
           const i = i0 + r;

@@ -16,7 +16,10 @@ test('model.tar.gz holds the artifact files at its root, readable by the system 
     writeFileSync(join(modelDir, 'item-item.f32'), binary);
     const out = join(dir, 'model.tar.gz');
     packageModel(modelDir, out);
-    assert.deepEqual(execFileSync('tar', ['-tzf', out], { encoding: 'utf8' }).trim().split('\n'), ['item-item.f32', 'manifest.json']);
+    assert.deepEqual(execFileSync('tar', ['-tzf', out], { encoding: 'utf8' }).trim().split('\n'), [
+      'item-item.f32',
+      'manifest.json',
+    ]);
     const extracted = join(dir, 'extracted');
     mkdirSync(extracted);
     execFileSync('tar', ['-xzf', out, '-C', extracted]);

@@ -17,7 +17,8 @@ function header(name: string, size: number, mtime: number): Buffer {
   if (Buffer.byteLength(name) > 100) throw new Error(`package: file name "${name}" is over 100 bytes`);
   const block = Buffer.alloc(BLOCK);
   const field = (offset: number, length: number, value: string) => block.write(value, offset, length, 'ascii');
-  const octal = (offset: number, length: number, value: number) => field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+  const octal = (offset: number, length: number, value: number) =>
+    field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
   field(0, 100, name);
   octal(100, 8, 0o644);
   octal(108, 8, 0);
@@ -48,15 +49,21 @@ export function tarGz(files: { name: string; data: Buffer }[], mtime = 0): Buffe
 
 /** Packs every regular file of `modelDir` (top level only, sorted) into `out`; returns the names packed. */
 export function packageModel(modelDir: string, out: string): string[] {
-  const names = readdirSync(modelDir).filter((name) => statSync(join(modelDir, name)).isFile()).sort();
-  if (!names.includes('manifest.json')) throw new Error(`package: ${modelDir} holds no manifest.json; run npm run train first`);
+  const names = readdirSync(modelDir)
+    .filter((name) => statSync(join(modelDir, name)).isFile())
+    .sort();
+  if (!names.includes('manifest.json'))
+    throw new Error(`package: ${modelDir} holds no manifest.json; run npm run train first`);
   writeFileSync(out, tarGz(names.map((name) => ({ name, data: readFileSync(join(modelDir, name)) }))));
   return names;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { 'model-dir': { type: 'string', default: defaultModelDir }, out: { type: 'string', default: join(defaultModelDir, '..', 'model.tar.gz') } },
+    options: {
+      'model-dir': { type: 'string', default: defaultModelDir },
+      out: { type: 'string', default: join(defaultModelDir, '..', 'model.tar.gz') },
+    },
   });
   const names = packageModel(values['model-dir'], values.out);
   console.log(`package: ${values.out} (${(statSync(values.out).size / 1e6).toFixed(1)} MB): ${names.join(', ')}`);

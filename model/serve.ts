@@ -16,7 +16,8 @@ if (args.length > 0 && args[0] !== 'serve') {
   console.error(`serve: unknown command "${args[0]}" (SageMaker starts the image with "serve")`);
   process.exit(2);
 }
-const modelDir = process.env.SM_MODEL_DIR ?? (existsSync('/opt/ml/model/manifest.json') ? '/opt/ml/model' : defaultModelDir);
+const modelDir =
+  process.env.SM_MODEL_DIR ?? (existsSync('/opt/ml/model/manifest.json') ? '/opt/ml/model' : defaultModelDir);
 const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
 const host = process.env.SAGEMAKER_BIND_HOST ?? '127.0.0.1';
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -16,7 +16,15 @@ export const defaultModelDir = fileURLToPath(new URL('./artifacts/model/', impor
 /** The fallback when no evaluation report exists. */
 export const defaultShipped: { name: ShippableModel; params: ModelParams } = {
   name: 'ease+buy-again',
-  params: { halfLifeDays: Infinity, neighbours: 50, lambda: 1000, topItems: 1500, repeatWeight: 0.75, blendHalfLifeDays: 90, historyCap: 250 },
+  params: {
+    halfLifeDays: Infinity,
+    neighbours: 50,
+    lambda: 1000,
+    topItems: 1500,
+    repeatWeight: 0.75,
+    blendHalfLifeDays: 90,
+    historyCap: 250,
+  },
 };
 
 /** JSON has no Infinity: parameters are written with this replacer and read back with `reviveParams`. */
@@ -35,10 +43,15 @@ function reviveParams(raw: Record<string, unknown>): ModelParams {
 }
 
 /** The shipped model's name and parameters from the evaluation report at `path`, else the defaults. */
-export function readShippedConfig(path: string = evaluationPath): { name: ShippableModel; params: ModelParams; source: string } {
+export function readShippedConfig(path: string = evaluationPath): {
+  name: ShippableModel;
+  params: ModelParams;
+  source: string;
+} {
   if (!existsSync(path)) return { ...defaultShipped, source: 'defaults' };
   const report = JSON.parse(readFileSync(path, 'utf8')) as { shipped?: unknown; params?: Record<string, unknown> };
   const name = shippableModels.find((m) => m === report.shipped);
-  if (!name) throw new Error(`train: ${path} ships "${String(report.shipped)}", not one of ${shippableModels.join(', ')}`);
+  if (!name)
+    throw new Error(`train: ${path} ships "${String(report.shipped)}", not one of ${shippableModels.join(', ')}`);
   return { name, params: reviveParams(report.params ?? {}), source: path };
 }

@@ -11,7 +11,11 @@ import { buildInteractions, parseDay } from './interactions.ts';
 import { defaultModelDir, jsonReplacer, readShippedConfig } from './shipped-config.ts';
 
 /** Trains and writes an artifact; what the CLI and the tests both call. */
-export function trainArtifact(options: { until?: string; out: string; model?: { name: ShippableModel; params: ModelParams } }): { manifest: Manifest; seconds: number } {
+export function trainArtifact(options: {
+  until?: string;
+  out: string;
+  model?: { name: ShippableModel; params: ModelParams };
+}): { manifest: Manifest; seconds: number } {
   const started = performance.now();
   const until = options.until;
   if (until !== undefined) parseDay(until, 'train');
@@ -31,10 +35,18 @@ export function trainArtifact(options: { until?: string; out: string; model?: { 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { until: { type: 'string' }, out: { type: 'string', default: defaultModelDir } } });
+  const { values } = parseArgs({
+    options: { until: { type: 'string' }, out: { type: 'string', default: defaultModelDir } },
+  });
   const config = readShippedConfig();
   console.log(`train: ${config.name} with parameters from ${config.source}`);
-  const { manifest, seconds } = trainArtifact({ out: values.out, model: config, ...(values.until ? { until: values.until } : {}) });
-  console.log(`train: ${manifest.modelVersion}: ${manifest.userIds.length} customers, ${manifest.itemCount} items (${manifest.modelItems} in the item-item matrix) → ${values.out}`);
+  const { manifest, seconds } = trainArtifact({
+    out: values.out,
+    model: config,
+    ...(values.until ? { until: values.until } : {}),
+  });
+  console.log(
+    `train: ${manifest.modelVersion}: ${manifest.userIds.length} customers, ${manifest.itemCount} items (${manifest.modelItems} in the item-item matrix) → ${values.out}`,
+  );
   console.log(`train: took ${seconds.toFixed(1)} s`);
 }

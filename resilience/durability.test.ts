@@ -24,13 +24,25 @@ interface Batch {
 
 function makeBatch(n: number, size: number): Batch {
   const ids = Array.from({ length: size }, (_, i) => `dur-${n}-${i}`);
-  const events = ids.map((id, i) => ({ id, type: i % 2 ? 'click' : 'impression', placement: 'home', itemId: '85123A', userId: `u${n}`, ts: Date.now() }));
+  const events = ids.map((id, i) => ({
+    id,
+    type: i % 2 ? 'click' : 'impression',
+    placement: 'home',
+    itemId: '85123A',
+    userId: `u${n}`,
+    ts: Date.now(),
+  }));
   return { ids, body: JSON.stringify({ events }), acked: false };
 }
 
 async function post(url: string, batch: Batch): Promise<void> {
   try {
-    const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch.body, signal: AbortSignal.timeout(3000) });
+    const res = await fetch(`${url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: batch.body,
+      signal: AbortSignal.timeout(3000),
+    });
     await res.text();
     if (res.status === 202) batch.acked = true;
   } catch {
@@ -58,7 +70,8 @@ describe('durability of acknowledged events across SIGKILL', { timeout: 60_000 }
     const worker = async (w: number): Promise<void> => {
       for (let step = 0; !stop && step < 100_000; step++) {
         const roll = (step * 7 + w * 13) % 20;
-        if (roll === 0 && batches.length > 0) await post(proxy.url, batches[(step * 31) % batches.length]!); // a retry
+        if (roll === 0 && batches.length > 0)
+          await post(proxy.url, batches[(step * 31) % batches.length]!); // a retry
         else if (roll === 1) {
           const twin = makeBatch(n++, 3); // the same batch twice at once, as a double-fired beacon
           batches.push(twin);
@@ -85,13 +98,18 @@ describe('durability of acknowledged events across SIGKILL', { timeout: 60_000 }
     for (const batch of batches.filter((b) => !b.acked)) await post(proxy.url, batch); // the client's retries
     await proxy.kill('SIGTERM');
 
-    const stored = readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+    const stored = readFileSync(eventsFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { id: string }).id);
     const counts = new Map<string, number>();
     for (const id of stored) counts.set(id, (counts.get(id) ?? 0) + 1);
     const acked = batches.filter((b) => b.acked).flatMap((b) => b.ids);
     const missing = acked.filter((id) => !counts.has(id));
     const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
-    t.diagnostic(`${batches.length} batches (${killedAt} before the kill), ${acked.length} events acknowledged, ${stored.length} lines stored, missing ${missing.length}, stored twice ${twice.length}`);
+    t.diagnostic(
+      `${batches.length} batches (${killedAt} before the kill), ${acked.length} events acknowledged, ${stored.length} lines stored, missing ${missing.length}, stored twice ${twice.length}`,
+    );
     assert.ok(killedAt > 20 && batches.length > killedAt, 'load ran before and after the kill');
     assert.deepEqual(missing, [], 'acknowledged events missing from the store');
     assert.deepEqual(twice, [], 'events stored more than once');
@@ -100,13 +118,26 @@ describe('durability of acknowledged events across SIGKILL', { timeout: 60_000 }
   it('a duplicate sent while the original is being written is acknowledged only once the event is on disk', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'reco-durability-')), 'events.jsonl');
     const log = await EventLog.open(path);
-    const event = { id: 'twin-000001', type: 'click' as const, placement: 'home', itemId: '85123A', userId: '17850', ts: Date.now() };
+    const event = {
+      id: 'twin-000001',
+      type: 'click' as const,
+      placement: 'home',
+      itemId: '85123A',
+      userId: '17850',
+      ts: Date.now(),
+    };
     const original = log.append([event]);
     const duplicate = await log.append([event]); // what a 202 for the second of two concurrent beacons rests on
     const onDiskAtAck = readFileSync(path, 'utf8').includes(event.id);
     await original;
     await log.close();
-    assert.deepEqual({ stored: duplicate.stored.length, duplicates: duplicate.duplicates }, { stored: 0, duplicates: 1 });
-    assert.ok(onDiskAtAck, 'the duplicate was acknowledged before the original reached the disk: a SIGKILL now loses an acknowledged event');
+    assert.deepEqual(
+      { stored: duplicate.stored.length, duplicates: duplicate.duplicates },
+      { stored: 0, duplicates: 1 },
+    );
+    assert.ok(
+      onDiskAtAck,
+      'the duplicate was acknowledged before the original reached the disk: a SIGKILL now loses an acknowledged event',
+    );
   });
 });

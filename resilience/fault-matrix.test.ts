@@ -25,14 +25,23 @@ const path = '/v1/recommendations?placement=home&userId={user}';
 const poolSize = 200;
 
 /** Runs the load; also records the proxy's event-loop delay meanwhile (it runs in this process). */
-async function loadFor(url: string, durationMs: number): Promise<RunReport & { proxyLoopDelay: { p99: number; max: number } }> {
+async function loadFor(
+  url: string,
+  durationMs: number,
+): Promise<RunReport & { proxyLoopDelay: { p99: number; max: number } }> {
   const load = await startLoad({ baseUrl: url, path, rate, durationMs, poolSize, drainMs: 4000 });
   const loop = watchEventLoop();
   const report = reportRun(await load.result);
   return { ...report, proxyLoopDelay: loop.stop() };
 }
 
-function judge(t: TestContext, label: string, report: RunReport & { proxyLoopDelay: { p99: number; max: number } }, heap: { baseline: number; after: number }, problems: string[]): void {
+function judge(
+  t: TestContext,
+  label: string,
+  report: RunReport & { proxyLoopDelay: { p99: number; max: number } },
+  heap: { baseline: number; after: number },
+  problems: string[],
+): void {
   const { all, firstSeconds, steady } = report;
   t.diagnostic(
     `${label}: ${report.requests} requests, non-2xx ${report.non2xx}; p50 ${all.p50} p99 ${all.p99} max ${all.max} ms; ` +
@@ -61,7 +70,15 @@ describe('fault matrix under load', { timeout: 200_000 }, () => {
     await cloud?.stop();
   });
 
-  const weathers: Array<[string, number?]> = [['normal'], ['slow', 2000], ['hang'], ['error'], ['throttle'], ['garbage'], ['reset']];
+  const weathers: Array<[string, number?]> = [
+    ['normal'],
+    ['slow', 2000],
+    ['hang'],
+    ['error'],
+    ['throttle'],
+    ['garbage'],
+    ['reset'],
+  ];
   for (const [mode, latencyMs] of weathers) {
     it(`${mode}${latencyMs ? ` ${latencyMs} ms` : ''}: every answer 2xx and in budget, memory back`, async (t) => {
       const watch = watchForUnhandled();
@@ -81,7 +98,10 @@ describe('fault matrix under load', { timeout: 200_000 }, () => {
   it('closed port (cloud unreachable): every answer 2xx and in budget, memory back', async (t) => {
     const watch = watchForUnhandled();
     const closedPort = await freePort();
-    const unreachable = await startProxyHere({ ...cloud.info, runtimeUrl: `http://127.0.0.1:${closedPort}` }, breakerOff);
+    const unreachable = await startProxyHere(
+      { ...cloud.info, runtimeUrl: `http://127.0.0.1:${closedPort}` },
+      breakerOff,
+    );
     try {
       await loadFor(unreachable.url, 2000);
       const baseHere = await heapAfterGc();

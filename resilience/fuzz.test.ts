@@ -19,7 +19,7 @@ import { sendRaw, type RawAnswer } from './raw-http.ts';
 
 const total = 10_500;
 const concurrency = 32;
-const seed = Number(process.env['FUZZ_SEED'] ?? 20261127);
+const seed = Number(process.env.FUZZ_SEED ?? 20261127);
 
 function isErrorShape(answer: RawAnswer): boolean {
   try {
@@ -36,7 +36,9 @@ describe('fuzzing /v1/recommendations and /v1/events', { timeout: 150_000 }, () 
   before(async () => {
     cloud = await startCloud();
     const eventsFile = join(mkdtempSync(join(tmpdir(), 'reco-fuzz-')), 'events.jsonl');
-    proxy = await startProxyChild(proxyEnv(cloud.info, await freePort(), { RECO_EVENTS_FILE: eventsFile, LOG_LEVEL: 'error' }));
+    proxy = await startProxyChild(
+      proxyEnv(cloud.info, await freePort(), { RECO_EVENTS_FILE: eventsFile, LOG_LEVEL: 'error' }),
+    );
   });
   after(async () => {
     await proxy?.kill('SIGTERM');
@@ -66,11 +68,15 @@ describe('fuzzing /v1/recommendations and /v1/events', { timeout: 150_000 }, () 
         const what = `#${index} ${c.kind} ${c.raw.toString('latin1', 0, 120).split('\r\n')[0]} → ${answer.status} ${answer.body.slice(0, 120)}`;
         if (answer.status === 0 && !c.mayNotAnswer) fail('no answer', c, 0, what);
         else if (answer.status >= 500) fail('5xx', c, answer.status, what);
-        else if (answer.status >= 400 && c.method !== 'HEAD' && !isErrorShape(answer)) fail('4xx not in the JSON error shape', c, answer.status, what);
+        else if (answer.status >= 400 && c.method !== 'HEAD' && !isErrorShape(answer))
+          fail('4xx not in the JSON error shape', c, answer.status, what);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    const health = await fetch(`${proxy.url}/healthz`).then((r) => r.status, () => 0);
+    const health = await fetch(`${proxy.url}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     t.diagnostic(`seed ${seed}; sent ${next} of ${total}; statuses by kind: ${JSON.stringify(byKind)}`);
     if (failures.length > 0) {
       t.diagnostic(`${failures.length} failures by problem: ${JSON.stringify(byProblem)}`);

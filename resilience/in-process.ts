@@ -12,15 +12,18 @@ import { startProxy, type RunningProxy } from '../server/proxy.ts';
 
 /** Starts a proxy against `cloud` (or `endpointUrl`); rate limit and logs off unless overridden. */
 export async function startProxyHere(cloud: CloudInfo, overrides: Partial<ProxyConfig> = {}): Promise<RunningProxy> {
-  const config = loadConfig({}, {
-    port: 0,
-    endpointUrl: cloud.runtimeUrl,
-    region: cloud.region,
-    endpointName: cloud.endpointName,
-    rateLimit: 0,
-    logLevel: 'silent',
-    ...overrides,
-  });
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      endpointUrl: cloud.runtimeUrl,
+      region: cloud.region,
+      endpointName: cloud.endpointName,
+      rateLimit: 0,
+      logLevel: 'silent',
+      ...overrides,
+    },
+  );
   const proxy = await startProxy(config, { credentials: cloud.credentials, logger: pino({ level: 'silent' }) });
   await proxy.ready;
   return proxy;
@@ -41,8 +44,10 @@ export async function heapAfterGc(): Promise<number> {
 /** Counts unhandled rejections and uncaught exceptions while installed. */
 export function watchForUnhandled(): { problems: string[]; stop(): void } {
   const problems: string[] = [];
-  const onRejection = (reason: unknown): void => void problems.push(`unhandledRejection: ${String((reason as Error)?.stack ?? reason).slice(0, 500)}`);
-  const onException = (error: Error): void => void problems.push(`uncaughtException: ${String(error.stack ?? error).slice(0, 500)}`);
+  const onRejection = (reason: unknown): void =>
+    void problems.push(`unhandledRejection: ${String((reason as Error)?.stack ?? reason).slice(0, 500)}`);
+  const onException = (error: Error): void =>
+    void problems.push(`uncaughtException: ${String(error.stack ?? error).slice(0, 500)}`);
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtExceptionMonitor', onException);
   return {

@@ -31,10 +31,41 @@ async function capture(url: string, init: RequestInit = {}): Promise<string> {
 /** Drives one proxy through the routes a shopper, a page and an operator use. */
 async function drive(proxy: ProxyChild, shopper: string): Promise<string[]> {
   const seen: string[] = [];
-  const paths = [`/v1/recommendations?placement=home&userId=${shopper}`, `/v1/recommendations?placement=product&items=85123A&sessionId=s-${shopper}`, '/v1/recommendations?placement=BAD', '/v1/nope', '/healthz', '/readyz', '/metrics'];
+  const paths = [
+    `/v1/recommendations?placement=home&userId=${shopper}`,
+    `/v1/recommendations?placement=product&items=85123A&sessionId=s-${shopper}`,
+    '/v1/recommendations?placement=BAD',
+    '/v1/nope',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+  ];
   for (const path of paths) seen.push(await capture(`${proxy.url}${path}`));
-  seen.push(await capture(`${proxy.url}/v1/recommendations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"placement":"home","userId":"x","bad":1}' }));
-  seen.push(await capture(`${proxy.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ events: [{ id: `leak-${shopper}-1`, type: 'click', placement: 'home', itemId: '85123A', userId: shopper, ts: Date.now() }] }) }));
+  seen.push(
+    await capture(`${proxy.url}/v1/recommendations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"placement":"home","userId":"x","bad":1}',
+    }),
+  );
+  seen.push(
+    await capture(`${proxy.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({
+        events: [
+          {
+            id: `leak-${shopper}-1`,
+            type: 'click',
+            placement: 'home',
+            itemId: '85123A',
+            userId: shopper,
+            ts: Date.now(),
+          },
+        ],
+      }),
+    }),
+  );
   return seen;
 }
 
@@ -42,7 +73,10 @@ describe('no secret or access key in responses, logs or the bundle', { timeout: 
   let cloud: StartedChild<CloudInfo>;
   const dir = mkdtempSync(join(tmpdir(), 'reco-leak-'));
   before(async () => {
-    cloud = await startCloud({ LOCAL_SAGEMAKER_ACCESS_KEY_ID: accessKeyId, LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: secretAccessKey });
+    cloud = await startCloud({
+      LOCAL_SAGEMAKER_ACCESS_KEY_ID: accessKeyId,
+      LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: secretAccessKey,
+    });
   });
   after(async () => {
     await cloud?.stop();
@@ -51,8 +85,21 @@ describe('no secret or access key in responses, logs or the bundle', { timeout: 
   it('through every weather and with bad credentials', async (t) => {
     const responses: string[] = [];
     const logs: string[] = [];
-    const run = async (credentials: { accessKeyId: string; secretAccessKey: string }, modes: Array<[string, number?]>): Promise<void> => {
-      const env = proxyEnv(cloud.info, await freePort(), { LOG_LEVEL: 'debug', RECO_EVENTS_FILE: join(dir, `${credentials.secretAccessKey.slice(0, 6)}.jsonl`), RECO_BREAKER_FAILURES: '1000000', RECO_CACHE_FRESH_MS: '0' }, credentials);
+    const run = async (
+      credentials: { accessKeyId: string; secretAccessKey: string },
+      modes: Array<[string, number?]>,
+    ): Promise<void> => {
+      const env = proxyEnv(
+        cloud.info,
+        await freePort(),
+        {
+          LOG_LEVEL: 'debug',
+          RECO_EVENTS_FILE: join(dir, `${credentials.secretAccessKey.slice(0, 6)}.jsonl`),
+          RECO_BREAKER_FAILURES: '1000000',
+          RECO_CACHE_FRESH_MS: '0',
+        },
+        credentials,
+      );
       const proxy = await startProxyChild(env);
       try {
         for (const [mode, latencyMs] of modes) {
@@ -66,15 +113,38 @@ describe('no secret or access key in responses, logs or the bundle', { timeout: 
         logs.push(proxy.output());
       }
     };
-    await run({ accessKeyId, secretAccessKey }, [['normal'], ['slow', 400], ['hang'], ['error'], ['throttle'], ['garbage'], ['reset'], ['normal']]);
+    await run({ accessKeyId, secretAccessKey }, [
+      ['normal'],
+      ['slow', 400],
+      ['hang'],
+      ['error'],
+      ['throttle'],
+      ['garbage'],
+      ['reset'],
+      ['normal'],
+    ]);
     await run({ accessKeyId, secretAccessKey: wrongSecret }, [['normal']]);
     await run({ accessKeyId: unknownKeyId, secretAccessKey: wrongSecret }, [['normal']]);
 
     const bundle = join(projectRoot, 'dist/reco-shelf.js');
-    if (!existsSync(bundle)) spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], { cwd: projectRoot, stdio: 'ignore', timeout: 120_000 });
-    const places: Record<string, string> = { responses: responses.join('\n'), logs: logs.join('\n'), bundle: readFileSync(bundle, 'utf8') };
-    t.diagnostic(`${responses.length} responses, ${logs.join('').split('\n').length} log lines, bundle ${places['bundle']!.length} B`);
-    assert.ok(logs.join('').includes('"level":20') || logs.join('').includes('"level":30'), 'the proxy logged at debug/info level');
+    if (!existsSync(bundle))
+      spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {
+        cwd: projectRoot,
+        stdio: 'ignore',
+        timeout: 120_000,
+      });
+    const places: Record<string, string> = {
+      responses: responses.join('\n'),
+      logs: logs.join('\n'),
+      bundle: readFileSync(bundle, 'utf8'),
+    };
+    t.diagnostic(
+      `${responses.length} responses, ${logs.join('').split('\n').length} log lines, bundle ${places.bundle!.length} B`,
+    );
+    assert.ok(
+      logs.join('').includes('"level":20') || logs.join('').includes('"level":30'),
+      'the proxy logged at debug/info level',
+    );
     const found: string[] = [];
     for (const [place, text] of Object.entries(places)) {
       for (const [name, value] of Object.entries({ secretAccessKey, wrongSecret, accessKeyId, unknownKeyId })) {

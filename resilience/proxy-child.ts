@@ -19,9 +19,13 @@ export interface ProxyChild {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-
 /** The environment a proxy needs to reach `cloud` with its key pair (or `credentials`). */
-export function proxyEnv(cloud: CloudInfo, port: number, extra: Record<string, string> = {}, credentials = cloud.credentials): Record<string, string> {
+export function proxyEnv(
+  cloud: CloudInfo,
+  port: number,
+  extra: Record<string, string> = {},
+  credentials = cloud.credentials,
+): Record<string, string> {
   return {
     PROXY_PORT: String(port),
     SAGEMAKER_ENDPOINT_URL: cloud.runtimeUrl,
@@ -38,22 +42,30 @@ export function proxyEnv(cloud: CloudInfo, port: number, extra: Record<string, s
 
 /** Starts server/main.ts with exactly `env` (plus PATH/HOME) and waits until /readyz says ready. */
 export async function startProxyChild(env: Record<string, string>, readyWithinMs = 20_000): Promise<ProxyChild> {
-  const port = Number(env['PROXY_PORT']);
+  const port = Number(env.PROXY_PORT);
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const closed = new Promise<void>((resolve) => child.once('close', (code, signal) => ((exited = { code, signal }), resolve())));
+  const closed = new Promise<void>((resolve) =>
+    child.once('close', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyWithinMs;
   for (;;) {
     if (exited) throw new Error(`proxy exited before ready: ${JSON.stringify(exited)}\n${out.slice(-2000)}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

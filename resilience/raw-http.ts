@@ -42,7 +42,11 @@ export function parseAnswer(bytes: Buffer): RawAnswer {
 }
 
 /** Writes `raw`, half-closes when `halfClose`, resolves with the answer once the server closes or `timeoutMs` passes. */
-export function sendRaw(port: number, raw: Buffer, options: { timeoutMs?: number; halfClose?: boolean } = {}): Promise<RawAnswer> {
+export function sendRaw(
+  port: number,
+  raw: Buffer,
+  options: { timeoutMs?: number; halfClose?: boolean } = {},
+): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const socket = connect({ host: '127.0.0.1', port });
@@ -60,7 +64,12 @@ export function sendRaw(port: number, raw: Buffer, options: { timeoutMs?: number
       chunks.push(c);
       const got = parseAnswer(Buffer.concat(chunks));
       // Connection: close is asked for, but stop as soon as a complete answer is in.
-      if (got.status > 0 && got.headers['content-length'] !== undefined && Buffer.byteLength(got.body) >= Number(got.headers['content-length'])) finish();
+      if (
+        got.status > 0 &&
+        got.headers['content-length'] !== undefined &&
+        Buffer.byteLength(got.body) >= Number(got.headers['content-length'])
+      )
+        finish();
     });
     socket.on('error', () => finish());
     socket.on('close', () => finish());

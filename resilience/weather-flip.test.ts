@@ -30,7 +30,13 @@ describe('weather flips mid-load', { timeout: 60_000 }, () => {
     const states: Array<{ at: number; state: string }> = [];
     const phases = { hangAt: 3000, normalAt: 7000, endAt: 14_000 };
     try {
-      const load = await startLoad({ baseUrl: proxy.url, path: '/v1/recommendations?placement=home&userId={user}', rate: 50, durationMs: phases.endAt, poolSize: 4000 });
+      const load = await startLoad({
+        baseUrl: proxy.url,
+        path: '/v1/recommendations?placement=home&userId={user}',
+        rate: 50,
+        durationMs: phases.endAt,
+        poolSize: 4000,
+      });
       const t0 = Date.now();
       let last = '';
       let flippedToHang = false;
@@ -38,8 +44,10 @@ describe('weather flips mid-load', { timeout: 60_000 }, () => {
       // Watch the breaker every 10 ms, flipping the weather on schedule; bounded by the run's length.
       while (Date.now() - t0 < phases.endAt + 500) {
         const at = Date.now() - t0;
-        if (!flippedToHang && at >= phases.hangAt) await setWeather(cloud.info, 'hang').then(() => (flippedToHang = true));
-        if (!flippedBack && at >= phases.normalAt) await setWeather(cloud.info, 'normal').then(() => (flippedBack = true));
+        if (!flippedToHang && at >= phases.hangAt)
+          await setWeather(cloud.info, 'hang').then(() => (flippedToHang = true));
+        if (!flippedBack && at >= phases.normalAt)
+          await setWeather(cloud.info, 'normal').then(() => (flippedBack = true));
         if (proxy.breaker.state !== last) states.push({ at, state: (last = proxy.breaker.state) });
         await sleep(10);
       }
@@ -50,15 +58,22 @@ describe('weather flips mid-load', { timeout: 60_000 }, () => {
       t.diagnostic(`breaker: ${states.map((s) => `${s.state}@${s.at}ms`).join(' → ')}`);
       const bySource: Record<string, number> = {};
       for (const o of run.outcomes) bySource[o] = (bySource[o] ?? 0) + 1;
-      t.diagnostic(`answers: ${JSON.stringify(bySource)}; last 2 s: ${lastSeconds.filter((o) => o.startsWith('200:model')).length} of ${lastSeconds.length} from the model`);
+      t.diagnostic(
+        `answers: ${JSON.stringify(bySource)}; last 2 s: ${lastSeconds.filter((o) => o.startsWith('200:model')).length} of ${lastSeconds.length} from the model`,
+      );
       assert.deepEqual(watch.problems, []);
       assert.equal(nonOk.length, 0, `non-2xx: ${nonOk.slice(0, 5).join(', ')}`);
       const opened = states.find((s) => s.state === 'open' && s.at >= phases.hangAt);
       assert.ok(opened, 'the breaker opened while the cloud hung');
-      const closedAgain = states.find((s) => s.state === 'closed' && s.at > (opened?.at ?? 0) && s.at >= phases.normalAt);
+      const closedAgain = states.find(
+        (s) => s.state === 'closed' && s.at > (opened?.at ?? 0) && s.at >= phases.normalAt,
+      );
       assert.ok(closedAgain, 'the breaker closed once the cloud was back');
       assert.equal(proxy.breaker.state, 'closed');
-      assert.ok(lastSeconds.filter((o) => o.startsWith('200:model')).length >= lastSeconds.length * 0.9, 'personalization is back in the last 2 s');
+      assert.ok(
+        lastSeconds.filter((o) => o.startsWith('200:model')).length >= lastSeconds.length * 0.9,
+        'personalization is back in the last 2 s',
+      );
     } finally {
       watch.stop();
       await setWeather(cloud.info, 'normal');

@@ -29,7 +29,7 @@ describe('answer cache', () => {
     assert.equal(cache.fresh('b'), undefined);
   });
 
-  it('never hands one shopper another shopper\'s answer', () => {
+  it("never hands one shopper another shopper's answer", () => {
     const cache = new AnswerCache({ maxEntries: 10, freshMs: 1000, staleMs: 1000 });
     cache.set('u:1', 'one', answer('A'));
     assert.equal(cache.stale('u:2', 'two'), undefined);

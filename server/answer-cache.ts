@@ -18,9 +18,7 @@ export class AnswerCache {
   /** The key of each shopper's latest answer, whatever its context. */
   readonly #latestByShopper = new Map<string, string>();
 
-  constructor(
-    private readonly options: { maxEntries: number; freshMs: number; staleMs: number; now?: () => number },
-  ) {}
+  constructor(private readonly options: { maxEntries: number; freshMs: number; staleMs: number; now?: () => number }) {}
 
   #now(): number {
     return this.options.now?.() ?? Date.now();

@@ -36,7 +36,11 @@ export interface AppParts {
 /** The app and the live state tests and the launcher look at. */
 export function createApp({ config, catalog, placements, eventLog, endpoint, logger }: AppParts) {
   const metrics = createMetrics();
-  const cache = new AnswerCache({ maxEntries: config.cacheMaxEntries, freshMs: config.cacheFreshMs, staleMs: config.cacheStaleMs });
+  const cache = new AnswerCache({
+    maxEntries: config.cacheMaxEntries,
+    freshMs: config.cacheFreshMs,
+    staleMs: config.cacheStaleMs,
+  });
   const breaker = new CircuitBreaker({
     failures: config.breakerFailures,
     probeMs: config.breakerProbeMs,
@@ -66,11 +70,24 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   app.use(stampArrival, securityHeaders);
   // The shelf's API first: it is the hot path, and walks the fewest layers this way.
   const api = express.Router();
-  api.use(corsAllowlist(config.allowedOrigins), rateLimit(config.rateLimit, () => metrics.rateLimited.inc()));
+  api.use(
+    corsAllowlist(config.allowedOrigins),
+    rateLimit(config.rateLimit, () => metrics.rateLimited.inc()),
+  );
   addRecommendationsRoute(api, recommender, logger);
   addEventsRoute(api, eventLog, metrics);
   app.use('/v1', api);
-  app.use(operationsRoute(metrics, { catalogProducts: () => catalog.size, rulesLoaded: () => placements.generation > 0, warmedUp: () => state.warmedUp }, config.widgetBundle));
+  app.use(
+    operationsRoute(
+      metrics,
+      {
+        catalogProducts: () => catalog.size,
+        rulesLoaded: () => placements.generation > 0,
+        warmedUp: () => state.warmedUp,
+      },
+      config.widgetBundle,
+    ),
+  );
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, recommender, breaker, cache, metrics, state };

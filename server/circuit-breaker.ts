@@ -14,7 +14,12 @@ export class CircuitBreaker {
   #openedAt = 0;
 
   constructor(
-    private readonly options: { failures: number; probeMs: number; now?: () => number; onChange?: (state: BreakerState) => void },
+    private readonly options: {
+      failures: number;
+      probeMs: number;
+      now?: () => number;
+      onChange?: (state: BreakerState) => void;
+    },
   ) {}
 
   get state(): BreakerState {

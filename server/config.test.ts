@@ -12,7 +12,12 @@ describe('config', () => {
   });
 
   it('reads variables, including variant weights and origins', () => {
-    const config = loadConfig({ PROXY_PORT: '3100', RECO_VARIANTS: 'model-a=90,model-b=10', RECO_ALLOWED_ORIGINS: 'https://shop.example, https://www.shop.example', RECO_RATE_LIMIT: '0' });
+    const config = loadConfig({
+      PROXY_PORT: '3100',
+      RECO_VARIANTS: 'model-a=90,model-b=10',
+      RECO_ALLOWED_ORIGINS: 'https://shop.example, https://www.shop.example',
+      RECO_RATE_LIMIT: '0',
+    });
     assert.equal(config.port, 3100);
     assert.deepEqual(config.variants, { 'model-a': 90, 'model-b': 10 });
     assert.deepEqual(config.allowedOrigins, ['https://shop.example', 'https://www.shop.example']);
@@ -25,7 +30,9 @@ describe('config', () => {
       (e: Error) =>
         e.message.startsWith('config: ') &&
         /PROXY_PORT="http": must be a port number 0\.\.65535/.test(e.message) &&
-        /RECO_ALLOWED_ORIGINS="\*": must be origins such as https:\/\/shop\.example \(a wildcard is refused\)/.test(e.message) &&
+        /RECO_ALLOWED_ORIGINS="\*": must be origins such as https:\/\/shop\.example \(a wildcard is refused\)/.test(
+          e.message,
+        ) &&
         /RECO_VARIANTS="a:1": expected Name=weight pairs/.test(e.message) &&
         /RECO_HARD_CAP_MS="5": must be at least 100/.test(e.message),
     );

@@ -37,12 +37,21 @@ export const defaults = {
 export type ProxyConfig = typeof defaults;
 
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number') =>
-  z.string().regex(/^\d+$/, `must be ${what}`).transform(Number).pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+  z
+    .string()
+    .regex(/^\d+$/, `must be ${what}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const positiveInt = wholeNumber(1);
-const origin = z.url({ message: 'must be origins such as https://shop.example (a wildcard is refused)' }).refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin is scheme://host[:port], no path');
+const origin = z
+  .url({ message: 'must be origins such as https://shop.example (a wildcard is refused)' })
+  .refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin is scheme://host[:port], no path');
 const variantWeights = z.string().transform((text, ctx) => {
   const weights: Record<string, number> = {};
-  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))=(\d+(?:\.\d+)?)$/.exec(pair);
     if (!match) {
       ctx.addIssue({ code: 'custom', message: `expected Name=weight pairs, got "${pair}"` });
@@ -57,10 +66,24 @@ const variantWeights = z.string().transform((text, ctx) => {
 const fromEnv = {
   PROXY_PORT: ['port', wholeNumber(0, 65535, 'a port number 0..65535')],
   PROXY_HOST: ['host', z.string().min(1)],
-  SAGEMAKER_ENDPOINT_NAME: ['endpointName', z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name')],
+  SAGEMAKER_ENDPOINT_NAME: [
+    'endpointName',
+    z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name'),
+  ],
   AWS_REGION: ['region', z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')],
   SAGEMAKER_ENDPOINT_URL: ['endpointUrl', z.url()],
-  RECO_ALLOWED_ORIGINS: ['allowedOrigins', z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)).pipe(z.array(origin))],
+  RECO_ALLOWED_ORIGINS: [
+    'allowedOrigins',
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(origin)),
+  ],
   RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
   RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
   RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],

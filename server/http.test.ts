@@ -7,7 +7,17 @@ import { readEventLog } from './events/event-log.ts';
 import { startStack, type TestStack } from './test/stack.ts';
 
 const json = { 'content-type': 'application/json' };
-const event = (id: string, fields: Record<string, unknown> = {}) => ({ id, type: 'click', placement: 'home', requestId: 'req-1', source: 'model', itemId: '85123A', userId: '17850', ts: Date.now(), ...fields });
+const event = (id: string, fields: Record<string, unknown> = {}) => ({
+  id,
+  type: 'click',
+  placement: 'home',
+  requestId: 'req-1',
+  source: 'model',
+  itemId: '85123A',
+  userId: '17850',
+  ts: Date.now(),
+  ...fields,
+});
 
 describe('the proxy over HTTP', () => {
   let stack: TestStack;
@@ -35,21 +45,31 @@ describe('the proxy over HTTP', () => {
 
     it('answers 400 for a POST body that is not JSON, 415 for a wrong content type, 413 for a huge body', async () => {
       assert.equal((await stack.send('POST', '/v1/recommendations', '{"placement":', json)).status, 400);
-      const wrongType = await stack.send('POST', '/v1/recommendations', 'placement=home', { 'content-type': 'application/x-www-form-urlencoded' });
+      const wrongType = await stack.send('POST', '/v1/recommendations', 'placement=home', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
       assert.equal(wrongType.status, 415);
       assert.match(wrongType.body.error.message, /application\/json/);
-      const huge = await stack.send('POST', '/v1/recommendations', JSON.stringify({ placement: 'home', userId: 'x'.repeat(100_000) }), json);
+      const huge = await stack.send(
+        'POST',
+        '/v1/recommendations',
+        JSON.stringify({ placement: 'home', userId: 'x'.repeat(100_000) }),
+        json,
+      );
       assert.equal(huge.status, 413);
       assert.equal(huge.body.error.code, 'payload_too_large');
     });
 
     it('refuses a compressed body with 415 instead of inflating it', async () => {
-      const res = await stack.send('POST', '/v1/recommendations', 'not compressed at all', { ...json, 'content-encoding': 'gzip' });
+      const res = await stack.send('POST', '/v1/recommendations', 'not compressed at all', {
+        ...json,
+        'content-encoding': 'gzip',
+      });
       assert.equal(res.status, 415);
       assert.equal(res.body.error.code, 'unsupported_media_type');
     });
 
-    it('answers what Node\'s HTTP parser refuses in the JSON error shape too', async () => {
+    it("answers what Node's HTTP parser refuses in the JSON error shape too", async () => {
       const { connect } = await import('node:net');
       const url = new URL(stack.proxy.url);
       const send = (raw: string) =>
@@ -59,7 +79,9 @@ describe('the proxy over HTTP', () => {
           socket.on('data', (c) => (text += c));
           socket.on('close', () => resolve(text));
         });
-      const malformed = await send('GET /v1/recommendations?placement=home HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n');
+      const malformed = await send(
+        'GET /v1/recommendations?placement=home HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
+      );
       assert.match(malformed, /^HTTP\/1\.1 400/);
       assert.match(malformed, /\{"error":\{"code":"invalid_request","message":"malformed HTTP request"\}\}$/);
       const huge = await send(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
@@ -68,7 +90,12 @@ describe('the proxy over HTTP', () => {
     });
 
     it('answers a POST with the same fields as a GET', async () => {
-      const { status, body } = await stack.send('POST', '/v1/recommendations', JSON.stringify({ placement: 'cart', userId: '17850', items: ['85123A'], limit: 4 }), json);
+      const { status, body } = await stack.send(
+        'POST',
+        '/v1/recommendations',
+        JSON.stringify({ placement: 'cart', userId: '17850', items: ['85123A'], limit: 4 }),
+        json,
+      );
       assert.equal(status, 200);
       assert.equal(body.items.length, 4);
     });
@@ -88,18 +115,27 @@ describe('the proxy over HTTP', () => {
       const { headers } = await stack.get('/v1/recommendations?placement=home', { origin: 'http://shop.test' });
       assert.equal(headers.get('access-control-allow-origin'), 'http://shop.test');
       assert.match(headers.get('access-control-expose-headers') ?? '', /Server-Timing/);
-      const preflight = await stack.send('OPTIONS', '/v1/events', '', { origin: 'http://shop.test', 'access-control-request-method': 'POST' });
+      const preflight = await stack.send('OPTIONS', '/v1/events', '', {
+        origin: 'http://shop.test',
+        'access-control-request-method': 'POST',
+      });
       assert.equal(preflight.status, 204);
       assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
     });
 
     it('refuses a POST from an unlisted origin, even the text/plain kind that needs no preflight', async () => {
       const batch = JSON.stringify({ events: [event('evt-forged-01', { type: 'purchase' })] });
-      const forged = await stack.send('POST', '/v1/events', batch, { origin: 'http://evil.test', 'content-type': 'text/plain' });
+      const forged = await stack.send('POST', '/v1/events', batch, {
+        origin: 'http://evil.test',
+        'content-type': 'text/plain',
+      });
       assert.equal(forged.status, 403);
       assert.equal(forged.body.error.code, 'origin_not_allowed');
       assert.equal((await readEventLog(stack.proxy.eventLog.path)).filter((e) => e.id === 'evt-forged-01').length, 0);
-      const listed = await stack.send('POST', '/v1/events', batch, { origin: 'http://shop.test', 'content-type': 'text/plain' });
+      const listed = await stack.send('POST', '/v1/events', batch, {
+        origin: 'http://shop.test',
+        'content-type': 'text/plain',
+      });
       assert.equal(listed.status, 202);
     });
 
@@ -119,7 +155,14 @@ describe('the proxy over HTTP', () => {
       await stack.get('/v1/recommendations?placement=home&userId=ops');
       const metrics = await stack.get('/metrics');
       assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
-      for (const name of ['reco_requests_total', 'reco_request_duration_seconds_bucket', 'reco_upstream_duration_seconds_bucket', 'reco_breaker_state', 'reco_cache_lookups_total', 'reco_events_total']) {
+      for (const name of [
+        'reco_requests_total',
+        'reco_request_duration_seconds_bucket',
+        'reco_upstream_duration_seconds_bucket',
+        'reco_breaker_state',
+        'reco_cache_lookups_total',
+        'reco_events_total',
+      ]) {
         assert.match(metrics.text, new RegExp(name), name);
       }
     });
@@ -129,13 +172,23 @@ describe('the proxy over HTTP', () => {
       const { get } = await import('node:http');
       // node:http, not fetch: fetch would decompress and hide what went over the wire.
       const raw = (encoding: string, headers: Record<string, string> = {}) =>
-        new Promise<{ res: { status: number; headers: { get(name: string): string | null } }; body: Buffer }>((resolve, reject) => {
-          get(`${stack.proxy.url}/reco-shelf.js`, { headers: { 'accept-encoding': encoding, ...headers } }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ res: { status: res.statusCode!, headers: { get: (n) => (res.headers[n] as string | undefined) ?? null } }, body: Buffer.concat(chunks) }));
-          }).on('error', reject);
-        });
+        new Promise<{ res: { status: number; headers: { get(name: string): string | null } }; body: Buffer }>(
+          (resolve, reject) => {
+            get(`${stack.proxy.url}/reco-shelf.js`, { headers: { 'accept-encoding': encoding, ...headers } }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({
+                  res: {
+                    status: res.statusCode!,
+                    headers: { get: (n) => (res.headers[n] as string | undefined) ?? null },
+                  },
+                  body: Buffer.concat(chunks),
+                }),
+              );
+            }).on('error', reject);
+          },
+        );
       const plain = await raw('identity');
       assert.equal(plain.res.status, 200);
       assert.match(plain.res.headers.get('content-type') ?? '', /javascript/);
@@ -172,13 +225,23 @@ describe('the proxy over HTTP', () => {
     });
 
     it('accepts the text/plain body that sendBeacon sends', async () => {
-      const { status, body } = await stack.send('POST', '/v1/events', JSON.stringify({ events: [event('evt-beacon-01', { type: 'impression' })] }), { 'content-type': 'text/plain;charset=UTF-8' });
+      const { status, body } = await stack.send(
+        'POST',
+        '/v1/events',
+        JSON.stringify({ events: [event('evt-beacon-01', { type: 'impression' })] }),
+        { 'content-type': 'text/plain;charset=UTF-8' },
+      );
       assert.equal(status, 202);
       assert.equal(body.accepted, 1);
     });
 
     it('stores the valid events of a mixed batch and names the bad ones', async () => {
-      const { status, body } = await stack.send('POST', '/v1/events', JSON.stringify({ events: [event('evt-mixed-01'), event('evt-mixed-02', { ts: 'yesterday' })] }), json);
+      const { status, body } = await stack.send(
+        'POST',
+        '/v1/events',
+        JSON.stringify({ events: [event('evt-mixed-01'), event('evt-mixed-02', { ts: 'yesterday' })] }),
+        json,
+      );
       assert.equal(status, 202);
       assert.equal(body.accepted, 1);
       assert.match(body.rejected[0]!.message, /events\[1\]\.ts/);
@@ -187,12 +250,23 @@ describe('the proxy over HTTP', () => {
     it('refuses a batch with no valid event, a wrong content type, or a broken envelope', async () => {
       const allBad = await stack.send('POST', '/v1/events', JSON.stringify({ events: [{ id: 'x' }] }), json);
       assert.equal(allBad.status, 400);
-      assert.equal((await stack.send('POST', '/v1/events', '<xml/>', { 'content-type': 'application/xml' })).status, 415);
-      assert.equal((await stack.send('POST', '/v1/events', '{"events":', { 'content-type': 'text/plain' })).status, 400);
+      assert.equal(
+        (await stack.send('POST', '/v1/events', '<xml/>', { 'content-type': 'application/xml' })).status,
+        415,
+      );
+      assert.equal(
+        (await stack.send('POST', '/v1/events', '{"events":', { 'content-type': 'text/plain' })).status,
+        400,
+      );
     });
 
     it('keeps what a shopper just bought off their shelf', async () => {
-      await stack.send('POST', '/v1/events', JSON.stringify({ events: [event('evt-buy-0001', { type: 'purchase', userId: 'buyer-1', itemId: '22423' })] }), json);
+      await stack.send(
+        'POST',
+        '/v1/events',
+        JSON.stringify({ events: [event('evt-buy-0001', { type: 'purchase', userId: 'buyer-1', itemId: '22423' })] }),
+        json,
+      );
       const { body } = await stack.get('/v1/recommendations?placement=home&userId=buyer-1');
       assert.ok(!body.items.some((i) => i.id === '22423'));
       assert.ok(stack.container.received.at(-1)!.exclude.includes('22423'));
@@ -201,7 +275,8 @@ describe('the proxy over HTTP', () => {
 
   it('never leaks AWS detail in an answer', async () => {
     const { text } = await stack.get('/v1/recommendations?placement=home&userId=leak');
-    for (const secret of [stack.runtime.credentials.accessKeyId, stack.runtime.credentials.secretAccessKey, 'arn:aws']) assert.ok(!text.includes(secret));
+    for (const secret of [stack.runtime.credentials.accessKeyId, stack.runtime.credentials.secretAccessKey, 'arn:aws'])
+      assert.ok(!text.includes(secret));
   });
 });
 

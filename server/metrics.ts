@@ -12,7 +12,11 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const breakerLevels: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
-  const breakerState = new Gauge({ name: 'reco_breaker_state', help: 'Circuit breaker: 0 closed, 1 half-open, 2 open', registers: [registry] });
+  const breakerState = new Gauge({
+    name: 'reco_breaker_state',
+    help: 'Circuit breaker: 0 closed, 1 half-open, 2 open',
+    registers: [registry],
+  });
   return {
     registry,
     requests: new Counter({
@@ -21,7 +25,11 @@ export function createMetrics() {
       labelNames: ['placement', 'source', 'reason'] as const,
       registers: [registry],
     }),
-    unknownPlacements: new Counter({ name: 'reco_unknown_placement_total', help: 'Requests for a placement the rules do not name', registers: [registry] }),
+    unknownPlacements: new Counter({
+      name: 'reco_unknown_placement_total',
+      help: 'Requests for a placement the rules do not name',
+      registers: [registry],
+    }),
     requestDuration: new Histogram({
       name: 'reco_request_duration_seconds',
       help: 'Time from request to answer',
@@ -36,18 +44,44 @@ export function createMetrics() {
       buckets: latencyBuckets,
       registers: [registry],
     }),
-    lateAnswers: new Counter({ name: 'reco_late_answers_total', help: 'Model answers that came after the budget and warmed the cache', registers: [registry] }),
-    coalesced: new Counter({ name: 'reco_coalesced_requests_total', help: 'Requests that shared an identical in-flight model call', registers: [registry] }),
-    cacheLookups: new Counter({ name: 'reco_cache_lookups_total', help: 'Fresh-cache lookups by result', labelNames: ['result'] as const, registers: [registry] }),
-    events: new Counter({ name: 'reco_events_total', help: 'Shelf events by outcome: accepted, duplicate (a retry), rejected (invalid)', labelNames: ['outcome'] as const, registers: [registry] }),
+    lateAnswers: new Counter({
+      name: 'reco_late_answers_total',
+      help: 'Model answers that came after the budget and warmed the cache',
+      registers: [registry],
+    }),
+    coalesced: new Counter({
+      name: 'reco_coalesced_requests_total',
+      help: 'Requests that shared an identical in-flight model call',
+      registers: [registry],
+    }),
+    cacheLookups: new Counter({
+      name: 'reco_cache_lookups_total',
+      help: 'Fresh-cache lookups by result',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'reco_events_total',
+      help: 'Shelf events by outcome: accepted, duplicate (a retry), rejected (invalid)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     shelfEvents: new Counter({
       name: 'reco_shelf_events_total',
       help: 'Accepted shelf events by type and by the source of the answer they came from (click-through by source)',
       labelNames: ['type', 'source'] as const,
       registers: [registry],
     }),
-    rejectedBatches: new Counter({ name: 'reco_event_batches_rejected_total', help: 'Event batches whose envelope was unusable', registers: [registry] }),
-    rateLimited: new Counter({ name: 'reco_rate_limited_total', help: 'Requests refused by the rate limit', registers: [registry] }),
+    rejectedBatches: new Counter({
+      name: 'reco_event_batches_rejected_total',
+      help: 'Event batches whose envelope was unusable',
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'reco_rate_limited_total',
+      help: 'Requests refused by the rate limit',
+      registers: [registry],
+    }),
     breakerState,
     setBreakerState: (state: BreakerState) => breakerState.set(breakerLevels[state]),
   };

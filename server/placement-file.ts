@@ -38,7 +38,10 @@ export function openPlacementFile(path: string, logger: Logger): PlacementFile {
       generation++;
       logger.info({ path, generation }, 'placements: reloaded');
     } catch (error) {
-      logger.error({ path, err: (error as Error).message }, 'placements: bad edit ignored, keeping the last good rules');
+      logger.error(
+        { path, err: (error as Error).message },
+        'placements: bad edit ignored, keeping the last good rules',
+      );
     }
   };
   // Editors often replace the file rather than write it, so watch its folder.

@@ -10,7 +10,6 @@ import { until } from './test/until.ts';
 
 const shipped = JSON.parse(readFileSync(new URL('./placements.json', import.meta.url), 'utf8')) as unknown;
 
-
 describe('placement rules', () => {
   it('the shipped rules are valid and fill in the defaults', () => {
     const book = parseRuleBook(shipped);
@@ -46,7 +45,11 @@ describe('placement rules', () => {
       const edited = structuredClone(shipped) as { placements: { home: Record<string, unknown> } };
       edited.placements.home.budgetMs = 90;
       writeFileSync(path, JSON.stringify(edited));
-      await until(() => file.generation, (g) => g === 2, 'the good edit');
+      await until(
+        () => file.generation,
+        (g) => g === 2,
+        'the good edit',
+      );
       assert.equal(rulesFor(file.current(), 'home').rules.budgetMs, 90);
       writeFileSync(path, '{ "defaults": ');
       await until(() => logged.some((line) => line.includes('bad edit ignored')), Boolean, 'the bad edit to be logged');
@@ -54,7 +57,11 @@ describe('placement rules', () => {
       assert.equal(rulesFor(file.current(), 'home').rules.budgetMs, 90);
       edited.placements.home.budgetMs = 80;
       writeFileSync(path, JSON.stringify(edited));
-      await until(() => file.generation, (g) => g === 3, 'the next good edit');
+      await until(
+        () => file.generation,
+        (g) => g === 3,
+        'the next good edit',
+      );
       assert.equal(rulesFor(file.current(), 'home').rules.budgetMs, 80);
     } finally {
       file.close();

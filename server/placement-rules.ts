@@ -5,7 +5,14 @@
 import { z } from 'zod';
 
 /** The fallback strategies a placement may list, walked in its order. */
-export const resolverNames = ['last-model-answer', 'bought-together', 'category-best-sellers', 'best-sellers', 'new-arrivals', 'pinned'] as const;
+export const resolverNames = [
+  'last-model-answer',
+  'bought-together',
+  'category-best-sellers',
+  'best-sellers',
+  'new-arrivals',
+  'pinned',
+] as const;
 /** The business filters a placement may apply. */
 export const filterNames = ['in-stock', 'exclude-context', 'exclude-recently-bought', 'no-duplicates'] as const;
 
@@ -27,7 +34,10 @@ const placementFields = z.strictObject({
 
 const rulesFileSchema = z.strictObject({
   defaults: placementFields.partial({ pinned: true }),
-  placements: z.record(z.string().regex(/^[a-z0-9-]{1,64}$/, 'placement names are [a-z0-9-]{1,64}'), placementFields.partial()),
+  placements: z.record(
+    z.string().regex(/^[a-z0-9-]{1,64}$/, 'placement names are [a-z0-9-]{1,64}'),
+    placementFields.partial(),
+  ),
 });
 
 /** One placement's rules, with the defaults filled in. */

@@ -49,13 +49,23 @@ export async function startProxy(
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
-  logger.info({ url, products: catalog.size, endpoint: config.endpointName, events: eventLog.size }, 'reco-proxy listening');
+  logger.info(
+    { url, products: catalog.size, endpoint: config.endpointName, events: eventLog.size },
+    'reco-proxy listening',
+  );
 
   const ready = endpoint
-    .invoke({ items: [], k: 1, exclude: [], placement: 'warm-up' }, { requestId: 'warm-up', signal: AbortSignal.timeout(config.hardCapMs) })
+    .invoke(
+      { items: [], k: 1, exclude: [], placement: 'warm-up' },
+      { requestId: 'warm-up', signal: AbortSignal.timeout(config.hardCapMs) },
+    )
     .then(
       () => logger.info('reco-proxy ready: warm-up call answered'),
-      (error: unknown) => logger.warn({ err: (error as Error).name }, 'reco-proxy ready: warm-up call failed, answering from fallback until the cloud is back'),
+      (error: unknown) =>
+        logger.warn(
+          { err: (error as Error).name },
+          'reco-proxy ready: warm-up call failed, answering from fallback until the cloud is back',
+        ),
     )
     .then(() => {
       proxy.state.warmedUp = true;

@@ -2,16 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidRequestError, parseRecommendationBody, parseRecommendationQuery } from './recommendation-request.ts';
 
-const rejects = (fn: () => unknown, field: RegExp) => assert.throws(fn, (e: unknown) => e instanceof InvalidRequestError && field.test(e.message));
+const rejects = (fn: () => unknown, field: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof InvalidRequestError && field.test(e.message));
 
 describe('recommendation request', () => {
   it('reads a full query string', () => {
-    assert.deepEqual(parseRecommendationQuery({ placement: 'home', userId: '17850', items: '85123A,22423', limit: '8' }), {
-      placement: 'home',
-      userId: '17850',
-      items: ['85123A', '22423'],
-      limit: 8,
-    });
+    assert.deepEqual(
+      parseRecommendationQuery({ placement: 'home', userId: '17850', items: '85123A,22423', limit: '8' }),
+      {
+        placement: 'home',
+        userId: '17850',
+        items: ['85123A', '22423'],
+        limit: 8,
+      },
+    );
   });
 
   it('ignores parameters it does not know (cache busters)', () => {
@@ -19,20 +23,38 @@ describe('recommendation request', () => {
   });
 
   it('names the missing placement', () => rejects(() => parseRecommendationQuery({}), /^placement: /));
-  it('names a malformed placement', () => rejects(() => parseRecommendationQuery({ placement: 'Home Page' }), /^placement: /));
-  it('names a limit that is not a number', () => rejects(() => parseRecommendationQuery({ placement: 'home', limit: 'abc' }), /^limit: /));
-  it('names a limit out of range', () => rejects(() => parseRecommendationQuery({ placement: 'home', limit: '49' }), /^limit: /));
-  it('names an oversized userId', () => rejects(() => parseRecommendationQuery({ placement: 'home', userId: 'x'.repeat(10_000) }), /^userId: /));
-  it('names a userId with control characters', () => rejects(() => parseRecommendationQuery({ placement: 'home', userId: 'a\u0000b' }), /^userId: /));
-  it('names too many items', () => rejects(() => parseRecommendationQuery({ placement: 'home', items: Array.from({ length: 51 }, (_, i) => `I${i}`).join(',') }), /^items: /));
-  it('names a malformed item id', () => rejects(() => parseRecommendationQuery({ placement: 'home', items: 'A,<script>' }), /^items\.1: /));
-  it('refuses a repeated parameter', () => rejects(() => parseRecommendationQuery({ placement: ['home', 'cart'] }), /^placement: /));
+  it('names a malformed placement', () =>
+    rejects(() => parseRecommendationQuery({ placement: 'Home Page' }), /^placement: /));
+  it('names a limit that is not a number', () =>
+    rejects(() => parseRecommendationQuery({ placement: 'home', limit: 'abc' }), /^limit: /));
+  it('names a limit out of range', () =>
+    rejects(() => parseRecommendationQuery({ placement: 'home', limit: '49' }), /^limit: /));
+  it('names an oversized userId', () =>
+    rejects(() => parseRecommendationQuery({ placement: 'home', userId: 'x'.repeat(10_000) }), /^userId: /));
+  it('names a userId with control characters', () =>
+    rejects(() => parseRecommendationQuery({ placement: 'home', userId: 'a\u0000b' }), /^userId: /));
+  it('names too many items', () =>
+    rejects(
+      () =>
+        parseRecommendationQuery({ placement: 'home', items: Array.from({ length: 51 }, (_, i) => `I${i}`).join(',') }),
+      /^items: /,
+    ));
+  it('names a malformed item id', () =>
+    rejects(() => parseRecommendationQuery({ placement: 'home', items: 'A,<script>' }), /^items\.1: /));
+  it('refuses a repeated parameter', () =>
+    rejects(() => parseRecommendationQuery({ placement: ['home', 'cart'] }), /^placement: /));
 
   it('reads a JSON body with the same fields', () => {
-    assert.deepEqual(parseRecommendationBody({ placement: 'cart', sessionId: 's-1', items: ['85123A'] }), { placement: 'cart', sessionId: 's-1', items: ['85123A'] });
+    assert.deepEqual(parseRecommendationBody({ placement: 'cart', sessionId: 's-1', items: ['85123A'] }), {
+      placement: 'cart',
+      sessionId: 's-1',
+      items: ['85123A'],
+    });
   });
 
-  it('names a body field of the wrong type', () => rejects(() => parseRecommendationBody({ placement: 'home', limit: '8' }), /^limit: /));
-  it('names an unknown body field', () => rejects(() => parseRecommendationBody({ placement: 'home', admin: true }), /unknown field "admin"/));
+  it('names a body field of the wrong type', () =>
+    rejects(() => parseRecommendationBody({ placement: 'home', limit: '8' }), /^limit: /));
+  it('names an unknown body field', () =>
+    rejects(() => parseRecommendationBody({ placement: 'home', admin: true }), /unknown field "admin"/));
   it('refuses a body that is not an object', () => rejects(() => parseRecommendationBody([1, 2]), /^body: /));
 });

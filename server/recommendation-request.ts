@@ -14,6 +14,7 @@ export interface RecommendationRequest {
 }
 
 // Printable: no control characters (C0, DEL, C1), which end up in logs and headers.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is to refuse control characters
 const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
 const shopperId = z.string().min(1).max(128, 'at most 128 characters').regex(printable, 'printable characters only');
 const itemId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'item ids are 1-32 letters, digits, _ or -');
@@ -23,7 +24,12 @@ const schema = z.strictObject({
   userId: shopperId.optional(),
   sessionId: shopperId.optional(),
   items: z.array(itemId).max(50, 'at most 50 ids').default([]),
-  limit: z.number({ error: 'must be a whole number 1..48' }).int('must be a whole number 1..48').min(1, 'must be a whole number 1..48').max(48, 'must be a whole number 1..48').optional(),
+  limit: z
+    .number({ error: 'must be a whole number 1..48' })
+    .int('must be a whole number 1..48')
+    .min(1, 'must be a whole number 1..48')
+    .max(48, 'must be a whole number 1..48')
+    .optional(),
 });
 
 /** A request that failed validation; its message names the field. */
@@ -56,7 +62,8 @@ export function parseRecommendationQuery(query: Record<string, unknown>): Recomm
     else if (field === 'limit') input.limit = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
     else if (value !== '' || field === 'placement') input[field] = value;
   }
-  if (input.limit !== undefined && Number.isNaN(input.limit)) throw new InvalidRequestError('limit: must be a whole number 1..48');
+  if (input.limit !== undefined && Number.isNaN(input.limit))
+    throw new InvalidRequestError('limit: must be a whole number 1..48');
   return validate(input);
 }
 

@@ -8,7 +8,6 @@ import { until } from './test/until.ts';
 
 const home = '/v1/recommendations?placement=home&userId=17850&limit=8';
 
-
 describe('recommendations through the SageMaker path', () => {
   let stack: TestStack;
   before(async () => {
@@ -27,7 +26,10 @@ describe('recommendations through the SageMaker path', () => {
     assert.equal(body.items[0]!.id, '22423');
     assert.equal(body.items[0]!.title, 'Regency Cakestand 3 Tier');
     assert.equal(typeof body.items[0]!.price.value, 'number');
-    assert.match(headers.get('server-timing') ?? '', /^upstream;dur=[\d.]+, total;dur=[\d.]+, source;desc=model, variant;desc="AllTraffic"$/);
+    assert.match(
+      headers.get('server-timing') ?? '',
+      /^upstream;dur=[\d.]+, total;dur=[\d.]+, source;desc=model, variant;desc="AllTraffic"$/,
+    );
     const asked = stack.container.received.at(-1)!;
     assert.equal(asked.userId, '17850');
     assert.ok(asked.k > 8, 'asks for more than it shows');
@@ -56,10 +58,15 @@ describe('recommendations through the SageMaker path', () => {
     assert.ok(elapsed < 250, `answered in ${elapsed.toFixed(0)} ms end to end`);
   });
 
-  for (const [mode, reason] of [['error', 'error'], ['throttle', 'throttled'], ['garbage', 'error'], ['reset', 'error']] as const) {
+  for (const [mode, reason] of [
+    ['error', 'error'],
+    ['throttle', 'throttled'],
+    ['garbage', 'error'],
+    ['reset', 'error'],
+  ] as const) {
     it(`answers from the rules with fallbackReason "${reason}" when the cloud is in "${mode}" weather`, async () => {
       await stack.weather(mode);
-      const { status, body } = await stack.get('/v1/recommendations?placement=home&sessionId=weather-' + mode);
+      const { status, body } = await stack.get(`/v1/recommendations?placement=home&sessionId=weather-${mode}`);
       assert.equal(status, 200);
       assert.equal(body.source, 'fallback');
       assert.equal(body.fallbackReason, reason);
@@ -74,7 +81,7 @@ describe('recommendations through the SageMaker path', () => {
     assert.equal(body.fallbackReason, 'timeout');
   });
 
-  it('serves the shopper\'s stale model answer first when the cloud fails', async () => {
+  it("serves the shopper's stale model answer first when the cloud fails", async () => {
     const first = await stack.get('/v1/recommendations?placement=home&userId=stale-1');
     assert.equal(first.body.source, 'model');
     await stack.weather('error');
@@ -82,7 +89,10 @@ describe('recommendations through the SageMaker path', () => {
     assert.equal(body.source, 'cache');
     assert.equal(body.fallbackReason, 'error');
     assert.deepEqual(body.model, first.body.model);
-    assert.deepEqual(body.items.map((i) => i.id), first.body.items.map((i) => i.id));
+    assert.deepEqual(
+      body.items.map((i) => i.id),
+      first.body.items.map((i) => i.id),
+    );
     assert.deepEqual(body.resolvers, ['last-model-answer']);
   });
 
@@ -90,7 +100,11 @@ describe('recommendations through the SageMaker path', () => {
     await stack.weather('slow', 300);
     const late = await stack.get('/v1/recommendations?placement=home&userId=late-1');
     assert.equal(late.body.fallbackReason, 'timeout');
-    const warmed = await until(() => stack.get('/v1/recommendations?placement=home&userId=late-1'), (r) => r.body.source === 'cache', 'the late answer to land');
+    const warmed = await until(
+      () => stack.get('/v1/recommendations?placement=home&userId=late-1'),
+      (r) => r.body.source === 'cache',
+      'the late answer to land',
+    );
     assert.equal(warmed.body.fallbackReason, 'timeout', 'still slow, served from the warmed cache');
     assert.equal(warmed.body.model?.version, 'test-model-1');
   });
@@ -99,9 +113,12 @@ describe('recommendations through the SageMaker path', () => {
     // The first call is held long enough for all ten to arrive while it is in flight.
     await stack.weather('slow', 100);
     const before = await stack.invocations();
-    const coalesced = () => stack.get('/metrics').then((r) => Number(/^reco_coalesced_requests_total (\d+)/m.exec(r.text)?.[1] ?? 0));
+    const coalesced = () =>
+      stack.get('/metrics').then((r) => Number(/^reco_coalesced_requests_total (\d+)/m.exec(r.text)?.[1] ?? 0));
     const coalescedBefore = await coalesced();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => stack.get('/v1/recommendations?placement=home&userId=coalesce-1')));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => stack.get('/v1/recommendations?placement=home&userId=coalesce-1')),
+    );
     assert.ok(answers.every((a) => a.status === 200 && a.body.items.length === 8));
     assert.equal((await stack.invocations()) - before, 1);
     assert.equal((await coalesced()) - coalescedBefore, 9);
@@ -148,14 +165,30 @@ describe('too few products', () => {
 
   it('says "too-few" only when nothing can fill the shelf', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rules-'));
-    const rules = { defaults: { budgetMs: 150, limit: 8, overfetch: 3, fallback: ['pinned'], filters: ['in-stock', 'no-duplicates'], recentlyBoughtDays: 30 }, placements: { tiny: { pinned: ['85123A', '47566'] } } };
+    const rules = {
+      defaults: {
+        budgetMs: 150,
+        limit: 8,
+        overfetch: 3,
+        fallback: ['pinned'],
+        filters: ['in-stock', 'no-duplicates'],
+        recentlyBoughtDays: 30,
+      },
+      placements: { tiny: { pinned: ['85123A', '47566'] } },
+    };
     writeFileSync(join(dir, 'placements.json'), JSON.stringify(rules));
-    const stack = await startStack({ model: answersWith(['NOT-IN-CATALOG']), config: { placementsFile: join(dir, 'placements.json') } });
+    const stack = await startStack({
+      model: answersWith(['NOT-IN-CATALOG']),
+      config: { placementsFile: join(dir, 'placements.json') },
+    });
     try {
       const { body } = await stack.get('/v1/recommendations?placement=tiny&userId=1');
       assert.equal(body.source, 'model');
       assert.equal(body.fallbackReason, 'too-few');
-      assert.deepEqual(body.items.map((i) => i.id), ['85123A', '47566']);
+      assert.deepEqual(
+        body.items.map((i) => i.id),
+        ['85123A', '47566'],
+      );
       assert.deepEqual(body.resolvers, ['pinned']);
     } finally {
       await stack.close();
@@ -171,7 +204,10 @@ describe('an unreachable cloud', () => {
       assert.equal(status, 200);
       assert.equal(body.source, 'fallback');
       assert.equal(body.fallbackReason, 'error');
-      assert.match((await stack.get('/metrics')).text, /reco_upstream_duration_seconds_count\{outcome="connection-refused"/);
+      assert.match(
+        (await stack.get('/metrics')).text,
+        /reco_upstream_duration_seconds_count\{outcome="connection-refused"/,
+      );
     } finally {
       await stack.close();
     }
@@ -180,7 +216,13 @@ describe('an unreachable cloud', () => {
 
 describe('no AWS credentials', () => {
   it('answers from the rules with "not-configured" when the provider chain finds no credentials', async () => {
-    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, profile: process.env.AWS_PROFILE, imds: process.env.AWS_EC2_METADATA_DISABLED, config: process.env.AWS_SHARED_CREDENTIALS_FILE };
+    const saved = {
+      id: process.env.AWS_ACCESS_KEY_ID,
+      secret: process.env.AWS_SECRET_ACCESS_KEY,
+      profile: process.env.AWS_PROFILE,
+      imds: process.env.AWS_EC2_METADATA_DISABLED,
+      config: process.env.AWS_SHARED_CREDENTIALS_FILE,
+    };
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     delete process.env.AWS_PROFILE;
@@ -195,7 +237,13 @@ describe('no AWS credentials', () => {
       assert.equal(body.items.length, 8);
     } finally {
       await stack.close();
-      for (const [key, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_PROFILE', saved.profile], ['AWS_EC2_METADATA_DISABLED', saved.imds], ['AWS_SHARED_CREDENTIALS_FILE', saved.config]] as const) {
+      for (const [key, value] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+        ['AWS_PROFILE', saved.profile],
+        ['AWS_EC2_METADATA_DISABLED', saved.imds],
+        ['AWS_SHARED_CREDENTIALS_FILE', saved.config],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }

@@ -70,7 +70,14 @@ export function createRecommender(deps: RecommenderDeps) {
   const { catalog, cache, breaker, metrics } = deps;
   const inFlight = new Map<string, Promise<ModelAnswer>>();
 
-  function callModel(shopper: string | undefined, cacheKey: string, request: RecommendationRequest, recentlyBought: ReadonlySet<string>, k: number, requestId: string): Promise<ModelAnswer> {
+  function callModel(
+    shopper: string | undefined,
+    cacheKey: string,
+    request: RecommendationRequest,
+    recentlyBought: ReadonlySet<string>,
+    k: number,
+    requestId: string,
+  ): Promise<ModelAnswer> {
     const exclude = [...new Set([...request.items, ...recentlyBought])];
     const body = {
       ...(request.userId ? { userId: request.userId } : {}),
@@ -93,14 +100,20 @@ export function createRecommender(deps: RecommenderDeps) {
         inFlight.delete(callKey);
         breaker.success();
         cache.set(shopper, cacheKey, answer);
-        metrics.upstreamDuration.observe({ outcome: 'ok', variant: answer.variant ?? 'unknown' }, (performance.now() - started) / 1000);
+        metrics.upstreamDuration.observe(
+          { outcome: 'ok', variant: answer.variant ?? 'unknown' },
+          (performance.now() - started) / 1000,
+        );
         return answer;
       },
       (error: unknown) => {
         inFlight.delete(callKey);
         const failure = classifyUpstreamError(error, signal.aborted);
         breaker.failure();
-        metrics.upstreamDuration.observe({ outcome: failure.label, variant: targetVariant ?? 'unknown' }, (performance.now() - started) / 1000);
+        metrics.upstreamDuration.observe(
+          { outcome: failure.label, variant: targetVariant ?? 'unknown' },
+          (performance.now() - started) / 1000,
+        );
         throw new UpstreamCallError(failure);
       },
     );
@@ -111,10 +124,16 @@ export function createRecommender(deps: RecommenderDeps) {
   /** Waits for the call until the budget runs out; a late call keeps running. */
   function raceBudget(call: Promise<ModelAnswer>, remainingMs: number, started: number): Promise<Outcome> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null });
-        call.then(() => metrics.lateAnswers.inc(), () => {});
-      }, Math.max(0, remainingMs));
+      const timer = setTimeout(
+        () => {
+          resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null });
+          call.then(
+            () => metrics.lateAnswers.inc(),
+            () => {},
+          );
+        },
+        Math.max(0, remainingMs),
+      );
       call.then(
         (answer) => {
           clearTimeout(timer);
@@ -122,14 +141,21 @@ export function createRecommender(deps: RecommenderDeps) {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          resolve({ failure: (error as UpstreamCallError).failure ?? { reason: 'error', label: 'unknown' }, upstreamMs: performance.now() - started });
+          resolve({
+            failure: (error as UpstreamCallError).failure ?? { reason: 'error', label: 'unknown' },
+            upstreamMs: performance.now() - started,
+          });
         },
       );
     });
   }
 
   /** Answers `request`; `receivedAt` (a `performance.now()` time) is when the budget started. */
-  async function recommend(request: RecommendationRequest, receivedAt: number = performance.now(), requestId: string = randomUUID()): Promise<TimedAnswer> {
+  async function recommend(
+    request: RecommendationRequest,
+    receivedAt: number = performance.now(),
+    requestId: string = randomUUID(),
+  ): Promise<TimedAnswer> {
     const started = receivedAt;
     const { rules, known } = rulesFor(deps.rules(), request.placement);
     if (!known) metrics.unknownPlacements.inc();
@@ -138,7 +164,14 @@ export function createRecommender(deps: RecommenderDeps) {
     const cacheKey = JSON.stringify([request.placement, shopper ?? '', request.items]);
     const recentlyBought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
     const filterContext = { catalog, items: request.items, recentlyBought };
-    const resolverContext: ResolverContext = { placement: rules, shopper, cacheKey, items: request.items, catalog, cache };
+    const resolverContext: ResolverContext = {
+      placement: rules,
+      shopper,
+      cacheKey,
+      items: request.items,
+      catalog,
+      cache,
+    };
     // The model behind a stale answer, remembered when its resolver runs, so it is looked up once.
     let staleModel: RecommendationAnswer['model'] = null;
     const chain = (withLastAnswer: boolean): ShelfSource[] =>
@@ -170,7 +203,14 @@ export function createRecommender(deps: RecommenderDeps) {
       else if (!breaker.allows()) failure = { reason: 'circuit-open', label: 'circuit-open' };
       else {
         const callStarted = performance.now();
-        const call = callModel(shopper, cacheKey, request, recentlyBought, Math.min(100, Math.ceil(limit * rules.overfetch)), requestId);
+        const call = callModel(
+          shopper,
+          cacheKey,
+          request,
+          recentlyBought,
+          Math.min(100, Math.ceil(limit * rules.overfetch)),
+          requestId,
+        );
         const outcome = await raceBudget(call, rules.budgetMs - answerMarginMs - (callStarted - started), callStarted);
         upstreamMs = outcome.upstreamMs;
         if ('answer' in outcome) {
@@ -188,9 +228,21 @@ export function createRecommender(deps: RecommenderDeps) {
       model = staleModel;
     }
     const fallbackReason: FallbackReason | null = failure?.reason ?? (shelf.items.length < limit ? 'too-few' : null);
-    const answer: RecommendationAnswer = { requestId, placement: request.placement, source, fallbackReason, model, resolvers: shelf.filledBy, items: shelf.items };
+    const answer: RecommendationAnswer = {
+      requestId,
+      placement: request.placement,
+      source,
+      fallbackReason,
+      model,
+      resolvers: shelf.filledBy,
+      items: shelf.items,
+    };
     const totalMs = performance.now() - started;
-    metrics.requests.inc({ placement: known ? request.placement : 'unknown', source, reason: fallbackReason ?? 'none' });
+    metrics.requests.inc({
+      placement: known ? request.placement : 'unknown',
+      source,
+      reason: fallbackReason ?? 'none',
+    });
     metrics.requestDuration.observe({ source }, totalMs / 1000);
     return { answer, upstreamMs, totalMs, failureLabel: failure?.label ?? null };
   }

@@ -32,8 +32,15 @@ const filters: Record<Exclude<FilterName, 'no-duplicates'>, (id: string, context
 };
 
 /** Builds a shelf of at most `limit` products from `sources`. */
-export function buildShelf(rules: PlacementRules, limit: number, sources: readonly ShelfSource[], context: FilterContext): Shelf {
-  const active = rules.filters.filter((f): f is Exclude<FilterName, 'no-duplicates'> => f !== 'no-duplicates').map((f) => filters[f]);
+export function buildShelf(
+  rules: PlacementRules,
+  limit: number,
+  sources: readonly ShelfSource[],
+  context: FilterContext,
+): Shelf {
+  const active = rules.filters
+    .filter((f): f is Exclude<FilterName, 'no-duplicates'> => f !== 'no-duplicates')
+    .map((f) => filters[f]);
   const dedupe = rules.filters.includes('no-duplicates');
   const taken = new Set<string>();
   const shelf: Shelf = { items: [], filledBy: [] };

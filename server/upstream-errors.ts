@@ -36,7 +36,8 @@ export function classifyUpstreamError(error: unknown, deadlineHit: boolean): Ups
   const e = (error ?? {}) as ErrorLike;
   const status = e.$metadata?.httpStatusCode;
   const code = e.code ?? (e.cause as ErrorLike | undefined)?.code;
-  if (e.name && throttling.has(e.name)) return { reason: 'throttled', label: e.name === 'ModelNotReadyException' ? 'model-not-ready' : 'throttling' };
+  if (e.name && throttling.has(e.name))
+    return { reason: 'throttled', label: e.name === 'ModelNotReadyException' ? 'model-not-ready' : 'throttling' };
   if (status === 429) return { reason: 'throttled', label: 'throttling' };
   if (e.name === 'CredentialsProviderError') return { reason: 'not-configured', label: 'no-credentials' };
   if (error instanceof ContractError || e.name === 'SyntaxError') return { reason: 'error', label: 'bad-contract' };

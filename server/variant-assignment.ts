@@ -18,7 +18,9 @@ function hash32(text: string): number {
  * weights are configured (SageMaker then splits traffic itself) or the shopper
  * is unknown (a random split would not be sticky).
  */
-export function variantAssigner(weights: Readonly<Record<string, number>>): (shopper: string | undefined) => string | undefined {
+export function variantAssigner(
+  weights: Readonly<Record<string, number>>,
+): (shopper: string | undefined) => string | undefined {
   const entries = Object.entries(weights).filter(([, w]) => w > 0);
   const total = entries.reduce((sum, [, w]) => sum + w, 0);
   if (entries.length === 0) return () => undefined;

@@ -48,17 +48,28 @@ export function processCpuMs(pid: number): number {
 
 /** Spawns `entry` (a path from the project root) and waits for its ready line. */
 export function startChild<Info>(entry: string, options: ChildOptions = {}): Promise<StartedChild<Info>> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry, ...(options.args ?? [])], {
-    cwd: projectRoot,
-    env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', entry, ...(options.args ?? [])],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${entry}: no ready line within ${options.timeoutMs ?? 20_000} ms; output:\n${out.slice(-2000)}`));
+      reject(
+        new Error(`${entry}: no ready line within ${options.timeoutMs ?? 20_000} ms; output:\n${out.slice(-2000)}`),
+      );
     }, options.timeoutMs ?? 20_000);
     let pending = '';
     child.stderr!.on('data', (chunk: Buffer) => {

@@ -42,7 +42,9 @@ async function realContainer(): Promise<{ url: string; modelVersion: string } | 
 }
 
 async function scriptedContainer(): Promise<{ url: string; modelVersion: string }> {
-  const { products } = JSON.parse(readFileSync(root('data/catalog.json'), 'utf8')) as { products: Array<{ id: string }> };
+  const { products } = JSON.parse(readFileSync(root('data/catalog.json'), 'utf8')) as {
+    products: Array<{ id: string }>;
+  };
   const ids = products.slice(0, 200).map((p) => p.id);
   const server = createServer((req, res) => {
     req.resume();
@@ -50,7 +52,10 @@ async function scriptedContainer(): Promise<{ url: string; modelVersion: string 
       if (req.url === '/ping') return void res.end('ok');
       // Rotate the answer per call so shoppers do not all see one list.
       const start = Math.floor(Math.random() * 150);
-      const body = { recommendations: ids.slice(start, start + 24).map((itemId, i) => ({ itemId, score: 1 - i / 100 })), modelVersion: 'bench-scripted-1' };
+      const body = {
+        recommendations: ids.slice(start, start + 24).map((itemId, i) => ({ itemId, score: 1 - i / 100 })),
+        modelVersion: 'bench-scripted-1',
+      };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
@@ -62,8 +67,8 @@ const container = real ?? (await scriptedContainer());
 const env = process.env;
 const runtime = await startLocalRuntime({
   variants: [{ name: 'AllTraffic', url: container.url, weight: 1 }],
-  ...(env['LOCAL_SAGEMAKER_ACCESS_KEY_ID'] ? { accessKeyId: env['LOCAL_SAGEMAKER_ACCESS_KEY_ID'] } : {}),
-  ...(env['LOCAL_SAGEMAKER_SECRET_ACCESS_KEY'] ? { secretAccessKey: env['LOCAL_SAGEMAKER_SECRET_ACCESS_KEY'] } : {}),
+  ...(env.LOCAL_SAGEMAKER_ACCESS_KEY_ID ? { accessKeyId: env.LOCAL_SAGEMAKER_ACCESS_KEY_ID } : {}),
+  ...(env.LOCAL_SAGEMAKER_SECRET_ACCESS_KEY ? { secretAccessKey: env.LOCAL_SAGEMAKER_SECRET_ACCESS_KEY } : {}),
 });
 const info: CloudInfo = {
   ready: true,

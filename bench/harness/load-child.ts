@@ -11,10 +11,15 @@ export interface RunningLoad {
 
 /** Starts the load; resolves once it has begun sending. */
 export async function startLoad(spec: LoadSpec): Promise<RunningLoad> {
-  const child = await startChild<{ ready: true; startedAt: number }>('bench/harness/load-process.ts', { args: [JSON.stringify(spec)] });
+  const child = await startChild<{ ready: true; startedAt: number }>('bench/harness/load-process.ts', {
+    args: [JSON.stringify(spec)],
+  });
   const result = (async () => {
     await child.closed;
-    const line = child.output().split('\n').find((l) => l.startsWith('{"result"'));
+    const line = child
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('{"result"'));
     if (!line) throw new Error(`load child ended without a result:\n${child.output().slice(-2000)}`);
     return (JSON.parse(line) as { result: PacedRun }).result;
   })();

@@ -62,7 +62,10 @@ export async function runPaced({ rate, durationMs, send, drainMs = 5000 }: Paced
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
     while (sent < due) dispatch(sent++);
-    if (sent < total) await new Promise((r) => setTimeout(r, Math.max(1, Math.min(5, (sent * 1000) / rate - (performance.now() - t0)))));
+    if (sent < total)
+      await new Promise((r) =>
+        setTimeout(r, Math.max(1, Math.min(5, (sent * 1000) / rate - (performance.now() - t0)))),
+      );
   }
   const drained = Promise.all(pending).then(() => true);
   const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref());
@@ -77,21 +80,27 @@ export function httpGetter(baseUrl: string, options: { withSource?: boolean; tim
   const { hostname, port } = new URL(baseUrl);
   const get = (path: string): Promise<SendOutcome> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: hostname, port, path, agent, method: 'GET', timeout: options.timeoutMs ?? 10_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const status = String(res.statusCode);
-          if (!options.withSource || res.statusCode !== 200) return resolve(status);
-          try {
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { source?: string; fallbackReason?: string | null };
-            resolve(`${status}:${body.source}:${body.fallbackReason ?? 'none'}`);
-          } catch {
-            resolve(`${status}:unparsable`);
-          }
-        });
-      });
+      const req = request(
+        { host: hostname, port, path, agent, method: 'GET', timeout: options.timeoutMs ?? 10_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = String(res.statusCode);
+            if (!options.withSource || res.statusCode !== 200) return resolve(status);
+            try {
+              const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                source?: string;
+                fallbackReason?: string | null;
+              };
+              resolve(`${status}:${body.source}:${body.fallbackReason ?? 'none'}`);
+            } catch {
+              resolve(`${status}:unparsable`);
+            }
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
       req.on('error', reject);
       req.end();

@@ -41,7 +41,10 @@ export function shareWithin(samples: readonly number[], limitMs: number): number
 
 /** Median of a few repeated measurements, for reporting one number with its spread. */
 export function medianOf(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export { round };

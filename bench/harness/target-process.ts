@@ -23,7 +23,7 @@ export interface TargetInfo {
 }
 
 const kind = process.argv[2];
-const cloud = JSON.parse(process.env['BENCH_CLOUD'] ?? '{}') as CloudInfo;
+const cloud = JSON.parse(process.env.BENCH_CLOUD ?? '{}') as CloudInfo;
 
 function announce(port: number): void {
   const info: TargetInfo = { ready: true, url: `http://127.0.0.1:${port}`, pid: process.pid };
@@ -32,7 +32,13 @@ function announce(port: number): void {
 
 async function startTarget(): Promise<() => Promise<void>> {
   if (kind === 'proxy') {
-    const config = loadConfig(process.env, { port: 0, host: '127.0.0.1', endpointUrl: cloud.runtimeUrl, region: cloud.region, endpointName: cloud.endpointName });
+    const config = loadConfig(process.env, {
+      port: 0,
+      host: '127.0.0.1',
+      endpointUrl: cloud.runtimeUrl,
+      region: cloud.region,
+      endpointName: cloud.endpointName,
+    });
     const proxy = await startProxy(config, { credentials: cloud.credentials });
     await proxy.ready;
     announce((proxy.server.address() as AddressInfo).port);
@@ -40,7 +46,12 @@ async function startTarget(): Promise<() => Promise<void>> {
   }
   if (kind === 'sdk-limit') {
     // Same client factory, settings and request body as the proxy: only the proxy's own work is missing.
-    const endpoint = createSageMakerEndpoint({ endpointName: cloud.endpointName, region: cloud.region, endpointUrl: cloud.runtimeUrl, credentials: cloud.credentials });
+    const endpoint = createSageMakerEndpoint({
+      endpointName: cloud.endpointName,
+      region: cloud.region,
+      endpointUrl: cloud.runtimeUrl,
+      credentials: cloud.credentials,
+    });
     const server = createServer((req, res) => {
       const userId = new URL(req.url ?? '/', 'http://x').searchParams.get('userId') ?? undefined;
       const body = { ...(userId ? { userId } : {}), items: [], k: 24, exclude: [], placement: 'home' };
@@ -49,13 +60,16 @@ async function startTarget(): Promise<() => Promise<void>> {
         () => res.writeHead(502).end(),
       );
     });
-    await endpoint.invoke({ items: [], k: 1, exclude: [], placement: 'warm-up' }, { requestId: 'warm-up', signal: AbortSignal.timeout(2000) });
+    await endpoint.invoke(
+      { items: [], k: 1, exclude: [], placement: 'warm-up' },
+      { requestId: 'warm-up', signal: AbortSignal.timeout(2000) },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     announce((server.address() as AddressInfo).port);
     return () => new Promise<void>((resolve) => server.close(() => resolve()));
   }
   if (kind === 'bare-express') {
-    const body = JSON.parse(readFileSync(process.env['BENCH_BODY_FILE'] ?? '', 'utf8')) as unknown;
+    const body = JSON.parse(readFileSync(process.env.BENCH_BODY_FILE ?? '', 'utf8')) as unknown;
     const app = express();
     app.get('/v1/recommendations', (_req, res) => {
       res.json(body);

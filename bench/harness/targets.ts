@@ -9,11 +9,23 @@ export function startCloud(env: Record<string, string> = {}): Promise<StartedChi
 }
 
 /** Proxy settings for benches: no rate limit, no logs, no fresh cache (every request reaches the model). */
-export const benchProxyEnv: Record<string, string> = { RECO_RATE_LIMIT: '0', LOG_LEVEL: 'silent', RECO_CACHE_FRESH_MS: '0' };
+export const benchProxyEnv: Record<string, string> = {
+  RECO_RATE_LIMIT: '0',
+  LOG_LEVEL: 'silent',
+  RECO_CACHE_FRESH_MS: '0',
+};
 
 /** Starts a target (`proxy`, `sdk-limit`, `bare-express`) against `cloud`. */
-export function startTarget(kind: 'proxy' | 'sdk-limit' | 'bare-express', cloud: CloudInfo, env: Record<string, string> = {}): Promise<StartedChild<TargetInfo>> {
-  return startChild<TargetInfo>('bench/harness/target-process.ts', { args: [kind], env: { BENCH_CLOUD: JSON.stringify(cloud), ...env }, timeoutMs: 30_000 });
+export function startTarget(
+  kind: 'proxy' | 'sdk-limit' | 'bare-express',
+  cloud: CloudInfo,
+  env: Record<string, string> = {},
+): Promise<StartedChild<TargetInfo>> {
+  return startChild<TargetInfo>('bench/harness/target-process.ts', {
+    args: [kind],
+    env: { BENCH_CLOUD: JSON.stringify(cloud), ...env },
+    timeoutMs: 30_000,
+  });
 }
 
 /** Sets the cloud weather. */

@@ -27,7 +27,15 @@ export interface BudgetRun {
 export async function measureBudget(
   cloud: CloudInfo,
   proxyUrl: string,
-  run: { label: string; weather: string; latencyMs?: number; breaker: string; rate: number; seconds: number; budgetMs: number },
+  run: {
+    label: string;
+    weather: string;
+    latencyMs?: number;
+    breaker: string;
+    rate: number;
+    seconds: number;
+    budgetMs: number;
+  },
 ): Promise<BudgetRun> {
   const http = httpGetter(proxyUrl, { withSource: true });
   const shopper = nextShopper(shopperPool());

@@ -22,7 +22,11 @@ export function measureBundle(): BundleSize {
   const file = join(projectRoot, 'dist/reco-shelf.js');
   let builtNow = false;
   if (!existsSync(file)) {
-    const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], { cwd: projectRoot, stdio: 'inherit', timeout: 120_000 });
+    const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {
+      cwd: projectRoot,
+      stdio: 'inherit',
+      timeout: 120_000,
+    });
     if (build.status !== 0) throw new Error('bench: the widget build failed');
     builtNow = true;
   }

@@ -36,24 +36,52 @@ const latencies = (run: PacedRun): number[] => run.latencies.filter((l) => Numbe
 /** Median of each field over rounds. */
 function medianSummary(list: LatencySummary[]): LatencySummary {
   const m = (k: keyof LatencySummary): number => medianOf(list.map((s) => s[k]));
-  return { count: list.reduce((a, s) => a + s.count, 0), p50: m('p50'), p90: m('p90'), p99: m('p99'), max: m('max'), mean: m('mean') };
+  return {
+    count: list.reduce((a, s) => a + s.count, 0),
+    p50: m('p50'),
+    p90: m('p90'),
+    p99: m('p99'),
+    max: m('max'),
+    mean: m('mean'),
+  };
 }
 
-export async function measureOverhead(cloud: CloudInfo, urls: { proxy: string; nodeHttpSdk: string }, rates: number[], seconds: number, rounds: number): Promise<OverheadAtRate[]> {
-  const endpoint = createSageMakerEndpoint({ endpointName: cloud.endpointName, region: cloud.region, endpointUrl: cloud.runtimeUrl, credentials: cloud.credentials });
+export async function measureOverhead(
+  cloud: CloudInfo,
+  urls: { proxy: string; nodeHttpSdk: string },
+  rates: number[],
+  seconds: number,
+  rounds: number,
+): Promise<OverheadAtRate[]> {
+  const endpoint = createSageMakerEndpoint({
+    endpointName: cloud.endpointName,
+    region: cloud.region,
+    endpointUrl: cloud.runtimeUrl,
+    credentials: cloud.credentials,
+  });
   const shopper = nextShopper(shopperPool());
   const direct = (): Promise<string> =>
-    endpoint.invoke({ userId: shopper(), items: [], k: 24, exclude: [], placement: 'home' }, { requestId: randomUUID(), signal: AbortSignal.timeout(2000) }).then(() => 'ok');
+    endpoint
+      .invoke(
+        { userId: shopper(), items: [], k: 24, exclude: [], placement: 'home' },
+        { requestId: randomUUID(), signal: AbortSignal.timeout(2000) },
+      )
+      .then(() => 'ok');
   const proxy = httpGetter(urls.proxy, { withSource: true });
   const plain = httpGetter(urls.nodeHttpSdk);
-  const viaProxy = (): Promise<string> => proxy.get(`/v1/recommendations?placement=home&userId=${encodeURIComponent(shopper())}`);
+  const viaProxy = (): Promise<string> =>
+    proxy.get(`/v1/recommendations?placement=home&userId=${encodeURIComponent(shopper())}`);
   const viaPlain = (): Promise<string> => plain.get(`/v1/recommendations?userId=${encodeURIComponent(shopper())}`);
   const results: OverheadAtRate[] = [];
   try {
     for (const send of [direct, viaPlain, viaProxy]) await runPaced({ rate: 50, durationMs: 1000, send }); // warm every path
     for (const rate of rates) {
       const durationMs = seconds * 1000;
-      const per = { directSdk: [] as LatencySummary[], nodeHttpSdk: [] as LatencySummary[], proxy: [] as LatencySummary[] };
+      const per = {
+        directSdk: [] as LatencySummary[],
+        nodeHttpSdk: [] as LatencySummary[],
+        proxy: [] as LatencySummary[],
+      };
       const nonOk = { directSdk: 0, nodeHttpSdk: 0, proxy: 0 };
       const sources: Record<string, number> = {};
       for (let r = 0; r < rounds; r++) {
@@ -68,7 +96,10 @@ export async function measureOverhead(cloud: CloudInfo, urls: { proxy: string; n
         nonOk.proxy += notOk(proxyRun, (o) => o.startsWith('200:model'));
         for (const o of proxyRun.outcomes) sources[o] = (sources[o] ?? 0) + 1;
       }
-      const roundOverheads = per.proxy.map((p, i) => ({ p50: round(p.p50 - per.directSdk[i]!.p50), p99: round(p.p99 - per.directSdk[i]!.p99) }));
+      const roundOverheads = per.proxy.map((p, i) => ({
+        p50: round(p.p50 - per.directSdk[i]!.p50),
+        p99: round(p.p99 - per.directSdk[i]!.p99),
+      }));
       results.push({
         rate,
         seconds,

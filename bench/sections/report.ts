@@ -40,13 +40,33 @@ export function judgeGoals(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): 
   const goals: Goal[] = [];
   for (const o of r.overhead) {
     const spread = (k: 'p50' | 'p99'): string => o.roundOverheads.map((r) => r[k]).join(', ');
-    goals.push({ goal: `overhead p50 ≤ 1 ms at ${o.rate}/s`, measured: `${o.overhead.p50} ms (rounds ${spread('p50')})`, reached: o.overhead.p50 <= 1 });
-    goals.push({ goal: `overhead p99 ≤ 3 ms at ${o.rate}/s`, measured: `${o.overhead.p99} ms (rounds ${spread('p99')})`, reached: o.overhead.p99 <= 3 });
+    goals.push({
+      goal: `overhead p50 ≤ 1 ms at ${o.rate}/s`,
+      measured: `${o.overhead.p50} ms (rounds ${spread('p50')})`,
+      reached: o.overhead.p50 <= 1,
+    });
+    goals.push({
+      goal: `overhead p99 ≤ 3 ms at ${o.rate}/s`,
+      measured: `${o.overhead.p99} ms (rounds ${spread('p99')})`,
+      reached: o.overhead.p99 <= 3,
+    });
   }
-  goals.push({ goal: 'model path ≥ 0.7× node:http + SDK', measured: `${r.modelPath.ratio}× (rounds ${r.modelPath.roundRatios.join(', ')})`, reached: r.modelPath.ratio >= 0.7 });
-  goals.push({ goal: 'fallback path ≥ 0.8× bare Express', measured: `${r.fallbackPath.ratio}× (rounds ${r.fallbackPath.roundRatios.join(', ')})`, reached: r.fallbackPath.ratio >= 0.8 });
+  goals.push({
+    goal: 'model path ≥ 0.7× node:http + SDK',
+    measured: `${r.modelPath.ratio}× (rounds ${r.modelPath.roundRatios.join(', ')})`,
+    reached: r.modelPath.ratio >= 0.7,
+  });
+  goals.push({
+    goal: 'fallback path ≥ 0.8× bare Express',
+    measured: `${r.fallbackPath.ratio}× (rounds ${r.fallbackPath.roundRatios.join(', ')})`,
+    reached: r.fallbackPath.ratio >= 0.8,
+  });
   for (const b of r.budget.filter((x) => x.weather.startsWith('hang'))) {
-    goals.push({ goal: `cloud hung (${b.breaker}): 100 % within budget + 5 ms`, measured: `${(b.withinBudgetPlus5 * 100).toFixed(2)} %, max ${b.latency.max} ms`, reached: b.withinBudgetPlus5 === 1 });
+    goals.push({
+      goal: `cloud hung (${b.breaker}): 100 % within budget + 5 ms`,
+      measured: `${(b.withinBudgetPlus5 * 100).toFixed(2)} %, max ${b.latency.max} ms`,
+      reached: b.withinBudgetPlus5 === 1,
+    });
   }
   return goals;
 }
@@ -72,7 +92,10 @@ export function toMarkdown(r: BenchResults): string {
     '',
     '| rate | direct SDK p50 / p99 | node:http + SDK p50 / p99 | proxy p50 / p99 | overhead over direct SDK p50 / p99 | of which the HTTP hop (node:http − SDK) p50 | proxy answers not `model` |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...r.overhead.map((o) => `| ${o.rate}/s, ${o.rounds} × ${o.seconds} s | ${ms(o.directSdk.p50)} / ${ms(o.directSdk.p99)} | ${ms(o.nodeHttpSdk.p50)} / ${ms(o.nodeHttpSdk.p99)} | ${ms(o.proxy.p50)} / ${ms(o.proxy.p99)} | ${ms(o.overhead.p50)} / ${ms(o.overhead.p99)} | ${ms(Math.round((o.nodeHttpSdk.p50 - o.directSdk.p50) * 100) / 100)} | ${o.nonOk.proxy} of ${o.proxy.count} |`),
+    ...r.overhead.map(
+      (o) =>
+        `| ${o.rate}/s, ${o.rounds} × ${o.seconds} s | ${ms(o.directSdk.p50)} / ${ms(o.directSdk.p99)} | ${ms(o.nodeHttpSdk.p50)} / ${ms(o.nodeHttpSdk.p99)} | ${ms(o.proxy.p50)} / ${ms(o.proxy.p99)} | ${ms(o.overhead.p50)} / ${ms(o.overhead.p99)} | ${ms(Math.round((o.nodeHttpSdk.p50 - o.directSdk.p50) * 100) / 100)} | ${o.nonOk.proxy} of ${o.proxy.count} |`,
+    ),
     '',
     '## Throughput at saturation (autocannon, answers 2xx per second, median of rounds)',
     '',
@@ -81,13 +104,18 @@ export function toMarkdown(r: BenchResults): string {
     `| model path (${r.modelPath.connections} connections) | proxy ${r.modelPath.subject.medianOkPerSec}/s | node:http + SDK ${r.modelPath.reference.medianOkPerSec}/s | ${r.modelPath.ratio}× (${r.modelPath.roundRatios.join(', ')}) | ${r.modelPath.subject.medianCpuMsPerAnswer} / ${r.modelPath.reference.medianCpuMsPerAnswer} |`,
     `| fallback path (${r.fallbackPath.connections} connections) | proxy ${r.fallbackPath.subject.medianOkPerSec}/s | bare Express ${r.fallbackPath.reference.medianOkPerSec}/s | ${r.fallbackPath.ratio}× (${r.fallbackPath.roundRatios.join(', ')}) | ${r.fallbackPath.subject.medianCpuMsPerAnswer} / ${r.fallbackPath.reference.medianCpuMsPerAnswer} |`,
     '',
-    `Proxy answers during the model-path rounds, by source: ${Object.entries(r.modelPath.proxySources).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `Proxy answers during the model-path rounds, by source: ${Object.entries(r.modelPath.proxySources)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
     '',
     '## Budget adherence (placement `home`, budget 150 ms, latency as the client saw it)',
     '',
     '| run | weather | breaker | rate | within budget + 5 ms | p50 | p99 | max | first second p99 / max |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.budget.map((b) => `| ${b.label} | ${b.weather} | ${b.breaker} | ${b.rate}/s × ${b.seconds} s | ${(b.withinBudgetPlus5 * 100).toFixed(2)} % | ${ms(b.latency.p50)} | ${ms(b.latency.p99)} | ${ms(b.latency.max)} | ${ms(b.firstSecond.p99)} / ${ms(b.firstSecond.max)} |`),
+    ...r.budget.map(
+      (b) =>
+        `| ${b.label} | ${b.weather} | ${b.breaker} | ${b.rate}/s × ${b.seconds} s | ${(b.withinBudgetPlus5 * 100).toFixed(2)} % | ${ms(b.latency.p50)} | ${ms(b.latency.p99)} | ${ms(b.latency.max)} | ${ms(b.firstSecond.p99)} / ${ms(b.firstSecond.max)} |`,
+    ),
     '',
     '## Widget bundle and model',
     '',

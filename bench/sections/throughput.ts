@@ -40,7 +40,12 @@ export interface ThroughputComparison {
 }
 
 /** One autocannon run; `path(shopper)` builds each request's path. */
-async function round1(target: StartedChild<TargetInfo>, path: (shopper: string) => string, connections: number, seconds: number): Promise<Round> {
+async function round1(
+  target: StartedChild<TargetInfo>,
+  path: (shopper: string) => string,
+  connections: number,
+  seconds: number,
+): Promise<Round> {
   const shopper = nextShopper(shopperPool());
   const cpuBefore = target.cpuMs();
   const result = await autocannon({
@@ -62,7 +67,11 @@ async function round1(target: StartedChild<TargetInfo>, path: (shopper: string) 
 }
 
 function summarizeRounds(rounds: Round[]): TargetThroughput {
-  return { rounds, medianOkPerSec: medianOf(rounds.map((r) => r.okPerSec)), medianCpuMsPerAnswer: medianOf(rounds.map((r) => r.cpuMsPerAnswer)) };
+  return {
+    rounds,
+    medianOkPerSec: medianOf(rounds.map((r) => r.okPerSec)),
+    medianCpuMsPerAnswer: medianOf(rounds.map((r) => r.cpuMsPerAnswer)),
+  };
 }
 
 /** Alternates reference and subject for `rounds` rounds each. */

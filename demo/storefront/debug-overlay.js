@@ -1,35 +1,47 @@
 /* Demo only: ?debug=1 shows, above each shelf, where its answer came from (?debug=0 hides it).
    Plain ES5, as the shop's other scripts. Absolutely positioned just above the shelf, so it
    never shifts the page nor covers the shelf's own buttons. */
-(function () {
+(() => {
   function place(shelf, box) {
     var rect = shelf.getBoundingClientRect();
-    box.style.top = (rect.top + window.scrollY - box.offsetHeight) + 'px';
-    box.style.left = (rect.left + window.scrollX) + 'px';
-    box.style.maxWidth = rect.width + 'px';
+    box.style.top = `${rect.top + window.scrollY - box.offsetHeight}px`;
+    box.style.left = `${rect.left + window.scrollX}px`;
+    box.style.maxWidth = `${rect.width}px`;
   }
   function timingOf(placement) {
-    var entries = performance.getEntriesByType('resource').filter(function (r) {
-      return r.name.indexOf('/v1/recommendations') !== -1 && r.name.indexOf('placement=' + placement) !== -1;
-    });
+    var entries = performance
+      .getEntriesByType('resource')
+      .filter((r) => r.name.indexOf('/v1/recommendations') !== -1 && r.name.indexOf(`placement=${placement}`) !== -1);
     var last = entries[entries.length - 1];
     var server = {};
-    ((last && last.serverTiming) || []).forEach(function (t) { server[t.name] = t.description || Math.round(t.duration); });
+    (last?.serverTiming || []).forEach((t) => {
+      server[t.name] = t.description || Math.round(t.duration);
+    });
     return { latency: last ? Math.round(last.responseEnd - last.startTime) : null, server: server };
   }
-  document.addEventListener('reco-load', function (event) {
+  document.addEventListener('reco-load', (event) => {
     var shelf = event.target;
     var detail = event.detail;
     var timing = timingOf(shelf.getAttribute('placement'));
-    var box = document.getElementById(shelf.id + '-debug') || document.createElement('div');
-    box.id = shelf.id + '-debug';
+    var box = document.getElementById(`${shelf.id}-debug`) || document.createElement('div');
+    box.id = `${shelf.id}-debug`;
     box.className = 'reco-debug';
     box.setAttribute('data-source', detail.source);
     box.setAttribute('data-reason', detail.fallbackReason || '');
-    box.textContent = 'source: ' + detail.source + ' | reason: ' + (detail.fallbackReason || '-') + ' | variant: ' + (timing.server.variant || '-') +
-      ' | latency: ' + (timing.latency === null ? '?' : timing.latency + ' ms') + (timing.server.upstream !== undefined ? ' (upstream ' + timing.server.upstream + ' ms)' : '');
+    box.textContent =
+      'source: ' +
+      detail.source +
+      ' | reason: ' +
+      (detail.fallbackReason || '-') +
+      ' | variant: ' +
+      (timing.server.variant || '-') +
+      ' | latency: ' +
+      (timing.latency === null ? '?' : `${timing.latency} ms`) +
+      (timing.server.upstream !== undefined ? ` (upstream ${timing.server.upstream} ms)` : '');
     document.body.appendChild(box);
     place(shelf, box);
-    window.addEventListener('resize', function () { place(shelf, box); });
+    window.addEventListener('resize', () => {
+      place(shelf, box);
+    });
   });
 })();

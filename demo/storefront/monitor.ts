@@ -27,7 +27,11 @@ export async function readMonitorFigures(proxyUrl: string): Promise<MonitorFigur
     byReason: [...byReason],
     upstreamP50: histogramQuantile(samples, 'reco_upstream_duration_seconds', 0.5, { outcome: 'ok' }),
     upstreamP95: histogramQuantile(samples, 'reco_upstream_duration_seconds', 0.95, { outcome: 'ok' }),
-    clickThrough: [...new Set([...impressions.keys(), ...clicks.keys()])].map((source) => ({ source, impressions: impressions.get(source) ?? 0, clicks: clicks.get(source) ?? 0 })),
+    clickThrough: [...new Set([...impressions.keys(), ...clicks.keys()])].map((source) => ({
+      source,
+      impressions: impressions.get(source) ?? 0,
+      clicks: clicks.get(source) ?? 0,
+    })),
     breaker: breaker === undefined ? 'unknown' : (breakerNames[breaker] ?? 'unknown'),
   };
 }

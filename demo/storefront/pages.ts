@@ -80,16 +80,23 @@ function offerTable(products: readonly CatalogProduct[]): Raw {
 
 /** The home page: a personalized shelf above the week's offers. */
 export function homePage(ctx: PageContext, offers: readonly CatalogProduct[]): string {
-  return layout(ctx, 'Home', html`
+  return layout(
+    ctx,
+    'Home',
+    html`
     <p class="notice">Welcome${ctx.customer ? html` back, customer ${ctx.customer}` : raw('')}! New season stock is in.</p>
     <reco-shelf id="home-shelf" placement="home" ${shopper(ctx)} limit="8" heading="Recommended for you"></reco-shelf>
     <h2>This week's offers</h2>
-    ${offerTable(offers)}`);
+    ${offerTable(offers)}`,
+  );
 }
 
 /** A product page with its "Bought together" shelf. */
 export function productPage(ctx: PageContext, product: CatalogProduct): string {
-  return layout(ctx, product.title, html`
+  return layout(
+    ctx,
+    product.title,
+    html`
     <table class="product-detail"><tr>
       <td class="picture"><img src="${product.image}" alt="${product.title}" width="400" height="400"></td>
       <td><h2>${product.title}</h2>
@@ -99,18 +106,30 @@ export function productPage(ctx: PageContext, product: CatalogProduct): string {
         <form method="post" action="/cart/add"><input type="hidden" name="id" value="${product.id}">
           <button class="button" id="add-to-basket" type="submit" ${product.inStock ? raw('') : raw('disabled')}>Add to basket</button></form></td>
     </tr></table>
-    <reco-shelf id="product-shelf" placement="product" ${shopper(ctx)} items="${product.id}" limit="6" heading="Bought together"></reco-shelf>`);
+    <reco-shelf id="product-shelf" placement="product" ${shopper(ctx)} items="${product.id}" limit="6" heading="Bought together"></reco-shelf>`,
+  );
 }
 
 /** The basket with its "Complete your order" shelf. */
-export function cartPage(ctx: PageContext, lines: ReadonlyArray<{ product: CatalogProduct; quantity: number }>): string {
+export function cartPage(
+  ctx: PageContext,
+  lines: ReadonlyArray<{ product: CatalogProduct; quantity: number }>,
+): string {
   const total = lines.reduce((sum, l) => sum + l.product.price.value * l.quantity, 0);
-  return layout(ctx, 'Your basket', html`
+  return layout(
+    ctx,
+    'Your basket',
+    html`
     <h2>Your basket</h2>
-    ${lines.length === 0 ? html`<p>Your basket is empty.</p>` : html`<table class="cart"><tr><th>Item</th><th>Qty</th><th>Price</th></tr>
+    ${
+      lines.length === 0
+        ? html`<p>Your basket is empty.</p>`
+        : html`<table class="cart"><tr><th>Item</th><th>Qty</th><th>Price</th></tr>
       ${lines.map((l) => html`<tr><td><a href="${l.product.url}">${l.product.title}</a></td><td>${l.quantity}</td><td class="price">${money(l.product.price.value * l.quantity)}</td></tr>`)}
-      <tr><td colspan="2"><b>Total</b></td><td class="price">${money(total)}</td></tr></table>`}
-    <reco-shelf id="cart-shelf" placement="cart" ${shopper(ctx)} items="${lines.map((l) => l.product.id).join(',')}" limit="6" heading="Complete your order"></reco-shelf>`);
+      <tr><td colspan="2"><b>Total</b></td><td class="price">${money(total)}</td></tr></table>`
+    }
+    <reco-shelf id="cart-shelf" placement="cart" ${shopper(ctx)} items="${lines.map((l) => l.product.id).join(',')}" limit="6" heading="Complete your order"></reco-shelf>`,
+  );
 }
 
 /** A plain not-found page. */
@@ -130,11 +149,15 @@ export interface MonitorFigures {
 }
 
 const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(1)} %`);
-const millis = (seconds: number | null): string => (seconds === null ? '–' : seconds === Infinity ? '> 5 s' : `≤ ${Math.round(seconds * 1000)} ms`);
+const millis = (seconds: number | null): string =>
+  seconds === null ? '–' : seconds === Infinity ? '> 5 s' : `≤ ${Math.round(seconds * 1000)} ms`;
 
 /** The shop monitor: the model in production, in miniature; refreshes itself every 5 s. */
 export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
-  return layout(ctx, 'Shop monitor', html`
+  return layout(
+    ctx,
+    'Shop monitor',
+    html`
     <h2>Shop monitor</h2>
     <p>Live from the recommendation proxy's <code>/metrics</code>. Circuit breaker: <b id="breaker">${m.breaker}</b>.</p>
     <table class="monitor" id="by-source"><tr><th>Answer source</th><th>Requests</th></tr>
@@ -146,5 +169,6 @@ export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
     <table class="monitor"><tr><th>p50</th><th>p95</th></tr><tr><td id="upstream-p50">${millis(m.upstreamP50)}</td><td>${millis(m.upstreamP95)}</td></tr></table>
     <h2>Click-through by source</h2>
     <table class="monitor" id="ctr"><tr><th>Source</th><th>Impressions</th><th>Clicks</th><th>CTR</th></tr>
-      ${m.clickThrough.map((c) => html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(c.impressions ? c.clicks / c.impressions : null)}</td></tr>`)}</table>`);
+      ${m.clickThrough.map((c) => html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(c.impressions ? c.clicks / c.impressions : null)}</td></tr>`)}</table>`,
+  );
 }

@@ -21,7 +21,12 @@ export function parsePrometheusText(text: string): Sample[] {
 }
 
 /** Sums the samples of `name` whose labels match `where`, grouped by the label `by`. */
-export function sumBy(samples: readonly Sample[], name: string, by: string, where: Record<string, string> = {}): Map<string, number> {
+export function sumBy(
+  samples: readonly Sample[],
+  name: string,
+  by: string,
+  where: Record<string, string> = {},
+): Map<string, number> {
   const sums = new Map<string, number>();
   for (const s of samples) {
     if (s.name !== name || !Object.entries(where).every(([k, v]) => s.labels[k] === v)) continue;
@@ -32,7 +37,12 @@ export function sumBy(samples: readonly Sample[], name: string, by: string, wher
 }
 
 /** A quantile estimated from cumulative histogram buckets (upper bound of the bucket that holds it). */
-export function histogramQuantile(samples: readonly Sample[], name: string, q: number, where: Record<string, string> = {}): number | null {
+export function histogramQuantile(
+  samples: readonly Sample[],
+  name: string,
+  q: number,
+  where: Record<string, string> = {},
+): number | null {
   const buckets = new Map<number, number>();
   for (const s of samples) {
     if (s.name !== `${name}_bucket` || !Object.entries(where).every(([k, v]) => s.labels[k] === v)) continue;

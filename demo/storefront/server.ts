@@ -46,14 +46,36 @@ export function createStorefront(options: StorefrontOptions) {
   const byId = new Map(catalog.products.map((p) => [p.id, p]));
   const offers = catalog.products.filter((p) => p.inStock).slice(8, 20);
   const proxyOrigin = new URL(options.proxyUrl).origin;
-  const csp = [`default-src 'self'`, `script-src 'self' ${proxyOrigin}`, `connect-src 'self' ${proxyOrigin}`, `img-src 'self' data:`, `style-src 'self' 'unsafe-inline'`, `frame-ancestors 'none'`].join('; ');
-  const files = new Map(Object.entries(staticFiles).map(([path, [file, type]]) => [path, [readFileSync(new URL(file, import.meta.url)), type] as const]));
+  const csp = [
+    `default-src 'self'`,
+    `script-src 'self' ${proxyOrigin}`,
+    `connect-src 'self' ${proxyOrigin}`,
+    `img-src 'self' data:`,
+    `style-src 'self' 'unsafe-inline'`,
+    `frame-ancestors 'none'`,
+  ].join('; ');
+  const files = new Map(
+    Object.entries(staticFiles).map(([path, [file, type]]) => [
+      path,
+      [readFileSync(new URL(file, import.meta.url)), type] as const,
+    ]),
+  );
 
-  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string | Buffer,
+    headers: Record<string, string> = {},
+  ): void => {
     res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', ...headers });
     res.end(body);
   };
-  const page = (res: ServerResponse, status: number, markup: string): void => send(res, status, 'text/html; charset=utf-8', markup, { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' });
+  const page = (res: ServerResponse, status: number, markup: string): void =>
+    send(res, status, 'text/html; charset=utf-8', markup, {
+      'Content-Security-Policy': csp,
+      'Cache-Control': 'no-store',
+    });
   const redirect = (res: ServerResponse, location: string, cookie?: string): void => {
     res.writeHead(303, { Location: location, ...(cookie ? { 'Set-Cookie': cookie } : {}) });
     res.end();
@@ -93,7 +115,9 @@ export function createStorefront(options: StorefrontOptions) {
       const image = /^\/images\/([A-Za-z0-9_-]{1,32})\.svg$/.exec(url.pathname);
       if (image) {
         const product = byId.get(image[1]!);
-        return product ? send(res, 200, 'image/svg+xml', productImageSvg(product), { 'Cache-Control': 'public, max-age=86400' }) : send(res, 404, 'text/plain', 'no such image');
+        return product
+          ? send(res, 200, 'image/svg+xml', productImageSvg(product), { 'Cache-Control': 'public, max-age=86400' })
+          : send(res, 404, 'text/plain', 'no such image');
       }
       if (url.pathname === '/' && req.method === 'GET') return page(res, 200, homePage(ctx, offers));
       const productMatch = /^\/product\/([A-Za-z0-9_-]{1,32})$/.exec(url.pathname);
@@ -102,7 +126,9 @@ export function createStorefront(options: StorefrontOptions) {
         return product ? page(res, 200, productPage(ctx, product)) : page(res, 404, notFoundPage(ctx));
       }
       if (url.pathname === '/cart' && req.method === 'GET') {
-        const lines = [...cart].map(([id, quantity]) => ({ product: byId.get(id), quantity })).filter((l): l is { product: CatalogProduct; quantity: number } => l.product !== undefined);
+        const lines = [...cart]
+          .map(([id, quantity]) => ({ product: byId.get(id), quantity }))
+          .filter((l): l is { product: CatalogProduct; quantity: number } => l.product !== undefined);
         return page(res, 200, cartPage(ctx, lines));
       }
       if (url.pathname === '/cart/add' && req.method === 'POST') {
@@ -115,7 +141,13 @@ export function createStorefront(options: StorefrontOptions) {
         return redirect(res, back(req));
       }
       if (url.pathname === '/monitor' && req.method === 'GET') {
-        return send(res, 200, 'text/html; charset=utf-8', monitorPage(ctx, await readMonitorFigures(options.proxyUrl)), { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store', Refresh: '5' });
+        return send(
+          res,
+          200,
+          'text/html; charset=utf-8',
+          monitorPage(ctx, await readMonitorFigures(options.proxyUrl)),
+          { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store', Refresh: '5' },
+        );
       }
       if (url.pathname === '/login' && req.method === 'GET') {
         const chosen = url.searchParams.get('customer') ?? '';

@@ -17,7 +17,13 @@ let modelVersion = '';
 
 before(async () => {
   // A date-limited slice and a small matrix keep this fast; the full model is the same code.
-  ({ manifest: { modelVersion } } = trainArtifact({ until: '2011-01-01', out: modelDir, model: { name: 'ease+buy-again', params: { ...defaultShipped.params, topItems: 300 } } }));
+  ({
+    manifest: { modelVersion },
+  } = trainArtifact({
+    until: '2011-01-01',
+    out: modelDir,
+    model: { name: 'ease+buy-again', params: { ...defaultShipped.params, topItems: 300 } },
+  }));
   const { server, ready } = createInferenceServer({ modelDir });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -31,8 +37,19 @@ after(() => {
 });
 
 async function invoke(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await fetch(`${base}/invocations`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as { recommendations: { itemId: string; score: number }[]; modelVersion: string; error?: string } };
+  const res = await fetch(`${base}/invocations`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      recommendations: { itemId: string; score: number }[];
+      modelVersion: string;
+      error?: string;
+    },
+  };
 }
 
 test('training on a slice writes an artifact whose version names the algorithm and cut-off', () => {
@@ -42,13 +59,28 @@ test('training on a slice writes an artifact whose version names the algorithm a
 
 test('/ping is 503 until the model is loaded, then 200', async () => {
   let release: (model: LoadedModel) => void = () => {};
-  const { server, ready } = createInferenceServer({ modelDir, loadModel: () => new Promise((resolve) => { release = resolve; }) });
+  const { server, ready } = createInferenceServer({
+    modelDir,
+    loadModel: () =>
+      new Promise((resolve) => {
+        release = resolve;
+      }),
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     assert.equal((await fetch(`${url}/ping`)).status, 503);
-    assert.equal((await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 503);
+    assert.equal(
+      (
+        await fetch(`${url}/invocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+      503,
+    );
     release(readArtifact(modelDir));
     await ready;
     assert.equal((await fetch(`${url}/ping`)).status, 200);

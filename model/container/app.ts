@@ -55,7 +55,10 @@ export function answer(model: LoadedModel, recommender: Recommender, request: In
     ...(exclude.size > 0 ? { exclude } : {}),
   });
   return {
-    recommendations: ranked.map(({ item, score }) => ({ itemId: manifest.itemIds[item]!, score: Math.round(score * 1e6) / 1e6 })),
+    recommendations: ranked.map(({ item, score }) => ({
+      itemId: manifest.itemIds[item]!,
+      score: Math.round(score * 1e6) / 1e6,
+    })),
     modelVersion: manifest.modelVersion,
   };
 }
@@ -64,7 +67,9 @@ export function answer(model: LoadedModel, recommender: Recommender, request: In
 export function createInferenceServer(options: InferenceServerOptions): { server: Server; ready: Promise<void> } {
   let model: LoadedModel | undefined;
   let recommender: Recommender | undefined;
-  const load = options.loadModel ?? ((dir: string) => new Promise<LoadedModel>((resolve) => setImmediate(() => resolve(readArtifact(dir)))));
+  const load =
+    options.loadModel ??
+    ((dir: string) => new Promise<LoadedModel>((resolve) => setImmediate(() => resolve(readArtifact(dir)))));
   const ready = load(options.modelDir).then((loaded) => {
     recommender = itemItemRecommender(loaded.parts, { precomputeUsers: true });
     model = loaded;
@@ -121,7 +126,8 @@ export function createInferenceServer(options: InferenceServerOptions): { server
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/ping') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'ping: use GET' }, { allow: 'GET' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, { error: 'ping: use GET' }, { allow: 'GET' });
       if (!model) return send(res, 503, { status: 'loading' });
       return send(res, 200, { status: 'ok', modelVersion: model.manifest.modelVersion });
     }

@@ -37,7 +37,11 @@ export function parseInvocation(body: string): Invocation | { error: string } {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: 'body must be a JSON object' };
   const { userId, items, k, exclude, placement } = raw as Record<string, unknown>;
-  if (userId !== undefined && userId !== null && (typeof userId !== 'string' || userId.length > invocationLimits.maxIdLength)) {
+  if (
+    userId !== undefined &&
+    userId !== null &&
+    (typeof userId !== 'string' || userId.length > invocationLimits.maxIdLength)
+  ) {
     return { error: `"userId" must be a string of at most ${invocationLimits.maxIdLength} characters` };
   }
   if (k !== undefined && !(Number.isInteger(k) && (k as number) >= 1 && (k as number) <= invocationLimits.maxK)) {

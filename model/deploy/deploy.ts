@@ -15,7 +15,10 @@ import { defaultModelDir } from '../shipped-config.ts';
 import { deploymentPlan, parseVariant, shiftWeightsPlan, type DeployStep } from './plan.ts';
 
 /** Builds the plan from CLI arguments; `now` names the endpoint config. Exported for the tests. */
-export function planFromArgs(argv: string[], now = new Date()): { steps: DeployStep[]; dryRun: boolean; region?: string; update: boolean } {
+export function planFromArgs(
+  argv: string[],
+  now = new Date(),
+): { steps: DeployStep[]; dryRun: boolean; region?: string; update: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -38,17 +41,23 @@ export function planFromArgs(argv: string[], now = new Date()): { steps: DeployS
   const region = values.region ?? process.env.AWS_REGION;
   const base = { dryRun: values['dry-run'], update: values.update, ...(region ? { region } : {}) };
   if (values['shift-weights'] !== undefined) {
-    const weights = Object.fromEntries(values['shift-weights'].split(',').map((pair) => {
-      const [name = '', weight = ''] = pair.split('=');
-      return [name.trim(), Number(weight)];
-    }));
+    const weights = Object.fromEntries(
+      values['shift-weights'].split(',').map((pair) => {
+        const [name = '', weight = ''] = pair.split('=');
+        return [name.trim(), Number(weight)];
+      }),
+    );
     return { ...base, steps: shiftWeightsPlan(values.endpoint, weights) };
   }
   let modelName = values['model-name'];
   if (modelName === undefined) {
     const manifestPath = join(values['model-dir'], 'manifest.json');
     if (!existsSync(manifestPath)) throw new Error(`deploy: no --model-name and no artifact at ${manifestPath}`);
-    modelName = `reco-shelf-${(JSON.parse(readFileSync(manifestPath, 'utf8')) as { modelVersion: string }).modelVersion}`.slice(0, 63);
+    modelName =
+      `reco-shelf-${(JSON.parse(readFileSync(manifestPath, 'utf8')) as { modelVersion: string }).modelVersion}`.slice(
+        0,
+        63,
+      );
   }
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const steps = deploymentPlan({
@@ -59,7 +68,8 @@ export function planFromArgs(argv: string[], now = new Date()): { steps: DeployS
     roleArn: values.role,
     instanceType: values['instance-type'],
     instanceCount: Number(values['instance-count']),
-    variants: values.variant.length > 0 ? values.variant.map(parseVariant) : [{ name: 'AllTraffic', model: 'new', weight: 1 }],
+    variants:
+      values.variant.length > 0 ? values.variant.map(parseVariant) : [{ name: 'AllTraffic', model: 'new', weight: 1 }],
     endpointConfigName: values['config-name'] ?? `${values.endpoint}-${stamp}`.slice(0, 63),
     update: values.update,
   });
@@ -76,11 +86,18 @@ async function send(steps: DeployStep[], region: string | undefined, update: boo
         () => true,
         (error: Error) => (/Could not find endpoint/i.test(error.message) ? false : Promise.reject(error)),
       );
-      if (exists) step = { command: 'UpdateEndpoint', input: { EndpointName: step.input.EndpointName, EndpointConfigName: step.input.EndpointConfigName } };
+      if (exists)
+        step = {
+          command: 'UpdateEndpoint',
+          input: { EndpointName: step.input.EndpointName, EndpointConfigName: step.input.EndpointConfigName },
+        };
     }
     const commands = {
-      CreateModel: sdk.CreateModelCommand, CreateEndpointConfig: sdk.CreateEndpointConfigCommand, CreateEndpoint: sdk.CreateEndpointCommand,
-      UpdateEndpoint: sdk.UpdateEndpointCommand, UpdateEndpointWeightsAndCapacities: sdk.UpdateEndpointWeightsAndCapacitiesCommand,
+      CreateModel: sdk.CreateModelCommand,
+      CreateEndpointConfig: sdk.CreateEndpointConfigCommand,
+      CreateEndpoint: sdk.CreateEndpointCommand,
+      UpdateEndpoint: sdk.UpdateEndpointCommand,
+      UpdateEndpointWeightsAndCapacities: sdk.UpdateEndpointWeightsAndCapacitiesCommand,
     };
     const Command = commands[step.command] as unknown as new (input: unknown) => Parameters<typeof client.send>[0];
     const output = await client.send(new Command(step.input));
@@ -94,7 +111,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const { steps, dryRun, region, update } = planFromArgs(process.argv.slice(2));
     if (dryRun) {
       for (const step of steps) console.log(JSON.stringify(step, null, 2));
-      console.log(`deploy: dry run, ${steps.length} request(s) not sent${update || steps[0]?.command === 'UpdateEndpointWeightsAndCapacities' ? '' : ' (CreateEndpoint becomes UpdateEndpoint when the endpoint exists)'}`);
+      console.log(
+        `deploy: dry run, ${steps.length} request(s) not sent${update || steps[0]?.command === 'UpdateEndpointWeightsAndCapacities' ? '' : ' (CreateEndpoint becomes UpdateEndpoint when the endpoint exists)'}`,
+      );
     } else await send(steps, region, update);
   } catch (error) {
     console.error((error as Error).message);

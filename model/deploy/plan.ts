@@ -63,14 +63,17 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
   checkName('model name', spec.modelName);
   checkName('endpoint config name', spec.endpointConfigName);
   if (spec.variants.length === 0) throw new Error('deploy: at least one production variant is needed');
-  if (new Set(spec.variants.map((v) => v.name)).size !== spec.variants.length) throw new Error('deploy: variant names must differ');
+  if (new Set(spec.variants.map((v) => v.name)).size !== spec.variants.length)
+    throw new Error('deploy: variant names must differ');
   if (!spec.variants.some((v) => v.weight > 0)) throw new Error('deploy: at least one variant needs a weight above 0');
   for (const v of spec.variants) checkName('variant name', v.name);
 
   const steps: DeployStep[] = [];
   if (spec.variants.some((v) => v.model === 'new')) {
-    if (!spec.image || !spec.modelDataUrl || !spec.roleArn) throw new Error('deploy: a new model needs --image, --model-data and --role');
-    if (!spec.modelDataUrl.startsWith('s3://')) throw new Error(`deploy: --model-data must be an s3:// URL, got "${spec.modelDataUrl}"`);
+    if (!spec.image || !spec.modelDataUrl || !spec.roleArn)
+      throw new Error('deploy: a new model needs --image, --model-data and --role');
+    if (!spec.modelDataUrl.startsWith('s3://'))
+      throw new Error(`deploy: --model-data must be an s3:// URL, got "${spec.modelDataUrl}"`);
     steps.push({
       command: 'CreateModel',
       input: {
@@ -94,7 +97,9 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
     },
   });
   const endpoint = { EndpointName: spec.endpointName, EndpointConfigName: spec.endpointConfigName };
-  steps.push(spec.update ? { command: 'UpdateEndpoint', input: endpoint } : { command: 'CreateEndpoint', input: endpoint });
+  steps.push(
+    spec.update ? { command: 'UpdateEndpoint', input: endpoint } : { command: 'CreateEndpoint', input: endpoint },
+  );
   return steps;
 }
 
@@ -107,8 +112,13 @@ export function shiftWeightsPlan(endpointName: string, weights: Record<string, n
     checkName('variant name', name);
     if (!(weight >= 0)) throw new Error(`deploy: weight of ${name} must be >= 0`);
   }
-  return [{
-    command: 'UpdateEndpointWeightsAndCapacities',
-    input: { EndpointName: endpointName, DesiredWeightsAndCapacities: entries.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })) },
-  }];
+  return [
+    {
+      command: 'UpdateEndpointWeightsAndCapacities',
+      input: {
+        EndpointName: endpointName,
+        DesiredWeightsAndCapacities: entries.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })),
+      },
+    },
+  ];
 }

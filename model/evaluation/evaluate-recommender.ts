@@ -25,7 +25,10 @@ const K = 10;
 export function evaluateRecommender(recommender: Recommender, split: TemporalSplit, view: View): EvaluationRow {
   const targets = view === 'all' ? split.targetsAll : split.targetsNew;
   const shown = new Set<number>();
-  let ndcg = 0, hr = 0, map = 0, recall = 0;
+  let ndcg = 0,
+    hr = 0,
+    map = 0,
+    recall = 0;
   for (const target of targets) {
     const ranked = recommender
       .recommend({ user: target.user, k: K, ...(view === 'new' ? { exclude: target.history } : {}) })

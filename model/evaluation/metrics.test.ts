@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { averagePrecisionAt, hitAt, ndcgAt, recallAt } from './metrics.ts';
 
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≉ ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≉ ${expected}`);
 
 test('NDCG@k divides the DCG of the hits by the DCG of an ideal list', () => {
   // hits at ranks 1 and 3 of [1,2,3], 2 relevant: (1 + 1/log2 4) / (1 + 1/log2 3)

@@ -5,7 +5,14 @@ import { temporalSplit } from './split.ts';
 
 const day = (d: string) => Date.parse(`${d}T12:00:00Z`);
 const buy = (customerId: string, stockCode: string, date: string, invoice = `${customerId}-${date}`): Purchase => ({
-  invoice, stockCode, description: '', quantity: 1, time: day(date), unitPrice: 1, customerId, country: 'UK',
+  invoice,
+  stockCode,
+  description: '',
+  quantity: 1,
+  time: day(date),
+  unitPrice: 1,
+  customerId,
+  country: 'UK',
 });
 
 const purchases = [
@@ -25,13 +32,18 @@ test('training holds only purchases before the cut-off', () => {
   assert.deepEqual(new Set(split.train.itemIds), new Set(['10001', '10002']));
   // A bought 10001 once before the cut-off: the later re-purchase did not leak into the counts.
   const a = split.train.userIndex.get('A')!;
-  const at = [...split.train.userItems.subarray(split.train.userPtr[a]!, split.train.userPtr[a + 1]!)].indexOf(split.train.itemIndex.get('10001')!);
+  const at = [...split.train.userItems.subarray(split.train.userPtr[a]!, split.train.userPtr[a + 1]!)].indexOf(
+    split.train.itemIndex.get('10001')!,
+  );
   assert.equal(split.train.userBaskets[split.train.userPtr[a]! + at], 1);
 });
 
 test('targets keep known customers and items inside the test window', () => {
   const a = split.train.userIndex.get('A')!;
-  assert.deepEqual(split.targetsAll.map((t) => t.user), [a]);
+  assert.deepEqual(
+    split.targetsAll.map((t) => t.user),
+    [a],
+  );
   assert.deepEqual(split.targetsAll[0]!.items, [split.train.itemIndex.get('10001')]);
 });
 

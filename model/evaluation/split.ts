@@ -28,7 +28,10 @@ export interface TemporalSplit {
 /** Splits purchases at `cutoff` (epoch ms); test purchases run to `end` (exclusive). */
 export function temporalSplit(purchases: readonly Purchase[], cutoff: number, end: number): TemporalSplit {
   if (!(cutoff < end)) throw new Error(`split: cut-off must come before the end of the test window`);
-  const train = buildInteractions(purchases.filter((p) => p.time < cutoff), cutoff);
+  const train = buildInteractions(
+    purchases.filter((p) => p.time < cutoff),
+    cutoff,
+  );
   const bought = new Map<number, Set<number>>();
   for (const p of purchases) {
     if (p.time < cutoff || p.time >= end) continue;

@@ -3,7 +3,14 @@
  * picks the model to ship: the shippable candidate with the best mean NDCG@10 lift over
  * `popularity` across both views. The test period is never seen here.
  */
-import { blendRepeatScores, fitItemItemParts, fitModel, shippableModels, type ModelParams, type ShippableModel } from '../candidates.ts';
+import {
+  blendRepeatScores,
+  fitItemItemParts,
+  fitModel,
+  shippableModels,
+  type ModelParams,
+  type ShippableModel,
+} from '../candidates.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import { evaluateRecommender, type EvaluationRow, type View } from './evaluate-recommender.ts';
 import type { TemporalSplit } from './split.ts';
@@ -52,16 +59,24 @@ export function tune(validation: TemporalSplit, log: (line: string) => void = ()
   // buy-again (baseline): its own half-life, on view `all` (the only view it has).
   let best = -Infinity;
   for (const halfLifeDays of searchSpace.halfLifeDays) {
-    const s = ndcg(evaluateRecommender(fitModel(validation.train, 'buy-again', { ...params, halfLifeDays }), validation, 'all'));
+    const s = ndcg(
+      evaluateRecommender(fitModel(validation.train, 'buy-again', { ...params, halfLifeDays }), validation, 'all'),
+    );
     log(`tune: buy-again halfLifeDays=${halfLifeDays} → ndcg ${s.toFixed(4)}`);
-    if (s > best) { best = s; params.halfLifeDays = halfLifeDays; }
+    if (s > best) {
+      best = s;
+      params.halfLifeDays = halfLifeDays;
+    }
   }
   // item-knn: neighbours, by mean lift.
   best = -Infinity;
   for (const neighbours of searchSpace.neighbours) {
     const { lift } = rowsAndLift(fitModel(validation.train, 'item-knn', { ...params, neighbours }));
     log(`tune: item-knn neighbours=${neighbours} → lift ${lift.toFixed(3)}`);
-    if (lift > best) { best = lift; params.neighbours = neighbours; }
+    if (lift > best) {
+      best = lift;
+      params.neighbours = neighbours;
+    }
   }
   // ease and ease+buy-again share λ: one EASE fit per λ, every blend setting scored on it.
   best = -Infinity;
@@ -71,8 +86,13 @@ export function tune(validation: TemporalSplit, log: (line: string) => void = ()
       const userRepeat = blendRepeatScores(validation.train, blendHalfLifeDays);
       for (const repeatWeight of searchSpace.repeatWeight) {
         const { lift } = rowsAndLift(itemItemRecommender({ ...parts, userRepeat, repeatWeight }));
-        log(`tune: ease+buy-again lambda=${lambda} blendHalfLifeDays=${blendHalfLifeDays} repeatWeight=${repeatWeight} → lift ${lift.toFixed(3)}`);
-        if (lift > best) { best = lift; Object.assign(params, { lambda, blendHalfLifeDays, repeatWeight }); }
+        log(
+          `tune: ease+buy-again lambda=${lambda} blendHalfLifeDays=${blendHalfLifeDays} repeatWeight=${repeatWeight} → lift ${lift.toFixed(3)}`,
+        );
+        if (lift > best) {
+          best = lift;
+          Object.assign(params, { lambda, blendHalfLifeDays, repeatWeight });
+        }
       }
     }
   }
@@ -84,7 +104,10 @@ export function tune(validation: TemporalSplit, log: (line: string) => void = ()
     const { rows, lift } = rowsAndLift(fitModel(validation.train, name, params));
     validationRows.push(...rows);
     log(`tune: ${name} mean lift over popularity ${lift.toFixed(3)}`);
-    if (lift > bestLift) { bestLift = lift; shipped = name; }
+    if (lift > bestLift) {
+      bestLift = lift;
+      shipped = name;
+    }
   }
   return { params, shipped, validation: validationRows };
 }

@@ -10,7 +10,7 @@ import type { Recommender } from './types.ts';
 export function repeatScores(data: Interactions, halfLifeDays: number): Float32Array {
   const out = new Float32Array(data.userItems.length);
   for (let p = 0; p < out.length; p++) {
-    const decay = Number.isFinite(halfLifeDays) ? Math.pow(0.5, data.userAgeDays[p]! / halfLifeDays) : 1;
+    const decay = Number.isFinite(halfLifeDays) ? 0.5 ** (data.userAgeDays[p]! / halfLifeDays) : 1;
     out[p] = data.userBaskets[p]! * decay;
   }
   return out;

@@ -21,7 +21,8 @@ export function fitEase(data: Interactions, params: EaseParams): { matrix: Float
   const row: number[] = [];
   for (let u = 0; u + 1 < data.userPtr.length; u++) {
     row.length = 0;
-    for (let p = data.userPtr[u]!; p < data.userPtr[u + 1]!; p++) if (data.userItems[p]! < n) row.push(data.userItems[p]!);
+    for (let p = data.userPtr[u]!; p < data.userPtr[u + 1]!; p++)
+      if (data.userItems[p]! < n) row.push(data.userItems[p]!);
     // userItems are ascending, so row[b] <= row[a] for b <= a: (a, b) lands in the lower triangle.
     for (let a = 0; a < row.length; a++) {
       const base = row[a]! * n;

@@ -7,18 +7,41 @@ import { itemItemRecommender } from './item-item.ts';
 
 // Two tastes: {10001, 10002, 10003} and {20001, 20002}; 10001 is the best seller.
 const rows: [string, string][] = [
-  ['u1', '10001'], ['u1', '10002'], ['u1', '10003'],
-  ['u2', '10001'], ['u2', '10002'], ['u2', '10003'],
-  ['u3', '10001'], ['u3', '10002'],
-  ['u4', '20001'], ['u4', '20002'], ['u4', '10001'],
-  ['u5', '20001'], ['u5', '20002'],
+  ['u1', '10001'],
+  ['u1', '10002'],
+  ['u1', '10003'],
+  ['u2', '10001'],
+  ['u2', '10002'],
+  ['u2', '10003'],
+  ['u3', '10001'],
+  ['u3', '10002'],
+  ['u4', '20001'],
+  ['u4', '20002'],
+  ['u4', '10001'],
+  ['u5', '20001'],
+  ['u5', '20002'],
   ['u6', '10001'],
 ];
 const purchases: Purchase[] = rows.map(([customerId, stockCode], n) => ({
-  invoice: `i${n}`, stockCode, description: '', quantity: 1, time: Date.UTC(2011, 0, 1 + n), unitPrice: 1, customerId, country: 'UK',
+  invoice: `i${n}`,
+  stockCode,
+  description: '',
+  quantity: 1,
+  time: Date.UTC(2011, 0, 1 + n),
+  unitPrice: 1,
+  customerId,
+  country: 'UK',
 }));
 const data = buildInteractions(purchases);
-const params = { halfLifeDays: 90, neighbours: 10, lambda: 1, topItems: 100, repeatWeight: 0.5, blendHalfLifeDays: 90, historyCap: 250 };
+const params = {
+  halfLifeDays: 90,
+  neighbours: 10,
+  lambda: 1,
+  topItems: 100,
+  repeatWeight: 0.5,
+  blendHalfLifeDays: 90,
+  historyCap: 250,
+};
 const item = (id: string) => data.itemIndex.get(id)!;
 const id = (i: number) => data.itemIds[i]!;
 
@@ -37,7 +60,7 @@ test('a cold start gets the best sellers, and exclude is honoured', () => {
   assert.ok(!ranked.includes('10001'));
 });
 
-test('the buy-again blend ranks the user\'s own items first; pure ease does not have to', () => {
+test("the buy-again blend ranks the user's own items first; pure ease does not have to", () => {
   const blend = itemItemRecommender(fitItemItemParts(data, 'ease+buy-again', { ...params, repeatWeight: 0.9 }));
   const u5 = data.userIndex.get('u5')!;
   assert.deepEqual(new Set(blend.recommend({ user: u5, k: 2 }).map((s) => id(s.item))), new Set(['20001', '20002']));
@@ -49,15 +72,21 @@ test('precomputed user rows rank exactly as summing them per request does', () =
   const precomputed = itemItemRecommender(parts, { precomputeUsers: true });
   for (let user = 0; user < data.userIds.length; user++) {
     const query = { user, context: [item('20001')], k: 5 };
-    assert.deepEqual(precomputed.recommend(query).map((s) => s.item), live.recommend(query).map((s) => s.item));
+    assert.deepEqual(
+      precomputed.recommend(query).map((s) => s.item),
+      live.recommend(query).map((s) => s.item),
+    );
   }
 });
 
-test('a known customer\'s list follows the context items when there are some', () => {
+test("a known customer's list follows the context items when there are some", () => {
   const recommender = itemItemRecommender(fitItemItemParts(data, 'ease+buy-again', params));
   const u1 = data.userIndex.get('u1')!;
   const alone = recommender.recommend({ user: u1, k: 2 }).map((s) => id(s.item));
-  assert.ok(alone.every((i) => i.startsWith('1')), `u1 alone gets their own taste: ${alone}`);
+  assert.ok(
+    alone.every((i) => i.startsWith('1')),
+    `u1 alone gets their own taste: ${alone}`,
+  );
   const withContext = recommender.recommend({ user: u1, context: [item('20001')], k: 1 }).map((s) => id(s.item));
   assert.deepEqual(withContext, ['20002']);
 });

@@ -44,8 +44,19 @@ export const CONTEXT_SHARE = 0.7;
  * (~0.5 s, 4 bytes × users × modelItems) so a known user costs O(context × modelItems + itemCount).
  */
 export function itemItemRecommender(parts: ItemItemParts, options: { precomputeUsers?: boolean } = {}): Recommender {
-  const { itemCount, modelItems: n, itemItem, popularity, userPtr, userItems, userRepeat, repeatWeight, historyCap } = parts;
-  if (itemItem.length !== n * n) throw new Error(`model: item-item matrix has ${itemItem.length} entries, expected ${n * n}`);
+  const {
+    itemCount,
+    modelItems: n,
+    itemItem,
+    popularity,
+    userPtr,
+    userItems,
+    userRepeat,
+    repeatWeight,
+    historyCap,
+  } = parts;
+  if (itemItem.length !== n * n)
+    throw new Error(`model: item-item matrix has ${itemItem.length} entries, expected ${n * n}`);
   const scores = new Float64Array(itemCount);
   const cf = new Float64Array(n);
   const contextCf = new Float64Array(n);
@@ -53,7 +64,8 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
   // Heavy buyers' capped profiles are sorted once here, not on the request path.
   const capped = new Map<number, Int32Array>();
   for (let user = 0; user + 1 < userPtr.length; user++) {
-    const from = userPtr[user]!, to = userPtr[user + 1]!;
+    const from = userPtr[user]!,
+      to = userPtr[user + 1]!;
     if (to - from <= historyCap) continue;
     const order = Array.from({ length: to - from }, (_, t) => from + t).sort((a, b) => userRepeat[b]! - userRepeat[a]!);
     capped.set(user, Int32Array.from(order.slice(0, historyCap).map((p) => userItems[p]!)));
@@ -82,7 +94,11 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
         // Rows were summed at start-up; only mark the profile so context items are not added twice.
         const base = user * n;
         for (let j = 0; j < n; j++) cf[j] = userCf[base + j]!;
-        for (const h of profileOf(user)) if (h < n && !inProfile[h]) { inProfile[h] = 1; profile.push(h); }
+        for (const h of profileOf(user))
+          if (h < n && !inProfile[h]) {
+            inProfile[h] = 1;
+            profile.push(h);
+          }
       } else for (const h of profileOf(user)) addRow(h, profile);
     }
     const hasHistory = user !== undefined && userPtr[user + 1]! > userPtr[user]!;
@@ -99,7 +115,8 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
     for (let i = n; i < itemCount; i++) scores[i] = popularity[i]! * popularityWeight;
 
     if (user !== undefined && repeatWeight > 0) {
-      const from = userPtr[user]!, to = userPtr[user + 1]!;
+      const from = userPtr[user]!,
+        to = userPtr[user + 1]!;
       let repeatMax = 0;
       for (let p = from; p < to; p++) if (userRepeat[p]! > repeatMax) repeatMax = userRepeat[p]!;
       if (repeatMax > 0) {

@@ -17,7 +17,8 @@ export function fitItemKnn(data: Interactions, params: ItemKnnParams): { matrix:
   const row: number[] = [];
   for (let u = 0; u + 1 < data.userPtr.length; u++) {
     row.length = 0;
-    for (let p = data.userPtr[u]!; p < data.userPtr[u + 1]!; p++) if (data.userItems[p]! < n) row.push(data.userItems[p]!);
+    for (let p = data.userPtr[u]!; p < data.userPtr[u + 1]!; p++)
+      if (data.userItems[p]! < n) row.push(data.userItems[p]!);
     for (const a of row) {
       const base = a * n;
       for (const b of row) if (a !== b) co[base + b]! += 1;

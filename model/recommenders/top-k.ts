@@ -13,7 +13,7 @@ export function topK(scores: ArrayLike<number>, k: number, exclude?: ReadonlySet
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i]!;
     if (s === -Infinity || (size === k && s <= best[k - 1]!)) continue;
-    if (exclude !== undefined && exclude.has(i)) continue;
+    if (exclude?.has(i)) continue;
     let at = size < k ? size++ : k - 1;
     while (at > 0 && best[at - 1]! < s) {
       best[at] = best[at - 1]!;

@@ -95,7 +95,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     handled.catch((err: unknown) => {
       // A client that vanished mid-body is not an error worth more than a log line.
       log({ msg: 'request failed', path, error: err instanceof Error ? err.message : String(err) });
-      if (!res.headersSent && !res.destroyed) sendAwsError(res, 'local', { status: 500, type: 'InternalFailure', body: { Message: 'local-sagemaker: internal error' } });
+      if (!res.headersSent && !res.destroyed)
+        sendAwsError(res, 'local', {
+          status: 500,
+          type: 'InternalFailure',
+          body: { Message: 'local-sagemaker: internal error' },
+        });
     });
   });
   // Longer than SDK keep-alive reuse windows, so a pooled socket is not closed under a request.

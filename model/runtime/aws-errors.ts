@@ -151,7 +151,8 @@ export function modelTimeout(details: Omit<ModelErrorDetails, 'status' | 'body'>
   return modelError({
     ...details,
     status: 0,
-    body: `Your invocation timed out while waiting for a response from container primary. ` +
+    body:
+      `Your invocation timed out while waiting for a response from container primary. ` +
       `Limit: ${Math.round(timeoutMs / 1000)} seconds.`,
   });
 }

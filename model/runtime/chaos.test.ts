@@ -35,10 +35,18 @@ describe('the cloud-weather switch', () => {
   afterEach(() => started.runtime.chaos.reset());
 
   const setWeather = async (body: unknown): Promise<Response> =>
-    fetch(`${started.url}/_chaos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${started.url}/_chaos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const invoke = (abortSignal?: AbortSignal) =>
     client.send(
-      new InvokeEndpointCommand({ EndpointName: started.endpointName, ContentType: 'application/json', Body: '{"userId":"1"}' }),
+      new InvokeEndpointCommand({
+        EndpointName: started.endpointName,
+        ContentType: 'application/json',
+        Body: '{"userId":"1"}',
+      }),
       abortSignal ? { abortSignal } : {},
     );
 
@@ -53,7 +61,13 @@ describe('the cloud-weather switch', () => {
 
   test('a bad weather setting is a 400 JSON error and leaves the weather unchanged', async () => {
     await setWeather({ mode: 'throttle' });
-    for (const bad of [{ mode: 'stormy' }, { mode: 'slow', latencyMs: -5 }, { mode: 'slow', latencyMs: 'fast' }, { latencyMs: 10 }, { mode: 'slow', extra: 1 }]) {
+    for (const bad of [
+      { mode: 'stormy' },
+      { mode: 'slow', latencyMs: -5 },
+      { mode: 'slow', latencyMs: 'fast' },
+      { latencyMs: 10 },
+      { mode: 'slow', extra: 1 },
+    ]) {
       const res = await setWeather(bad);
       assert.equal(res.status, 400, JSON.stringify(bad));
       const body = (await res.json()) as { error: { code: string; message: string } };
@@ -111,7 +125,9 @@ describe('the cloud-weather switch', () => {
     const ownClient = sdkClientFor(own);
     own.runtime.chaos.set({ mode: 'hang', latencyMs: 0 });
     const pending = rejection(() =>
-      ownClient.send(new InvokeEndpointCommand({ EndpointName: own.endpointName, Body: '{}', ContentType: 'application/json' })),
+      ownClient.send(
+        new InvokeEndpointCommand({ EndpointName: own.endpointName, Body: '{}', ContentType: 'application/json' }),
+      ),
     );
     await eventually(() => own.runtime.chaos.heldCount === 1);
     await own.close();
@@ -147,9 +163,12 @@ describe('the cloud-weather switch', () => {
   test('reset drops the connection without an answer', async () => {
     await setWeather({ mode: 'reset' });
     const err = await rejection(() => invoke());
-    assert.equal(err.$metadata === undefined || (err.$metadata as { httpStatusCode?: number }).httpStatusCode === undefined, true);
+    assert.equal(
+      err.$metadata === undefined || (err.$metadata as { httpStatusCode?: number }).httpStatusCode === undefined,
+      true,
+    );
     // The SDK names ECONNRESET a TimeoutError (TOOLCHAIN.md); the socket-level code tells the truth.
-    assert.match(`${err.name} ${String(err['code'])} ${err.message}`, /ECONNRESET|socket hang up|TimeoutError/);
+    assert.match(`${err.name} ${String(err.code)} ${err.message}`, /ECONNRESET|socket hang up|TimeoutError/);
   });
 
   test('weather applies to invocations only; back to normal answers again', async () => {
@@ -166,7 +185,10 @@ describe('the cloud-weather switch', () => {
     await rejection(() => invoke());
     await setWeather({ mode: 'normal' });
     await invoke();
-    const stats = (await (await fetch(`${started.url}/_stats`)).json()) as { invocations: number; byVariant: Record<string, number> };
+    const stats = (await (await fetch(`${started.url}/_stats`)).json()) as {
+      invocations: number;
+      byVariant: Record<string, number>;
+    };
     assert.deepEqual(stats, { invocations: 2, byVariant: { AllTraffic: 1 } });
   });
 });

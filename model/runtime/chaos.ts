@@ -35,7 +35,8 @@ export function parseChaosSetting(input: unknown): { ok: true; value: ChaosSetti
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
     return {
       ok: false,
-      error: `local-sagemaker: invalid chaos setting at ${where}: ${issue?.message ?? 'invalid'} ` +
+      error:
+        `local-sagemaker: invalid chaos setting at ${where}: ${issue?.message ?? 'invalid'} ` +
         `(expected {"mode": ${CHAOS_MODES.map((m) => `"${m}"`).join('|')}, "latencyMs"?: 0..${MAX_LATENCY_MS}})`,
     };
   }

@@ -59,7 +59,7 @@ export function createContainerClient(): ContainerClient {
         'content-type': request.contentType ?? 'application/octet-stream',
         'content-length': request.body.length,
       };
-      if (request.accept !== undefined) headers['accept'] = request.accept;
+      if (request.accept !== undefined) headers.accept = request.accept;
       if (request.customAttributes !== undefined) {
         headers['x-amzn-sagemaker-custom-attributes'] = request.customAttributes;
       }

@@ -85,7 +85,12 @@ export async function handleControlRoute(
     } else if (req.method === 'POST') {
       await setChaos(req, res, state, cors);
     } else {
-      sendJson(res, 405, { error: { code: 'method_not_allowed', message: 'local-sagemaker: use GET or POST' } }, { allow: 'GET, POST, OPTIONS', ...cors });
+      sendJson(
+        res,
+        405,
+        { error: { code: 'method_not_allowed', message: 'local-sagemaker: use GET or POST' } },
+        { allow: 'GET, POST, OPTIONS', ...cors },
+      );
     }
     return true;
   }

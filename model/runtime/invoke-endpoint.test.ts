@@ -12,7 +12,6 @@ import type { StartedLocalRuntime } from './testing.ts';
 import { startLocalRuntime } from './testing.ts';
 import { seeded } from '../../test-support/seeded-random.ts';
 
-
 describe('InvokeEndpoint through the local runtime', () => {
   let blue: FakeContainer;
   let green: FakeContainer;
@@ -69,8 +68,8 @@ describe('InvokeEndpoint through the local runtime', () => {
     assert.equal(got.path, '/invocations');
     assert.equal(got.method, 'POST');
     assert.equal(got.headers['content-type'], 'application/json');
-    assert.equal(got.headers['accept'], 'application/json');
-    assert.equal(got.headers['authorization'], undefined, 'credentials must not reach the container');
+    assert.equal(got.headers.accept, 'application/json');
+    assert.equal(got.headers.authorization, undefined, 'credentials must not reach the container');
   });
 
   test('CustomAttributes reach the container and are echoed only when the container sets them', async () => {
@@ -95,7 +94,8 @@ describe('InvokeEndpoint through the local runtime', () => {
   });
 
   test('TargetVariant routes to that variant; an unknown one is a ValidationError', async () => {
-    for (let i = 0; i < 5; i++) assert.equal((await invoke({ TargetVariant: 'Green' })).InvokedProductionVariant, 'Green');
+    for (let i = 0; i < 5; i++)
+      assert.equal((await invoke({ TargetVariant: 'Green' })).InvokedProductionVariant, 'Green');
     assert.equal(green.received.length, 5);
     assert.equal(blue.received.length, 0);
 
@@ -107,11 +107,14 @@ describe('InvokeEndpoint through the local runtime', () => {
   test('without TargetVariant, traffic splits by weight (3:1) and /_stats counts each variant', async () => {
     const calls = 400;
     for (let i = 0; i < calls; i++) await invoke();
-    const stats = (await (await fetch(`${started.url}/_stats`)).json()) as { invocations: number; byVariant: Record<string, number> };
+    const stats = (await (await fetch(`${started.url}/_stats`)).json()) as {
+      invocations: number;
+      byVariant: Record<string, number>;
+    };
     assert.equal(stats.invocations, calls);
-    assert.equal((stats.byVariant['Blue'] ?? 0) + (stats.byVariant['Green'] ?? 0), calls);
-    assert.equal(stats.byVariant['Blue'], blue.received.length);
-    const blueShare = (stats.byVariant['Blue'] ?? 0) / calls;
+    assert.equal((stats.byVariant.Blue ?? 0) + (stats.byVariant.Green ?? 0), calls);
+    assert.equal(stats.byVariant.Blue, blue.received.length);
+    const blueShare = (stats.byVariant.Blue ?? 0) / calls;
     assert.ok(blueShare > 0.68 && blueShare < 0.82, `Blue share ${blueShare} should be near 0.75`);
 
     const reset = (await (await fetch(`${started.url}/_stats/reset`, { method: 'POST' })).json()) as object;
@@ -123,10 +126,16 @@ describe('InvokeEndpoint through the local runtime', () => {
     const err = await rejection(() => invoke({ TargetVariant: 'Blue' }));
     assert.equal(err.name, 'ModelError');
     assert.equal((err.$metadata as { httpStatusCode: number }).httpStatusCode, 424);
-    assert.match(err.message, /^Received client error \(400\) from primary with message "unable to evaluate payload provided"/);
-    assert.equal(err['OriginalStatusCode'], 400);
-    assert.equal(err['OriginalMessage'], 'unable to evaluate payload provided');
-    assert.match(String(err['LogStreamArn']), /^arn:aws:logs:eu-west-2:000000000000:log-group:\/aws\/sagemaker\/Endpoints\/reco-shelf$/);
+    assert.match(
+      err.message,
+      /^Received client error \(400\) from primary with message "unable to evaluate payload provided"/,
+    );
+    assert.equal(err.OriginalStatusCode, 400);
+    assert.equal(err.OriginalMessage, 'unable to evaluate payload provided');
+    assert.match(
+      String(err.LogStreamArn),
+      /^arn:aws:logs:eu-west-2:000000000000:log-group:\/aws\/sagemaker\/Endpoints\/reco-shelf$/,
+    );
   });
 
   test('a container 500 is a ModelError worded as a server error', async () => {
@@ -145,12 +154,20 @@ describe('InvokeEndpoint through the local runtime', () => {
 
   test('a body of exactly 6 MB is accepted; one byte more is answered 413 and never forwarded', async () => {
     blue.answer(() => ({ body: '{"size":"ok"}' }));
-    const atLimit = await invoke({ TargetVariant: 'Blue', ContentType: 'application/octet-stream', Body: new Uint8Array(MAX_PAYLOAD_BYTES) });
+    const atLimit = await invoke({
+      TargetVariant: 'Blue',
+      ContentType: 'application/octet-stream',
+      Body: new Uint8Array(MAX_PAYLOAD_BYTES),
+    });
     assert.equal(atLimit.$metadata.httpStatusCode, 200);
     assert.equal(blue.received[0]?.body.length, MAX_PAYLOAD_BYTES);
 
     const err = await rejection(() =>
-      invoke({ TargetVariant: 'Blue', ContentType: 'application/octet-stream', Body: new Uint8Array(MAX_PAYLOAD_BYTES + 1) }),
+      invoke({
+        TargetVariant: 'Blue',
+        ContentType: 'application/octet-stream',
+        Body: new Uint8Array(MAX_PAYLOAD_BYTES + 1),
+      }),
     );
     assert.equal((err.$metadata as { httpStatusCode: number }).httpStatusCode, 413);
     assert.match(err.message, /HTTP content length exceeded 6291456 bytes/);
@@ -173,7 +190,13 @@ describe('InvokeEndpoint when the container is unreachable', () => {
     const client = sdkClientFor(started);
     try {
       const err = await rejection(() =>
-        client.send(new InvokeEndpointCommand({ EndpointName: started.endpointName, Body: '{}', ContentType: 'application/json' })),
+        client.send(
+          new InvokeEndpointCommand({
+            EndpointName: started.endpointName,
+            Body: '{}',
+            ContentType: 'application/json',
+          }),
+        ),
       );
       assert.equal(err.name, 'ServiceUnavailable');
       assert.equal((err.$metadata as { httpStatusCode: number }).httpStatusCode, 503);
@@ -191,11 +214,20 @@ describe('InvokeEndpoint when the container does not answer in time', () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const started = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url, weight: 1 }], containerTimeoutMs: 150 });
+    const started = await startLocalRuntime({
+      variants: [{ name: 'AllTraffic', url, weight: 1 }],
+      containerTimeoutMs: 150,
+    });
     const client = sdkClientFor(started);
     try {
       const err = await rejection(() =>
-        client.send(new InvokeEndpointCommand({ EndpointName: started.endpointName, Body: '{}', ContentType: 'application/json' })),
+        client.send(
+          new InvokeEndpointCommand({
+            EndpointName: started.endpointName,
+            Body: '{}',
+            ContentType: 'application/json',
+          }),
+        ),
       );
       assert.equal(err.name, 'ModelError');
       assert.equal((err.$metadata as { httpStatusCode: number }).httpStatusCode, 424);

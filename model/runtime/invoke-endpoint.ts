@@ -37,20 +37,36 @@ function validateHeaders(req: IncomingMessage, ctx: InvokeContext): AwsError | V
       return constraintViolation(inferenceId, 'inferenceId', 'Member must have length less than or equal to 64');
     }
     if (!INFERENCE_ID_PATTERN.test(inferenceId)) {
-      return constraintViolation(inferenceId, 'inferenceId', 'Member must satisfy regular expression pattern: \\A\\S[\\p{Print}]*\\z');
+      return constraintViolation(
+        inferenceId,
+        'inferenceId',
+        'Member must satisfy regular expression pattern: \\A\\S[\\p{Print}]*\\z',
+      );
     }
   }
   const attributes = header(req, 'x-amzn-sagemaker-custom-attributes');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: AWS's rule is "ASCII", control characters included
   if (attributes !== undefined && (attributes.length > 1024 || !/^[\x00-\x7F]*$/.test(attributes))) {
-    return constraintViolation('*** sensitive data ***', 'customAttributes', 'Member must have length less than or equal to 1024 and be ASCII');
+    return constraintViolation(
+      '*** sensitive data ***',
+      'customAttributes',
+      'Member must have length less than or equal to 1024 and be ASCII',
+    );
   }
   const target = header(req, 'x-amzn-sagemaker-target-variant');
   if (target === undefined) return undefined;
   if (target.length > 63 || !VARIANT_NAME_PATTERN.test(target)) {
-    return constraintViolation(target, 'targetVariant', 'Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*');
+    return constraintViolation(
+      target,
+      'targetVariant',
+      'Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*',
+    );
   }
   const variant = ctx.variants.find((v) => v.name === target);
-  return variant ?? validationError(`Variant ${target} not found for endpoint ${ctx.endpointName} of account ${ctx.accountId}.`);
+  return (
+    variant ??
+    validationError(`Variant ${target} not found for endpoint ${ctx.endpointName} of account ${ctx.accountId}.`)
+  );
 }
 
 /** Resolves after `ms`, or early with `false` when the client leaves; frees its timer either way. */
@@ -106,8 +122,16 @@ export async function handleInvokeEndpoint(
   ctx.stats.invocations += 1;
   const { mode, latencyMs } = ctx.chaos.get();
   const logDone = (status: number, extra: object = {}): void =>
-    ctx.log({ msg: 'invocation', requestId, inferenceId, variant: variant.name, chaos: mode, status,
-      ms: Math.round(performance.now() - started), ...extra });
+    ctx.log({
+      msg: 'invocation',
+      requestId,
+      inferenceId,
+      variant: variant.name,
+      chaos: mode,
+      status,
+      ms: Math.round(performance.now() - started),
+      ...extra,
+    });
 
   switch (mode) {
     case 'hang': {

@@ -39,7 +39,11 @@ export async function relayToContainer(req: IncomingMessage, res: ServerResponse
     });
     if (answer.status < 200 || answer.status >= 300) {
       logDone(424, { containerStatus: answer.status });
-      return sendAwsError(res, requestId, modelError({ ...where, status: answer.status, body: answer.body.toString('utf8') }));
+      return sendAwsError(
+        res,
+        requestId,
+        modelError({ ...where, status: answer.status, body: answer.body.toString('utf8') }),
+      );
     }
     const headers: Record<string, string | number> = {
       'content-type': answer.contentType ?? 'application/octet-stream',
@@ -57,7 +61,11 @@ export async function relayToContainer(req: IncomingMessage, res: ServerResponse
     const reason = err instanceof ContainerCallError ? err.reason : 'unreachable';
     if (reason === 'aborted') return logDone(0, { clientGone: true });
     logDone(reason === 'timeout' ? 424 : 503, { container: reason });
-    sendAwsError(res, requestId, reason === 'timeout' ? modelTimeout(where, ctx.containerTimeoutMs) : serviceUnavailable());
+    sendAwsError(
+      res,
+      requestId,
+      reason === 'timeout' ? modelTimeout(where, ctx.containerTimeoutMs) : serviceUnavailable(),
+    );
   } finally {
     res.off('close', onClose);
   }

@@ -5,8 +5,8 @@
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { StartedLocalRuntime } from './testing.ts';
 
-process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** A client for `started`; override credentials or any config through `overrides`. */
 export function sdkClientFor(

@@ -24,7 +24,11 @@ describe('SigV4 verification', () => {
   });
 
   const command = () =>
-    new InvokeEndpointCommand({ EndpointName: started.endpointName, ContentType: 'application/json', Body: '{"userId":"1"}' });
+    new InvokeEndpointCommand({
+      EndpointName: started.endpointName,
+      ContentType: 'application/json',
+      Body: '{"userId":"1"}',
+    });
 
   /** Signs a request for `signedBody` like the SDK would, with optional overrides. */
   async function signedHeaders(
@@ -32,7 +36,10 @@ describe('SigV4 verification', () => {
     opts: { date?: Date; service?: string; secret?: string } = {},
   ): Promise<Record<string, string>> {
     const signer = new SignatureV4({
-      credentials: { accessKeyId: started.credentials.accessKeyId, secretAccessKey: opts.secret ?? started.credentials.secretAccessKey },
+      credentials: {
+        accessKeyId: started.credentials.accessKeyId,
+        secretAccessKey: opts.secret ?? started.credentials.secretAccessKey,
+      },
       region: started.region,
       service: opts.service ?? 'sagemaker',
       sha256: Sha256,
@@ -53,9 +60,16 @@ describe('SigV4 verification', () => {
     return signed.headers as Record<string, string>;
   }
 
-  async function rawInvoke(headers: Record<string, string>, body: string): Promise<{ status: number; type: string | null; body: string }> {
+  async function rawInvoke(
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; type: string | null; body: string }> {
     const { host: _host, ...rest } = headers;
-    const res = await fetch(`${started.url}/endpoints/${started.endpointName}/invocations`, { method: 'POST', headers: rest, body });
+    const res = await fetch(`${started.url}/endpoints/${started.endpointName}/invocations`, {
+      method: 'POST',
+      headers: rest,
+      body,
+    });
     return { status: res.status, type: res.headers.get('x-amzn-errortype'), body: await res.text() };
   }
 
@@ -67,7 +81,9 @@ describe('SigV4 verification', () => {
   });
 
   test('a wrong secret is a 403 InvalidSignatureException', async () => {
-    const client = sdkClientFor(started, { credentials: { ...started.credentials, secretAccessKey: 'not-the-secret' } });
+    const client = sdkClientFor(started, {
+      credentials: { ...started.credentials, secretAccessKey: 'not-the-secret' },
+    });
     const err = await rejection(() => client.send(command()));
     assert.equal(err.name, 'InvalidSignatureException');
     assert.equal((err.$metadata as { httpStatusCode: number }).httpStatusCode, 403);

@@ -9,12 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { NodeSha256 } from './node-sha256.ts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsError } from './aws-errors.ts';
-import {
-  incompleteSignature,
-  invalidSignature,
-  missingAuthentication,
-  unrecognizedClient,
-} from './aws-errors.ts';
+import { incompleteSignature, invalidSignature, missingAuthentication, unrecognizedClient } from './aws-errors.ts';
 
 /** What the verifier needs to know about the one key pair and scope it accepts. */
 export interface SigV4VerifierOptions {
@@ -58,7 +53,10 @@ function parseAmzDate(value: string): number | null {
 }
 
 function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -89,7 +87,13 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
       );
     }
     const [, keyId, scopeDate, scopeRegion, scopeService, signedHeaderList, signature] = auth as unknown as [
-      string, string, string, string, string, string, string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
     ];
 
     if (scopeService !== options.service) {
@@ -106,7 +110,9 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     }
     const rawDate = headerValue(request.headers, 'x-amz-date');
     if (rawDate === undefined || !signedHeaders.includes('x-amz-date')) {
-      return incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+      return incompleteSignature(
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+      );
     }
     const signedAt = parseAmzDate(rawDate);
     if (signedAt === null) return incompleteSignature(`Date must be in ISO-8601 'basic format'. Got '${rawDate}'.`);
@@ -147,7 +153,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
       {
         method: request.method,
         protocol: 'http:',
-        hostname: headersToSign['host'] ?? '',
+        hostname: headersToSign.host ?? '',
         path: request.path,
         query: request.query,
         headers: headersToSign,
@@ -155,8 +161,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
       },
       { signingDate: new Date(signedAt), signableHeaders: new Set(signedHeaders) },
     );
-    const expected = /Signature=([0-9a-f]{64})$/.exec(String(resigned.headers['authorization']))?.[1] ?? '';
-    const expectedHeaders = /SignedHeaders=([^,]+),/.exec(String(resigned.headers['authorization']))?.[1];
+    const expected = /Signature=([0-9a-f]{64})$/.exec(String(resigned.headers.authorization))?.[1] ?? '';
+    const expectedHeaders = /SignedHeaders=([^,]+),/.exec(String(resigned.headers.authorization))?.[1];
     const same =
       expectedHeaders === signedHeaderList &&
       expected.length === signature.length &&

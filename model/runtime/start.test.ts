@@ -23,7 +23,11 @@ function launch(env: Record<string, string>): { child: ChildProcessWithoutNullSt
 }
 
 /** Resolves with the first stdout JSON line whose msg matches, or rejects at the deadline. */
-async function lineWithMsg(child: ChildProcessWithoutNullStreams, msg: string, deadlineMs = 15_000): Promise<Record<string, unknown>> {
+async function lineWithMsg(
+  child: ChildProcessWithoutNullStreams,
+  msg: string,
+  deadlineMs = 15_000,
+): Promise<Record<string, unknown>> {
   let buffered = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "${msg}" line within ${deadlineMs} ms`)), deadlineMs);
@@ -32,7 +36,7 @@ async function lineWithMsg(child: ChildProcessWithoutNullStreams, msg: string, d
       for (const line of buffered.split('\n')) {
         try {
           const parsed = JSON.parse(line) as Record<string, unknown>;
-          if (parsed['msg'] === msg) {
+          if (parsed.msg === msg) {
             clearTimeout(timer);
             child.stdout.off('data', onData);
             resolve(parsed);
@@ -62,7 +66,7 @@ test('start.ts serves the configured endpoint on 127.0.0.1, never logs the key p
   });
   try {
     const listening = await lineWithMsg(child, 'local-sagemaker listening');
-    const port = Number(listening['port']);
+    const port = Number(listening.port);
     assert.ok(port > 0);
     const fake = {
       url: `http://127.0.0.1:${port}`,
@@ -71,7 +75,9 @@ test('start.ts serves the configured endpoint on 127.0.0.1, never logs the key p
     } as StartedLocalRuntime;
     const client = sdkClientFor(fake);
     const logged = lineWithMsg(child, 'invocation');
-    const out = await client.send(new InvokeEndpointCommand({ EndpointName: 'shelf-under-test', Body: '{}', ContentType: 'application/json' }));
+    const out = await client.send(
+      new InvokeEndpointCommand({ EndpointName: 'shelf-under-test', Body: '{}', ContentType: 'application/json' }),
+    );
     assert.equal(out.InvokedProductionVariant, 'Only');
     await logged;
     client.destroy();

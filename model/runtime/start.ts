@@ -34,14 +34,14 @@ function parsePort(raw: string | undefined): number {
 
 function main(): void {
   const env = process.env;
-  const logEveryCall = env['LOCAL_SAGEMAKER_LOG_INVOCATIONS'] === '1';
-  const variants = parseVariantsSpec(env['LOCAL_SAGEMAKER_VARIANTS'] || DEFAULT_VARIANTS_SPEC);
-  const port = parsePort(env['SAGEMAKER_PORT']);
+  const logEveryCall = env.LOCAL_SAGEMAKER_LOG_INVOCATIONS === '1';
+  const variants = parseVariantsSpec(env.LOCAL_SAGEMAKER_VARIANTS || DEFAULT_VARIANTS_SPEC);
+  const port = parsePort(env.SAGEMAKER_PORT);
   const runtime = createLocalRuntime({
-    endpointName: env['SAGEMAKER_ENDPOINT_NAME'] || DEFAULT_ENDPOINT_NAME,
-    accessKeyId: env['LOCAL_SAGEMAKER_ACCESS_KEY_ID'] || DEFAULT_ACCESS_KEY_ID,
-    secretAccessKey: env['LOCAL_SAGEMAKER_SECRET_ACCESS_KEY'] || DEFAULT_SECRET_ACCESS_KEY,
-    region: env['AWS_REGION'] || DEFAULT_REGION,
+    endpointName: env.SAGEMAKER_ENDPOINT_NAME || DEFAULT_ENDPOINT_NAME,
+    accessKeyId: env.LOCAL_SAGEMAKER_ACCESS_KEY_ID || DEFAULT_ACCESS_KEY_ID,
+    secretAccessKey: env.LOCAL_SAGEMAKER_SECRET_ACCESS_KEY || DEFAULT_SECRET_ACCESS_KEY,
+    region: env.AWS_REGION || DEFAULT_REGION,
     variants,
     // Successful calls are only logged on request: benchmarks run through this process.
     logger: (line) => {
@@ -58,7 +58,7 @@ function main(): void {
     log({
       msg: 'local-sagemaker listening',
       port: address.port,
-      endpointName: env['SAGEMAKER_ENDPOINT_NAME'] || DEFAULT_ENDPOINT_NAME,
+      endpointName: env.SAGEMAKER_ENDPOINT_NAME || DEFAULT_ENDPOINT_NAME,
       variants: variants.map((v) => ({ name: v.name, url: v.url, weight: v.weight })),
     });
   });
@@ -74,6 +74,9 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  log({ msg: 'local-sagemaker failed to start', error: err instanceof Error ? err.message : String(err) }, process.stderr);
+  log(
+    { msg: 'local-sagemaker failed to start', error: err instanceof Error ? err.message : String(err) },
+    process.stderr,
+  );
   process.exit(1);
 }

@@ -25,7 +25,11 @@ test('a bad variants spec fails with an error naming the problem', () => {
     ['A=http://127.0.0.1:1@0', /weight > 0/],
   ];
   for (const [spec, message] of cases) {
-    assert.throws(() => parseVariantsSpec(spec), (err: Error) => err.message.startsWith('local-sagemaker: ') && message.test(err.message), spec);
+    assert.throws(
+      () => parseVariantsSpec(spec),
+      (err: Error) => err.message.startsWith('local-sagemaker: ') && message.test(err.message),
+      spec,
+    );
   }
 });
 

@@ -30,12 +30,14 @@ export function assertValidVariants(variants: readonly Variant[]): void {
     } catch {
       throw new Error(`local-sagemaker: variant "${v.name}" has an invalid url "${v.url}"`);
     }
-    if (url.protocol !== 'http:') throw new Error(`local-sagemaker: variant "${v.name}" url must be http:// ("${v.url}")`);
+    if (url.protocol !== 'http:')
+      throw new Error(`local-sagemaker: variant "${v.name}" url must be http:// ("${v.url}")`);
     if (!Number.isFinite(v.weight) || v.weight < 0) {
       throw new Error(`local-sagemaker: variant "${v.name}" weight must be a number ≥ 0, got ${v.weight}`);
     }
   }
-  if (variants.every((v) => v.weight === 0)) throw new Error('local-sagemaker: at least one variant needs a weight > 0');
+  if (variants.every((v) => v.weight === 0))
+    throw new Error('local-sagemaker: at least one variant needs a weight > 0');
 }
 
 /**
@@ -43,7 +45,10 @@ export function assertValidVariants(variants: readonly Variant[]): void {
  * throws an error naming the bad entry.
  */
 export function parseVariantsSpec(spec: string): Variant[] {
-  const entries = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const entries = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const variants = entries.map((entry) => {
     const m = /^([^=]+)=(.+?)(?:@([^@/]+))?$/.exec(entry);
     if (!m) {

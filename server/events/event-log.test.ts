@@ -28,13 +28,22 @@ describe('event log', () => {
       const { stored, duplicates } = await on.append(events);
       return { accepted: stored.length, duplicates };
     };
-    assert.deepEqual(await counts([event('event-0001'), event('event-0002'), event('event-0001')], log), { accepted: 2, duplicates: 1 });
+    assert.deepEqual(await counts([event('event-0001'), event('event-0002'), event('event-0001')], log), {
+      accepted: 2,
+      duplicates: 1,
+    });
     assert.deepEqual(await counts([event('event-0002')], log), { accepted: 0, duplicates: 1 });
     await log.close();
     const reopened = await EventLog.open(path);
-    assert.deepEqual(await counts([event('event-0001'), event('event-0003')], reopened), { accepted: 1, duplicates: 1 });
+    assert.deepEqual(await counts([event('event-0001'), event('event-0003')], reopened), {
+      accepted: 1,
+      duplicates: 1,
+    });
     await reopened.close();
-    assert.deepEqual((await readEventLog(path)).map((e) => e.id), ['event-0001', 'event-0002', 'event-0003']);
+    assert.deepEqual(
+      (await readEventLog(path)).map((e) => e.id),
+      ['event-0001', 'event-0002', 'event-0003'],
+    );
   });
 
   it('acknowledges a duplicate only once the original is on disk', async () => {
@@ -67,7 +76,10 @@ describe('event log', () => {
     await reopened.append([event('event-0002')]);
     await reopened.close();
     const lines = readFileSync(path, 'utf8').trim().split('\n');
-    assert.deepEqual(lines.map((l) => (JSON.parse(l) as ShelfEvent).id), ['event-0001', 'event-0002']);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as ShelfEvent).id),
+      ['event-0001', 'event-0002'],
+    );
   });
 
   it('knows what a customer bought recently', async () => {
@@ -90,7 +102,13 @@ describe('event batch', () => {
   });
 
   it('keeps the valid events and names what is wrong with the others', () => {
-    const batch = parseEventBatch({ events: [event('event-0001'), { ...event('event-0002'), type: 'hover' }, { ...event('event-0003'), userId: undefined }] });
+    const batch = parseEventBatch({
+      events: [
+        event('event-0001'),
+        { ...event('event-0002'), type: 'hover' },
+        { ...event('event-0003'), userId: undefined },
+      ],
+    });
     assert.equal(batch.events.length, 1);
     assert.match(batch.rejected[0]!.message, /^events\[1\]\.type: /);
     assert.match(batch.rejected[1]!.message, /^events\[2\]\.userId: needs userId or sessionId/);

@@ -42,7 +42,8 @@ export class EventLog {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`event-log: cannot read ${path}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new Error(`event-log: cannot read ${path}: ${(error as Error).message}`);
     }
     const complete = text.lastIndexOf('\n') + 1;
     if (complete < text.length) await truncate(path, Buffer.byteLength(text.slice(0, complete)));
@@ -63,7 +64,10 @@ export class EventLog {
   }
 
   /** Stores the events not stored before; resolves with them once they are on disk. */
-  async append(events: readonly ShelfEvent[], receivedAt = Date.now()): Promise<{ stored: StoredEvent[]; duplicates: number }> {
+  async append(
+    events: readonly ShelfEvent[],
+    receivedAt = Date.now(),
+  ): Promise<{ stored: StoredEvent[]; duplicates: number }> {
     const fresh: StoredEvent[] = [];
     const earlierWrites = new Set<Promise<void>>();
     for (const event of events) {
@@ -140,5 +144,8 @@ export class EventLog {
 /** Reads every stored event of a log file (for export and tests). */
 export async function readEventLog(path: string): Promise<StoredEvent[]> {
   const text = await readFile(path, 'utf8');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as StoredEvent);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as StoredEvent);
 }

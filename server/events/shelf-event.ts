@@ -7,12 +7,17 @@ import { z } from 'zod';
 /** Event types the proxy stores. */
 export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase'] as const;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is to refuse control characters
 const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
 const shopperId = z.string().min(1).max(128).regex(printable, 'printable characters only');
 
 const eventSchema = z
   .strictObject({
-    id: z.string().min(8, 'at least 8 characters').max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
+    id: z
+      .string()
+      .min(8, 'at least 8 characters')
+      .max(64)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
     type: z.enum(eventTypes),
     placement: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}'),
     requestId: z.string().max(64).regex(printable).optional(),
@@ -20,9 +25,16 @@ const eventSchema = z
     itemId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product id'),
     userId: shopperId.optional(),
     sessionId: shopperId.optional(),
-    ts: z.number().int().min(946_684_800_000, 'epoch milliseconds after 2000').max(4_102_444_800_000, 'epoch milliseconds before 2100'),
+    ts: z
+      .number()
+      .int()
+      .min(946_684_800_000, 'epoch milliseconds after 2000')
+      .max(4_102_444_800_000, 'epoch milliseconds before 2100'),
   })
-  .refine((e) => e.userId !== undefined || e.sessionId !== undefined, { message: 'needs userId or sessionId', path: ['userId'] });
+  .refine((e) => e.userId !== undefined || e.sessionId !== undefined, {
+    message: 'needs userId or sessionId',
+    path: ['userId'],
+  });
 
 /** One valid shelf event. */
 export type ShelfEvent = z.infer<typeof eventSchema>;
@@ -65,7 +77,10 @@ export function parseEventBatch(body: unknown): ParsedBatch {
     else {
       const issue = result.error.issues[0]!;
       const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
-      parsed.rejected.push({ index, message: `events[${index}].${field || '(event)'}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}` });
+      parsed.rejected.push({
+        index,
+        message: `events[${index}].${field || '(event)'}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`,
+      });
     }
   });
   return parsed;

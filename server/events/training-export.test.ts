@@ -4,16 +4,31 @@ import { product } from '../test/fixtures.ts';
 import type { StoredEvent } from './event-log.ts';
 import { toTrainingCsv, trainingCsvHeader } from './training-export.ts';
 
-const stored = (id: string, fields: Partial<StoredEvent>): StoredEvent => ({ id, type: 'purchase', placement: 'home', requestId: 'req-1', itemId: 'P1', userId: '17850', ts: Date.UTC(2026, 10, 27, 9, 30), receivedAt: 0, ...fields });
+const stored = (id: string, fields: Partial<StoredEvent>): StoredEvent => ({
+  id,
+  type: 'purchase',
+  placement: 'home',
+  requestId: 'req-1',
+  itemId: 'P1',
+  userId: '17850',
+  ts: Date.UTC(2026, 10, 27, 9, 30),
+  receivedAt: 0,
+  ...fields,
+});
 
 describe('training export', () => {
-  it('writes customers\' events of the chosen types as invoice lines the trainer reads', () => {
-    const catalog = new Map([['P1', product('P1', { title: 'Jumbo Bag, Red "Retrospot"', price: { value: 2.08, currency: 'GBP' } })]]);
+  it("writes customers' events of the chosen types as invoice lines the trainer reads", () => {
+    const catalog = new Map([
+      ['P1', product('P1', { title: 'Jumbo Bag, Red "Retrospot"', price: { value: 2.08, currency: 'GBP' } })],
+    ]);
     const csv = toTrainingCsv(
       [stored('e1', {}), stored('e2', { type: 'click' }), stored('e3', { userId: undefined, sessionId: 'anon' })],
       new Set(['purchase']),
       (id) => catalog.get(id),
     );
-    assert.equal(csv, `${trainingCsvHeader}\nWreq1,P1,"JUMBO BAG, RED ""RETROSPOT""",1,2026-11-27 09:30:00,2.08,17850,Web\n`);
+    assert.equal(
+      csv,
+      `${trainingCsvHeader}\nWreq1,P1,"JUMBO BAG, RED ""RETROSPOT""",1,2026-11-27 09:30:00,2.08,17850,Web\n`,
+    );
   });
 });

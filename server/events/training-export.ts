@@ -17,13 +17,28 @@ const invoiceDate = (ts: number): string => new Date(ts).toISOString().slice(0, 
  * CSV lines for the events of the given types. Events of one request form one
  * invoice (a basket), so co-occurrence survives the export.
  */
-export function toTrainingCsv(events: readonly StoredEvent[], types: ReadonlySet<string>, catalog: (id: string) => CatalogProduct | undefined): string {
+export function toTrainingCsv(
+  events: readonly StoredEvent[],
+  types: ReadonlySet<string>,
+  catalog: (id: string) => CatalogProduct | undefined,
+): string {
   const lines = [trainingCsvHeader];
   for (const e of events) {
     if (!types.has(e.type) || e.userId === undefined || !/^\d{1,10}$/.test(e.userId)) continue;
     const product = catalog(e.itemId);
     const invoice = `W${(e.requestId ?? e.id).replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}`;
-    lines.push([invoice, e.itemId, csvField((product?.title ?? '').toUpperCase()), '1', invoiceDate(e.ts), String(product?.price.value ?? 0), e.userId, 'Web'].join(','));
+    lines.push(
+      [
+        invoice,
+        e.itemId,
+        csvField((product?.title ?? '').toUpperCase()),
+        '1',
+        invoiceDate(e.ts),
+        String(product?.price.value ?? 0),
+        e.userId,
+        'Web',
+      ].join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -32,19 +32,25 @@ const bodyErrors: Record<string, [number, string, string]> = {
   'stream.encoding.set': [500, 'internal', 'body: stream encoding'],
 };
 
-
 /**
  * Node's HTTP parser refuses some requests before Express sees them (a malformed URL or
  * header, a header too large); answer those in the same JSON shape, then close.
  */
 export function clientErrorAnswer(error: NodeJS.ErrnoException & { code?: string }): string {
-  const [status, reason] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
-  const body = JSON.stringify({ error: { code: status === 431 ? 'headers_too_large' : 'invalid_request', message: status === 431 ? 'request headers too large' : 'malformed HTTP request' } });
+  const [status, reason] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const body = JSON.stringify({
+    error: {
+      code: status === 431 ? 'headers_too_large' : 'invalid_request',
+      message: status === 431 ? 'request headers too large' : 'malformed HTTP request',
+    },
+  });
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /** Answers any route no handler took. */
-export const notFound: RequestHandler = (req, res) => sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`);
+export const notFound: RequestHandler = (req, res) =>
+  sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`);
 
 /** Answers a known path with a method it does not serve. */
 export function methodNotAllowed(allowed: string): RequestHandler {

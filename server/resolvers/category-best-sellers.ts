@@ -4,7 +4,9 @@ import { interleave, type Resolver } from './resolver.ts';
 export const categoryBestSellers: Resolver = {
   name: 'category-best-sellers',
   resolve({ items, catalog }) {
-    const categories = new Set(items.map((id) => catalog.get(id)?.category).filter((c): c is string => c !== undefined));
+    const categories = new Set(
+      items.map((id) => catalog.get(id)?.category).filter((c): c is string => c !== undefined),
+    );
     return { ids: interleave([...categories].map((c) => catalog.bestSellersIn(c))) };
   },
 };

@@ -17,7 +17,7 @@ export function addEventsRoute(router: Router, eventLog: EventLog, metrics: Metr
       if (!req.is('application/json') && !req.is('text/plain')) {
         throw new ApiError(415, 'unsupported_media_type', 'body: send application/json or text/plain');
       }
-      let batch;
+      let batch: ReturnType<typeof parseEventBatch>;
       try {
         batch = parseEventBatch(req.body);
       } catch (error) {
@@ -29,7 +29,14 @@ export function addEventsRoute(router: Router, eventLog: EventLog, metrics: Metr
       }
       metrics.events.inc({ outcome: 'rejected' }, batch.rejected.length);
       if (batch.events.length === 0) {
-        throw new ApiError(400, 'invalid_request', batch.rejected.map((r) => r.message).slice(0, 5).join('; '));
+        throw new ApiError(
+          400,
+          'invalid_request',
+          batch.rejected
+            .map((r) => r.message)
+            .slice(0, 5)
+            .join('; '),
+        );
       }
       const { stored, duplicates } = await eventLog.append(batch.events);
       const accepted = stored.length;

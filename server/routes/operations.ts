@@ -17,7 +17,11 @@ export function operationsRoute(metrics: Metrics, readiness: Readiness, widgetBu
     res.json({ status: 'ok' });
   });
   router.get('/readyz', (_req, res) => {
-    const checks = { catalog: readiness.catalogProducts() > 0, rules: readiness.rulesLoaded(), warmUp: readiness.warmedUp() };
+    const checks = {
+      catalog: readiness.catalogProducts() > 0,
+      rules: readiness.rulesLoaded(),
+      warmUp: readiness.warmedUp(),
+    };
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', checks });
   });

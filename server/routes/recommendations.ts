@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
 import { jsonBody } from '../http/request-body.ts';
-import { InvalidRequestError, parseRecommendationBody, parseRecommendationQuery, type RecommendationRequest } from '../recommendation-request.ts';
+import {
+  InvalidRequestError,
+  parseRecommendationBody,
+  parseRecommendationQuery,
+  type RecommendationRequest,
+} from '../recommendation-request.ts';
 import type { Recommender } from '../recommender.ts';
 
 /** Adds the recommendations route to `router` (one flat router keeps the hot path short). */
@@ -30,7 +35,17 @@ export function addRecommendationsRoute(router: Router, recommender: Recommender
     res.setHeader('Cache-Control', 'no-store');
     res.json(answer);
     logger.info(
-      { requestId: answer.requestId, placement: answer.placement, source: answer.source, reason: answer.fallbackReason, failure: failureLabel, variant: answer.model?.variant ?? null, count: answer.items.length, upstreamMs, totalMs: Math.round(totalMs * 10) / 10 },
+      {
+        requestId: answer.requestId,
+        placement: answer.placement,
+        source: answer.source,
+        reason: answer.fallbackReason,
+        failure: failureLabel,
+        variant: answer.model?.variant ?? null,
+        count: answer.items.length,
+        upstreamMs,
+        totalMs: Math.round(totalMs * 10) / 10,
+      },
       'recommendations',
     );
   };
@@ -38,7 +53,8 @@ export function addRecommendationsRoute(router: Router, recommender: Recommender
     .route('/recommendations')
     .get((req, res) => answer(req, res, () => parseRecommendationQuery(req.query as Record<string, unknown>)))
     .post(...jsonBody, (req, res) => {
-      if (!req.is('application/json')) throw new ApiError(415, 'unsupported_media_type', 'body: send Content-Type application/json');
+      if (!req.is('application/json'))
+        throw new ApiError(415, 'unsupported_media_type', 'body: send Content-Type application/json');
       return answer(req, res, () => parseRecommendationBody(req.body));
     })
     .all(methodNotAllowed('GET, POST'));

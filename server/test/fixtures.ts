@@ -40,7 +40,14 @@ export function smallCatalog(): CatalogIndex {
 /** Rules for one placement, defaults filled in. */
 export function placementRules(fields: Partial<PlacementRules> = {}): PlacementRules {
   const book = parseRuleBook({
-    defaults: { budgetMs: 150, limit: 4, overfetch: 3, fallback: ['best-sellers'], filters: ['in-stock', 'exclude-context', 'exclude-recently-bought', 'no-duplicates'], recentlyBoughtDays: 30 },
+    defaults: {
+      budgetMs: 150,
+      limit: 4,
+      overfetch: 3,
+      fallback: ['best-sellers'],
+      filters: ['in-stock', 'exclude-context', 'exclude-recently-bought', 'no-duplicates'],
+      recentlyBoughtDays: 30,
+    },
     placements: { test: {} },
   });
   return { ...book.placements.get('test')!, ...fields };

@@ -17,13 +17,18 @@ import type { RecommendationAnswer } from '../recommender.ts';
 import type { ModelRequest } from '../sagemaker-endpoint.ts';
 
 /** The model's answer to one request. */
-export type ScriptedModel = (request: ModelRequest) => { recommendations: Array<{ itemId: string; score: number }>; modelVersion: string };
+export type ScriptedModel = (request: ModelRequest) => {
+  recommendations: Array<{ itemId: string; score: number }>;
+  modelVersion: string;
+};
 
 /** Answers with the ids it is given, for every shopper. */
-export const answersWith = (ids: string[], modelVersion = 'test-model-1'): ScriptedModel => () => ({
-  recommendations: ids.map((itemId, i) => ({ itemId, score: 1 - i / 100 })),
-  modelVersion,
-});
+export const answersWith =
+  (ids: string[], modelVersion = 'test-model-1'): ScriptedModel =>
+  () => ({
+    recommendations: ids.map((itemId, i) => ({ itemId, score: 1 - i / 100 })),
+    modelVersion,
+  });
 
 async function readBody(req: IncomingMessage): Promise<string> {
   let body = '';
@@ -51,7 +56,12 @@ export async function startScriptedContainer(model: ScriptedModel) {
 }
 
 /** What the proxy answers: a recommendation, an error, or another route's JSON. */
-export type ProxyBody = RecommendationAnswer & { error: { code: string; message: string }; accepted: number; duplicates: number; rejected: Array<{ index: number; message: string }> };
+export type ProxyBody = RecommendationAnswer & {
+  error: { code: string; message: string };
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ index: number; message: string }>;
+};
 
 /** One HTTP answer. */
 export interface ProxyResponse {
@@ -87,20 +97,37 @@ async function call(url: string, init: RequestInit): Promise<ProxyResponse> {
 }
 
 /** Starts the stack; `config` overrides the proxy's defaults. */
-export async function startStack(options: { model?: ScriptedModel; config?: Partial<ProxyConfig>; eventsFile?: string; variants?: Array<{ name: string; weight: number }>; withoutCredentials?: boolean } = {}): Promise<TestStack> {
-  const container = await startScriptedContainer(options.model ?? answersWith(['22423', '85123A', '47566', '84879', '20725', '22720', '85099B', '21212', '23203', '22086']));
+export async function startStack(
+  options: {
+    model?: ScriptedModel;
+    config?: Partial<ProxyConfig>;
+    eventsFile?: string;
+    variants?: Array<{ name: string; weight: number }>;
+    withoutCredentials?: boolean;
+  } = {},
+): Promise<TestStack> {
+  const container = await startScriptedContainer(
+    options.model ??
+      answersWith(['22423', '85123A', '47566', '84879', '20725', '22720', '85099B', '21212', '23203', '22086']),
+  );
   const runtime = await startLocalRuntime({
     variants: (options.variants ?? [{ name: 'AllTraffic', weight: 1 }]).map((v) => ({ ...v, url: container.url })),
   });
-  const config = loadConfig({}, {
-    port: 0,
-    endpointUrl: runtime.url,
-    eventsFile: options.eventsFile ?? join(mkdtempSync(join(tmpdir(), 'reco-events-')), 'events.jsonl'),
-    rateLimit: 0,
-    logLevel: 'silent',
-    ...options.config,
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      endpointUrl: runtime.url,
+      eventsFile: options.eventsFile ?? join(mkdtempSync(join(tmpdir(), 'reco-events-')), 'events.jsonl'),
+      rateLimit: 0,
+      logLevel: 'silent',
+      ...options.config,
+    },
+  );
+  const proxy = await startProxy(config, {
+    ...(options.withoutCredentials ? {} : { credentials: runtime.credentials }),
+    logger: pino({ level: 'silent' }),
   });
-  const proxy = await startProxy(config, { ...(options.withoutCredentials ? {} : { credentials: runtime.credentials }), logger: pino({ level: 'silent' }) });
   await proxy.ready;
   await call(`${runtime.url}/_stats/reset`, { method: 'POST' });
   return {
@@ -110,7 +137,11 @@ export async function startStack(options: { model?: ScriptedModel; config?: Part
     get: (path, headers = {}) => call(`${proxy.url}${path}`, { headers }),
     send: (method, path, body, headers = {}) => call(`${proxy.url}${path}`, { method, body, headers }),
     async weather(mode, latencyMs) {
-      const res = await call(`${runtime.url}/_chaos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }) });
+      const res = await call(`${runtime.url}/_chaos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }),
+      });
       if (res.status !== 200) throw new Error(`weather ${mode}: ${res.status} ${JSON.stringify(res.body)}`);
     },
     async invocations() {

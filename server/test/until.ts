@@ -1,5 +1,10 @@
 /** Polls `probe` until `ok` holds for its value, or fails after `ms`: tests wait on state, never on a guessed sleep. */
-export async function until<T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, what: string, ms = 5000): Promise<T> {
+export async function until<T>(
+  probe: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  ms = 5000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();

@@ -18,7 +18,7 @@ export function fillTemplate(template: HTMLTemplateElement, item: RecoItem, ctx:
   root.className = 'custom';
   root.append(template.content.cloneNode(true));
   for (const el of root.querySelectorAll<HTMLElement>('[data-reco]')) {
-    const field = el.dataset['reco'];
+    const field = el.dataset.reco;
     if (field === 'url') {
       const href = safeUrl(item.url);
       if (href) el.setAttribute('href', href);

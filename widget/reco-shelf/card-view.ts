@@ -25,8 +25,9 @@ export function defaultCard(item: RecoItem, ctx: DefaultCardContext): TemplateRe
   const src = safeUrl(item.image);
   const srcset = safeSrcset(item.srcset);
   return html`<a part="link" class="link" href=${href ?? nothing}>
-      <span class="media">${src
-        ? html`<img
+      <span class="media">${
+        src
+          ? html`<img
             part="image"
             src=${src}
             srcset=${srcset ?? nothing}
@@ -38,13 +39,15 @@ export function defaultCard(item: RecoItem, ctx: DefaultCardContext): TemplateRe
             decoding="async"
             @error=${onImageError}
           />`
-        : html`<span class="broken"></span>`}</span>
+          : html`<span class="broken"></span>`
+      }</span>
       <span part="title" class="title">${item.title}</span>
     </a>
     <span part="price" class="price">${formatPrice(item.price, ctx.locale, ctx.currency)}</span>
-    ${ctx.addLabel === null
-      ? nothing
-      : html`<button
+    ${
+      ctx.addLabel === null
+        ? nothing
+        : html`<button
           part="button"
           class="add"
           type="button"
@@ -52,7 +55,8 @@ export function defaultCard(item: RecoItem, ctx: DefaultCardContext): TemplateRe
           aria-label=${`${ctx.addLabel}: ${item.title}`}
         >
           ${ctx.addLabel}
-        </button>`}`;
+        </button>`
+    }`;
 }
 
 /** Placeholder cards with the exact box sizes of `defaultCard`, so swapping them never shifts. */

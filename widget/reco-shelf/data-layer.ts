@@ -36,7 +36,7 @@ export function pushGa4(
   if (item.category) ga4.item_category = item.category;
   if (item.price && Number.isFinite(item.price.value)) ga4.price = item.price.value;
   const ecommerce: Record<string, unknown> = { item_list_id: listId, item_list_name: listName, items: [ga4] };
-  if (item.price?.currency) ecommerce['currency'] = item.price.currency;
+  if (item.price?.currency) ecommerce.currency = item.price.currency;
   layer.push({ ecommerce: null });
   layer.push({ event, ecommerce });
 }

@@ -62,8 +62,7 @@ function parseResponse(body: unknown): RecoResponse {
   const b = (body ?? {}) as Partial<Record<keyof RecoResponse, unknown>>;
   if (!Array.isArray(b.items)) throw new Error('invalid response');
   const items = (b.items as Partial<RecoItem>[]).filter(
-    (i): i is RecoItem =>
-      !!i && (typeof i.id === 'string' || typeof i.id === 'number') && typeof i.title === 'string',
+    (i): i is RecoItem => !!i && (typeof i.id === 'string' || typeof i.id === 'number') && typeof i.title === 'string',
   );
   for (const i of items) i.id = String(i.id);
   return {

@@ -7,12 +7,19 @@ function manualClock() {
   let nextId = 1;
   const timers = new Map<number, { at: number; fn: () => void }>();
   const clock: DwellClock = {
-    set: (fn, ms) => (timers.set(nextId, { at: now + ms, fn }), nextId++),
+    set: (fn, ms) => {
+      timers.set(nextId, { at: now + ms, fn });
+      return nextId++;
+    },
     clear: (id) => void timers.delete(id),
   };
   const advance = (ms: number) => {
     now += ms;
-    for (const [id, t] of [...timers]) if (t.at <= now) (timers.delete(id), t.fn());
+    for (const [id, t] of [...timers])
+      if (t.at <= now) {
+        timers.delete(id);
+        t.fn();
+      }
   };
   return { clock, advance };
 }

@@ -44,7 +44,10 @@ export class ImpressionTracker {
       const timer = this.#timers.get(target);
       if (isIntersecting && intersectionRatio >= VISIBLE_RATIO) {
         if (timer === undefined && !this.#seen.has(target)) {
-          this.#timers.set(target, this.#clock.set(() => this.#fire(target), this.#dwellMs));
+          this.#timers.set(
+            target,
+            this.#clock.set(() => this.#fire(target), this.#dwellMs),
+          );
         }
       } else if (timer !== undefined) {
         this.#clock.clear(timer);

@@ -25,7 +25,9 @@ describe('reco-shelf load and error events', () => {
   it('reports reco-load with exactly source, fallbackReason, requestId and count, across the shadow boundary', async () => {
     const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     const loaded = oneEvent(document, 'reco-load');
-    (await proxy.nextCall()).respond(recoResponse(products.slice(0, 5), { requestId: 'r-42', source: 'fallback', fallbackReason: 'timeout' }));
+    (await proxy.nextCall()).respond(
+      recoResponse(products.slice(0, 5), { requestId: 'r-42', source: 'fallback', fallbackReason: 'timeout' }),
+    );
     const event = await loaded;
     expect(event.target).to.equal(el);
     expect([event.bubbles, event.composed]).to.deep.equal([true, true]);
@@ -44,8 +46,14 @@ describe('reco-shelf load and error events', () => {
   });
 
   it('shows the empty slot instead when the storefront provides one', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"><p slot="empty">Browse our bestsellers</p></reco-shelf>`, recoResponse([]));
-    expect($<HTMLSlotElement>(el, 'slot[name="empty"]')!.assignedElements()[0]!.textContent).to.equal('Browse our bestsellers');
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"><p slot="empty">Browse our bestsellers</p></reco-shelf>`,
+      recoResponse([]),
+    );
+    expect($<HTMLSlotElement>(el, 'slot[name="empty"]')!.assignedElements()[0]!.textContent).to.equal(
+      'Browse our bestsellers',
+    );
   });
 
   it('reports a network failure as reco-error and shows no error box', async () => {
@@ -75,7 +83,9 @@ describe('reco-shelf load and error events', () => {
   });
 
   it('ignores a stale answer when attributes change while a request is in flight', async () => {
-    const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home" items="85123A"></reco-shelf>`);
+    const el = await fixture<RecoShelf>(
+      html`<reco-shelf loading="eager" placement="home" items="85123A"></reco-shelf>`,
+    );
     const first = await proxy.nextCall();
     el.setAttribute('items', '22752');
     const second = await proxy.nextCall();
@@ -102,15 +112,31 @@ describe('reco-shelf load and error events', () => {
 
 describe('reco-shelf shopper events', () => {
   it('reports clicks as a cancelable reco-click and queues a click event for the proxy', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" user-id="17850"></reco-shelf>`);
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" user-id="17850"></reco-shelf>`,
+    );
     el.addEventListener('reco-click', (e) => e.preventDefault(), { once: true });
     const clicked = oneEvent(el, 'reco-click');
     cards(el)[1]!.querySelector('a')!.click();
     const { detail } = (await clicked) as CustomEvent<RecoItemDetail>;
-    expect([detail.item.id, detail.position, detail.requestId, detail.source, detail.placement]).to.deep.equal(['71053', 1, 'req-1', 'model', 'home']);
+    expect([detail.item.id, detail.position, detail.requestId, detail.source, detail.placement]).to.deep.equal([
+      '71053',
+      1,
+      'req-1',
+      'model',
+      'home',
+    ]);
     expect(location.pathname).to.not.equal('/product/71053', 'preventDefault stops the navigation');
     const [event] = pendingEvents();
-    expect(event).to.include({ type: 'click', itemId: '71053', requestId: 'req-1', source: 'model', placement: 'home', userId: '17850' });
+    expect(event).to.include({
+      type: 'click',
+      itemId: '71053',
+      requestId: 'req-1',
+      source: 'model',
+      placement: 'home',
+      userId: '17850',
+    });
     expect(event).to.not.have.property('sessionId');
   });
 
@@ -123,7 +149,9 @@ describe('reco-shelf shopper events', () => {
   });
 
   it('reports an impression for each card that stays at least half visible for the dwell time', async () => {
-    const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home" style="width:400px"></reco-shelf>`);
+    const el = await fixture<RecoShelf>(
+      html`<reco-shelf loading="eager" placement="home" style="width:400px"></reco-shelf>`,
+    );
     el.impressionDwell = 20;
     const seen: string[] = [];
     el.addEventListener('reco-impression', (e) => seen.push(e.detail.item.id));
@@ -134,10 +162,17 @@ describe('reco-shelf shopper events', () => {
   });
 
   it('sends queued impressions and clicks in one text/plain beacon batch on pagehide', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" endpoint="https://reco.example" placement="home"></reco-shelf>`);
-    cards(el)[0]!.querySelector('a')!.addEventListener('click', (e) => e.preventDefault());
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" endpoint="https://reco.example" placement="home"></reco-shelf>`,
+    );
+    cards(el)[0]!
+      .querySelector('a')!
+      .addEventListener('click', (e) => e.preventDefault());
     cards(el)[0]!.querySelector('a')!.click();
-    cards(el)[1]!.querySelector('a')!.addEventListener('click', (e) => e.preventDefault());
+    cards(el)[1]!
+      .querySelector('a')!
+      .addEventListener('click', (e) => e.preventDefault());
     cards(el)[1]!.querySelector('a')!.click();
     expect(beacon.sent).to.have.length(0, 'nothing leaves before the page hides');
     window.dispatchEvent(new PageTransitionEvent('pagehide'));
@@ -158,7 +193,10 @@ describe('reco-shelf shopper events', () => {
   it('pushes GA4 select_item to the data layer named by data-layer', async () => {
     const w = window as unknown as { shopLayer?: unknown[] };
     delete w.shopLayer;
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="pdp" heading="Similar items" data-layer="shopLayer"></reco-shelf>`);
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="pdp" heading="Similar items" data-layer="shopLayer"></reco-shelf>`,
+    );
     const link = cards(el)[0]!.querySelector('a')!;
     link.addEventListener('click', (e) => e.preventDefault());
     link.click();
@@ -170,7 +208,17 @@ describe('reco-shelf shopper events', () => {
           item_list_id: 'pdp',
           item_list_name: 'Similar items',
           currency: 'GBP',
-          items: [{ item_id: '85123A', item_name: products[0]!.title, index: 0, item_list_id: 'pdp', item_list_name: 'Similar items', item_category: 'candles & lights', price: 2.55 }],
+          items: [
+            {
+              item_id: '85123A',
+              item_name: products[0]!.title,
+              index: 0,
+              item_list_id: 'pdp',
+              item_list_name: 'Similar items',
+              item_category: 'candles & lights',
+              price: 2.55,
+            },
+          ],
         },
       },
     ]);
@@ -179,7 +227,9 @@ describe('reco-shelf shopper events', () => {
   it('pushes GA4 view_item_list on an impression', async () => {
     const w = window as unknown as { dataLayer?: { event?: string }[] };
     w.dataLayer = [];
-    const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home" data-layer style="width:200px"></reco-shelf>`);
+    const el = await fixture<RecoShelf>(
+      html`<reco-shelf loading="eager" placement="home" data-layer style="width:200px"></reco-shelf>`,
+    );
     el.impressionDwell = 0;
     (await proxy.nextCall()).respond(recoResponse());
     await oneEvent(el, 'reco-impression');

@@ -51,7 +51,10 @@ describe('reco-shelf and layout shift', () => {
   });
 
   it('causes no layout shift with add-to-cart buttons, at the documented 370px', async () => {
-    const { el, shift, moved } = await answered(recoResponse(), html`<reco-shelf loading="eager" placement="home" add-to-cart></reco-shelf>`);
+    const { el, shift, moved } = await answered(
+      recoResponse(),
+      html`<reco-shelf loading="eager" placement="home" add-to-cart></reco-shelf>`,
+    );
     expect([shift, moved, el.getBoundingClientRect().height]).to.deep.equal([0, 0, 370]);
   });
 
@@ -94,7 +97,11 @@ describe('reco-shelf on a hostile legacy page', () => {
       const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
       expect(size(el)).to.deep.equal(expected);
       const title = getComputedStyle(cards(el)[0]!.querySelector('.title')!);
-      expect([title.color, title.letterSpacing, title.textTransform]).to.deep.equal(['rgb(31, 35, 40)', 'normal', 'none']);
+      expect([title.color, title.letterSpacing, title.textTransform]).to.deep.equal([
+        'rgb(31, 35, 40)',
+        'normal',
+        'none',
+      ]);
       expect(getComputedStyle(el).display).to.equal('block');
     } finally {
       hostile.remove();
@@ -103,7 +110,7 @@ describe('reco-shelf on a hostile legacy page', () => {
 });
 
 describe('reco-shelf in a table-layout page', () => {
-  it('takes the width of its table cell instead of stretching the table to the carousel\'s scroll width', async () => {
+  it("takes the width of its table cell instead of stretching the table to the carousel's scroll width", async () => {
     const table = await fixture<HTMLTableElement>(html`<table style="width: 600px; border-collapse: collapse"><tr>
       <td style="width: 150px">menu</td><td id="content"></td></tr></table>`);
     const loaded = loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" limit="8"></reco-shelf>`);
@@ -136,7 +143,10 @@ describe('reco-shelf keyboard and motion', () => {
   });
 
   it('pages with the next/previous buttons and disables them at the ends', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" style="width:500px"></reco-shelf>`);
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" style="width:500px"></reco-shelf>`,
+    );
     const [prev, next] = Array.from(el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part="nav-button"]'));
     expect([prev!.getAttribute('aria-disabled'), next!.getAttribute('aria-disabled')]).to.deep.equal(['true', 'false']);
     next!.click();
@@ -161,7 +171,10 @@ describe('reco-shelf keyboard and motion', () => {
 describe('reco-shelf accessibility', () => {
   for (const layout of ['carousel', 'grid']) {
     it(`passes the axe check as a ${layout}, loaded and with cart buttons`, async () => {
-      const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" layout=${layout} add-to-cart></reco-shelf>`);
+      const el = await loadedShelf(
+        proxy,
+        html`<reco-shelf loading="eager" placement="home" layout=${layout} add-to-cart></reco-shelf>`,
+      );
       await expect(el).to.be.accessible();
     });
   }

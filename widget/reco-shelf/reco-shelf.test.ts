@@ -11,10 +11,18 @@ afterEach(() => proxy.restore());
 
 describe('reco-shelf request', () => {
   it('asks the endpoint for the placement, user, session, context items and limit from its attributes', async () => {
-    await fixture(html`<reco-shelf loading="eager" endpoint="https://reco.example/api" placement="pdp" user-id="17850" session-id="s-1" items="85123A, 22423" limit="4"></reco-shelf>`);
+    await fixture(
+      html`<reco-shelf loading="eager" endpoint="https://reco.example/api" placement="pdp" user-id="17850" session-id="s-1" items="85123A, 22423" limit="4"></reco-shelf>`,
+    );
     const { url } = await proxy.nextCall();
     expect(url.origin + url.pathname).to.equal('https://reco.example/api/v1/recommendations');
-    expect(Object.fromEntries(url.searchParams)).to.deep.equal({ placement: 'pdp', userId: '17850', sessionId: 's-1', items: '85123A,22423', limit: '4' });
+    expect(Object.fromEntries(url.searchParams)).to.deep.equal({
+      placement: 'pdp',
+      userId: '17850',
+      sessionId: 's-1',
+      items: '85123A,22423',
+      limit: '4',
+    });
   });
 
   it('defaults to the page origin and an anonymous session id kept in localStorage, never a cookie', async () => {
@@ -30,14 +38,20 @@ describe('reco-shelf request', () => {
   });
 
   it('clamps limit to 48 and never shows more items than asked for', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" limit="3"></reco-shelf>`, recoResponse(products));
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" limit="3"></reco-shelf>`,
+      recoResponse(products),
+    );
     expect(cards(el)).to.have.length(3);
     el.limit = 500;
     expect((await proxy.nextCall()).url.searchParams.get('limit')).to.equal('48');
   });
 
   it('waits until the shelf nears the viewport when loading is lazy (the default)', async () => {
-    const el = await fixture<RecoShelf>(html`<div><div style="height:4000px"></div><reco-shelf placement="home"></reco-shelf></div>`);
+    const el = await fixture<RecoShelf>(
+      html`<div><div style="height:4000px"></div><reco-shelf placement="home"></reco-shelf></div>`,
+    );
     await frames();
     expect(proxy.calls).to.have.length(0);
     el.querySelector('reco-shelf')!.scrollIntoView();
@@ -45,57 +59,97 @@ describe('reco-shelf request', () => {
   });
 
   it('fetches at once, even off screen, when loading is eager', async () => {
-    await fixture(html`<div><div style="height:4000px"></div><reco-shelf loading="eager" placement="home"></reco-shelf></div>`);
+    await fixture(
+      html`<div><div style="height:4000px"></div><reco-shelf loading="eager" placement="home"></reco-shelf></div>`,
+    );
     expect((await proxy.nextCall()).url.searchParams.get('placement')).to.equal('home');
   });
 });
 
 describe('reco-shelf rendering', () => {
   it('shows heading, titles and prices of the answer as a labelled list', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" heading="You may also like"></reco-shelf>`);
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" heading="You may also like"></reco-shelf>`,
+    );
     const region = $(el, 'section')!;
-    expect($(el, '#' + region.getAttribute('aria-labelledby'))!.textContent).to.equal('You may also like');
+    expect($(el, `#${region.getAttribute('aria-labelledby')}`)!.textContent).to.equal('You may also like');
     expect($(el, 'ul')!.getAttribute('role')).to.equal('list');
-    expect(cards(el).map((c) => c.querySelector('.title')!.textContent)).to.deep.equal(products.slice(0, 8).map((p) => p.title));
+    expect(cards(el).map((c) => c.querySelector('.title')!.textContent)).to.deep.equal(
+      products.slice(0, 8).map((p) => p.title),
+    );
     expect(cards(el)[0]!.querySelector('.price')!.textContent).to.equal('£2.55');
   });
 
   it('lets the heading slot replace the heading text', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"><span slot="heading">Picked for <em>you</em></span></reco-shelf>`);
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"><span slot="heading">Picked for <em>you</em></span></reco-shelf>`,
+    );
     const slot = $<HTMLSlotElement>(el, 'slot[name="heading"]')!;
     expect(slot.assignedElements()[0]!.textContent).to.equal('Picked for you');
   });
 
   it('formats prices with the locale attribute, and uses currency for prices that carry none', async () => {
-    const items = [{ ...products[0]!, price: { value: 2.55, currency: 'GBP' } }, { ...products[1]!, price: { value: 1234.5 } }];
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" locale="de-DE" currency="EUR"></reco-shelf>`, recoResponse(items));
+    const items = [
+      { ...products[0]!, price: { value: 2.55, currency: 'GBP' } },
+      { ...products[1]!, price: { value: 1234.5 } },
+    ];
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" locale="de-DE" currency="EUR"></reco-shelf>`,
+      recoResponse(items),
+    );
     const prices = cards(el).map((c) => c.querySelector('.price')!.textContent!.replace(/\s/g, ' '));
     expect(prices).to.deep.equal(['2,55 £', '1.234,50 €']);
   });
 
   it('resolves relative product links and images against the page, not the endpoint, with a lazy, sized image', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" endpoint="https://reco.example" placement="home"></reco-shelf>`);
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" endpoint="https://reco.example" placement="home"></reco-shelf>`,
+    );
     const card = cards(el)[0]!;
     expect(card.querySelector('a')!.href).to.equal(`${location.origin}/product/85123A`);
     const img = card.querySelector('img')!;
     expect(img.src).to.equal(`${location.origin}/images/85123A.svg`);
-    expect([img.loading, img.decoding, img.alt, img.getAttribute('width'), img.getAttribute('height')]).to.deep.equal(['lazy', 'async', '', '176', '176']);
+    expect([img.loading, img.decoding, img.alt, img.getAttribute('width'), img.getAttribute('height')]).to.deep.equal([
+      'lazy',
+      'async',
+      '',
+      '176',
+      '176',
+    ]);
   });
 
   it('passes a catalog srcset through when every candidate is a safe URL', async () => {
-    const items = [{ ...products[0]!, srcset: '/img/a-176.webp 176w, /img/a-352.webp 352w' }, { ...products[1]!, srcset: 'javascript:alert(1) 1x' }];
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`, recoResponse(items));
+    const items = [
+      { ...products[0]!, srcset: '/img/a-176.webp 176w, /img/a-352.webp 352w' },
+      { ...products[1]!, srcset: 'javascript:alert(1) 1x' },
+    ];
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"></reco-shelf>`,
+      recoResponse(items),
+    );
     const [a, b] = cards(el).map((c) => c.querySelector('img')!);
-    expect(a!.getAttribute('srcset')).to.equal(`${location.origin}/img/a-176.webp 176w, ${location.origin}/img/a-352.webp 352w`);
+    expect(a!.getAttribute('srcset')).to.equal(
+      `${location.origin}/img/a-176.webp 176w, ${location.origin}/img/a-352.webp 352w`,
+    );
     expect(b!.hasAttribute('srcset')).to.equal(false);
   });
 
   it('renders a carousel with previous/next buttons by default, and a grid without them', async () => {
     const carousel = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     expect($(carousel, '.base')!.classList.contains('carousel')).to.equal(true);
-    expect(Array.from(carousel.shadowRoot!.querySelectorAll('[part="nav-button"]'), (b) => b.getAttribute('aria-label'))).to.deep.equal(['Previous items', 'Next items']);
+    expect(
+      Array.from(carousel.shadowRoot!.querySelectorAll('[part="nav-button"]'), (b) => b.getAttribute('aria-label')),
+    ).to.deep.equal(['Previous items', 'Next items']);
     expect(getComputedStyle($(carousel, '.list')!).scrollSnapType).to.equal('x mandatory');
-    const grid = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" layout="grid" style="width:600px"></reco-shelf>`);
+    const grid = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" layout="grid" style="width:600px"></reco-shelf>`,
+    );
     expect($(grid, '.base')!.classList.contains('grid')).to.equal(true);
     expect($(grid, '[part="navigation"]')).to.equal(null);
     const tops = new Set(cards(grid).map((c) => c.getBoundingClientRect().top));
@@ -132,7 +186,10 @@ describe('reco-shelf rendering', () => {
   it('shows an add-to-cart button with a per-item name only when the storefront opts in', async () => {
     const plain = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     expect($(plain, 'button.add')).to.equal(null);
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home" add-to-cart="In den Warenkorb"></reco-shelf>`);
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" add-to-cart="In den Warenkorb"></reco-shelf>`,
+    );
     const button = cards(el)[0]!.querySelector('button')!;
     expect(button.textContent!.trim()).to.equal('In den Warenkorb');
     expect(button.getAttribute('aria-label')).to.equal(`In den Warenkorb: ${products[0]!.title}`);
@@ -144,10 +201,19 @@ describe('reco-shelf with hostile product data', () => {
     const w = window as unknown as { pwned?: number };
     const items = [
       { ...products[0]!, title: '<script>window.pwned=1</script>', url: 'javascript:window.pwned=2' },
-      { ...products[1]!, title: '<img src=x onerror="window.pwned=3">', url: ' JaVaScRiPt:window.pwned=4', image: 'data:image/svg+xml,<svg onload="window.pwned=5"/>' },
+      {
+        ...products[1]!,
+        title: '<img src=x onerror="window.pwned=3">',
+        url: ' JaVaScRiPt:window.pwned=4',
+        image: 'data:image/svg+xml,<svg onload="window.pwned=5"/>',
+      },
       { ...products[2]!, url: 'data:text/html,<script>window.pwned=6</script>' },
     ];
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`, recoResponse(items));
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"></reco-shelf>`,
+      recoResponse(items),
+    );
     const [a, b, c] = cards(el);
     expect(a!.querySelector('.title')!.textContent).to.equal(items[0]!.title);
     expect(b!.querySelector('.title')!.textContent).to.equal(items[1]!.title);
@@ -161,7 +227,11 @@ describe('reco-shelf with hostile product data', () => {
 
   it('replaces an image that fails to load with a placeholder', async () => {
     const items = [{ ...products[0]!, image: '/definitely-missing.png' }];
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`, recoResponse(items));
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"></reco-shelf>`,
+      recoResponse(items),
+    );
     const img = cards(el)[0]!.querySelector('img')!;
     if (!img.parentElement!.classList.contains('broken')) await oneEvent(img, 'error');
     expect(img.parentElement!.classList.contains('broken')).to.equal(true);
@@ -169,7 +239,10 @@ describe('reco-shelf with hostile product data', () => {
   });
 
   it('ignores malformed items and a response that breaks the contract', async () => {
-    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`, { ...recoResponse(), items: [null, { id: 7 }, { id: 85123, title: 'OK' }] });
+    const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`, {
+      ...recoResponse(),
+      items: [null, { id: 7 }, { id: 85123, title: 'OK' }],
+    });
     expect(cards(el).map((c) => c.querySelector('.title')!.textContent)).to.deep.equal(['OK']);
     const broken = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     const failed = oneEvent(broken, 'reco-error');

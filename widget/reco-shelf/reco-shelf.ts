@@ -168,7 +168,10 @@ export class RecoShelf extends LitElement {
     if (this.armed && FETCH_KEYS.some((k) => changed.has(k))) void this.#load();
     const list = this.renderRoot.querySelector('.list');
     if (this.status === 'ready' && list) {
-      this.#tracker ??= new ImpressionTracker((el) => this.#itemEvent(el, 'impression', 'reco-impression'), this.impressionDwell);
+      this.#tracker ??= new ImpressionTracker(
+        (el) => this.#itemEvent(el, 'impression', 'reco-impression'),
+        this.impressionDwell,
+      );
       for (const card of list.children) this.#tracker.observe(card);
       this.#syncEdges();
     }
@@ -234,7 +237,7 @@ export class RecoShelf extends LitElement {
   }
 
   #itemEvent(card: Element, type: TrackedEventType, eventName: string, cancelable = false): boolean {
-    const position = Number((card as HTMLElement).dataset['i']);
+    const position = Number((card as HTMLElement).dataset.i);
     const { placement, heading, userId, sessionId, dataLayer } = this;
     const shelf = { endpoint: this.endpoint || defaultEndpoint, placement, heading, userId, sessionId, dataLayer };
     const detail = this.#data && recordShopperEvent(shelf, this.#data, position, type);
@@ -243,9 +246,9 @@ export class RecoShelf extends LitElement {
 
   #onListClick(e: MouseEvent): void {
     const path = e.composedPath() as Element[];
-    const card = path.find((n) => n instanceof HTMLElement && n.dataset['i'] !== undefined);
+    const card = path.find((n) => n instanceof HTMLElement && n.dataset.i !== undefined);
     if (!card) return;
-    if (path.some((n) => n instanceof HTMLElement && n.dataset['reco'] === 'add-to-cart')) {
+    if (path.some((n) => n instanceof HTMLElement && n.dataset.reco === 'add-to-cart')) {
       // A cart button inside a custom card's link must not also navigate.
       e.preventDefault();
       this.#itemEvent(card, 'add_to_cart', 'reco-add-to-cart');
@@ -277,20 +280,36 @@ export class RecoShelf extends LitElement {
     const carousel = this.layout !== 'grid';
     const template = this.querySelector<HTMLTemplateElement>(':scope > template');
     const limit = clampLimit(this.limit);
-    const ctx = { locale: this.locale || document.documentElement.lang || undefined, currency: this.currency || undefined };
+    const ctx = {
+      locale: this.locale || document.documentElement.lang || undefined,
+      currency: this.currency || undefined,
+    };
     return html`<section part="base" class="base ${carousel ? 'carousel' : 'grid'}" aria-labelledby="heading" aria-busy=${ready ? 'false' : 'true'} style=${holdStyle}>
       <div class="header">
         <h2 id="heading" part="heading"><slot name="heading">${this.heading}</slot></h2>
         ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (direction) => this.#page(direction)) : nothing}
       </div>
-      ${keyed(this.#generation, html`<ul id="list" part="list" class="list" role="list" aria-hidden=${ready ? nothing : 'true'}
+      ${keyed(
+        this.#generation,
+        html`<ul id="list" part="list" class="list" role="list" aria-hidden=${ready ? nothing : 'true'}
           @click=${this.#onListClick} @keydown=${moveFocus} @scroll=${this.#syncEdges}>
-        ${ready
-          ? ready.items.map((item, i) => html`<li part="card" class="card" data-i=${i}>${template
-              ? templateCard(template, item, ctx)
-              : defaultCard(item, { ...ctx, addLabel: this.addToCart === null ? null : this.addToCart || 'Add to cart' })}</li>`)
-          : skeletonCards(limit, this.addToCart !== null)}
-      </ul>`)}
+        ${
+          ready
+            ? ready.items.map(
+                (item, i) =>
+                  html`<li part="card" class="card" data-i=${i}>${
+                    template
+                      ? templateCard(template, item, ctx)
+                      : defaultCard(item, {
+                          ...ctx,
+                          addLabel: this.addToCart === null ? null : this.addToCart || 'Add to cart',
+                        })
+                  }</li>`,
+              )
+            : skeletonCards(limit, this.addToCart !== null)
+        }
+      </ul>`,
+      )}
     </section>`;
   }
 }

@@ -11,12 +11,24 @@ describe('safeUrl', () => {
     expect(safeUrl('http://other.example/x', base)).to.equal('http://other.example/x');
   });
   it('refuses javascript:, data:, other schemes and non-strings', () => {
-    for (const bad of ['javascript:alert(1)', ' JAVASCRIPT:alert(1)', 'java\tscript:alert(1)', 'data:text/html,x', 'vbscript:x', 'file:///etc/passwd', '', 42, null]) {
+    for (const bad of [
+      'javascript:alert(1)',
+      ' JAVASCRIPT:alert(1)',
+      'java\tscript:alert(1)',
+      'data:text/html,x',
+      'vbscript:x',
+      'file:///etc/passwd',
+      '',
+      42,
+      null,
+    ]) {
       expect(safeUrl(bad, base), String(bad)).to.equal(undefined);
     }
   });
   it('keeps a srcset only when every candidate is safe', () => {
-    expect(safeSrcset('/a.png 1x, /b.png 2x', base)).to.equal('https://shop.example/a.png 1x, https://shop.example/b.png 2x');
+    expect(safeSrcset('/a.png 1x, /b.png 2x', base)).to.equal(
+      'https://shop.example/a.png 1x, https://shop.example/b.png 2x',
+    );
     expect(safeSrcset('/a.png 1x, javascript:x 2x', base)).to.equal(undefined);
   });
 });

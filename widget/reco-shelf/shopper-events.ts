@@ -31,7 +31,16 @@ export function recordShopperEvent(
   const { placement } = shelf;
   // The proxy wants one identity: the shopper's account when known.
   const identity = shelf.userId ? { userId: shelf.userId } : { sessionId: shelf.sessionId || anonymousSessionId() };
-  trackEvent(shelf.endpoint, { id: randomId(), type, placement, requestId, source, itemId: item.id, ...identity, ts: Date.now() });
+  trackEvent(shelf.endpoint, {
+    id: randomId(),
+    type,
+    placement,
+    requestId,
+    source,
+    itemId: item.id,
+    ...identity,
+    ts: Date.now(),
+  });
   if (shelf.dataLayer !== null && type !== 'add_to_cart') {
     const event = type === 'impression' ? 'view_item_list' : 'select_item';
     pushGa4(shelf.dataLayer || 'dataLayer', event, placement, shelf.heading || placement, item, position);

@@ -1,9 +1,5 @@
 /** Calls back with each change of "is the element within `rootMargin` of the viewport". */
-export function watchViewport(
-  el: Element,
-  rootMargin: string,
-  callback: (intersecting: boolean) => void,
-): () => void {
+export function watchViewport(el: Element, rootMargin: string, callback: (intersecting: boolean) => void): () => void {
   const observer = new IntersectionObserver(
     (entries) => {
       const last = entries[entries.length - 1];

@@ -24,7 +24,9 @@ async function page(name: string): Promise<ProbeWindow> {
 
 const LIT_SHARED_GLOBALS = ['litElementVersions', 'litHtmlVersions', 'litPropertyMetadata', 'reactiveElementVersions'];
 
-afterEach(() => document.querySelectorAll('iframe').forEach((f) => f.remove()));
+afterEach(() => {
+  for (const frame of document.querySelectorAll('iframe')) frame.remove();
+});
 
 describe('the built bundle', () => {
   it('asks the origin the script was loaded from when no endpoint is set', async () => {
@@ -37,7 +39,12 @@ describe('the built bundle', () => {
     const win = await page('classic-twice');
     await waitUntil(() => win.loads.length === 1, 'reco-load from the bundle');
     expect(win.errors).to.deep.equal([]);
-    expect(win.loads[0]).to.deep.equal({ source: 'fallback', fallbackReason: 'timeout', requestId: `bundle@${location.host}`, count: 2 });
+    expect(win.loads[0]).to.deep.equal({
+      source: 'fallback',
+      fallbackReason: 'timeout',
+      requestId: `bundle@${location.host}`,
+      count: 2,
+    });
     const el = win.document.querySelector('reco-shelf')!;
     await waitUntil(() => el.shadowRoot!.querySelectorAll('li.card:not(.skeleton)').length === 2, 'cards render');
     expect(el.shadowRoot!.querySelector('.title')!.textContent).to.equal('WHITE HANGING HEART T-LIGHT HOLDER');

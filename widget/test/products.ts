@@ -23,6 +23,9 @@ export const products: RecoItem[] = [
   category: category as string,
 }));
 
-export function recoResponse(items: RecoItem[] = products.slice(0, 8), extra: Partial<RecoResponse> = {}): RecoResponse {
+export function recoResponse(
+  items: RecoItem[] = products.slice(0, 8),
+  extra: Partial<RecoResponse> = {},
+): RecoResponse {
   return { requestId: 'req-1', placement: 'home', source: 'model', fallbackReason: null, items, ...extra };
 }

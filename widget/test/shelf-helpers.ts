@@ -4,11 +4,17 @@ import type { RecoShelf } from '../reco-shelf/reco-shelf.ts';
 import type { FakeProxy } from './fake-proxy.ts';
 import { recoResponse } from './products.ts';
 
-export const cards = (el: RecoShelf) => Array.from(el.shadowRoot!.querySelectorAll<HTMLLIElement>('li.card:not(.skeleton)'));
-export const $ = <T extends Element = HTMLElement>(el: RecoShelf, selector: string) => el.shadowRoot!.querySelector<T>(selector);
+export const cards = (el: RecoShelf) =>
+  Array.from(el.shadowRoot!.querySelectorAll<HTMLLIElement>('li.card:not(.skeleton)'));
+export const $ = <T extends Element = HTMLElement>(el: RecoShelf, selector: string) =>
+  el.shadowRoot!.querySelector<T>(selector);
 
 /** Renders a shelf, answers its first request with `body` and waits for it to show. */
-export async function loadedShelf(proxy: FakeProxy, template: TemplateResult, body: unknown = recoResponse()): Promise<RecoShelf> {
+export async function loadedShelf(
+  proxy: FakeProxy,
+  template: TemplateResult,
+  body: unknown = recoResponse(),
+): Promise<RecoShelf> {
   const el = await fixture<RecoShelf>(template);
   const loaded = oneEvent(el, 'reco-load');
   (await proxy.nextCall()).respond(body);
