@@ -4,13 +4,13 @@
  * bench/results.md. Every server under test runs in its own child process; the
  * load comes from this one. About 3-4 minutes. `--quick` shortens every run (a smoke test).
  */
-import './harness/quiet-sdk.ts'; // before any SDK import: hides the Node 22 notice
+import '../test-support/quiet-sdk.ts'; // before any SDK import: hides the Node 22 notice
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StartedChild } from './harness/child.ts';
-import { answersBySource, benchProxyEnv, setWeather, startCloud, startTarget } from './harness/targets.ts';
+import type { StartedChild } from '../test-support/child.ts';
+import { answersBySource, benchProxyEnv, setWeather, startCloud, startTarget } from '../test-support/targets.ts';
 import { measureBudget, type BudgetRun } from './sections/budget.ts';
 import { measureBundle, measureModelInference } from './sections/bundle-and-model.ts';
 import { measureOverhead } from './sections/overhead.ts';

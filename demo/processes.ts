@@ -5,11 +5,11 @@
  * end-to-end tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../model/runtime/defaults.ts';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../local-sagemaker/defaults.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +33,7 @@ export interface RunningStack {
   exited: Promise<string>;
 }
 
-/** The stack's ports from the environment, with DESIGN.md's defaults. */
+/** The stack's ports from the environment, with the defaults the README lists. */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): StackPorts {
   const port = (name: string, fallback: number): number => {
     const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
@@ -116,14 +116,14 @@ export async function startProcesses(
     },
     {
       name: 'local-sagemaker',
-      entry: 'model/runtime/start.ts',
+      entry: 'local-sagemaker/start.ts',
       env: {
         SAGEMAKER_PORT: String(ports.sagemaker),
         LOCAL_SAGEMAKER_ACCESS_KEY_ID: accessKeyId,
         LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: secretAccessKey,
         LOCAL_SAGEMAKER_VARIANTS: env.LOCAL_SAGEMAKER_VARIANTS || `AllTraffic=${urls.container}`,
       },
-      ready: `${urls.sagemaker}/_chaos`,
+      ready: `${urls.sagemaker}/_weather`,
     },
     {
       name: 'proxy',
@@ -157,14 +157,15 @@ export async function startProcesses(
   let stopping = false;
   const exited = new Promise<string>((resolve) => {
     for (const spec of specs) {
-      const log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
+      // Each child writes its log file itself: through a pipe, a busy launcher (the e2e test
+      // runner driving Chromium) would stall the servers' synchronous log writes.
+      const log = openSync(join(logDir, `${spec.name}.log`), 'a');
       const child = spawn(process.execPath, ['--import', 'tsx', join(root, spec.entry)], {
         cwd: root,
         env: { ...env, ...shared, ...spec.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', log, log],
       });
-      child.stdout!.pipe(log);
-      child.stderr!.pipe(log);
+      closeSync(log);
       child.once('exit', (code, signal) => {
         if (!stopping) resolve(`${spec.name} exited (${signal ?? code}); see ${join(logDir, `${spec.name}.log`)}`);
       });

@@ -16,7 +16,7 @@ reco-shelf is running (ready in ${seconds} s)
 
   Storefront            ${stack.urls.storefront}
   Proxy                 ${stack.urls.proxy}   (/v1/recommendations, /metrics, /reco-shelf.js)
-  Local SageMaker       ${stack.urls.sagemaker}   (POST /_chaos to change the cloud weather)
+  Local SageMaker       ${stack.urls.sagemaker}   (POST /_weather to change the cloud weather)
   Model container       ${stack.urls.container}
   Logs                  ${stack.logDir}
 

@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { StartedChild } from '../bench/harness/child.ts';
-import type { CloudInfo } from '../bench/harness/cloud-process.ts';
-import { sleep, startCloud } from '../bench/harness/targets.ts';
+import type { StartedChild } from '../test-support/child.ts';
+import type { CloudInfo } from '../test-support/cloud-process.ts';
+import { sleep, startCloud } from '../test-support/targets.ts';
 import { EventLog } from '../server/events/event-log.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
 

@@ -6,12 +6,13 @@
  * answer into an instant fallback): here every request meets the fault itself.
  * Each result is printed as a diagnostic with its first 2 s and its steady state.
  */
+import type { WeatherMode } from '../local-sagemaker/weather.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { StartedChild } from '../bench/harness/child.ts';
-import type { CloudInfo } from '../bench/harness/cloud-process.ts';
-import { startLoad } from '../bench/harness/load-child.ts';
-import { setWeather, sleep, startCloud } from '../bench/harness/targets.ts';
+import type { StartedChild } from '../test-support/child.ts';
+import type { CloudInfo } from '../test-support/cloud-process.ts';
+import { startLoad } from '../test-support/load-child.ts';
+import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import type { RunningProxy } from '../server/proxy.ts';
 import { heapAfterGc, startProxyHere, watchEventLoop, watchForUnhandled } from './in-process.ts';
 import { freePort } from './proxy-child.ts';
@@ -70,7 +71,7 @@ describe('fault matrix under load', { timeout: 200_000 }, () => {
     await cloud?.stop();
   });
 
-  const weathers: Array<[string, number?]> = [
+  const weathers: Array<[WeatherMode, number?]> = [
     ['normal'],
     ['slow', 2000],
     ['hang'],

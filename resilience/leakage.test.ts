@@ -1,10 +1,11 @@
 /**
  * Leakage: a proxy process at log level debug, driven through normal weather, every
- * chaos mode, bad input and bad credentials (wrong secret, unknown key). Neither the
+ * weather mode, bad input and bad credentials (wrong secret, unknown key). Neither the
  * secret nor the access key may appear in any response (headers or body), any log
  * line, or the widget bundle. The cloud gets a fresh random key pair, so a match
  * cannot be a coincidence.
  */
+import type { WeatherMode } from '../local-sagemaker/weather.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,9 +13,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { projectRoot, type StartedChild } from '../bench/harness/child.ts';
-import type { CloudInfo } from '../bench/harness/cloud-process.ts';
-import { setWeather, sleep, startCloud } from '../bench/harness/targets.ts';
+import { projectRoot, type StartedChild } from '../test-support/child.ts';
+import type { CloudInfo } from '../test-support/cloud-process.ts';
+import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
 
 const key = (prefix: string, bytes: number): string => prefix + randomBytes(bytes).toString('hex').toUpperCase();
@@ -87,7 +88,7 @@ describe('no secret or access key in responses, logs or the bundle', { timeout: 
     const logs: string[] = [];
     const run = async (
       credentials: { accessKeyId: string; secretAccessKey: string },
-      modes: Array<[string, number?]>,
+      modes: Array<[WeatherMode, number?]>,
     ): Promise<void> => {
       const env = proxyEnv(
         cloud.info,

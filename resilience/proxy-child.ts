@@ -4,8 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../test-support/free-port.ts';
-import { projectRoot } from '../bench/harness/child.ts';
-import type { CloudInfo } from '../bench/harness/cloud-process.ts';
+import { projectRoot } from '../test-support/child.ts';
+import type { CloudInfo } from '../test-support/cloud-process.ts';
 
 /** A running proxy process. */
 export interface ProxyChild {

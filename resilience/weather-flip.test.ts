@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { StartedChild } from '../bench/harness/child.ts';
-import type { CloudInfo } from '../bench/harness/cloud-process.ts';
-import { startLoad } from '../bench/harness/load-child.ts';
-import { setWeather, sleep, startCloud } from '../bench/harness/targets.ts';
+import type { StartedChild } from '../test-support/child.ts';
+import type { CloudInfo } from '../test-support/cloud-process.ts';
+import { startLoad } from '../test-support/load-child.ts';
+import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import type { RunningProxy } from '../server/proxy.ts';
 import { startProxyHere, watchForUnhandled } from './in-process.ts';
 

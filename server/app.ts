@@ -14,9 +14,10 @@ import { corsAllowlist } from './http/cors.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { stampArrival } from './http/received-at.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { watchEventLoopDelay } from './event-loop-delay.ts';
 import { createMetrics } from './metrics.ts';
 import type { PlacementFile } from './placement-file.ts';
-import { createRecommender } from './recommender.ts';
+import { createShelfService } from './shelf-service.ts';
 import { addEventsRoute } from './routes/events.ts';
 import { operationsRoute } from './routes/operations.ts';
 import { addRecommendationsRoute } from './routes/recommendations.ts';
@@ -35,7 +36,8 @@ export interface AppParts {
 
 /** The app and the live state tests and the launcher look at. */
 export function createApp({ config, catalog, placements, eventLog, endpoint, logger }: AppParts) {
-  const metrics = createMetrics();
+  const eventLoopDelay = watchEventLoopDelay();
+  const metrics = createMetrics(eventLoopDelay);
   const cache = new AnswerCache({
     maxEntries: config.cacheMaxEntries,
     freshMs: config.cacheFreshMs,
@@ -49,7 +51,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       logger.warn({ state }, 'circuit breaker changed state');
     },
   });
-  const recommender = createRecommender({
+  const shelfService = createShelfService({
     catalog,
     rules: () => placements.current(),
     cache,
@@ -59,6 +61,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     recentlyBought: (userId, days) => eventLog.recentlyBought(userId, days),
     metrics,
     hardCapMs: config.hardCapMs,
+    eventLoopDelayMs: () => eventLoopDelay.recentP99Ms(),
   });
   const state = { warmedUp: false };
 
@@ -74,7 +77,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     corsAllowlist(config.allowedOrigins),
     rateLimit(config.rateLimit, () => metrics.rateLimited.inc()),
   );
-  addRecommendationsRoute(api, recommender, logger);
+  addRecommendationsRoute(api, shelfService, logger);
   addEventsRoute(api, eventLog, metrics);
   app.use('/v1', api);
   app.use(
@@ -90,7 +93,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   );
   app.use(notFound);
   app.use(errorHandler(logger));
-  return { app, recommender, breaker, cache, metrics, state };
+  return { app, shelfService, breaker, cache, metrics, state, eventLoopDelay };
 }
 
 /** A built proxy app with its state. */

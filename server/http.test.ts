@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readEventLog } from './events/event-log.ts';
-import { startStack, type TestStack } from './test/stack.ts';
+import { startStack, type TestStack } from '../test-support/stack.ts';
 
 const json = { 'content-type': 'application/json' };
 const event = (id: string, fields: Record<string, unknown> = {}) => ({

@@ -4,12 +4,24 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from './circuit-breaker.ts';
+import type { EventLoopDelay } from './event-loop-delay.ts';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
 
-/** Every metric the proxy exports. */
-export function createMetrics() {
+/** Every metric the proxy exports; `eventLoopDelay` feeds `reco_event_loop_delay_seconds`. */
+export function createMetrics(eventLoopDelay?: EventLoopDelay) {
   const registry = new Registry();
+  new Gauge({
+    name: 'reco_event_loop_delay_seconds',
+    help: 'How late the event loop ran timers over the last second, by quantile (p99, max)',
+    labelNames: ['quantile'] as const,
+    registers: [registry],
+    collect() {
+      if (!eventLoopDelay) return;
+      this.set({ quantile: 'p99' }, eventLoopDelay.recentP99Ms() / 1000);
+      this.set({ quantile: 'max' }, eventLoopDelay.recentMaxMs() / 1000);
+    },
+  });
   collectDefaultMetrics({ register: registry });
   const breakerLevels: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
   const breakerState = new Gauge({
@@ -75,6 +87,12 @@ export function createMetrics() {
     rejectedBatches: new Counter({
       name: 'reco_event_batches_rejected_total',
       help: 'Event batches whose envelope was unusable',
+      registers: [registry],
+    }),
+    budgetTimerLateness: new Histogram({
+      name: 'reco_budget_timer_lateness_seconds',
+      help: 'How late the budget timer fired after its deadline when it ended a race (a busy event loop or CPU)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: [registry],
     }),
     rateLimited: new Counter({

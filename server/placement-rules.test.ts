@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { openPlacementFile } from './placement-file.ts';
 import { parseRuleBook, rulesFor } from './placement-rules.ts';
-import { until } from './test/until.ts';
+import { until } from '../test-support/until.ts';
 
 const shipped = JSON.parse(readFileSync(new URL('./placements.json', import.meta.url), 'utf8')) as unknown;
 

@@ -78,6 +78,7 @@ export async function startProxy(
       server.closeIdleConnections();
       await drained;
       placements.close();
+      proxy.eventLoopDelay.stop();
       await eventLog.close();
       endpoint.close();
     })());

@@ -3,6 +3,7 @@
  * one request shape; every error names the field that is wrong.
  */
 import { z } from 'zod';
+import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../contracts/ids.ts';
 
 /** A valid recommendations request. */
 export interface RecommendationRequest {
@@ -13,14 +14,16 @@ export interface RecommendationRequest {
   limit?: number;
 }
 
-// Printable: no control characters (C0, DEL, C1), which end up in logs and headers.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is to refuse control characters
-const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
-const shopperId = z.string().min(1).max(128, 'at most 128 characters').regex(printable, 'printable characters only');
-const itemId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'item ids are 1-32 letters, digits, _ or -');
+const printable = printablePattern;
+const shopperId = z
+  .string()
+  .min(1)
+  .max(maxShopperIdLength, `at most ${maxShopperIdLength} characters`)
+  .regex(printable, 'printable characters only');
+const itemId = z.string().regex(itemIdPattern, 'item ids are 1-32 letters, digits, _ or -');
 
 const schema = z.strictObject({
-  placement: z.string({ error: 'is required' }).regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}'),
+  placement: z.string({ error: 'is required' }).regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
   userId: shopperId.optional(),
   sessionId: shopperId.optional(),
   items: z.array(itemId).max(50, 'at most 50 ids').default([]),

@@ -7,16 +7,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Invocation } from '../contracts/invocation.ts';
 import { ContractError } from './upstream-errors.ts';
-
-/** The request body the model container expects (DESIGN.md). */
-export interface ModelRequest {
-  userId?: string;
-  items: string[];
-  k: number;
-  exclude: string[];
-  placement: string;
-}
 
 /** A model answer that kept the contract. */
 export interface ModelAnswer {
@@ -35,7 +27,7 @@ export interface InvokeOptions {
 
 /** A SageMaker real-time endpoint. */
 export interface SageMakerEndpoint {
-  invoke(request: ModelRequest, options: InvokeOptions): Promise<ModelAnswer>;
+  invoke(request: Invocation, options: InvokeOptions): Promise<ModelAnswer>;
   close(): void;
 }
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { AnswerCache } from './answer-cache.ts';
 import { resolvers, type ResolverContext } from './resolvers/index.ts';
 import { buildShelf, type ShelfSource } from './shelf-builder.ts';
-import { placementRules, smallCatalog } from './test/fixtures.ts';
+import { placementRules, smallCatalog } from '../test-support/fixtures.ts';
 
 const catalog = smallCatalog();
 const noPurchases = new Set<string>();

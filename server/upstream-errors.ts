@@ -2,9 +2,9 @@
  * Sorts what went wrong with a SageMaker call into the answer's
  * `fallbackReason`, with a finer label for the metrics.
  */
+import type { FallbackReason } from '../contracts/shelf-answer.ts';
 
 /** Why an answer did not come from this request's model call. */
-export type FallbackReason = 'timeout' | 'error' | 'throttled' | 'circuit-open' | 'not-configured' | 'too-few';
 
 /** A reason plus the finer label the metrics count. */
 export interface UpstreamFailure {

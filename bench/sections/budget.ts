@@ -2,11 +2,12 @@
  * Budget adherence: a paced load on a proxy while the cloud is slow or hung;
  * share of answers within budget + 5 ms (as the client saw them), p99, max.
  */
-import type { CloudInfo } from '../harness/cloud-process.ts';
-import { httpGetter, runPaced } from '../harness/paced-load.ts';
-import { nextShopper, shopperPool } from '../harness/shoppers.ts';
-import { round, shareWithin, summarize, type LatencySummary } from '../harness/stats.ts';
-import { setWeather, sleep } from '../harness/targets.ts';
+import type { WeatherMode } from '../../local-sagemaker/weather.ts';
+import type { CloudInfo } from '../../test-support/cloud-process.ts';
+import { httpGetter, runPaced } from '../../test-support/paced-load.ts';
+import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
+import { round, shareWithin, summarize, type LatencySummary } from '../../test-support/stats.ts';
+import { setWeather, sleep } from '../../test-support/targets.ts';
 
 /** One weather's result. */
 export interface BudgetRun {
@@ -29,7 +30,7 @@ export async function measureBudget(
   proxyUrl: string,
   run: {
     label: string;
-    weather: string;
+    weather: WeatherMode;
     latencyMs?: number;
     breaker: string;
     rate: number;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { projectRoot } from '../harness/child.ts';
+import { projectRoot } from '../../test-support/child.ts';
 
 /** Bundle bytes. */
 export interface BundleSize {

@@ -7,10 +7,10 @@
  * median over rounds, so one stall of the shared machine does not decide a p99.
  */
 import { randomUUID } from 'node:crypto';
-import type { CloudInfo } from '../harness/cloud-process.ts';
-import { httpGetter, runPaced, type PacedRun } from '../harness/paced-load.ts';
-import { nextShopper, shopperPool } from '../harness/shoppers.ts';
-import { medianOf, summarize, round, type LatencySummary } from '../harness/stats.ts';
+import type { CloudInfo } from '../../test-support/cloud-process.ts';
+import { httpGetter, runPaced, type PacedRun } from '../../test-support/paced-load.ts';
+import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
+import { medianOf, summarize, round, type LatencySummary } from '../../test-support/stats.ts';
 import { createSageMakerEndpoint } from '../../server/sagemaker-endpoint.ts';
 
 /** One rate's latencies and the proxy's overhead. */

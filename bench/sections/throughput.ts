@@ -4,10 +4,10 @@
  * machine's drift hits both. Also the CPU each target process spent per answer.
  */
 import autocannon from 'autocannon';
-import type { StartedChild } from '../harness/child.ts';
-import { nextShopper, shopperPool } from '../harness/shoppers.ts';
-import { medianOf, round } from '../harness/stats.ts';
-import type { TargetInfo } from '../harness/target-process.ts';
+import type { StartedChild } from '../../test-support/child.ts';
+import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
+import { medianOf, round } from '../../test-support/stats.ts';
+import type { TargetInfo } from '../../test-support/target-process.ts';
 
 /** One autocannon round against one target. */
 export interface Round {

@@ -1,6 +1,6 @@
 /**
  * The demo's cloud-weather control: the storefront's own server talks to the
- * local SageMaker runtime's `/_chaos`, so the page's Content-Security-Policy
+ * local SageMaker runtime's `/_weather`, so the page's Content-Security-Policy
  * never has to allow the runtime's origin.
  */
 
@@ -10,7 +10,7 @@ export const weatherModes = ['normal', 'slow', 'hang', 'error', 'throttle'] as c
 /** The weather as the runtime reports it, or `unknown` when it does not answer. */
 export async function readWeather(runtimeUrl: string): Promise<{ mode: string; latencyMs: number }> {
   try {
-    const res = await fetch(`${runtimeUrl}/_chaos`, { signal: AbortSignal.timeout(500) });
+    const res = await fetch(`${runtimeUrl}/_weather`, { signal: AbortSignal.timeout(500) });
     return (await res.json()) as { mode: string; latencyMs: number };
   } catch {
     return { mode: 'unknown', latencyMs: 0 };
@@ -23,7 +23,7 @@ export async function readWeather(runtimeUrl: string): Promise<{ mode: string; l
  */
 export async function setWeather(runtimeUrl: string, mode: string): Promise<void> {
   if (!(weatherModes as readonly string[]).includes(mode)) throw new Error(`storefront: unknown weather "${mode}"`);
-  const res = await fetch(`${runtimeUrl}/_chaos`, {
+  const res = await fetch(`${runtimeUrl}/_weather`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ mode, ...(mode === 'slow' ? { latencyMs: 1000 } : {}) }),

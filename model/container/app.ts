@@ -4,6 +4,7 @@
  * Plain node:http: a call costs well under a millisecond. Bad requests get a 4xx with
  * `{ "error": "…" }`; nothing a client sends can crash the process.
  */
+import type { InvocationAnswer } from '../../contracts/invocation.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readArtifact, type LoadedModel } from '../artifact.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
@@ -18,12 +19,6 @@ export interface InferenceServerOptions {
   modelDir: string;
   /** Loads the artifact; tests swap it to hold /ping at 503. Default: read `modelDir` on the next tick. */
   loadModel?: (modelDir: string) => Promise<LoadedModel>;
-}
-
-/** The recommendation answer of the contract. */
-export interface InvocationAnswer {
-  recommendations: { itemId: string; score: number }[];
-  modelVersion: string;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {

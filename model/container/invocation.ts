@@ -1,19 +1,11 @@
 /**
- * The `/invocations` request contract (DESIGN.md "Proxy → SageMaker endpoint"), checked by
- * hand: it runs on every call and must cost microseconds.
+ * Checks an `/invocations` body against the contract (`contracts/invocation.ts`,
+ * docs/contracts.md "Proxy → endpoint") by hand: it runs on every call and must cost microseconds.
  */
+import { type Invocation, invocationLimits } from '../../contracts/invocation.ts';
 
-/** A valid invocation. */
-export interface Invocation {
-  userId?: string;
-  items: string[];
-  k: number;
-  exclude: string[];
-  placement?: string;
-}
-
-/** Limits of the contract. */
-export const invocationLimits = { maxK: 100, defaultK: 24, maxItems: 100, maxExclude: 1000, maxIdLength: 128 } as const;
+export type { Invocation };
+export { invocationLimits };
 
 function stringList(value: unknown, field: string, max: number): string[] | string {
   if (value === undefined) return [];

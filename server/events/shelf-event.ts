@@ -3,13 +3,14 @@
  * batch with one bad event still stores the good ones and says what was wrong.
  */
 import { z } from 'zod';
+import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../../contracts/ids.ts';
+import { shelfSources } from '../../contracts/shelf-answer.ts';
 
 /** Event types the proxy stores. */
 export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase'] as const;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is to refuse control characters
-const printable = /^[^\u0000-\u001f\u007f-\u009f]+$/;
-const shopperId = z.string().min(1).max(128).regex(printable, 'printable characters only');
+const printable = printablePattern;
+const shopperId = z.string().min(1).max(maxShopperIdLength).regex(printable, 'printable characters only');
 
 const eventSchema = z
   .strictObject({
@@ -19,10 +20,10 @@ const eventSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
     type: z.enum(eventTypes),
-    placement: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must match [a-z0-9-]{1,64}'),
+    placement: z.string().regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
     requestId: z.string().max(64).regex(printable).optional(),
-    source: z.enum(['model', 'cache', 'fallback']).optional(),
-    itemId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product id'),
+    source: z.enum(shelfSources).optional(),
+    itemId: z.string().regex(itemIdPattern, 'must be a product id'),
     userId: shopperId.optional(),
     sessionId: shopperId.optional(),
     ts: z

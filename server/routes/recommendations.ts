@@ -10,10 +10,10 @@ import {
   parseRecommendationQuery,
   type RecommendationRequest,
 } from '../recommendation-request.ts';
-import type { Recommender } from '../recommender.ts';
+import type { ShelfService } from '../shelf-service.ts';
 
 /** Adds the recommendations route to `router` (one flat router keeps the hot path short). */
-export function addRecommendationsRoute(router: Router, recommender: Recommender, logger: Logger): void {
+export function addRecommendationsRoute(router: Router, shelfService: ShelfService, logger: Logger): void {
   const answer = async (req: Request, res: Response, parse: () => RecommendationRequest): Promise<void> => {
     let request: RecommendationRequest;
     try {
@@ -22,11 +22,16 @@ export function addRecommendationsRoute(router: Router, recommender: Recommender
       if (error instanceof InvalidRequestError) throw new ApiError(400, 'invalid_request', error.message);
       throw error;
     }
-    const { answer, upstreamMs, totalMs, failureLabel } = await recommender.recommend(request, arrivalOf(req));
+    const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
+      request,
+      arrivalOf(req),
+    );
     // Source and variant ride along as descriptions, so a page's debug overlay can read them from Resource Timing.
     const timing = [
       upstreamMs === null ? null : `upstream;dur=${upstreamMs.toFixed(1)}`,
       `total;dur=${totalMs.toFixed(1)}`,
+      // How late the budget timer fired: the machine's share of `total`, not the proxy's.
+      timerLateMs === null ? null : `timer-late;dur=${timerLateMs.toFixed(1)}`,
       `source;desc=${answer.source}`,
       answer.fallbackReason ? `reason;desc=${answer.fallbackReason}` : null,
       answer.model?.variant ? `variant;desc="${answer.model.variant.replace(/[^A-Za-z0-9-]/g, '')}"` : null,

@@ -10,17 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startLocalRuntime, type StartedLocalRuntime } from '../../model/runtime/testing.ts';
-import { loadConfig, type ProxyConfig } from '../config.ts';
-import { startProxy, type RunningProxy } from '../proxy.ts';
-import type { RecommendationAnswer } from '../recommender.ts';
-import type { ModelRequest } from '../sagemaker-endpoint.ts';
+import type { WeatherMode } from '../local-sagemaker/weather.ts';
+import { answeredNotHungBudgetMs, placementsWithBudget } from './placements.ts';
+import { setWeather } from './weather.ts';
+import { startLocalRuntime, type StartedLocalRuntime } from './local-sagemaker.ts';
+import { loadConfig, type ProxyConfig } from '../server/config.ts';
+import { startProxy, type RunningProxy } from '../server/proxy.ts';
+import type { RecommendationAnswer } from '../server/shelf-service.ts';
+import type { Invocation, InvocationAnswer } from '../contracts/invocation.ts';
 
 /** The model's answer to one request. */
-export type ScriptedModel = (request: ModelRequest) => {
-  recommendations: Array<{ itemId: string; score: number }>;
-  modelVersion: string;
-};
+export type ScriptedModel = (request: Invocation) => InvocationAnswer;
 
 /** Answers with the ids it is given, for every shopper. */
 export const answersWith =
@@ -38,10 +38,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /** A model container on a free port whose answers a test scripts. */
 export async function startScriptedContainer(model: ScriptedModel) {
-  const received: ModelRequest[] = [];
+  const received: Invocation[] = [];
   const server = createServer(async (req, res) => {
     if (req.url === '/ping') return res.end('ok');
-    const request = JSON.parse(await readBody(req)) as ModelRequest;
+    const request = JSON.parse(await readBody(req)) as Invocation;
     received.push(request);
     res.setHeader('Content-Type', 'application/json');
     res.end(JSON.stringify(model(request)));
@@ -79,8 +79,8 @@ export interface TestStack {
   /** GET a proxy path; returns status, headers and parsed JSON. */
   get(path: string, headers?: Record<string, string>): Promise<ProxyResponse>;
   send(method: string, path: string, body: string, headers?: Record<string, string>): Promise<ProxyResponse>;
-  /** Sets the cloud weather through the runtime's `/_chaos`. */
-  weather(mode: string, latencyMs?: number): Promise<void>;
+  /** Sets the cloud weather through the runtime's `/_weather`. */
+  weather(mode: WeatherMode, latencyMs?: number): Promise<void>;
   /** Invocations the runtime has seen. */
   invocations(): Promise<number>;
   close(): Promise<void>;
@@ -104,6 +104,8 @@ export async function startStack(
     eventsFile?: string;
     variants?: Array<{ name: string; weight: number }>;
     withoutCredentials?: boolean;
+    /** Every placement's budget; `config.placementsFile` overrides it. Default: `answeredNotHungBudgetMs`. */
+    budgetMs?: number;
   } = {},
 ): Promise<TestStack> {
   const container = await startScriptedContainer(
@@ -113,12 +115,14 @@ export async function startStack(
   const runtime = await startLocalRuntime({
     variants: (options.variants ?? [{ name: 'AllTraffic', weight: 1 }]).map((v) => ({ ...v, url: container.url })),
   });
+  const dir = mkdtempSync(join(tmpdir(), 'reco-stack-'));
   const config = loadConfig(
     {},
     {
       port: 0,
       endpointUrl: runtime.url,
-      eventsFile: options.eventsFile ?? join(mkdtempSync(join(tmpdir(), 'reco-events-')), 'events.jsonl'),
+      eventsFile: options.eventsFile ?? join(dir, 'events.jsonl'),
+      placementsFile: placementsWithBudget(dir, options.budgetMs ?? answeredNotHungBudgetMs),
       rateLimit: 0,
       logLevel: 'silent',
       ...options.config,
@@ -136,14 +140,7 @@ export async function startStack(
     container,
     get: (path, headers = {}) => call(`${proxy.url}${path}`, { headers }),
     send: (method, path, body, headers = {}) => call(`${proxy.url}${path}`, { method, body, headers }),
-    async weather(mode, latencyMs) {
-      const res = await call(`${runtime.url}/_chaos`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }),
-      });
-      if (res.status !== 200) throw new Error(`weather ${mode}: ${res.status} ${JSON.stringify(res.body)}`);
-    },
+    weather: (mode, latencyMs) => setWeather(runtime.url, mode, latencyMs),
     async invocations() {
       return (JSON.parse((await call(`${runtime.url}/_stats`, {})).text) as { invocations: number }).invocations;
     },

@@ -1,5 +1,5 @@
 /**
- * Process entry of the local SageMaker Runtime (`tsx model/runtime/start.ts`), configured
+ * Process entry of the local SageMaker Runtime (`tsx local-sagemaker/start.ts`), configured
  * from the environment; listens on 127.0.0.1 only and stops cleanly on SIGTERM/SIGINT.
  *
  * Env: SAGEMAKER_PORT (8080), SAGEMAKER_ENDPOINT_NAME (reco-shelf),

@@ -6,55 +6,57 @@ import { z } from 'zod';
 import { DEFAULT_SLOW_LATENCY_MS } from './defaults.ts';
 
 /** Every weather the runtime can simulate. */
-export const CHAOS_MODES = ['normal', 'slow', 'hang', 'error', 'throttle', 'garbage', 'reset'] as const;
+export const WEATHER_MODES = ['normal', 'slow', 'hang', 'error', 'throttle', 'garbage', 'reset'] as const;
 
 /** One weather: how invocations are answered. */
-export type ChaosMode = (typeof CHAOS_MODES)[number];
+export type WeatherMode = (typeof WEATHER_MODES)[number];
 
-/** The weather as `GET /_chaos` reports it. */
-export interface ChaosSetting {
-  mode: ChaosMode;
+/** The weather as `GET /_weather` reports it. */
+export interface WeatherSetting {
+  mode: WeatherMode;
   latencyMs: number;
 }
 
 /** Longest delay `slow` accepts (10 min), so a typo cannot park calls for days. */
 const MAX_LATENCY_MS = 600_000;
 
-const chaosUpdateSchema = z
+const weatherUpdateSchema = z
   .object({
-    mode: z.enum(CHAOS_MODES),
+    mode: z.enum(WEATHER_MODES),
     latencyMs: z.number().int().min(0).max(MAX_LATENCY_MS).optional(),
   })
   .strict();
 
-/** Validates a `POST /_chaos` body; an omitted `latencyMs` means the default 1500 ms. */
-export function parseChaosSetting(input: unknown): { ok: true; value: ChaosSetting } | { ok: false; error: string } {
-  const parsed = chaosUpdateSchema.safeParse(input);
+/** Validates a `POST /_weather` body; an omitted `latencyMs` means the default 1500 ms. */
+export function parseWeatherSetting(
+  input: unknown,
+): { ok: true; value: WeatherSetting } | { ok: false; error: string } {
+  const parsed = weatherUpdateSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
     return {
       ok: false,
       error:
-        `local-sagemaker: invalid chaos setting at ${where}: ${issue?.message ?? 'invalid'} ` +
-        `(expected {"mode": ${CHAOS_MODES.map((m) => `"${m}"`).join('|')}, "latencyMs"?: 0..${MAX_LATENCY_MS}})`,
+        `local-sagemaker: invalid weather setting at ${where}: ${issue?.message ?? 'invalid'} ` +
+        `(expected {"mode": ${WEATHER_MODES.map((m) => `"${m}"`).join('|')}, "latencyMs"?: 0..${MAX_LATENCY_MS}})`,
     };
   }
   return { ok: true, value: { mode: parsed.data.mode, latencyMs: parsed.data.latencyMs ?? DEFAULT_SLOW_LATENCY_MS } };
 }
 
 /** The current weather and the calls it is holding; shared by the HTTP routes and tests. */
-export class ChaosState {
-  private setting: ChaosSetting = { mode: 'normal', latencyMs: DEFAULT_SLOW_LATENCY_MS };
+export class WeatherState {
+  private setting: WeatherSetting = { mode: 'normal', latencyMs: DEFAULT_SLOW_LATENCY_MS };
   private readonly held = new Set<object>();
 
   /** The current weather (a copy). */
-  get(): ChaosSetting {
+  get(): WeatherSetting {
     return { ...this.setting };
   }
 
   /** Replaces the weather; calls already held keep the weather they started with. */
-  set(setting: ChaosSetting): void {
+  set(setting: WeatherSetting): void {
     this.setting = { ...setting };
   }
 

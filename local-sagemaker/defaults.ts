@@ -1,6 +1,7 @@
 /**
- * Documented defaults of the local SageMaker Runtime stand-in. The proxy, `npm start`
- * and other parts' tests import these rather than repeating the literals.
+ * Documented defaults of the local SageMaker Runtime stand-in. The runtime itself and
+ * `npm start`'s launcher (`demo/processes.ts`) import these rather than repeating the literals;
+ * the proxy does not: it only knows the endpoint URL and the credentials it is given.
  */
 
 /** Access key id the local runtime accepts unless `LOCAL_SAGEMAKER_ACCESS_KEY_ID` says otherwise. */

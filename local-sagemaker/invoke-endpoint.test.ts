@@ -5,12 +5,12 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { MAX_PAYLOAD_BYTES } from './defaults.ts';
-import type { FakeContainer } from './fake-container.ts';
-import { startFakeContainer } from './fake-container.ts';
+import type { FakeContainer } from '../test-support/fake-container.ts';
+import { startFakeContainer } from '../test-support/fake-container.ts';
 import { rejection, sdkClientFor } from './sdk-client.ts';
-import type { StartedLocalRuntime } from './testing.ts';
-import { startLocalRuntime } from './testing.ts';
-import { seeded } from '../../test-support/seeded-random.ts';
+import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
+import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
+import { seeded } from '../test-support/seeded-random.ts';
 
 describe('InvokeEndpoint through the local runtime', () => {
   let blue: FakeContainer;

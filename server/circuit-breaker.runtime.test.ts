@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startStack } from './test/stack.ts';
-import { until } from './test/until.ts';
+import { startStack } from '../test-support/stack.ts';
+import { until } from '../test-support/until.ts';
 
 describe('circuit breaker against the local runtime', () => {
   it('opens after repeated failures, answers circuit-open without calling, probes, and closes when the cloud is back', async () => {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startLocalRuntime } from '../../model/runtime/testing.ts';
+import { startLocalRuntime } from './local-sagemaker.ts';
 
 /** What the cloud process announces. */
 export interface CloudInfo {
@@ -33,7 +33,7 @@ async function listen(server: Server): Promise<string> {
 async function realContainer(): Promise<{ url: string; modelVersion: string } | undefined> {
   const modelDir = root('model/artifacts/model/');
   if (!existsSync(root('model/container/app.ts')) || !existsSync(`${modelDir}manifest.json`)) return undefined;
-  const { createInferenceServer } = await import('../../model/container/app.ts');
+  const { createInferenceServer } = await import('../model/container/app.ts');
   const { server, ready } = createInferenceServer({ modelDir });
   const url = await listen(server);
   await ready;

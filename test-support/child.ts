@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The project root, so children run with the same cwd whoever starts them. */
-export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 
 /** A running child and what it announced. */
 export interface StartedChild<Info> {

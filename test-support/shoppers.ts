@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const manifestPath = fileURLToPath(new URL('../../model/artifacts/model/manifest.json', import.meta.url));
+const manifestPath = fileURLToPath(new URL('../model/artifacts/model/manifest.json', import.meta.url));
 
 /** Up to `max` shopper ids. */
 export function shopperPool(max = 4000): string[] {

@@ -1,11 +1,13 @@
 /** Starts the cloud and the servers under test as child processes, and talks to them. */
+import type { WeatherMode } from '../local-sagemaker/weather.ts';
 import { startChild, type StartedChild } from './child.ts';
 import type { CloudInfo } from './cloud-process.ts';
 import type { TargetInfo } from './target-process.ts';
+import { setWeather as setRuntimeWeather } from './weather.ts';
 
 /** Starts the cloud process (container + local runtime). */
 export function startCloud(env: Record<string, string> = {}): Promise<StartedChild<CloudInfo>> {
-  return startChild<CloudInfo>('bench/harness/cloud-process.ts', { env, timeoutMs: 30_000 });
+  return startChild<CloudInfo>('test-support/cloud-process.ts', { env, timeoutMs: 30_000 });
 }
 
 /** Proxy settings for benches: no rate limit, no logs, no fresh cache (every request reaches the model). */
@@ -21,7 +23,7 @@ export function startTarget(
   cloud: CloudInfo,
   env: Record<string, string> = {},
 ): Promise<StartedChild<TargetInfo>> {
-  return startChild<TargetInfo>('bench/harness/target-process.ts', {
+  return startChild<TargetInfo>('test-support/target-process.ts', {
     args: [kind],
     env: { BENCH_CLOUD: JSON.stringify(cloud), ...env },
     timeoutMs: 30_000,
@@ -29,13 +31,8 @@ export function startTarget(
 }
 
 /** Sets the cloud weather. */
-export async function setWeather(cloud: CloudInfo, mode: string, latencyMs?: number): Promise<void> {
-  const res = await fetch(`${cloud.runtimeUrl}/_chaos`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ mode, ...(latencyMs === undefined ? {} : { latencyMs }) }),
-  });
-  if (res.status !== 200) throw new Error(`weather ${mode}: HTTP ${res.status} ${await res.text()}`);
+export function setWeather(cloud: CloudInfo, mode: WeatherMode, latencyMs?: number): Promise<void> {
+  return setRuntimeWeather(cloud.runtimeUrl, mode, latencyMs);
 }
 
 /** Invocations the runtime counted. */

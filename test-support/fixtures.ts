@@ -1,7 +1,7 @@
 /** Small, hand-made parts for unit tests of the proxy. */
-import type { CatalogProduct } from '../../data/catalog.ts';
-import { indexCatalog, type CatalogIndex } from '../catalog-index.ts';
-import { parseRuleBook, type PlacementRules } from '../placement-rules.ts';
+import type { CatalogProduct } from '../data/catalog.ts';
+import { indexCatalog, type CatalogIndex } from '../server/catalog-index.ts';
+import { parseRuleBook, type PlacementRules } from '../server/placement-rules.ts';
 
 /** A product with sensible defaults. */
 export function product(id: string, fields: Partial<CatalogProduct> = {}): CatalogProduct {

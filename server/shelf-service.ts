@@ -14,14 +14,16 @@ import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { resolvers, type ResolverContext } from './resolvers/index.ts';
 import type { ModelAnswer, SageMakerEndpoint } from './sagemaker-endpoint.ts';
-import { buildShelf, type ShelfSource } from './shelf-builder.ts';
-import { classifyUpstreamError, type FallbackReason, type UpstreamFailure } from './upstream-errors.ts';
+import { buildShelf, type Shelf, type ShelfSource } from './shelf-builder.ts';
+import { invocationLimits } from '../contracts/invocation.ts';
+import type { FallbackReason, ShelfSourceName } from '../contracts/shelf-answer.ts';
+import { classifyUpstreamError, type UpstreamFailure } from './upstream-errors.ts';
 
-/** The 200 body of `/v1/recommendations` (DESIGN.md), plus the sources that filled the shelf. */
+/** The 200 body of `/v1/recommendations` (docs/contracts.md "Widget → proxy"). */
 export interface RecommendationAnswer {
   requestId: string;
   placement: string;
-  source: 'model' | 'cache' | 'fallback';
+  source: ShelfSourceName;
   fallbackReason: FallbackReason | null;
   model: { version: string; variant: string | null } | null;
   /** The sources that filled the shelf, in order: `model`, `cache` or resolver names. */
@@ -36,10 +38,12 @@ export interface TimedAnswer {
   totalMs: number;
   /** The finer failure label, when the model path failed. */
   failureLabel: string | null;
+  /** How late the budget timer fired (ms), when it ended the race: the machine's share of `totalMs`. */
+  timerLateMs: number | null;
 }
 
-/** What the recommender stands on. */
-export interface RecommenderDeps {
+/** What the shelf service stands on. */
+export interface ShelfServiceDeps {
   catalog: CatalogIndex;
   rules: () => RuleBook;
   cache: AnswerCache;
@@ -49,13 +53,22 @@ export interface RecommenderDeps {
   recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string>;
   metrics: Metrics;
   hardCapMs: number;
+  /** How late this process now runs its timers (ms); the race ends that much earlier. */
+  eventLoopDelayMs?: () => number;
 }
 
 /**
- * The race with the cloud ends this long before the budget: building and sending the
- * answer, and a busy event loop, must fit inside the budget too.
+ * The race with the cloud ends at least this long before the budget: serialising and
+ * sending the answer must fit inside the budget too.
  */
 export const answerMarginMs = 10;
+
+/**
+ * The race ends earlier still by the event loop's recent delay (its p99 over the last
+ * second), so a timer that fires late on a busy machine still fires inside the budget;
+ * at most this share of the budget is given up that way.
+ */
+export const maxDelayShareOfBudget = 0.25;
 
 class UpstreamCallError extends Error {
   constructor(readonly failure: UpstreamFailure) {
@@ -63,10 +76,12 @@ class UpstreamCallError extends Error {
   }
 }
 
-type Outcome = { answer: ModelAnswer; upstreamMs: number } | { failure: UpstreamFailure; upstreamMs: number | null };
+type Outcome =
+  | { answer: ModelAnswer; upstreamMs: number }
+  | { failure: UpstreamFailure; upstreamMs: number | null; timerLateMs?: number };
 
-/** Builds the recommender; `recommend` never throws for a sick cloud. */
-export function createRecommender(deps: RecommenderDeps) {
+/** Builds the shelf service; `recommend` never throws for a sick cloud. */
+export function createShelfService(deps: ShelfServiceDeps) {
   const { catalog, cache, breaker, metrics } = deps;
   const inFlight = new Map<string, Promise<ModelAnswer>>();
 
@@ -78,7 +93,9 @@ export function createRecommender(deps: RecommenderDeps) {
     k: number,
     requestId: string,
   ): Promise<ModelAnswer> {
-    const exclude = [...new Set([...request.items, ...recentlyBought])];
+    // The context items first, then purchases most recent first, up to the limit the container
+    // keeps: a heavy buyer still gets the model, and what is cut is what they bought longest ago.
+    const exclude = [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
     const body = {
       ...(request.userId ? { userId: request.userId } : {}),
       items: request.items,
@@ -121,18 +138,23 @@ export function createRecommender(deps: RecommenderDeps) {
     return call;
   }
 
-  /** Waits for the call until the budget runs out; a late call keeps running. */
-  function raceBudget(call: Promise<ModelAnswer>, remainingMs: number, started: number): Promise<Outcome> {
+  /**
+   * Waits for the call until `deadline` (a `performance.now()` time); a late call keeps
+   * running. The timer is armed here, from the deadline, so work done before counts.
+   */
+  function raceBudget(call: Promise<ModelAnswer>, deadline: number, started: number): Promise<Outcome> {
     return new Promise((resolve) => {
       const timer = setTimeout(
         () => {
-          resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null });
+          const timerLateMs = Math.max(0, performance.now() - deadline);
+          metrics.budgetTimerLateness.observe(timerLateMs / 1000);
+          resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
           call.then(
             () => metrics.lateAnswers.inc(),
             () => {},
           );
         },
-        Math.max(0, remainingMs),
+        Math.max(0, deadline - performance.now()),
       );
       call.then(
         (answer) => {
@@ -190,7 +212,9 @@ export function createRecommender(deps: RecommenderDeps) {
     let model: RecommendationAnswer['model'] = null;
     let failure: UpstreamFailure | null = null;
     let upstreamMs: number | null = null;
+    let timerLateMs: number | null = null;
     let primary: ShelfSource[];
+    let shelf: Shelf | undefined;
 
     const fresh = cache.fresh(cacheKey);
     metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
@@ -202,27 +226,37 @@ export function createRecommender(deps: RecommenderDeps) {
       if (!deps.endpoint) failure = { reason: 'not-configured', label: 'no-endpoint' };
       else if (!breaker.allows()) failure = { reason: 'circuit-open', label: 'circuit-open' };
       else {
+        const margin =
+          answerMarginMs + Math.min(deps.eventLoopDelayMs?.() ?? 0, rules.budgetMs * maxDelayShareOfBudget);
+        const deadline = started + rules.budgetMs - margin;
         const callStarted = performance.now();
         const call = callModel(
           shopper,
           cacheKey,
           request,
           recentlyBought,
-          Math.min(100, Math.ceil(limit * rules.overfetch)),
+          Math.min(invocationLimits.maxK, Math.ceil(limit * rules.overfetch)),
           requestId,
         );
-        const outcome = await raceBudget(call, rules.budgetMs - answerMarginMs - (callStarted - started), callStarted);
+        // The rules' shelf is built while the call is on the wire, so a budget that runs out
+        // leaves nothing but sending to do.
+        const rulesShelf = buildShelf(rules, limit, chain(true), filterContext);
+        const outcome = await raceBudget(call, deadline, callStarted);
         upstreamMs = outcome.upstreamMs;
         if ('answer' in outcome) {
           model = { version: outcome.answer.modelVersion, variant: outcome.answer.variant };
           primary = [{ name: 'model', ids: () => outcome.answer.ids }];
-        } else failure = outcome.failure;
+        } else {
+          failure = outcome.failure;
+          timerLateMs = outcome.timerLateMs ?? null;
+          shelf = rulesShelf;
+        }
       }
       source = failure ? 'fallback' : 'model';
       primary ??= [];
     }
 
-    const shelf = buildShelf(rules, limit, [...primary, ...chain(failure !== null)], filterContext);
+    shelf ??= buildShelf(rules, limit, [...primary, ...chain(failure !== null)], filterContext);
     if (failure && shelf.filledBy[0] === 'last-model-answer') {
       source = 'cache';
       model = staleModel;
@@ -244,11 +278,11 @@ export function createRecommender(deps: RecommenderDeps) {
       reason: fallbackReason ?? 'none',
     });
     metrics.requestDuration.observe({ source }, totalMs / 1000);
-    return { answer, upstreamMs, totalMs, failureLabel: failure?.label ?? null };
+    return { answer, upstreamMs, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
   }
 
   return { recommend };
 }
 
-/** The recommendation service. */
-export type Recommender = ReturnType<typeof createRecommender>;
+/** The shelf service: answers recommendation requests within their budget. */
+export type ShelfService = ReturnType<typeof createShelfService>;

@@ -120,14 +120,14 @@ export async function handleInvokeEndpoint(
   const inferenceId = header(req, 'x-amzn-sagemaker-inference-id');
 
   ctx.stats.invocations += 1;
-  const { mode, latencyMs } = ctx.chaos.get();
+  const { mode, latencyMs } = ctx.weather.get();
   const logDone = (status: number, extra: object = {}): void =>
     ctx.log({
       msg: 'invocation',
       requestId,
       inferenceId,
       variant: variant.name,
-      chaos: mode,
+      weather: mode,
       status,
       ms: Math.round(performance.now() - started),
       ...extra,
@@ -136,7 +136,7 @@ export async function handleInvokeEndpoint(
   switch (mode) {
     case 'hang': {
       // Never answer; only the client leaving (or the server closing) ends it.
-      const release = ctx.chaos.hold();
+      const release = ctx.weather.hold();
       res.once('close', release);
       logDone(0, { held: true });
       return;
@@ -162,7 +162,7 @@ export async function handleInvokeEndpoint(
       res.end(GARBAGE_BODY);
       return;
     case 'slow': {
-      const release = ctx.chaos.hold();
+      const release = ctx.weather.hold();
       const stillThere = await waitUnlessClosed(res, latencyMs);
       release();
       if (!stillThere) return;

@@ -4,11 +4,11 @@ import { after, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { FakeContainer } from './fake-container.ts';
-import { startFakeContainer } from './fake-container.ts';
+import type { FakeContainer } from '../test-support/fake-container.ts';
+import { startFakeContainer } from '../test-support/fake-container.ts';
 import { rejection, sdkClientFor } from './sdk-client.ts';
-import type { StartedLocalRuntime } from './testing.ts';
-import { startLocalRuntime } from './testing.ts';
+import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
+import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
 
 describe('SigV4 verification', () => {
   let container: FakeContainer;

@@ -3,16 +3,16 @@
  * 127.0.0.1 and a free port with the default credentials, and closes it without leaks.
  */
 import type { AddressInfo } from 'node:net';
-import type { LocalRuntime, LocalRuntimeOptions } from './app.ts';
-import { createLocalRuntime } from './app.ts';
+import type { LocalRuntime, LocalRuntimeOptions } from '../local-sagemaker/app.ts';
+import { createLocalRuntime } from '../local-sagemaker/app.ts';
 import {
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_ENDPOINT_NAME,
   DEFAULT_REGION,
   DEFAULT_SECRET_ACCESS_KEY,
   DEFAULT_VARIANTS_SPEC,
-} from './defaults.ts';
-import { parseVariantsSpec } from './variants.ts';
+} from '../local-sagemaker/defaults.ts';
+import { parseVariantsSpec } from '../local-sagemaker/variants.ts';
 
 /** A running local runtime and what a client needs to call it. */
 export interface StartedLocalRuntime {

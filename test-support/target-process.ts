@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { loadConfig } from '../../server/config.ts';
-import { startProxy } from '../../server/proxy.ts';
-import { createSageMakerEndpoint } from '../../server/sagemaker-endpoint.ts';
+import { loadConfig } from '../server/config.ts';
+import { startProxy } from '../server/proxy.ts';
+import { createSageMakerEndpoint } from '../server/sagemaker-endpoint.ts';
 import type { CloudInfo } from './cloud-process.ts';
 
 /** What a target announces. */

@@ -3,7 +3,7 @@
  * the counters and the container client. Built once per runtime by `app.ts`.
  */
 import type { IncomingMessage } from 'node:http';
-import type { ChaosState } from './chaos.ts';
+import type { WeatherState } from './weather.ts';
 import type { ContainerClient } from './container-client.ts';
 import type { SigV4Verifier } from './sigv4-verify.ts';
 import type { Variant } from './variants.ts';
@@ -24,7 +24,7 @@ export interface InvokeContext {
   variants: readonly Variant[];
   random: () => number;
   verify: SigV4Verifier;
-  chaos: ChaosState;
+  weather: WeatherState;
   stats: InvocationStats;
   containers: ContainerClient;
   containerTimeoutMs: number;

@@ -1,11 +1,11 @@
 /**
- * The local-only control routes: `GET|POST /_chaos` (the cloud-weather switch) and
+ * The local-only control routes: `GET|POST /_weather` (the cloud-weather switch) and
  * `GET /_stats`, `POST /_stats/reset`. Unsigned (loopback tool); CORS is opened to
  * localhost origins so the demo's weather panel can flip the switch from the browser.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ChaosState } from './chaos.ts';
-import { parseChaosSetting } from './chaos.ts';
+import type { WeatherState } from './weather.ts';
+import { parseWeatherSetting } from './weather.ts';
 import type { InvocationStats } from './invoke-context.ts';
 import { readBody } from './request-body.ts';
 
@@ -35,26 +35,26 @@ function badRequest(res: ServerResponse, message: string, cors: Record<string, s
   sendJson(res, 400, { error: { code: 'invalid_request', message } }, cors);
 }
 
-/** Applies a `POST /_chaos` body, answering 400 with the reason when it is not a valid setting. */
+/** Applies a `POST /_weather` body, answering 400 with the reason when it is not a valid setting. */
 async function setChaos(
   req: IncomingMessage,
   res: ServerResponse,
-  state: { chaos: ChaosState; log: (line: object) => void },
+  state: { weather: WeatherState; log: (line: object) => void },
   cors: Record<string, string>,
 ): Promise<void> {
   const { body, tooLarge } = await readBody(req, MAX_CONTROL_BODY);
-  if (tooLarge) return badRequest(res, 'local-sagemaker: chaos body too large', cors);
+  if (tooLarge) return badRequest(res, 'local-sagemaker: weather body too large', cors);
   let input: unknown;
   try {
     input = JSON.parse(body.toString('utf8'));
   } catch {
-    return badRequest(res, 'local-sagemaker: chaos body is not JSON', cors);
+    return badRequest(res, 'local-sagemaker: weather body is not JSON', cors);
   }
-  const parsed = parseChaosSetting(input);
+  const parsed = parseWeatherSetting(input);
   if (!parsed.ok) return badRequest(res, parsed.error, cors);
-  state.chaos.set(parsed.value);
-  state.log({ msg: 'chaos set', ...parsed.value });
-  sendJson(res, 200, state.chaos.get(), cors);
+  state.weather.set(parsed.value);
+  state.log({ msg: 'weather set', ...parsed.value });
+  sendJson(res, 200, state.weather.get(), cors);
 }
 
 /** Zeroes the counters, keeping one entry per variant. */
@@ -68,9 +68,9 @@ export async function handleControlRoute(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  state: { chaos: ChaosState; stats: InvocationStats; log: (line: object) => void },
+  state: { weather: WeatherState; stats: InvocationStats; log: (line: object) => void },
 ): Promise<boolean> {
-  if (path === '/_chaos') {
+  if (path === '/_weather') {
     const cors = corsHeaders(req);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
@@ -81,7 +81,7 @@ export async function handleControlRoute(
       });
       res.end();
     } else if (req.method === 'GET') {
-      sendJson(res, 200, state.chaos.get(), cors);
+      sendJson(res, 200, state.weather.get(), cors);
     } else if (req.method === 'POST') {
       await setChaos(req, res, state, cors);
     } else {

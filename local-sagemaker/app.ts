@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { sendAwsError, unknownOperation } from './aws-errors.ts';
-import { ChaosState } from './chaos.ts';
+import { WeatherState } from './weather.ts';
 import { createContainerClient } from './container-client.ts';
 import { handleControlRoute } from './control-routes.ts';
 import { DEFAULT_CONTAINER_TIMEOUT_MS, LOCAL_ACCOUNT_ID } from './defaults.ts';
@@ -39,8 +39,8 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   /** Not yet listening; closing it also closes the pooled container sockets. */
   server: http.Server;
-  /** The cloud-weather switch, also reachable over `POST /_chaos`. */
-  chaos: ChaosState;
+  /** The cloud-weather switch, also reachable over `POST /_weather`. */
+  weather: WeatherState;
   /** Live counters, also reachable over `GET /_stats`. */
   stats: InvocationStats;
 }
@@ -55,7 +55,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     if (!options[key]) throw new Error(`local-sagemaker: option ${key} is required`);
   }
   const log = options.logger ?? (() => {});
-  const chaos = new ChaosState();
+  const weather = new WeatherState();
   const stats: InvocationStats = {
     invocations: 0,
     byVariant: Object.fromEntries(variants.map((v) => [v.name, 0])),
@@ -74,7 +74,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       service: 'sagemaker',
       ...(options.now ? { now: options.now } : {}),
     }),
-    chaos,
+    weather,
     stats,
     containers,
     containerTimeoutMs: options.containerTimeoutMs ?? DEFAULT_CONTAINER_TIMEOUT_MS,
@@ -87,7 +87,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       const invocation = INVOCATIONS_PATH.exec(path);
       if (invocation && req.method === 'POST') {
         await handleInvokeEndpoint(req, res, invocation[1] ?? '', ctx);
-      } else if (!(await handleControlRoute(req, res, path, { chaos, stats, log }))) {
+      } else if (!(await handleControlRoute(req, res, path, { weather, stats, log }))) {
         req.resume();
         sendAwsError(res, 'local', unknownOperation());
       }
@@ -107,5 +107,5 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('close', () => containers.destroy());
-  return { server, chaos, stats };
+  return { server, weather, stats };
 }

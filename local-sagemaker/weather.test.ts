@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { FakeContainer } from './fake-container.ts';
-import { startFakeContainer } from './fake-container.ts';
+import type { FakeContainer } from '../test-support/fake-container.ts';
+import { startFakeContainer } from '../test-support/fake-container.ts';
 import { rejection, sdkClientFor } from './sdk-client.ts';
-import type { StartedLocalRuntime } from './testing.ts';
-import { startLocalRuntime } from './testing.ts';
+import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
+import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
 
 /** Polls `check` until it holds or the deadline passes. */
 async function eventually(check: () => boolean, deadlineMs = 2000): Promise<void> {
@@ -32,10 +32,10 @@ describe('the cloud-weather switch', () => {
     await started.close();
     await container.close();
   });
-  afterEach(() => started.runtime.chaos.reset());
+  afterEach(() => started.runtime.weather.reset());
 
   const setWeather = async (body: unknown): Promise<Response> =>
-    fetch(`${started.url}/_chaos`, {
+    fetch(`${started.url}/_weather`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -50,13 +50,13 @@ describe('the cloud-weather switch', () => {
       abortSignal ? { abortSignal } : {},
     );
 
-  test('GET /_chaos reports the mode set by POST, with the default latency when none is given', async () => {
-    assert.deepEqual(await (await fetch(`${started.url}/_chaos`)).json(), { mode: 'normal', latencyMs: 1500 });
+  test('GET /_weather reports the mode set by POST, with the default latency when none is given', async () => {
+    assert.deepEqual(await (await fetch(`${started.url}/_weather`)).json(), { mode: 'normal', latencyMs: 1500 });
     const set = await setWeather({ mode: 'slow', latencyMs: 250 });
     assert.equal(set.status, 200);
-    assert.deepEqual(await (await fetch(`${started.url}/_chaos`)).json(), { mode: 'slow', latencyMs: 250 });
+    assert.deepEqual(await (await fetch(`${started.url}/_weather`)).json(), { mode: 'slow', latencyMs: 250 });
     await setWeather({ mode: 'error' });
-    assert.deepEqual(started.runtime.chaos.get(), { mode: 'error', latencyMs: 1500 });
+    assert.deepEqual(started.runtime.weather.get(), { mode: 'error', latencyMs: 1500 });
   });
 
   test('a bad weather setting is a 400 JSON error and leaves the weather unchanged', async () => {
@@ -72,22 +72,22 @@ describe('the cloud-weather switch', () => {
       assert.equal(res.status, 400, JSON.stringify(bad));
       const body = (await res.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, 'invalid_request');
-      assert.match(body.error.message, /^local-sagemaker: invalid chaos setting/);
+      assert.match(body.error.message, /^local-sagemaker: invalid weather setting/);
     }
-    const notJson = await fetch(`${started.url}/_chaos`, { method: 'POST', body: '{mode' });
+    const notJson = await fetch(`${started.url}/_weather`, { method: 'POST', body: '{mode' });
     assert.equal(notJson.status, 400);
-    assert.equal(started.runtime.chaos.get().mode, 'throttle');
+    assert.equal(started.runtime.weather.get().mode, 'throttle');
   });
 
-  test('CORS on /_chaos is open to localhost origins only', async () => {
-    const pre = await fetch(`${started.url}/_chaos`, {
+  test('CORS on /_weather is open to localhost origins only', async () => {
+    const pre = await fetch(`${started.url}/_weather`, {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:8000', 'access-control-request-method': 'POST' },
     });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), 'http://localhost:8000');
     assert.match(pre.headers.get('access-control-allow-headers') ?? '', /content-type/);
-    const foreign = await fetch(`${started.url}/_chaos`, { headers: { origin: 'https://evil.example' } });
+    const foreign = await fetch(`${started.url}/_weather`, { headers: { origin: 'https://evil.example' } });
     assert.equal(foreign.headers.get('access-control-allow-origin'), null);
   });
 
@@ -106,7 +106,7 @@ describe('the cloud-weather switch', () => {
     const before = container.received.length;
     const err = await rejection(() => invoke(AbortSignal.timeout(100)));
     assert.match(err.name, /Abort|Timeout/);
-    await eventually(() => started.runtime.chaos.heldCount === 0);
+    await eventually(() => started.runtime.weather.heldCount === 0);
     assert.equal(container.received.length, before, 'an abandoned slow call is never forwarded');
   });
 
@@ -117,23 +117,23 @@ describe('the cloud-weather switch', () => {
     const elapsed = performance.now() - t0;
     assert.match(err.name, /Abort|Timeout/);
     assert.ok(elapsed >= 95 && elapsed < 1000, `aborted after ${elapsed.toFixed(1)} ms`);
-    await eventually(() => started.runtime.chaos.heldCount === 0);
+    await eventually(() => started.runtime.weather.heldCount === 0);
   });
 
   test('hang does not stop the server from closing (close() ends hanging sockets)', async () => {
     const own = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url: container.url, weight: 1 }] });
     const ownClient = sdkClientFor(own);
-    own.runtime.chaos.set({ mode: 'hang', latencyMs: 0 });
+    own.runtime.weather.set({ mode: 'hang', latencyMs: 0 });
     const pending = rejection(() =>
       ownClient.send(
         new InvokeEndpointCommand({ EndpointName: own.endpointName, Body: '{}', ContentType: 'application/json' }),
       ),
     );
-    await eventually(() => own.runtime.chaos.heldCount === 1);
+    await eventually(() => own.runtime.weather.heldCount === 1);
     await own.close();
     const err = await pending;
     assert.ok(err instanceof Error, 'the hanging call ends with an error once the server closes');
-    assert.equal(own.runtime.chaos.heldCount, 0);
+    assert.equal(own.runtime.weather.heldCount, 0);
     ownClient.destroy();
   });
 
@@ -174,7 +174,7 @@ describe('the cloud-weather switch', () => {
   test('weather applies to invocations only; back to normal answers again', async () => {
     await setWeather({ mode: 'reset' });
     assert.equal((await fetch(`${started.url}/_stats`)).status, 200);
-    assert.equal((await fetch(`${started.url}/_chaos`)).status, 200);
+    assert.equal((await fetch(`${started.url}/_weather`)).status, 200);
     await setWeather({ mode: 'normal' });
     assert.equal((await invoke()).$metadata.httpStatusCode, 200);
   });

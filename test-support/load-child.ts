@@ -11,7 +11,7 @@ export interface RunningLoad {
 
 /** Starts the load; resolves once it has begun sending. */
 export async function startLoad(spec: LoadSpec): Promise<RunningLoad> {
-  const child = await startChild<{ ready: true; startedAt: number }>('bench/harness/load-process.ts', {
+  const child = await startChild<{ ready: true; startedAt: number }>('test-support/load-process.ts', {
     args: [JSON.stringify(spec)],
   });
   const result = (async () => {

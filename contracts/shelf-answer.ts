@@ -1,0 +1,16 @@
+/**
+ * Widget → proxy: the names the `/v1/recommendations` answer and the shelf's events share.
+ * See docs/contracts.md "Widget → proxy".
+ */
+
+/** Where a shelf's products came from. */
+export const shelfSources = ['model', 'cache', 'fallback'] as const;
+
+/** `model` (this request's cloud answer), `cache` (an earlier model answer) or `fallback` (the rules). */
+export type ShelfSourceName = (typeof shelfSources)[number];
+
+/** Why a shelf was not (wholly) the model's answer to this request. */
+export const fallbackReasons = ['timeout', 'error', 'throttled', 'circuit-open', 'not-configured', 'too-few'] as const;
+
+/** One of `fallbackReasons`. */
+export type FallbackReason = (typeof fallbackReasons)[number];
