@@ -1,0 +1,33 @@
+/**
+ * The only form in which a customer id leaves the premises: a keyed pseudonym,
+ * HMAC-SHA-256 of the id under `RECO_PSEUDONYM_KEY`, base64url, cut to 128 bits.
+ * Same customer and key → same pseudonym, on every instance and across restarts;
+ * without the key nobody can turn a pseudonym back into a customer number, nor
+ * test a guess. The proxy (InvokeEndpoint body and CustomAttributes), the event
+ * export and shipping, and training all call this one function.
+ * See docs/contracts.md "Pseudonyms".
+ */
+import { createHmac } from 'node:crypto';
+
+/** Every pseudonym starts with this, so a log reader can tell one from a customer number. */
+export const pseudonymPrefix = 'p_';
+
+/** The shortest key accepted: 32 bytes, as for the token secret. */
+export const minPseudonymKeyBytes = 32;
+
+/** The pseudonym of `customerId` under `key` (`p_` + 22 base64url characters). */
+export function pseudonymOf(customerId: string, key: string): string {
+  return pseudonymPrefix + createHmac('sha256', key).update(customerId).digest('base64url').slice(0, 22);
+}
+
+/**
+ * A function that pseudonymises under `key`, or passes ids unchanged when no key is set
+ * (a data scientist evaluating offline on the raw data).
+ */
+export function pseudonymizer(key: string | undefined): (customerId: string) => string {
+  if (key === undefined || key === '') return (customerId) => customerId;
+  if (Buffer.byteLength(key) < minPseudonymKeyBytes) {
+    throw new Error(`RECO_PSEUDONYM_KEY must be at least ${minPseudonymKeyBytes} bytes`);
+  }
+  return (customerId) => pseudonymOf(customerId, key);
+}
