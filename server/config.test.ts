@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaults, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 
 describe('config', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -8,7 +8,11 @@ describe('config', () => {
     assert.equal(config.port, 3000);
     assert.equal(config.rateLimit, 600);
     assert.deepEqual(config.allowedOrigins, ['http://localhost:8000', 'http://127.0.0.1:8000']);
-    assert.deepEqual({ ...config }, { ...defaults });
+  });
+
+  it('treats an empty variable as unset, and lets overrides win over the environment', () => {
+    assert.equal(loadConfig({ PROXY_PORT: '', RECO_RATE_LIMIT: '' }).port, 3000);
+    assert.equal(loadConfig({ PROXY_PORT: '3100' }, { port: 0 }).port, 0);
   });
 
   it('reads variables, including variant weights and origins', () => {

@@ -100,8 +100,10 @@ const fromEnv = {
   LOG_LEVEL: ['logLevel', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
-/** The documented environment variables, for the README and for tests. */
-export const environmentVariables = Object.keys(fromEnv);
+/** Each environment variable and the option it sets; the README's table is checked against it. */
+export const environmentVariables: Readonly<Record<string, keyof ProxyConfig>> = Object.fromEntries(
+  Object.entries(fromEnv).map(([name, [key]]) => [name, key]),
+);
 
 /**
  * Reads the configuration from `env` over the defaults; throws one error that
