@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../local-sagemaker/defaults.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
+import { demoPseudonymKey, demoServerKey, demoShopperTokenSecret } from './demo-keys.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -135,6 +136,9 @@ export async function startProcesses(
         AWS_SECRET_ACCESS_KEY: secretAccessKey,
         AWS_SESSION_TOKEN: '',
         AWS_EC2_METADATA_DISABLED: 'true',
+        RECO_SHOPPER_TOKEN_SECRET: env.RECO_SHOPPER_TOKEN_SECRET || demoShopperTokenSecret,
+        RECO_PSEUDONYM_KEY: env.RECO_PSEUDONYM_KEY || demoPseudonymKey,
+        RECO_SERVER_KEY: env.RECO_SERVER_KEY || demoServerKey,
         // The demo storefront must always be allowed; the caller's origins come on top.
         RECO_ALLOWED_ORIGINS: [
           env.RECO_ALLOWED_ORIGINS,

@@ -2,8 +2,10 @@
  * `npm run train -- [--until YYYY-MM-DD] [--out DIR]`: trains the shipped model (as chosen
  * by the last `npm run evaluate`) on purchases strictly before `--until` (default: all)
  * and writes the artifact into DIR (default model/artifacts/model/). Prints the time taken.
+ * With `RECO_PSEUDONYM_KEY` set, customers are known to the model only by their pseudonyms.
  */
 import { parseArgs } from 'node:util';
+import { pseudonymizer } from '../contracts/pseudonym.ts';
 import { loadPurchases } from '../data/purchases.ts';
 import { writeArtifact, type Manifest } from './artifact.ts';
 import { fitItemItemParts, type ModelParams, type ShippableModel } from './candidates.ts';
@@ -15,12 +17,18 @@ export function trainArtifact(options: {
   until?: string;
   out: string;
   model?: { name: ShippableModel; params: ModelParams };
+  /** `RECO_PSEUDONYM_KEY`: the model then knows customers only by pseudonym, as the proxy sends them. */
+  pseudonymKey?: string | undefined;
 }): { manifest: Manifest; seconds: number } {
   const started = performance.now();
   const until = options.until;
   if (until !== undefined) parseDay(until, 'train');
   const { name, params } = options.model ?? readShippedConfig();
-  const { purchases } = loadPurchases(until === undefined ? {} : { until });
+  const pseudonym = pseudonymizer(options.pseudonymKey);
+  const purchases = loadPurchases(until === undefined ? {} : { until }).purchases.map((p) => ({
+    ...p,
+    customerId: pseudonym(p.customerId),
+  }));
   if (purchases.length === 0) throw new Error(`train: no purchases before ${until}`);
   const data = buildInteractions(purchases, until === undefined ? undefined : parseDay(until, 'train'));
   const parts = fitItemItemParts(data, name, params);
@@ -43,6 +51,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { manifest, seconds } = trainArtifact({
     out: values.out,
     model: config,
+    pseudonymKey: process.env.RECO_PSEUDONYM_KEY,
     ...(values.until ? { until: values.until } : {}),
   });
   console.log(

@@ -21,6 +21,7 @@ export async function startProxyHere(cloud: CloudInfo, overrides: Partial<ProxyC
       endpointName: cloud.endpointName,
       rateLimit: 0,
       logLevel: 'silent',
+      allowRawUserIds: true,
       ...overrides,
     },
   );

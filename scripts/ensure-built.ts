@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { demoPseudonymKey } from '../demo/demo-keys.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const at = (path: string): string => `${root}${path}`;
@@ -17,9 +18,9 @@ export const builtPaths = {
   widgetBundle: at('dist/reco-shelf.js'),
 };
 
-function run(what: string, args: string[]): void {
+function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
   const started = Date.now();
-  const result = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) throw new Error(`ensure-built: ${what} failed (exit ${result.status})`);
   console.log(`ensure-built: ${what} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -36,7 +37,11 @@ export async function ensureBuilt(): Promise<string[]> {
     built.push('catalog');
   }
   if (!existsSync(builtPaths.modelManifest)) {
-    run('model training', ['--import', 'tsx', at('model/train.ts'), '--out', builtPaths.modelDir]);
+    // The demo's model knows customers by the pseudonyms the demo's proxy sends (demo/demo-keys.ts).
+    run('model training', ['--import', 'tsx', at('model/train.ts'), '--out', builtPaths.modelDir], {
+      ...process.env,
+      RECO_PSEUDONYM_KEY: process.env.RECO_PSEUDONYM_KEY || demoPseudonymKey,
+    });
     built.push('model');
   }
   if (!existsSync(builtPaths.widgetBundle)) {

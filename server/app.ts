@@ -12,10 +12,13 @@ import type { EventLog } from './events/event-log.ts';
 import { errorHandler, notFound } from './http/api-error.ts';
 import { corsAllowlist } from './http/cors.ts';
 import { rateLimit } from './http/rate-limit.ts';
+import { serverCallerOf } from './http/server-key.ts';
 import { stampArrival } from './http/received-at.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
+import { pseudonymizer } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
+import { shopperIdentity } from './shopper-identity.ts';
 import type { PlacementFile } from './placement-file.ts';
 import { createShelfService } from './shelf-service.ts';
 import { addEventsRoute } from './routes/events.ts';
@@ -61,6 +64,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     recentlyBought: (userId, days) => eventLog.recentlyBought(userId, days),
     metrics,
     hardCapMs: config.hardCapMs,
+    pseudonym: pseudonymizer(config.pseudonymKey),
     eventLoopDelayMs: () => eventLoopDelay.recentP99Ms(),
   });
   const state = { warmedUp: false };
@@ -77,8 +81,9 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     corsAllowlist(config.allowedOrigins),
     rateLimit(config.rateLimit, () => metrics.rateLimited.inc()),
   );
-  addRecommendationsRoute(api, shelfService, logger);
-  addEventsRoute(api, eventLog, metrics);
+  const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
+  addRecommendationsRoute(api, shelfService, identities, metrics, logger);
+  addEventsRoute(api, eventLog, metrics, { callerOf: serverCallerOf(config.serverKey), identities, catalog });
   app.use('/v1', api);
   app.use(
     operationsRoute(

@@ -2,21 +2,34 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from './config.ts';
 
+/** The least a start needs: a way to know who the shopper is. */
+const trusted = { RECO_ALLOW_RAW_USER_IDS: 'true' };
+
 describe('config', () => {
+  it('refuses to start without a token secret or trusted raw ids, naming both', () => {
+    assert.throws(() => loadConfig({}), /RECO_SHOPPER_TOKEN_SECRET .* or RECO_ALLOW_RAW_USER_IDS=true/);
+    assert.equal(loadConfig({ RECO_SHOPPER_TOKEN_SECRET: 's'.repeat(32) }).allowRawUserIds, false);
+    assert.throws(
+      () => loadConfig({ RECO_SHOPPER_TOKEN_SECRET: 'short' }),
+      /RECO_SHOPPER_TOKEN_SECRET="short": must be at least 32 bytes/,
+    );
+  });
+
   it('uses the documented defaults when nothing is set', () => {
-    const config = loadConfig({});
+    const config = loadConfig(trusted);
     assert.equal(config.port, 3000);
     assert.equal(config.rateLimit, 600);
     assert.deepEqual(config.allowedOrigins, ['http://localhost:8000', 'http://127.0.0.1:8000']);
   });
 
   it('treats an empty variable as unset, and lets overrides win over the environment', () => {
-    assert.equal(loadConfig({ PROXY_PORT: '', RECO_RATE_LIMIT: '' }).port, 3000);
-    assert.equal(loadConfig({ PROXY_PORT: '3100' }, { port: 0 }).port, 0);
+    assert.equal(loadConfig({ ...trusted, PROXY_PORT: '', RECO_RATE_LIMIT: '' }).port, 3000);
+    assert.equal(loadConfig({ ...trusted, PROXY_PORT: '3100' }, { port: 0 }).port, 0);
   });
 
   it('reads variables, including variant weights and origins', () => {
     const config = loadConfig({
+      ...trusted,
       PROXY_PORT: '3100',
       RECO_VARIANTS: 'model-a=90,model-b=10',
       RECO_ALLOWED_ORIGINS: 'https://shop.example, https://www.shop.example',
@@ -43,6 +56,6 @@ describe('config', () => {
   });
 
   it('refuses an origin with a path', () => {
-    assert.throws(() => loadConfig({ RECO_ALLOWED_ORIGINS: 'https://shop.example/home' }), /no path/);
+    assert.throws(() => loadConfig({ ...trusted, RECO_ALLOWED_ORIGINS: 'https://shop.example/home' }), /no path/);
   });
 });

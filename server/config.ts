@@ -31,6 +31,14 @@ export const defaults = {
   /** SageMaker production variants and their weights, e.g. `{ "model-a": 90, "model-b": 10 }`; empty: let SageMaker pick. */
   variants: {} as Record<string, number>,
   logLevel: 'info',
+  /** The HS256 key storefront tokens are verified with (≥ 32 bytes); unset: no token is valid. */
+  shopperTokenSecret: undefined as string | undefined,
+  /** Trust a raw `userId` (only for a storefront that calls the proxy from its own back end). */
+  allowRawUserIds: false,
+  /** The HMAC key of customer pseudonyms (≥ 32 bytes); unset: ids leave the premises unchanged. */
+  pseudonymKey: undefined as string | undefined,
+  /** The bearer key the storefront's server sends `purchase` events with; unset: no purchase is accepted. */
+  serverKey: undefined as string | undefined,
 };
 
 /** The validated configuration the proxy runs with. */
@@ -61,6 +69,9 @@ const variantWeights = z.string().transform((text, ctx) => {
   }
   return weights;
 });
+
+// Keys are compared or hashed as UTF-8 bytes; 32 bytes is HS256's key size.
+const secretKey = z.string().refine((key) => Buffer.byteLength(key) >= 32, 'must be at least 32 bytes');
 
 /** Environment variable → option, with the parser that validates it. */
 const fromEnv = {
@@ -98,6 +109,13 @@ const fromEnv = {
   RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],
   RECO_VARIANTS: ['variants', variantWeights],
   LOG_LEVEL: ['logLevel', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])],
+  RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
+  RECO_ALLOW_RAW_USER_IDS: [
+    'allowRawUserIds',
+    z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
+  ],
+  RECO_PSEUDONYM_KEY: ['pseudonymKey', secretKey],
+  RECO_SERVER_KEY: ['serverKey', secretKey],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */
@@ -120,5 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     else problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   }
   if (problems.length > 0) throw new Error(`config: ${problems.join('; ')}`);
-  return { ...(config as ProxyConfig), ...overrides };
+  const loaded = { ...(config as ProxyConfig), ...overrides };
+  if (loaded.shopperTokenSecret === undefined && !loaded.allowRawUserIds) {
+    throw new Error(
+      'config: set RECO_SHOPPER_TOKEN_SECRET (the key storefront tokens are signed with) or ' +
+        "RECO_ALLOW_RAW_USER_IDS=true (only when the proxy is called from the storefront's own back end)",
+    );
+  }
+  return loaded;
 }

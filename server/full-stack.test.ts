@@ -89,10 +89,16 @@ describe('recommendations through the SageMaker path', () => {
     assert.equal((await coalesced()) - coalescedBefore, 9);
   });
 
-  it('gives an unknown placement the default rules and counts it', async () => {
+  it('gives an unknown placement the default rules, says so in the answer, and counts it', async () => {
     const { status, body } = await stack.get('/v1/recommendations?placement=footer-promo&sessionId=s1');
     assert.equal(status, 200);
     assert.equal(body.items.length, 8);
+    assert.deepEqual(
+      body.warnings?.map((w) => w.code),
+      ['unknown-placement'],
+    );
+    assert.match(body.warnings?.[0]?.message ?? '', /"footer-promo" is not in the placement rules/);
+    assert.equal((await stack.get('/v1/recommendations?placement=home&sessionId=s1')).body.warnings, undefined);
     const metrics = (await stack.get('/metrics')).text;
     assert.match(metrics, /reco_unknown_placement_total [1-9]/);
     assert.match(metrics, /reco_requests_total\{placement="unknown",source="model",reason="none"\} [1-9]/);

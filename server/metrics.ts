@@ -95,6 +95,18 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: [registry],
     }),
+    untrustedShoppers: new Counter({
+      name: 'reco_untrusted_shoppers_total',
+      help: 'Requests and events that named a customer without a valid token, answered as anonymous, by cause',
+      labelNames: ['cause'] as const,
+      registers: [registry],
+    }),
+    requestCausedUpstreamErrors: new Counter({
+      name: 'reco_upstream_request_errors_total',
+      help: 'Model calls the endpoint refused because of the request itself (not counted by the breaker)',
+      labelNames: ['label'] as const,
+      registers: [registry],
+    }),
     rateLimited: new Counter({
       name: 'reco_rate_limited_total',
       help: 'Requests refused by the rate limit',

@@ -10,6 +10,8 @@ export interface RecommendationRequest {
   placement: string;
   userId?: string;
   sessionId?: string;
+  /** The storefront's signed token; the shelf service trusts only what it says (server/shopper-identity.ts). */
+  shopperToken?: string;
   items: string[];
   limit?: number;
 }
@@ -26,6 +28,8 @@ const schema = z.strictObject({
   placement: z.string({ error: 'is required' }).regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
   userId: shopperId.optional(),
   sessionId: shopperId.optional(),
+  // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
+  shopperToken: z.string().optional(),
   items: z.array(itemId).max(50, 'at most 50 ids').default([]),
   limit: z
     .number({ error: 'must be a whole number 1..48' })
@@ -43,8 +47,14 @@ export class InvalidRequestError extends Error {
 function validate(input: Record<string, unknown>): RecommendationRequest {
   const parsed = schema.safeParse(input);
   if (parsed.success) {
-    const { userId, sessionId, limit, ...rest } = parsed.data;
-    return { ...rest, ...(userId ? { userId } : {}), ...(sessionId ? { sessionId } : {}), ...(limit ? { limit } : {}) };
+    const { userId, sessionId, shopperToken, limit, ...rest } = parsed.data;
+    return {
+      ...rest,
+      ...(userId ? { userId } : {}),
+      ...(sessionId ? { sessionId } : {}),
+      ...(shopperToken ? { shopperToken } : {}),
+      ...(limit ? { limit } : {}),
+    };
   }
   const issue = parsed.error.issues[0]!;
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
@@ -52,7 +62,7 @@ function validate(input: Record<string, unknown>): RecommendationRequest {
   throw new InvalidRequestError(`${field}: ${issue.message}`);
 }
 
-const queryFields = ['placement', 'userId', 'sessionId', 'items', 'limit'] as const;
+const queryFields = ['placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit'] as const;
 
 /** Validates a parsed query string (values may be strings or, when repeated, arrays). */
 export function parseRecommendationQuery(query: Record<string, unknown>): RecommendationRequest {

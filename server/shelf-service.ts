@@ -29,6 +29,8 @@ export interface RecommendationAnswer {
   /** The sources that filled the shelf, in order: `model`, `cache` or resolver names. */
   resolvers: string[];
   items: ShelfItem[];
+  /** Problems the storefront developer should fix (e.g. `unknown-placement`); absent when there are none. */
+  warnings?: Array<{ code: string; message: string }>;
 }
 
 /** An answer and how long its parts took, for Server-Timing and logs. */
@@ -53,6 +55,8 @@ export interface ShelfServiceDeps {
   recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string>;
   metrics: Metrics;
   hardCapMs: number;
+  /** Turns a customer id into what may leave the premises (`contracts/pseudonym.ts`). */
+  pseudonym: (customerId: string) => string;
   /** How late this process now runs its timers (ms); the race ends that much earlier. */
   eventLoopDelayMs?: () => number;
 }
@@ -80,6 +84,13 @@ type Outcome =
   | { answer: ModelAnswer; upstreamMs: number }
   | { failure: UpstreamFailure; upstreamMs: number | null; timerLateMs?: number };
 
+function unknownPlacementWarning(placement: string): { code: string; message: string } {
+  return {
+    code: 'unknown-placement',
+    message: `placement "${placement}" is not in the placement rules; the defaults were used`,
+  };
+}
+
 /** Builds the shelf service; `recommend` never throws for a sick cloud. */
 export function createShelfService(deps: ShelfServiceDeps) {
   const { catalog, cache, breaker, metrics } = deps;
@@ -97,7 +108,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     // keeps: a heavy buyer still gets the model, and what is cut is what they bought longest ago.
     const exclude = [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
     const body = {
-      ...(request.userId ? { userId: request.userId } : {}),
+      // The customer id never leaves the premises: the model knows the shopper by pseudonym.
+      ...(request.userId ? { userId: deps.pseudonym(request.userId) } : {}),
       items: request.items,
       k,
       exclude,
@@ -126,7 +138,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
       (error: unknown) => {
         inFlight.delete(callKey);
         const failure = classifyUpstreamError(error, signal.aborted);
-        breaker.failure();
+        if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
+        else breaker.failure();
         metrics.upstreamDuration.observe(
           { outcome: failure.label, variant: targetVariant ?? 'unknown' },
           (performance.now() - started) / 1000,
@@ -270,6 +283,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
       model,
       resolvers: shelf.filledBy,
       items: shelf.items,
+      ...(known ? {} : { warnings: [unknownPlacementWarning(request.placement)] }),
     };
     const totalMs = performance.now() - started;
     metrics.requests.inc({

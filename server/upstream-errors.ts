@@ -10,6 +10,11 @@ import type { FallbackReason } from '../contracts/shelf-answer.ts';
 export interface UpstreamFailure {
   reason: FallbackReason;
   label: string;
+  /**
+   * The endpoint refused this request itself (a validation error, a payload too large, the
+   * container's 4xx): a sign of a bad request, not of a sick cloud, so the breaker ignores it.
+   */
+  causedByRequest?: true;
 }
 
 /** The endpoint answered 200 with a body that breaks the contract. */
@@ -19,6 +24,7 @@ export class ContractError extends Error {
 
 interface ErrorLike {
   name?: string;
+  OriginalStatusCode?: number;
   code?: string;
   $metadata?: { httpStatusCode?: number };
   cause?: unknown;
@@ -41,6 +47,10 @@ export function classifyUpstreamError(error: unknown, deadlineHit: boolean): Ups
   if (status === 429) return { reason: 'throttled', label: 'throttling' };
   if (e.name === 'CredentialsProviderError') return { reason: 'not-configured', label: 'no-credentials' };
   if (error instanceof ContractError || e.name === 'SyntaxError') return { reason: 'error', label: 'bad-contract' };
+  if (e.name === 'ValidationError' || status === 413)
+    return { reason: 'error', label: 'request-refused', causedByRequest: true };
+  if (e.name === 'ModelError' && (e.OriginalStatusCode ?? 0) >= 400 && (e.OriginalStatusCode ?? 0) < 500)
+    return { reason: 'error', label: 'request-refused', causedByRequest: true };
   if (e.name === 'ModelError') return { reason: 'error', label: 'model-error' };
   if (code === 'ECONNREFUSED') return { reason: 'error', label: 'connection-refused' };
   if (code === 'ECONNRESET' || e.name === 'TimeoutError') return { reason: 'error', label: 'connection-reset' };

@@ -125,6 +125,8 @@ export async function startStack(
       placementsFile: placementsWithBudget(dir, options.budgetMs ?? answeredNotHungBudgetMs),
       rateLimit: 0,
       logLevel: 'silent',
+      // These tests call as the storefront's back end does; token tests turn this off.
+      allowRawUserIds: true,
       ...options.config,
     },
   );

@@ -15,6 +15,8 @@ export const benchProxyEnv: Record<string, string> = {
   RECO_RATE_LIMIT: '0',
   LOG_LEVEL: 'silent',
   RECO_CACHE_FRESH_MS: '0',
+  // The load generators call as a storefront's back end would, with raw customer ids.
+  RECO_ALLOW_RAW_USER_IDS: 'true',
 };
 
 /** Starts a target (`proxy`, `sdk-limit`, `bare-express`) against `cloud`. */

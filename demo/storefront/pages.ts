@@ -10,6 +10,10 @@ import { weatherModes } from './weather.ts';
 export interface PageContext {
   proxyUrl: string;
   customer: string | null;
+  /** The signed-in customer's shopper token, signed by this server: the only way a shelf learns who it is for. */
+  shopperToken: string | null;
+  /** The order just placed (its line count), to confirm on the basket page. */
+  ordered?: number;
   customers: readonly string[];
   categories: readonly string[];
   cartCount: number;
@@ -22,7 +26,7 @@ export interface PageContext {
 const money = (value: number): string => `£${value.toFixed(2)}`;
 
 function shopper(ctx: PageContext): Raw {
-  return ctx.customer ? html`user-id="${ctx.customer}"` : raw('');
+  return ctx.shopperToken ? html`shopper-token="${ctx.shopperToken}"` : raw('');
 }
 
 function layout(ctx: PageContext, title: string, body: Raw): string {
@@ -126,8 +130,10 @@ export function cartPage(
         ? html`<p>Your basket is empty.</p>`
         : html`<table class="cart"><tr><th>Item</th><th>Qty</th><th>Price</th></tr>
       ${lines.map((l) => html`<tr><td><a href="${l.product.url}">${l.product.title}</a></td><td>${l.quantity}</td><td class="price">${money(l.product.price.value * l.quantity)}</td></tr>`)}
-      <tr><td colspan="2"><b>Total</b></td><td class="price">${money(total)}</td></tr></table>`
+      <tr><td colspan="2"><b>Total</b></td><td class="price">${money(total)}</td></tr></table>
+      <form method="post" action="/checkout"><button type="submit" id="place-order">Place order</button></form>`
     }
+    ${ctx.ordered ? html`<p id="order-placed">Thank you: your order of ${ctx.ordered} product(s) is placed.</p>` : raw('')}
     <reco-shelf id="cart-shelf" placement="cart" ${shopper(ctx)} items="${lines.map((l) => l.product.id).join(',')}" limit="6" heading="Complete your order"></reco-shelf>`,
   );
 }

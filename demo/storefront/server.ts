@@ -3,8 +3,10 @@
  * reads the same catalog as the proxy, serves its own product pictures, and
  * embeds the shelf by script tag from the proxy's origin.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { SignJWT } from 'jose';
 import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
 import { categories } from '../../data/categories.ts';
 import { productImageSvg } from '../../data/product-image.ts';
@@ -22,6 +24,24 @@ export interface StorefrontOptions {
   /** The local SageMaker runtime, for the weather control. */
   runtimeUrl: string;
   catalogFile?: string;
+  /** Signs the signed-in customer's shopper token (`RECO_SHOPPER_TOKEN_SECRET`, shared with the proxy). */
+  shopperTokenSecret: string;
+  /** Posts the purchases of a placed order (`RECO_SERVER_KEY`, shared with the proxy). */
+  serverKey: string;
+}
+
+/** How long a shopper token lives: a page view's shelves and their events, with room to spare. */
+const shopperTokenSeconds = 15 * 60;
+
+/** A token the proxy trusts to name `customer`: HS256, `sub` and `exp`, as docs/contracts.md says. */
+function signShopperToken(customer: string, secret: Uint8Array): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(customer)
+    .setIssuedAt(now)
+    .setExpirationTime(now + shopperTokenSeconds)
+    .sign(secret);
 }
 
 const staticFiles: Record<string, [file: string, type: string]> = {
@@ -46,6 +66,28 @@ export function createStorefront(options: StorefrontOptions) {
   const byId = new Map(catalog.products.map((p) => [p.id, p]));
   const offers = catalog.products.filter((p) => p.inStock).slice(8, 20);
   const proxyOrigin = new URL(options.proxyUrl).origin;
+  const tokenKey = new TextEncoder().encode(options.shopperTokenSecret);
+
+  /** Tells the proxy, from this server, what was bought: the purchases the model learns from. */
+  const postPurchases = async (customer: string | null, lines: ReadonlyMap<string, number>): Promise<void> => {
+    const order = randomUUID();
+    const events = [...lines.keys()].map((itemId) => ({
+      id: `order-${order}-${itemId}`,
+      type: 'purchase',
+      placement: 'checkout',
+      itemId,
+      ...(customer ? { userId: customer } : { sessionId: `order-${order}` }),
+      ts: Date.now(),
+    }));
+    const res = await fetch(`${options.proxyUrl}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.serverKey}` },
+      body: JSON.stringify({ events }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status !== 202)
+      throw new Error(`the proxy refused the order's purchases: ${res.status} ${await res.text()}`);
+  };
   const csp = [
     `default-src 'self'`,
     `script-src 'self' ${proxyOrigin}`,
@@ -100,9 +142,13 @@ export function createStorefront(options: StorefrontOptions) {
     const debug = debugParam === null ? cookieValue(cookies, 'debug') === '1' : debugParam === '1';
     if (debugParam !== null) res.setHeader('Set-Cookie', `debug=${debug ? 1 : 0}; Path=/; SameSite=Lax`);
     const isPage = req.method === 'GET' && !url.pathname.startsWith('/static/') && !url.pathname.startsWith('/images/');
+    const signedIn = customer && /^\d{5}$/.test(customer) ? customer : null;
+    const ordered = Number(url.searchParams.get('ordered') ?? 0);
     const ctx: PageContext = {
       proxyUrl: options.proxyUrl,
-      customer: customer && /^\d{5}$/.test(customer) ? customer : null,
+      customer: signedIn,
+      shopperToken: signedIn && isPage ? await signShopperToken(signedIn, tokenKey) : null,
+      ...(Number.isInteger(ordered) && ordered > 0 && ordered < 1000 ? { ordered } : {}),
       customers: demoCustomers,
       categories,
       cartCount: [...cart.values()].reduce((a, b) => a + b, 0),
@@ -135,6 +181,11 @@ export function createStorefront(options: StorefrontOptions) {
         const id = (await readForm(req)).get('id') ?? '';
         if (byId.has(id)) cart.set(id, Math.min(999, (cart.get(id) ?? 0) + 1));
         return redirect(res, '/cart', `cart=${encodeURIComponent(writeCart(cart))}; Path=/; SameSite=Lax`);
+      }
+      if (url.pathname === '/checkout' && req.method === 'POST') {
+        if (cart.size === 0) return redirect(res, '/cart');
+        await postPurchases(signedIn, cart);
+        return redirect(res, `/cart?ordered=${cart.size}`, 'cart=; Path=/; SameSite=Lax; Max-Age=0');
       }
       if (url.pathname === '/demo/weather' && req.method === 'POST') {
         await setWeather(options.runtimeUrl, (await readForm(req)).get('mode') ?? '');

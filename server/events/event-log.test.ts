@@ -111,7 +111,7 @@ describe('event batch', () => {
     });
     assert.equal(batch.events.length, 1);
     assert.match(batch.rejected[0]!.message, /^events\[1\]\.type: /);
-    assert.match(batch.rejected[1]!.message, /^events\[2\]\.userId: needs userId or sessionId/);
+    assert.match(batch.rejected[1]!.message, /^events\[2\]\.userId: needs shopperToken, userId or sessionId/);
   });
 
   it('refuses an envelope that is not a batch', () => {

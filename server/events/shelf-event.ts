@@ -26,14 +26,19 @@ const eventSchema = z
     itemId: z.string().regex(itemIdPattern, 'must be a product id'),
     userId: shopperId.optional(),
     sessionId: shopperId.optional(),
+    // Verified (then dropped) by server/event-admission.ts; a bad token makes the event anonymous.
+    shopperToken: z.string().max(4096, 'at most 4096 characters').optional(),
+    // The answer that showed the item: which production variant and model version.
+    variant: z.string().max(64).regex(printable, 'printable characters only').optional(),
+    modelVersion: z.string().max(128).regex(printable, 'printable characters only').optional(),
     ts: z
       .number()
       .int()
       .min(946_684_800_000, 'epoch milliseconds after 2000')
       .max(4_102_444_800_000, 'epoch milliseconds before 2100'),
   })
-  .refine((e) => e.userId !== undefined || e.sessionId !== undefined, {
-    message: 'needs userId or sessionId',
+  .refine((e) => e.userId !== undefined || e.sessionId !== undefined || e.shopperToken !== undefined, {
+    message: 'needs shopperToken, userId or sessionId',
     path: ['userId'],
   });
 

@@ -2,18 +2,36 @@
  * `POST /v1/events`: JSON or the text/plain body `navigator.sendBeacon` sends.
  * 202 only once the accepted events are on disk.
  */
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
+import type { CatalogIndex } from '../catalog-index.ts';
+import { admitEvents } from '../event-admission.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { InvalidBatchError, parseEventBatch } from '../events/shelf-event.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { jsonOrTextBody } from '../http/request-body.ts';
+import type { ServerCaller } from '../http/server-key.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ShopperIdentityResolver } from '../shopper-identity.ts';
 
 /** Adds the events route to `router`. */
-export function addEventsRoute(router: Router, eventLog: EventLog, metrics: Metrics): void {
+export function addEventsRoute(
+  router: Router,
+  eventLog: EventLog,
+  metrics: Metrics,
+  trust: { callerOf: (req: Request) => ServerCaller; identities: ShopperIdentityResolver; catalog: CatalogIndex },
+): void {
   router
     .route('/events')
     .post(...jsonOrTextBody, async (req, res) => {
+      const caller = trust.callerOf(req);
+      if (caller === 'bad-key') throw new ApiError(401, 'unauthorized', 'authorization: not the storefront server key');
+      if (caller === 'key-from-browser') {
+        throw new ApiError(
+          403,
+          'forbidden',
+          'authorization: the server key is for the storefront server, never a page',
+        );
+      }
       if (!req.is('application/json') && !req.is('text/plain')) {
         throw new ApiError(415, 'unsupported_media_type', 'body: send application/json or text/plain');
       }
@@ -27,6 +45,24 @@ export function addEventsRoute(router: Router, eventLog: EventLog, metrics: Metr
         }
         throw error;
       }
+      const refused = new Set(batch.rejected.map((r) => r.index));
+      const indexes = Array.from({ length: batch.events.length + batch.rejected.length }, (_, i) => i).filter(
+        (i) => !refused.has(i),
+      );
+      const admission = await admitEvents(
+        batch.events.map((event, k) => ({ index: indexes[k]!, event })),
+        {
+          fromServer: caller === 'storefront-server',
+          identities: trust.identities,
+          catalog: trust.catalog,
+          now: Date.now(),
+          onUntrusted: (cause) => metrics.untrustedShoppers.inc({ cause }),
+        },
+      );
+      batch = {
+        events: admission.events,
+        rejected: [...batch.rejected, ...admission.rejected].sort((a, b) => a.index - b.index),
+      };
       metrics.events.inc({ outcome: 'rejected' }, batch.rejected.length);
       if (batch.events.length === 0) {
         throw new ApiError(

@@ -10,18 +10,31 @@ import {
   parseRecommendationQuery,
   type RecommendationRequest,
 } from '../recommendation-request.ts';
+import type { Metrics } from '../metrics.ts';
 import type { ShelfService } from '../shelf-service.ts';
+import type { ShopperIdentityResolver } from '../shopper-identity.ts';
 
 /** Adds the recommendations route to `router` (one flat router keeps the hot path short). */
-export function addRecommendationsRoute(router: Router, shelfService: ShelfService, logger: Logger): void {
+export function addRecommendationsRoute(
+  router: Router,
+  shelfService: ShelfService,
+  identities: ShopperIdentityResolver,
+  metrics: Metrics,
+  logger: Logger,
+): void {
   const answer = async (req: Request, res: Response, parse: () => RecommendationRequest): Promise<void> => {
-    let request: RecommendationRequest;
+    let claimed: RecommendationRequest;
     try {
-      request = parse();
+      claimed = parse();
     } catch (error) {
       if (error instanceof InvalidRequestError) throw new ApiError(400, 'invalid_request', error.message);
       throw error;
     }
+    // Only a valid token (or a trusted raw id) names a customer; anything else is answered anonymously.
+    const { shopperToken: _token, userId: _claimedUser, ...rest } = claimed;
+    const identity = await identities.resolve(claimed);
+    if (identity.untrusted) metrics.untrustedShoppers.inc({ cause: identity.untrusted });
+    const request: RecommendationRequest = { ...rest, ...(identity.userId ? { userId: identity.userId } : {}) };
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
       request,
       arrivalOf(req),
