@@ -95,6 +95,8 @@ export const styles = css`
     overflow-x: auto;
     overscroll-behavior-x: contain;
     scroll-snap-type: x mandatory;
+    /* Snap cards to the list's 4px padding, not its border: else the first snap scrolls by 4px. */
+    scroll-padding-inline: 4px;
     scrollbar-width: none;
   }
   .carousel .list::-webkit-scrollbar {

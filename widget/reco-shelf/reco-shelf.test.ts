@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../test/lit-dev-warnings.ts';
 import '../index.ts';
 import type { RecoShelf } from './reco-shelf.ts';
 import { fakeProxy, type FakeProxy } from '../test/fake-proxy.ts';

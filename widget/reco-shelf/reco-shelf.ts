@@ -1,4 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { templateCard } from './card-template.ts';
 import { defaultCard, navigation, skeletonCards } from './card-view.ts';
@@ -80,72 +81,35 @@ type Status = 'loading' | 'ready' | 'empty';
  */
 export class RecoShelf extends LitElement {
   static override styles = styles;
-  static override properties = {
-    endpoint: {},
-    placement: {},
-    userId: { attribute: 'user-id' },
-    sessionId: { attribute: 'session-id' },
-    items: { converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) },
-    limit: { type: Number },
-    heading: {},
-    layout: {},
-    locale: {},
-    currency: {},
-    loading: {},
-    timeout: { type: Number },
-    addToCart: { attribute: 'add-to-cart' },
-    dataLayer: { attribute: 'data-layer' },
-    impressionDwell: { attribute: false },
-    armed: { state: true },
-    status: { state: true },
-    hold: { state: true },
-    atStart: { state: true },
-    atEnd: { state: true },
-  };
 
-  declare endpoint: string;
-  declare placement: string;
-  declare userId: string;
-  declare sessionId: string;
-  declare items: string[];
-  declare limit: number;
-  declare heading: string;
-  declare layout: 'carousel' | 'grid';
-  declare locale: string;
-  declare currency: string;
-  declare loading: 'lazy' | 'eager';
-  declare timeout: number;
-  declare addToCart: string | null;
-  declare dataLayer: string | null;
-  declare impressionDwell: number;
-  declare private armed: boolean;
-  declare private status: Status;
-  declare private hold: number;
-  declare private atStart: boolean;
-  declare private atEnd: boolean;
+  @property() endpoint = '';
+  @property() placement = '';
+  @property({ attribute: 'user-id' }) userId = '';
+  @property({ attribute: 'session-id' }) sessionId = '';
+  @property({ converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) }) items: string[] = [];
+  @property({ type: Number }) limit = 8;
+  @property() heading = 'Recommended for you';
+  @property() layout: 'carousel' | 'grid' = 'carousel';
+  @property() locale = '';
+  @property() currency = '';
+  @property() loading: 'lazy' | 'eager' = 'lazy';
+  @property({ type: Number }) timeout = 3000;
+  @property({ attribute: 'add-to-cart' }) addToCart: string | null = null;
+  @property({ attribute: 'data-layer' }) dataLayer: string | null = null;
+  @property({ attribute: false }) impressionDwell = 1000;
+  @state() private armed = false;
+  @state() private status: Status = 'loading';
+  @state() private hold = 0;
+  @state() private atStart = true;
+  @state() private atEnd = true;
 
   #data: RecoResponse | undefined;
   #generation = 0;
   #controller: AbortController | undefined;
   #tracker: ImpressionTracker | undefined;
   #stopWatching: (() => void)[] = [];
-
-  constructor() {
-    super();
-    this.endpoint = this.placement = this.userId = this.sessionId = this.locale = this.currency = '';
-    this.items = [];
-    this.limit = 8;
-    this.heading = 'Recommended for you';
-    this.layout = 'carousel';
-    this.loading = 'lazy';
-    this.timeout = 3000;
-    this.addToCart = this.dataLayer = null;
-    this.impressionDwell = 1000;
-    this.armed = false;
-    this.status = 'loading';
-    this.hold = 0;
-    this.atStart = this.atEnd = true;
-  }
+  #edgeObserver: ResizeObserver | undefined;
+  #measuredList: HTMLElement | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -162,18 +126,31 @@ export class RecoShelf extends LitElement {
     for (const stop of this.#stopWatching.splice(0)) stop();
     this.#tracker?.disconnect();
     this.#tracker = undefined;
+    this.#edgeObserver?.disconnect();
+    this.#measuredList = undefined;
   }
 
-  protected override updated(changed: PropertyValues): void {
+  // Starting a request sets state (status, hold): here it joins this update instead of scheduling another.
+  protected override willUpdate(changed: PropertyValues): void {
     if (this.armed && FETCH_KEYS.some((k) => changed.has(k))) void this.#load();
-    const list = this.renderRoot.querySelector('.list');
+  }
+
+  protected override updated(): void {
+    const list = this.renderRoot.querySelector<HTMLElement>('.list');
     if (this.status === 'ready' && list) {
       this.#tracker ??= new ImpressionTracker(
         (el) => this.#itemEvent(el, 'impression', 'reco-impression'),
         this.impressionDwell,
       );
       for (const card of list.children) this.#tracker.observe(card);
-      this.#syncEdges();
+    }
+    // The edges are known only after layout; a ResizeObserver reports them then (and on every
+    // resize), outside this update, so setting atStart/atEnd never schedules an update from one.
+    if (list && list !== this.#measuredList) {
+      this.#measuredList = list;
+      this.#edgeObserver ??= new ResizeObserver(() => this.#syncEdges());
+      this.#edgeObserver.disconnect();
+      this.#edgeObserver.observe(list);
     }
   }
 
@@ -284,7 +261,7 @@ export class RecoShelf extends LitElement {
       locale: this.locale || document.documentElement.lang || undefined,
       currency: this.currency || undefined,
     };
-    return html`<section part="base" class="base ${carousel ? 'carousel' : 'grid'}" aria-labelledby="heading" aria-busy=${ready ? 'false' : 'true'} style=${holdStyle}>
+    return html`<section part="base" class="base ${carousel ? 'carousel' : 'grid'}" aria-labelledby="heading" aria-busy=${!ready} style=${holdStyle}>
       <div class="header">
         <h2 id="heading" part="heading"><slot name="heading">${this.heading}</slot></h2>
         ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (direction) => this.#page(direction)) : nothing}
