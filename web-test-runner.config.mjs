@@ -64,7 +64,10 @@ export default {
       },
     }),
   ],
-  plugins: [esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) })],
+  plugins: [
+    // The tests run the development build's code paths, console warnings included.
+    esbuildPlugin({ ts: true, define: { __RECO_DEV__: 'true' }, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+  ],
   middleware: [
     // A stand-in for the proxy, only for the built-bundle test (the other tests stub fetch):
     // the real proxy runs in the end-to-end suite.

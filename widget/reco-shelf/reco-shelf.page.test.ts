@@ -86,7 +86,7 @@ describe('reco-shelf on a hostile legacy page', () => {
     const reference = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     const size = (el: RecoShelf) => {
       const card = cards(el)[0]!.getBoundingClientRect();
-      return [card.width, card.height, getComputedStyle(cards(el)[0]!.querySelector('.title')!).fontSize];
+      return [card.width, card.height, getComputedStyle(cards(el)[0]!.querySelector('.reco-title')!).fontSize];
     };
     const expected = size(reference);
     const hostile = document.createElement('style');
@@ -97,7 +97,7 @@ describe('reco-shelf on a hostile legacy page', () => {
     try {
       const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
       expect(size(el)).to.deep.equal(expected);
-      const title = getComputedStyle(cards(el)[0]!.querySelector('.title')!);
+      const title = getComputedStyle(cards(el)[0]!.querySelector('.reco-title')!);
       expect([title.color, title.letterSpacing, title.textTransform]).to.deep.equal([
         'rgb(31, 35, 40)',
         'normal',
@@ -154,20 +154,20 @@ describe('reco-shelf keyboard and motion', () => {
     expect(prev!.getAttribute('aria-disabled')).to.equal('true');
     next!.click();
     await waitUntil(() => prev!.getAttribute('aria-disabled') === 'false', 'scrolled forward');
-    expect($(el, '.list')!.scrollLeft).to.be.greaterThan(0);
+    expect($(el, '.reco-list')!.scrollLeft).to.be.greaterThan(0);
   });
 
   it('honours prefers-reduced-motion: no smooth scrolling, no shimmer', async () => {
     await emulateMedia({ reducedMotion: 'reduce' });
     try {
       const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
-      expect(getComputedStyle($(el, '.skeleton')!).animationName).to.equal('none');
-      expect(getComputedStyle($(el, '.list')!).scrollBehavior).to.equal('auto');
+      expect(getComputedStyle($(el, '.reco-skeleton')!).animationName).to.equal('none');
+      expect(getComputedStyle($(el, '.reco-list')!).scrollBehavior).to.equal('auto');
     } finally {
       await emulateMedia({ reducedMotion: 'no-preference' });
     }
     const moving = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
-    expect(getComputedStyle($(moving, '.skeleton')!).animationName).to.equal('shimmer');
+    expect(getComputedStyle($(moving, '.reco-skeleton')!).animationName).to.equal('shimmer');
   });
 });
 

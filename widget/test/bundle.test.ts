@@ -46,8 +46,11 @@ describe('the built bundle', () => {
       count: 2,
     });
     const el = win.document.querySelector('reco-shelf')!;
-    await waitUntil(() => el.shadowRoot!.querySelectorAll('li.card:not(.skeleton)').length === 2, 'cards render');
-    expect(el.shadowRoot!.querySelector('.title')!.textContent).to.equal('WHITE HANGING HEART T-LIGHT HOLDER');
+    await waitUntil(
+      () => el.shadowRoot!.querySelectorAll('li.reco-card:not(.reco-skeleton)').length === 2,
+      'cards render',
+    );
+    expect(el.shadowRoot!.querySelector('.reco-title')!.textContent).to.equal('WHITE HANGING HEART T-LIGHT HOLDER');
   });
 
   it('works as a module, and alongside a classic copy of itself', async () => {
