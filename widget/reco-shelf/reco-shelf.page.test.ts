@@ -5,6 +5,7 @@ import '../index.ts';
 import type { RecoShelf } from './reco-shelf.ts';
 import { fakeProxy, type FakeProxy } from '../test/fake-proxy.ts';
 import { products, recoResponse } from '../test/products.ts';
+import { readmeBlock } from '../test/readme.ts';
 import { $, cards, frames, loadedShelf } from '../test/shelf-helpers.ts';
 
 let proxy: FakeProxy;
@@ -79,6 +80,46 @@ describe('reco-shelf and layout shift', () => {
       el.parentElement!.remove();
     }
   });
+});
+
+describe("reco-shelf heights, as the README's formulas give them", () => {
+  /** widget/README.md "Heights to reserve", for a grid `width` px wide. */
+  function gridHeight(width: number, limit: number, cart: boolean, W = 176, G = 16): number {
+    const n = Math.max(1, Math.floor((width - 8 + G) / (W + G)));
+    const w = (width - 8 - (n - 1) * G) / n;
+    const r = Math.ceil(limit / n);
+    return 60 + r * (w + 90 + (cart ? 44 : 0)) + (r - 1) * G;
+  }
+
+  it('matches the reservation the README gives for its theming example', async () => {
+    const theme = document.createElement('style');
+    theme.textContent = await readmeBlock('theming-example');
+    document.head.append(theme);
+    try {
+      const reserved = Number(/height:\s*(\d+)px/.exec(await readmeBlock('theming-reservation'))![1]);
+      const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+      expect(el.getBoundingClientRect().height).to.equal(reserved);
+    } finally {
+      theme.remove();
+    }
+  });
+
+  for (const [width, limit, cart] of [
+    [760, 8, false],
+    [500, 5, true],
+    [1000, 12, false],
+    [150, 2, false],
+  ] as const) {
+    it(`matches the grid formula ${width}px wide with ${limit} items${cart ? ' and cart buttons' : ''}`, async () => {
+      const el = await loadedShelf(
+        proxy,
+        html`<reco-shelf loading="eager" placement="home" layout="grid" limit=${limit} ?add-to-cart=${cart}
+          style="width:${width}px"></reco-shelf>`,
+        recoResponse(products.slice(0, limit)),
+      );
+      expect(el.getBoundingClientRect().height).to.be.closeTo(gridHeight(width, limit, cart), 1);
+    });
+  }
 });
 
 describe('reco-shelf on a hostile legacy page', () => {
