@@ -21,9 +21,10 @@ function compactTemplates(minified: boolean): Plugin {
         return `css\`${compact}\``;
       });
     },
-    generateBundle(_, bundle) {
-      // Unminified code (the development build) has newlines outside templates: leave it be.
-      if (!minified) return;
+    generateBundle(options, bundle) {
+      // Unminified code (the development build) has newlines outside templates, and joining the
+      // lines of a source-mapped build (widget/scripts/size-breakdown.ts) would break its map.
+      if (!minified || options.sourcemap) return;
       for (const file of Object.values(bundle)) {
         if (file.type === 'chunk') file.code = file.code.replace(/\n\s*/g, ' ').replace(/> </g, '><');
       }
