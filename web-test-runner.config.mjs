@@ -66,7 +66,11 @@ export default {
   ],
   plugins: [
     // The tests run the development build's code paths, console warnings included.
-    esbuildPlugin({ ts: true, define: { __RECO_DEV__: 'true' }, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+    esbuildPlugin({
+      ts: true,
+      define: { __RECO_DEV__: 'true' },
+      tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
+    }),
   ],
   middleware: [
     // A stand-in for the proxy, only for the built-bundle test (the other tests stub fetch):
@@ -86,7 +90,8 @@ export default {
       if (ctx.path.startsWith('/images/')) {
         ctx.type = 'image/svg+xml';
         ctx.body =
-          '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#c8553d"/></svg>';
+          '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">' +
+          '<rect width="10" height="10" fill="#c8553d"/></svg>';
         return;
       }
       return next();

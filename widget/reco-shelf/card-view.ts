@@ -69,7 +69,8 @@ export function skeletonCards(count: number, withButton: boolean): TemplateResul
 }
 
 const chevron = (d: string) =>
-  html`<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"><path d=${d} /></svg>`;
+  html`<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2"
+    stroke-linecap="round" stroke-linejoin="round"><path d=${d} /></svg>`;
 const previousIcon = chevron('M15 5l-7 7 7 7');
 const nextIcon = chevron('M9 5l7 7-7 7');
 
@@ -79,7 +80,9 @@ const nextIcon = chevron('M9 5l7 7-7 7');
  */
 export function navigation(atStart: boolean, atEnd: boolean, page: (direction: 1 | -1) => void): TemplateResult {
   return html`<div part="navigation" class="reco-nav">
-    <button part="nav-button" type="button" aria-label="Previous items" aria-controls="list" aria-disabled=${atStart} @click=${() => page(-1)}>${previousIcon}</button>
-    <button part="nav-button" type="button" aria-label="Next items" aria-controls="list" aria-disabled=${atEnd} @click=${() => page(1)}>${nextIcon}</button>
+    <button part="nav-button" type="button" aria-label="Previous items" aria-controls="list"
+      aria-disabled=${atStart} @click=${() => page(-1)}>${previousIcon}</button>
+    <button part="nav-button" type="button" aria-label="Next items" aria-controls="list"
+      aria-disabled=${atEnd} @click=${() => page(1)}>${nextIcon}</button>
   </div>`;
 }

@@ -23,7 +23,7 @@ afterEach(() => {
 const offscreen = (inner: ReturnType<typeof html>) => html`<div><div style="height:4000px"></div>${inner}</div>`;
 
 describe('reco-shelf load and error events', () => {
-  it('reports reco-load with exactly source, fallbackReason, requestId and count, across the shadow boundary', async () => {
+  it('reports reco-load with exactly source, fallbackReason, requestId and count, across shadow DOM', async () => {
     const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     const loaded = oneEvent(document, 'reco-load');
     (await proxy.nextCall()).respond(
@@ -230,8 +230,8 @@ describe('reco-shelf shopper events', () => {
     delete w.shopLayer;
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="pdp" heading="Similar items" data-layer="shopLayer"><h3 slot="heading">
-        Complete the look</h3></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="pdp" heading="Similar items" data-layer="shopLayer"
+        ><h3 slot="heading"> Complete the look</h3></reco-shelf>`,
     );
     const link = cards(el)[0]!.querySelector('a')!;
     link.addEventListener('click', (e) => e.preventDefault());

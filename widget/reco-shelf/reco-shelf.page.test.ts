@@ -27,7 +27,7 @@ async function layoutShift(during: () => Promise<void>): Promise<number> {
 }
 
 const page = (shelf: ReturnType<typeof html>) =>
-  html`<main style="width:760px">${shelf}<p id="below" style="height:400px;margin:0">Page content below the shelf</p></main>`;
+  html`<main style="width:760px">${shelf}<p id="below" style="height:400px;margin:0">Page content below</p></main>`;
 
 async function answered(body: unknown, attrs = html`<reco-shelf loading="eager" placement="home"></reco-shelf>`) {
   const wrap = await fixture(page(attrs));
@@ -131,9 +131,11 @@ describe('reco-shelf on a hostile legacy page', () => {
     };
     const expected = size(reference);
     const hostile = document.createElement('style');
-    hostile.textContent = `* { display: inline !important; font: 40px/3 "Comic Sans MS", cursive !important; color: red !important;
+    hostile.textContent = `* { display: inline !important; font: 40px/3 "Comic Sans MS", cursive !important;
+      color: red !important;
       letter-spacing: 6px !important; text-transform: lowercase !important; box-sizing: content-box !important; }
-      img { width: 100% !important; height: auto !important; } ul, li { display: inline !important; padding: 20px !important; }`;
+      img { width: 100% !important; height: auto !important; }
+      ul, li { display: inline !important; padding: 20px !important; }`;
     document.head.append(hostile);
     try {
       const el = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);

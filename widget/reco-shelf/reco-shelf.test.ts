@@ -13,7 +13,8 @@ afterEach(() => proxy.restore());
 describe('reco-shelf request', () => {
   it('asks the endpoint for the placement, user, session, context items and limit from its attributes', async () => {
     await fixture(
-      html`<reco-shelf loading="eager" endpoint="https://reco.example/api" placement="pdp" user-id="17850" session-id="s-1" items="85123A, 22423" limit="4"></reco-shelf>`,
+      html`<reco-shelf loading="eager" endpoint="https://reco.example/api" placement="pdp" user-id="17850"
+        session-id="s-1" items="85123A, 22423" limit="4"></reco-shelf>`,
     );
     const { url } = await proxy.nextCall();
     expect(url.origin + url.pathname).to.equal('https://reco.example/api/v1/recommendations');
@@ -85,7 +86,8 @@ describe('reco-shelf rendering', () => {
   it('lets the heading slot replace the heading text', async () => {
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="home"><span slot="heading">Picked for <em>you</em></span></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home"
+        ><span slot="heading">Picked for <em>you</em></span></reco-shelf>`,
     );
     const slot = $<HTMLSlotElement>(el, 'slot[name="heading"]')!;
     expect(slot.assignedElements()[0]!.textContent).to.equal('Picked for you');
@@ -105,7 +107,7 @@ describe('reco-shelf rendering', () => {
     expect(prices).to.deep.equal(['2,55 £', '1.234,50 €']);
   });
 
-  it('resolves relative product links and images against the page, not the endpoint, with a lazy, sized image', async () => {
+  it('resolves relative links and images against the page, not the endpoint, with a lazy, sized image', async () => {
     const el = await loadedShelf(
       proxy,
       html`<reco-shelf loading="eager" endpoint="https://reco.example" placement="home"></reco-shelf>`,
@@ -161,7 +163,9 @@ describe('reco-shelf rendering', () => {
     const items = [{ ...products[0]!, title: '<b>bold</b>', url: 'javascript:alert(1)' }, products[1]!];
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="home"><template><style>.mine{color:rgb(1, 2, 3)}</style><a class="mine" data-reco="url"><img data-reco="image"><b data-reco="title"></b> <i data-reco="price"></i></a></template></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home"><template><style>.mine{color:rgb(1, 2, 3)}</style
+        ><a class="mine" data-reco="url"><img data-reco="image"><b data-reco="title"></b> <i data-reco="price"></i
+        ></a></template></reco-shelf>`,
       recoResponse(items),
     );
     const [first, second] = cards(el);
@@ -175,7 +179,9 @@ describe('reco-shelf rendering', () => {
   it('lays out a template card as the storefront wrote it: the image does not cover the title', async () => {
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="home"><template><style>b { display: block }</style><a data-reco="url"><img data-reco="image" width="120" height="120"><b data-reco="title"></b></a></template></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home"><template><style>b { display: block }</style
+        ><a data-reco="url"><img data-reco="image" width="120" height="120"><b data-reco="title"></b></a
+        ></template></reco-shelf>`,
     );
     const card = cards(el)[0]!;
     const image = card.querySelector('img')!.getBoundingClientRect();
@@ -187,8 +193,9 @@ describe('reco-shelf rendering', () => {
   it("styles a template card only with the template's own CSS, whatever classes it uses", async () => {
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="home"><template><div class="card"><a class="link title" data-reco="url"
-        >x</a> <span class="price add media" data-reco="price"></span><button class="nav">+</button></div></template></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home"><template><div class="card"
+        ><a class="link title" data-reco="url">x</a> <span class="price add media" data-reco="price"></span
+        ><button class="nav">+</button></div></template></reco-shelf>`,
     );
     const card = cards(el)[0]!;
     const price = getComputedStyle(card.querySelector('.price')!);

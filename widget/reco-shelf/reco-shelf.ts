@@ -31,32 +31,45 @@ type Status = 'loading' | 'ready' | 'empty';
  * @summary Drop-in recommendation shelf: `<reco-shelf placement="home"></reco-shelf>`.
  *
  * @attr endpoint - Base URL of the reco proxy. Default: the origin `reco-shelf.js` was loaded from.
- * @attr placement - Placement id (`[a-z0-9-]{1,64}`) as the proxy's rules name it, e.g. `home`, `product`, `cart`. Required.
+ * @attr placement - Placement id (`[a-z0-9-]{1,64}`) as the proxy's rules name it, e.g. `home`, `product`,
+ *   `cart`. Required.
  * @attr user-id - The signed-in shopper's id.
- * @attr shopper-token - The signed-in shopper as a JWT signed by the storefront's server; sent to the proxy with every request and event.
- * @attr session-id - Anonymous shopper id. Default: a random id kept in localStorage (never a cookie), used only without `user-id`.
+ * @attr shopper-token - The signed-in shopper as a JWT signed by the storefront's server; sent to the proxy
+ *   with every request and event.
+ * @attr session-id - Anonymous shopper id. Default: a random id kept in localStorage (never a cookie), used
+ *   only without `user-id`.
  * @attr items - Context item ids, comma- or space-separated (e.g. the product on this page).
  * @attr limit - Number of items, 1–48. Default 8.
  * @attr heading - Heading text. Default "Recommended for you".
  * @attr layout - `carousel` (default) or `grid`.
  * @attr locale - Locale for prices. Default: `<html lang>`, else the browser's.
  * @attr currency - Currency for prices that carry none (ISO 4217).
- * @attr loading - `lazy` (default): fetch when the shelf comes within 300px of the viewport; `eager`: fetch at once.
+ * @attr loading - `lazy` (default): fetch when the shelf comes within 300px of the viewport; `eager`: fetch
+ *   at once.
  * @attr timeout - Client-side cap on the request, in ms. Default 3000.
- * @attr add-to-cart - Show an add-to-cart button on each card; a non-empty value is its label. Default label "Add to cart".
- * @attr data-layer - Push GA4 `view_item_list` / `select_item` / `add_to_cart` events to this data layer (empty value: `dataLayer`).
+ * @attr add-to-cart - Show an add-to-cart button on each card; a non-empty value is its label. Default label
+ *   "Add to cart".
+ * @attr data-layer - Push GA4 `view_item_list` / `select_item` / `add_to_cart` events to this data layer
+ *   (empty value: `dataLayer`).
  *
- * @prop {number} impressionDwell - Milliseconds a card must stay 50 % visible to count as an impression. Default 1000.
+ * @prop {number} impressionDwell - Milliseconds a card must stay 50 % visible to count as an impression.
+ *   Default 1000.
  *
- * @event {CustomEvent<{source: string, fallbackReason: string|null, requestId: string, count: number}>} reco-load - Items arrived (count may be 0).
- * @event {CustomEvent<{code: string, error: string}>} reco-error - The request failed or timed out (`code`: README "Problems and their codes"); the shelf collapses (or shows the `empty` slot).
- * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-impression - A card stayed at least 50 % visible for 1 s (once per card).
- * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-click - A card link was activated. Cancelable: `preventDefault()` stops the navigation (SPA routing).
- * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-add-to-cart - The add-to-cart button of a card was pressed.
+ * @event {CustomEvent<RecoLoadDetail>} reco-load - Items arrived: `{source, fallbackReason, requestId, count}`
+ *   (count may be 0).
+ * @event {CustomEvent<RecoErrorDetail>} reco-error - The request failed or timed out: `{code, error}` (the
+ *   codes: widget/README.md "Problems and their codes"); the shelf collapses (or shows the `empty` slot).
+ * @event {CustomEvent<RecoItemDetail>} reco-impression - A card stayed at least 50 % visible for 1 s (once per
+ *   card): `{item, position, requestId, source, placement}`.
+ * @event {CustomEvent<RecoItemDetail>} reco-click - A card link was activated. Cancelable: `preventDefault()`
+ *   stops the navigation (SPA routing).
+ * @event {CustomEvent<RecoItemDetail>} reco-add-to-cart - The add-to-cart button of a card was pressed.
  *
  * @slot heading - Replaces the heading text.
- * @slot empty - Shown when there is nothing to show (no items, or the request failed). Without it the shelf collapses.
- * @slot - A `<template>` child replaces the card markup; elements marked `data-reco="url|image|title|price|category|id|add-to-cart"` are filled per item.
+ * @slot empty - Shown when there is nothing to show (no items, or the request failed). Without it the shelf
+ *   collapses.
+ * @slot - A `<template>` child replaces the card markup; elements marked
+ *   `data-reco="url|image|title|price|category|id|add-to-cart"` are filled per item.
  *
  * @csspart base - The shelf region.
  * @csspart heading - The heading.
@@ -299,10 +312,11 @@ export class RecoShelf extends LitElement {
       locale: this.locale || document.documentElement.lang || undefined,
       currency: this.currency || undefined,
     };
-    return html`<section part="base" class="reco-base ${carousel ? 'reco-carousel' : 'reco-grid'}" aria-labelledby="heading" aria-busy=${!ready} style=${holdStyle}>
+    return html`<section part="base" class="reco-base ${carousel ? 'reco-carousel' : 'reco-grid'}"
+      aria-labelledby="heading" aria-busy=${!ready} style=${holdStyle}>
       <div class="reco-header">
         <h2 id="heading" part="heading" class="reco-heading"><slot name="heading">${this.heading}</slot></h2>
-        ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (direction) => this.#page(direction)) : nothing}
+        ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (to) => this.#page(to)) : nothing}
       </div>
       ${keyed(
         this.#generation,

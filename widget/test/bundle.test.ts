@@ -1,7 +1,8 @@
 /**
  * The built script-tag bundle (dist/reco-shelf.js, made by `npm run build` before the
- * tests) in fresh pages (test/pages/*.html), included the ways storefronts include it. The dev server's middleware answers
- * /v1/recommendations for these pages (see web-test-runner.config.mjs).
+ * tests) in fresh pages (test/pages/*.html), included the ways storefronts include it.
+ * The dev server's middleware answers /v1/recommendations for these pages (see
+ * web-test-runner.config.mjs).
  */
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 
