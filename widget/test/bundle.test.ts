@@ -62,6 +62,26 @@ describe('the built bundle', () => {
     }
   });
 
+  it('warns the developer in reco-shelf.dev.js, and not in the production reco-shelf.js', async () => {
+    for (const [file, expected] of [
+      ['reco-shelf.dev.js', ['RECO_UNKNOWN_ATTRIBUTE']],
+      ['reco-shelf.js', []],
+    ] as const) {
+      const iframe = document.createElement('iframe');
+      iframe.srcdoc = `<script>warnings = []; console.warn = (text) => String(text).startsWith('<reco-shelf>')
+        && warnings.push(text)</script><script src="/dist/${file}"></script><reco-shelf placement="home" userId="7">`;
+      const loaded = oneEvent(iframe, 'load');
+      document.body.append(iframe);
+      await loaded;
+      const win = iframe.contentWindow as Window & { warnings: string[] };
+      expect(win.customElements.get('reco-shelf'), file).to.be.a('function');
+      expect(
+        win.warnings.map((w) => /RECO_[A-Z_]+/.exec(w)?.[0]),
+        file,
+      ).to.deep.equal(expected);
+    }
+  });
+
   it('claims no globals but its element name and the registry Lit shares between components', async () => {
     const win = await page('globals');
     const added = Object.getOwnPropertyNames(win).filter((name) => !win.before.includes(name));
