@@ -41,7 +41,8 @@ const recommendations = {
 
 export default {
   files: ['widget/**/*.test.ts'],
-  nodeResolve: true,
+  // Lit's development build: its warnings fail the test that causes them (widget/test/lit-dev-warnings.ts).
+  nodeResolve: { exportConditions: ['development'] },
   hostname: '127.1',
   port: freePort,
   concurrency: 2,
@@ -63,7 +64,14 @@ export default {
       },
     }),
   ],
-  plugins: [esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) })],
+  plugins: [
+    // The tests run the development build's code paths, console warnings included.
+    esbuildPlugin({
+      ts: true,
+      define: { __RECO_DEV__: 'true' },
+      tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
+    }),
+  ],
   middleware: [
     // A stand-in for the proxy, only for the built-bundle test (the other tests stub fetch):
     // the real proxy runs in the end-to-end suite.
@@ -82,7 +90,8 @@ export default {
       if (ctx.path.startsWith('/images/')) {
         ctx.type = 'image/svg+xml';
         ctx.body =
-          '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#c8553d"/></svg>';
+          '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">' +
+          '<rect width="10" height="10" fill="#c8553d"/></svg>';
         return;
       }
       return next();

@@ -1,6 +1,7 @@
 /**
- * The widget bundle's size (min, gzip -9, brotli 11, as widget/scripts/check-size.ts)
- * and the model's inference latency, from the model engineer's bench/model-inference.ts.
+ * The widget bundle's size (min, gzip -9, brotli 11, as widget/scripts/check-size.ts) and
+ * where its bytes go (widget/scripts/size-breakdown.ts), and the model's inference latency,
+ * from the model engineer's bench/model-inference.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +16,23 @@ export interface BundleSize {
   gzipBytes: number;
   brotliBytes: number;
   builtNow: boolean;
+  /** Minified and gzip bytes per source file (Lit per package), largest gzip cost first. */
+  breakdown: { source: string; minBytes: number; gzipBytes: number }[] | null;
+}
+
+/** Runs widget/scripts/size-breakdown.ts, prints its table, and returns its shares (null if it failed). */
+function sizeBreakdown(): BundleSize['breakdown'] {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'widget/scripts/size-breakdown.ts', '--json'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) return null;
+  const { shares } = JSON.parse(run.stdout) as { shares: NonNullable<BundleSize['breakdown']> };
+  console.log('widget bundle, where the bytes go (min B, gzip B):');
+  for (const s of shares)
+    console.log(`  ${s.source.padEnd(48)} ${String(s.minBytes).padStart(6)} ${String(s.gzipBytes).padStart(6)}`);
+  return shares;
 }
 
 /** Builds dist/reco-shelf.js if missing, then measures it. */
@@ -37,6 +55,7 @@ export function measureBundle(): BundleSize {
     gzipBytes: gzipSync(code, { level: 9 }).length,
     brotliBytes: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
     builtNow,
+    breakdown: sizeBreakdown(),
   };
 }
 

@@ -11,11 +11,12 @@ export interface CardContext {
  * Clones a storefront's `<template>` for one item and fills the nodes marked `data-reco`.
  * The template is the storefront's own (trusted) markup; the item is not, so values only
  * ever land in `textContent` or in URL attributes that passed `safeUrl`. A `<style>` in the
- * template comes along into each card (the shadow root keeps page CSS out, and card CSS in).
+ * template comes along into each card (the shadow root keeps page CSS out, and card CSS in);
+ * the shelf's own rules select only `reco-` classes, so they never reach the template's markup.
  */
 export function fillTemplate(template: HTMLTemplateElement, item: RecoItem, ctx: CardContext): HTMLElement {
   const root = document.createElement('div');
-  root.className = 'custom';
+  root.className = 'reco-custom';
   root.append(template.content.cloneNode(true));
   for (const el of root.querySelectorAll<HTMLElement>('[data-reco]')) {
     const field = el.dataset.reco;
@@ -43,7 +44,22 @@ export function templateCard(template: HTMLTemplateElement, item: RecoItem, ctx:
   return card;
 }
 
+/**
+ * A template image that fails (or has no safe URL) becomes the default card's placeholder, at
+ * the size the template gave the image (else the default card's 176px square), so a broken
+ * image can neither collapse nor grow and push the title and price out of the card.
+ */
+function showPlaceholder(img: HTMLImageElement): void {
+  const width = Number(img.getAttribute('width')) || 176;
+  const height = Number(img.getAttribute('height')) || width;
+  const box = document.createElement('span');
+  box.className = 'reco-media reco-broken';
+  box.style.cssText = `width:${width}px;max-width:100%;aspect-ratio:${width}/${height}`;
+  img.replaceWith(box);
+}
+
 function bindImage(img: HTMLImageElement, item: RecoItem): void {
+  img.addEventListener('error', () => showPlaceholder(img));
   img.loading = 'lazy';
   img.decoding = 'async';
   img.alt = item.title;
@@ -54,5 +70,5 @@ function bindImage(img: HTMLImageElement, item: RecoItem): void {
   }
   const src = safeUrl(item.image);
   if (src) img.src = src;
-  else img.removeAttribute('src');
+  else showPlaceholder(img);
 }

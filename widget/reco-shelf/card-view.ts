@@ -11,7 +11,7 @@ export interface DefaultCardContext extends CardContext {
 
 /** A catalog image that fails to load shows a neutral placeholder instead of a broken icon. */
 function onImageError(e: Event): void {
-  (e.target as HTMLElement).parentElement?.classList.add('broken');
+  (e.target as HTMLElement).parentElement?.classList.add('reco-broken');
 }
 
 /**
@@ -24,8 +24,8 @@ export function defaultCard(item: RecoItem, ctx: DefaultCardContext): TemplateRe
   const href = safeUrl(item.url);
   const src = safeUrl(item.image);
   const srcset = safeSrcset(item.srcset);
-  return html`<a part="link" class="link" href=${href ?? nothing}>
-      <span class="media">${
+  return html`<a part="link" class="reco-link" href=${href ?? nothing}>
+      <span class="reco-media">${
         src
           ? html`<img
             part="image"
@@ -39,17 +39,17 @@ export function defaultCard(item: RecoItem, ctx: DefaultCardContext): TemplateRe
             decoding="async"
             @error=${onImageError}
           />`
-          : html`<span class="broken"></span>`
+          : html`<span class="reco-broken"></span>`
       }</span>
-      <span part="title" class="title">${item.title}</span>
+      <span part="title" class="reco-title">${item.title}</span>
     </a>
-    <span part="price" class="price">${formatPrice(item.price, ctx.locale, ctx.currency)}</span>
+    <span part="price" class="reco-price">${formatPrice(item.price, ctx.locale, ctx.currency)}</span>
     ${
       ctx.addLabel === null
         ? nothing
         : html`<button
           part="button"
-          class="add"
+          class="reco-add"
           type="button"
           data-reco="add-to-cart"
           aria-label=${`${ctx.addLabel}: ${item.title}`}
@@ -61,15 +61,16 @@ export function defaultCard(item: RecoItem, ctx: DefaultCardContext): TemplateRe
 
 /** Placeholder cards with the exact box sizes of `defaultCard`, so swapping them never shifts. */
 export function skeletonCards(count: number, withButton: boolean): TemplateResult[] {
-  const card = html`<li class="card skeleton">
-    <span class="media"></span><span class="title"></span><span class="price"></span>
-    ${withButton ? html`<span class="add"></span>` : nothing}
+  const card = html`<li class="reco-card reco-skeleton">
+    <span class="reco-media"></span><span class="reco-title"></span><span class="reco-price"></span>
+    ${withButton ? html`<span class="reco-add"></span>` : nothing}
   </li>`;
   return Array.from({ length: count }, () => card);
 }
 
 const chevron = (d: string) =>
-  html`<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"><path d=${d} /></svg>`;
+  html`<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2"
+    stroke-linecap="round" stroke-linejoin="round"><path d=${d} /></svg>`;
 const previousIcon = chevron('M15 5l-7 7 7 7');
 const nextIcon = chevron('M9 5l7 7-7 7');
 
@@ -78,8 +79,10 @@ const nextIcon = chevron('M9 5l7 7-7 7');
  * so a button does not drop keyboard focus the moment it reaches the end.
  */
 export function navigation(atStart: boolean, atEnd: boolean, page: (direction: 1 | -1) => void): TemplateResult {
-  return html`<div part="navigation" class="nav">
-    <button part="nav-button" type="button" aria-label="Previous items" aria-controls="list" aria-disabled=${atStart} @click=${() => page(-1)}>${previousIcon}</button>
-    <button part="nav-button" type="button" aria-label="Next items" aria-controls="list" aria-disabled=${atEnd} @click=${() => page(1)}>${nextIcon}</button>
+  return html`<div part="navigation" class="reco-nav">
+    <button part="nav-button" type="button" aria-label="Previous items" aria-controls="list"
+      aria-disabled=${atStart} @click=${() => page(-1)}>${previousIcon}</button>
+    <button part="nav-button" type="button" aria-label="Next items" aria-controls="list"
+      aria-disabled=${atEnd} @click=${() => page(1)}>${nextIcon}</button>
   </div>`;
 }

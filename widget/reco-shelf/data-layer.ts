@@ -1,42 +1,53 @@
-import type { RecoItem } from './types.ts';
+import type { RecoItem, RecoSource } from './types.ts';
 
-/** GA4's item schema (only the fields a shelf knows). */
-interface Ga4Item {
-  item_id: string;
-  item_name: string;
-  index: number;
-  item_list_id: string;
-  item_list_name: string;
-  item_category?: string;
-  price?: number;
+/** A shelf as GA4 sees it: an item list. */
+export interface Ga4List {
+  /** Name of the data layer array on `window` (`dataLayer` by default). */
+  layer: string;
+  /** `item_list_id`: the placement. */
+  id: string;
+  /** `item_list_name`: the heading the shopper saw. */
+  name: string;
+  /** Sent as the custom parameter `reco_source`: `model`, `cache` or `fallback`. */
+  source: RecoSource;
 }
 
 /**
- * Pushes a GA4 ecommerce event (`view_item_list`, `select_item`) onto the storefront's data
- * layer, in the shape Google Tag Manager's GA4 tags read. Clearing `ecommerce` first stops
- * GTM merging this push with the previous one.
+ * Pushes one GA4 ecommerce event for `entries` (item and its position on the shelf) onto the
+ * storefront's data layer, in the shape Google Tag Manager's GA4 tags read (widget/README.md
+ * "Analytics" shows each push). Clearing `ecommerce` first stops GTM merging this push with
+ * the previous one.
  */
 export function pushGa4(
-  layerName: string,
-  event: 'view_item_list' | 'select_item',
-  listId: string,
-  listName: string,
-  item: RecoItem,
-  index: number,
+  list: Ga4List,
+  event: 'view_item_list' | 'select_item' | 'add_to_cart',
+  entries: { item: RecoItem; index: number }[],
 ): void {
   const w = window as unknown as Record<string, unknown>;
-  const layer = (Array.isArray(w[layerName]) ? w[layerName] : (w[layerName] = [])) as unknown[];
-  const ga4: Ga4Item = {
-    item_id: item.id,
-    item_name: item.title,
-    index,
-    item_list_id: listId,
-    item_list_name: listName,
-  };
-  if (item.category) ga4.item_category = item.category;
-  if (item.price && Number.isFinite(item.price.value)) ga4.price = item.price.value;
-  const ecommerce: Record<string, unknown> = { item_list_id: listId, item_list_name: listName, items: [ga4] };
-  if (item.price?.currency) ecommerce.currency = item.price.currency;
+  const layer = (Array.isArray(w[list.layer]) ? w[list.layer] : (w[list.layer] = [])) as unknown[];
+  let currency: string | undefined;
+  let value = 0;
+  const items = entries.map(({ item, index }) => {
+    const ga4: Record<string, unknown> = {
+      item_id: item.id,
+      item_name: item.title,
+      index,
+      item_list_id: list.id,
+      item_list_name: list.name,
+    };
+    if (item.category) ga4.item_category = item.category;
+    if (item.price && Number.isFinite(item.price.value)) {
+      ga4.price = item.price.value;
+      value += item.price.value;
+    }
+    currency ??= item.price?.currency;
+    if (event === 'add_to_cart') ga4.quantity = 1;
+    return ga4;
+  });
+  const ecommerce: Record<string, unknown> =
+    event === 'add_to_cart' ? { value } : { item_list_id: list.id, item_list_name: list.name };
+  if (currency) ecommerce.currency = currency;
+  ecommerce.items = items;
   layer.push({ ecommerce: null });
-  layer.push({ event, ecommerce });
+  layer.push({ event, reco_source: list.source, ecommerce });
 }

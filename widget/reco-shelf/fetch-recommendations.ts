@@ -1,10 +1,20 @@
-import type { RecoItem, RecoResponse, RecoSource } from './types.ts';
+import {
+  RECO_INVALID_RESPONSE,
+  RECO_ORIGIN_NOT_ALLOWED,
+  RECO_PROXY_ERROR,
+  RECO_PROXY_UNREACHABLE,
+  RECO_REQUEST_REJECTED,
+  RECO_TIMEOUT,
+  RecoRequestError,
+} from './error-codes.ts';
+import type { RecoItem, RecoResponse, RecoSource, RecoWarning } from './types.ts';
 
 export interface RecommendationQuery {
   endpoint: string;
   placement: string;
   userId?: string | undefined;
   sessionId?: string | undefined;
+  shopperToken?: string | undefined;
   items: string[];
   limit: number;
 }
@@ -17,15 +27,17 @@ export function recommendationsUrl(q: RecommendationQuery): string {
   params.set('placement', q.placement);
   if (q.userId) params.set('userId', q.userId);
   if (q.sessionId) params.set('sessionId', q.sessionId);
+  if (q.shopperToken) params.set('shopperToken', q.shopperToken);
   if (q.items.length) params.set('items', q.items.join(','));
   params.set('limit', String(q.limit));
   return url.href;
 }
 
 /**
- * GET the shelf's items. Rejects with an Error whose message is what `reco-error` reports:
- * `timeout` when our own client-side cap fires, otherwise the HTTP or shape problem. The
- * caller's signal (element removed, attributes changed) aborts silently as `AbortError`.
+ * GET the shelf's items. Rejects with a `RecoRequestError` whose code and message are what
+ * `reco-error` reports: `RECO_TIMEOUT` when our own client-side cap fires, the proxy's own
+ * message for a 4xx (it names the field), `RECO_PROXY_UNREACHABLE` when fetch itself fails.
+ * The caller's signal (element removed, attributes changed) aborts silently as `AbortError`.
  */
 export async function fetchRecommendations(
   q: RecommendationQuery,
@@ -46,10 +58,15 @@ export async function fetchRecommendations(
       credentials: 'omit',
       headers: { accept: 'application/json' },
     });
-    if (!res.ok) throw new Error(`http ${res.status}`);
-    return parseResponse(await res.json());
+    const body = await res.json().catch(() => undefined);
+    if (!res.ok) throw httpError(res.status, body);
+    return parseResponse(body);
   } catch (e) {
-    if (timedOut) throw new Error('timeout');
+    if (timedOut) throw new RecoRequestError(RECO_TIMEOUT, 'timeout');
+    // fetch rejects with a TypeError only when no response came: the proxy is down, or a
+    // response without CORS headers (the proxy's own 403 for a foreign origin carries them).
+    if (e instanceof TypeError && !controller.signal.aborted)
+      throw new RecoRequestError(RECO_PROXY_UNREACHABLE, e.message);
     throw e;
   } finally {
     clearTimeout(timer);
@@ -57,19 +74,35 @@ export async function fetchRecommendations(
   }
 }
 
+/** The proxy's errors are `{ error: { code, message } }`; its 4xx messages name the field. */
+function httpError(status: number, body: unknown): RecoRequestError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const message = typeof error?.message === 'string' ? error.message : `http ${status}`;
+  if (error?.code === 'origin_not_allowed') return new RecoRequestError(RECO_ORIGIN_NOT_ALLOWED, message);
+  if (status >= 400 && status < 500) return new RecoRequestError(RECO_REQUEST_REJECTED, message);
+  return new RecoRequestError(RECO_PROXY_ERROR, `http ${status}`);
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : null);
+
 /** The proxy is ours, but the shelf must survive a broken one: keep only well-formed items. */
 function parseResponse(body: unknown): RecoResponse {
   const b = (body ?? {}) as Partial<Record<keyof RecoResponse, unknown>>;
-  if (!Array.isArray(b.items)) throw new Error('invalid response');
+  if (!Array.isArray(b.items)) throw new RecoRequestError(RECO_INVALID_RESPONSE, 'invalid response');
   const items = (b.items as Partial<RecoItem>[]).filter(
     (i): i is RecoItem => !!i && (typeof i.id === 'string' || typeof i.id === 'number') && typeof i.title === 'string',
   );
   for (const i of items) i.id = String(i.id);
+  const model = b.model as { version?: unknown; variant?: unknown } | null | undefined;
   return {
-    requestId: typeof b.requestId === 'string' ? b.requestId : '',
-    placement: typeof b.placement === 'string' ? b.placement : '',
+    requestId: text(b.requestId) ?? '',
+    placement: text(b.placement) ?? '',
     source: SOURCES.includes(b.source as RecoSource) ? (b.source as RecoSource) : 'fallback',
-    fallbackReason: typeof b.fallbackReason === 'string' ? b.fallbackReason : null,
+    fallbackReason: text(b.fallbackReason),
+    model: model && typeof model === 'object' ? { version: text(model.version), variant: text(model.variant) } : null,
+    warnings: Array.isArray(b.warnings)
+      ? (b.warnings as Partial<RecoWarning>[]).filter((w): w is RecoWarning => typeof w?.code === 'string')
+      : [],
     items,
   };
 }

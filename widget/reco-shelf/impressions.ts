@@ -14,18 +14,22 @@ export const VISIBLE_RATIO = 0.5;
 
 /**
  * Reports each observed element once, when it has stayed at least 50 % visible for
- * `dwellMs` without interruption. Scrolling it away before then cancels the count.
+ * `dwellMs` without interruption. Scrolling it away before then cancels the count. Elements
+ * that became visible together (one observer report) and stayed are reported together, as
+ * one batch: GA4 wants one `view_item_list` per batch of newly viewed items.
  */
 export class ImpressionTracker {
-  readonly #timers = new Map<Element, number>();
+  /** Elements counting down, each to the batch it started with. */
+  readonly #pending = new Map<Element, Set<Element>>();
+  readonly #timers = new Set<number>();
   readonly #seen = new WeakSet<Element>();
-  readonly #onImpression: (el: Element) => void;
+  readonly #onImpressions: (batch: Element[]) => void;
   readonly #dwellMs: number;
   readonly #clock: DwellClock;
   #observer: IntersectionObserver | undefined;
 
-  constructor(onImpression: (el: Element) => void, dwellMs = 1000, clock: DwellClock = realClock) {
-    this.#onImpression = onImpression;
+  constructor(onImpressions: (batch: Element[]) => void, dwellMs = 1000, clock: DwellClock = realClock) {
+    this.#onImpressions = onImpressions;
     this.#dwellMs = dwellMs;
     this.#clock = clock;
   }
@@ -40,32 +44,38 @@ export class ImpressionTracker {
 
   /** Feeds visibility changes; public so the dwell rule can be tested without layout. */
   handle(entries: Pick<IntersectionObserverEntry, 'target' | 'intersectionRatio' | 'isIntersecting'>[]): void {
+    const batch = new Set<Element>();
     for (const { target, intersectionRatio, isIntersecting } of entries) {
-      const timer = this.#timers.get(target);
       if (isIntersecting && intersectionRatio >= VISIBLE_RATIO) {
-        if (timer === undefined && !this.#seen.has(target)) {
-          this.#timers.set(
-            target,
-            this.#clock.set(() => this.#fire(target), this.#dwellMs),
-          );
-        }
-      } else if (timer !== undefined) {
-        this.#clock.clear(timer);
-        this.#timers.delete(target);
+        if (!this.#pending.has(target) && !this.#seen.has(target)) batch.add(target);
+      } else {
+        this.#pending.delete(target);
       }
     }
+    if (!batch.size) return;
+    for (const el of batch) this.#pending.set(el, batch);
+    const id = this.#clock.set(() => {
+      this.#timers.delete(id);
+      this.#fire(batch);
+    }, this.#dwellMs);
+    this.#timers.add(id);
   }
 
-  #fire(el: Element): void {
-    this.#timers.delete(el);
-    this.#seen.add(el);
-    this.#observer?.unobserve(el);
-    this.#onImpression(el);
+  #fire(batch: Set<Element>): void {
+    // Members that left (or left and came back, joining a later batch) are not this batch's.
+    const stayed = [...batch].filter((el) => this.#pending.get(el) === batch);
+    for (const el of stayed) {
+      this.#pending.delete(el);
+      this.#seen.add(el);
+      this.#observer?.unobserve(el);
+    }
+    if (stayed.length) this.#onImpressions(stayed);
   }
 
   disconnect(): void {
-    for (const id of this.#timers.values()) this.#clock.clear(id);
+    for (const id of this.#timers) this.#clock.clear(id);
     this.#timers.clear();
+    this.#pending.clear();
     this.#observer?.disconnect();
     this.#observer = undefined;
   }

@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import '../test/lit-dev-warnings.ts';
 import '../index.ts';
 import type { RecoShelf } from './reco-shelf.ts';
 import { flushEvents, pendingEvents } from './event-beacon.ts';
@@ -22,7 +23,7 @@ afterEach(() => {
 const offscreen = (inner: ReturnType<typeof html>) => html`<div><div style="height:4000px"></div>${inner}</div>`;
 
 describe('reco-shelf load and error events', () => {
-  it('reports reco-load with exactly source, fallbackReason, requestId and count, across the shadow boundary', async () => {
+  it('reports reco-load with exactly source, fallbackReason, requestId and count, across shadow DOM', async () => {
     const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     const loaded = oneEvent(document, 'reco-load');
     (await proxy.nextCall()).respond(
@@ -61,24 +62,39 @@ describe('reco-shelf load and error events', () => {
     const el = wrap.querySelector('reco-shelf')!;
     const failed = oneEvent(el, 'reco-error');
     (await proxy.nextCall()).fail();
-    expect((await failed).detail).to.deep.equal({ error: 'Failed to fetch' });
+    expect((await failed).detail).to.deep.equal({ code: 'RECO_PROXY_UNREACHABLE', error: 'Failed to fetch' });
     await el.updateComplete;
     expect(el.shadowRoot!.textContent!.trim()).to.equal('');
     expect(el.getBoundingClientRect().height).to.equal(0);
   });
 
-  it('reports an HTTP error status as reco-error', async () => {
-    const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
-    const failed = oneEvent(el, 'reco-error');
-    (await proxy.nextCall()).respond({ error: { code: 'invalid_request' } }, 400);
-    expect((await failed).detail).to.deep.equal({ error: 'http 400' });
+  it("reports the proxy's 4xx message, a 5xx status and an origin the proxy does not allow as reco-error", async () => {
+    const answers: [number, unknown, unknown][] = [
+      [
+        400,
+        { error: { code: 'invalid_request', message: 'placement: must match [a-z0-9-]{1,64}' } },
+        { code: 'RECO_REQUEST_REJECTED', error: 'placement: must match [a-z0-9-]{1,64}' },
+      ],
+      [503, { error: { code: 'unavailable', message: 'down' } }, { code: 'RECO_PROXY_ERROR', error: 'http 503' }],
+      [
+        403,
+        { error: { code: 'origin_not_allowed', message: 'origin https://x is not an allowed storefront' } },
+        { code: 'RECO_ORIGIN_NOT_ALLOWED', error: 'origin https://x is not an allowed storefront' },
+      ],
+    ];
+    for (const [status, body, detail] of answers) {
+      const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
+      const failed = oneEvent(el, 'reco-error');
+      (await proxy.nextCall()).respond(body, status);
+      expect((await failed).detail).to.deep.equal(detail);
+    }
   });
 
   it('gives up on a slow answer after the timeout, aborting the request', async () => {
     const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home" timeout="30"></reco-shelf>`);
     const failed = oneEvent(el, 'reco-error');
     const call = await proxy.nextCall();
-    expect((await failed).detail).to.deep.equal({ error: 'timeout' });
+    expect((await failed).detail).to.deep.equal({ code: 'RECO_TIMEOUT', error: 'timeout' });
     expect(call.aborted).to.equal(true);
   });
 
@@ -99,7 +115,7 @@ describe('reco-shelf load and error events', () => {
     expect((await loaded).detail.requestId).to.equal('fresh');
     await el.updateComplete;
     expect(loads).to.have.length(1);
-    expect(cards(el)[0]!.querySelector('.title')!.textContent).to.equal(products[5]!.title);
+    expect(cards(el)[0]!.querySelector('.reco-title')!.textContent).to.equal(products[5]!.title);
   });
 
   it('aborts its request when removed from the page', async () => {
@@ -138,6 +154,25 @@ describe('reco-shelf shopper events', () => {
       userId: '17850',
     });
     expect(event).to.not.have.property('sessionId');
+  });
+
+  it("sends the shopper token, and the answer's model variant and version, with every event", async () => {
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" shopper-token="eyJhbGciOi.x.y" add-to-cart></reco-shelf>`,
+      recoResponse(products.slice(0, 3), { model: { version: 'v7', variant: 'model-b' } }),
+    );
+    expect(proxy.calls[0]!.url.searchParams.get('shopperToken')).to.equal('eyJhbGciOi.x.y');
+    cards(el)[0]!.querySelector('button')!.click();
+    const carted = () => pendingEvents().filter((e) => e.type === 'add_to_cart');
+    expect(carted()[0]).to.include({ shopperToken: 'eyJhbGciOi.x.y', variant: 'model-b', modelVersion: 'v7' });
+    const rules = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" add-to-cart></reco-shelf>`,
+      recoResponse(products.slice(0, 3), { source: 'fallback', model: null }),
+    );
+    cards(rules)[0]!.querySelector('button')!.click();
+    expect(carted()[1]).to.not.have.any.keys('shopperToken', 'variant', 'modelVersion');
   });
 
   it('reports the add-to-cart button as reco-add-to-cart', async () => {
@@ -195,7 +230,8 @@ describe('reco-shelf shopper events', () => {
     delete w.shopLayer;
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="pdp" heading="Similar items" data-layer="shopLayer"></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="pdp" heading="Similar items" data-layer="shopLayer"
+        ><h3 slot="heading"> Complete the look</h3></reco-shelf>`,
     );
     const link = cards(el)[0]!.querySelector('a')!;
     link.addEventListener('click', (e) => e.preventDefault());
@@ -204,9 +240,10 @@ describe('reco-shelf shopper events', () => {
       { ecommerce: null },
       {
         event: 'select_item',
+        reco_source: 'model',
         ecommerce: {
           item_list_id: 'pdp',
-          item_list_name: 'Similar items',
+          item_list_name: 'Complete the look',
           currency: 'GBP',
           items: [
             {
@@ -214,7 +251,7 @@ describe('reco-shelf shopper events', () => {
               item_name: products[0]!.title,
               index: 0,
               item_list_id: 'pdp',
-              item_list_name: 'Similar items',
+              item_list_name: 'Complete the look',
               item_category: 'candles & lights',
               price: 2.55,
             },
@@ -224,15 +261,58 @@ describe('reco-shelf shopper events', () => {
     ]);
   });
 
-  it('pushes GA4 view_item_list on an impression', async () => {
-    const w = window as unknown as { dataLayer?: { event?: string }[] };
+  it('pushes GA4 add_to_cart with value, currency and quantity from the add button', async () => {
+    const w = window as unknown as { dataLayer?: unknown[] };
+    w.dataLayer = [];
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="cart" heading="Goes with" data-layer add-to-cart></reco-shelf>`,
+      recoResponse(products.slice(0, 3), { source: 'cache' }),
+    );
+    cards(el)[1]!.querySelector('button')!.click();
+    expect(w.dataLayer).to.deep.equal([
+      { ecommerce: null },
+      {
+        event: 'add_to_cart',
+        reco_source: 'cache',
+        ecommerce: {
+          value: 3.39,
+          currency: 'GBP',
+          items: [
+            {
+              item_id: '71053',
+              item_name: products[1]!.title,
+              index: 1,
+              item_list_id: 'cart',
+              item_list_name: 'Goes with',
+              item_category: 'candles & lights',
+              price: 3.39,
+              quantity: 1,
+            },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('pushes one GA4 view_item_list for the cards that came into view together, with their index', async () => {
+    type Push = { event?: string; ecommerce?: { items: { item_id: string; index: number }[] } | null };
+    const w = window as unknown as { dataLayer?: Push[] };
     w.dataLayer = [];
     const el = await fixture<RecoShelf>(
-      html`<reco-shelf loading="eager" placement="home" data-layer style="width:200px"></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home" data-layer style="width:400px"></reco-shelf>`,
     );
     el.impressionDwell = 0;
-    (await proxy.nextCall()).respond(recoResponse());
-    await oneEvent(el, 'reco-impression');
-    expect(w.dataLayer.filter((e) => e.event).map((e) => e.event)).to.deep.equal(['view_item_list']);
+    (await proxy.nextCall()).respond(recoResponse(products.slice(0, 8), { source: 'fallback' }));
+    // 400px shows two 176px cards fully; the third is cut below half.
+    await waitUntil(() => w.dataLayer!.length > 0, 'a view_item_list push');
+    expect(w.dataLayer).to.have.length(2, 'one clear and one push');
+    const [clear, push] = w.dataLayer;
+    expect(clear).to.deep.equal({ ecommerce: null });
+    expect([push!.event, (push as { reco_source?: string }).reco_source]).to.deep.equal(['view_item_list', 'fallback']);
+    expect(push!.ecommerce!.items.map((i) => [i.item_id, i.index])).to.deep.equal([
+      ['85123A', 0],
+      ['71053', 1],
+    ]);
   });
 });

@@ -4,6 +4,8 @@ import { css } from 'lit';
  * Sizes are in px on purpose: legacy pages often set `html { font-size: 62.5% }`, and the
  * skeleton must match the loaded shelf to the pixel (no layout shift). The default carousel
  * is exactly 326px tall: header 40 + 12, list 4 + card 266 + 4 (+44 with add-to-cart). README documents it.
+ * Every class is `reco-` prefixed and no rule selects bare elements, so a storefront's
+ * `<template>` card (class="price", a <button>) is styled only by its own CSS.
  */
 export const styles = css`
   :host {
@@ -15,7 +17,7 @@ export const styles = css`
   :host([hidden]) {
     display: none !important;
   }
-  .base {
+  .reco-base {
     box-sizing: border-box;
     font: 400 14px/20px var(--reco-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     color: var(--reco-color, #1f2328);
@@ -31,7 +33,7 @@ export const styles = css`
   *::after {
     box-sizing: inherit;
   }
-  .header {
+  .reco-header {
     display: flex;
     align-items: center;
     justify-content: space-between;
@@ -40,7 +42,7 @@ export const styles = css`
     margin: 0 0 12px;
     padding: 0 4px;
   }
-  h2 {
+  .reco-heading {
     margin: 0;
     font-size: 20px;
     font-weight: 600;
@@ -49,17 +51,18 @@ export const styles = css`
     white-space: nowrap;
     text-overflow: ellipsis;
   }
-  .nav {
+  .reco-nav {
     display: flex;
     gap: 8px;
     flex: none;
   }
-  button {
+  .reco-nav button,
+  .reco-add {
     font: inherit;
     cursor: pointer;
     margin: 0;
   }
-  .nav button {
+  .reco-nav button {
     display: grid;
     place-items: center;
     width: 36px;
@@ -70,11 +73,11 @@ export const styles = css`
     background: var(--reco-card-background, #fff);
     color: inherit;
   }
-  .nav button[aria-disabled='true'] {
+  .reco-nav button[aria-disabled='true'] {
     opacity: 0.35;
     cursor: default;
   }
-  .nav svg {
+  .reco-nav svg {
     width: 18px;
     height: 18px;
   }
@@ -82,28 +85,30 @@ export const styles = css`
     outline: 2px solid var(--reco-accent, #0b6e4f);
     outline-offset: 2px;
   }
-  .list {
+  .reco-list {
     display: grid;
     gap: var(--reco-gap, 16px);
     margin: 0;
     padding: 4px;
     list-style: none;
   }
-  .carousel .list {
+  .reco-carousel .reco-list {
     grid-auto-flow: column;
     grid-auto-columns: var(--reco-card-width, 176px);
     overflow-x: auto;
     overscroll-behavior-x: contain;
     scroll-snap-type: x mandatory;
+    /* Snap cards to the list's 4px padding, not its border: else the first snap scrolls by 4px. */
+    scroll-padding-inline: 4px;
     scrollbar-width: none;
   }
-  .carousel .list::-webkit-scrollbar {
+  .reco-carousel .reco-list::-webkit-scrollbar {
     display: none;
   }
-  .grid .list {
+  .reco-grid .reco-list {
     grid-template-columns: repeat(auto-fill, minmax(min(var(--reco-card-width, 176px), 100%), 1fr));
   }
-  .card {
+  .reco-card {
     position: relative;
     display: flex;
     flex-direction: column;
@@ -114,23 +119,23 @@ export const styles = css`
     border-radius: var(--reco-radius, 10px);
     background: var(--reco-card-background, #fff);
   }
-  .link {
+  .reco-link {
     display: flex;
     flex-direction: column;
     color: inherit;
     text-decoration: none;
     border-radius: inherit;
   }
-  .link:focus-visible {
+  .reco-link:focus-visible {
     outline-offset: -2px;
   }
-  .media {
+  .reco-media {
     position: relative;
     display: block;
     aspect-ratio: 1;
     background: var(--reco-image-background, #f4f3ee);
   }
-  .media img {
+  .reco-media img {
     position: absolute;
     inset: 0;
     display: block;
@@ -139,17 +144,17 @@ export const styles = css`
     max-width: none;
     object-fit: contain;
   }
-  .broken img {
+  .reco-broken img {
     visibility: hidden;
   }
-  .broken::after {
+  .reco-broken::after {
     content: '';
     position: absolute;
     inset: 35%;
     border: 3px solid var(--reco-skeleton-color, #dcdad2);
     border-radius: 8px;
   }
-  .title {
+  .reco-title {
     display: -webkit-box;
     height: 40px;
     margin: 10px 12px 6px;
@@ -158,10 +163,10 @@ export const styles = css`
     -webkit-box-orient: vertical;
     -webkit-line-clamp: 2;
   }
-  .link:hover .title {
+  .reco-link:hover .reco-title {
     text-decoration: underline;
   }
-  .price {
+  .reco-price {
     display: block;
     height: 22px;
     margin: 0 12px 12px;
@@ -170,7 +175,7 @@ export const styles = css`
     line-height: 22px;
     color: var(--reco-price-color, inherit);
   }
-  .add {
+  .reco-add {
     height: 36px;
     margin: -4px 12px 12px;
     padding: 0 12px;
@@ -180,27 +185,27 @@ export const styles = css`
     color: var(--reco-accent-contrast, #fff);
     font-weight: 600;
   }
-  .skeleton .media,
-  .skeleton .title,
-  .skeleton .price,
-  .skeleton .add {
+  .reco-skeleton .reco-media,
+  .reco-skeleton .reco-title,
+  .reco-skeleton .reco-price,
+  .reco-skeleton .reco-add {
     background: var(--reco-skeleton-color, #eceae3);
     border-radius: 6px;
   }
-  .skeleton .media {
+  .reco-skeleton .reco-media {
     border-radius: 0;
   }
-  .skeleton .price {
+  .reco-skeleton .reco-price {
     width: 40%;
   }
-  .skeleton .title {
+  .reco-skeleton .reco-title {
     width: 80%;
   }
   @media (prefers-reduced-motion: no-preference) {
-    .list {
+    .reco-list {
       scroll-behavior: smooth;
     }
-    .skeleton {
+    .reco-skeleton {
       animation: shimmer 1.4s ease-in-out infinite;
     }
   }

@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../test/lit-dev-warnings.ts';
 import '../index.ts';
 import type { RecoShelf } from './reco-shelf.ts';
 import { fakeProxy, type FakeProxy } from '../test/fake-proxy.ts';
@@ -12,7 +13,8 @@ afterEach(() => proxy.restore());
 describe('reco-shelf request', () => {
   it('asks the endpoint for the placement, user, session, context items and limit from its attributes', async () => {
     await fixture(
-      html`<reco-shelf loading="eager" endpoint="https://reco.example/api" placement="pdp" user-id="17850" session-id="s-1" items="85123A, 22423" limit="4"></reco-shelf>`,
+      html`<reco-shelf loading="eager" endpoint="https://reco.example/api" placement="pdp" user-id="17850"
+        session-id="s-1" items="85123A, 22423" limit="4"></reco-shelf>`,
     );
     const { url } = await proxy.nextCall();
     expect(url.origin + url.pathname).to.equal('https://reco.example/api/v1/recommendations');
@@ -75,16 +77,17 @@ describe('reco-shelf rendering', () => {
     const region = $(el, 'section')!;
     expect($(el, `#${region.getAttribute('aria-labelledby')}`)!.textContent).to.equal('You may also like');
     expect($(el, 'ul')!.getAttribute('role')).to.equal('list');
-    expect(cards(el).map((c) => c.querySelector('.title')!.textContent)).to.deep.equal(
+    expect(cards(el).map((c) => c.querySelector('.reco-title')!.textContent)).to.deep.equal(
       products.slice(0, 8).map((p) => p.title),
     );
-    expect(cards(el)[0]!.querySelector('.price')!.textContent).to.equal('£2.55');
+    expect(cards(el)[0]!.querySelector('.reco-price')!.textContent).to.equal('£2.55');
   });
 
   it('lets the heading slot replace the heading text', async () => {
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="home"><span slot="heading">Picked for <em>you</em></span></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home"
+        ><span slot="heading">Picked for <em>you</em></span></reco-shelf>`,
     );
     const slot = $<HTMLSlotElement>(el, 'slot[name="heading"]')!;
     expect(slot.assignedElements()[0]!.textContent).to.equal('Picked for you');
@@ -100,11 +103,11 @@ describe('reco-shelf rendering', () => {
       html`<reco-shelf loading="eager" placement="home" locale="de-DE" currency="EUR"></reco-shelf>`,
       recoResponse(items),
     );
-    const prices = cards(el).map((c) => c.querySelector('.price')!.textContent!.replace(/\s/g, ' '));
+    const prices = cards(el).map((c) => c.querySelector('.reco-price')!.textContent!.replace(/\s/g, ' '));
     expect(prices).to.deep.equal(['2,55 £', '1.234,50 €']);
   });
 
-  it('resolves relative product links and images against the page, not the endpoint, with a lazy, sized image', async () => {
+  it('resolves relative links and images against the page, not the endpoint, with a lazy, sized image', async () => {
     const el = await loadedShelf(
       proxy,
       html`<reco-shelf loading="eager" endpoint="https://reco.example" placement="home"></reco-shelf>`,
@@ -141,16 +144,16 @@ describe('reco-shelf rendering', () => {
 
   it('renders a carousel with previous/next buttons by default, and a grid without them', async () => {
     const carousel = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
-    expect($(carousel, '.base')!.classList.contains('carousel')).to.equal(true);
+    expect($(carousel, '.reco-base')!.classList.contains('reco-carousel')).to.equal(true);
     expect(
       Array.from(carousel.shadowRoot!.querySelectorAll('[part="nav-button"]'), (b) => b.getAttribute('aria-label')),
     ).to.deep.equal(['Previous items', 'Next items']);
-    expect(getComputedStyle($(carousel, '.list')!).scrollSnapType).to.equal('x mandatory');
+    expect(getComputedStyle($(carousel, '.reco-list')!).scrollSnapType).to.equal('x mandatory');
     const grid = await loadedShelf(
       proxy,
       html`<reco-shelf loading="eager" placement="home" layout="grid" style="width:600px"></reco-shelf>`,
     );
-    expect($(grid, '.base')!.classList.contains('grid')).to.equal(true);
+    expect($(grid, '.reco-base')!.classList.contains('reco-grid')).to.equal(true);
     expect($(grid, '[part="navigation"]')).to.equal(null);
     const tops = new Set(cards(grid).map((c) => c.getBoundingClientRect().top));
     expect(tops.size).to.be.greaterThan(1, 'a grid wraps onto several rows');
@@ -160,7 +163,9 @@ describe('reco-shelf rendering', () => {
     const items = [{ ...products[0]!, title: '<b>bold</b>', url: 'javascript:alert(1)' }, products[1]!];
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="home"><template><style>.mine{color:rgb(1, 2, 3)}</style><a class="mine" data-reco="url"><img data-reco="image"><b data-reco="title"></b> <i data-reco="price"></i></a></template></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home"><template><style>.mine{color:rgb(1, 2, 3)}</style
+        ><a class="mine" data-reco="url"><img data-reco="image"><b data-reco="title"></b> <i data-reco="price"></i
+        ></a></template></reco-shelf>`,
       recoResponse(items),
     );
     const [first, second] = cards(el);
@@ -174,7 +179,9 @@ describe('reco-shelf rendering', () => {
   it('lays out a template card as the storefront wrote it: the image does not cover the title', async () => {
     const el = await loadedShelf(
       proxy,
-      html`<reco-shelf loading="eager" placement="home"><template><style>b { display: block }</style><a data-reco="url"><img data-reco="image" width="120" height="120"><b data-reco="title"></b></a></template></reco-shelf>`,
+      html`<reco-shelf loading="eager" placement="home"><template><style>b { display: block }</style
+        ><a data-reco="url"><img data-reco="image" width="120" height="120"><b data-reco="title"></b></a
+        ></template></reco-shelf>`,
     );
     const card = cards(el)[0]!;
     const image = card.querySelector('img')!.getBoundingClientRect();
@@ -183,9 +190,51 @@ describe('reco-shelf rendering', () => {
     expect(title.top).to.be.at.least(image.bottom);
   });
 
+  it("styles a template card only with the template's own CSS, whatever classes it uses", async () => {
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"><template><div class="card"
+        ><a class="link title" data-reco="url">x</a> <span class="price add media" data-reco="price"></span
+        ><button class="nav">+</button></div></template></reco-shelf>`,
+    );
+    const card = cards(el)[0]!;
+    const price = getComputedStyle(card.querySelector('.price')!);
+    expect([price.fontWeight, price.marginLeft, price.display, price.backgroundColor]).to.deep.equal([
+      '400',
+      '0px',
+      'inline',
+      'rgba(0, 0, 0, 0)',
+    ]);
+    expect(getComputedStyle(card.querySelector('.card')!).borderTopWidth).to.equal('0px');
+    expect(getComputedStyle(card.querySelector('.title')!).height).to.not.equal('40px');
+    expect(getComputedStyle(card.querySelector('button')!).borderRadius).to.not.equal('50%');
+  });
+
+  it("gives a template image that fails the default card's placeholder, at the template's image size", async () => {
+    const items = [
+      { ...products[0]!, image: '/definitely-missing.png' },
+      { ...products[1]!, image: 'javascript:alert(1)' },
+    ];
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home"><template><style>b { display: block }</style><a data-reco="url"
+        ><img data-reco="image" width="120" height="90"><b data-reco="title"></b></a></template></reco-shelf>`,
+      recoResponse(items),
+    );
+    const [failed, unsafe] = cards(el);
+    const img = failed!.querySelector('img');
+    if (img) await oneEvent(img, 'error');
+    for (const card of [failed!, unsafe!]) {
+      const box = card.querySelector('.reco-broken')!.getBoundingClientRect();
+      expect([box.width, box.height]).to.deep.equal([120, 90]);
+      expect(card.querySelector('b')!.getBoundingClientRect().top).to.be.at.least(box.bottom);
+    }
+    expect(getComputedStyle(unsafe!.querySelector('.reco-broken')!, '::after').borderTopWidth).to.equal('3px');
+  });
+
   it('shows an add-to-cart button with a per-item name only when the storefront opts in', async () => {
     const plain = await loadedShelf(proxy, html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
-    expect($(plain, 'button.add')).to.equal(null);
+    expect($(plain, 'button.reco-add')).to.equal(null);
     const el = await loadedShelf(
       proxy,
       html`<reco-shelf loading="eager" placement="home" add-to-cart="In den Warenkorb"></reco-shelf>`,
@@ -215,12 +264,12 @@ describe('reco-shelf with hostile product data', () => {
       recoResponse(items),
     );
     const [a, b, c] = cards(el);
-    expect(a!.querySelector('.title')!.textContent).to.equal(items[0]!.title);
-    expect(b!.querySelector('.title')!.textContent).to.equal(items[1]!.title);
+    expect(a!.querySelector('.reco-title')!.textContent).to.equal(items[0]!.title);
+    expect(b!.querySelector('.reco-title')!.textContent).to.equal(items[1]!.title);
     expect(el.shadowRoot!.querySelectorAll('script, img[src="x"]')).to.have.length(0);
     for (const card of [a, b, c]) expect(card!.querySelector('a')!.hasAttribute('href')).to.equal(false);
     expect(b!.querySelector('img')).to.equal(null, 'an unsafe image is replaced by the placeholder');
-    expect(b!.querySelector('.broken')).to.not.equal(null);
+    expect(b!.querySelector('.reco-broken')).to.not.equal(null);
     await frames();
     expect(w.pwned).to.equal(undefined);
   });
@@ -233,8 +282,8 @@ describe('reco-shelf with hostile product data', () => {
       recoResponse(items),
     );
     const img = cards(el)[0]!.querySelector('img')!;
-    if (!img.parentElement!.classList.contains('broken')) await oneEvent(img, 'error');
-    expect(img.parentElement!.classList.contains('broken')).to.equal(true);
+    if (!img.parentElement!.classList.contains('reco-broken')) await oneEvent(img, 'error');
+    expect(img.parentElement!.classList.contains('reco-broken')).to.equal(true);
     expect(getComputedStyle(img).visibility).to.equal('hidden');
   });
 
@@ -243,10 +292,10 @@ describe('reco-shelf with hostile product data', () => {
       ...recoResponse(),
       items: [null, { id: 7 }, { id: 85123, title: 'OK' }],
     });
-    expect(cards(el).map((c) => c.querySelector('.title')!.textContent)).to.deep.equal(['OK']);
+    expect(cards(el).map((c) => c.querySelector('.reco-title')!.textContent)).to.deep.equal(['OK']);
     const broken = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
     const failed = oneEvent(broken, 'reco-error');
     (await proxy.nextCall()).respond({ nonsense: true });
-    expect((await failed).detail).to.deep.equal({ error: 'invalid response' });
+    expect((await failed).detail).to.deep.equal({ code: 'RECO_INVALID_RESPONSE', error: 'invalid response' });
   });
 });

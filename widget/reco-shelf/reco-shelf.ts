@@ -1,7 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { templateCard } from './card-template.ts';
 import { defaultCard, navigation, skeletonCards } from './card-view.ts';
+import { pushGa4 } from './data-layer.ts';
+import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
+import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
 import { fetchRecommendations } from './fetch-recommendations.ts';
 import { ImpressionTracker } from './impressions.ts';
 import { anonymousSessionId } from './random-id.ts';
@@ -18,7 +22,7 @@ export function setDefaultEndpoint(origin: string): void {
 }
 
 const clampLimit = (limit: number) => Math.min(48, Math.max(1, Math.floor(limit) || 8));
-const FETCH_KEYS = ['endpoint', 'placement', 'userId', 'sessionId', 'items', 'limit', 'armed'];
+const FETCH_KEYS = ['endpoint', 'placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit', 'armed'];
 type Status = 'loading' | 'ready' | 'empty';
 
 /**
@@ -27,31 +31,45 @@ type Status = 'loading' | 'ready' | 'empty';
  * @summary Drop-in recommendation shelf: `<reco-shelf placement="home"></reco-shelf>`.
  *
  * @attr endpoint - Base URL of the reco proxy. Default: the origin `reco-shelf.js` was loaded from.
- * @attr placement - Placement id (`[a-z0-9-]{1,64}`) as the proxy's rules name it, e.g. `home`, `product`, `cart`. Required.
+ * @attr placement - Placement id (`[a-z0-9-]{1,64}`) as the proxy's rules name it, e.g. `home`, `product`,
+ *   `cart`. Required.
  * @attr user-id - The signed-in shopper's id.
- * @attr session-id - Anonymous shopper id. Default: a random id kept in localStorage (never a cookie), used only without `user-id`.
+ * @attr shopper-token - The signed-in shopper as a JWT signed by the storefront's server; sent to the proxy
+ *   with every request and event.
+ * @attr session-id - Anonymous shopper id. Default: a random id kept in localStorage (never a cookie), used
+ *   only without `user-id`.
  * @attr items - Context item ids, comma- or space-separated (e.g. the product on this page).
  * @attr limit - Number of items, 1–48. Default 8.
  * @attr heading - Heading text. Default "Recommended for you".
  * @attr layout - `carousel` (default) or `grid`.
  * @attr locale - Locale for prices. Default: `<html lang>`, else the browser's.
  * @attr currency - Currency for prices that carry none (ISO 4217).
- * @attr loading - `lazy` (default): fetch when the shelf comes within 300px of the viewport; `eager`: fetch at once.
+ * @attr loading - `lazy` (default): fetch when the shelf comes within 300px of the viewport; `eager`: fetch
+ *   at once.
  * @attr timeout - Client-side cap on the request, in ms. Default 3000.
- * @attr add-to-cart - Show an add-to-cart button on each card; a non-empty value is its label. Default label "Add to cart".
- * @attr data-layer - Push GA4 `view_item_list` / `select_item` events to this data layer (empty value: `dataLayer`).
+ * @attr add-to-cart - Show an add-to-cart button on each card; a non-empty value is its label. Default label
+ *   "Add to cart".
+ * @attr data-layer - Push GA4 `view_item_list` / `select_item` / `add_to_cart` events to this data layer
+ *   (empty value: `dataLayer`).
  *
- * @prop {number} impressionDwell - Milliseconds a card must stay 50 % visible to count as an impression. Default 1000.
+ * @prop {number} impressionDwell - Milliseconds a card must stay 50 % visible to count as an impression.
+ *   Default 1000.
  *
- * @event {CustomEvent<{source: string, fallbackReason: string|null, requestId: string, count: number}>} reco-load - Items arrived (count may be 0).
- * @event {CustomEvent<{error: string}>} reco-error - The request failed or timed out; the shelf collapses (or shows the `empty` slot).
- * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-impression - A card stayed at least 50 % visible for 1 s (once per card).
- * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-click - A card link was activated. Cancelable: `preventDefault()` stops the navigation (SPA routing).
- * @event {CustomEvent<{item: object, position: number, requestId: string, source: string, placement: string}>} reco-add-to-cart - The add-to-cart button of a card was pressed.
+ * @event {CustomEvent<RecoLoadDetail>} reco-load - Items arrived: `{source, fallbackReason, requestId, count}`
+ *   (count may be 0).
+ * @event {CustomEvent<RecoErrorDetail>} reco-error - The request failed or timed out: `{code, error}` (the
+ *   codes: widget/README.md "Problems and their codes"); the shelf collapses (or shows the `empty` slot).
+ * @event {CustomEvent<RecoItemDetail>} reco-impression - A card stayed at least 50 % visible for 1 s (once per
+ *   card): `{item, position, requestId, source, placement}`.
+ * @event {CustomEvent<RecoItemDetail>} reco-click - A card link was activated. Cancelable: `preventDefault()`
+ *   stops the navigation (SPA routing).
+ * @event {CustomEvent<RecoItemDetail>} reco-add-to-cart - The add-to-cart button of a card was pressed.
  *
  * @slot heading - Replaces the heading text.
- * @slot empty - Shown when there is nothing to show (no items, or the request failed). Without it the shelf collapses.
- * @slot - A `<template>` child replaces the card markup; elements marked `data-reco="url|image|title|price|category|id|add-to-cart"` are filled per item.
+ * @slot empty - Shown when there is nothing to show (no items, or the request failed). Without it the shelf
+ *   collapses.
+ * @slot - A `<template>` child replaces the card markup; elements marked
+ *   `data-reco="url|image|title|price|category|id|add-to-cart"` are filled per item.
  *
  * @csspart base - The shelf region.
  * @csspart heading - The heading.
@@ -80,75 +98,40 @@ type Status = 'loading' | 'ready' | 'empty';
  */
 export class RecoShelf extends LitElement {
   static override styles = styles;
-  static override properties = {
-    endpoint: {},
-    placement: {},
-    userId: { attribute: 'user-id' },
-    sessionId: { attribute: 'session-id' },
-    items: { converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) },
-    limit: { type: Number },
-    heading: {},
-    layout: {},
-    locale: {},
-    currency: {},
-    loading: {},
-    timeout: { type: Number },
-    addToCart: { attribute: 'add-to-cart' },
-    dataLayer: { attribute: 'data-layer' },
-    impressionDwell: { attribute: false },
-    armed: { state: true },
-    status: { state: true },
-    hold: { state: true },
-    atStart: { state: true },
-    atEnd: { state: true },
-  };
 
-  declare endpoint: string;
-  declare placement: string;
-  declare userId: string;
-  declare sessionId: string;
-  declare items: string[];
-  declare limit: number;
-  declare heading: string;
-  declare layout: 'carousel' | 'grid';
-  declare locale: string;
-  declare currency: string;
-  declare loading: 'lazy' | 'eager';
-  declare timeout: number;
-  declare addToCart: string | null;
-  declare dataLayer: string | null;
-  declare impressionDwell: number;
-  declare private armed: boolean;
-  declare private status: Status;
-  declare private hold: number;
-  declare private atStart: boolean;
-  declare private atEnd: boolean;
+  @property() endpoint = '';
+  @property() placement = '';
+  @property({ attribute: 'user-id' }) userId = '';
+  @property({ attribute: 'session-id' }) sessionId = '';
+  @property({ attribute: 'shopper-token' }) shopperToken = '';
+  @property({ converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) }) items: string[] = [];
+  @property({ type: Number }) limit = 8;
+  @property() heading = 'Recommended for you';
+  @property() layout: 'carousel' | 'grid' = 'carousel';
+  @property() locale = '';
+  @property() currency = '';
+  @property() loading: 'lazy' | 'eager' = 'lazy';
+  @property({ type: Number }) timeout = 3000;
+  @property({ attribute: 'add-to-cart' }) addToCart: string | null = null;
+  @property({ attribute: 'data-layer' }) dataLayer: string | null = null;
+  @property({ attribute: false }) impressionDwell = 1000;
+  @state() private armed = false;
+  @state() private status: Status = 'loading';
+  @state() private hold = 0;
+  @state() private atStart = true;
+  @state() private atEnd = true;
 
   #data: RecoResponse | undefined;
   #generation = 0;
   #controller: AbortController | undefined;
   #tracker: ImpressionTracker | undefined;
   #stopWatching: (() => void)[] = [];
-
-  constructor() {
-    super();
-    this.endpoint = this.placement = this.userId = this.sessionId = this.locale = this.currency = '';
-    this.items = [];
-    this.limit = 8;
-    this.heading = 'Recommended for you';
-    this.layout = 'carousel';
-    this.loading = 'lazy';
-    this.timeout = 3000;
-    this.addToCart = this.dataLayer = null;
-    this.impressionDwell = 1000;
-    this.armed = false;
-    this.status = 'loading';
-    this.hold = 0;
-    this.atStart = this.atEnd = true;
-  }
+  #edgeObserver: ResizeObserver | undefined;
+  #measuredList: HTMLElement | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (__RECO_DEV__) warnUnknownAttributes(this, (this.constructor as typeof RecoShelf).observedAttributes);
     if (this.loading === 'eager') this.armed = true;
     else this.#stopWatching.push(watchViewport(this, '300px', (near) => near && (this.armed = true)));
   }
@@ -162,18 +145,29 @@ export class RecoShelf extends LitElement {
     for (const stop of this.#stopWatching.splice(0)) stop();
     this.#tracker?.disconnect();
     this.#tracker = undefined;
+    this.#edgeObserver?.disconnect();
+    this.#measuredList = undefined;
   }
 
-  protected override updated(changed: PropertyValues): void {
+  // Starting a request sets state (status, hold): here it joins this update instead of scheduling another.
+  protected override willUpdate(changed: PropertyValues): void {
+    if (__RECO_DEV__) warnInvalidValues(this, changed.keys(), clampLimit(this.limit));
     if (this.armed && FETCH_KEYS.some((k) => changed.has(k))) void this.#load();
-    const list = this.renderRoot.querySelector('.list');
+  }
+
+  protected override updated(): void {
+    const list = this.renderRoot.querySelector<HTMLElement>('.reco-list');
     if (this.status === 'ready' && list) {
-      this.#tracker ??= new ImpressionTracker(
-        (el) => this.#itemEvent(el, 'impression', 'reco-impression'),
-        this.impressionDwell,
-      );
+      this.#tracker ??= new ImpressionTracker((cards) => this.#onImpressions(cards), this.impressionDwell);
       for (const card of list.children) this.#tracker.observe(card);
-      this.#syncEdges();
+    }
+    // The edges are known only after layout; a ResizeObserver reports them then (and on every
+    // resize), outside this update, so setting atStart/atEnd never schedules an update from one.
+    if (list && list !== this.#measuredList) {
+      this.#measuredList = list;
+      this.#edgeObserver ??= new ResizeObserver(() => this.#syncEdges());
+      this.#edgeObserver.disconnect();
+      this.#edgeObserver.observe(list);
     }
   }
 
@@ -183,13 +177,17 @@ export class RecoShelf extends LitElement {
     if (this.status !== 'loading') this.#settle(() => (this.status = 'loading'));
     const limit = clampLimit(this.limit);
     try {
-      if (!this.placement) throw new Error('missing placement');
-      const { placement, userId, items } = this;
+      const { placement, userId, shopperToken, items } = this;
+      if (!placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
       const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
-      const query = { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, items, limit };
+      const endpoint = this.endpoint || defaultEndpoint;
+      const query = { endpoint, placement, userId, sessionId, shopperToken, items, limit };
       const data = await fetchRecommendations(query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
       // Attributes changed (or the shelf left the page) while this answer was in flight.
       if (controller !== this.#controller) return;
+      if (__RECO_DEV__) {
+        for (const w of data.warnings) warnOnce(`RECO_${w.code.toUpperCase().replace(/-/g, '_')}`, w.message);
+      }
       data.items = data.items.slice(0, limit);
       this.#show(data.items.length ? data : undefined);
       const { source, fallbackReason, requestId } = data;
@@ -197,7 +195,10 @@ export class RecoShelf extends LitElement {
     } catch (e) {
       if (controller !== this.#controller || controller.signal.aborted) return;
       this.#show(undefined);
-      this.#emit('reco-error', { error: e instanceof Error ? e.message : String(e) });
+      const { code, message } =
+        e instanceof RecoRequestError ? e : new RecoRequestError(RECO_INVALID_RESPONSE, String(e));
+      if (__RECO_DEV__) warnOnce(code, `placement "${this.placement}": ${message}`);
+      this.#emit('reco-error', { code, error: message });
     }
   }
 
@@ -217,7 +218,7 @@ export class RecoShelf extends LitElement {
    * collapses only once it is off screen, where scroll anchoring hides the change.
    */
   #settle(change: () => void): void {
-    const height = this.renderRoot.querySelector('.base')?.getBoundingClientRect().height ?? 0;
+    const height = this.renderRoot.querySelector('.reco-base')?.getBoundingClientRect().height ?? 0;
     if (height > this.hold && isOnScreen(this)) {
       if (!this.hold) {
         const stop = watchViewport(this, '0px', (visible) => {
@@ -236,12 +237,37 @@ export class RecoShelf extends LitElement {
     return this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
   }
 
+  /** Records a shopper event on one card (for the proxy) and reports it as a DOM event. */
   #itemEvent(card: Element, type: TrackedEventType, eventName: string, cancelable = false): boolean {
     const position = Number((card as HTMLElement).dataset.i);
-    const { placement, heading, userId, sessionId, dataLayer } = this;
-    const shelf = { endpoint: this.endpoint || defaultEndpoint, placement, heading, userId, sessionId, dataLayer };
+    const { placement, userId, sessionId, shopperToken } = this;
+    const shelf = { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken };
     const detail = this.#data && recordShopperEvent(shelf, this.#data, position, type);
     return detail ? this.#emit(eventName, detail, cancelable) : true;
+  }
+
+  /** GA4, when the storefront opted in with `data-layer`: one push for the cards given. */
+  #ga4(event: 'view_item_list' | 'select_item' | 'add_to_cart', cards: Element[]): void {
+    const data = this.#data;
+    if (this.dataLayer === null || !data) return;
+    // The list is named as the shopper saw it: the slotted heading when there is one.
+    const slotted = this.querySelector(':scope > [slot="heading"]')?.textContent?.trim();
+    const list = {
+      layer: this.dataLayer || 'dataLayer',
+      id: this.placement,
+      name: slotted || this.heading || this.placement,
+      source: data.source,
+    };
+    const entries = cards.map((card) => {
+      const index = Number((card as HTMLElement).dataset.i);
+      return { item: data.items[index]!, index };
+    });
+    pushGa4(list, event, entries);
+  }
+
+  #onImpressions(cards: Element[]): void {
+    for (const card of cards) this.#itemEvent(card, 'impression', 'reco-impression');
+    this.#ga4('view_item_list', cards);
   }
 
   #onListClick(e: MouseEvent): void {
@@ -252,19 +278,21 @@ export class RecoShelf extends LitElement {
       // A cart button inside a custom card's link must not also navigate.
       e.preventDefault();
       this.#itemEvent(card, 'add_to_cart', 'reco-add-to-cart');
+      this.#ga4('add_to_cart', [card]);
     } else if (path.some((n) => n instanceof HTMLAnchorElement && n.href)) {
+      this.#ga4('select_item', [card]);
       if (!this.#itemEvent(card, 'click', 'reco-click', true)) e.preventDefault();
     }
   }
 
   #syncEdges(): void {
-    const list = this.renderRoot.querySelector<HTMLElement>('.list');
+    const list = this.renderRoot.querySelector<HTMLElement>('.reco-list');
     if (!list) return;
     [this.atStart, this.atEnd] = scrollEdges(list);
   }
 
   #page(direction: 1 | -1): void {
-    const list = this.renderRoot.querySelector<HTMLElement>('.list');
+    const list = this.renderRoot.querySelector<HTMLElement>('.reco-list');
     list?.scrollBy({ left: direction * list.clientWidth * 0.9 });
   }
 
@@ -274,7 +302,7 @@ export class RecoShelf extends LitElement {
     if (this.status === 'empty') {
       const hasEmpty = this.querySelector(':scope > [slot="empty"]');
       return hasEmpty || this.hold
-        ? html`<div class="base" style=${holdStyle}><slot name="empty"></slot></div>`
+        ? html`<div class="reco-base" style=${holdStyle}><slot name="empty"></slot></div>`
         : nothing;
     }
     const carousel = this.layout !== 'grid';
@@ -284,20 +312,21 @@ export class RecoShelf extends LitElement {
       locale: this.locale || document.documentElement.lang || undefined,
       currency: this.currency || undefined,
     };
-    return html`<section part="base" class="base ${carousel ? 'carousel' : 'grid'}" aria-labelledby="heading" aria-busy=${ready ? 'false' : 'true'} style=${holdStyle}>
-      <div class="header">
-        <h2 id="heading" part="heading"><slot name="heading">${this.heading}</slot></h2>
-        ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (direction) => this.#page(direction)) : nothing}
+    return html`<section part="base" class="reco-base ${carousel ? 'reco-carousel' : 'reco-grid'}"
+      aria-labelledby="heading" aria-busy=${!ready} style=${holdStyle}>
+      <div class="reco-header">
+        <h2 id="heading" part="heading" class="reco-heading"><slot name="heading">${this.heading}</slot></h2>
+        ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (to) => this.#page(to)) : nothing}
       </div>
       ${keyed(
         this.#generation,
-        html`<ul id="list" part="list" class="list" role="list" aria-hidden=${ready ? nothing : 'true'}
+        html`<ul id="list" part="list" class="reco-list" role="list" aria-hidden=${ready ? nothing : 'true'}
           @click=${this.#onListClick} @keydown=${moveFocus} @scroll=${this.#syncEdges}>
         ${
           ready
             ? ready.items.map(
                 (item, i) =>
-                  html`<li part="card" class="card" data-i=${i}>${
+                  html`<li part="card" class="reco-card" data-i=${i}>${
                     template
                       ? templateCard(template, item, ctx)
                       : defaultCard(item, {

@@ -13,11 +13,20 @@ export interface RecoItem {
 
 export type RecoSource = 'model' | 'cache' | 'fallback';
 
+/** A problem the proxy noticed but answered anyway, e.g. `unknown-placement`. */
+export interface RecoWarning {
+  code: string;
+  message: string;
+}
+
 export interface RecoResponse {
   requestId: string;
   placement: string;
   source: RecoSource;
   fallbackReason: string | null;
+  /** The model that answered (null for rules); its version and A/B variant go with every event. */
+  model: { version: string | null; variant: string | null } | null;
+  warnings: RecoWarning[];
   items: RecoItem[];
 }
 
@@ -29,7 +38,9 @@ export interface RecoLoadDetail {
   count: number;
 }
 
+/** Detail of `reco-error`: a code from `error-codes.ts` (README "Problems and their codes") and a message. */
 export interface RecoErrorDetail {
+  code: string;
   error: string;
 }
 
@@ -54,6 +65,11 @@ export interface TrackedEvent {
   itemId: string;
   userId?: string;
   sessionId?: string;
+  /** The storefront-signed shopper JWT (`shopper-token`), sent as is; the proxy verifies it. */
+  shopperToken?: string;
+  /** A/B variant and version of the model whose answer showed the item; absent for rules. */
+  variant?: string;
+  modelVersion?: string;
   ts: number;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The built script-tag bundle (dist/reco-shelf.js, made by `npm run build` before the
- * tests) in fresh pages (test/pages/*.html), included the ways storefronts include it. The dev server's middleware answers
- * /v1/recommendations for these pages (see web-test-runner.config.mjs).
+ * tests) in fresh pages (test/pages/*.html), included the ways storefronts include it.
+ * The dev server's middleware answers /v1/recommendations for these pages (see
+ * web-test-runner.config.mjs).
  */
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 
@@ -46,8 +47,11 @@ describe('the built bundle', () => {
       count: 2,
     });
     const el = win.document.querySelector('reco-shelf')!;
-    await waitUntil(() => el.shadowRoot!.querySelectorAll('li.card:not(.skeleton)').length === 2, 'cards render');
-    expect(el.shadowRoot!.querySelector('.title')!.textContent).to.equal('WHITE HANGING HEART T-LIGHT HOLDER');
+    await waitUntil(
+      () => el.shadowRoot!.querySelectorAll('li.reco-card:not(.reco-skeleton)').length === 2,
+      'cards render',
+    );
+    expect(el.shadowRoot!.querySelector('.reco-title')!.textContent).to.equal('WHITE HANGING HEART T-LIGHT HOLDER');
   });
 
   it('works as a module, and alongside a classic copy of itself', async () => {
@@ -55,6 +59,26 @@ describe('the built bundle', () => {
       const win = await page(name);
       await waitUntil(() => win.loads.length === 1, 'reco-load from the module');
       expect(win.errors).to.deep.equal([]);
+    }
+  });
+
+  it('warns the developer in reco-shelf.dev.js, and not in the production reco-shelf.js', async () => {
+    for (const [file, expected] of [
+      ['reco-shelf.dev.js', ['RECO_UNKNOWN_ATTRIBUTE']],
+      ['reco-shelf.js', []],
+    ] as const) {
+      const iframe = document.createElement('iframe');
+      iframe.srcdoc = `<script>warnings = []; console.warn = (text) => String(text).startsWith('<reco-shelf>')
+        && warnings.push(text)</script><script src="/dist/${file}"></script><reco-shelf placement="home" userId="7">`;
+      const loaded = oneEvent(iframe, 'load');
+      document.body.append(iframe);
+      await loaded;
+      const win = iframe.contentWindow as Window & { warnings: string[] };
+      expect(win.customElements.get('reco-shelf'), file).to.be.a('function');
+      expect(
+        win.warnings.map((w) => /RECO_[A-Z_]+/.exec(w)?.[0]),
+        file,
+      ).to.deep.equal(expected);
     }
   });
 

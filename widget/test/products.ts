@@ -27,5 +27,14 @@ export function recoResponse(
   items: RecoItem[] = products.slice(0, 8),
   extra: Partial<RecoResponse> = {},
 ): RecoResponse {
-  return { requestId: 'req-1', placement: 'home', source: 'model', fallbackReason: null, items, ...extra };
+  return {
+    requestId: 'req-1',
+    placement: 'home',
+    source: 'model',
+    fallbackReason: null,
+    model: { version: '2026-11-30', variant: 'model-a' },
+    warnings: [],
+    items,
+    ...extra,
+  };
 }

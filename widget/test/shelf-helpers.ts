@@ -5,7 +5,7 @@ import type { FakeProxy } from './fake-proxy.ts';
 import { recoResponse } from './products.ts';
 
 export const cards = (el: RecoShelf) =>
-  Array.from(el.shadowRoot!.querySelectorAll<HTMLLIElement>('li.card:not(.skeleton)'));
+  Array.from(el.shadowRoot!.querySelectorAll<HTMLLIElement>('li.reco-card:not(.reco-skeleton)'));
 export const $ = <T extends Element = HTMLElement>(el: RecoShelf, selector: string) =>
   el.shadowRoot!.querySelector<T>(selector);
 
