@@ -94,6 +94,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
         warmedUp: () => state.warmedUp,
       },
       config.widgetBundle,
+      config.allowedOrigins,
     ),
   );
   app.use(notFound);

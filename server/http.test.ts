@@ -141,9 +141,15 @@ describe('the proxy over HTTP', () => {
       assert.equal(listed.status, 202);
     });
 
-    it('gives an unlisted origin no CORS headers, never a wildcard', async () => {
-      const { headers } = await stack.get('/v1/recommendations?placement=home', { origin: 'http://evil.test' });
-      assert.equal(headers.get('access-control-allow-origin'), null);
+    it('refuses an unlisted origin with a 403 it can read (no shelf), never a wildcard', async () => {
+      const { status, headers, body } = await stack.get('/v1/recommendations?placement=home', {
+        origin: 'http://evil.test',
+      });
+      assert.equal(status, 403);
+      assert.equal(body.error.code, 'origin_not_allowed');
+      assert.match(body.error.message, /add it to RECO_ALLOWED_ORIGINS/);
+      assert.equal(body.items, undefined);
+      assert.equal(headers.get('access-control-allow-origin'), 'http://evil.test');
       const preflight = await stack.send('OPTIONS', '/v1/events', '', { origin: 'http://evil.test' });
       assert.equal(preflight.headers.get('access-control-allow-origin'), null);
     });
@@ -203,6 +209,25 @@ describe('the proxy over HTTP', () => {
       assert.ok(br.body.length < plain.body.length / 2);
       const again = await raw('br', { 'if-none-match': plain.res.headers.get('etag')! });
       assert.equal(again.res.status, 304);
+    });
+
+    it('serves both bundles with CORS for listed origins, and under a versioned name cached for a year', async () => {
+      for (const name of ['reco-shelf', 'reco-shelf.dev']) {
+        const listed = await fetch(`${stack.proxy.url}/${name}.js`, { headers: { origin: 'http://shop.test' } });
+        assert.equal(listed.status, 200, name);
+        assert.equal(listed.headers.get('access-control-allow-origin'), 'http://shop.test');
+        assert.match(listed.headers.get('cache-control') ?? '', /max-age=300/);
+        const unlisted = await fetch(`${stack.proxy.url}/${name}.js`, { headers: { origin: 'http://evil.test' } });
+        assert.equal(unlisted.headers.get('access-control-allow-origin'), null);
+        const versioned = /<\/([^>]+)>; rel="canonical"/.exec(listed.headers.get('link') ?? '')?.[1];
+        assert.match(versioned ?? '', new RegExp(`^${name.replace('.', '\\.')}\\.[A-Za-z0-9_-]{16}\\.js$`));
+        const pinned = await fetch(`${stack.proxy.url}/${versioned}`);
+        assert.equal(pinned.status, 200);
+        assert.match(pinned.headers.get('cache-control') ?? '', /max-age=31536000, immutable/);
+        assert.equal(await pinned.text(), await listed.text());
+        const old = await fetch(`${stack.proxy.url}/${name}.AAAAAAAAAAAAAAAA.js`);
+        assert.equal(old.status, 404);
+      }
     });
 
     it('sets security headers and no framework banner', async () => {

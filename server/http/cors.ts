@@ -1,11 +1,12 @@
 /**
- * CORS for an allowlist of storefront origins, never `*`. Other origins get
- * no CORS headers, so browsers keep their pages from reading answers.
+ * CORS for an allowlist of storefront origins, never `*`. A request from any
+ * other origin is refused with `403 origin_not_allowed` — readable by that page,
+ * so a developer learns what to fix, while answers and writes stay closed to it.
  *
- * CORS alone does not stop a write: a text/plain POST (what sendBeacon sends)
+ * CORS alone would not stop a write: a text/plain POST (what sendBeacon sends)
  * needs no preflight, so any page could store events. Browsers name the page's
- * origin on every cross-origin POST, so a POST from an unlisted origin is
- * refused outright. Server-side callers (no Origin header) are not affected.
+ * origin on every cross-origin POST and fetch, so the refusal covers those.
+ * Server-side callers (no Origin header) are not affected.
  */
 import type { RequestHandler } from 'express';
 import { sendError } from './api-error.ts';
@@ -32,8 +33,16 @@ export function corsAllowlist(origins: readonly string[]): RequestHandler {
       res.status(204).end();
       return;
     }
-    if (req.method === 'POST' && origin !== undefined && !listed) {
-      sendError(res, 403, 'origin_not_allowed', `origin ${origin.slice(0, 100)} is not an allowed storefront`);
+    if (origin !== undefined && !listed) {
+      // The page may read this refusal (and only this): so the shelf can tell its developer
+      // "add the origin" instead of the "Failed to fetch" a network failure also gives.
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      sendError(
+        res,
+        403,
+        'origin_not_allowed',
+        `origin ${origin.slice(0, 100)} is not an allowed storefront: add it to RECO_ALLOWED_ORIGINS`,
+      );
       return;
     }
     next();

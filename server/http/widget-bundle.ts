@@ -1,23 +1,31 @@
 /**
- * Serves the widget bundle compressed: brotli or gzip, as the browser accepts,
- * compressed once per build of the file rather than on every request.
+ * Serves the widget bundles: the production build at `/reco-shelf.js` and the development
+ * build (with the developer warnings) at `/reco-shelf.dev.js`, each also under a versioned
+ * name (`/reco-shelf.<hash>.js`, `/reco-shelf.dev.<hash>.js`) that may be cached for a year.
+ * Compressed once per build of the file (brotli or gzip, as the browser accepts), and with
+ * CORS for the allowed storefront origins, so a page on another origin can load it as a
+ * module script too (a classic script needs no CORS; a module does).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import type { RequestHandler } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import { sendError } from './api-error.ts';
 
 interface Encoded {
   mtimeMs: number;
-  etag: string;
+  /** The first 16 base64url characters of the file's SHA-256: its version. */
+  hash: string;
   identity: Buffer;
   gzip: Buffer;
   br: Buffer;
 }
 
-/** The `GET /reco-shelf.js` handler for the bundle at `path`. */
-export function widgetBundle(path: string): RequestHandler {
+/** How long the unversioned names may be cached: a new build reaches pages within this. */
+export const unversionedMaxAgeSeconds = 300;
+
+/** Reads (and compresses) `path` again whenever it changes; undefined while it is not built. */
+function builtFile(path: string): () => Encoded | undefined {
   let cached: Encoded | undefined;
   const load = (): Encoded | undefined => {
     let mtimeMs: number;
@@ -30,7 +38,7 @@ export function widgetBundle(path: string): RequestHandler {
       const identity = readFileSync(path);
       cached = {
         mtimeMs,
-        etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 16)}"`,
+        hash: createHash('sha256').update(identity).digest('base64url').slice(0, 16),
         identity,
         gzip: gzipSync(identity, { level: 9 }),
         br: brotliCompressSync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }),
@@ -40,18 +48,47 @@ export function widgetBundle(path: string): RequestHandler {
   };
   // Brotli at quality 11 takes about 60 ms: pay it at start, not on a shopper's request.
   load();
-  return (req, res) => {
-    const bundle = load();
-    if (!bundle) return sendError(res, 404, 'not_found', 'the widget bundle is not built: run npm run build');
-    res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.setHeader('Vary', 'Accept-Encoding');
-    res.setHeader('ETag', bundle.etag);
-    if (req.headers['if-none-match'] === bundle.etag) return void res.status(304).end();
-    const accepted = String(req.headers['accept-encoding'] ?? '');
-    const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : 'identity';
-    if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
-    res.end(bundle[encoding]);
-  };
+  return load;
+}
+
+/** The bundle routes for the production build at `path` and the development build beside it. */
+export function widgetBundles(path: string, allowedOrigins: readonly string[]): Router {
+  const allowed = new Set(allowedOrigins);
+  const router = Router();
+  for (const [name, file] of [
+    ['reco-shelf', builtFile(path)],
+    ['reco-shelf.dev', builtFile(path.replace(/\.js$/, '.dev.js'))],
+  ] as const) {
+    const send =
+      (versioned: boolean): RequestHandler =>
+      (req, res) => {
+        const bundle = file();
+        if (!bundle) return sendError(res, 404, 'not_found', `${name}.js is not built: run npm run build`);
+        const hash = (req.params as Record<string, string | undefined>)[0];
+        if (versioned && hash !== bundle.hash) {
+          return sendError(res, 404, 'not_found', `${name}.${hash}.js is not the version served now`);
+        }
+        const origin = req.headers.origin;
+        if (origin !== undefined && allowed.has(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+        res.setHeader(
+          'Cache-Control',
+          versioned ? 'public, max-age=31536000, immutable' : `public, max-age=${unversionedMaxAgeSeconds}`,
+        );
+        // The versioned name of what is served now, for a page that wants to pin it.
+        res.setHeader('Link', `</${name}.${bundle.hash}.js>; rel="canonical"`);
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+        res.setHeader('Vary', 'Accept-Encoding, Origin');
+        const etag = `"${bundle.hash}"`;
+        res.setHeader('ETag', etag);
+        if (req.headers['if-none-match'] === etag) return void res.status(304).end();
+        const accepted = String(req.headers['accept-encoding'] ?? '');
+        const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : 'identity';
+        if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+        res.end(bundle[encoding]);
+      };
+    router.get(`/${name}.js`, send(false));
+    router.get(new RegExp(`^/${name.replace('.', '\\.')}\\.([A-Za-z0-9_-]{16})\\.js$`), send(true));
+  }
+  return router;
 }

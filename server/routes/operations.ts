@@ -1,6 +1,6 @@
 /** The operator's routes: liveness, readiness, metrics, and the widget bundle. */
 import { Router } from 'express';
-import { widgetBundle as serveWidgetBundle } from '../http/widget-bundle.ts';
+import { widgetBundles } from '../http/widget-bundle.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** What readiness is made of. */
@@ -10,8 +10,13 @@ export interface Readiness {
   warmedUp: () => boolean;
 }
 
-/** `/healthz`, `/readyz`, `/metrics`, `/reco-shelf.js`. */
-export function operationsRoute(metrics: Metrics, readiness: Readiness, widgetBundle: string): Router {
+/** `/healthz`, `/readyz`, `/metrics`, and the widget bundles. */
+export function operationsRoute(
+  metrics: Metrics,
+  readiness: Readiness,
+  widgetBundle: string,
+  allowedOrigins: readonly string[],
+): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -29,6 +34,6 @@ export function operationsRoute(metrics: Metrics, readiness: Readiness, widgetBu
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  router.get('/reco-shelf.js', serveWidgetBundle(widgetBundle));
+  router.use(widgetBundles(widgetBundle, allowedOrigins));
   return router;
 }
