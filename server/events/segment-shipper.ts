@@ -47,9 +47,14 @@ export interface SegmentShipper {
 }
 
 /** The S3 client shipping and export use: path-style when an endpoint is given; our own retries. */
-export function eventsS3Client(config: Pick<ProxyConfig, 'region' | 'eventsS3Endpoint'>): S3Client {
+export function eventsS3Client(
+  config: Pick<ProxyConfig, 'region' | 'eventsS3Endpoint'>,
+  /** Fixed credentials (tests); default: the AWS provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+): S3Client {
   return new S3Client({
     region: config.region,
+    ...(credentials ? { credentials } : {}),
     ...(config.eventsS3Endpoint ? { endpoint: config.eventsS3Endpoint, forcePathStyle: true } : {}),
     // One attempt a call: the shipper backs off itself, and never holds a segment hostage to a retry loop.
     maxAttempts: 1,
