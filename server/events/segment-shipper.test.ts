@@ -38,7 +38,7 @@ describe('segment shipping to an S3-compatible server (s3rver, through the SDK)'
     await Promise.all(started.map((s) => s.stop()));
   });
 
-  it('ships rolled segments pseudonymised and verified, deletes them after retention, and drains a backlog', async () => {
+  it('ships rolled segments pseudonymised and verified, deletes them after retention, drains a backlog', async () => {
     const s3dir = mkdtempSync(join(tmpdir(), 's3rver-'));
     let s3 = await startS3Server(s3dir, bucket);
     started.push(s3);

@@ -21,7 +21,8 @@ export interface ScannedLine {
 const prefix = Buffer.from('{"id":"');
 const typeKey = Buffer.from(',"type":"');
 const receivedAtKey = Buffer.from(',"receivedAt":');
-const typeBytes = eventTypes.map((t) => [t, Buffer.from(`${t}"`)] as const);
+const typeByFirstByte: Array<readonly [ScannedLine['type'], Buffer] | undefined> = [];
+for (const t of eventTypes) typeByFirstByte[t.charCodeAt(0)] = [t, Buffer.from(`${t}"`)];
 
 const isIdByte = (b: number): boolean =>
   (b >= 0x30 && b <= 0x3a) || // 0-9 and :
@@ -56,14 +57,10 @@ export function scanStoredLine(bytes: Buffer, start: number, end: number): Scann
   if (bytes[idEnd] !== 0x22 || idEnd - idStart < 8 || idEnd - idStart > 64) return;
   if (!matches(bytes, idEnd + 1, typeKey)) return;
   const typeStart = idEnd + 1 + typeKey.length;
-  let type: ScannedLine['type'] | undefined;
-  for (const [name, b] of typeBytes) {
-    if (matches(bytes, typeStart, b)) {
-      type = name;
-      break;
-    }
-  }
-  if (!type) return;
+  // The first letter tells the four types apart.
+  const candidate = typeByFirstByte[bytes[typeStart]!];
+  if (!candidate || !matches(bytes, typeStart, candidate[1])) return;
+  const type = candidate[0];
   let digits = end - 1;
   while (digits > start && bytes[digits - 1]! >= 0x30 && bytes[digits - 1]! <= 0x39) digits--;
   if (end - 1 - digits < 13 || end - 1 - digits > 15 || !matches(bytes, digits - receivedAtKey.length, receivedAtKey))
