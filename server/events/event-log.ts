@@ -206,7 +206,7 @@ export class EventLog {
         if (at >= purchaseStart) this.#bought.add(event.userId, event.itemId, at);
       }
     };
-    const lines = lineChunks(createReadStream(segment.path, { highWaterMark: 1 << 23 }));
+    const lines = lineChunks(createReadStream(segment.path, { highWaterMark: 1 << 20 }));
     let next = await lines.next();
     while (!next.done) {
       const { bytes } = next.value;
