@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { CatalogFile } from '../data/catalog.ts';
 import type { RunningStack } from '../demo/processes.ts';
+import { storedEventsIn } from '../test-support/event-store.ts';
 import {
   assertAnsweredWithinBudget,
   freePort,
@@ -71,26 +72,21 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; error
 }
 
 async function readEvents(
-  path: string,
-): Promise<Array<{ type: string; requestId: string; source: string; itemId: string }>> {
-  return existsSync(path)
-    ? readFileSync(path, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
+  dir: string,
+): Promise<Array<{ type: string; requestId?: string; source?: string; itemId: string }>> {
+  return storedEventsIn(dir);
 }
 
 describe('the demo storefront, end to end', () => {
   let stack: RunningStack;
   let browser: Browser;
-  let eventsFile: string;
+  let eventsDir: string;
   let e2e: Awaited<ReturnType<typeof startE2e>> | undefined;
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
-    eventsFile = `${artifacts}events-${await freePort()}.jsonl`;
+    eventsDir = `${artifacts}events-${await freePort()}`;
     // More failures before the breaker opens, so each weather shows its own reason.
-    e2e = await startE2e({ RECO_EVENTS_FILE: eventsFile, RECO_BREAKER_FAILURES: '50' });
+    e2e = await startE2e({ RECO_EVENTS_DIR: eventsDir, RECO_BREAKER_FAILURES: '50' });
     ({ stack, browser } = e2e);
   });
   after(() => e2e?.close());
@@ -223,10 +219,10 @@ describe('the demo storefront, end to end', () => {
     assert.equal(await page.locator('.product-detail h2').textContent(), shown.title?.trim());
     assert.equal(await page.locator('.product-detail .price').textContent(), shown.price?.trim());
     const deadline = Date.now() + 5000;
-    let events = await readEvents(eventsFile);
+    let events = await readEvents(eventsDir);
     while (!events.some((e) => e.type === 'click' && e.requestId === shelf.requestId) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
-      events = await readEvents(eventsFile);
+      events = await readEvents(eventsDir);
     }
     const mine = events.filter((e) => e.requestId === shelf.requestId);
     assert.ok(

@@ -40,7 +40,7 @@ export async function startE2eStack(env: NodeJS.ProcessEnv = {}): Promise<Runnin
     {
       logDir: join(dir, 'logs'),
       env: {
-        RECO_EVENTS_FILE: join(dir, 'events.jsonl'),
+        RECO_EVENTS_DIR: join(dir, 'events'),
         RECO_PLACEMENTS_FILE: placementsWithBudget(dir, e2eBudgetMs),
         ...env,
       },

@@ -6,7 +6,7 @@
  * while the original is still being written.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import type { StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { sleep, startCloud } from '../test-support/targets.ts';
 import { EventLog } from '../server/events/event-log.ts';
+import { eventLogOptions, everyStoredId, storedEventsIn } from '../test-support/event-store.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
 
 interface Batch {
@@ -60,8 +61,8 @@ describe('durability of acknowledged events across SIGKILL', { timeout: 60_000 }
   });
 
   it('every event that got a 202 is in the store exactly once', async (t) => {
-    const eventsFile = join(mkdtempSync(join(tmpdir(), 'reco-durability-')), 'events.jsonl');
-    const env = proxyEnv(cloud.info, await freePort(), { RECO_EVENTS_FILE: eventsFile, LOG_LEVEL: 'warn' });
+    const eventsDir = join(mkdtempSync(join(tmpdir(), 'reco-durability-')), 'events');
+    const env = proxyEnv(cloud.info, await freePort(), { RECO_EVENTS_DIR: eventsDir, LOG_LEVEL: 'warn' });
     let proxy: ProxyChild = await startProxyChild(env);
     const batches: Batch[] = [];
     let phase: 'before' | 'down' | 'after' = 'before';
@@ -98,26 +99,24 @@ describe('durability of acknowledged events across SIGKILL', { timeout: 60_000 }
     for (const batch of batches.filter((b) => !b.acked)) await post(proxy.url, batch); // the client's retries
     await proxy.kill('SIGTERM');
 
-    const stored = readFileSync(eventsFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => (JSON.parse(line) as { id: string }).id);
+    const stored = everyStoredId(eventsDir);
     const counts = new Map<string, number>();
     for (const id of stored) counts.set(id, (counts.get(id) ?? 0) + 1);
     const acked = batches.filter((b) => b.acked).flatMap((b) => b.ids);
     const missing = acked.filter((id) => !counts.has(id));
     const twice = [...counts].filter(([, c]) => c > 1).map(([id]) => id);
     t.diagnostic(
-      `${batches.length} batches (${killedAt} before the kill), ${acked.length} events acknowledged, ${stored.length} lines stored, missing ${missing.length}, stored twice ${twice.length}`,
+      `${batches.length} batches (${killedAt} before the kill), ${acked.length} events acknowledged, ` +
+        `${stored.length} lines stored, missing ${missing.length}, stored twice ${twice.length}`,
     );
     assert.ok(killedAt > 20 && batches.length > killedAt, 'load ran before and after the kill');
     assert.deepEqual(missing, [], 'acknowledged events missing from the store');
     assert.deepEqual(twice, [], 'events stored more than once');
   });
 
-  it('a duplicate sent while the original is being written is acknowledged only once the event is on disk', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'reco-durability-')), 'events.jsonl');
-    const log = await EventLog.open(path);
+  it('a duplicate sent while the original is being written is acknowledged only once it is on disk', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'reco-durability-')), 'events');
+    const log = await EventLog.open(eventLogOptions(dir));
     const event = {
       id: 'twin-000001',
       type: 'click' as const,
@@ -128,7 +127,7 @@ describe('durability of acknowledged events across SIGKILL', { timeout: 60_000 }
     };
     const original = log.append([event]);
     const duplicate = await log.append([event]); // what a 202 for the second of two concurrent beacons rests on
-    const onDiskAtAck = readFileSync(path, 'utf8').includes(event.id);
+    const onDiskAtAck = (await storedEventsIn(dir)).some((e) => e.id === event.id);
     await original;
     await log.close();
     assert.deepEqual(

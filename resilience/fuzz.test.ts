@@ -35,9 +35,9 @@ describe('fuzzing /v1/recommendations and /v1/events', { timeout: 150_000 }, () 
   let proxy: ProxyChild;
   before(async () => {
     cloud = await startCloud();
-    const eventsFile = join(mkdtempSync(join(tmpdir(), 'reco-fuzz-')), 'events.jsonl');
+    const eventsDir = join(mkdtempSync(join(tmpdir(), 'reco-fuzz-')), 'events');
     proxy = await startProxyChild(
-      proxyEnv(cloud.info, await freePort(), { RECO_EVENTS_FILE: eventsFile, LOG_LEVEL: 'error' }),
+      proxyEnv(cloud.info, await freePort(), { RECO_EVENTS_DIR: eventsDir, LOG_LEVEL: 'error' }),
     );
   });
   after(async () => {

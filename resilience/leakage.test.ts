@@ -95,7 +95,7 @@ describe('no secret or access key in responses, logs or the bundle', { timeout: 
         await freePort(),
         {
           LOG_LEVEL: 'debug',
-          RECO_EVENTS_FILE: join(dir, `${credentials.secretAccessKey.slice(0, 6)}.jsonl`),
+          RECO_EVENTS_DIR: join(dir, `${credentials.secretAccessKey.slice(0, 6)}-events`),
           RECO_BREAKER_FAILURES: '1000000',
           RECO_CACHE_FRESH_MS: '0',
         },

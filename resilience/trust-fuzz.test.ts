@@ -51,9 +51,7 @@ function hostileToken(r: () => number, valid: string): string {
     case 6:
       return `${header}.${claims}.${createHmac('sha256', 'wrong-secret-of-32-bytes-or-more!!').update(`${header}.${claims}`).digest('base64url')}`;
     default:
-      return (
-        pick(r, ['\u202e', 'Bearer x', '%00', '../../etc/passwd', '<script>', '\u0024{jndi:x}']) + valid
-      );
+      return pick(r, ['\u202e', 'Bearer x', '%00', '../../etc/passwd', '<script>', '\u0024{jndi:x}']) + valid;
   }
 }
 

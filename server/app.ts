@@ -92,6 +92,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
         catalogProducts: () => catalog.size,
         rulesLoaded: () => placements.generation > 0,
         warmedUp: () => state.warmedUp,
+        eventStore: () => eventLog.health(),
       },
       config.widgetBundle,
       config.allowedOrigins,

@@ -20,7 +20,24 @@ export const defaults = {
   rateLimit: 600,
   placementsFile: root('server/placements.json'),
   catalogFile: root('data/catalog.json'),
-  eventsFile: root('var/events.jsonl'),
+  /** The event store's folder of segment files (one writer per folder). */
+  eventsDir: root('var/events'),
+  /** A segment is closed (and shipped) once it holds this many bytes… */
+  eventsSegmentBytes: 64 * 1024 * 1024,
+  /** …or is this many seconds old, whichever comes first. */
+  eventsSegmentSeconds: 3600,
+  /** A retry of an event id within this many hours is recognised and not stored twice (the promise). */
+  eventsDedupHours: 24,
+  /** The most the event folder may hold; past it, shipped segments go first, then new events get 503. */
+  eventsMaxDiskBytes: 10 * 1024 ** 3,
+  /** How long a shipped segment stays on local disk (for local export) before it is deleted. */
+  eventsRetainHours: 168,
+  /** Shipping: the bucket closed segments are uploaded to; unset means no shipping. */
+  eventsS3Bucket: undefined as string | undefined,
+  /** Shipping: the key prefix inside the bucket. */
+  eventsS3Prefix: 'reco-events/',
+  /** Shipping: a private-link or S3-compatible endpoint, addressed path-style; unset means AWS's own. */
+  eventsS3Endpoint: undefined as string | undefined,
   widgetBundle: root('dist/reco-shelf.js'),
   hardCapMs: 2000,
   cacheFreshMs: 60_000,
@@ -28,7 +45,10 @@ export const defaults = {
   cacheMaxEntries: 50_000,
   breakerFailures: 5,
   breakerProbeMs: 10_000,
-  /** SageMaker production variants and their weights, e.g. `{ "model-a": 90, "model-b": 10 }`; empty: let SageMaker pick. */
+  /**
+   * SageMaker production variants and their weights, e.g. `{ "model-a": 90, "model-b": 10 }`;
+   * empty: let SageMaker pick.
+   */
   variants: {} as Record<string, number>,
   logLevel: 'info',
   /** The HS256 key storefront tokens are verified with (≥ 32 bytes); unset: no token is valid. */
@@ -98,7 +118,25 @@ const fromEnv = {
   RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
   RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
   RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],
-  RECO_EVENTS_FILE: ['eventsFile', z.string().min(1)],
+  RECO_EVENTS_DIR: ['eventsDir', z.string().min(1)],
+  // Smaller than one batch would roll a segment per write.
+  RECO_EVENTS_SEGMENT_BYTES: ['eventsSegmentBytes', wholeNumber(64 * 1024, 2 ** 40, 'bytes, at least 65536')],
+  RECO_EVENTS_SEGMENT_SECONDS: ['eventsSegmentSeconds', positiveInt],
+  RECO_EVENTS_DEDUP_HOURS: ['eventsDedupHours', wholeNumber(1, 24 * 30, 'hours, 1..720')],
+  RECO_EVENTS_MAX_DISK_BYTES: ['eventsMaxDiskBytes', wholeNumber(1024 * 1024, Number.MAX_SAFE_INTEGER, 'bytes')],
+  RECO_EVENTS_RETAIN_HOURS: ['eventsRetainHours', wholeNumber(0)],
+  RECO_EVENTS_S3_BUCKET: [
+    'eventsS3Bucket',
+    z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name'),
+  ],
+  RECO_EVENTS_S3_PREFIX: [
+    'eventsS3Prefix',
+    z
+      .string()
+      .regex(/^[A-Za-z0-9!_.*'()/-]*$/, 'must be a key prefix')
+      .transform((p) => (p === '' || p.endsWith('/') ? p : `${p}/`)),
+  ],
+  RECO_EVENTS_S3_ENDPOINT: ['eventsS3Endpoint', z.url()],
   RECO_WIDGET_BUNDLE: ['widgetBundle', z.string().min(1)],
   // Below a budget, a late answer could never warm the cache.
   RECO_HARD_CAP_MS: ['hardCapMs', wholeNumber(100, 60_000, 'milliseconds, above every placement budget')],

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readEventLog } from './events/event-log.ts';
+import { readStoredEvents } from './events/stored-events.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
 
 const json = { 'content-type': 'application/json' };
@@ -133,7 +133,10 @@ describe('the proxy over HTTP', () => {
       });
       assert.equal(forged.status, 403);
       assert.equal(forged.body.error.code, 'origin_not_allowed');
-      assert.equal((await readEventLog(stack.proxy.eventLog.path)).filter((e) => e.id === 'evt-forged-01').length, 0);
+      assert.equal(
+        (await readStoredEvents(stack.proxy.eventLog.dir)).filter((e) => e.id === 'evt-forged-01').length,
+        0,
+      );
       const listed = await stack.send('POST', '/v1/events', batch, {
         origin: 'http://shop.test',
         'content-type': 'text/plain',
@@ -175,7 +178,7 @@ describe('the proxy over HTTP', () => {
       }
     });
 
-    it('serves the widget bundle brotli- or gzip-compressed as the browser accepts, and revalidates by ETag', async () => {
+    it('serves the widget bundle brotli- or gzip-compressed as accepted, and revalidates by ETag', async () => {
       const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
       const { get } = await import('node:http');
       // node:http, not fetch: fetch would decompress and hide what went over the wire.
@@ -252,7 +255,7 @@ describe('the proxy over HTTP', () => {
       assert.equal(first.body.accepted, 2);
       const retry = await stack.send('POST', '/v1/events', batch, json);
       assert.deepEqual([retry.body.accepted, retry.body.duplicates], [0, 2]);
-      const stored = (await readEventLog(stack.proxy.eventLog.path)).filter((e) => e.id.startsWith('evt-json'));
+      const stored = (await readStoredEvents(stack.proxy.eventLog.dir)).filter((e) => e.id.startsWith('evt-json'));
       assert.equal(stored.length, 2);
       assert.equal(stored[0]!.requestId, 'req-1');
       assert.equal((await clicks()) - clicksBefore, 2);
@@ -332,12 +335,12 @@ describe('rate limit', () => {
 
 describe('restart', () => {
   it('keeps stored events across a restart and still refuses their ids twice', async () => {
-    const eventsFile = join(mkdtempSync(join(tmpdir(), 'reco-restart-')), 'events.jsonl');
+    const eventsDir = join(mkdtempSync(join(tmpdir(), 'reco-restart-')), 'events');
     const batch = JSON.stringify({ events: [event('evt-restart-1')] });
-    const first = await startStack({ eventsFile });
+    const first = await startStack({ eventsDir });
     assert.equal((await first.send('POST', '/v1/events', batch, json)).body.accepted, 1);
     await first.close();
-    const second = await startStack({ eventsFile });
+    const second = await startStack({ eventsDir });
     try {
       assert.equal((await second.send('POST', '/v1/events', batch, json)).body.duplicates, 1);
     } finally {

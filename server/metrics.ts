@@ -74,7 +74,7 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
     }),
     events: new Counter({
       name: 'reco_events_total',
-      help: 'Shelf events by outcome: accepted, duplicate (a retry), rejected (invalid)',
+      help: 'Shelf events by outcome: accepted, duplicate (a retry), rejected (invalid), unavailable (503)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
@@ -119,3 +119,67 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
 
 /** The proxy's metrics. */
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What the event-store gauges read. */
+export interface EventStoreMetricsSource {
+  stats(): {
+    segmentsWaiting: number;
+    bytesWaiting: number;
+    diskBytes: number;
+    quarantinedLines: number;
+    windowIds: number;
+  };
+  health(): { writable: boolean };
+}
+
+/** What the shipping gauges read. */
+export interface ShippingMetricsSource {
+  stats(): { uploads: number; failures: number; lastUploadAt: number | undefined; bytesUploaded: number };
+}
+
+/** Adds the event store's (and shipping's) gauges to `metrics`, read when scraped. */
+export function registerEventStoreMetrics(
+  metrics: Metrics,
+  store: EventStoreMetricsSource,
+  shipping?: ShippingMetricsSource,
+): void {
+  const registers = [metrics.registry];
+  const gauge = (name: string, help: string, read: () => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const value = read();
+        if (value !== undefined) this.set(value);
+      },
+    });
+  gauge('reco_events_store_writable', '1 while the event store takes events, 0 while it answers 503', () =>
+    store.health().writable ? 1 : 0,
+  );
+  gauge(
+    'reco_events_disk_bytes',
+    'Bytes of event segments in the folder (shipped and not)',
+    () => store.stats().diskBytes,
+  );
+  gauge(
+    'reco_events_segments_waiting',
+    'Closed segments not shipped yet (all closed segments when shipping is off)',
+    () => store.stats().segmentsWaiting,
+  );
+  gauge('reco_events_bytes_waiting', 'Bytes of closed segments not shipped yet', () => store.stats().bytesWaiting);
+  gauge('reco_events_quarantined_lines', 'Lines moved to quarantine at start', () => store.stats().quarantinedLines);
+  gauge('reco_events_window_ids', 'Event ids remembered for deduplication', () => store.stats().windowIds);
+  if (!shipping) return;
+  gauge('reco_events_last_upload_timestamp_seconds', 'When a segment was last uploaded and verified', () => {
+    const at = shipping.stats().lastUploadAt;
+    return at === undefined ? undefined : at / 1000;
+  });
+  gauge('reco_events_uploads', 'Segments uploaded and verified since start', () => shipping.stats().uploads);
+  gauge(
+    'reco_events_upload_failures',
+    'Failed segment uploads since start (each retried)',
+    () => shipping.stats().failures,
+  );
+  gauge('reco_events_uploaded_bytes', 'Gzip bytes uploaded since start', () => shipping.stats().bytesUploaded);
+}

@@ -11,7 +11,9 @@ import { clientErrorAnswer } from './http/api-error.ts';
 import { loadCatalogIndex } from './catalog-index.ts';
 import type { ProxyConfig } from './config.ts';
 import { EventLog } from './events/event-log.ts';
+import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
 import { openPlacementFile } from './placement-file.ts';
+import { registerEventStoreMetrics } from './metrics.ts';
 import { createSageMakerEndpoint, type EndpointOptions } from './sagemaker-endpoint.ts';
 
 /** A listening proxy. */
@@ -19,6 +21,8 @@ export interface RunningProxy extends ProxyApp {
   server: Server;
   url: string;
   eventLog: EventLog;
+  /** Uploads closed segments when `RECO_EVENTS_S3_BUCKET` is set. */
+  shipper: SegmentShipper | undefined;
   /** Resolves once the warm-up call has gone through the SDK (answered or not). */
   ready: Promise<void>;
   /** Stops taking requests, drains those in flight, flushes events. */
@@ -33,7 +37,24 @@ export async function startProxy(
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'reco-proxy' } });
   const catalog = loadCatalogIndex(config.catalogFile);
   const placements = openPlacementFile(config.placementsFile, logger);
-  const eventLog = await EventLog.open(config.eventsFile);
+  const eventLog = await EventLog.open({
+    dir: config.eventsDir,
+    segmentBytes: config.eventsSegmentBytes,
+    segmentSeconds: config.eventsSegmentSeconds,
+    dedupHours: config.eventsDedupHours,
+    maxDiskBytes: config.eventsMaxDiskBytes,
+    retainHours: config.eventsRetainHours,
+    // Purchases are kept for the longest look-back any placement (or the default rules) asks for.
+    purchaseDays: () => {
+      const book = placements.current();
+      return Math.max(
+        book.defaults.recentlyBoughtDays,
+        ...[...book.placements.values()].map((r) => r.recentlyBoughtDays),
+      );
+    },
+    logger,
+  });
+  const shipper = startSegmentShipper(config, eventLog, logger);
   const endpoint = createSageMakerEndpoint({
     endpointName: config.endpointName,
     region: config.region,
@@ -41,6 +62,7 @@ export async function startProxy(
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   const proxy = createApp({ config, catalog, placements, eventLog, endpoint, logger });
+  registerEventStoreMetrics(proxy.metrics, eventLog, shipper);
   const server = proxy.app.listen(config.port, config.host);
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (socket.writable) socket.end(clientErrorAnswer(error));
@@ -50,7 +72,7 @@ export async function startProxy(
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
   logger.info(
-    { url, products: catalog.size, endpoint: config.endpointName, events: eventLog.size },
+    { url, products: catalog.size, endpoint: config.endpointName, events: eventLog.stats() },
     'reco-proxy listening',
   );
 
@@ -80,7 +102,8 @@ export async function startProxy(
       placements.close();
       proxy.eventLoopDelay.stop();
       await eventLog.close();
+      await shipper?.stop();
       endpoint.close();
     })());
-  return { ...proxy, server, url, eventLog, ready, close };
+  return { ...proxy, server, url, eventLog, shipper, ready, close };
 }

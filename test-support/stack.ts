@@ -101,7 +101,8 @@ export async function startStack(
   options: {
     model?: ScriptedModel;
     config?: Partial<ProxyConfig>;
-    eventsFile?: string;
+    /** The event folder (default: a fresh temporary one). */
+    eventsDir?: string;
     variants?: Array<{ name: string; weight: number }>;
     withoutCredentials?: boolean;
     /** Every placement's budget; `config.placementsFile` overrides it. Default: `answeredNotHungBudgetMs`. */
@@ -121,7 +122,7 @@ export async function startStack(
     {
       port: 0,
       endpointUrl: runtime.url,
-      eventsFile: options.eventsFile ?? join(dir, 'events.jsonl'),
+      eventsDir: options.eventsDir ?? join(dir, 'events'),
       placementsFile: placementsWithBudget(dir, options.budgetMs ?? answeredNotHungBudgetMs),
       rateLimit: 0,
       logLevel: 'silent',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { product } from '../../test-support/fixtures.ts';
-import type { StoredEvent } from './event-log.ts';
+import type { StoredEvent } from './stored-line.ts';
 import { toTrainingCsv, trainingCsvHeader } from './training-export.ts';
 
 const stored = (id: string, fields: Partial<StoredEvent>): StoredEvent => ({
@@ -11,8 +11,8 @@ const stored = (id: string, fields: Partial<StoredEvent>): StoredEvent => ({
   requestId: 'req-1',
   itemId: 'P1',
   userId: '17850',
-  ts: Date.UTC(2026, 10, 27, 9, 30),
-  receivedAt: 0,
+  ts: Date.UTC(2026, 10, 27, 9, 29),
+  receivedAt: Date.UTC(2026, 10, 27, 9, 30),
   ...fields,
 });
 

@@ -2,16 +2,40 @@
  * Turns stored shelf events into the model's training input: invoice lines in
  * the UCI Online Retail CSV format that `data/online-retail.ts` reads, so new
  * interactions can be appended to the training data as another part.
- * Only events with a customer id count: the model learns from customers.
+ * Only events with a customer id (or its pseudonym) count: the model learns from customers.
+ * An event's time is when the proxy received it, not the shopper's clock.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
-import type { StoredEvent } from './event-log.ts';
+import { pseudonymPrefix } from '../../contracts/pseudonym.ts';
+import type { StoredEvent } from './stored-line.ts';
 
 /** The header of the training CSV parts. */
 export const trainingCsvHeader = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
 
 const csvField = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const invoiceDate = (ts: number): string => new Date(ts).toISOString().slice(0, 19).replace('T', ' ');
+
+const customerId = new RegExp(`^(\\d{1,10}|${pseudonymPrefix}[A-Za-z0-9_-]{22})$`);
+
+/** The CSV line (without newline) of one event, or undefined when it has no customer. */
+export function trainingCsvLine(
+  e: StoredEvent,
+  catalog: (id: string) => CatalogProduct | undefined,
+): string | undefined {
+  if (e.userId === undefined || !customerId.test(e.userId)) return undefined;
+  const product = catalog(e.itemId);
+  const invoice = `W${(e.requestId ?? e.id).replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}`;
+  return [
+    invoice,
+    e.itemId,
+    csvField((product?.title ?? '').toUpperCase()),
+    '1',
+    invoiceDate(e.receivedAt),
+    String(product?.price.value ?? 0),
+    e.userId,
+    'Web',
+  ].join(',');
+}
 
 /**
  * CSV lines for the events of the given types. Events of one request form one
@@ -24,21 +48,8 @@ export function toTrainingCsv(
 ): string {
   const lines = [trainingCsvHeader];
   for (const e of events) {
-    if (!types.has(e.type) || e.userId === undefined || !/^\d{1,10}$/.test(e.userId)) continue;
-    const product = catalog(e.itemId);
-    const invoice = `W${(e.requestId ?? e.id).replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}`;
-    lines.push(
-      [
-        invoice,
-        e.itemId,
-        csvField((product?.title ?? '').toUpperCase()),
-        '1',
-        invoiceDate(e.ts),
-        String(product?.price.value ?? 0),
-        e.userId,
-        'Web',
-      ].join(','),
-    );
+    const line = types.has(e.type) ? trainingCsvLine(e, catalog) : undefined;
+    if (line !== undefined) lines.push(line);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,11 +1,11 @@
 /**
  * `POST /v1/events`: JSON or the text/plain body `navigator.sendBeacon` sends.
- * 202 only once the accepted events are on disk.
+ * 202 only once the accepted events are on disk; 503 with Retry-After while the store cannot write.
  */
 import type { Request, Router } from 'express';
 import type { CatalogIndex } from '../catalog-index.ts';
 import { admitEvents } from '../event-admission.ts';
-import type { EventLog } from '../events/event-log.ts';
+import { type EventLog, EventStoreUnavailableError } from '../events/event-log.ts';
 import { InvalidBatchError, parseEventBatch } from '../events/shelf-event.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { jsonOrTextBody } from '../http/request-body.ts';
@@ -74,7 +74,12 @@ export function addEventsRoute(
             .join('; '),
         );
       }
-      const { stored, duplicates } = await eventLog.append(batch.events);
+      const { stored, duplicates } = await eventLog.append(batch.events).catch((error: unknown) => {
+        if (!(error instanceof EventStoreUnavailableError)) throw error;
+        metrics.events.inc({ outcome: 'unavailable' }, batch.events.length);
+        res.setHeader('Retry-After', String(error.retryAfterSeconds));
+        throw new ApiError(503, 'events_unavailable', 'events cannot be stored right now; retry later');
+      });
       const accepted = stored.length;
       for (const e of stored) metrics.shelfEvents.inc({ type: e.type, source: e.source ?? 'unknown' });
       metrics.events.inc({ outcome: 'accepted' }, accepted);

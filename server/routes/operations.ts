@@ -1,5 +1,6 @@
 /** The operator's routes: liveness, readiness, metrics, and the widget bundle. */
 import { Router } from 'express';
+import type { EventStoreHealth } from '../events/event-log.ts';
 import { widgetBundles } from '../http/widget-bundle.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -8,6 +9,8 @@ export interface Readiness {
   catalogProducts: () => number;
   rulesLoaded: () => boolean;
   warmedUp: () => boolean;
+  /** Whether events can be stored; shelves are served either way. */
+  eventStore: () => EventStoreHealth;
 }
 
 /** `/healthz`, `/readyz`, `/metrics`, and the widget bundles. */
@@ -22,13 +25,20 @@ export function operationsRoute(
     res.json({ status: 'ok' });
   });
   router.get('/readyz', (_req, res) => {
+    const events = readiness.eventStore();
     const checks = {
       catalog: readiness.catalogProducts() > 0,
       rules: readiness.rulesLoaded(),
       warmUp: readiness.warmedUp(),
+      events: events.writable,
     };
     const ready = Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', checks });
+    const started = checks.catalog && checks.rules && checks.warmUp;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : started ? 'not_ready' : 'starting',
+      checks,
+      ...(events.writable ? {} : { reasons: { events: events.reason } }),
+    });
   });
   router.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);

@@ -1,0 +1,58 @@
+/**
+ * The "recently bought" index behind the shelf's `exclude-recently-bought` filter:
+ * customer → item → time of the last purchase, kept only for as long as a placement can
+ * ask about (its `recentlyBoughtDays`), pruned as time passes. Behind an interface so
+ * several proxies can later share one (issue #13).
+ */
+
+/** Purchases by customer, for a bounded look-back. */
+export interface RecentlyBoughtIndex {
+  /** Records a purchase of `itemId` by `userId` at `at` (epoch ms). */
+  add(userId: string, itemId: string, at: number): void;
+  /** Items `userId` bought within `days` days before `now`, the most recent purchase first. */
+  recentlyBought(userId: string, days: number, now: number): ReadonlySet<string>;
+  /** Forgets purchases older than the index's horizon. */
+  prune(now: number): void;
+}
+
+const dayMs = 86_400_000;
+const empty: ReadonlySet<string> = new Set();
+
+/** The index in this process, bounded by `horizonDays()` (the largest `recentlyBoughtDays` in use). */
+export class InProcessRecentlyBought implements RecentlyBoughtIndex {
+  readonly #byUser = new Map<string, Map<string, number>>();
+
+  constructor(private readonly horizonDays: () => number) {}
+
+  /** How far back purchases are kept, in ms. */
+  get horizonMs(): number {
+    return this.horizonDays() * dayMs;
+  }
+
+  add(userId: string, itemId: string, at: number): void {
+    let items = this.#byUser.get(userId);
+    if (!items) this.#byUser.set(userId, (items = new Map()));
+    if ((items.get(itemId) ?? Number.NEGATIVE_INFINITY) < at) items.set(itemId, at);
+  }
+
+  recentlyBought(userId: string, days: number, now: number): ReadonlySet<string> {
+    const items = this.#byUser.get(userId);
+    if (!items) return empty;
+    const since = now - days * dayMs;
+    const recent = [...items].filter(([, at]) => at >= since).sort((a, b) => b[1] - a[1]);
+    return new Set(recent.map(([itemId]) => itemId));
+  }
+
+  prune(now: number): void {
+    const since = now - this.horizonMs;
+    for (const [userId, items] of this.#byUser) {
+      for (const [itemId, at] of items) if (at < since) items.delete(itemId);
+      if (items.size === 0) this.#byUser.delete(userId);
+    }
+  }
+
+  /** Customers with a purchase in the index. */
+  get customers(): number {
+    return this.#byUser.size;
+  }
+}

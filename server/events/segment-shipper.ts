@@ -1,0 +1,223 @@
+/**
+ * Ships closed segments to S3: each is gzip'd with its customer ids pseudonymised (the raw
+ * ids never leave the premises; the local segment keeps them), uploaded under a key made of
+ * its name alone (so a retried upload writes the same object), sent with Content-MD5 (S3
+ * refuses a body that arrived damaged) and verified with HeadObject (length and our
+ * SHA-256) before the store may move it to `shipped/`. Failures back off and retry; one
+ * segment at a time, in small chunks, so shipping never slows a shelf or an event's 202.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Logger } from 'pino';
+import { pseudonymizer } from '../../contracts/pseudonym.ts';
+import type { ProxyConfig } from '../config.ts';
+import type { EventLog } from './event-log.ts';
+import { segmentStartedAt } from './segment-files.ts';
+import { lineChunks } from './segment-lines.ts';
+
+const gzipAsync = promisify(gzip);
+
+/** Where segments go. */
+export interface BucketAddress {
+  bucket: string;
+  /** Key prefix, empty or ending in `/`. */
+  prefix: string;
+}
+
+/** Counts for metrics. */
+export interface ShippingStats {
+  uploads: number;
+  failures: number;
+  lastUploadAt: number | undefined;
+  bytesUploaded: number;
+}
+
+/** A running shipper. */
+export interface SegmentShipper {
+  stats(): ShippingStats;
+  /** Resolves once nothing closed is waiting (tests); rejects if `stop` is called first. */
+  drained(): Promise<void>;
+  /** Stops shipping; an upload in flight is abandoned (and redone next start, to the same key). */
+  stop(): Promise<void>;
+}
+
+/** The S3 client shipping and export use: path-style when an endpoint is given; our own retries. */
+export function eventsS3Client(
+  config: Pick<ProxyConfig, 'region' | 'eventsS3Endpoint'>,
+  /** Fixed credentials (tests); default: the AWS provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+): S3Client {
+  return new S3Client({
+    region: config.region,
+    ...(credentials ? { credentials } : {}),
+    ...(config.eventsS3Endpoint ? { endpoint: config.eventsS3Endpoint, forcePathStyle: true } : {}),
+    // One attempt a call: the shipper backs off itself, and never holds a segment hostage to a retry loop.
+    maxAttempts: 1,
+    // Content-MD5 and our SHA-256 verify the body; S3-compatible servers may lack the newer checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 120_000 }),
+  });
+}
+
+/** The object key of a segment: `<prefix>YYYY/MM/DD/<segment name>.gz` (UTC day it started). */
+export function segmentKey(address: BucketAddress, name: string): string {
+  const day = new Date(segmentStartedAt(name) ?? 0).toISOString().slice(0, 10).replace(/-/g, '/');
+  return `${address.prefix}${day}/${name}.gz`;
+}
+
+const userIdField = /"userId":"((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * The segment's bytes with every `userId` pseudonymised, gzip'd. Read in 64 KiB chunks with
+ * a turn of the event loop between them, so a shelf request never waits behind a segment.
+ */
+export async function shippableSegment(path: string, pseudonymize: (id: string) => string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const lines = lineChunks(createReadStream(path, { highWaterMark: 64 * 1024 }));
+  // Whole lines only, so a field is never cut between two chunks.
+  for (let next = await lines.next(); !next.done; next = await lines.next()) {
+    const text = next.value.bytes.toString('utf8').replace(userIdField, (_, raw: string) => {
+      const id = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+      return `"userId":${JSON.stringify(pseudonymize(id))}`;
+    });
+    parts.push(Buffer.from(text));
+    await yieldToEventLoop();
+  }
+  // zlib runs on libuv's thread pool, off the event loop.
+  return gzipAsync(Buffer.concat(parts));
+}
+
+/** Options of a shipper. */
+export interface ShipperOptions extends BucketAddress {
+  client: S3Client;
+  store: EventLog;
+  logger: Logger;
+  pseudonymize: (id: string) => string;
+  /** First and longest wait after a failure, in ms. */
+  backoffMs?: { first: number; max: number };
+}
+
+/** Starts shipping `store`'s closed segments. */
+export function shipSegments(options: ShipperOptions): SegmentShipper {
+  const { client, store, logger } = options;
+  const backoff = options.backoffMs ?? { first: 1000, max: 60_000 };
+  const stats: ShippingStats = { uploads: 0, failures: 0, lastUploadAt: undefined, bytesUploaded: 0 };
+  let delay = 0;
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const abort = new AbortController();
+  const waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+
+  const settleWaiters = (): void => {
+    if (store.unshippedSegments().length > 0) return;
+    for (const w of waiters.splice(0)) w.resolve();
+  };
+
+  const shipOne = async (name: string, path: string): Promise<void> => {
+    const key = segmentKey(options, name);
+    const body = await shippableSegment(path, options.pseudonymize);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const present = await client
+      .send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: abort.signal })
+      .catch((error: unknown) => {
+        if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return undefined;
+        throw error;
+      });
+    if (present?.Metadata?.sha256 !== sha256 || present.ContentLength !== body.length) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: options.bucket,
+          Key: key,
+          Body: body,
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+          ContentType: 'application/gzip',
+          Metadata: { sha256, instance: store.instanceId },
+        }),
+        { abortSignal: abort.signal },
+      );
+      const head = await client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }), {
+        abortSignal: abort.signal,
+      });
+      if (head.ContentLength !== body.length || head.Metadata?.sha256 !== sha256) {
+        throw new Error(`verification failed for ${key}: ${head.ContentLength} bytes, sha256 ${head.Metadata?.sha256}`);
+      }
+      stats.bytesUploaded += body.length;
+    }
+    await store.markShipped(name);
+    stats.uploads++;
+    stats.lastUploadAt = Date.now();
+    logger.info({ segment: name, key, bytes: body.length }, 'event segment shipped and verified');
+  };
+
+  const run = async (): Promise<void> => {
+    while (!stopped) {
+      const next = store.unshippedSegments()[0];
+      if (!next) break;
+      try {
+        await shipOne(next.name, next.path);
+        delay = 0;
+      } catch (error) {
+        if (stopped) return;
+        stats.failures++;
+        delay = Math.min(backoff.max, delay ? delay * 2 : backoff.first);
+        logger.warn(
+          { segment: next.name, err: (error as Error).message, retryInMs: delay },
+          'event segment upload failed; retrying',
+        );
+        timer = setTimeout(kick, delay);
+        timer.unref();
+        return;
+      }
+    }
+    settleWaiters();
+  };
+
+  function kick(): void {
+    if (stopped || running) return;
+    clearTimeout(timer);
+    running = run().finally(() => {
+      running = undefined;
+    });
+  }
+
+  store.onSegmentClosed(kick);
+  kick();
+  return {
+    stats: () => ({ ...stats }),
+    drained: () =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ resolve, reject });
+        settleWaiters();
+        kick();
+      }),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      abort.abort();
+      await running?.catch(() => {});
+      for (const w of waiters.splice(0)) w.reject(new Error('shipper stopped'));
+    },
+  };
+}
+
+/** The shipper the config asks for, or undefined when `RECO_EVENTS_S3_BUCKET` is unset. */
+export function startSegmentShipper(config: ProxyConfig, store: EventLog, logger: Logger): SegmentShipper | undefined {
+  if (!config.eventsS3Bucket) return undefined;
+  const key = process.env.RECO_PSEUDONYM_KEY;
+  if (!key) logger.warn('RECO_PSEUDONYM_KEY is unset: shipped events carry raw customer ids');
+  return shipSegments({
+    client: eventsS3Client(config),
+    bucket: config.eventsS3Bucket,
+    prefix: config.eventsS3Prefix,
+    store,
+    logger,
+    pseudonymize: pseudonymizer(key),
+  });
+}
