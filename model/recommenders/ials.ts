@@ -9,7 +9,7 @@
  * Pilászy & Tikk 2011): exact in `factors` steps, and 3 steps are as good in practice at a
  * fraction of a dense solve's cost.
  */
-import { seeded } from '../../test-support/seeded-random.ts';
+import { seeded } from './seeded-random.ts';
 import type { Interactions } from '../interactions.ts';
 import { topK } from './top-k.ts';
 import type { Recommender } from './types.ts';
