@@ -45,6 +45,7 @@ export const evaluatedModels = [
   'ease',
   'ease+buy-again',
 ] as const;
+/** The name of a model the evaluation reports. */
 export type ModelName = (typeof evaluatedModels)[number];
 
 /** Cold-start popularity in [0, 1]: recent buyers, with all-time buyers as the tie-breaker. */
