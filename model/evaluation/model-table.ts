@@ -89,7 +89,7 @@ function holdoutSection(report: EvaluationReport, holdout: EvaluationReport['hol
     wrap(
       (holdout.designSeen
         ? 'The shipped design was settled after looking at this period (see the caveat below): read it as optimistic. '
-        : 'No design decision or parameter looked at this period. ') +
+        : "No parameter was tuned on this period, and the shipped model's design was fixed before it was first run. ") +
         `Test window: ${count(c.lines)} purchase lines. ${count(c.newCustomerLines)} ` +
         `(${share(c.newCustomerLines, c.lines)}) are from customers new in the window (views cold and cold-context). ` +
         `${count(c.unseenItemLines)} (${share(c.unseenItemLines, c.lines)}) are of items never sold before the ` +
