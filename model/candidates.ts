@@ -1,11 +1,13 @@
 /**
- * The named models of the evaluation, built from one set of hyper-parameters. The
- * collaborative ones (`item-knn`, `ease`, `ease+buy-again`) are item-item parts, which
- * is also the one shape the artifact stores and the container serves.
+ * The named models of the evaluation, each built from its own hyper-parameters. The
+ * shippable ones (`item-knn`, `ease`, `ease+buy-again`) are item-item parts, which is also
+ * the one shape the artifact stores and the container serves; `ials` is a factor model,
+ * evaluated as a baseline only (serving it would need a factor artifact).
  */
 import type { Interactions } from './interactions.ts';
 import { fitBuyAgain, repeatScores } from './recommenders/buy-again.ts';
 import { fitEase } from './recommenders/ease.ts';
+import { fitIals, type IalsParams, ialsRecommender } from './recommenders/ials.ts';
 import { fitItemKnn } from './recommenders/item-knn.ts';
 import { itemItemRecommender, type ItemItemParts } from './recommenders/item-item.ts';
 import { fitPopularity } from './recommenders/popularity.ts';
@@ -33,11 +35,21 @@ export interface ModelParams {
 export const shippableModels = ['item-knn', 'ease', 'ease+buy-again'] as const;
 export type ShippableModel = (typeof shippableModels)[number];
 
-/** Names of every model the evaluation reports. */
-export const baselineModels = ['popularity', 'popularity-30d', 'buy-again', 'item-knn'] as const;
+/** Names of every model the evaluation reports, in table order. */
+export const evaluatedModels = [
+  'popularity',
+  'popularity-30d',
+  'buy-again',
+  'item-knn',
+  'ials',
+  'ease',
+  'ease+buy-again',
+] as const;
+/** The name of a model the evaluation reports. */
+export type ModelName = (typeof evaluatedModels)[number];
 
 /** Cold-start popularity in [0, 1]: recent buyers, with all-time buyers as the tie-breaker. */
-function coldStartPopularity(data: Interactions): Float32Array {
+export function coldStartPopularity(data: Interactions): Float32Array {
   let maxRecent = 1,
     maxAll = 1;
   for (let i = 0; i < data.itemIds.length; i++) {
@@ -91,9 +103,12 @@ export function fitItemItemParts(data: Interactions, name: ShippableModel, param
   };
 }
 
-/** A named model ready to recommend; baselines included. */
-export function fitModel(data: Interactions, name: string, params: ModelParams): Recommender {
+/** A named model ready to recommend; baselines included. `ials` needs its own parameters. */
+export function fitModel(data: Interactions, name: string, params: ModelParams, ials?: IalsParams): Recommender {
   switch (name) {
+    case 'ials':
+      if (!ials) throw new Error('model: ials needs its parameters');
+      return ialsRecommender(data, fitIals(data, ials), ials, coldStartPopularity(data));
     case 'popularity':
       return fitPopularity(data, 'all');
     case 'popularity-30d':

@@ -1,16 +1,23 @@
 /**
- * `npm run evaluate`: tunes on a validation split, evaluates every model on the test split,
- * prints the table and writes model/artifacts/evaluation.json.
- *   --test-from YYYY-MM-DD     test cut-off (default 2011-10-01; test runs to the end of the data)
- *   --validation-from YYYY-MM-DD  validation cut-off (default 2011-07-23: the same ~10 weeks, before the test)
- *   --out FILE                 report path (default model/artifacts/evaluation.json)
+ * `npm run evaluate`: tunes every model on a validation split, evaluates every model on two
+ * hold-outs (the one the design was settled on, and a later one nothing looked at), writes
+ * model/artifacts/evaluation.json and the generated model table of model/README.md.
+ *   --test-from YYYY-MM-DD        first hold-out's cut-off (default 2011-10-01; test runs to the end of the data)
+ *   --later-from YYYY-MM-DD       second hold-out's cut-off (default 2011-11-01)
+ *   --validation-from YYYY-MM-DD  validation cut-off (default 2011-07-23: ~10 weeks before --test-from)
+ *   --out FILE                    report path (default model/artifacts/evaluation.json)
+ *   --readme FILE                 README whose model-table section is rewritten (default model/README.md;
+ *                                 "none" to skip)
+ *   --table-only                  only re-render the README table from the existing report (no evaluation)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadPurchases } from '../data/purchases.ts';
-import { fitModel, shippableModels } from './candidates.ts';
-import { evaluateRecommender, type EvaluationRow } from './evaluation/evaluate-recommender.ts';
+import { evaluateHoldout } from './evaluation/holdout.ts';
+import { type EvaluationReport, modelTableSection, renderModelTable } from './evaluation/model-table.ts';
+import { writeSection } from './evaluation/readme-section.ts';
 import { temporalSplit } from './evaluation/split.ts';
 import { tune } from './evaluation/tune.ts';
 import { parseDay } from './interactions.ts';
@@ -20,75 +27,71 @@ const started = performance.now();
 const { values } = parseArgs({
   options: {
     'test-from': { type: 'string', default: '2011-10-01' },
+    'later-from': { type: 'string', default: '2011-11-01' },
     'validation-from': { type: 'string', default: '2011-07-23' },
     out: { type: 'string', default: evaluationPath },
+    readme: { type: 'string', default: fileURLToPath(new URL('./README.md', import.meta.url)) },
+    'table-only': { type: 'boolean', default: false },
   },
 });
+if (values['table-only']) {
+  const table = renderModelTable(JSON.parse(readFileSync(values.out, 'utf8')) as EvaluationReport);
+  writeSection(values.readme, modelTableSection, table);
+  console.log(`evaluate: rendered ${values.out} into ${values.readme}`);
+  process.exit(0);
+}
 const testFrom = parseDay(values['test-from'], 'evaluate');
+const laterFrom = parseDay(values['later-from'], 'evaluate');
 const validationFrom = parseDay(values['validation-from'], 'evaluate');
-if (!(validationFrom < testFrom)) throw new Error('evaluate: --validation-from must come before --test-from');
+if (!(validationFrom < testFrom && testFrom < laterFrom))
+  throw new Error('evaluate: expected --validation-from < --test-from < --later-from');
 
 const { purchases, rawLines, dropped } = loadPurchases();
 const end = purchases.reduce((max, p) => Math.max(max, p.time), 0) + 1;
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
-const validation = temporalSplit(purchases, validationFrom, testFrom);
-const { params, shipped, validation: validationRows } = tune(validation, (line) => console.error(line));
+const tuned = tune(temporalSplit(purchases, validationFrom, testFrom), (line) => console.error(line));
+const tuning = seconds(started);
+console.error(`evaluate: tuned in ${tuning} s; shipping ${tuned.shipped}`);
 
-const test = temporalSplit(purchases, testFrom, end);
-const rows: EvaluationRow[] = [];
-for (const name of [
-  'popularity',
-  'popularity-30d',
-  'buy-again',
-  'item-knn',
-  ...shippableModels.filter((m) => m !== 'item-knn'),
-]) {
-  const model = fitModel(test.train, name, params);
-  for (const view of ['all', 'new'] as const) {
-    if (name === 'buy-again' && view === 'new') continue; // every past item is excluded there: nothing left to measure
-    rows.push(evaluateRecommender(model, test, view));
-  }
-}
+// Seeded, so the report replays exactly; the same resamples serve every model of a view.
+const bootstrap = { resamples: 2000, seed: 20111001, level: 0.95 };
+const holdouts = [
+  { name: 'Hold-out 1', cutoff: testFrom, designSeen: true },
+  { name: 'Hold-out 2', cutoff: laterFrom, designSeen: false },
+].map(({ name, cutoff, designSeen }) => {
+  const holdout = evaluateHoldout(purchases, cutoff, end, tuned, bootstrap);
+  console.error(`evaluate: ${name} in ${holdout.seconds} s`);
+  return { name, designSeen, ...holdout };
+});
 
-const f = (x: number) => x.toFixed(4);
-console.log(`\ntest: train before ${day(testFrom)}, test ${day(testFrom)}..${day(end - 1)}; shipped: ${shipped}`);
-console.log('model            view  ndcg@10  hr@10   map@10  recall@10 coverage users  ndcg×pop');
-for (const row of rows) {
-  const pop = rows.find((r) => r.name === 'popularity' && r.view === row.view)!;
-  console.log(
-    `${row.name.padEnd(16)} ${row.view.padEnd(4)}  ${f(row['ndcg@10'])}  ${f(row['hr@10'])}  ${f(row['map@10'])}  ${f(row['recall@10'])}   ${f(row.coverage)}   ${String(row.users).padEnd(5)}  ${(row['ndcg@10'] / pop['ndcg@10']).toFixed(2)}`,
-  );
-}
-
-const seconds = (performance.now() - started) / 1000;
-const report = {
-  split: {
-    data: { rawLines, purchases: purchases.length, dropped, from: day(purchases[0]?.time ?? 0), to: day(end - 1) },
-    validation: {
-      trainBefore: day(validationFrom),
-      testFrom: day(validationFrom),
-      testBefore: day(testFrom),
-      users: { all: validation.targetsAll.length, new: validation.targetsNew.length },
-    },
-    test: {
-      trainBefore: day(testFrom),
-      testFrom: day(testFrom),
-      testThrough: day(end - 1),
-      users: { all: test.targetsAll.length, new: test.targetsNew.length },
-      trainItems: test.train.itemIds.length,
-    },
-    rule: 'customers and items seen in training only; view "new" drops items the customer bought before the cut-off from targets and lists',
-  },
+const report: EvaluationReport & { data: unknown } = {
+  data: { rawLines, purchases: purchases.length, dropped, from: day(purchases[0]?.time ?? 0), to: day(end - 1) },
   k: 10,
-  models: rows,
-  shipped,
-  params,
-  selection:
-    'hyper-parameters and the shipped model chosen on the validation split only (mean NDCG@10 lift over popularity across both views)',
-  validation: validationRows,
-  seconds: Math.round(seconds * 10) / 10,
+  shipped: tuned.shipped,
+  shippedBecause: tuned.shippedBecause,
+  params: tuned.params[tuned.shipped],
+  paramsByModel: tuned.params,
+  ials: tuned.ials,
+  goal: 0.03,
+  bootstrap,
+  validation: {
+    trainBefore: day(validationFrom),
+    testFrom: day(validationFrom),
+    testBefore: day(testFrom),
+    models: tuned.validation,
+  },
+  holdouts,
+  seconds: { tuning, total: 0 },
 };
+report.seconds.total = seconds(started);
+// Round-tripped through JSON so the README is rendered from exactly what the file holds.
+const json = `${JSON.stringify(report, jsonReplacer, 2)}\n`;
 mkdirSync(dirname(values.out), { recursive: true });
-writeFileSync(values.out, `${JSON.stringify(report, jsonReplacer, 2)}\n`);
-console.log(`\nevaluate: wrote ${values.out} in ${seconds.toFixed(1)} s`);
+writeFileSync(values.out, json);
+const table = renderModelTable(JSON.parse(json) as EvaluationReport);
+console.log(table);
+if (values.readme !== 'none') writeSection(values.readme, modelTableSection, table);
+console.log(`\nevaluate: wrote ${values.out}${values.readme === 'none' ? '' : ` and ${values.readme}`}`);
+console.log(`evaluate: took ${report.seconds.total} s`);

@@ -23,6 +23,9 @@ const purchases = [
   buy('A', '10003', '2011-02-03'), // new to A
   buy('A', '99999', '2011-02-03'), // item never seen in training
   buy('C', '10001', '2011-02-04'), // customer never seen in training
+  buy('D', '10001', '2011-02-05', 'd1'), // another new customer, with a second invoice
+  buy('D', '10002', '2011-02-10', 'd2'),
+  buy('D', '10001', '2011-02-10', 'd2'),
   buy('B', '10003', '2011-03-05'), // after the end of the test window
 ];
 const split = temporalSplit(purchases, Date.parse('2011-02-01T00:00:00Z'), Date.parse('2011-03-01T00:00:00Z'));
@@ -49,4 +52,31 @@ test('targets keep known customers and items inside the test window', () => {
 
 test('view new drops items the customer bought before the cut-off, and customers left empty', () => {
   assert.deepEqual(split.targetsNew, []);
+});
+
+test('new customers are tested anonymously: the whole window, and their first invoice as the context', () => {
+  const item = (code: string) => split.train.itemIndex.get(code)!;
+  assert.deepEqual(
+    split.targetsCold.map((t) => [t.context, t.items.sort()]),
+    [
+      [[], [item('10001')]],
+      [[], [item('10001'), item('10002')].sort()],
+    ],
+  );
+  // C bought once: nothing left to predict after the first invoice. D's repeat of 10001 is in view already.
+  assert.deepEqual(
+    split.targetsColdContext.map((t) => [t.context, t.items]),
+    [[[item('10001')], [item('10002')]]],
+  );
+});
+
+test('test lines of items unseen in training are counted, not silently dropped', () => {
+  // Window lines: A 10001, A 10003, A 99999 (10003 and 99999 never sold before the cut-off), C ×1, D ×3.
+  assert.deepEqual(split.counts, {
+    lines: 7,
+    newCustomerLines: 4,
+    unseenItemLines: 2,
+    unseenItemPairs: 2,
+    seenItemPairs: 1,
+  });
 });

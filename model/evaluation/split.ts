@@ -1,17 +1,42 @@
 /**
- * Temporal splits: train on everything strictly before a cut-off, test on what each
- * training customer bought in [cut-off, end), restricted to items seen in training.
+ * Temporal splits: train on everything strictly before a cut-off, test on what customers
+ * bought in [cut-off, end). Known customers are tested in views `all` and `new`; customers
+ * first seen after the cut-off are tested as the proxy would serve them, anonymously
+ * (views `cold` and `cold-context`). Test lines whose item was never sold in training cannot
+ * be recommended by any model; they are counted, not silently dropped.
  */
 import type { Purchase } from '../../data/purchases.ts';
 import { buildInteractions, type Interactions } from '../interactions.ts';
 
-/** One customer's ground truth after the cut-off, in training item numbers. */
+/** One known customer's ground truth after the cut-off, in training item numbers. */
 export interface Target {
   user: number;
   /** Distinct items bought in the test window (view `all`) … */
   items: number[];
   /** … and the training-period items of this customer (to exclude in view `new`). */
   history: Set<number>;
+}
+
+/** A customer with no purchase before the cut-off: an anonymous shopper to the model. */
+export interface ColdTarget {
+  /** Items in view when asked (the first invoice's items in view `cold-context`, none in `cold`). */
+  context: number[];
+  /** Distinct items to find: the whole window (`cold`), or later invoices minus the context (`cold-context`). */
+  items: number[];
+}
+
+/** What the test window holds and what of it can be evaluated, in invoice lines. */
+export interface TestWindowCounts {
+  /** Purchase lines in the test window. */
+  lines: number;
+  /** … of customers with no purchase before the cut-off (tested in the cold views). */
+  newCustomerLines: number;
+  /** … whose item was never sold before the cut-off (no model can recommend it; counted as misses nowhere). */
+  unseenItemLines: number;
+  /** Distinct (known customer, item) pairs of the window whose item is unseen in training. */
+  unseenItemPairs: number;
+  /** Distinct (known customer, item) pairs of the window whose item was seen: the view-`all` targets. */
+  seenItemPairs: number;
 }
 
 /** A train/test split at a cut-off. */
@@ -23,6 +48,11 @@ export interface TemporalSplit {
   targetsAll: Target[];
   /** View `new`: test purchases of items the customer had not bought before; customers left with none dropped. */
   targetsNew: Target[];
+  /** View `cold`: new customers, nothing in view: the shelf of a first visit. */
+  targetsCold: ColdTarget[];
+  /** View `cold-context`: new customers with a later invoice, their first invoice in view. */
+  targetsColdContext: ColdTarget[];
+  counts: TestWindowCounts;
 }
 
 /** Splits purchases at `cutoff` (epoch ms); test purchases run to `end` (exclusive). */
@@ -32,23 +62,64 @@ export function temporalSplit(purchases: readonly Purchase[], cutoff: number, en
     purchases.filter((p) => p.time < cutoff),
     cutoff,
   );
+  const counts: TestWindowCounts = {
+    lines: 0,
+    newCustomerLines: 0,
+    unseenItemLines: 0,
+    unseenItemPairs: 0,
+    seenItemPairs: 0,
+  };
   const bought = new Map<number, Set<number>>();
+  const unseen = new Map<number, Set<string>>();
+  // New customers: their invoices in time order, each as its known items.
+  const newCustomers = new Map<string, Map<string, { time: number; items: Set<number> }>>();
   for (const p of purchases) {
     if (p.time < cutoff || p.time >= end) continue;
+    counts.lines++;
     const user = train.userIndex.get(p.customerId);
     const item = train.itemIndex.get(p.stockCode);
-    if (user === undefined || item === undefined) continue;
+    if (item === undefined) counts.unseenItemLines++;
+    if (user === undefined) {
+      counts.newCustomerLines++;
+      let invoices = newCustomers.get(p.customerId);
+      if (!invoices) newCustomers.set(p.customerId, (invoices = new Map()));
+      let invoice = invoices.get(p.invoice);
+      if (!invoice) invoices.set(p.invoice, (invoice = { time: p.time, items: new Set() }));
+      invoice.time = Math.min(invoice.time, p.time);
+      if (item !== undefined) invoice.items.add(item);
+      continue;
+    }
+    if (item === undefined) {
+      let codes = unseen.get(user);
+      if (!codes) unseen.set(user, (codes = new Set()));
+      codes.add(p.stockCode);
+      continue;
+    }
     let items = bought.get(user);
     if (!items) bought.set(user, (items = new Set()));
     items.add(item);
   }
+  for (const codes of unseen.values()) counts.unseenItemPairs += codes.size;
   const targetsAll: Target[] = [];
   const targetsNew: Target[] = [];
   for (const [user, items] of [...bought.entries()].sort((a, b) => a[0] - b[0])) {
+    counts.seenItemPairs += items.size;
     const history = new Set(train.userItems.subarray(train.userPtr[user]!, train.userPtr[user + 1]!));
     targetsAll.push({ user, items: [...items], history });
     const fresh = [...items].filter((i) => !history.has(i));
     if (fresh.length > 0) targetsNew.push({ user, items: fresh, history });
   }
-  return { train, cutoff, end, targetsAll, targetsNew };
+  const targetsCold: ColdTarget[] = [];
+  const targetsColdContext: ColdTarget[] = [];
+  for (const customer of [...newCustomers.keys()].sort()) {
+    const invoices = [...newCustomers.get(customer)!.entries()]
+      .sort((a, b) => a[1].time - b[1].time || (a[0] < b[0] ? -1 : 1))
+      .map(([, invoice]) => invoice.items);
+    const all = new Set(invoices.flatMap((items) => [...items]));
+    if (all.size > 0) targetsCold.push({ context: [], items: [...all] });
+    const first = invoices[0]!;
+    const later = [...new Set(invoices.slice(1).flatMap((items) => [...items]))].filter((i) => !first.has(i));
+    if (first.size > 0 && later.length > 0) targetsColdContext.push({ context: [...first], items: later });
+  }
+  return { train, cutoff, end, targetsAll, targetsNew, targetsCold, targetsColdContext, counts };
 }
