@@ -10,7 +10,7 @@ import { startFakeContainer } from '../test-support/fake-container.ts';
 import { rejection, sdkClientFor } from './sdk-client.ts';
 import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
-import { seeded } from '../test-support/seeded-random.ts';
+import { seeded } from '../model/recommenders/seeded-random.ts';
 
 describe('InvokeEndpoint through the local runtime', () => {
   let blue: FakeContainer;

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { startCloud } from '../test-support/targets.ts';
-import { seeded } from '../test-support/seeded-random.ts';
+import { seeded } from '../model/recommenders/seeded-random.ts';
 import { fuzzCase, type FuzzCase } from './fuzz-cases.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
 import { sendRaw, type RawAnswer } from './raw-http.ts';

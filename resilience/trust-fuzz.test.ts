@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
-import { seeded } from '../test-support/seeded-random.ts';
+import { seeded } from '../model/recommenders/seeded-random.ts';
 import { signShopperToken, testTokenSecret } from '../test-support/shopper-tokens.ts';
 import { startCloud } from '../test-support/targets.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seeded } from '../../test-support/seeded-random.ts';
+import { seeded } from '../recommenders/seeded-random.ts';
 import { pairedBootstrap } from './bootstrap.ts';
 
 const options = { resamples: 2000, seed: 1, level: 0.95 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
-import { seeded } from '../../test-support/seeded-random.ts';
+import { seeded } from './seeded-random.ts';
 import { buildInteractions } from '../interactions.ts';
 import { fitItemKnn } from './item-knn.ts';
 

@@ -1,7 +1,7 @@
 /**
- * A small seeded PRNG (mulberry32), for reproducible model fits and bootstrap resamples.
- * The same generator as `test-support/seeded-random.ts`; a copy lives here because the serving
- * image ships `model/recommenders/` (which iALS is in) and not the test support.
+ * A small seeded PRNG (mulberry32), for reproducible model fits, bootstrap resamples and
+ * tests that replay exactly. It lives here, not in test-support/, because the serving image
+ * ships `model/recommenders/` (iALS uses it) and not the test support.
  */
 
 /** A generator of uniform numbers in [0, 1) that replays exactly for the same seed. */
