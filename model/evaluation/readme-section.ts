@@ -1,6 +1,6 @@
 /**
  * Generated sections of a Markdown file, between `<!-- NAME:start -->` and `<!-- NAME:end -->`:
- * the approach `bench/readme-section.ts` uses for the bench results, for any file and name,
+ * as the bench results (`bench/readme-section.ts`) and the model table use them, for any file and name,
  * so numbers a reader sees are the ones the last run wrote.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
