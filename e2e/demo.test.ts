@@ -242,4 +242,28 @@ describe('the demo storefront, end to end', () => {
     assert.match((await page.locator('#fallback-rate').textContent()) ?? '', /\d+\.\d %/);
     await context.close();
   });
+
+  it("stores a signed-in customer's order as purchases from the storefront's server, and keeps them off the shelf", async () => {
+    const context = await newShopperContext(browser);
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`${stack.urls.storefront}/login?customer=14646`);
+    // The page names the shopper only by a token its server signed.
+    const shelf = page.locator('#home-shelf');
+    assert.equal(await shelf.getAttribute('user-id'), null);
+    assert.match((await shelf.getAttribute('shopper-token')) ?? '', /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    for (const id of ['22423', '85123A']) {
+      await page.goto(`${stack.urls.storefront}/product/${id}`);
+      await Promise.all([page.waitForURL(/\/cart$/), page.click('#add-to-basket')]);
+    }
+    await Promise.all([page.waitForURL(/\/cart\?ordered=2$/), page.click('#place-order')]);
+    assert.match((await page.locator('#order-placed').textContent()) ?? '', /order of 2 product/);
+    const purchases = (await readEvents(eventsDir)).filter(
+      (e) => e.type === 'purchase' && (e as { userId?: string }).userId === '14646',
+    );
+    assert.deepEqual(purchases.map((e) => e.itemId).sort(), ['22423', '85123A']);
+    const after = await openAndReadShelf(page, `${stack.urls.storefront}/`, '#home-shelf');
+    assert.ok(!after.ids.includes('22423') && !after.ids.includes('85123A'), `just bought: ${after.ids.join(',')}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });
