@@ -223,12 +223,12 @@ describe('the proxy over HTTP', () => {
         const unlisted = await fetch(`${stack.proxy.url}/${name}.js`, { headers: { origin: 'http://evil.test' } });
         assert.equal(unlisted.headers.get('access-control-allow-origin'), null);
         const versioned = /<\/([^>]+)>; rel="canonical"/.exec(listed.headers.get('link') ?? '')?.[1];
-        assert.match(versioned ?? '', new RegExp(`^${name.replace('.', '\\.')}\\.[A-Za-z0-9_-]{16}\\.js$`));
+        assert.match(versioned ?? '', new RegExp(`^v/[A-Za-z0-9_-]{16}/${name.replace('.', '\\.')}\\.js$`));
         const pinned = await fetch(`${stack.proxy.url}/${versioned}`);
         assert.equal(pinned.status, 200);
         assert.match(pinned.headers.get('cache-control') ?? '', /max-age=31536000, immutable/);
         assert.equal(await pinned.text(), await listed.text());
-        const old = await fetch(`${stack.proxy.url}/${name}.AAAAAAAAAAAAAAAA.js`);
+        const old = await fetch(`${stack.proxy.url}/v/AAAAAAAAAAAAAAAA/${name}.js`);
         assert.equal(old.status, 404);
       }
     });
