@@ -24,11 +24,26 @@ export interface CatalogIndex {
   bestSellersIn(category: string): readonly string[];
   /** Most recently introduced first. */
   readonly newArrivals: readonly string[];
+  /** The catalog's "today" (its last day of sales, ISO date): what recency rules count from. */
+  readonly asOf: string;
+  /** The product as a shelf shows it; url and image absolute when the catalog has a base URL. */
   toShelfItem(product: CatalogProduct): ShelfItem;
 }
 
+/** How the catalog is indexed. */
+export interface CatalogIndexOptions {
+  /** The catalog's last day of sales (default: the latest `lastSold`). */
+  asOf?: string;
+  /**
+   * `RECO_CATALOG_BASE_URL`: the storefront's origin (and path) that item urls and images are
+   * relative to, so a shelf on a page of another origin shows real pictures and working links.
+   */
+  baseUrl?: string | undefined;
+}
+
 /** Indexes a list of products. */
-export function indexCatalog(products: readonly CatalogProduct[]): CatalogIndex {
+export function indexCatalog(products: readonly CatalogProduct[], options: CatalogIndexOptions = {}): CatalogIndex {
+  const absolute = (path: string): string => (options.baseUrl ? new URL(path, options.baseUrl).href : path);
   const byId = new Map(products.map((p) => [p.id, p]));
   const popular = [...products].sort((a, b) => b.popularity - a.popularity || a.id.localeCompare(b.id));
   const byCategory = new Map<string, string[]>();
@@ -44,11 +59,20 @@ export function indexCatalog(products: readonly CatalogProduct[]): CatalogIndex 
     bestSellers: popular.map((p) => p.id),
     bestSellersIn: (category) => byCategory.get(category) ?? [],
     newArrivals: newest.map((p) => p.id),
-    toShelfItem: ({ id, title, url, image, price, category }) => ({ id, title, url, image, price, category }),
+    asOf: options.asOf ?? products.reduce((latest, p) => (p.lastSold > latest ? p.lastSold : latest), ''),
+    toShelfItem: ({ id, title, url, image, price, category }) => ({
+      id,
+      title,
+      url: absolute(url),
+      image: absolute(image),
+      price,
+      category,
+    }),
   };
 }
 
 /** Reads and indexes the catalog file. */
-export function loadCatalogIndex(path: string): CatalogIndex {
-  return indexCatalog(readCatalogFile(path).products);
+export function loadCatalogIndex(path: string, baseUrl?: string): CatalogIndex {
+  const file = readCatalogFile(path);
+  return indexCatalog(file.products, { asOf: file.asOf, baseUrl });
 }

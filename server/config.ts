@@ -20,6 +20,8 @@ export const defaults = {
   rateLimit: 600,
   placementsFile: root('server/placements.json'),
   catalogFile: root('data/catalog.json'),
+  /** The storefront URL item urls and images are relative to; unset: they stay relative. */
+  catalogBaseUrl: undefined as string | undefined,
   /** The event store's folder of segment files (one writer per folder). */
   eventsDir: root('var/events'),
   /** A segment is closed (and shipped) once it holds this many bytes… */
@@ -118,6 +120,7 @@ const fromEnv = {
   RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
   RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
   RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],
+  RECO_CATALOG_BASE_URL: ['catalogBaseUrl', z.url({ message: 'must be an absolute URL such as https://shop.example/' })],
   RECO_EVENTS_DIR: ['eventsDir', z.string().min(1)],
   // Smaller than one batch would roll a segment per write.
   RECO_EVENTS_SEGMENT_BYTES: ['eventsSegmentBytes', wholeNumber(64 * 1024, 2 ** 40, 'bytes, at least 65536')],

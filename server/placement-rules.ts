@@ -30,6 +30,17 @@ const placementFields = z.strictObject({
   filters: z.array(z.enum(filterNames)),
   recentlyBoughtDays: z.number().int().min(0).max(365),
   pinned: z.array(productId).max(100),
+  /**
+   * What this placement may show at all, whoever fills it (the model's answer and every
+   * fallback alike): products first sold within N days of the catalog's last day, or of one
+   * category. Give the model room with a larger `overfetch`.
+   */
+  only: z
+    .strictObject({
+      firstSoldWithinDays: z.number().int().min(1).max(3650).optional(),
+      category: z.string().min(1).max(64).optional(),
+    })
+    .optional(),
 });
 
 const rulesFileSchema = z.strictObject({

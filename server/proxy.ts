@@ -35,7 +35,7 @@ export async function startProxy(
   options: { credentials?: EndpointOptions['credentials']; logger?: Logger } = {},
 ): Promise<RunningProxy> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'reco-proxy' } });
-  const catalog = loadCatalogIndex(config.catalogFile);
+  const catalog = loadCatalogIndex(config.catalogFile, config.catalogBaseUrl);
   const placements = openPlacementFile(config.placementsFile, logger);
   const eventLog = await EventLog.open({
     dir: config.eventsDir,

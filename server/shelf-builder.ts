@@ -3,6 +3,7 @@
  * the placement's fallback chain), keeps what passes the placement's filters,
  * and stops once the shelf is full. Resolvers are only asked when needed.
  */
+import type { CatalogProduct } from '../data/catalog.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
 import type { FilterName, PlacementRules } from './placement-rules.ts';
 
@@ -31,6 +32,19 @@ const filters: Record<Exclude<FilterName, 'no-duplicates'>, (id: string, context
   'exclude-recently-bought': (id, { recentlyBought }) => !recentlyBought.has(id),
 };
 
+const dayMs = 86_400_000;
+
+/** The placement's `only` rule as a test of a product; every product passes when there is none. */
+function placementConstraint(rules: PlacementRules, catalog: CatalogIndex): (product: CatalogProduct) => boolean {
+  const { firstSoldWithinDays, category } = rules.only ?? {};
+  const since =
+    firstSoldWithinDays === undefined
+      ? undefined
+      : new Date(Date.parse(catalog.asOf) - firstSoldWithinDays * dayMs).toISOString().slice(0, 10);
+  return (product) =>
+    (since === undefined || product.firstSold >= since) && (category === undefined || product.category === category);
+}
+
 /** Builds a shelf of at most `limit` products from `sources`. */
 export function buildShelf(
   rules: PlacementRules,
@@ -42,6 +56,7 @@ export function buildShelf(
     .filter((f): f is Exclude<FilterName, 'no-duplicates'> => f !== 'no-duplicates')
     .map((f) => filters[f]);
   const dedupe = rules.filters.includes('no-duplicates');
+  const allowed = placementConstraint(rules, context.catalog);
   const taken = new Set<string>();
   const shelf: Shelf = { items: [], filledBy: [] };
   for (const source of sources) {
@@ -52,7 +67,7 @@ export function buildShelf(
       if (dedupe && taken.has(id)) continue;
       const product = context.catalog.get(id);
       // An id the catalog does not know cannot be shown, whatever the filters say.
-      if (!product || !active.every((keep) => keep(id, context))) continue;
+      if (!product || !allowed(product) || !active.every((keep) => keep(id, context))) continue;
       taken.add(id);
       shelf.items.push(context.catalog.toShelfItem(product));
       contributed = true;
