@@ -90,13 +90,16 @@ const quantile = (list: number[], p: number) =>
   list[Math.min(list.length - 1, Math.floor(p * list.length))]!.toFixed(3);
 const q = (p: number) => quantile(times, p);
 console.log(
-  `model-inference: ${manifest.modelVersion}, ${calls} sequential calls at k=24 in ${seconds.toFixed(1)} s (${Math.round(calls / seconds)}/s)`,
+  `model-inference: ${manifest.modelVersion}, ${calls} sequential calls at k=24 ` +
+    `in ${seconds.toFixed(1)} s (${Math.round(calls / seconds)}/s)`,
 );
 console.log(
-  `model-inference: round trip ms p50 ${q(0.5)}  p90 ${q(0.9)}  p99 ${q(0.99)}  max ${times[times.length - 1]!.toFixed(3)}`,
+  `model-inference: round trip ms p50 ${q(0.5)}  p90 ${q(0.9)}  p99 ${q(0.99)}  ` +
+    `max ${times[times.length - 1]!.toFixed(3)}`,
 );
 console.log(
-  `model-inference: in-container model time ms p50 ${quantile(modelTimes, 0.5)}  p90 ${quantile(modelTimes, 0.9)}  p99 ${quantile(modelTimes, 0.99)}  max ${modelTimes[modelTimes.length - 1]!.toFixed(3)}`,
+  `model-inference: in-container model time ms p50 ${quantile(modelTimes, 0.5)}  p90 ${quantile(modelTimes, 0.9)}  ` +
+    `p99 ${quantile(modelTimes, 0.99)}  max ${modelTimes[modelTimes.length - 1]!.toFixed(3)}`,
 );
 agent.destroy();
 child.kill('SIGTERM');

@@ -136,7 +136,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const byCategory = new Map<string, number>();
   for (const p of catalog.products) byCategory.set(p.category, (byCategory.get(p.category) ?? 0) + 1);
   console.log(
-    `catalog: ${catalog.products.length} products (${catalog.products.filter((p) => p.inStock).length} in stock) in ${Date.now() - started} ms → ${catalogPath}`,
+    `catalog: ${catalog.products.length} products (${catalog.products.filter((p) => p.inStock).length} in stock) ` +
+      `in ${Date.now() - started} ms → ${catalogPath}`,
   );
   console.log(`catalog: categories ${JSON.stringify(Object.fromEntries(byCategory))}`);
 }

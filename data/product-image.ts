@@ -32,10 +32,15 @@ export function productImageSvg(product: Pick<CatalogProduct, 'id' | 'title' | '
       .join('') || '?',
   );
   const label = escapeXml(product.category.toUpperCase());
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" width="400" height="400" role="img" aria-label="${escapeXml(product.title)}">
-<rect width="400" height="400" fill="${background}"/>
-<circle cx="200" cy="180" r="110" fill="#ffffff" fill-opacity="0.55"/>
-<text x="200" y="215" text-anchor="middle" font-family="Georgia, 'Times New Roman', serif" font-size="104" fill="${ink}">${initials}</text>
-<text x="200" y="350" text-anchor="middle" font-family="Arial, Helvetica, sans-serif" font-size="20" letter-spacing="3" fill="${ink}" fill-opacity="0.8">${label}</text>
-</svg>`;
+  return [
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" width="400" height="400" role="img" ' +
+      `aria-label="${escapeXml(product.title)}">`,
+    `<rect width="400" height="400" fill="${background}"/>`,
+    '<circle cx="200" cy="180" r="110" fill="#ffffff" fill-opacity="0.55"/>',
+    '<text x="200" y="215" text-anchor="middle" font-family="Georgia, \'Times New Roman\', serif" font-size="104" ' +
+      `fill="${ink}">${initials}</text>`,
+    '<text x="200" y="350" text-anchor="middle" font-family="Arial, Helvetica, sans-serif" font-size="20" ' +
+      `letter-spacing="3" fill="${ink}" fill-opacity="0.8">${label}</text>`,
+    '</svg>',
+  ].join('\n');
 }

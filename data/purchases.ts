@@ -8,7 +8,10 @@ import { readInvoiceLines, type InvoiceLine } from './online-retail.ts';
 /** A cleaned purchase line: a known customer bought a real product. */
 export type Purchase = InvoiceLine;
 
-/** Product stock codes are five digits with an optional letter suffix; the rest (POST, DOT, BANK CHARGES, gift_0001_…) are fees and vouchers. */
+/**
+ * Product stock codes are five digits with an optional letter suffix; the rest
+ * (POST, DOT, BANK CHARGES, gift_0001_…) are fees and vouchers.
+ */
 export const productCodePattern = /^\d{5}[A-Za-z]{0,2}$/;
 
 /** The cleaning rules, in the order they are applied. */

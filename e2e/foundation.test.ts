@@ -15,7 +15,7 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
   });
   after(() => e2e?.close());
 
-  it('shows a real customer model products, then fallback products within the budget when the cloud turns slow', async () => {
+  it('shows a real customer model products, then fallback ones within budget when the cloud turns slow', async () => {
     const context = await newShopperContext(browser);
     const page = await context.newPage();
     await trackShelves(page);

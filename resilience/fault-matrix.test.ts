@@ -45,10 +45,13 @@ function judge(
 ): void {
   const { all, firstSeconds, steady } = report;
   t.diagnostic(
-    `${label}: ${report.requests} requests, non-2xx ${report.non2xx}; p50 ${all.p50} p99 ${all.p99} max ${all.max} ms; ` +
+    `${label}: ${report.requests} requests, non-2xx ${report.non2xx}; ` +
+      `p50 ${all.p50} p99 ${all.p99} max ${all.max} ms; ` +
       `first 2 s p99 ${firstSeconds.p99} max ${firstSeconds.max}; steady p99 ${steady.p99} max ${steady.max}; ` +
-      `proxy event-loop delay p99 ${report.proxyLoopDelay.p99} max ${report.proxyLoopDelay.max} ms; load sender lag max ${report.senderLagMaxMs} ms; ` +
-      `heap ${(heap.after / 1e6).toFixed(1)} MB vs ${(heap.baseline / 1e6).toFixed(1)} MB; ${JSON.stringify(report.outcomes)}`,
+      `proxy event-loop delay p99 ${report.proxyLoopDelay.p99} max ${report.proxyLoopDelay.max} ms; ` +
+      `load sender lag max ${report.senderLagMaxMs} ms; ` +
+      `heap ${(heap.after / 1e6).toFixed(1)} MB vs ${(heap.baseline / 1e6).toFixed(1)} MB; ` +
+      JSON.stringify(report.outcomes),
   );
   assert.deepEqual(problems, [], 'no unhandled rejection or uncaught exception');
   assert.equal(report.non2xx, 0, `non-2xx answers: ${JSON.stringify(report.outcomes)}`);

@@ -263,7 +263,8 @@ function headerAbuse(r: () => number): FuzzCase {
     () => request('GET', path, Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`X-H${i}`, String(i)]))),
     () =>
       Buffer.from(
-        'POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 10\r\nContent-Length: 12\r\n\r\n{"events":[]}',
+        'POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 10\r\nContent-Length: 12\r\n\r\n{"events":[]}',
         'latin1',
       ),
     () =>

@@ -65,7 +65,8 @@ describe('fuzzing /v1/recommendations and /v1/events', { timeout: 150_000 }, () 
         const answer = await sendRaw(proxy.port, c.raw, { timeoutMs: 5000, halfClose: c.mayNotAnswer ?? false });
         const tally = (byKind[c.kind] ??= {});
         tally[answer.status] = (tally[answer.status] ?? 0) + 1;
-        const what = `#${index} ${c.kind} ${c.raw.toString('latin1', 0, 120).split('\r\n')[0]} → ${answer.status} ${answer.body.slice(0, 120)}`;
+        const requestLine = c.raw.toString('latin1', 0, 120).split('\r\n')[0];
+        const what = `#${index} ${c.kind} ${requestLine} → ${answer.status} ${answer.body.slice(0, 120)}`;
         if (answer.status === 0 && !c.mayNotAnswer) fail('no answer', c, 0, what);
         else if (answer.status >= 500) fail('5xx', c, answer.status, what);
         else if (answer.status >= 400 && c.method !== 'HEAD' && !isErrorShape(answer))

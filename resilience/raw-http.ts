@@ -41,7 +41,10 @@ export function parseAnswer(bytes: Buffer): RawAnswer {
   return { status, headers, body: body.toString('utf8') };
 }
 
-/** Writes `raw`, half-closes when `halfClose`, resolves with the answer once the server closes or `timeoutMs` passes. */
+/**
+ * Writes `raw`, half-closes when `halfClose`, resolves with the answer once the
+ * server closes or `timeoutMs` passes.
+ */
 export function sendRaw(
   port: number,
   raw: Buffer,

@@ -36,8 +36,10 @@ function hostileToken(r: () => number, valid: string): string {
       const at = Math.floor(r() * valid.length);
       return valid.slice(0, at) + pick(r, ['A', '_', '-', '.', '%', '=']) + valid.slice(at + 1);
     }
-    case 1:
-      return `${b64({ alg: pick(r, ['none', 'HS384', 'HS512', 'RS256', 'ES256', 'hs256', '', 42]) })}.${claims}.${pick(r, ['', signature])}`;
+    case 1: {
+      const odd = b64({ alg: pick(r, ['none', 'HS384', 'HS512', 'RS256', 'ES256', 'hs256', '', 42]) });
+      return `${odd}.${claims}.${pick(r, ['', signature])}`;
+    }
     case 2: {
       const body = `${header}.${b64({ sub: pick(r, oddValues), exp: pick(r, oddValues), iat: pick(r, oddValues) })}`;
       return `${body}.${createHmac('sha256', testTokenSecret).update(body).digest('base64url')}`;
@@ -48,8 +50,10 @@ function hostileToken(r: () => number, valid: string): string {
       return 'x'.repeat(pick(r, [2049, 10_000]));
     case 5:
       return `${b64(pick(r, oddValues))}.${b64(pick(r, oddValues))}.${b64(pick(r, oddValues))}`;
-    case 6:
-      return `${header}.${claims}.${createHmac('sha256', 'wrong-secret-of-32-bytes-or-more!!').update(`${header}.${claims}`).digest('base64url')}`;
+    case 6: {
+      const wrong = createHmac('sha256', 'wrong-secret-of-32-bytes-or-more!!').update(`${header}.${claims}`);
+      return `${header}.${claims}.${wrong.digest('base64url')}`;
+    }
     default:
       return pick(r, ['\u202e', 'Bearer x', '%00', '../../etc/passwd', '<script>', '\u0024{jndi:x}']) + valid;
   }
@@ -124,7 +128,8 @@ describe('fuzzing shopper tokens and events', { timeout: 150_000 }, () => {
         }
         const text = await res.text();
         statuses[`${kind} ${res.status}`] = (statuses[`${kind} ${res.status}`] ?? 0) + 1;
-        const what = `#${index} ${kind} token ${JSON.stringify(token.slice(0, 60))} → ${res.status} ${text.slice(0, 100)}`;
+        const shown = JSON.stringify(token.slice(0, 60));
+        const what = `#${index} ${kind} token ${shown} → ${res.status} ${text.slice(0, 100)}`;
         if (res.status >= 500) failures.push(`5xx: ${what}`);
         else if (kind === 'query' || kind === 'body') {
           const body = JSON.parse(text) as { items?: unknown[] };

@@ -59,7 +59,9 @@ describe('weather flips mid-load', { timeout: 60_000 }, () => {
       const bySource: Record<string, number> = {};
       for (const o of run.outcomes) bySource[o] = (bySource[o] ?? 0) + 1;
       t.diagnostic(
-        `answers: ${JSON.stringify(bySource)}; last 2 s: ${lastSeconds.filter((o) => o.startsWith('200:model')).length} of ${lastSeconds.length} from the model`,
+        `answers: ${JSON.stringify(bySource)}; ` +
+          `last 2 s: ${lastSeconds.filter((o) => o.startsWith('200:model')).length} of ${lastSeconds.length} ` +
+          'from the model',
       );
       assert.deepEqual(watch.problems, []);
       assert.equal(nonOk.length, 0, `non-2xx: ${nonOk.slice(0, 5).join(', ')}`);

@@ -74,7 +74,8 @@ export async function measureOverhead(
   const viaPlain = (): Promise<string> => plain.get(`/v1/recommendations?userId=${encodeURIComponent(shopper())}`);
   const results: OverheadAtRate[] = [];
   try {
-    for (const send of [direct, viaPlain, viaProxy]) await runPaced({ rate: 50, durationMs: 1000, send }); // warm every path
+    // Warm every path.
+    for (const send of [direct, viaPlain, viaProxy]) await runPaced({ rate: 50, durationMs: 1000, send });
     for (const rate of rates) {
       const durationMs = seconds * 1000;
       const per = {

@@ -80,7 +80,10 @@ export function toMarkdown(r: BenchResults): string {
   const lines: string[] = [
     `# Benchmark results`,
     '',
-    `Measured ${m.measuredAt} on ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end (other work shared the machine). Model container: ${r.container}. Run time ${r.durationSeconds} s. Raw numbers: \`bench/results.json\`.`,
+    `Measured ${m.measuredAt} on ${m.cpu}, ${m.cores} cores, Node ${m.node}; ` +
+      `load average ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ` +
+      `${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end (other work shared the machine). ` +
+      `Model container: ${r.container}. Run time ${r.durationSeconds} s. Raw numbers: \`bench/results.json\`.`,
     '',
     '## Goals',
     '',
@@ -90,19 +93,30 @@ export function toMarkdown(r: BenchResults): string {
     '',
     '## Proxy overhead at fixed rates (model path, a new shopper each request; median over rounds)',
     '',
-    '| rate | direct SDK p50 / p99 | node:http + SDK p50 / p99 | proxy p50 / p99 | overhead over direct SDK p50 / p99 | of which the HTTP hop (node:http − SDK) p50 | proxy answers not `model` |',
+    '| rate | direct SDK p50 / p99 | node:http + SDK p50 / p99 | proxy p50 / p99 | ' +
+      'overhead over direct SDK p50 / p99 | of which the HTTP hop (node:http − SDK) p50 | proxy answers not `model` |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...r.overhead.map(
       (o) =>
-        `| ${o.rate}/s, ${o.rounds} × ${o.seconds} s | ${ms(o.directSdk.p50)} / ${ms(o.directSdk.p99)} | ${ms(o.nodeHttpSdk.p50)} / ${ms(o.nodeHttpSdk.p99)} | ${ms(o.proxy.p50)} / ${ms(o.proxy.p99)} | ${ms(o.overhead.p50)} / ${ms(o.overhead.p99)} | ${ms(Math.round((o.nodeHttpSdk.p50 - o.directSdk.p50) * 100) / 100)} | ${o.nonOk.proxy} of ${o.proxy.count} |`,
+        `| ${o.rate}/s, ${o.rounds} × ${o.seconds} s | ${ms(o.directSdk.p50)} / ${ms(o.directSdk.p99)} ` +
+        `| ${ms(o.nodeHttpSdk.p50)} / ${ms(o.nodeHttpSdk.p99)} | ${ms(o.proxy.p50)} / ${ms(o.proxy.p99)} ` +
+        `| ${ms(o.overhead.p50)} / ${ms(o.overhead.p99)} ` +
+        `| ${ms(Math.round((o.nodeHttpSdk.p50 - o.directSdk.p50) * 100) / 100)} ` +
+        `| ${o.nonOk.proxy} of ${o.proxy.count} |`,
     ),
     '',
     '## Throughput at saturation (autocannon, answers 2xx per second, median of rounds)',
     '',
     '| path | subject | reference | ratio (rounds) | CPU ms per answer, subject / reference |',
     '| --- | --- | --- | --- | --- |',
-    `| model path (${r.modelPath.connections} connections) | proxy ${r.modelPath.subject.medianOkPerSec}/s | node:http + SDK ${r.modelPath.reference.medianOkPerSec}/s | ${r.modelPath.ratio}× (${r.modelPath.roundRatios.join(', ')}) | ${r.modelPath.subject.medianCpuMsPerAnswer} / ${r.modelPath.reference.medianCpuMsPerAnswer} |`,
-    `| fallback path (${r.fallbackPath.connections} connections) | proxy ${r.fallbackPath.subject.medianOkPerSec}/s | bare Express ${r.fallbackPath.reference.medianOkPerSec}/s | ${r.fallbackPath.ratio}× (${r.fallbackPath.roundRatios.join(', ')}) | ${r.fallbackPath.subject.medianCpuMsPerAnswer} / ${r.fallbackPath.reference.medianCpuMsPerAnswer} |`,
+    `| model path (${r.modelPath.connections} connections) | proxy ${r.modelPath.subject.medianOkPerSec}/s ` +
+      `| node:http + SDK ${r.modelPath.reference.medianOkPerSec}/s ` +
+      `| ${r.modelPath.ratio}× (${r.modelPath.roundRatios.join(', ')}) ` +
+      `| ${r.modelPath.subject.medianCpuMsPerAnswer} / ${r.modelPath.reference.medianCpuMsPerAnswer} |`,
+    `| fallback path (${r.fallbackPath.connections} connections) | proxy ${r.fallbackPath.subject.medianOkPerSec}/s ` +
+      `| bare Express ${r.fallbackPath.reference.medianOkPerSec}/s ` +
+      `| ${r.fallbackPath.ratio}× (${r.fallbackPath.roundRatios.join(', ')}) ` +
+      `| ${r.fallbackPath.subject.medianCpuMsPerAnswer} / ${r.fallbackPath.reference.medianCpuMsPerAnswer} |`,
     '',
     `Proxy answers during the model-path rounds, by source: ${Object.entries(r.modelPath.proxySources)
       .map(([k, v]) => `${k} ${v}`)
@@ -114,17 +128,24 @@ export function toMarkdown(r: BenchResults): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.budget.map(
       (b) =>
-        `| ${b.label} | ${b.weather} | ${b.breaker} | ${b.rate}/s × ${b.seconds} s | ${(b.withinBudgetPlus5 * 100).toFixed(2)} % | ${ms(b.latency.p50)} | ${ms(b.latency.p99)} | ${ms(b.latency.max)} | ${ms(b.firstSecond.p99)} / ${ms(b.firstSecond.max)} |`,
+        `| ${b.label} | ${b.weather} | ${b.breaker} | ${b.rate}/s × ${b.seconds} s ` +
+        `| ${(b.withinBudgetPlus5 * 100).toFixed(2)} % ` +
+        `| ${ms(b.latency.p50)} | ${ms(b.latency.p99)} | ${ms(b.latency.max)} ` +
+        `| ${ms(b.firstSecond.p99)} / ${ms(b.firstSecond.max)} |`,
     ),
     '',
     '## Widget bundle and model',
     '',
     `| \`${r.bundle.file}\` min | gzip -9 | brotli 11 |`,
     '| --- | --- | --- |',
-    `| ${kib(r.bundle.minBytes)} (${r.bundle.minBytes} B) | ${kib(r.bundle.gzipBytes)} (${r.bundle.gzipBytes} B) | ${kib(r.bundle.brotliBytes)} (${r.bundle.brotliBytes} B) |`,
+    `| ${kib(r.bundle.minBytes)} (${r.bundle.minBytes} B) | ${kib(r.bundle.gzipBytes)} (${r.bundle.gzipBytes} B) ` +
+      `| ${kib(r.bundle.brotliBytes)} (${r.bundle.brotliBytes} B) |`,
     '',
     r.inference.roundTrip && r.inference.inContainer
-      ? `Model inference (\`bench/model-inference.ts\`, ${r.inference.calls} sequential calls, ${r.inference.modelVersion}): in-container p50 ${ms(r.inference.inContainer.p50)}, p99 ${ms(r.inference.inContainer.p99)}; HTTP round trip p50 ${ms(r.inference.roundTrip.p50)}, p99 ${ms(r.inference.roundTrip.p99)}.`
+      ? `Model inference (\`bench/model-inference.ts\`, ${r.inference.calls} sequential calls, ` +
+        `${r.inference.modelVersion}): ` +
+        `in-container p50 ${ms(r.inference.inContainer.p50)}, p99 ${ms(r.inference.inContainer.p99)}; ` +
+        `HTTP round trip p50 ${ms(r.inference.roundTrip.p50)}, p99 ${ms(r.inference.roundTrip.p99)}.`
       : `Model inference: \`bench/model-inference.ts\` gave no summary (${r.inference.raw.slice(0, 200)}).`,
     '',
   ];

@@ -19,19 +19,23 @@ const shapes: [RegExp, string][] = [
   [/LANTERN/, '<path d="M38 34h24l4 40H34z"/><path d="M42 24h16v10H42z" opacity=".7"/>'],
   [
     /BOX|SET/,
-    '<rect x="24" y="44" width="52" height="32" rx="4"/><rect x="32" y="26" width="36" height="18" rx="4" opacity=".7"/>',
+    '<rect x="24" y="44" width="52" height="32" rx="4"/>' +
+      '<rect x="32" y="26" width="36" height="18" rx="4" opacity=".7"/>',
   ],
   [
     /BOTTLE|HOTTIE|WARMER/,
-    '<rect x="30" y="26" width="40" height="52" rx="14"/><rect x="42" y="18" width="16" height="12" rx="3" opacity=".7"/>',
+    '<rect x="30" y="26" width="40" height="52" rx="14"/>' +
+      '<rect x="42" y="18" width="16" height="12" rx="3" opacity=".7"/>',
   ],
   [
     /BIRD/,
-    '<circle cx="46" cy="54" r="20"/><path d="M62 46l16-6-10 14z" opacity=".7"/><circle cx="40" cy="48" r="3" fill="#fff"/>',
+    '<circle cx="46" cy="54" r="20"/><path d="M62 46l16-6-10 14z" opacity=".7"/>' +
+      '<circle cx="40" cy="48" r="3" fill="#fff"/>',
   ],
   [
     /MUG/,
-    '<rect x="28" y="30" width="36" height="44" rx="6"/><path d="M64 40h6a8 8 0 010 16h-6" fill="none" stroke-width="6"/>',
+    '<rect x="28" y="30" width="36" height="44" rx="6"/>' +
+      '<path d="M64 40h6a8 8 0 010 16h-6" fill="none" stroke-width="6"/>',
   ],
 ];
 
@@ -43,16 +47,22 @@ function svg(id: string): string {
   );
   const colour = palette[i % palette.length]!;
   const shape = shapes.find(([re]) => re.test(item?.title ?? ''))?.[1] ?? '<circle cx="50" cy="50" r="26"/>';
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><rect width="100" height="100" fill="${colour}" opacity=".12"/><g fill="${colour}" stroke="${colour}">${shape}</g></svg>`;
+  return (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">' +
+    `<rect width="100" height="100" fill="${colour}" opacity=".12"/>` +
+    `<g fill="${colour}" stroke="${colour}">${shape}</g></svg>`
+  );
 }
 
-const page = (layout: string) => `<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
+const page = (layout: string) =>
+  `<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
 <style>
   body { margin: 0; padding: 32px; background: #faf9f6; font-family: Georgia, serif; }
   reco-shelf:not(:defined) { display: block; height: 326px; }
 </style>
 <script src="${ORIGIN}/reco-shelf.js"></script></head>
-<body><reco-shelf placement="pdp" items="85123A" layout="${layout}" loading="eager" heading="Customers also bought"${layout === 'grid' ? ' add-to-cart' : ''}></reco-shelf></body></html>`;
+<body><reco-shelf placement="pdp" items="85123A" layout="${layout}" loading="eager" ` +
+  `heading="Customers also bought"${layout === 'grid' ? ' add-to-cart' : ''}></reco-shelf></body></html>`;
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
