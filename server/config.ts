@@ -4,6 +4,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  awsRegion,
+  logLevel,
+  port,
+  httpUrl,
+  nonEmptyText,
+  sagemakerEndpointName,
+  wholeNumber,
+} from '../environment/parsers.ts';
+import { readEnvironment } from '../environment/read-environment.ts';
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -36,12 +46,6 @@ export const defaults = {
 /** The validated configuration the proxy runs with. */
 export type ProxyConfig = typeof defaults;
 
-const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number') =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be ${what}`)
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const positiveInt = wholeNumber(1);
 const origin = z
   .url({ message: 'must be origins such as https://shop.example (a wildcard is refused)' })
@@ -62,16 +66,13 @@ const variantWeights = z.string().transform((text, ctx) => {
   return weights;
 });
 
-/** Environment variable → option, with the parser that validates it. */
+/** Environment variable → option, with the parser that validates it (read by `environment/read-environment.ts`). */
 const fromEnv = {
-  PROXY_PORT: ['port', wholeNumber(0, 65535, 'a port number 0..65535')],
-  PROXY_HOST: ['host', z.string().min(1)],
-  SAGEMAKER_ENDPOINT_NAME: [
-    'endpointName',
-    z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name'),
-  ],
-  AWS_REGION: ['region', z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')],
-  SAGEMAKER_ENDPOINT_URL: ['endpointUrl', z.url()],
+  PROXY_PORT: ['port', port],
+  PROXY_HOST: ['host', nonEmptyText],
+  SAGEMAKER_ENDPOINT_NAME: ['endpointName', sagemakerEndpointName],
+  AWS_REGION: ['region', awsRegion],
+  SAGEMAKER_ENDPOINT_URL: ['endpointUrl', httpUrl],
   RECO_ALLOWED_ORIGINS: [
     'allowedOrigins',
     z
@@ -85,10 +86,10 @@ const fromEnv = {
       .pipe(z.array(origin)),
   ],
   RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
-  RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
-  RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],
-  RECO_EVENTS_FILE: ['eventsFile', z.string().min(1)],
-  RECO_WIDGET_BUNDLE: ['widgetBundle', z.string().min(1)],
+  RECO_PLACEMENTS_FILE: ['placementsFile', nonEmptyText],
+  RECO_CATALOG_FILE: ['catalogFile', nonEmptyText],
+  RECO_EVENTS_FILE: ['eventsFile', nonEmptyText],
+  RECO_WIDGET_BUNDLE: ['widgetBundle', nonEmptyText],
   // Below a budget, a late answer could never warm the cache.
   RECO_HARD_CAP_MS: ['hardCapMs', wholeNumber(100, 60_000, 'milliseconds, above every placement budget')],
   RECO_CACHE_FRESH_MS: ['cacheFreshMs', wholeNumber(0)],
@@ -97,7 +98,7 @@ const fromEnv = {
   RECO_BREAKER_FAILURES: ['breakerFailures', positiveInt],
   RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],
   RECO_VARIANTS: ['variants', variantWeights],
-  LOG_LEVEL: ['logLevel', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])],
+  LOG_LEVEL: ['logLevel', logLevel],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */
@@ -110,15 +111,5 @@ export const environmentVariables: Readonly<Record<string, keyof ProxyConfig>> =
  * names every bad variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProxyConfig> = {}): ProxyConfig {
-  const config: Record<string, unknown> = { ...defaults };
-  const problems: string[] = [];
-  for (const [name, [key, parser]] of Object.entries(fromEnv)) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const parsed = parser.safeParse(raw);
-    if (parsed.success) config[key] = parsed.data;
-    else problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  }
-  if (problems.length > 0) throw new Error(`config: ${problems.join('; ')}`);
-  return { ...(config as ProxyConfig), ...overrides };
+  return { ...readEnvironment('config', defaults, fromEnv, env), ...overrides };
 }
