@@ -22,9 +22,7 @@ export const fixedPort = wholeNumber(1, 65535, 'a port number 1..65535');
 export const nonEmptyText = z.string().min(1, 'must not be empty');
 
 /** An absolute http:// or https:// URL. */
-export const httpUrl = z
-  .url({ message: 'must be an http:// or https:// URL' })
-  .refine((url) => /^https?:$/.test(new URL(url).protocol), 'must be an http:// or https:// URL');
+export const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
 
 /** `1` or `0`, read as true or false. */
 export const flag = z.enum(['0', '1'], { message: 'must be 1 or 0' }).transform((value) => value === '1');

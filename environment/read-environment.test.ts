@@ -68,4 +68,11 @@ describe('shared parsers', () => {
     assert.equal(fixedPort.safeParse('0').success, false);
     for (const bad of ['65536', '-1', '80.5', ' 80', '0x50', 'http']) assert.equal(port.safeParse(bad).success, false);
   });
+
+  it('httpUrl takes http and https URLs only, and refuses text that is no URL at all without throwing', () => {
+    assert.equal(httpUrl.parse('http://127.0.0.1:8080'), 'http://127.0.0.1:8080');
+    for (const bad of ['nope', 'ftp://x', 'file:///etc/passwd', 'localhost:3000']) {
+      assert.equal(httpUrl.safeParse(bad).error?.issues[0]?.message, 'must be an http:// or https:// URL', bad);
+    }
+  });
 });

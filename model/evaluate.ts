@@ -1,6 +1,7 @@
 /**
  * `npm run evaluate`: tunes on a validation split, evaluates every model on the test split,
- * prints the table and writes model/artifacts/evaluation.json.
+ * prints the table and writes model/artifacts/evaluation.json. The table is for a person, so it
+ * is printed with `console`, not logged (CONTRIBUTING.md "Logging").
  *   --test-from YYYY-MM-DD     test cut-off (default 2011-10-01; test runs to the end of the data)
  *   --validation-from YYYY-MM-DD  validation cut-off (default 2011-07-23: the same ~10 weeks, before the test)
  *   --out FILE                 report path (default model/artifacts/evaluation.json)

@@ -1,14 +1,40 @@
-/** Starts the demo storefront: `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000), `LOCAL_SAGEMAKER_URL` (http://127.0.0.1:8080). */
+/**
+ * Starts the demo storefront; logs pino JSON lines on stdout. Environment (read by
+ * `environment/read-environment.ts`): `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000),
+ * `LOCAL_SAGEMAKER_URL` (http://127.0.0.1:8080), `LOG_LEVEL` (info).
+ */
+import { pino } from 'pino';
+import { httpUrl, logLevel, port } from '../../environment/parsers.ts';
+import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
 import { createStorefront } from './server.ts';
 
-const port = Number(process.env.STOREFRONT_PORT ?? 8000);
-const proxyUrl = process.env.PROXY_URL ?? 'http://localhost:3000';
-const runtimeUrl = process.env.LOCAL_SAGEMAKER_URL ?? 'http://127.0.0.1:8080';
-const server = createStorefront({ proxyUrl, runtimeUrl });
-server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'storefront listening', port })));
-const stop = (): void => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+const defaults = {
+  port: 8000,
+  proxyUrl: 'http://localhost:3000',
+  runtimeUrl: 'http://127.0.0.1:8080',
+  logLevel: 'info',
 };
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+const fromEnv = {
+  STOREFRONT_PORT: ['port', port],
+  PROXY_URL: ['proxyUrl', httpUrl],
+  LOCAL_SAGEMAKER_URL: ['runtimeUrl', httpUrl],
+  LOG_LEVEL: ['logLevel', logLevel],
+} as const satisfies EnvironmentTable<typeof defaults>;
+
+const logger = pino({ base: { service: 'demo-storefront' } });
+try {
+  const settings = readEnvironment('storefront', defaults, fromEnv);
+  logger.level = settings.logLevel;
+  const { proxyUrl, runtimeUrl } = settings;
+  const server = createStorefront({ proxyUrl, runtimeUrl, logger });
+  server.listen(settings.port, '127.0.0.1', () => logger.info({ port: settings.port }, 'storefront listening'));
+  const stop = (): void => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+} catch (error) {
+  logger.fatal({ err: error }, 'storefront failed to start');
+  process.exit(1);
+}

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type Logger, pino } from 'pino';
 import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
 import { categories } from '../../data/categories.ts';
 import { productImageSvg } from '../../data/product-image.ts';
@@ -22,6 +23,8 @@ export interface StorefrontOptions {
   /** The local SageMaker runtime, for the weather control. */
   runtimeUrl: string;
   catalogFile?: string;
+  /** Where a page that failed (500) is logged; default: nowhere. */
+  logger?: Logger;
 }
 
 const staticFiles: Record<string, [file: string, type: string]> = {
@@ -42,6 +45,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 /** Creates the storefront's HTTP server (not listening). */
 export function createStorefront(options: StorefrontOptions) {
+  const logger = options.logger ?? pino({ level: 'silent' });
   const catalog = readCatalogFile(options.catalogFile);
   const byId = new Map(catalog.products.map((p) => [p.id, p]));
   const offers = catalog.products.filter((p) => p.inStock).slice(8, 20);
@@ -157,7 +161,7 @@ export function createStorefront(options: StorefrontOptions) {
       page(res, 404, notFoundPage(ctx));
     } catch (error) {
       send(res, 500, 'text/plain', 'storefront error');
-      console.error(`storefront: ${(error as Error).message}`);
+      logger.error({ err: error, path: req.url }, 'storefront: page failed');
     }
   });
 }
