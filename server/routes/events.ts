@@ -1,6 +1,6 @@
 /**
  * `POST /v1/events`: JSON or the text/plain body `navigator.sendBeacon` sends.
- * 202 only once the accepted events are on disk.
+ * 202 only once the accepted events are on disk (docs/contracts.md "Events").
  */
 import type { Router } from 'express';
 import type { EventLog } from '../events/event-log.ts';
