@@ -3,6 +3,7 @@
  * `environment/read-environment.ts`): `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000),
  * `LOCAL_SAGEMAKER_URL` (http://127.0.0.1:8080), `LOG_LEVEL` (info).
  */
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { httpUrl, logLevel, port } from '../../environment/parsers.ts';
 import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
@@ -27,7 +28,9 @@ try {
   logger.level = settings.logLevel;
   const { proxyUrl, runtimeUrl } = settings;
   const server = createStorefront({ proxyUrl, runtimeUrl, logger });
-  server.listen(settings.port, '127.0.0.1', () => logger.info({ port: settings.port }, 'storefront listening'));
+  server.listen(settings.port, '127.0.0.1', () =>
+    logger.info({ port: (server.address() as AddressInfo).port }, 'storefront listening'),
+  );
   const stop = (): void => {
     server.close(() => process.exit(0));
     server.closeAllConnections();
