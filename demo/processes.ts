@@ -9,6 +9,8 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fixedPort } from '../environment/parsers.ts';
+import { readEnvironment } from '../environment/read-environment.ts';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../local-sagemaker/defaults.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
 import { demoPseudonymKey, demoServerKey, demoShopperTokenSecret } from './demo-keys.ts';
@@ -34,21 +36,24 @@ export interface RunningStack {
   exited: Promise<string>;
 }
 
-/** The stack's ports from the environment, with the defaults the README lists. */
+/**
+ * The stack's ports from the environment, with the defaults the README lists (the container's
+ * defaults to the runtime's + 1); throws one `InvalidEnvironmentError` naming every bad variable.
+ */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): StackPorts {
-  const port = (name: string, fallback: number): number => {
-    const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
-    if (!Number.isInteger(value) || value < 1 || value > 65535)
-      throw new Error(`start: ${name} must be a port number, got "${env[name]}"`);
-    return value;
-  };
-  const sagemaker = port('SAGEMAKER_PORT', 8080);
-  return {
-    storefront: port('STOREFRONT_PORT', 8000),
-    proxy: port('PROXY_PORT', 3000),
-    sagemaker,
-    container: port('MODEL_CONTAINER_PORT', sagemaker + 1),
-  };
+  const defaults = { storefront: 8000, proxy: 3000, sagemaker: 8080, container: undefined as number | undefined };
+  const { container, ...ports } = readEnvironment(
+    'start',
+    defaults,
+    {
+      STOREFRONT_PORT: ['storefront', fixedPort],
+      PROXY_PORT: ['proxy', fixedPort],
+      SAGEMAKER_PORT: ['sagemaker', fixedPort],
+      MODEL_CONTAINER_PORT: ['container', fixedPort],
+    },
+    env,
+  );
+  return { ...ports, container: container ?? ports.sagemaker + 1 };
 }
 
 async function waitFor(url: string, child: ChildProcess, name: string, deadline: number): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * `npm start`: builds what is missing, then runs the model container, the
  * local SageMaker runtime, the proxy and the storefront until Ctrl-C/SIGTERM.
+ * It prints a banner for a person, not log lines for a machine, so it uses `console`
+ * (CONTRIBUTING.md "Logging"); the four processes it starts log with pino.
  */
 import { ensureBuilt } from '../scripts/ensure-built.ts';
 import { portsFromEnv, startProcesses } from './processes.ts';

@@ -4,6 +4,7 @@
  * the cloud-weather switch and invocation counters for tests, benchmarks and the demo.
  */
 import http from 'node:http';
+import { type Logger, pino } from 'pino';
 import { sendAwsError, unknownOperation } from './aws-errors.ts';
 import { WeatherState } from './weather.ts';
 import { createContainerClient } from './container-client.ts';
@@ -25,8 +26,11 @@ export interface LocalRuntimeOptions {
   variants: Array<{ name: string; url: string; weight: number }>;
   /** Source of randomness for weighted routing, in [0, 1); inject a seeded one for tests. */
   random?: () => number;
-  /** Receives one object per notable event (never credentials). Silent by default. */
-  logger?: (line: object) => void;
+  /**
+   * Where notable events are logged (never credentials): each finished invocation at `debug`,
+   * rejections and weather changes above. Silent by default.
+   */
+  logger?: Logger;
   /** Account id quoted in errors; default `000000000000`. */
   accountId?: string;
   /** How long a container may take before a ModelError; default 60 s like SageMaker. */
@@ -54,7 +58,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   for (const key of ['endpointName', 'accessKeyId', 'secretAccessKey', 'region'] as const) {
     if (!options[key]) throw new Error(`local-sagemaker: option ${key} is required`);
   }
-  const log = options.logger ?? (() => {});
+  const logger = options.logger ?? pino({ level: 'silent' });
   const weather = new WeatherState();
   const stats: InvocationStats = {
     invocations: 0,
@@ -78,7 +82,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     stats,
     containers,
     containerTimeoutMs: options.containerTimeoutMs ?? DEFAULT_CONTAINER_TIMEOUT_MS,
-    log,
+    logger,
   };
 
   const server = http.createServer((req, res) => {
@@ -87,14 +91,14 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       const invocation = INVOCATIONS_PATH.exec(path);
       if (invocation && req.method === 'POST') {
         await handleInvokeEndpoint(req, res, invocation[1] ?? '', ctx);
-      } else if (!(await handleControlRoute(req, res, path, { weather, stats, log }))) {
+      } else if (!(await handleControlRoute(req, res, path, { weather, stats, logger }))) {
         req.resume();
         sendAwsError(res, 'local', unknownOperation());
       }
     })();
     handled.catch((err: unknown) => {
       // A client that vanished mid-body is not an error worth more than a log line.
-      log({ msg: 'request failed', path, error: err instanceof Error ? err.message : String(err) });
+      logger.warn({ path, err }, 'request failed');
       if (!res.headersSent && !res.destroyed)
         sendAwsError(res, 'local', {
           status: 500,

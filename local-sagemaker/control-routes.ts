@@ -4,8 +4,9 @@
  * localhost origins so the demo's weather panel can flip the switch from the browser.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { WeatherState } from './weather.ts';
-import { parseWeatherSetting } from './weather.ts';
+import { InvalidWeatherSettingError, parseWeatherSetting, type WeatherSetting } from './weather.ts';
 import type { InvocationStats } from './invoke-context.ts';
 import { readBody } from './request-body.ts';
 
@@ -39,7 +40,7 @@ function badRequest(res: ServerResponse, message: string, cors: Record<string, s
 async function setChaos(
   req: IncomingMessage,
   res: ServerResponse,
-  state: { weather: WeatherState; log: (line: object) => void },
+  state: { weather: WeatherState; logger: Logger },
   cors: Record<string, string>,
 ): Promise<void> {
   const { body, tooLarge } = await readBody(req, MAX_CONTROL_BODY);
@@ -50,10 +51,15 @@ async function setChaos(
   } catch {
     return badRequest(res, 'local-sagemaker: weather body is not JSON', cors);
   }
-  const parsed = parseWeatherSetting(input);
-  if (!parsed.ok) return badRequest(res, parsed.error, cors);
-  state.weather.set(parsed.value);
-  state.log({ msg: 'weather set', ...parsed.value });
+  let setting: WeatherSetting;
+  try {
+    setting = parseWeatherSetting(input);
+  } catch (error) {
+    if (error instanceof InvalidWeatherSettingError) return badRequest(res, error.message, cors);
+    throw error;
+  }
+  state.weather.set(setting);
+  state.logger.info(setting, 'weather set');
   sendJson(res, 200, state.weather.get(), cors);
 }
 
@@ -68,7 +74,7 @@ export async function handleControlRoute(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  state: { weather: WeatherState; stats: InvocationStats; log: (line: object) => void },
+  state: { weather: WeatherState; stats: InvocationStats; logger: Logger },
 ): Promise<boolean> {
   if (path === '/_weather') {
     const cors = corsHeaders(req);

@@ -3,6 +3,7 @@
  * the counters and the container client. Built once per runtime by `app.ts`.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import type { WeatherState } from './weather.ts';
 import type { ContainerClient } from './container-client.ts';
 import type { SigV4Verifier } from './sigv4-verify.ts';
@@ -28,7 +29,8 @@ export interface InvokeContext {
   stats: InvocationStats;
   containers: ContainerClient;
   containerTimeoutMs: number;
-  log: (line: object) => void;
+  /** Rejections at `warn`, every finished call at `debug` (off unless asked: benchmarks run through here). */
+  logger: Logger;
 }
 
 /** A request header as one string (repeated headers joined with commas), or `undefined`. */

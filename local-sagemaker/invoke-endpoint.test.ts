@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { pino } from 'pino';
 import { MAX_PAYLOAD_BYTES } from './defaults.ts';
 import type { FakeContainer } from '../test-support/fake-container.ts';
 import { startFakeContainer } from '../test-support/fake-container.ts';
@@ -28,7 +29,7 @@ describe('InvokeEndpoint through the local runtime', () => {
         { name: 'Green', url: green.url, weight: 1 },
       ],
       random: seeded(42),
-      logger: (line) => logLines.push(line),
+      logger: pino({ level: 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line)) }),
     });
     client = sdkClientFor(started);
   });

@@ -95,7 +95,7 @@ export async function handleInvokeEndpoint(
   const started = performance.now();
   const fail = (error: AwsError, reason: string): void => {
     sendAwsError(res, requestId, error);
-    ctx.log({ msg: 'invocation rejected', requestId, status: error.status, type: error.type, reason });
+    ctx.logger.warn({ requestId, status: error.status, type: error.type, reason }, 'invocation rejected');
   };
 
   const { body, tooLarge } = await readBody(req, MAX_PAYLOAD_BYTES);
@@ -122,16 +122,18 @@ export async function handleInvokeEndpoint(
   ctx.stats.invocations += 1;
   const { mode, latencyMs } = ctx.weather.get();
   const logDone = (status: number, extra: object = {}): void =>
-    ctx.log({
-      msg: 'invocation',
-      requestId,
-      inferenceId,
-      variant: variant.name,
-      weather: mode,
-      status,
-      ms: Math.round(performance.now() - started),
-      ...extra,
-    });
+    ctx.logger.debug(
+      {
+        requestId,
+        inferenceId,
+        variant: variant.name,
+        weather: mode,
+        status,
+        ms: Math.round(performance.now() - started),
+        ...extra,
+      },
+      'invocation',
+    );
 
   switch (mode) {
     case 'hang': {

@@ -98,7 +98,11 @@ test('start.ts refuses a malformed LOCAL_SAGEMAKER_VARIANTS with a clear error a
   const { child, output } = launch({ SAGEMAKER_PORT: '0', LOCAL_SAGEMAKER_VARIANTS: 'AllTraffic' });
   const [code] = await once(child, 'exit');
   assert.equal(code, 1);
-  const line = JSON.parse(output().trim().split('\n').at(-1) ?? '{}') as { msg?: string; error?: string };
+  const line = JSON.parse(output().trim().split('\n').at(-1) ?? '{}') as { msg?: string; err?: { message?: string } };
   assert.equal(line.msg, 'local-sagemaker failed to start');
-  assert.equal(line.error, 'local-sagemaker: LOCAL_SAGEMAKER_VARIANTS entry "AllTraffic" is not Name=url[@weight]');
+  assert.equal(
+    line.err?.message,
+    'local-sagemaker: LOCAL_SAGEMAKER_VARIANTS="AllTraffic": LOCAL_SAGEMAKER_VARIANTS entry "AllTraffic" ' +
+      'is not Name=url[@weight]',
+  );
 });

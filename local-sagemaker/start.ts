@@ -1,13 +1,19 @@
 /**
  * Process entry of the local SageMaker Runtime (`tsx local-sagemaker/start.ts`), configured
- * from the environment; listens on 127.0.0.1 only and stops cleanly on SIGTERM/SIGINT.
+ * from the environment (read by `environment/read-environment.ts`); listens on 127.0.0.1 only,
+ * logs pino JSON lines on stdout and stops cleanly on SIGTERM/SIGINT.
  *
  * Env: SAGEMAKER_PORT (8080), SAGEMAKER_ENDPOINT_NAME (reco-shelf),
  * LOCAL_SAGEMAKER_ACCESS_KEY_ID / LOCAL_SAGEMAKER_SECRET_ACCESS_KEY (documented local pair),
  * AWS_REGION (eu-west-2), LOCAL_SAGEMAKER_VARIANTS (AllTraffic=http://127.0.0.1:8081;
- * `Name=url[@weight],…`), LOCAL_SAGEMAKER_LOG_INVOCATIONS=1 to log every call.
+ * `Name=url[@weight],…`), LOCAL_SAGEMAKER_LOG_INVOCATIONS=1 to log every call (level debug),
+ * LOG_LEVEL (info).
  */
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { awsRegion, flag, logLevel, nonEmptyText, port, sagemakerEndpointName } from '../environment/parsers.ts';
+import { type EnvironmentTable, readEnvironment } from '../environment/read-environment.ts';
 import { createLocalRuntime } from './app.ts';
 import {
   DEFAULT_ACCESS_KEY_ID,
@@ -17,53 +23,75 @@ import {
   DEFAULT_SECRET_ACCESS_KEY,
   DEFAULT_VARIANTS_SPEC,
 } from './defaults.ts';
-import { parseVariantsSpec } from './variants.ts';
+import { parseVariantsSpec, type Variant } from './variants.ts';
 
-function log(line: object, stream: NodeJS.WriteStream = process.stdout): void {
-  stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
-}
+const defaults = {
+  port: DEFAULT_PORT,
+  endpointName: DEFAULT_ENDPOINT_NAME,
+  accessKeyId: DEFAULT_ACCESS_KEY_ID,
+  secretAccessKey: DEFAULT_SECRET_ACCESS_KEY,
+  region: DEFAULT_REGION,
+  variants: parseVariantsSpec(DEFAULT_VARIANTS_SPEC),
+  logInvocations: false,
+  logLevel: 'info',
+};
 
-function parsePort(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`local-sagemaker: SAGEMAKER_PORT must be an integer 0..65535, got "${raw}"`);
+/** `Name=url[@weight],…`, refused with `parseVariantsSpec`'s reason (without its process prefix). */
+const variantsSpec = z.string().transform((spec, ctx): Variant[] => {
+  try {
+    return parseVariantsSpec(spec);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^local-sagemaker: /, '') });
+    return z.NEVER;
   }
-  return port;
-}
+});
+
+const fromEnv = {
+  SAGEMAKER_PORT: ['port', port],
+  SAGEMAKER_ENDPOINT_NAME: ['endpointName', sagemakerEndpointName],
+  LOCAL_SAGEMAKER_ACCESS_KEY_ID: ['accessKeyId', nonEmptyText],
+  LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: ['secretAccessKey', nonEmptyText],
+  AWS_REGION: ['region', awsRegion],
+  LOCAL_SAGEMAKER_VARIANTS: ['variants', variantsSpec],
+  LOCAL_SAGEMAKER_LOG_INVOCATIONS: ['logInvocations', flag],
+  LOG_LEVEL: ['logLevel', logLevel],
+} as const satisfies EnvironmentTable<typeof defaults>;
+
+const logger = pino({ base: { service: 'local-sagemaker' } });
 
 function main(): void {
-  const env = process.env;
-  const logEveryCall = env.LOCAL_SAGEMAKER_LOG_INVOCATIONS === '1';
-  const variants = parseVariantsSpec(env.LOCAL_SAGEMAKER_VARIANTS || DEFAULT_VARIANTS_SPEC);
-  const port = parsePort(env.SAGEMAKER_PORT);
+  const settings = readEnvironment('local-sagemaker', defaults, fromEnv);
+  // Each finished call is logged at debug, so only on request: benchmarks run through this process.
+  const { values } = logger.levels;
+  const askedForCalls = settings.logInvocations && values[settings.logLevel]! > values.debug!;
+  logger.level = askedForCalls ? 'debug' : settings.logLevel;
+  const { endpointName, variants } = settings;
   const runtime = createLocalRuntime({
-    endpointName: env.SAGEMAKER_ENDPOINT_NAME || DEFAULT_ENDPOINT_NAME,
-    accessKeyId: env.LOCAL_SAGEMAKER_ACCESS_KEY_ID || DEFAULT_ACCESS_KEY_ID,
-    secretAccessKey: env.LOCAL_SAGEMAKER_SECRET_ACCESS_KEY || DEFAULT_SECRET_ACCESS_KEY,
-    region: env.AWS_REGION || DEFAULT_REGION,
+    endpointName,
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey: settings.secretAccessKey,
+    region: settings.region,
     variants,
-    // Successful calls are only logged on request: benchmarks run through this process.
-    logger: (line) => {
-      if (logEveryCall || (line as { msg?: string }).msg !== 'invocation') log(line);
-    },
+    logger,
   });
   const { server } = runtime;
   server.on('error', (err) => {
-    log({ msg: 'local-sagemaker failed', error: err.message }, process.stderr);
+    logger.fatal({ err }, 'local-sagemaker failed');
     process.exit(1);
   });
-  server.listen(port, '127.0.0.1', () => {
+  server.listen(settings.port, '127.0.0.1', () => {
     const address = server.address() as AddressInfo;
-    log({
-      msg: 'local-sagemaker listening',
-      port: address.port,
-      endpointName: env.SAGEMAKER_ENDPOINT_NAME || DEFAULT_ENDPOINT_NAME,
-      variants: variants.map((v) => ({ name: v.name, url: v.url, weight: v.weight })),
-    });
+    logger.info(
+      {
+        port: address.port,
+        endpointName,
+        variants: variants.map((v) => ({ name: v.name, url: v.url, weight: v.weight })),
+      },
+      'local-sagemaker listening',
+    );
   });
   const stop = (signal: string): void => {
-    log({ msg: 'local-sagemaker stopping', signal });
+    logger.info({ signal }, 'local-sagemaker stopping');
     server.close(() => process.exit(0));
     server.closeAllConnections();
   };
@@ -74,9 +102,6 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  log(
-    { msg: 'local-sagemaker failed to start', error: err instanceof Error ? err.message : String(err) },
-    process.stderr,
-  );
+  logger.fatal({ err }, 'local-sagemaker failed to start');
   process.exit(1);
 }

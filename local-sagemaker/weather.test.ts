@@ -7,6 +7,7 @@ import { startFakeContainer } from '../test-support/fake-container.ts';
 import { rejection, sdkClientFor } from './sdk-client.ts';
 import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
+import { InvalidWeatherSettingError, parseWeatherSetting } from './weather.ts';
 
 /** Polls `check` until it holds or the deadline passes. */
 async function eventually(check: () => boolean, deadlineMs = 2000): Promise<void> {
@@ -190,5 +191,29 @@ describe('the cloud-weather switch', () => {
       byVariant: Record<string, number>;
     };
     assert.deepEqual(stats, { invocations: 2, byVariant: { AllTraffic: 1 } });
+  });
+});
+
+describe('parseWeatherSetting', () => {
+  test('returns the setting, with the default latency when none is given', () => {
+    assert.deepEqual(parseWeatherSetting({ mode: 'slow' }), { mode: 'slow', latencyMs: 1500 });
+  });
+
+  test('throws an InvalidWeatherSettingError naming the field at fault', () => {
+    for (const [input, field] of [
+      [{ mode: 'stormy' }, 'mode'],
+      [{ mode: 'slow', latencyMs: -5 }, 'latencyMs'],
+      [{ mode: 'slow', extra: 1 }, 'body'],
+      ['slow', 'body'],
+    ] as const) {
+      assert.throws(
+        () => parseWeatherSetting(input),
+        (error: unknown) =>
+          error instanceof InvalidWeatherSettingError &&
+          error.field === field &&
+          error.message.includes(`invalid weather setting at ${field}:`),
+        JSON.stringify(input),
+      );
+    }
   });
 });

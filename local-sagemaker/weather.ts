@@ -27,22 +27,34 @@ const weatherUpdateSchema = z
   })
   .strict();
 
-/** Validates a `POST /_weather` body; an omitted `latencyMs` means the default 1500 ms. */
-export function parseWeatherSetting(
-  input: unknown,
-): { ok: true; value: WeatherSetting } | { ok: false; error: string } {
+/** Thrown by `parseWeatherSetting`; the message names the field at fault (`mode`, `latencyMs`, or `body`). */
+export class InvalidWeatherSettingError extends Error {
+  /** The field at fault, or `body` when the body as a whole is wrong (not an object, an unknown key). */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'InvalidWeatherSettingError';
+    this.field = field;
+  }
+}
+
+/**
+ * Validates a `POST /_weather` body; an omitted `latencyMs` means the default 1500 ms.
+ * Throws an `InvalidWeatherSettingError` naming the field for anything else.
+ */
+export function parseWeatherSetting(input: unknown): WeatherSetting {
   const parsed = weatherUpdateSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
-    return {
-      ok: false,
-      error:
-        `local-sagemaker: invalid weather setting at ${where}: ${issue?.message ?? 'invalid'} ` +
+    const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+    throw new InvalidWeatherSettingError(
+      field,
+      `local-sagemaker: invalid weather setting at ${field}: ${issue?.message ?? 'invalid'} ` +
         `(expected {"mode": ${WEATHER_MODES.map((m) => `"${m}"`).join('|')}, "latencyMs"?: 0..${MAX_LATENCY_MS}})`,
-    };
+    );
   }
-  return { ok: true, value: { mode: parsed.data.mode, latencyMs: parsed.data.latencyMs ?? DEFAULT_SLOW_LATENCY_MS } };
+  return { mode: parsed.data.mode, latencyMs: parsed.data.latencyMs ?? DEFAULT_SLOW_LATENCY_MS };
 }
 
 /** The current weather and the calls it is holding; shared by the HTTP routes and tests. */

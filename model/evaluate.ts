@@ -1,7 +1,8 @@
 /**
  * `npm run evaluate`: tunes every model on a validation split, evaluates every model on two
  * hold-outs (the one the design was settled on, and a later one nothing looked at), writes
- * model/artifacts/evaluation.json and the generated model table of model/README.md.
+ * model/artifacts/evaluation.json and the generated model table of model/README.md. The table is
+ * for a person, so it is printed with `console`, not logged (CONTRIBUTING.md "Logging").
  *   --test-from YYYY-MM-DD        first hold-out's cut-off (default 2011-10-01; test runs to the end of the data)
  *   --later-from YYYY-MM-DD       second hold-out's cut-off (default 2011-11-01)
  *   --validation-from YYYY-MM-DD  validation cut-off (default 2011-07-23: ~10 weeks before --test-from)

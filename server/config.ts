@@ -4,6 +4,17 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  awsRegion,
+  logLevel,
+  port,
+  httpUrl,
+  nonEmptyText,
+  sagemakerEndpointName,
+  secretKey,
+  wholeNumber,
+} from '../environment/parsers.ts';
+import { readEnvironment } from '../environment/read-environment.ts';
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -66,12 +77,6 @@ export const defaults = {
 /** The validated configuration the proxy runs with. */
 export type ProxyConfig = typeof defaults;
 
-const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number') =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be ${what}`)
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const positiveInt = wholeNumber(1);
 const origin = z
   .url({ message: 'must be origins such as https://shop.example (a wildcard is refused)' })
@@ -92,19 +97,13 @@ const variantWeights = z.string().transform((text, ctx) => {
   return weights;
 });
 
-// Keys are compared or hashed as UTF-8 bytes; 32 bytes is HS256's key size.
-const secretKey = z.string().refine((key) => Buffer.byteLength(key) >= 32, 'must be at least 32 bytes');
-
-/** Environment variable → option, with the parser that validates it. */
+/** Environment variable → option, with the parser that validates it (read by `environment/read-environment.ts`). */
 const fromEnv = {
-  PROXY_PORT: ['port', wholeNumber(0, 65535, 'a port number 0..65535')],
-  PROXY_HOST: ['host', z.string().min(1)],
-  SAGEMAKER_ENDPOINT_NAME: [
-    'endpointName',
-    z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name'),
-  ],
-  AWS_REGION: ['region', z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')],
-  SAGEMAKER_ENDPOINT_URL: ['endpointUrl', z.url()],
+  PROXY_PORT: ['port', port],
+  PROXY_HOST: ['host', nonEmptyText],
+  SAGEMAKER_ENDPOINT_NAME: ['endpointName', sagemakerEndpointName],
+  AWS_REGION: ['region', awsRegion],
+  SAGEMAKER_ENDPOINT_URL: ['endpointUrl', httpUrl],
   RECO_ALLOWED_ORIGINS: [
     'allowedOrigins',
     z
@@ -118,10 +117,13 @@ const fromEnv = {
       .pipe(z.array(origin)),
   ],
   RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
-  RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
-  RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],
-  RECO_CATALOG_BASE_URL: ['catalogBaseUrl', z.url({ message: 'must be an absolute URL such as https://shop.example/' })],
-  RECO_EVENTS_DIR: ['eventsDir', z.string().min(1)],
+  RECO_PLACEMENTS_FILE: ['placementsFile', nonEmptyText],
+  RECO_CATALOG_FILE: ['catalogFile', nonEmptyText],
+  RECO_CATALOG_BASE_URL: [
+    'catalogBaseUrl',
+    z.url({ message: 'must be an absolute URL such as https://shop.example/' }),
+  ],
+  RECO_EVENTS_DIR: ['eventsDir', nonEmptyText],
   // Smaller than one batch would roll a segment per write.
   RECO_EVENTS_SEGMENT_BYTES: ['eventsSegmentBytes', wholeNumber(64 * 1024, 2 ** 40, 'bytes, at least 65536')],
   RECO_EVENTS_SEGMENT_SECONDS: ['eventsSegmentSeconds', positiveInt],
@@ -140,7 +142,7 @@ const fromEnv = {
       .transform((p) => (p === '' || p.endsWith('/') ? p : `${p}/`)),
   ],
   RECO_EVENTS_S3_ENDPOINT: ['eventsS3Endpoint', z.url()],
-  RECO_WIDGET_BUNDLE: ['widgetBundle', z.string().min(1)],
+  RECO_WIDGET_BUNDLE: ['widgetBundle', nonEmptyText],
   // Below a budget, a late answer could never warm the cache.
   RECO_HARD_CAP_MS: ['hardCapMs', wholeNumber(100, 60_000, 'milliseconds, above every placement budget')],
   RECO_CACHE_FRESH_MS: ['cacheFreshMs', wholeNumber(0)],
@@ -149,7 +151,7 @@ const fromEnv = {
   RECO_BREAKER_FAILURES: ['breakerFailures', positiveInt],
   RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],
   RECO_VARIANTS: ['variants', variantWeights],
-  LOG_LEVEL: ['logLevel', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])],
+  LOG_LEVEL: ['logLevel', logLevel],
   RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
   RECO_ALLOW_RAW_USER_IDS: [
     'allowRawUserIds',
@@ -169,17 +171,7 @@ export const environmentVariables: Readonly<Record<string, keyof ProxyConfig>> =
  * names every bad variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProxyConfig> = {}): ProxyConfig {
-  const config: Record<string, unknown> = { ...defaults };
-  const problems: string[] = [];
-  for (const [name, [key, parser]] of Object.entries(fromEnv)) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const parsed = parser.safeParse(raw);
-    if (parsed.success) config[key] = parsed.data;
-    else problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  }
-  if (problems.length > 0) throw new Error(`config: ${problems.join('; ')}`);
-  const loaded = { ...(config as ProxyConfig), ...overrides };
+  const loaded = { ...readEnvironment('config', defaults, fromEnv, env), ...overrides };
   if (loaded.shopperTokenSecret === undefined && !loaded.allowRawUserIds) {
     throw new Error(
       'config: set RECO_SHOPPER_TOKEN_SECRET (the key storefront tokens are signed with) or ' +

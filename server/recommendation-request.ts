@@ -1,6 +1,6 @@
 /**
  * Validates `GET /v1/recommendations` query strings and `POST` JSON bodies into
- * one request shape; every error names the field that is wrong.
+ * one request shape; every error names the field that is wrong (docs/contracts.md "Widget → proxy").
  */
 import { z } from 'zod';
 import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../contracts/ids.ts';

@@ -1,7 +1,7 @@
 /**
  * The one place the proxy talks to SageMaker: `InvokeEndpoint` through the
  * AWS SDK with one attempt (retries would blow the budget), keep-alive, the
- * caller's abort signal, and the response checked against the contract.
+ * caller's abort signal, and the response checked against the contract (docs/contracts.md "Proxy → endpoint").
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';

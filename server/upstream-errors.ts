@@ -1,6 +1,6 @@
 /**
  * Sorts what went wrong with a SageMaker call into the answer's
- * `fallbackReason`, with a finer label for the metrics.
+ * `fallbackReason`, with a finer label for the metrics (docs/contracts.md "Proxy → endpoint").
  */
 import type { FallbackReason } from '../contracts/shelf-answer.ts';
 

@@ -1,20 +1,49 @@
-/** Starts the demo storefront: `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000), `LOCAL_SAGEMAKER_URL` (http://127.0.0.1:8080). */
+/**
+ * Starts the demo storefront; logs pino JSON lines on stdout. Environment (read by
+ * `environment/read-environment.ts`): `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000),
+ * `LOCAL_SAGEMAKER_URL` (http://127.0.0.1:8080), `LOG_LEVEL` (info), `RECO_SHOPPER_TOKEN_SECRET` and
+ * `RECO_SERVER_KEY` (the demo's keys, `demo/demo-keys.ts`; a real storefront shares its own with the proxy).
+ */
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { httpUrl, logLevel, port, secretKey } from '../../environment/parsers.ts';
+import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
 import { demoServerKey, demoShopperTokenSecret } from '../demo-keys.ts';
 import { createStorefront } from './server.ts';
 
-const port = Number(process.env.STOREFRONT_PORT ?? 8000);
-const proxyUrl = process.env.PROXY_URL ?? 'http://localhost:3000';
-const runtimeUrl = process.env.LOCAL_SAGEMAKER_URL ?? 'http://127.0.0.1:8080';
-const server = createStorefront({
-  proxyUrl,
-  runtimeUrl,
-  shopperTokenSecret: process.env.RECO_SHOPPER_TOKEN_SECRET || demoShopperTokenSecret,
-  serverKey: process.env.RECO_SERVER_KEY || demoServerKey,
-});
-server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'storefront listening', port })));
-const stop = (): void => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+const defaults = {
+  port: 8000,
+  proxyUrl: 'http://localhost:3000',
+  runtimeUrl: 'http://127.0.0.1:8080',
+  logLevel: 'info',
+  shopperTokenSecret: demoShopperTokenSecret,
+  serverKey: demoServerKey,
 };
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+const fromEnv = {
+  STOREFRONT_PORT: ['port', port],
+  PROXY_URL: ['proxyUrl', httpUrl],
+  LOCAL_SAGEMAKER_URL: ['runtimeUrl', httpUrl],
+  LOG_LEVEL: ['logLevel', logLevel],
+  RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
+  RECO_SERVER_KEY: ['serverKey', secretKey],
+} as const satisfies EnvironmentTable<typeof defaults>;
+
+const logger = pino({ base: { service: 'demo-storefront' } });
+try {
+  const settings = readEnvironment('storefront', defaults, fromEnv);
+  logger.level = settings.logLevel;
+  const { proxyUrl, runtimeUrl, shopperTokenSecret, serverKey } = settings;
+  const server = createStorefront({ proxyUrl, runtimeUrl, shopperTokenSecret, serverKey, logger });
+  server.listen(settings.port, '127.0.0.1', () =>
+    logger.info({ port: (server.address() as AddressInfo).port }, 'storefront listening'),
+  );
+  const stop = (): void => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+} catch (error) {
+  logger.fatal({ err: error }, 'storefront failed to start');
+  process.exit(1);
+}

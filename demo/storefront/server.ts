@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
+import { type Logger, pino } from 'pino';
 import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
 import { categories } from '../../data/categories.ts';
 import { productImageSvg } from '../../data/product-image.ts';
@@ -28,6 +29,8 @@ export interface StorefrontOptions {
   shopperTokenSecret: string;
   /** Posts the purchases of a placed order (`RECO_SERVER_KEY`, shared with the proxy). */
   serverKey: string;
+  /** Where a page that failed (500) is logged; default: nowhere. */
+  logger?: Logger;
 }
 
 /** How long a shopper token lives: a page view's shelves and their events, with room to spare. */
@@ -62,6 +65,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 /** Creates the storefront's HTTP server (not listening). */
 export function createStorefront(options: StorefrontOptions) {
+  const logger = options.logger ?? pino({ level: 'silent' });
   const catalog = readCatalogFile(options.catalogFile);
   const byId = new Map(catalog.products.map((p) => [p.id, p]));
   const offers = catalog.products.filter((p) => p.inStock).slice(8, 20);
@@ -208,7 +212,7 @@ export function createStorefront(options: StorefrontOptions) {
       page(res, 404, notFoundPage(ctx));
     } catch (error) {
       send(res, 500, 'text/plain', 'storefront error');
-      console.error(`storefront: ${(error as Error).message}`);
+      logger.error({ err: error, path: req.url }, 'storefront: page failed');
     }
   });
 }

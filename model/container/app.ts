@@ -6,10 +6,11 @@
  */
 import type { InvocationAnswer } from '../../contracts/invocation.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type Logger, pino } from 'pino';
 import { readArtifact, type LoadedModel } from '../artifact.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import type { Recommender } from '../recommenders/types.ts';
-import { parseInvocation, type Invocation } from './invocation.ts';
+import { InvalidInvocationError, parseInvocation, type Invocation } from './invocation.ts';
 
 /** Request bodies above this are refused with 413 (a full contract body is < 10 kB). */
 export const maxBodyBytes = 64 * 1024;
@@ -19,6 +20,8 @@ export interface InferenceServerOptions {
   modelDir: string;
   /** Loads the artifact; tests swap it to hold /ping at 503. Default: read `modelDir` on the next tick. */
   loadModel?: (modelDir: string) => Promise<LoadedModel>;
+  /** Where a failed invocation (500) is logged; default: nowhere (tests). */
+  logger?: Logger;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
@@ -60,6 +63,7 @@ export function answer(model: LoadedModel, recommender: Recommender, request: In
 
 /** Creates the server (not listening); `ready` resolves once the model is loaded and rejects if it cannot be. */
 export function createInferenceServer(options: InferenceServerOptions): { server: Server; ready: Promise<void> } {
+  const logger = options.logger ?? pino({ level: 'silent' });
   let model: LoadedModel | undefined;
   let recommender: Recommender | undefined;
   const load =
@@ -102,17 +106,24 @@ export function createInferenceServer(options: InferenceServerOptions): { server
         send(res, 503, { error: 'model is not loaded yet' });
         return;
       }
-      const parsed = parseInvocation(Buffer.concat(chunks).toString('utf8'));
-      if ('error' in parsed) {
-        send(res, 400, { error: `invocations: ${parsed.error}` });
+      let invocation: Invocation;
+      try {
+        invocation = parseInvocation(Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        if (error instanceof InvalidInvocationError) send(res, 400, { error: `invocations: ${error.message}` });
+        else {
+          logger.error({ err: error }, 'invocations: the body could not be read');
+          send(res, 500, { error: 'invocations: internal error' });
+        }
         return;
       }
       try {
         const started = performance.now();
-        const result = answer(model, recommender, parsed);
+        const result = answer(model, recommender, invocation);
         // Server-Timing lets a caller (and bench/) see the model's own share of a round trip.
         send(res, 200, result, { 'server-timing': `model;dur=${(performance.now() - started).toFixed(3)}` });
       } catch (error) {
+        logger.error({ err: error }, 'invocations: the model failed to answer');
         send(res, 500, { error: `invocations: ${(error as Error).message}` });
       }
     });

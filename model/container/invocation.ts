@@ -7,48 +7,67 @@ import { type Invocation, invocationLimits } from '../../contracts/invocation.ts
 export type { Invocation };
 export { invocationLimits };
 
-function stringList(value: unknown, field: string, max: number): string[] | string {
+/** Thrown by `parseInvocation`; the message starts with the field at fault (`"k" must be …`), or `body`. */
+export class InvalidInvocationError extends Error {
+  /** The body field at fault, or `body` when the body as a whole is not an object. */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'InvalidInvocationError';
+    this.field = field;
+  }
+}
+
+function stringList(value: unknown, field: string, max: number): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) return `"${field}" must be an array of strings`;
-  if (value.length > max) return `"${field}" holds ${value.length} ids; at most ${max}`;
+  if (!Array.isArray(value)) throw new InvalidInvocationError(field, `"${field}" must be an array of strings`);
+  if (value.length > max)
+    throw new InvalidInvocationError(field, `"${field}" holds ${value.length} ids; at most ${max}`);
   for (const id of value) {
     if (typeof id !== 'string' || id.length === 0 || id.length > invocationLimits.maxIdLength) {
-      return `"${field}" must hold non-empty strings of at most ${invocationLimits.maxIdLength} characters`;
+      throw new InvalidInvocationError(
+        field,
+        `"${field}" must hold non-empty strings of at most ${invocationLimits.maxIdLength} characters`,
+      );
     }
   }
   return value as string[];
 }
 
-/** Parses a request body; returns the invocation or a message saying what is wrong. */
-export function parseInvocation(body: string): Invocation | { error: string } {
+/** Parses a request body into an invocation; throws an `InvalidInvocationError` saying what is wrong. */
+export function parseInvocation(body: string): Invocation {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
   } catch {
-    return { error: 'body is not valid JSON' };
+    throw new InvalidInvocationError('body', 'body is not valid JSON');
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: 'body must be a JSON object' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InvalidInvocationError('body', 'body must be a JSON object');
+  }
   const { userId, items, k, exclude, placement } = raw as Record<string, unknown>;
   if (
     userId !== undefined &&
     userId !== null &&
     (typeof userId !== 'string' || userId.length > invocationLimits.maxIdLength)
   ) {
-    return { error: `"userId" must be a string of at most ${invocationLimits.maxIdLength} characters` };
+    throw new InvalidInvocationError(
+      'userId',
+      `"userId" must be a string of at most ${invocationLimits.maxIdLength} characters`,
+    );
   }
   if (k !== undefined && !(Number.isInteger(k) && (k as number) >= 1 && (k as number) <= invocationLimits.maxK)) {
-    return { error: `"k" must be an integer from 1 to ${invocationLimits.maxK}` };
+    throw new InvalidInvocationError('k', `"k" must be an integer from 1 to ${invocationLimits.maxK}`);
   }
-  if (placement !== undefined && typeof placement !== 'string') return { error: '"placement" must be a string' };
-  const itemList = stringList(items, 'items', invocationLimits.maxItems);
-  if (typeof itemList === 'string') return { error: itemList };
-  const excludeList = stringList(exclude, 'exclude', invocationLimits.maxExclude);
-  if (typeof excludeList === 'string') return { error: excludeList };
+  if (placement !== undefined && typeof placement !== 'string') {
+    throw new InvalidInvocationError('placement', '"placement" must be a string');
+  }
   return {
     ...(typeof userId === 'string' && userId !== '' ? { userId } : {}),
-    items: itemList,
+    items: stringList(items, 'items', invocationLimits.maxItems),
     k: (k as number | undefined) ?? invocationLimits.defaultK,
-    exclude: excludeList,
+    exclude: stringList(exclude, 'exclude', invocationLimits.maxExclude),
     ...(typeof placement === 'string' ? { placement } : {}),
   };
 }

@@ -11,6 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { awsRegion, sagemakerEndpointName } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 import { defaultModelDir } from '../shipped-config.ts';
 import { deploymentPlan, parseVariant, shiftWeightsPlan, type DeployStep } from './plan.ts';
 
@@ -19,11 +21,17 @@ export function planFromArgs(
   argv: string[],
   now = new Date(),
 ): { steps: DeployStep[]; dryRun: boolean; region?: string; update: boolean } {
+  // The environment gives defaults for --endpoint and --region; a flag wins over it.
+  const fromEnv = readEnvironment(
+    'deploy',
+    { endpoint: 'reco-shelf', region: undefined as string | undefined },
+    { SAGEMAKER_ENDPOINT_NAME: ['endpoint', sagemakerEndpointName], AWS_REGION: ['region', awsRegion] },
+  );
   const { values } = parseArgs({
     args: argv,
     options: {
       'dry-run': { type: 'boolean', default: false },
-      endpoint: { type: 'string', default: process.env.SAGEMAKER_ENDPOINT_NAME ?? 'reco-shelf' },
+      endpoint: { type: 'string', default: fromEnv.endpoint },
       image: { type: 'string', default: '' },
       'model-data': { type: 'string', default: '' },
       role: { type: 'string', default: '' },
@@ -38,7 +46,7 @@ export function planFromArgs(
       region: { type: 'string' },
     },
   });
-  const region = values.region ?? process.env.AWS_REGION;
+  const region = values.region ?? fromEnv.region;
   const base = { dryRun: values['dry-run'], update: values.update, ...(region ? { region } : {}) };
   if (values['shift-weights'] !== undefined) {
     const weights = Object.fromEntries(

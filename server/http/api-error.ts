@@ -1,6 +1,6 @@
 /**
  * Every error the proxy answers has one JSON shape,
- * `{ "error": { "code", "message" } }`, and never a stack or an AWS detail.
+ * `{ "error": { "code", "message" } }`, and never a stack or an AWS detail (docs/contracts.md "Errors").
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
@@ -45,7 +45,10 @@ export function clientErrorAnswer(error: NodeJS.ErrnoException & { code?: string
       message: status === 431 ? 'request headers too large' : 'malformed HTTP request',
     },
   });
-  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+  );
 }
 
 /** Answers any route no handler took. */

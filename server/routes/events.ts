@@ -1,6 +1,7 @@
 /**
  * `POST /v1/events`: JSON or the text/plain body `navigator.sendBeacon` sends.
- * 202 only once the accepted events are on disk; 503 with Retry-After while the store cannot write.
+ * 202 only once the accepted events are on disk (docs/contracts.md "Events"); 503 with Retry-After while
+ * the store cannot write.
  */
 import type { Request, Router } from 'express';
 import type { CatalogIndex } from '../catalog-index.ts';

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flag, fixedPort, httpUrl, logLevel, port, wholeNumber } from './parsers.ts';
+import { InvalidEnvironmentError, readEnvironment } from './read-environment.ts';
+
+const defaults = { port: 8080, url: 'http://127.0.0.1:3000', verbose: false, level: 'info', retries: 3 };
+const table = {
+  APP_PORT: ['port', port],
+  APP_URL: ['url', httpUrl],
+  APP_VERBOSE: ['verbose', flag],
+  LOG_LEVEL: ['level', logLevel],
+  APP_RETRIES: ['retries', wholeNumber(1, 10, 'a number of retries 1..10')],
+} as const;
+
+describe('readEnvironment', () => {
+  it('keeps every default when nothing is set, and does not change the defaults object', () => {
+    assert.deepEqual(readEnvironment('app', defaults, table, {}), defaults);
+    assert.equal(defaults.port, 8080);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const read = readEnvironment('app', defaults, table, { APP_PORT: '', APP_URL: '', LOG_LEVEL: '' });
+    assert.deepEqual(read, defaults);
+  });
+
+  it('parses each variable into its option', () => {
+    const read = readEnvironment('app', defaults, table, {
+      APP_PORT: '0',
+      APP_URL: 'https://shop.example/api',
+      APP_VERBOSE: '1',
+      LOG_LEVEL: 'debug',
+      APP_RETRIES: '10',
+    });
+    assert.deepEqual(read, { port: 0, url: 'https://shop.example/api', verbose: true, level: 'debug', retries: 10 });
+  });
+
+  it('names every bad variable, its value and what it must be, in one error prefixed by the process', () => {
+    const env = { APP_PORT: '80a', APP_URL: 'ftp://x', APP_VERBOSE: 'yes', LOG_LEVEL: 'loud', APP_RETRIES: '11' };
+    assert.throws(
+      () => readEnvironment('app', defaults, table, env),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidEnvironmentError);
+        assert.match(error.message, /^app: /);
+        assert.deepEqual(error.problems, [
+          'APP_PORT="80a": must be a port number 0..65535',
+          'APP_URL="ftp://x": must be an http:// or https:// URL',
+          'APP_VERBOSE="yes": must be 1 or 0',
+          'LOG_LEVEL="loud": must be one of trace, debug, info, warn, error, fatal, silent',
+          'APP_RETRIES="11": must be at most 10',
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it('quotes at most 80 characters of a bad value', () => {
+    assert.throws(
+      () => readEnvironment('app', defaults, table, { APP_PORT: '9'.repeat(200) }),
+      (error: InvalidEnvironmentError) => error.problems[0] === `APP_PORT="${'9'.repeat(80)}": must be at most 65535`,
+    );
+  });
+});
+
+describe('shared parsers', () => {
+  it('port takes 0..65535, fixedPort 1..65535, neither takes signs, fractions or spaces', () => {
+    assert.equal(port.parse('0'), 0);
+    assert.equal(port.parse('65535'), 65535);
+    assert.equal(fixedPort.safeParse('0').success, false);
+    for (const bad of ['65536', '-1', '80.5', ' 80', '0x50', 'http']) assert.equal(port.safeParse(bad).success, false);
+  });
+
+  it('httpUrl takes http and https URLs only, and refuses text that is no URL at all without throwing', () => {
+    assert.equal(httpUrl.parse('http://127.0.0.1:8080'), 'http://127.0.0.1:8080');
+    for (const bad of ['nope', 'ftp://x', 'file:///etc/passwd', 'localhost:3000']) {
+      assert.equal(httpUrl.safeParse(bad).error?.issues[0]?.message, 'must be an http:// or https:// URL', bad);
+    }
+  });
+});
