@@ -59,7 +59,14 @@ export function indexCatalog(products: readonly CatalogProduct[], options: Catal
     bestSellers: popular.map((p) => p.id),
     bestSellersIn: (category) => byCategory.get(category) ?? [],
     newArrivals: newest.map((p) => p.id),
-    asOf: options.asOf ?? products.reduce((latest, p) => (p.lastSold > latest ? p.lastSold : latest), ''),
+    // ISO dates sort as text: the last one is the latest.
+    asOf:
+      options.asOf ??
+      (products
+        .map((p) => p.lastSold)
+        .sort()
+        .at(-1) ||
+        ''),
     toShelfItem: ({ id, title, url, image, price, category }) => ({
       id,
       title,

@@ -77,7 +77,10 @@ export function widgetBundles(productionBundle: string, allowedOrigins: readonly
   const built = builtFiles(dirname(productionBundle));
   const send = (req: Request, res: Parameters<RequestHandler>[1], name: string, versioned: boolean): void => {
     const file = built.get(name);
-    if (!file) return sendError(res, 404, 'not_found', `${name} is not built: run npm run build`);
+    if (!file) {
+      sendError(res, 404, 'not_found', `${name} is not built: run npm run build`);
+      return;
+    }
     const origin = req.headers.origin;
     if (origin !== undefined && allowed.has(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
