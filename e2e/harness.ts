@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { defaults as proxyDefaults } from '../server/config.ts';
-import { startProcesses, type RunningStack } from '../demo/processes.ts';
+import { type RunningStack, type StackPorts, startProcesses } from '../demo/processes.ts';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
 import { freePort } from '../test-support/free-port.ts';
 import { placementsWithBudget } from '../test-support/placements.ts';
@@ -26,7 +26,9 @@ export { freePort };
 export const e2eBudgetMs = 500;
 
 /** Starts the whole stack on free ports, logging into a temp folder. */
-export async function startE2eStack(env: NodeJS.ProcessEnv = {}): Promise<RunningStack> {
+export async function startE2eStack(
+  env: NodeJS.ProcessEnv | ((ports: StackPorts) => NodeJS.ProcessEnv) = {},
+): Promise<RunningStack> {
   await ensureBuilt();
   const [storefront, proxy, sagemaker, container] = [
     await freePort(),
@@ -42,7 +44,7 @@ export async function startE2eStack(env: NodeJS.ProcessEnv = {}): Promise<Runnin
       env: {
         RECO_EVENTS_DIR: join(dir, 'events'),
         RECO_PLACEMENTS_FILE: placementsWithBudget(dir, e2eBudgetMs),
-        ...env,
+        ...(typeof env === 'function' ? env({ storefront, proxy, sagemaker, container }) : env),
       },
     },
   );
@@ -88,7 +90,7 @@ export async function warmUp(browser: Browser, stack: RunningStack): Promise<voi
 
 /** The stack and a browser, started together and warmed up; `close()` stops both. */
 export async function startE2e(
-  env: NodeJS.ProcessEnv = {},
+  env: Parameters<typeof startE2eStack>[0] = {},
 ): Promise<{ stack: RunningStack; browser: Browser; close(): Promise<void> }> {
   const [stack, browser] = await Promise.all([startE2eStack(env), launchChromium()]);
   await warmUp(browser, stack);
