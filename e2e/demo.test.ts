@@ -89,7 +89,18 @@ describe('the demo storefront, end to end', () => {
     e2e = await startE2e({ RECO_EVENTS_DIR: eventsDir, RECO_BREAKER_FAILURES: '50' });
     ({ stack, browser } = e2e);
   });
-  after(() => e2e?.close());
+  after(async () => {
+    // What the machine cost the proxy in this run: how late its budget timers fired, and how late
+    // its event loop ran, as the proxy measured them (reported, not judged).
+    if (e2e) {
+      const metrics = await (await fetch(`${stack.urls.proxy}/metrics`)).text();
+      const lines = metrics
+        .split('\n')
+        .filter((l) => /^reco_(budget_timer_lateness_seconds_(sum|count)|event_loop_delay)/.test(l));
+      console.log(`# proxy timing under e2e load: ${lines.join('; ')}`);
+    }
+    await e2e?.close();
+  });
 
   it('shows two customers different shelves', async () => {
     const context = await newShopperContext(browser);
