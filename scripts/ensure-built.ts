@@ -16,6 +16,7 @@ export const builtPaths = {
   modelDir: at('model/artifacts/model'),
   modelManifest: at('model/artifacts/model/manifest.json'),
   widgetBundle: at('dist/reco-shelf.js'),
+  widgetDevBundle: at('dist/reco-shelf.dev.js'),
 };
 
 function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
@@ -44,8 +45,17 @@ export async function ensureBuilt(): Promise<string[]> {
     });
     built.push('model');
   }
-  if (!existsSync(builtPaths.widgetBundle)) {
+  if (!existsSync(builtPaths.widgetBundle) || !existsSync(builtPaths.widgetDevBundle)) {
+    // Both builds, as `npm run build` makes them: the proxy serves the production and the development one.
     run('widget bundle', [at('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn']);
+    run('widget development bundle', [
+      at('node_modules/vite/bin/vite.js'),
+      'build',
+      '--mode',
+      'development',
+      '--logLevel',
+      'warn',
+    ]);
     built.push('widget');
   }
   return built;
