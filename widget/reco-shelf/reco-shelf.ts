@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { templateCard } from './card-template.ts';
 import { defaultCard, navigation, skeletonCards } from './card-view.ts';
@@ -99,27 +98,52 @@ type Status = 'loading' | 'ready' | 'empty';
 export class RecoShelf extends LitElement {
   static override styles = styles;
 
-  @property() endpoint = '';
-  @property() placement = '';
-  @property({ attribute: 'user-id' }) userId = '';
-  @property({ attribute: 'session-id' }) sessionId = '';
-  @property({ attribute: 'shopper-token' }) shopperToken = '';
-  @property({ converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) }) items: string[] = [];
-  @property({ type: Number }) limit = 8;
-  @property() heading = 'Recommended for you';
-  @property() layout: 'carousel' | 'grid' = 'carousel';
-  @property() locale = '';
-  @property() currency = '';
-  @property() loading: 'lazy' | 'eager' = 'lazy';
-  @property({ type: Number }) timeout = 3000;
-  @property({ attribute: 'add-to-cart' }) addToCart: string | null = null;
-  @property({ attribute: 'data-layer' }) dataLayer: string | null = null;
-  @property({ attribute: false }) impressionDwell = 1000;
-  @state() private armed = false;
-  @state() private status: Status = 'loading';
-  @state() private hold = 0;
-  @state() private atStart = true;
-  @state() private atEnd = true;
+  // Lit's reactive properties: their options here, their defaults as the fields below.
+  static override properties = {
+    endpoint: {},
+    placement: {},
+    userId: { attribute: 'user-id' },
+    sessionId: { attribute: 'session-id' },
+    shopperToken: { attribute: 'shopper-token' },
+    items: { converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) },
+    limit: { type: Number },
+    heading: {},
+    layout: {},
+    locale: {},
+    currency: {},
+    loading: {},
+    timeout: { type: Number },
+    addToCart: { attribute: 'add-to-cart' },
+    dataLayer: { attribute: 'data-layer' },
+    impressionDwell: { attribute: false },
+    armed: { state: true },
+    status: { state: true },
+    hold: { state: true },
+    atStart: { state: true },
+    atEnd: { state: true },
+  };
+
+  endpoint = '';
+  placement = '';
+  userId = '';
+  sessionId = '';
+  shopperToken = '';
+  items: string[] = [];
+  limit = 8;
+  heading = 'Recommended for you';
+  layout: 'carousel' | 'grid' = 'carousel';
+  locale = '';
+  currency = '';
+  loading: 'lazy' | 'eager' = 'lazy';
+  timeout = 3000;
+  addToCart: string | null = null;
+  dataLayer: string | null = null;
+  impressionDwell = 1000;
+  private armed = false;
+  private status: Status = 'loading';
+  private hold = 0;
+  private atStart = true;
+  private atEnd = true;
 
   #data: RecoResponse | undefined;
   #generation = 0;
