@@ -11,14 +11,20 @@ function compactTemplates(minified: boolean): Plugin {
     name: 'reco-shelf:compact-templates',
     transform(code, id) {
       if (!id.endsWith('.styles.ts')) return null;
-      return code.replace(/css`([^`]*)`/g, (_, body: string) => {
+      // The `css` tag only checks what is interpolated, and these sheets interpolate nothing:
+      // `unsafeCSS` (which Lit carries anyway) makes the same sheet, and the tag's code drops out.
+      const importCss = /import\s*\{\s*css\s*\}\s*from\s*(['"])lit\1;?/;
+      if (!importCss.test(code) || code.includes('${')) {
+        this.error(`${id}: expected an import of css from lit, and no interpolation`);
+      }
+      return code.replace(importCss, "import { unsafeCSS } from 'lit';").replace(/css`([^`]*)`/g, (_, body: string) => {
         const compact = body
           .replace(/\/\*[\s\S]*?\*\//g, '')
           .replace(/\s+/g, ' ')
           .replace(/\s*([{}:;,>])\s*/g, '$1')
           .replace(/;}/g, '}')
           .trim();
-        return `css\`${compact}\``;
+        return `unsafeCSS(\`${compact}\`)`;
       });
     },
     generateBundle(options, bundle) {
