@@ -88,6 +88,9 @@ export default {
         });
         return;
       }
+      // The proxy serves every dist/reco-shelf*.js with CORS for the allowed storefronts: the
+      // second chunk is an import(), which a page on another origin may run only with CORS.
+      if (/^\/dist\/reco-shelf[^/]*\.js$/.test(ctx.path)) ctx.set('access-control-allow-origin', '*');
       // The built script in a folder without its second chunk (a self-hoster who copied only
       // reco-shelf.js): the chunk's request fails, the shelf must carry on without it.
       if (ctx.path.startsWith('/no-chunk/')) {
