@@ -56,7 +56,8 @@ function extrasChunk(dev: boolean, shared: UserConfig): Plugin {
     transform(code, id) {
       if (!id.endsWith('/widget/reco-shelf/extras-loader.ts')) return null;
       if (!code.includes(load)) this.error(`extras-loader.ts no longer says ${load}`);
-      return code.replace(load, `import(/* @vite-ignore */ chunkUrl(${JSON.stringify(file)}))`);
+      // The replacement moves no other code: the source map stays as it is.
+      return { code: code.replace(load, `import(/* @vite-ignore */ chunkUrl(${JSON.stringify(file)}))`), map: null };
     },
     async generateBundle() {
       const output = (await build({
