@@ -1,4 +1,5 @@
 // Browser tests of <reco-shelf> (widget/**/*.test.ts) in the system Chromium.
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
@@ -85,6 +86,17 @@ export default {
           requestId: `bundle@${ctx.host}`,
           placement: ctx.query.placement,
         });
+        return;
+      }
+      // The proxy serves every dist/reco-shelf*.js with CORS for the allowed storefronts: the
+      // second chunk is an import(), which a page on another origin may run only with CORS.
+      if (/^\/dist\/reco-shelf[^/]*\.js$/.test(ctx.path)) ctx.set('access-control-allow-origin', '*');
+      // The built script in a folder without its second chunk (a self-hoster who copied only
+      // reco-shelf.js): the chunk's request fails, the shelf must carry on without it.
+      if (ctx.path.startsWith('/no-chunk/')) {
+        if (ctx.path !== '/no-chunk/reco-shelf.js') return void (ctx.status = 404);
+        ctx.type = 'text/javascript';
+        ctx.body = await readFile(new URL('./dist/reco-shelf.js', import.meta.url));
         return;
       }
       if (ctx.path.startsWith('/images/')) {

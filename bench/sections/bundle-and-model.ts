@@ -1,20 +1,27 @@
 /**
- * The widget bundle's size (min, gzip -9, brotli 11, as widget/scripts/check-size.ts) and
- * where its bytes go (widget/scripts/size-breakdown.ts), and the model's inference latency,
+ * The widget bundle's size (min, gzip -9, brotli 11, as widget/scripts/check-size.ts): the
+ * first-paint file and its lazily loaded chunks; where the first-paint file's bytes go
+ * (widget/scripts/size-breakdown.ts), and the model's inference latency,
  * from the model engineer's bench/model-inference.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { projectRoot } from '../../test-support/child.ts';
 
-/** Bundle bytes. */
-export interface BundleSize {
+/** Bytes of one built file. */
+export interface FileSize {
   file: string;
   minBytes: number;
   gzipBytes: number;
   brotliBytes: number;
+}
+
+/** Bundle bytes: the first-paint file (dist/reco-shelf.js), and its lazily loaded chunks. */
+export interface BundleSize extends FileSize {
+  /** The chunks a page fetches later (`dist/reco-shelf.<name>.js`, production only). */
+  chunks: FileSize[];
   builtNow: boolean;
   /** Minified and gzip bytes per source file (Lit per package), largest gzip cost first. */
   breakdown: { source: string; minBytes: number; gzipBytes: number }[] | null;
@@ -35,11 +42,21 @@ function sizeBreakdown(): BundleSize['breakdown'] {
   return shares;
 }
 
-/** Builds dist/reco-shelf.js if missing, then measures it. */
+function fileSize(file: string): FileSize {
+  const code = readFileSync(join(projectRoot, file));
+  return {
+    file,
+    minBytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    brotliBytes: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+/** Builds dist/reco-shelf.js (and its chunks) if missing, then measures them. */
 export function measureBundle(): BundleSize {
   const file = join(projectRoot, 'dist/reco-shelf.js');
   let builtNow = false;
-  if (!existsSync(file)) {
+  if (!existsSync(file) || !existsSync(join(projectRoot, 'dist/reco-shelf.extras.js'))) {
     const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {
       cwd: projectRoot,
       stdio: 'inherit',
@@ -48,15 +65,13 @@ export function measureBundle(): BundleSize {
     if (build.status !== 0) throw new Error('bench: the widget build failed');
     builtNow = true;
   }
-  const code = readFileSync(file);
-  return {
-    file: 'dist/reco-shelf.js',
-    minBytes: code.length,
-    gzipBytes: gzipSync(code, { level: 9 }).length,
-    brotliBytes: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-    builtNow,
-    breakdown: sizeBreakdown(),
-  };
+  const chunks = readdirSync(join(projectRoot, 'dist'))
+    .filter((f) => /^reco-shelf\..+\.js$/.test(f) && !f.startsWith('reco-shelf.dev.'))
+    .sort()
+    .map((f) => fileSize(`dist/${f}`));
+  for (const c of chunks)
+    console.log(`widget chunk ${c.file}: min ${c.minBytes} B, gzip ${c.gzipBytes} B, br ${c.brotliBytes} B`);
+  return { ...fileSize('dist/reco-shelf.js'), chunks, builtNow, breakdown: sizeBreakdown() };
 }
 
 /** Model inference latency as bench/model-inference.ts prints it. */

@@ -1,4 +1,5 @@
-import type { RecoItem, RecoSource } from './types.ts';
+import type { RecoShelf } from './reco-shelf.ts';
+import type { RecoItem, RecoResponse, RecoSource } from './types.ts';
 
 /** A shelf as GA4 sees it: an item list. */
 export interface Ga4List {
@@ -12,17 +13,36 @@ export interface Ga4List {
   source: RecoSource;
 }
 
+export type Ga4Event = 'view_item_list' | 'select_item' | 'add_to_cart';
+
+/**
+ * GA4, when the storefront opted in with `data-layer`: one push for the cards given (each
+ * marked with its position, `data-i`). The list is named as the shopper saw it: the slotted
+ * heading when there is one.
+ */
+export function shelfGa4(shelf: RecoShelf, data: RecoResponse, event: Ga4Event, cards: Element[]): void {
+  if (shelf.dataLayer === null) return;
+  const slotted = shelf.querySelector(':scope > [slot="heading"]')?.textContent?.trim();
+  const list = {
+    layer: shelf.dataLayer || 'dataLayer',
+    id: shelf.placement,
+    name: slotted || shelf.heading || shelf.placement,
+    source: data.source,
+  };
+  const entries = cards.map((card) => {
+    const index = Number((card as HTMLElement).dataset.i);
+    return { item: data.items[index]!, index };
+  });
+  pushGa4(list, event, entries);
+}
+
 /**
  * Pushes one GA4 ecommerce event for `entries` (item and its position on the shelf) onto the
  * storefront's data layer, in the shape Google Tag Manager's GA4 tags read (widget/README.md
  * "Analytics" shows each push). Clearing `ecommerce` first stops GTM merging this push with
  * the previous one.
  */
-export function pushGa4(
-  list: Ga4List,
-  event: 'view_item_list' | 'select_item' | 'add_to_cart',
-  entries: { item: RecoItem; index: number }[],
-): void {
+export function pushGa4(list: Ga4List, event: Ga4Event, entries: { item: RecoItem; index: number }[]): void {
   const w = window as unknown as Record<string, unknown>;
   const layer = (Array.isArray(w[list.layer]) ? w[list.layer] : (w[list.layer] = [])) as unknown[];
   let currency: string | undefined;

@@ -23,13 +23,10 @@ const SOURCES: readonly RecoSource[] = ['model', 'cache', 'fallback'];
 
 export function recommendationsUrl(q: RecommendationQuery): string {
   const url = new URL('v1/recommendations', q.endpoint.replace(/\/?$/, '/'));
-  const params = url.searchParams;
-  params.set('placement', q.placement);
-  if (q.userId) params.set('userId', q.userId);
-  if (q.sessionId) params.set('sessionId', q.sessionId);
-  if (q.shopperToken) params.set('shopperToken', q.shopperToken);
-  if (q.items.length) params.set('items', q.items.join(','));
-  params.set('limit', String(q.limit));
+  const { placement, userId, sessionId, shopperToken, items, limit } = q;
+  // Empty values stay out of the query (placement and limit are never empty).
+  const params = { placement, userId, sessionId, shopperToken, items: items.join(','), limit: String(limit) };
+  for (const [name, value] of Object.entries(params)) if (value) url.searchParams.set(name, value);
   return url.href;
 }
 
@@ -100,9 +97,11 @@ function parseResponse(body: unknown): RecoResponse {
     source: SOURCES.includes(b.source as RecoSource) ? (b.source as RecoSource) : 'fallback',
     fallbackReason: text(b.fallbackReason),
     model: model && typeof model === 'object' ? { version: text(model.version), variant: text(model.variant) } : null,
-    warnings: Array.isArray(b.warnings)
-      ? (b.warnings as Partial<RecoWarning>[]).filter((w): w is RecoWarning => typeof w?.code === 'string')
-      : [],
+    // Only the development build shows the proxy's warnings (in the console).
+    warnings:
+      __RECO_DEV__ && Array.isArray(b.warnings)
+        ? (b.warnings as Partial<RecoWarning>[]).filter((w): w is RecoWarning => typeof w?.code === 'string')
+        : [],
     items,
   };
 }

@@ -3,6 +3,7 @@ import '../test/lit-dev-warnings.ts';
 import '../index.ts';
 import type { RecoShelf } from './reco-shelf.ts';
 import { flushEvents, pendingEvents } from './event-beacon.ts';
+import { loadExtras } from './extras-loader.ts';
 import { fakeBeacon, fakeProxy, type FakeProxy } from '../test/fake-proxy.ts';
 import { products, recoResponse } from '../test/products.ts';
 import { $, cards, loadedShelf } from '../test/shelf-helpers.ts';
@@ -10,6 +11,10 @@ import type { RecoItemDetail, TrackedEvent } from './types.ts';
 
 let proxy: FakeProxy;
 let beacon: ReturnType<typeof fakeBeacon>;
+// Events, impressions and GA4 come with the second chunk, which a shelf fetches when its cards
+// first show, i.e. before a shopper can click one. Here it is there from the start (the built
+// bundle's lazy loading, and a shelf without it: widget/test/bundle.test.ts).
+before(() => loadExtras());
 beforeEach(() => {
   proxy = fakeProxy();
   beacon = fakeBeacon();

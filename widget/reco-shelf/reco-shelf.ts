@@ -1,17 +1,14 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
-import { templateCard } from './card-template.ts';
 import { defaultCard, navigation, skeletonCards } from './card-view.ts';
-import { pushGa4 } from './data-layer.ts';
+import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
 import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
 import { fetchRecommendations } from './fetch-recommendations.ts';
-import { ImpressionTracker } from './impressions.ts';
+import { type Extras, extras, loadExtras, withExtras } from './extras-loader.ts';
 import { anonymousSessionId } from './random-id.ts';
-import { recordShopperEvent } from './shopper-events.ts';
 import { styles } from './reco-shelf.styles.ts';
-import { moveFocus, scrollEdges } from './carousel-keys.ts';
+import { scrollEdges } from './carousel-keys.ts';
 import { isOnScreen, watchViewport } from './viewport.ts';
 import type { RecoResponse, TrackedEventType } from './types.ts';
 
@@ -24,6 +21,8 @@ export function setDefaultEndpoint(origin: string): void {
 const clampLimit = (limit: number) => Math.min(48, Math.max(1, Math.floor(limit) || 8));
 const FETCH_KEYS = ['endpoint', 'placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit', 'armed'];
 type Status = 'loading' | 'ready' | 'empty';
+/** Arrow keys, Home and End between cards: code of the second chunk, once it is there. */
+const onKeydown = (e: KeyboardEvent) => extras()?.moveFocus(e);
 
 /**
  * A shelf of recommended products, fetched from the reco proxy and rendered in shadow DOM.
@@ -99,32 +98,58 @@ type Status = 'loading' | 'ready' | 'empty';
 export class RecoShelf extends LitElement {
   static override styles = styles;
 
-  @property() endpoint = '';
-  @property() placement = '';
-  @property({ attribute: 'user-id' }) userId = '';
-  @property({ attribute: 'session-id' }) sessionId = '';
-  @property({ attribute: 'shopper-token' }) shopperToken = '';
-  @property({ converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) }) items: string[] = [];
-  @property({ type: Number }) limit = 8;
-  @property() heading = 'Recommended for you';
-  @property() layout: 'carousel' | 'grid' = 'carousel';
-  @property() locale = '';
-  @property() currency = '';
-  @property() loading: 'lazy' | 'eager' = 'lazy';
-  @property({ type: Number }) timeout = 3000;
-  @property({ attribute: 'add-to-cart' }) addToCart: string | null = null;
-  @property({ attribute: 'data-layer' }) dataLayer: string | null = null;
-  @property({ attribute: false }) impressionDwell = 1000;
-  @state() private armed = false;
-  @state() private status: Status = 'loading';
-  @state() private hold = 0;
-  @state() private atStart = true;
-  @state() private atEnd = true;
+  // Lit's reactive properties: their options here, their defaults as the fields below.
+  static override properties = {
+    endpoint: {},
+    placement: {},
+    userId: { attribute: 'user-id' },
+    sessionId: { attribute: 'session-id' },
+    shopperToken: { attribute: 'shopper-token' },
+    items: { converter: (v: string | null) => (v ? v.split(/[\s,]+/).filter(Boolean) : []) },
+    limit: { type: Number },
+    heading: {},
+    layout: {},
+    locale: {},
+    currency: {},
+    loading: {},
+    timeout: { type: Number },
+    addToCart: { attribute: 'add-to-cart' },
+    dataLayer: { attribute: 'data-layer' },
+    impressionDwell: { attribute: false },
+    armed: { state: true },
+    status: { state: true },
+    hold: { state: true },
+    atStart: { state: true },
+    atEnd: { state: true },
+  };
+
+  endpoint = '';
+  placement = '';
+  userId = '';
+  sessionId = '';
+  shopperToken = '';
+  items: string[] = [];
+  limit = 8;
+  heading = 'Recommended for you';
+  layout: 'carousel' | 'grid' = 'carousel';
+  locale = '';
+  currency = '';
+  loading: 'lazy' | 'eager' = 'lazy';
+  timeout = 3000;
+  addToCart: string | null = null;
+  dataLayer: string | null = null;
+  impressionDwell = 1000;
+  private armed = false;
+  private status: Status = 'loading';
+  private hold = 0;
+  private atStart = true;
+  private atEnd = true;
 
   #data: RecoResponse | undefined;
   #generation = 0;
   #controller: AbortController | undefined;
-  #tracker: ImpressionTracker | undefined;
+  #tracker: InstanceType<Extras['ImpressionTracker']> | undefined;
+  #awaitingExtras = false;
   #stopWatching: (() => void)[] = [];
   #edgeObserver: ResizeObserver | undefined;
   #measuredList: HTMLElement | undefined;
@@ -147,6 +172,7 @@ export class RecoShelf extends LitElement {
     this.#tracker = undefined;
     this.#edgeObserver?.disconnect();
     this.#measuredList = undefined;
+    this.#awaitingExtras = false;
   }
 
   // Starting a request sets state (status, hold): here it joins this update instead of scheduling another.
@@ -157,9 +183,20 @@ export class RecoShelf extends LitElement {
 
   protected override updated(): void {
     const list = this.renderRoot.querySelector<HTMLElement>('.reco-list');
-    if (this.status === 'ready' && list) {
-      this.#tracker ??= new ImpressionTracker((cards) => this.#onImpressions(cards), this.impressionDwell);
+    const m = extras();
+    if (this.status === 'ready' && list && m) {
+      this.#tracker ??= new m.ImpressionTracker((cards) => this.#onImpressions(cards), this.impressionDwell);
       for (const card of list.children) this.#tracker.observe(card);
+    } else if (this.status === 'ready' && !this.#awaitingExtras) {
+      // Impressions, events and keys come with the second chunk: fetched when the cards first
+      // show, after the first paint. Updating again then starts counting impressions.
+      this.#awaitingExtras = true;
+      const stop = watchViewport(this, '0px', (seen) => {
+        if (!seen) return;
+        stop();
+        void loadExtras().then((loaded) => loaded && this.requestUpdate());
+      });
+      this.#stopWatching.push(stop);
     }
     // The edges are known only after layout; a ResizeObserver reports them then (and on every
     // resize), outside this update, so setting atStart/atEnd never schedules an update from one.
@@ -176,6 +213,8 @@ export class RecoShelf extends LitElement {
     const controller = (this.#controller = new AbortController());
     if (this.status !== 'loading') this.#settle(() => (this.status = 'loading'));
     const limit = clampLimit(this.limit);
+    // A `<template>` card is filled by code of the second chunk: fetch it alongside.
+    const template = this.querySelector(':scope > template') && loadExtras();
     try {
       const { placement, userId, shopperToken, items } = this;
       if (!placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
@@ -183,6 +222,7 @@ export class RecoShelf extends LitElement {
       const endpoint = this.endpoint || defaultEndpoint;
       const query = { endpoint, placement, userId, sessionId, shopperToken, items, limit };
       const data = await fetchRecommendations(query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
+      await template;
       // Attributes changed (or the shelf left the page) while this answer was in flight.
       if (controller !== this.#controller) return;
       if (__RECO_DEV__) {
@@ -237,32 +277,27 @@ export class RecoShelf extends LitElement {
     return this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
   }
 
-  /** Records a shopper event on one card (for the proxy) and reports it as a DOM event. */
+  /**
+   * Records a shopper event on one card (for the proxy: the second chunk queues it) and reports
+   * it as a DOM event, at once: `reco-click` must be cancelable before the link navigates.
+   */
   #itemEvent(card: Element, type: TrackedEventType, eventName: string, cancelable = false): boolean {
     const position = Number((card as HTMLElement).dataset.i);
-    const { placement, userId, sessionId, shopperToken } = this;
+    const data = this.#data;
+    const item = data?.items[position];
+    if (!data || !item) return true;
+    const { placement, userId, shopperToken } = this;
+    const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
     const shelf = { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken };
-    const detail = this.#data && recordShopperEvent(shelf, this.#data, position, type);
-    return detail ? this.#emit(eventName, detail, cancelable) : true;
+    withExtras((m) => m.recordShopperEvent(shelf, data, position, type));
+    const { requestId, source } = data;
+    return this.#emit(eventName, { item, position, requestId, source, placement }, cancelable);
   }
 
   /** GA4, when the storefront opted in with `data-layer`: one push for the cards given. */
-  #ga4(event: 'view_item_list' | 'select_item' | 'add_to_cart', cards: Element[]): void {
+  #ga4(event: Ga4Event, cards: Element[]): void {
     const data = this.#data;
-    if (this.dataLayer === null || !data) return;
-    // The list is named as the shopper saw it: the slotted heading when there is one.
-    const slotted = this.querySelector(':scope > [slot="heading"]')?.textContent?.trim();
-    const list = {
-      layer: this.dataLayer || 'dataLayer',
-      id: this.placement,
-      name: slotted || this.heading || this.placement,
-      source: data.source,
-    };
-    const entries = cards.map((card) => {
-      const index = Number((card as HTMLElement).dataset.i);
-      return { item: data.items[index]!, index };
-    });
-    pushGa4(list, event, entries);
+    if (this.dataLayer !== null && data) withExtras((m) => m.shelfGa4(this, data, event, cards));
   }
 
   #onImpressions(cards: Element[]): void {
@@ -306,7 +341,9 @@ export class RecoShelf extends LitElement {
         : nothing;
     }
     const carousel = this.layout !== 'grid';
+    // Without the second chunk (it failed to load) a `<template>` shelf shows default cards.
     const template = this.querySelector<HTMLTemplateElement>(':scope > template');
+    const fill = extras()?.templateCard;
     const limit = clampLimit(this.limit);
     const ctx = {
       locale: this.locale || document.documentElement.lang || undefined,
@@ -321,14 +358,14 @@ export class RecoShelf extends LitElement {
       ${keyed(
         this.#generation,
         html`<ul id="list" part="list" class="reco-list" role="list" aria-hidden=${ready ? nothing : 'true'}
-          @click=${this.#onListClick} @keydown=${moveFocus} @scroll=${this.#syncEdges}>
+          @click=${this.#onListClick} @keydown=${onKeydown} @scroll=${this.#syncEdges}>
         ${
           ready
             ? ready.items.map(
                 (item, i) =>
                   html`<li part="card" class="reco-card" data-i=${i}>${
-                    template
-                      ? templateCard(template, item, ctx)
+                    template && fill
+                      ? fill(template, item, ctx)
                       : defaultCard(item, {
                           ...ctx,
                           addLabel: this.addToCart === null ? null : this.addToCart || 'Add to cart',

@@ -30,10 +30,14 @@ afterEach(() => {
 });
 
 describe('the built bundle', () => {
-  it('asks the origin the script was loaded from when no endpoint is set', async () => {
-    const win = await page('classic-other-origin');
+  it('asks the origin the script was loaded from when no endpoint is set, and loads its chunk from there', async () => {
+    const win = (await page('classic-other-origin')) as ProbeWindow & { impressions: string[] };
     await waitUntil(() => win.loads.length === 1, 'reco-load from the other origin');
     expect(win.loads[0]).to.include({ requestId: `bundle@localhost:${location.port}` });
+    // The chunk is an import() from the script's origin: it needs that origin's CORS, as a module does.
+    await waitUntil(() => win.impressions.length === 2, 'impressions, by the chunk from the other origin', {
+      timeout: 3000,
+    });
   });
 
   it('works when included twice as a classic script', async () => {
@@ -80,6 +84,67 @@ describe('the built bundle', () => {
         file,
       ).to.deep.equal(expected);
     }
+  });
+
+  it('loads its second chunk only once the cards come into view, after the first paint', async () => {
+    const iframe = document.createElement('iframe');
+    iframe.style.cssText = 'width:800px;height:500px;border:0';
+    iframe.srcdoc = `<script>loads = []; seen = []; errors = [];
+      addEventListener('error', (e) => errors.push(e.message));
+      document.addEventListener('reco-load', (e) => loads.push(e.detail));
+      document.addEventListener('reco-impression', (e) => seen.push(e.detail.item.id))</script>
+      <script src="/dist/reco-shelf.js"></script><div style="height:3000px"></div>
+      <reco-shelf loading="eager" placement="home"></reco-shelf>`;
+    const loaded = oneEvent(iframe, 'load');
+    document.body.append(iframe);
+    await loaded;
+    const win = iframe.contentWindow as ProbeWindow & { seen: string[] };
+    const chunkRequests = () =>
+      win.performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/dist/reco-shelf.extras.js'));
+    await waitUntil(() => win.loads.length === 1, 'reco-load');
+    const el = win.document.querySelector('reco-shelf')!;
+    await waitUntil(() => el.shadowRoot!.querySelectorAll('li.reco-card:not(.reco-skeleton)').length === 2, 'cards');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chunkRequests()).to.have.length(0, 'no chunk while the shelf is out of view');
+    (el as HTMLElement & { impressionDwell: number }).impressionDwell = 0;
+    el.scrollIntoView();
+    await waitUntil(() => chunkRequests().length === 1, 'the chunk is fetched when the cards show');
+    const [firstPaint] = win.performance.getEntriesByType('paint');
+    if (firstPaint) expect(chunkRequests()[0]!.startTime).to.be.greaterThan(firstPaint.startTime);
+    await waitUntil(() => win.seen.length === 2, 'impressions, counted by the chunk', { timeout: 3000 });
+    expect(win.errors).to.deep.equal([]);
+  });
+
+  it('works without its second chunk: default cards for a <template>, links and events, no error', async () => {
+    const iframe = document.createElement('iframe');
+    iframe.style.cssText = 'width:800px;height:500px;border:0';
+    iframe.srcdoc = `<script>loads = []; clicks = []; errors = [];
+      addEventListener('error', (e) => errors.push(e.message));
+      addEventListener('unhandledrejection', (e) => errors.push(String(e.reason)));
+      document.addEventListener('reco-load', (e) => loads.push(e.detail));
+      document.addEventListener('reco-click', (e) => { e.preventDefault(); clicks.push(e.detail.item.id) });
+      document.addEventListener('reco-add-to-cart', (e) => clicks.push('cart ' + e.detail.item.id))</script>
+      <script src="/no-chunk/reco-shelf.js"></script>
+      <reco-shelf loading="eager" placement="home" add-to-cart data-layer
+        ><template><a data-reco="url"><b data-reco="title"></b></a></template></reco-shelf>`;
+    const loaded = oneEvent(iframe, 'load');
+    document.body.append(iframe);
+    await loaded;
+    const win = iframe.contentWindow as ProbeWindow & { clicks: string[]; dataLayer?: unknown[] };
+    await waitUntil(() => win.loads.length === 1, 'reco-load');
+    const el = win.document.querySelector('reco-shelf')!;
+    await waitUntil(() => el.shadowRoot!.querySelectorAll('li.reco-card:not(.reco-skeleton)').length === 2, 'cards');
+    const [card] = el.shadowRoot!.querySelectorAll('li.reco-card');
+    expect(card!.querySelector('.reco-title')!.textContent).to.equal('WHITE HANGING HEART T-LIGHT HOLDER');
+    expect(el.getBoundingClientRect().height).to.equal(326 + 44, 'the default card with its button, no hole');
+    const chunk = () => win.performance.getEntriesByType('resource').filter((r) => r.name.endsWith('extras.js'));
+    await waitUntil(() => chunk().length === 1, 'the chunk was asked for (and failed)');
+    card!.querySelector('a')!.click();
+    card!.querySelector('button')!.click();
+    expect(win.clicks).to.deep.equal(['85123A', 'cart 85123A']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(win.dataLayer, 'no GA4 without the chunk').to.equal(undefined);
+    expect(win.errors).to.deep.equal([]);
   });
 
   it('claims no globals but its element name and the registry Lit shares between components', async () => {
