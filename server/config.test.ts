@@ -41,4 +41,25 @@ describe('config', () => {
   it('refuses an origin with a path', () => {
     assert.throws(() => loadConfig({ RECO_ALLOWED_ORIGINS: 'https://shop.example/home' }), /no path/);
   });
+
+  it('reads RECO_TRUST_PROXY as a hop count or a list of addresses, CIDRs and presets', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ RECO_TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.deepEqual(loadConfig({ RECO_TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).trustProxy, [
+      '10.0.0.0/8',
+      'loopback',
+      '::1',
+    ]);
+    assert.throws(() => loadConfig({ RECO_TRUST_PROXY: '10.0.0.0/33' }), /RECO_TRUST_PROXY.*hop count/);
+    assert.throws(() => loadConfig({ RECO_TRUST_PROXY: 'balancer.example' }), /RECO_TRUST_PROXY/);
+  });
+
+  it('wants the headers timeout above the keep-alive timeout, and a redis:// URL', () => {
+    assert.throws(
+      () => loadConfig({ RECO_KEEP_ALIVE_TIMEOUT_MS: '70000', RECO_HEADERS_TIMEOUT_MS: '70000' }),
+      /RECO_HEADERS_TIMEOUT_MS=70000: must be above RECO_KEEP_ALIVE_TIMEOUT_MS/,
+    );
+    assert.throws(() => loadConfig({ RECO_REDIS_URL: 'http://cache:6379' }), /redis:\/\//);
+    assert.equal(loadConfig({ RECO_REDIS_URL: 'redis://127.0.0.1:6380/0' }).redisUrl, 'redis://127.0.0.1:6380/0');
+  });
 });

@@ -2,10 +2,14 @@
  * The proxy's configuration: one defaults object, overridden from the
  * environment and validated once at start. Every option is listed in the README.
  */
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/** Keep-alive sockets the SageMaker client may hold open; the bulkhead's default matches it. */
+export const upstreamSocketPool = 256;
 
 /** Every option with its default. */
 export const defaults = {
@@ -18,6 +22,17 @@ export const defaults = {
   allowedOrigins: ['http://localhost:8000', 'http://127.0.0.1:8000'],
   /** Requests a minute per client; 0 turns the limit off. */
   rateLimit: 600,
+  /**
+   * Express's `trust proxy`: which hops' `X-Forwarded-For` to believe (a hop count, or addresses, CIDRs and
+   * `loopback`/`linklocal`/`uniquelocal`); `false` trusts none, so the client is the socket's peer.
+   */
+  trustProxy: false as false | number | string[],
+  /** After SIGTERM, how long `/readyz` answers 503 while requests are still served, before the listener closes. */
+  drainMs: 5000,
+  /** Idle keep-alive sockets are closed after this; above a balancer's usual 60 s, so the balancer closes first. */
+  keepAliveTimeoutMs: 65_000,
+  /** Time to receive a request's headers; above `keepAliveTimeoutMs`, as Node requires for reused sockets. */
+  headersTimeoutMs: 66_000,
   placementsFile: root('server/placements.json'),
   catalogFile: root('data/catalog.json'),
   eventsFile: root('var/events.jsonl'),
@@ -26,8 +41,23 @@ export const defaults = {
   cacheFreshMs: 60_000,
   cacheStaleMs: 86_400_000,
   cacheMaxEntries: 50_000,
+  /** Bad calls (failed or past the budget) the window must hold before the breaker may open. */
   breakerFailures: 5,
+  /** Share of the window's calls that must be bad to open the breaker. */
+  breakerFailureShare: 0.5,
+  /** The window: at most this many recent calls… */
+  breakerWindowCalls: 20,
+  /** …and none older than this. */
+  breakerWindowMs: 10_000,
   breakerProbeMs: 10_000,
+  /** Upstream calls in flight per instance; beyond it, the fallback answers at once (`overloaded`). */
+  maxInflight: upstreamSocketPool,
+  /** Shared state (answers, breaker, rate limit) across instances; unset keeps it all in this process. */
+  redisUrl: undefined as string | undefined,
+  /** The longest any one Redis call may take before this instance goes on with its own state. */
+  redisTimeoutMs: 5,
+  /** Prefix of every Redis key, so several shops or environments can share one Redis. */
+  redisKeyPrefix: 'reco:',
   /** SageMaker production variants and their weights, e.g. `{ "model-a": 90, "model-b": 10 }`; empty: let SageMaker pick. */
   variants: {} as Record<string, number>,
   logLevel: 'info',
@@ -46,6 +76,27 @@ const positiveInt = wholeNumber(1);
 const origin = z
   .url({ message: 'must be origins such as https://shop.example (a wildcard is refused)' })
   .refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin is scheme://host[:port], no path');
+const trustPresets = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isAddressOrCidr = (text: string): boolean => {
+  const [address = '', bits, ...rest] = text.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32));
+};
+const trustedHops = z.string().transform((text, ctx): ProxyConfig['trustProxy'] => {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === 'false') return false;
+  const entries = text
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const bad = entries.find((a) => !trustPresets.has(a) && !isAddressOrCidr(a));
+  if (entries.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a hop count, or addresses/CIDRs such as 10.0.0.0/8' });
+    return z.NEVER;
+  }
+  return entries;
+});
 const variantWeights = z.string().transform((text, ctx) => {
   const weights: Record<string, number> = {};
   for (const pair of text
@@ -85,6 +136,10 @@ const fromEnv = {
       .pipe(z.array(origin)),
   ],
   RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
+  RECO_TRUST_PROXY: ['trustProxy', trustedHops],
+  RECO_DRAIN_MS: ['drainMs', wholeNumber(0, 600_000)],
+  RECO_KEEP_ALIVE_TIMEOUT_MS: ['keepAliveTimeoutMs', wholeNumber(1000, 3_600_000)],
+  RECO_HEADERS_TIMEOUT_MS: ['headersTimeoutMs', wholeNumber(1000, 3_600_000)],
   RECO_PLACEMENTS_FILE: ['placementsFile', z.string().min(1)],
   RECO_CATALOG_FILE: ['catalogFile', z.string().min(1)],
   RECO_EVENTS_FILE: ['eventsFile', z.string().min(1)],
@@ -95,7 +150,24 @@ const fromEnv = {
   RECO_CACHE_STALE_MS: ['cacheStaleMs', wholeNumber(0)],
   RECO_CACHE_MAX_ENTRIES: ['cacheMaxEntries', positiveInt],
   RECO_BREAKER_FAILURES: ['breakerFailures', positiveInt],
+  RECO_BREAKER_FAILURE_SHARE: [
+    'breakerFailureShare',
+    z
+      .string()
+      .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a share between 0 and 1, such as 0.5')
+      .transform(Number)
+      .pipe(z.number().gt(0, 'must be above 0')),
+  ],
+  RECO_BREAKER_WINDOW_CALLS: ['breakerWindowCalls', positiveInt],
+  RECO_BREAKER_WINDOW_MS: ['breakerWindowMs', positiveInt],
   RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],
+  RECO_MAX_INFLIGHT: ['maxInflight', positiveInt],
+  RECO_REDIS_URL: [
+    'redisUrl',
+    z.url().refine((u) => /^rediss?:$/.test(new URL(u).protocol), 'must be a redis:// or rediss:// URL'),
+  ],
+  RECO_REDIS_TIMEOUT_MS: ['redisTimeoutMs', wholeNumber(1, 10_000, 'milliseconds')],
+  RECO_REDIS_KEY_PREFIX: ['redisKeyPrefix', z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/, 'must be [A-Za-z0-9:_-]{0,64}')],
   RECO_VARIANTS: ['variants', variantWeights],
   LOG_LEVEL: ['logLevel', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
@@ -117,6 +189,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (parsed.success) config[key] = parsed.data;
     else problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   }
+  const { keepAliveTimeoutMs, headersTimeoutMs } = config as ProxyConfig;
+  // Node closes a reused socket whose next headers are late; that must not happen before keep-alive ends.
+  if (headersTimeoutMs <= keepAliveTimeoutMs)
+    problems.push(`RECO_HEADERS_TIMEOUT_MS=${headersTimeoutMs}: must be above RECO_KEEP_ALIVE_TIMEOUT_MS`);
   if (problems.length > 0) throw new Error(`config: ${problems.join('; ')}`);
   return { ...(config as ProxyConfig), ...overrides };
 }

@@ -100,6 +100,17 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
       help: 'Requests refused by the rate limit',
       registers: [registry],
     }),
+    sharedStateErrors: new Counter({
+      name: 'reco_shared_state_errors_total',
+      help: 'Redis calls that failed or ran past RECO_REDIS_TIMEOUT_MS, by operation; the instance used its own state',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    upstreamInFlight: new Gauge({
+      name: 'reco_upstream_in_flight',
+      help: 'SageMaker calls in flight now (the bulkhead caps them at RECO_MAX_INFLIGHT)',
+      registers: [registry],
+    }),
     breakerState,
     setBreakerState: (state: BreakerState) => breakerState.set(breakerLevels[state]),
   };

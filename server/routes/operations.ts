@@ -8,6 +8,8 @@ export interface Readiness {
   catalogProducts: () => number;
   rulesLoaded: () => boolean;
   warmedUp: () => boolean;
+  /** True from SIGTERM on: ready no more, though requests are still served. */
+  draining: () => boolean;
 }
 
 /** `/healthz`, `/readyz`, `/metrics`, `/reco-shelf.js`. */
@@ -17,6 +19,8 @@ export function operationsRoute(metrics: Metrics, readiness: Readiness, widgetBu
     res.json({ status: 'ok' });
   });
   router.get('/readyz', (_req, res) => {
+    // Redis is not a check: without it shelves are still served, from this instance's own state.
+    if (readiness.draining()) return void res.status(503).json({ status: 'draining' });
     const checks = {
       catalog: readiness.catalogProducts() > 0,
       rules: readiness.rulesLoaded(),
