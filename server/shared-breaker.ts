@@ -86,9 +86,11 @@ export class SharedBreaker implements Breaker {
     const subscriber = this.redis.subscriber();
     this.#subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => this.#hear(message));
-    // On every (re)connection: subscribe again (ioredis does) and catch up on what was missed.
-    subscriber.on('ready', () => void this.#catchUp());
-    subscriber.subscribe(this.#keys.channel).catch(() => {});
+    // On every (re)connection: subscribe (there is no offline queue to hold an early one) and catch up.
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.#keys.channel).catch(() => {});
+      void this.#catchUp();
+    });
   }
 
   async #catchUp(): Promise<void> {
