@@ -30,7 +30,10 @@ export async function buildProxy(dir: string): Promise<string> {
     logLevel: 'warning',
     // CommonJS packages inside an ES module bundle still call require() for Node's own modules.
     banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      js: [
+        "import { createRequire as __createRequire } from 'node:module';",
+        'const require = __createRequire(import.meta.url);',
+      ].join(' '),
     },
   });
   // config.ts finds its defaults from its own URL: next to the bundle, `../server/placements.json`.
@@ -41,7 +44,6 @@ export async function buildProxy(dir: string): Promise<string> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = Date.now();
   const outfile = await buildProxy(outDir);
-  console.log(
-    `build-proxy: ${outfile} (${(statSync(outfile).size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
+  const megabytes = (statSync(outfile).size / 1e6).toFixed(1);
+  console.log(`build-proxy: ${outfile} (${megabytes} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
