@@ -60,7 +60,8 @@ export class SharedAnswerCache implements AnswerStore {
     if (this.options.staleMs <= 0) return;
     const json = JSON.stringify(entry);
     void this.redis.attempt('cache-set', (client) => {
-      const write = client.multi().set(this.#answerKey(key), json, 'PX', this.options.staleMs);
+      // A pipeline, not a transaction: two independent writes, one round trip.
+      const write = client.pipeline().set(this.#answerKey(key), json, 'PX', this.options.staleMs);
       if (shopper !== undefined) write.set(this.#latestKey(shopper), json, 'PX', this.options.staleMs);
       return write.exec();
     });

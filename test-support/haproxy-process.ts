@@ -19,8 +19,16 @@ export interface HaproxyProcess {
   stop(): Promise<void>;
 }
 
+/** How hard the balancer checks: tests want a stopping proxy out fast, a saturation bench wants none out. */
+export interface HealthChecks {
+  /** Between checks, and the most a check may take (ms); default 200. */
+  intervalMs?: number;
+  /** Failed checks that take a server out; default 1. */
+  fall?: number;
+}
+
 /** The configuration for `backends` (ports on 127.0.0.1). */
-export function haproxyConfig(port: number, backends: number[]): string {
+export function haproxyConfig(port: number, backends: number[], checks: HealthChecks = {}): string {
   return `global
   maxconn 4096
 defaults
@@ -40,16 +48,21 @@ backend proxies
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 200ms fall 1 rise 2
+  timeout check ${checks.intervalMs ?? 200}ms
+  default-server inter ${checks.intervalMs ?? 200}ms fall ${checks.fall ?? 1} rise 2
 ${backends.map((p, i) => `  server p${i} 127.0.0.1:${p} check`).join('\n')}
 `;
 }
 
 /** Starts HAProxy before `backends` and waits until it answers `/readyz` through one of them. */
-export async function startHaproxy(backends: number[], readyWithinMs = 10_000): Promise<HaproxyProcess> {
+export async function startHaproxy(
+  backends: number[],
+  checks: HealthChecks = {},
+  readyWithinMs = 10_000,
+): Promise<HaproxyProcess> {
   const port = await freePort();
   const file = join(mkdtempSync(join(tmpdir(), 'haproxy-')), 'haproxy.cfg');
-  writeFileSync(file, haproxyConfig(port, backends));
+  writeFileSync(file, haproxyConfig(port, backends, checks));
   const child: ChildProcess = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
