@@ -50,6 +50,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
         keyPrefix: config.redisKeyPrefix,
         logger,
         onError: (operation) => metrics.sharedStateErrors.inc({ operation }),
+        onDuration: (operation, ms) => metrics.sharedStateDuration.observe({ operation }, ms / 1000),
       })
     : undefined;
   const localCache = new AnswerCache({

@@ -18,6 +18,8 @@ export interface RedisConnectionOptions {
   logger: Logger;
   /** Told of each failed or late call, by operation. */
   onError: (operation: string) => void;
+  /** Told how long each answered call took (ms), by operation. */
+  onDuration?: (operation: string, ms: number) => void;
   /** How often the link is checked (ms); default 1000. */
   pingEveryMs?: number;
 }
@@ -102,8 +104,11 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       const late = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error('late')), timeoutMs);
       });
+      const started = performance.now();
       try {
-        return await Promise.race([call(client), late]);
+        const result = await Promise.race([call(client), late]);
+        options.onDuration?.(operation, performance.now() - started);
+        return result;
       } catch {
         options.onError(operation);
         return undefined;

@@ -30,6 +30,11 @@ export interface ScaleOutResults {
     roundDeltas: number[];
     /** Median of the per-round differences (ms). */
     deltaP50: number;
+    /**
+     * The proxy's own figure for the one Redis call a request waits for (the cache read): the upper
+     * bound (ms) of the histogram bucket holding its median, and the share within 0.3 ms.
+     */
+    cacheGet: { count: number; p50AtMostMs: number; shareWithin03Ms: number };
     /** Answers that were not `model` in each arm's rounds (budget misses on a starved machine show here). */
     embeddedNotModel: number;
     redisNotModel: number;
@@ -60,6 +65,21 @@ async function p50At(url: string, rate: number, seconds: number): Promise<{ p50:
   } finally {
     http.close();
   }
+}
+
+/** Reads the cache-get histogram of `reco_shared_state_duration_seconds` from a proxy's metrics. */
+function cacheGetFigures(metrics: string): ScaleOutResults['redisCost']['cacheGet'] {
+  const buckets = [
+    ...metrics.matchAll(/^reco_shared_state_duration_seconds_bucket\{le="([^"]+)",operation="cache-get"\} (\d+)/gm),
+  ].map((m) => ({ le: Number(m[1]), count: Number(m[2]) }));
+  const count = buckets.at(-1)?.count ?? 0;
+  const median = buckets.find((b) => b.count >= count / 2);
+  const within = buckets.find((b) => b.le === 0.0003)?.count ?? 0;
+  return {
+    count,
+    p50AtMostMs: median ? median.le * 1000 : Number.NaN,
+    shareWithin03Ms: count ? round(within / count) : Number.NaN,
+  };
 }
 
 /**
@@ -101,6 +121,7 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
       redisNotModel += r.notModel;
     }
     await embedded.stop();
+    const cacheGet = cacheGetFigures(await (await fetch(`${withRedis.info.url}/metrics`)).text());
 
     // The fleet: the Redis proxy above and a second like it; one HAProxy for one, another for both.
     const second = await startTarget('proxy', cloud, shared);
@@ -125,6 +146,7 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
         redisP50: medianOf(redisP50s),
         roundDeltas: deltas,
         deltaP50: medianOf(deltas),
+        cacheGet,
         embeddedNotModel,
         redisNotModel,
       },
@@ -146,6 +168,8 @@ export function scaleOutMarkdown({ redisCost: c, twoVersusOne: t }: ScaleOutResu
     `| model path p50 at ${c.rate}/s, ${c.secondsPerRound} s rounds | ${c.embeddedP50} ms | ${c.redisP50} ms | ` +
       `+${c.deltaP50} ms (${c.roundDeltas.join(', ')}); answers not \`model\`: ${c.embeddedNotModel} / ` +
       `${c.redisNotModel} |`,
+    `| Redis cache read (the proxy's own histogram, ${c.cacheGet.count} calls) | — | median ≤ ` +
+      `${c.cacheGet.p50AtMostMs} ms | ${Math.round(c.cacheGet.shareWithin03Ms * 100)} % within 0.3 ms |`,
     `| throughput behind HAProxy, ${t.connections} connections | ${t.reference.medianOkPerSec}/s | ` +
       `${t.subject.medianOkPerSec}/s | ${t.ratio}× (${t.roundRatios.join(', ')}); CPU ms per answer ` +
       `${t.reference.medianCpuMsPerAnswer} / ${t.subject.medianCpuMsPerAnswer} |`,
