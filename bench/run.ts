@@ -16,6 +16,7 @@ import { measureBundle, measureModelInference } from './sections/bundle-and-mode
 import { measureOverhead } from './sections/overhead.ts';
 import { judgeGoals, toMarkdown, type BenchResults } from './sections/report.ts';
 import { includeInReadme } from './readme-section.ts';
+import { measureScaleOut, type ScaleOutResults, scaleOutMarkdown } from './sections/scale-out.ts';
 import { compareThroughput } from './sections/throughput.ts';
 
 const quick = process.argv.includes('--quick');
@@ -146,6 +147,16 @@ try {
     { target: bare, path: modelPath },
     { rounds: plan.rounds, seconds: plan.roundSeconds, connections },
   );
+  await fallback.stop();
+  await bare.stop();
+
+  log('scale-out: Redis cost on the model path, two proxies behind HAProxy vs one');
+  const scaleOut = await measureScaleOut(cloud.info, {
+    rounds: plan.rounds,
+    seconds: plan.roundSeconds,
+    rate: plan.rates[0]!,
+    connections,
+  });
   await stopAll();
 
   log('bundle and model inference');
@@ -170,17 +181,19 @@ try {
     bundle,
     inference,
   };
-  const results: BenchResults = {
+  const results: BenchResults & { scaleOut: ScaleOutResults } = {
     ...partial,
     durationSeconds: Math.round((Date.now() - started) / 1000),
     goals: judgeGoals(partial),
+    scaleOut,
   };
+  const markdown = `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}`;
   // A quick run is a smoke test: its numbers stay out of the committed results.
   const out = quick ? (name: string) => join(tmpdir(), `reco-bench-quick-${name}`) : here;
   writeFileSync(out('results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(out('results.md'), toMarkdown(results));
-  if (!quick) includeInReadme(toMarkdown(results));
-  console.log(toMarkdown(results));
+  writeFileSync(out('results.md'), markdown);
+  if (!quick) includeInReadme(markdown);
+  console.log(markdown);
   log(`wrote ${out('results.json')} and ${out('results.md')} in ${results.durationSeconds} s`);
 } finally {
   await stopAll();

@@ -9,8 +9,21 @@ export const shelfSources = ['model', 'cache', 'fallback'] as const;
 /** `model` (this request's cloud answer), `cache` (an earlier model answer) or `fallback` (the rules). */
 export type ShelfSourceName = (typeof shelfSources)[number];
 
-/** Why a shelf was not (wholly) the model's answer to this request. */
-export const fallbackReasons = ['timeout', 'error', 'throttled', 'circuit-open', 'not-configured', 'too-few'] as const;
+/**
+ * Why a shelf was not (wholly) the model's answer to this request. `overloaded`: this proxy already had
+ * its most upstream calls in flight (RECO_MAX_INFLIGHT); `disabled`: the placement rules switched the
+ * model off (`"model": false`).
+ */
+export const fallbackReasons = [
+  'timeout',
+  'error',
+  'throttled',
+  'circuit-open',
+  'not-configured',
+  'too-few',
+  'overloaded',
+  'disabled',
+] as const;
 
 /** One of `fallbackReasons`. */
 export type FallbackReason = (typeof fallbackReasons)[number];

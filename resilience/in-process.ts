@@ -71,3 +71,27 @@ export function watchEventLoop(): { stop(): { p99: number; max: number } } {
     },
   };
 }
+
+/**
+ * Records, for every answer the proxy gives until `stop()`, its own time from arrival to answer
+ * less how late its budget timer fired (`timer-late`: the machine's share, not the proxy's).
+ * That is what the proxy controls; what a client sees adds the machine's queueing on top.
+ */
+export function watchOwnTimes(proxy: RunningProxy): { stop(): { p99: number; max: number; count: number } } {
+  const service = proxy.shelfService;
+  const original = service.recommend;
+  const times: number[] = [];
+  service.recommend = async (...args) => {
+    const timed = await original(...args);
+    times.push(timed.totalMs - (timed.timerLateMs ?? 0));
+    return timed;
+  };
+  return {
+    stop() {
+      service.recommend = original;
+      times.sort((a, b) => a - b);
+      const at = (q: number) => Math.round((times[Math.floor(q * (times.length - 1))] ?? 0) * 10) / 10;
+      return { p99: at(0.99), max: at(1), count: times.length };
+    },
+  };
+}

@@ -1,24 +1,54 @@
 /**
- * Shoppers' model answers, least recently used evicted first. An entry is
- * fresh for `freshMs` (served instead of calling the cloud) and may be served
- * stale for `staleMs` by the fallback chain when the cloud fails.
+ * Shoppers' model answers, least recently used evicted first (`lru-cache`). An
+ * entry is fresh for `freshMs` (served instead of calling the cloud) and may be
+ * served stale for `staleMs` by the fallback chain when the cloud fails.
  */
+import { LRUCache } from 'lru-cache';
 
 /** A model answer as it is remembered. */
 export interface CachedAnswer {
   ids: readonly string[];
   modelVersion: string;
   variant: string | null;
+  /** When it was stored (ms since the epoch, so instances sharing it agree). */
   storedAt: number;
 }
 
-/** An LRU of model answers per shopper and context. */
-export class AnswerCache {
-  readonly #entries = new Map<string, CachedAnswer>();
-  /** The key of each shopper's latest answer, whatever its context. */
-  readonly #latestByShopper = new Map<string, string>();
+/**
+ * What the shelf service and the resolvers read and write: this process's cache, or
+ * the fleet's (shared-answer-cache.ts). Lookups are synchronous so the fallback chain
+ * stays synchronous; a shared store brings the entries in first with `load`.
+ */
+export interface AnswerStore {
+  /** The answer for exactly this context while it is fresh. */
+  fresh(key: string): CachedAnswer | undefined;
+  /** This context's answer, or else the shopper's latest one, within the stale window. */
+  stale(shopper: string | undefined, key: string): CachedAnswer | undefined;
+  /** Remembers a model answer for this shopper and context. */
+  set(shopper: string | undefined, key: string, answer: Omit<CachedAnswer, 'storedAt'>): void;
+  /**
+   * Brings what others stored for this shopper and context into reach of `fresh` and
+   * `stale`; `undefined` when there is nothing to wait for (the in-process cache).
+   */
+  load?(shopper: string | undefined, key: string): Promise<void> | undefined;
+}
 
-  constructor(private readonly options: { maxEntries: number; freshMs: number; staleMs: number; now?: () => number }) {}
+/** An LRU of model answers per shopper and context, in this process. */
+export class AnswerCache implements AnswerStore {
+  readonly #entries: LRUCache<string, CachedAnswer>;
+  /** The key of each shopper's latest answer, whatever its context. */
+  readonly #latestByShopper: LRUCache<string, string>;
+
+  constructor(private readonly options: { maxEntries: number; freshMs: number; staleMs: number; now?: () => number }) {
+    // The library's TTL only reclaims memory; the windows themselves are judged from `storedAt` below.
+    const lifetime = {
+      ttl: Math.max(1, options.freshMs, options.staleMs),
+      ttlResolution: 0,
+      perf: { now: () => this.#now() },
+    };
+    this.#entries = new LRUCache({ max: options.maxEntries, ...lifetime });
+    this.#latestByShopper = new LRUCache({ max: options.maxEntries, ...lifetime });
+  }
 
   #now(): number {
     return this.options.now?.() ?? Date.now();
@@ -26,19 +56,20 @@ export class AnswerCache {
 
   /** Remembers `answer` for this shopper and context. */
   set(shopper: string | undefined, key: string, answer: Omit<CachedAnswer, 'storedAt'>): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { ...answer, storedAt: this.#now() });
-    if (shopper !== undefined) {
-      this.#latestByShopper.delete(shopper);
-      this.#latestByShopper.set(shopper, key);
-    }
-    while (this.#entries.size > this.options.maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
-    while (this.#latestByShopper.size > this.options.maxEntries) {
-      this.#latestByShopper.delete(this.#latestByShopper.keys().next().value as string);
-    }
+    this.remember(shopper, key, { ...answer, storedAt: this.#now() });
+  }
+
+  /**
+   * Remembers an answer stored elsewhere (another instance), keeping its `storedAt`;
+   * an older one never replaces a newer one.
+   */
+  remember(shopper: string | undefined, key: string, entry: CachedAnswer): void {
+    const held = this.#entries.peek(key);
+    if (!held || held.storedAt <= entry.storedAt) this.#entries.set(key, entry);
+    if (shopper === undefined) return;
+    const latestKey = this.#latestByShopper.peek(shopper);
+    const latest = latestKey === undefined ? undefined : this.#entries.peek(latestKey);
+    if (!latest || latest.storedAt <= entry.storedAt) this.#latestByShopper.set(shopper, key);
   }
 
   #get(key: string, maxAge: number): CachedAnswer | undefined {
@@ -48,17 +79,13 @@ export class AnswerCache {
       if (maxAge >= this.options.staleMs) this.#entries.delete(key);
       return undefined;
     }
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
     return entry;
   }
 
-  /** The answer for exactly this context while it is fresh. */
   fresh(key: string): CachedAnswer | undefined {
     return this.#get(key, this.options.freshMs);
   }
 
-  /** This context's answer, or else the shopper's latest one, within the stale window. */
   stale(shopper: string | undefined, key: string): CachedAnswer | undefined {
     const exact = this.#get(key, this.options.staleMs);
     if (exact || shopper === undefined) return exact;
@@ -66,6 +93,7 @@ export class AnswerCache {
     return latest === undefined ? undefined : this.#get(latest, this.options.staleMs);
   }
 
+  /** Entries held. */
   get size(): number {
     return this.#entries.size;
   }

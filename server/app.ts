@@ -4,14 +4,15 @@
  */
 import express from 'express';
 import type { Logger } from 'pino';
-import { AnswerCache } from './answer-cache.ts';
+import { AnswerCache, type AnswerStore } from './answer-cache.ts';
+import { Bulkhead } from './bulkhead.ts';
 import type { CatalogIndex } from './catalog-index.ts';
-import { CircuitBreaker } from './circuit-breaker.ts';
+import { type Breaker, type BreakerOptions, CircuitBreaker } from './circuit-breaker.ts';
 import type { ProxyConfig } from './config.ts';
 import type { EventLog } from './events/event-log.ts';
 import { errorHandler, notFound } from './http/api-error.ts';
 import { corsAllowlist } from './http/cors.ts';
-import { rateLimit } from './http/rate-limit.ts';
+import { clientCounter, rateLimit } from './http/rate-limit.ts';
 import { serverCallerOf } from './http/server-key.ts';
 import { stampArrival } from './http/received-at.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -20,6 +21,9 @@ import { pseudonymizer } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
 import { shopperIdentity } from './shopper-identity.ts';
 import type { PlacementFile } from './placement-file.ts';
+import { openRedisConnection } from './redis-connection.ts';
+import { SharedAnswerCache } from './shared-answer-cache.ts';
+import { SharedBreaker } from './shared-breaker.ts';
 import { createShelfService } from './shelf-service.ts';
 import { addEventsRoute } from './routes/events.ts';
 import { operationsRoute } from './routes/operations.ts';
@@ -41,24 +45,49 @@ export interface AppParts {
 export function createApp({ config, catalog, placements, eventLog, endpoint, logger }: AppParts) {
   const eventLoopDelay = watchEventLoopDelay();
   const metrics = createMetrics(eventLoopDelay);
-  const cache = new AnswerCache({
+  // Shared state only when Redis is configured: without it, nothing new is needed to run.
+  const redis = config.redisUrl
+    ? openRedisConnection({
+        url: config.redisUrl,
+        timeoutMs: config.redisTimeoutMs,
+        keyPrefix: config.redisKeyPrefix,
+        logger,
+        onError: (operation) => metrics.sharedStateErrors.inc({ operation }),
+        onDuration: (operation, ms) => metrics.sharedStateDuration.observe({ operation }, ms / 1000),
+      })
+    : undefined;
+  const localCache = new AnswerCache({
     maxEntries: config.cacheMaxEntries,
     freshMs: config.cacheFreshMs,
     staleMs: config.cacheStaleMs,
   });
-  const breaker = new CircuitBreaker({
+  const cache: AnswerStore = redis
+    ? new SharedAnswerCache(localCache, redis, { staleMs: config.cacheStaleMs })
+    : localCache;
+  const breakerOptions: BreakerOptions = {
     failures: config.breakerFailures,
+    failureShare: config.breakerFailureShare,
+    windowCalls: config.breakerWindowCalls,
+    windowMs: config.breakerWindowMs,
     probeMs: config.breakerProbeMs,
-    onChange: (state) => {
+    onChange: (state, { adopted }) => {
       metrics.setBreakerState(state);
-      logger.warn({ state }, 'circuit breaker changed state');
+      logger.warn({ state, fromFleet: adopted }, 'circuit breaker changed state');
     },
-  });
+  };
+  let breaker: Breaker;
+  if (redis) {
+    const shared = new SharedBreaker(redis, { ...breakerOptions, probeLeaseMs: config.hardCapMs + 1000, logger });
+    shared.start();
+    breaker = shared;
+  } else breaker = new CircuitBreaker(breakerOptions);
+  const bulkhead = new Bulkhead(config.maxInflight);
   const shelfService = createShelfService({
     catalog,
     rules: () => placements.current(),
     cache,
     breaker,
+    bulkhead,
     endpoint,
     assignVariant: variantAssigner(config.variants),
     recentlyBought: (userId, days) => eventLog.recentlyBought(userId, days),
@@ -67,19 +96,34 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     pseudonym: pseudonymizer(config.pseudonymKey),
     eventLoopDelayMs: () => eventLoopDelay.recentP99Ms(),
   });
-  const state = { warmedUp: false };
+  /** `draining`: SIGTERM came; `/readyz` says 503 so the balancer stops sending, requests are still served. */
+  const state = { warmedUp: false, draining: false };
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   // Answers are no-store: hashing each one for an ETag would be wasted work.
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(stampArrival, securityHeaders);
+  app.use(stampArrival, securityHeaders, (_req, res, next) => {
+    // While draining, each answer closes its connection, so the balancer's idle sockets are gone by the close.
+    if (state.draining) res.setHeader('Connection', 'close');
+    next();
+  });
   // The shelf's API first: it is the hot path, and walks the fewest layers this way.
   const api = express.Router();
   api.use(
     corsAllowlist(config.allowedOrigins),
-    rateLimit(config.rateLimit, () => metrics.rateLimited.inc()),
+    rateLimit(
+      config.rateLimit,
+      () => metrics.rateLimited.inc(),
+      config.rateLimit > 0
+        ? clientCounter(
+            config.rateLimit,
+            redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'rate-limit' }) },
+          )
+        : undefined,
+    ),
   );
   const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
   addRecommendationsRoute(api, shelfService, identities, metrics, logger);
@@ -93,6 +137,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
         rulesLoaded: () => placements.generation > 0,
         warmedUp: () => state.warmedUp,
         eventStore: () => eventLog.health(),
+        draining: () => state.draining,
       },
       config.widgetBundle,
       config.allowedOrigins,
@@ -100,7 +145,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   );
   app.use(notFound);
   app.use(errorHandler(logger));
-  return { app, shelfService, breaker, cache, metrics, state, eventLoopDelay };
+  return { app, shelfService, breaker, cache, bulkhead, redis, metrics, state, eventLoopDelay };
 }
 
 /** A built proxy app with its state. */

@@ -2,7 +2,7 @@
  * The catalog as the proxy queries it: products by id, and the ranked lists
  * the fallback strategies draw from, computed once at load.
  */
-import { readCatalogFile, type CatalogProduct } from '../data/catalog.ts';
+import type { CatalogProduct } from '../data/catalog.ts';
 
 /** The product fields a shelf shows; everything else stays on the server. */
 export interface ShelfItem {
@@ -76,10 +76,4 @@ export function indexCatalog(products: readonly CatalogProduct[], options: Catal
       category,
     }),
   };
-}
-
-/** Reads and indexes the catalog file. */
-export function loadCatalogIndex(path: string, baseUrl?: string): CatalogIndex {
-  const file = readCatalogFile(path);
-  return indexCatalog(file.products, { asOf: file.asOf, baseUrl });
 }

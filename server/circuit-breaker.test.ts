@@ -33,11 +33,48 @@ describe('circuit breaker', () => {
     assert.equal(breaker.allows(), false);
   });
 
-  it('a success resets the count of consecutive failures', () => {
-    const breaker = new CircuitBreaker({ failures: 2, probeMs: 100 });
+  it('opens on the share of bad calls in the window, not on a streak', () => {
+    const breaker = new CircuitBreaker({ failures: 3, failureShare: 0.5, windowCalls: 10, probeMs: 100 });
+    for (let i = 0; i < 6; i++) breaker.success();
     breaker.failure();
-    breaker.success();
     breaker.failure();
+    breaker.failure();
+    assert.equal(breaker.state, 'closed', '3 bad of 9 is a third: below the share');
+    breaker.failure();
+    breaker.failure();
+    assert.equal(breaker.state, 'open', '5 bad of 10 (the window dropped nothing yet): half');
+  });
+
+  it('forgets calls older than the window', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ failures: 2, windowMs: 1000, probeMs: 100, now: () => now });
+    breaker.failure();
+    now = 1500;
+    breaker.failure();
+    assert.equal(breaker.state, 'closed', 'the first failure fell out of the window');
+    breaker.failure();
+    assert.equal(breaker.state, 'open');
+  });
+
+  it("adopts another instance's view: open since a time (probing from then), or closed", () => {
+    let now = 5000;
+    const changes: Array<[string, boolean]> = [];
+    const breaker = new CircuitBreaker({
+      failures: 5,
+      probeMs: 1000,
+      now: () => now,
+      onChange: (state, { adopted }) => changes.push([state, adopted]),
+    });
+    breaker.adopt('open', 4500);
+    assert.equal(breaker.allows(), false);
+    now = 5500;
+    assert.equal(breaker.allows(), true, 'probe due 1000 ms after the fleet opened it, not after it was heard');
+    breaker.adopt('closed');
     assert.equal(breaker.state, 'closed');
+    assert.deepEqual(changes, [
+      ['open', true],
+      ['half-open', false],
+      ['closed', true],
+    ]);
   });
 });

@@ -1,35 +1,80 @@
 /**
- * Stops calling a cloud that keeps failing: opens after `failures`
- * consecutive failures, lets one probe through after `probeMs`, closes on a
- * good probe and re-opens on a bad one.
+ * Stops calling a cloud that keeps failing or keeps answering too late: opens
+ * when the recent calls (the last `windowCalls`, none older than `windowMs`)
+ * hold at least `failures` bad ones and bad ones are at least `failureShare`
+ * of them; lets one probe through after `probeMs`, closes on a good probe and
+ * re-opens on a bad one. A bad call is one that failed or missed its budget,
+ * so a cloud that answers slowly stops costing every shopper the whole budget.
+ *
+ * Why not cockatiel's or opossum's breaker: both judge the promise they run, while here a
+ * call that succeeds after the budget is bad for the breaker yet still warms the cache,
+ * both keep their state where the shared breaker (shared-breaker.ts) cannot adopt the
+ * fleet's, and the tests drive this one with an injected clock.
  */
 
 /** Where the breaker stands; `half-open` means a probe is in flight. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** A consecutive-failure circuit breaker. */
-export class CircuitBreaker {
-  #state: BreakerState = 'closed';
-  #failures = 0;
-  #openedAt = 0;
+/** What the shelf service asks of a breaker, in process or shared by the fleet. */
+export interface Breaker {
+  readonly state: BreakerState;
+  /** Whether a call may go out now; a shared breaker may ask Redis (bounded) when it is probe time. */
+  allows(): boolean | Promise<boolean>;
+  /** A call answered within its budget. */
+  success(): void;
+  /** A call failed or answered after its budget. */
+  failure(): void;
+  /** Stops whatever the breaker listens to (a shared one's subscription). */
+  close?(): void;
+}
 
-  constructor(
-    private readonly options: {
-      failures: number;
-      probeMs: number;
-      now?: () => number;
-      onChange?: (state: BreakerState) => void;
-    },
-  ) {}
+/** What the breaker is told to do. */
+export interface BreakerOptions {
+  /** The fewest bad calls in the window that can open the breaker. */
+  failures: number;
+  /** The share of bad calls in the window that opens it (1 = all of them); default 0.5. */
+  failureShare?: number;
+  /** How many recent calls the window holds; default 20. */
+  windowCalls?: number;
+  /** How old a call in the window may be; default 10 s. */
+  windowMs?: number;
+  probeMs: number;
+  now?: () => number;
+  /** Told of every change; `adopted` when the change came from `adopt` (another instance's view). */
+  onChange?: (state: BreakerState, change: { openedAt: number; adopted: boolean }) => void;
+}
+
+/** A windowed failure-share circuit breaker. */
+export class CircuitBreaker implements Breaker {
+  #state: BreakerState = 'closed';
+  #openedAt = 0;
+  /** Recent outcomes, oldest first: when each call ended and whether it was bad. */
+  #window: Array<{ at: number; bad: boolean }> = [];
+
+  constructor(private readonly options: BreakerOptions) {}
 
   get state(): BreakerState {
     return this.#state;
   }
 
-  #set(state: BreakerState): void {
+  /** When the breaker last opened (its clock). */
+  get openedAt(): number {
+    return this.#openedAt;
+  }
+
+  #now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  #set(state: BreakerState, adopted = false): void {
     if (state === this.#state) return;
     this.#state = state;
-    this.options.onChange?.(state);
+    this.options.onChange?.(state, { openedAt: this.#openedAt, adopted });
+  }
+
+  /** Whether it is time for a probe: open, and `probeMs` has passed since it opened. */
+  probeDue(): boolean {
+    return this.#state === 'open' && this.#now() - this.#openedAt >= this.options.probeMs;
   }
 
   /**
@@ -38,25 +83,64 @@ export class CircuitBreaker {
    */
   allows(): boolean {
     if (this.#state === 'closed') return true;
-    if (this.#state === 'open' && (this.options.now?.() ?? Date.now()) - this.#openedAt >= this.options.probeMs) {
+    if (this.probeDue()) {
       this.#set('half-open');
       return true;
     }
     return false;
   }
 
-  /** A call succeeded: the breaker closes. */
-  success(): void {
-    this.#failures = 0;
-    this.#set('closed');
+  #record(bad: boolean): void {
+    const now = this.#now();
+    const { windowCalls = 20, windowMs = 10_000 } = this.options;
+    this.#window.push({ at: now, bad });
+    while (this.#window.length > windowCalls || (this.#window[0] && now - this.#window[0].at > windowMs)) {
+      this.#window.shift();
+    }
   }
 
-  /** A call failed: a failed probe, or one failure too many, opens the breaker. */
+  /** A call answered within its budget: a good probe closes the breaker. */
+  success(): void {
+    if (this.#state === 'half-open') {
+      this.#window = [];
+      this.#set('closed');
+      return;
+    }
+    this.#record(false);
+  }
+
+  /** A call failed or missed its budget: a failed probe, or a window too bad, opens the breaker. */
   failure(): void {
-    this.#failures++;
-    if (this.#state === 'half-open' || this.#failures >= this.options.failures) {
-      this.#openedAt = this.options.now?.() ?? Date.now();
-      this.#set('open');
+    if (this.#state === 'half-open') {
+      this.#open(this.#now());
+      return;
+    }
+    this.#record(true);
+    if (this.#state !== 'closed') return;
+    const bad = this.#window.filter((o) => o.bad).length;
+    if (bad >= this.options.failures && bad / this.#window.length >= (this.options.failureShare ?? 0.5)) {
+      this.#open(this.#now());
+    }
+  }
+
+  #open(at: number, adopted = false): void {
+    this.#openedAt = at;
+    this.#window = [];
+    // Re-opening from half-open is a change of its own, even though the state name repeats after `open`.
+    this.#set('open', adopted);
+  }
+
+  /** Takes another instance's view: open since `openedAt`, or closed. */
+  adopt(state: 'open' | 'closed', openedAt = this.#now()): void {
+    if (state === 'open') {
+      if (this.#state === 'open' && this.#openedAt >= openedAt) return;
+      this.#openedAt = openedAt;
+      this.#window = [];
+      if (this.#state === 'open') return;
+      this.#set('open', true);
+    } else {
+      this.#window = [];
+      this.#set('closed', true);
     }
   }
 }

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from './config.ts';
+import { loadConfig, requireShopperIdentity } from './config.ts';
 
 /** The least a start needs: a way to know who the shopper is. */
 const trusted = { RECO_ALLOW_RAW_USER_IDS: 'true' };
 
 describe('config', () => {
-  it('refuses to start without a token secret or trusted raw ids, naming both', () => {
-    assert.throws(() => loadConfig({}), /RECO_SHOPPER_TOKEN_SECRET .* or RECO_ALLOW_RAW_USER_IDS=true/);
+  it('refuses to start a proxy without a token secret or trusted raw ids, naming both', () => {
+    assert.throws(
+      () => requireShopperIdentity(loadConfig({})),
+      /RECO_SHOPPER_TOKEN_SECRET .* or RECO_ALLOW_RAW_USER_IDS=true/,
+    );
+    requireShopperIdentity(loadConfig(trusted));
     assert.equal(loadConfig({ RECO_SHOPPER_TOKEN_SECRET: 's'.repeat(32) }).allowRawUserIds, false);
     assert.throws(
       () => loadConfig({ RECO_SHOPPER_TOKEN_SECRET: 'short' }),
@@ -57,5 +61,26 @@ describe('config', () => {
 
   it('refuses an origin with a path', () => {
     assert.throws(() => loadConfig({ ...trusted, RECO_ALLOWED_ORIGINS: 'https://shop.example/home' }), /no path/);
+  });
+
+  it('reads RECO_TRUST_PROXY as a hop count or a list of addresses, CIDRs and presets', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ RECO_TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.deepEqual(loadConfig({ RECO_TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).trustProxy, [
+      '10.0.0.0/8',
+      'loopback',
+      '::1',
+    ]);
+    assert.throws(() => loadConfig({ RECO_TRUST_PROXY: '10.0.0.0/33' }), /RECO_TRUST_PROXY.*hop count/);
+    assert.throws(() => loadConfig({ RECO_TRUST_PROXY: 'balancer.example' }), /RECO_TRUST_PROXY/);
+  });
+
+  it('wants the headers timeout above the keep-alive timeout, and a redis:// URL', () => {
+    assert.throws(
+      () => loadConfig({ RECO_KEEP_ALIVE_TIMEOUT_MS: '70000', RECO_HEADERS_TIMEOUT_MS: '70000' }),
+      /RECO_HEADERS_TIMEOUT_MS=70000: must be above RECO_KEEP_ALIVE_TIMEOUT_MS/,
+    );
+    assert.throws(() => loadConfig({ RECO_REDIS_URL: 'http://cache:6379' }), /redis:\/\//);
+    assert.equal(loadConfig({ RECO_REDIS_URL: 'redis://127.0.0.1:6380/0' }).redisUrl, 'redis://127.0.0.1:6380/0');
   });
 });

@@ -2,6 +2,7 @@
  * The proxy's configuration: one defaults object, overridden from the
  * environment and validated once at start. Every option is listed in the README.
  */
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
@@ -18,6 +19,9 @@ import { readEnvironment } from '../environment/read-environment.ts';
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
+/** Keep-alive sockets the SageMaker client may hold open; the bulkhead's default matches it. */
+export const upstreamSocketPool = 256;
+
 /** Every option with its default. */
 export const defaults = {
   port: 3000,
@@ -29,6 +33,17 @@ export const defaults = {
   allowedOrigins: ['http://localhost:8000', 'http://127.0.0.1:8000'],
   /** Requests a minute per client; 0 turns the limit off. */
   rateLimit: 600,
+  /**
+   * Express's `trust proxy`: which hops' `X-Forwarded-For` to believe (a hop count, or addresses, CIDRs and
+   * `loopback`/`linklocal`/`uniquelocal`); `false` trusts none, so the client is the socket's peer.
+   */
+  trustProxy: false as false | number | string[],
+  /** After SIGTERM, how long `/readyz` answers 503 while requests are still served, before the listener closes. */
+  drainMs: 5000,
+  /** Idle keep-alive sockets are closed after this; above a balancer's usual 60 s, so the balancer closes first. */
+  keepAliveTimeoutMs: 65_000,
+  /** Time to receive a request's headers; above `keepAliveTimeoutMs`, as Node requires for reused sockets. */
+  headersTimeoutMs: 66_000,
   placementsFile: root('server/placements.json'),
   catalogFile: root('data/catalog.json'),
   /** The storefront URL item urls and images are relative to; unset: they stay relative. */
@@ -56,8 +71,23 @@ export const defaults = {
   cacheFreshMs: 60_000,
   cacheStaleMs: 86_400_000,
   cacheMaxEntries: 50_000,
+  /** Bad calls (failed or past the budget) the window must hold before the breaker may open. */
   breakerFailures: 5,
+  /** Share of the window's calls that must be bad to open the breaker. */
+  breakerFailureShare: 0.5,
+  /** The window: at most this many recent calls… */
+  breakerWindowCalls: 20,
+  /** …and none older than this. */
+  breakerWindowMs: 10_000,
   breakerProbeMs: 10_000,
+  /** Upstream calls in flight per instance; beyond it, the fallback answers at once (`overloaded`). */
+  maxInflight: upstreamSocketPool,
+  /** Shared state (answers, breaker, rate limit) across instances; unset keeps it all in this process. */
+  redisUrl: undefined as string | undefined,
+  /** The longest any one Redis call may take before this instance goes on with its own state. */
+  redisTimeoutMs: 5,
+  /** Prefix of every Redis key, so several shops or environments can share one Redis. */
+  redisKeyPrefix: 'reco:',
   /**
    * SageMaker production variants and their weights, e.g. `{ "model-a": 90, "model-b": 10 }`;
    * empty: let SageMaker pick.
@@ -81,6 +111,27 @@ const positiveInt = wholeNumber(1);
 const origin = z
   .url({ message: 'must be origins such as https://shop.example (a wildcard is refused)' })
   .refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin is scheme://host[:port], no path');
+const trustPresets = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isAddressOrCidr = (text: string): boolean => {
+  const [address = '', bits, ...rest] = text.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32));
+};
+const trustedHops = z.string().transform((text, ctx): ProxyConfig['trustProxy'] => {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === 'false') return false;
+  const entries = text
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const bad = entries.find((a) => !trustPresets.has(a) && !isAddressOrCidr(a));
+  if (entries.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a hop count, or addresses/CIDRs such as 10.0.0.0/8' });
+    return z.NEVER;
+  }
+  return entries;
+});
 const variantWeights = z.string().transform((text, ctx) => {
   const weights: Record<string, number> = {};
   for (const pair of text
@@ -117,6 +168,10 @@ const fromEnv = {
       .pipe(z.array(origin)),
   ],
   RECO_RATE_LIMIT: ['rateLimit', wholeNumber(0, Number.MAX_SAFE_INTEGER, 'requests a minute, 0 for no limit')],
+  RECO_TRUST_PROXY: ['trustProxy', trustedHops],
+  RECO_DRAIN_MS: ['drainMs', wholeNumber(0, 600_000)],
+  RECO_KEEP_ALIVE_TIMEOUT_MS: ['keepAliveTimeoutMs', wholeNumber(1000, 3_600_000)],
+  RECO_HEADERS_TIMEOUT_MS: ['headersTimeoutMs', wholeNumber(1000, 3_600_000)],
   RECO_PLACEMENTS_FILE: ['placementsFile', nonEmptyText],
   RECO_CATALOG_FILE: ['catalogFile', nonEmptyText],
   RECO_CATALOG_BASE_URL: [
@@ -149,7 +204,24 @@ const fromEnv = {
   RECO_CACHE_STALE_MS: ['cacheStaleMs', wholeNumber(0)],
   RECO_CACHE_MAX_ENTRIES: ['cacheMaxEntries', positiveInt],
   RECO_BREAKER_FAILURES: ['breakerFailures', positiveInt],
+  RECO_BREAKER_FAILURE_SHARE: [
+    'breakerFailureShare',
+    z
+      .string()
+      .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a share between 0 and 1, such as 0.5')
+      .transform(Number)
+      .pipe(z.number().gt(0, 'must be above 0')),
+  ],
+  RECO_BREAKER_WINDOW_CALLS: ['breakerWindowCalls', positiveInt],
+  RECO_BREAKER_WINDOW_MS: ['breakerWindowMs', positiveInt],
   RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],
+  RECO_MAX_INFLIGHT: ['maxInflight', positiveInt],
+  RECO_REDIS_URL: [
+    'redisUrl',
+    z.url().refine((u) => /^rediss?:$/.test(new URL(u).protocol), 'must be a redis:// or rediss:// URL'),
+  ],
+  RECO_REDIS_TIMEOUT_MS: ['redisTimeoutMs', wholeNumber(1, 10_000, 'milliseconds')],
+  RECO_REDIS_KEY_PREFIX: ['redisKeyPrefix', z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/, 'must be [A-Za-z0-9:_-]{0,64}')],
   RECO_VARIANTS: ['variants', variantWeights],
   LOG_LEVEL: ['logLevel', logLevel],
   RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
@@ -172,11 +244,24 @@ export const environmentVariables: Readonly<Record<string, keyof ProxyConfig>> =
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProxyConfig> = {}): ProxyConfig {
   const loaded = { ...readEnvironment('config', defaults, fromEnv, env), ...overrides };
-  if (loaded.shopperTokenSecret === undefined && !loaded.allowRawUserIds) {
+  const { keepAliveTimeoutMs, headersTimeoutMs } = loaded;
+  // Node closes a reused socket whose next headers are late; that must not happen before keep-alive ends.
+  if (headersTimeoutMs <= keepAliveTimeoutMs) {
+    throw new Error(`config: RECO_HEADERS_TIMEOUT_MS=${headersTimeoutMs}: must be above RECO_KEEP_ALIVE_TIMEOUT_MS`);
+  }
+  return loaded;
+}
+
+/**
+ * A proxy must know how to tell who a shopper is: by verifying the storefront's tokens, or by
+ * trusting raw ids from a back end. With neither it refuses to start (tools that only read the
+ * configuration, such as the event export, do not need either).
+ */
+export function requireShopperIdentity(config: ProxyConfig): void {
+  if (config.shopperTokenSecret === undefined && !config.allowRawUserIds) {
     throw new Error(
       'config: set RECO_SHOPPER_TOKEN_SECRET (the key storefront tokens are signed with) or ' +
         "RECO_ALLOW_RAW_USER_IDS=true (only when the proxy is called from the storefront's own back end)",
     );
   }
-  return loaded;
 }

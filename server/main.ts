@@ -6,9 +6,9 @@ try {
   const config = loadConfig();
   const proxy = await startProxy(config);
   const stop = (signal: string): void => {
-    console.error(JSON.stringify({ msg: `reco-proxy: ${signal}, draining` }));
-    const force = setTimeout(() => proxy.server.closeAllConnections(), 10_000).unref();
-    void proxy.close().then(() => {
+    console.error(JSON.stringify({ msg: `reco-proxy: ${signal}, draining for ${config.drainMs} ms` }));
+    const force = setTimeout(() => proxy.server.closeAllConnections(), config.drainMs + 10_000).unref();
+    void proxy.shutdown().then(() => {
       clearTimeout(force);
       process.exit(0);
     });

@@ -112,6 +112,24 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
       help: 'Requests refused by the rate limit',
       registers: [registry],
     }),
+    sharedStateErrors: new Counter({
+      name: 'reco_shared_state_errors_total',
+      help: 'Redis calls that failed or ran past RECO_REDIS_TIMEOUT_MS, by operation; the instance used its own state',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    sharedStateDuration: new Histogram({
+      name: 'reco_shared_state_duration_seconds',
+      help: 'Redis calls that answered in time, by operation: cache-get is the one a request waits for',
+      labelNames: ['operation'] as const,
+      buckets: [0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
+      registers: [registry],
+    }),
+    upstreamInFlight: new Gauge({
+      name: 'reco_upstream_in_flight',
+      help: 'SageMaker calls in flight now (the bulkhead caps them at RECO_MAX_INFLIGHT)',
+      registers: [registry],
+    }),
     breakerState,
     setBreakerState: (state: BreakerState) => breakerState.set(breakerLevels[state]),
   };

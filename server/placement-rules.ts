@@ -30,6 +30,8 @@ const placementFields = z.strictObject({
   filters: z.array(z.enum(filterNames)),
   recentlyBoughtDays: z.number().int().min(0).max(365),
   pinned: z.array(productId).max(100),
+  /** `false` is the operator's kill switch: the rules answer alone (reason `disabled`), no cloud, no cached answer. */
+  model: z.boolean(),
   /**
    * What this placement may show at all, whoever fills it (the model's answer and every
    * fallback alike): products first sold within N days of the catalog's last day, or of one
@@ -44,7 +46,9 @@ const placementFields = z.strictObject({
 });
 
 const rulesFileSchema = z.strictObject({
-  defaults: placementFields.partial({ pinned: true }),
+  /** `false` turns the model off for every placement, whatever each says. */
+  model: z.boolean().optional(),
+  defaults: placementFields.partial({ pinned: true, model: true }),
   placements: z.record(
     z.string().regex(/^[a-z0-9-]{1,64}$/, 'placement names are [a-z0-9-]{1,64}'),
     placementFields.partial(),
@@ -76,10 +80,12 @@ export function parseRuleBook(json: unknown): RuleBook {
     const issue = parsed.error.issues[0]!;
     throw new Error(`placements: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  const defaults: PlacementRules = { pinned: [], ...parsed.data.defaults, name: '' };
+  const defaults: PlacementRules = { pinned: [], model: true, ...parsed.data.defaults, name: '' };
+  const allOff = parsed.data.model === false ? { model: false } : {};
   const placements = new Map<string, PlacementRules>();
   for (const [name, fields] of Object.entries(parsed.data.placements)) {
-    placements.set(name, { ...defaults, ...fields, name });
+    placements.set(name, { ...defaults, ...fields, ...allOff, name });
   }
+  Object.assign(defaults, allOff);
   return { placements, defaults };
 }

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApp, type ProxyApp } from './app.ts';
 import { clientErrorAnswer } from './http/api-error.ts';
-import { loadCatalogIndex } from './catalog-index.ts';
-import type { ProxyConfig } from './config.ts';
+import { type CatalogFile, openCatalogFile } from './catalog-file.ts';
+import { type ProxyConfig, requireShopperIdentity } from './config.ts';
 import { EventLog } from './events/event-log.ts';
 import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
 import { openPlacementFile } from './placement-file.ts';
@@ -23,10 +23,19 @@ export interface RunningProxy extends ProxyApp {
   eventLog: EventLog;
   /** Uploads closed segments when `RECO_EVENTS_S3_BUCKET` is set. */
   shipper: SegmentShipper | undefined;
+  /** The configuration it runs with. */
+  config: ProxyConfig;
+  /** The live catalog file (its generation counts reloads). */
+  catalogFile: CatalogFile;
   /** Resolves once the warm-up call has gone through the SDK (answered or not). */
   ready: Promise<void>;
   /** Stops taking requests, drains those in flight, flushes events. */
   close(): Promise<void>;
+  /**
+   * What SIGTERM does: not ready (`/readyz` 503) for `drainMs` while requests are still
+   * served, so the balancer takes this instance out first; then `close()`.
+   */
+  shutdown(drainMs?: number): Promise<void>;
 }
 
 /** Starts a proxy with `config`; `credentials` bypass the AWS provider chain (tests, local runtime). */
@@ -34,8 +43,10 @@ export async function startProxy(
   config: ProxyConfig,
   options: { credentials?: EndpointOptions['credentials']; logger?: Logger } = {},
 ): Promise<RunningProxy> {
+  requireShopperIdentity(config);
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'reco-proxy' } });
-  const catalog = loadCatalogIndex(config.catalogFile, config.catalogBaseUrl);
+  const catalogFile = openCatalogFile(config.catalogFile, logger, config.catalogBaseUrl);
+  const catalog = catalogFile.index;
   const placements = openPlacementFile(config.placementsFile, logger);
   const eventLog = await EventLog.open({
     dir: config.eventsDir,
@@ -64,6 +75,10 @@ export async function startProxy(
   const proxy = createApp({ config, catalog, placements, eventLog, endpoint, logger });
   registerEventStoreMetrics(proxy.metrics, eventLog, shipper);
   const server = proxy.app.listen(config.port, config.host);
+  // Above the balancer's idle timeout, so it is always the balancer that closes an idle connection:
+  // a proxy closing one the balancer is about to reuse is a 502 for a shopper.
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.headersTimeout = config.headersTimeoutMs;
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (socket.writable) socket.end(clientErrorAnswer(error));
     else socket.destroy();
@@ -100,10 +115,21 @@ export async function startProxy(
       server.closeIdleConnections();
       await drained;
       placements.close();
+      catalogFile.close();
       proxy.eventLoopDelay.stop();
       await eventLog.close();
       await shipper?.stop();
       endpoint.close();
+      proxy.breaker.close?.();
+      await proxy.redis?.close();
     })());
-  return { ...proxy, server, url, eventLog, shipper, ready, close };
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (drainMs = config.drainMs): Promise<void> =>
+    (shuttingDown ??= (async () => {
+      proxy.state.draining = true;
+      logger.info({ drainMs }, 'reco-proxy draining: not ready, still serving');
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+      await close();
+    })());
+  return { ...proxy, config, server, url, eventLog, shipper, catalogFile, ready, close, shutdown };
 }

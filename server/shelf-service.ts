@@ -6,9 +6,10 @@
  * the hard cap and warms the cache for the shopper's next view.
  */
 import { randomUUID } from 'node:crypto';
-import type { AnswerCache } from './answer-cache.ts';
+import type { AnswerStore } from './answer-cache.ts';
+import type { Bulkhead } from './bulkhead.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
-import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { Breaker } from './circuit-breaker.ts';
 import type { Metrics } from './metrics.ts';
 import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
@@ -48,8 +49,12 @@ export interface TimedAnswer {
 export interface ShelfServiceDeps {
   catalog: CatalogIndex;
   rules: () => RuleBook;
-  cache: AnswerCache;
-  breaker: CircuitBreaker;
+  /** This process's answer cache, or the fleet's (shared-answer-cache.ts). */
+  cache: AnswerStore;
+  /** This process's breaker, or the fleet's (shared-breaker.ts). */
+  breaker: Breaker;
+  /** Caps the upstream calls in flight; a full one answers `overloaded`. */
+  bulkhead: Bulkhead;
   endpoint: SageMakerEndpoint | undefined;
   assignVariant: (shopper: string | undefined) => string | undefined;
   recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string>;
@@ -93,7 +98,7 @@ function unknownPlacementWarning(placement: string): { code: string; message: st
 
 /** Builds the shelf service; `recommend` never throws for a sick cloud. */
 export function createShelfService(deps: ShelfServiceDeps) {
-  const { catalog, cache, breaker, metrics } = deps;
+  const { catalog, cache, breaker, bulkhead, metrics } = deps;
   const inFlight = new Map<string, Promise<ModelAnswer>>();
 
   function callModel(
@@ -103,7 +108,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     recentlyBought: ReadonlySet<string>,
     k: number,
     requestId: string,
-  ): Promise<ModelAnswer> {
+    deadline: number,
+  ): Promise<ModelAnswer> | undefined {
     // The context items first, then purchases most recent first, up to the limit the container
     // keeps: a heavy buyer still gets the model, and what is cut is what they bought longest ago.
     const exclude = [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
@@ -122,12 +128,21 @@ export function createShelfService(deps: ShelfServiceDeps) {
       metrics.coalesced.inc();
       return shared;
     }
+    if (!bulkhead.tryEnter()) return undefined;
+    metrics.upstreamInFlight.set(bulkhead.inFlight);
+    const leave = (): void => {
+      bulkhead.leave();
+      metrics.upstreamInFlight.set(bulkhead.inFlight);
+    };
     const signal = AbortSignal.timeout(deps.hardCapMs);
     const started = performance.now();
     const call = deps.endpoint!.invoke(body, { requestId, signal, ...(targetVariant ? { targetVariant } : {}) }).then(
       (answer) => {
         inFlight.delete(callKey);
-        breaker.success();
+        leave();
+        // An answer after the budget served nobody: for the breaker it is a bad call, for the cache a good one.
+        if (performance.now() <= deadline) breaker.success();
+        else breaker.failure();
         cache.set(shopper, cacheKey, answer);
         metrics.upstreamDuration.observe(
           { outcome: 'ok', variant: answer.variant ?? 'unknown' },
@@ -137,6 +152,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
       },
       (error: unknown) => {
         inFlight.delete(callKey);
+        leave();
         const failure = classifyUpstreamError(error, signal.aborted);
         if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
         else breaker.failure();
@@ -229,28 +245,46 @@ export function createShelfService(deps: ShelfServiceDeps) {
     let primary: ShelfSource[];
     let shelf: Shelf | undefined;
 
-    const fresh = cache.fresh(cacheKey);
+    // The operator's kill switch: the rules answer alone, neither the cloud nor its cached answers.
+    const modelOn = rules.model;
+    // A shared cache brings in what other instances stored (bounded; nothing to wait for in process).
+    const loading = modelOn ? cache.load?.(shopper, cacheKey) : undefined;
+    if (loading) await loading;
+    const fresh = modelOn ? cache.fresh(cacheKey) : undefined;
     metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
     if (fresh) {
       source = 'cache';
       model = { version: fresh.modelVersion, variant: fresh.variant };
       primary = [{ name: 'cache', ids: () => fresh.ids }];
     } else {
+      // Where every refusal to call is decided: no endpoint, switched off, bulkhead full, breaker open.
+      let allowed: boolean | Promise<boolean> = false;
       if (!deps.endpoint) failure = { reason: 'not-configured', label: 'no-endpoint' };
-      else if (!breaker.allows()) failure = { reason: 'circuit-open', label: 'circuit-open' };
-      else {
-        const margin =
-          answerMarginMs + Math.min(deps.eventLoopDelayMs?.() ?? 0, rules.budgetMs * maxDelayShareOfBudget);
-        const deadline = started + rules.budgetMs - margin;
-        const callStarted = performance.now();
-        const call = callModel(
-          shopper,
-          cacheKey,
-          request,
-          recentlyBought,
-          Math.min(invocationLimits.maxK, Math.ceil(limit * rules.overfetch)),
-          requestId,
-        );
+      else if (!modelOn) failure = { reason: 'disabled', label: 'disabled' };
+      else if (bulkhead.inFlight >= bulkhead.limit) failure = { reason: 'overloaded', label: 'bulkhead-full' };
+      else allowed = breaker.allows();
+      // A sync `true` (the breaker closed) skips the await, so the bulkhead check and the call stay atomic.
+      if (!failure && allowed !== true && !(await allowed)) failure = { reason: 'circuit-open', label: 'circuit-open' };
+      const margin = answerMarginMs + Math.min(deps.eventLoopDelayMs?.() ?? 0, rules.budgetMs * maxDelayShareOfBudget);
+      const deadline = started + rules.budgetMs - margin;
+      const callStarted = performance.now();
+      const call = failure
+        ? undefined
+        : callModel(
+            shopper,
+            cacheKey,
+            request,
+            recentlyBought,
+            Math.min(invocationLimits.maxK, Math.ceil(limit * rules.overfetch)),
+            requestId,
+            deadline,
+          );
+      if (!failure && !call) {
+        failure = { reason: 'overloaded', label: 'bulkhead-full' };
+        // A probe the breaker granted but the bulkhead refused must not leave the breaker half-open.
+        if (breaker.state === 'half-open') breaker.failure();
+      }
+      if (call) {
         // The rules' shelf is built while the call is on the wire, so a budget that runs out
         // leaves nothing but sending to do.
         const rulesShelf = buildShelf(rules, limit, chain(true), filterContext);
@@ -269,7 +303,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
       primary ??= [];
     }
 
-    shelf ??= buildShelf(rules, limit, [...primary, ...chain(failure !== null)], filterContext);
+    shelf ??= buildShelf(rules, limit, [...primary, ...chain(failure !== null && modelOn)], filterContext);
     if (failure && shelf.filledBy[0] === 'last-model-answer') {
       source = 'cache';
       model = staleModel;

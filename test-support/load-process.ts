@@ -29,5 +29,5 @@ const run = await runPaced({
   send: () => http.get(spec.path.replace('{user}', encodeURIComponent(shopper()))),
 });
 http.close();
-process.stdout.write(`${JSON.stringify({ result: run })}\n`);
-process.exit(0);
+// Exit only once the line is out: a long result fills the pipe, and exiting then would cut it.
+process.stdout.write(`${JSON.stringify({ result: run })}\n`, () => process.exit(0));

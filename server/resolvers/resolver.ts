@@ -3,7 +3,7 @@
  * request's context, return product ids, best first. Resolvers do not filter;
  * the shelf builder applies the placement's filters to whatever they return.
  */
-import type { AnswerCache } from '../answer-cache.ts';
+import type { AnswerStore } from '../answer-cache.ts';
 import type { CatalogIndex } from '../catalog-index.ts';
 import type { PlacementRules, ResolverName } from '../placement-rules.ts';
 
@@ -17,7 +17,7 @@ export interface ResolverContext {
   /** Context item ids (the product viewed, the cart). */
   items: readonly string[];
   catalog: CatalogIndex;
-  cache: AnswerCache;
+  cache: AnswerStore;
 }
 
 /** Ranked ids, and the model that produced them when they come from one. */

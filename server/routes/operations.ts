@@ -11,6 +11,8 @@ export interface Readiness {
   warmedUp: () => boolean;
   /** Whether events can be stored; shelves are served either way. */
   eventStore: () => EventStoreHealth;
+  /** True from SIGTERM on: ready no more, though requests are still served. */
+  draining: () => boolean;
 }
 
 /** `/healthz`, `/readyz`, `/metrics`, and the widget bundles. */
@@ -26,6 +28,8 @@ export function operationsRoute(
   });
   router.get('/readyz', (_req, res) => {
     const events = readiness.eventStore();
+    // Redis is not a check: without it shelves are still served, from this instance's own state.
+    if (readiness.draining()) return void res.status(503).json({ status: 'draining' });
     const checks = {
       catalog: readiness.catalogProducts() > 0,
       rules: readiness.rulesLoaded(),

@@ -1,0 +1,125 @@
+/**
+ * The proxy's one link to Redis, for state shared by the instances behind a balancer.
+ * Redis is a help, never a dependency: every call is bounded by `timeoutMs`, a call
+ * while disconnected fails at once (no offline queue), a failure is counted and the
+ * caller goes on with its own state, and the client reconnects by itself. A Redis
+ * that accepts the connection but stops answering (hung) is caught by a ping and
+ * the connection is dropped and made anew.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** What the connection is opened with. */
+export interface RedisConnectionOptions {
+  url: string;
+  /** The longest one call may take. */
+  timeoutMs: number;
+  keyPrefix: string;
+  logger: Logger;
+  /** Told of each failed or late call, by operation. */
+  onError: (operation: string) => void;
+  /** Told how long each answered call took (ms), by operation. */
+  onDuration?: (operation: string, ms: number) => void;
+  /** How often the link is checked (ms); default 1000. */
+  pingEveryMs?: number;
+}
+
+/** A bounded link to Redis. */
+export interface RedisConnection {
+  /** The client for commands (its calls reject after `timeoutMs`). */
+  readonly client: Redis;
+  /** `keyPrefix` + `name`. */
+  key(name: string): string;
+  /** Whether the link is up now (a call would at least be sent). */
+  readonly up: boolean;
+  /**
+   * Runs `call`; on failure or timeout counts one error for `operation` and resolves
+   * `undefined`, so the caller falls back to its own state. Never rejects.
+   */
+  attempt<T>(operation: string, call: (client: Redis) => Promise<T>): Promise<T | undefined>;
+  /** A second connection for subscriptions (Redis takes a subscribed connection for nothing else). */
+  subscriber(): Redis;
+  close(): Promise<void>;
+}
+
+/** Opens the link; resolves at once, whether Redis is there yet or not. */
+export function openRedisConnection(options: RedisConnectionOptions): RedisConnection {
+  const { logger, timeoutMs } = options;
+  const clientOptions = {
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(200, timeoutMs * 20),
+    enableOfflineQueue: false,
+    // A command is never re-sent after a reconnect: its caller has long moved on.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
+    lazyConnect: false,
+  };
+  const clients: Redis[] = [];
+  let lastLogged = 0;
+  const watch = (client: Redis, role: string): Redis => {
+    clients.push(client);
+    client.on('error', (error: Error) => {
+      // One line a second at most: a Redis that is down must not flood the logs.
+      if (Date.now() - lastLogged < 1000) return;
+      lastLogged = Date.now();
+      logger.warn({ err: error.message, role }, 'shared state: redis unavailable, using this instance’s own state');
+    });
+    client.on('ready', () => logger.info({ role }, 'shared state: redis connected'));
+    return client;
+  };
+  const client = watch(new Redis(options.url, clientOptions), 'commands');
+
+  let missedPings = 0;
+  const ping = setInterval(() => {
+    if (client.status !== 'ready') return;
+    client.ping().then(
+      () => {
+        missedPings = 0;
+      },
+      () => {
+        // Three missed pings on an open socket: Redis is hung; a new connection finds out when it is back.
+        if (++missedPings < 3) return;
+        missedPings = 0;
+        logger.warn('shared state: redis stopped answering, reconnecting');
+        client.disconnect(true);
+      },
+    );
+  }, options.pingEveryMs ?? 1000);
+  ping.unref();
+
+  return {
+    client,
+    key: (name) => `${options.keyPrefix}${name}`,
+    get up() {
+      return client.status === 'ready';
+    },
+    async attempt(operation, call) {
+      if (client.status !== 'ready') {
+        options.onError(operation);
+        return undefined;
+      }
+      // commandTimeout bounds each command; this bounds the whole call (a pipeline, a script) as one.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('late')), timeoutMs);
+      });
+      const started = performance.now();
+      try {
+        const result = await Promise.race([call(client), late]);
+        options.onDuration?.(operation, performance.now() - started);
+        return result;
+      } catch {
+        options.onError(operation);
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    subscriber: () => watch(new Redis(options.url, { ...clientOptions, commandTimeout: undefined }), 'subscriber'),
+    async close() {
+      clearInterval(ping);
+      for (const c of clients) c.disconnect(false);
+    },
+  };
+}

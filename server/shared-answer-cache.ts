@@ -1,0 +1,82 @@
+/**
+ * The answer cache shared by every instance through Redis, so a late answer that lands
+ * at instance A serves the shopper's next view at instance B. This process's cache
+ * stays in front: lookups are answered from it, `load` first brings in what Redis holds
+ * for the shopper and context (one bounded round trip, only when this process has no
+ * fresh answer), and `set` writes to both. With Redis sick, `load` gives up after
+ * the connection's timeout and the instance serves from its own cache.
+ */
+import { createHash } from 'node:crypto';
+import type { AnswerCache, AnswerStore, CachedAnswer } from './answer-cache.ts';
+import type { RedisConnection } from './redis-connection.ts';
+
+/** What one Redis entry holds: the answer, and the cache key it answers (for a shopper's latest). */
+interface StoredEntry extends CachedAnswer {
+  key: string;
+}
+
+// Keys carry a digest of the shopper and context, never the ids themselves, and stay short.
+const digest = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+
+function parse(json: string | null): StoredEntry | undefined {
+  if (json === null) return undefined;
+  try {
+    const entry = JSON.parse(json) as StoredEntry;
+    return Array.isArray(entry.ids) && typeof entry.storedAt === 'number' && typeof entry.key === 'string'
+      ? entry
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's cache, backed by the fleet's in Redis. */
+export class SharedAnswerCache implements AnswerStore {
+  constructor(
+    private readonly local: AnswerCache,
+    private readonly redis: RedisConnection,
+    private readonly options: { staleMs: number; now?: () => number },
+  ) {}
+
+  #answerKey(key: string): string {
+    return this.redis.key(`answer:${digest(key)}`);
+  }
+
+  #latestKey(shopper: string): string {
+    return this.redis.key(`latest:${digest(shopper)}`);
+  }
+
+  fresh(key: string): CachedAnswer | undefined {
+    return this.local.fresh(key);
+  }
+
+  stale(shopper: string | undefined, key: string): CachedAnswer | undefined {
+    return this.local.stale(shopper, key);
+  }
+
+  set(shopper: string | undefined, key: string, answer: Omit<CachedAnswer, 'storedAt'>): void {
+    const entry: StoredEntry = { ...answer, storedAt: this.options.now?.() ?? Date.now(), key };
+    this.local.remember(shopper, key, entry);
+    if (this.options.staleMs <= 0) return;
+    const json = JSON.stringify(entry);
+    void this.redis.attempt('cache-set', (client) => {
+      // A pipeline, not a transaction: two independent writes, one round trip.
+      const write = client.pipeline().set(this.#answerKey(key), json, 'PX', this.options.staleMs);
+      if (shopper !== undefined) write.set(this.#latestKey(shopper), json, 'PX', this.options.staleMs);
+      return write.exec();
+    });
+  }
+
+  load(shopper: string | undefined, key: string): Promise<void> | undefined {
+    // A fresh answer here is served without asking Redis: the hot path of a warm shopper stays local.
+    if (this.local.fresh(key)) return undefined;
+    const keys = shopper === undefined ? [this.#answerKey(key)] : [this.#answerKey(key), this.#latestKey(shopper)];
+    return this.redis
+      .attempt('cache-get', (client) => client.mget(...keys))
+      .then((found) => {
+        const [exact, latest] = (found ?? []).map(parse);
+        if (latest && shopper !== undefined) this.local.remember(shopper, latest.key, latest);
+        if (exact) this.local.remember(undefined, key, exact);
+      });
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Several proxies sharing state through a real Redis (and, for the rate limit, behind a
+ * real HAProxy): the issue's scenarios 1-3 with two in-process proxies A and B, each
+ * with its own local runtime, so what B answers can only have come through Redis; and a
+ * sick Redis (hung, down, refusing) costing no shelf.
+ */
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { after, before, describe, it } from 'node:test';
+import { startHaproxy } from '../test-support/haproxy-process.ts';
+import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
+import { startStack, type TestStack } from '../test-support/stack.ts';
+import { until } from '../test-support/until.ts';
+import type { ProxyConfig } from './config.ts';
+
+const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
+const sharedErrors = async (stack: TestStack): Promise<number> => {
+  const text = (await stack.get('/metrics')).text;
+  return [...text.matchAll(/^reco_shared_state_errors_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+};
+
+describe('shared state through Redis', { timeout: 120_000 }, () => {
+  let redis: RedisProcess;
+  let prefix = 0;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  /** Two proxies on one fresh key space. */
+  const pair = async (config: Partial<ProxyConfig> = {}, budgetMs?: number): Promise<[TestStack, TestStack]> => {
+    const shared = { redisUrl: redis.url, redisKeyPrefix: `t${++prefix}:`, redisTimeoutMs: 50, ...config };
+    const a = await startStack({ config: shared, ...(budgetMs ? { budgetMs } : {}) });
+    const b = await startStack({ config: shared, ...(budgetMs ? { budgetMs } : {}) });
+    await until(() => a.proxy.redis?.up && b.proxy.redis?.up, Boolean, 'both connected to redis');
+    return [a, b];
+  };
+
+  it('1. slow cloud: the late answer that lands at A serves the shopper next view at B from the cache', async () => {
+    const [a, b] = await pair({}, 100);
+    try {
+      await a.weather('slow', 300);
+      const first = await a.get(home('x'));
+      assert.equal(first.body.fallbackReason, 'timeout');
+      await until(
+        async () => (await a.get('/metrics')).text,
+        (t) => /reco_late_answers_total 1/.test(t),
+        'the late answer at A',
+      );
+      const before = await b.invocations();
+      const next = await b.get(home('x'));
+      assert.equal(next.body.source, 'cache');
+      assert.equal(next.body.fallbackReason, null);
+      assert.equal(await b.invocations(), before, 'B did not call its cloud');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('2. failing cloud: A opens the breaker for the fleet; B answers circuit-open; one probe for the fleet', async () => {
+    const [a, b] = await pair({ breakerProbeMs: 800, cacheFreshMs: 0 });
+    try {
+      await a.weather('error');
+      await b.weather('error');
+      for (let i = 0; i < 5; i++) assert.equal((await a.get(home(`f${i}`))).body.fallbackReason, 'error');
+      assert.equal(a.proxy.breaker.state, 'open');
+      await until(
+        () => b.proxy.breaker.state,
+        (s) => s === 'open',
+        'B to hear that the breaker opened',
+      );
+      const before = await b.invocations();
+      assert.equal((await b.get(home('fb'))).body.fallbackReason, 'circuit-open');
+      assert.equal(await b.invocations(), before, 'B made none of its own five failures');
+
+      await new Promise((r) => setTimeout(r, 900));
+      const calls = (await a.invocations()) + (await b.invocations());
+      const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).get(home(`p${i}`))));
+      assert.ok(burst.every((r) => r.status === 200));
+      assert.equal((await a.invocations()) + (await b.invocations()) - calls, 1, 'one probe for the fleet');
+      await until(
+        () => [a.proxy.breaker.state, b.proxy.breaker.state].join(),
+        (s) => s === 'open,open',
+        'the failed probe to re-open the breaker everywhere',
+      );
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('3. through the balancer: one client has one limit across A and B; two clients have two', async () => {
+    const [a, b] = await pair({ rateLimit: 5, trustProxy: ['loopback'] });
+    const balancer = await startHaproxy([new URL(a.proxy.url).port, new URL(b.proxy.url).port].map(Number));
+    try {
+      const from = (client: string, shopper: string) =>
+        fetch(`${balancer.url}${home(shopper)}`, { headers: { 'X-Forwarded-For': client } }).then((r) => r.status);
+      const one: number[] = [];
+      for (let i = 0; i < 8; i++) one.push(await from('203.0.113.7', `c${i}`));
+      assert.deepEqual(one, [200, 200, 200, 200, 200, 429, 429, 429]);
+      assert.equal(await from('203.0.113.8', 'other'), 200, 'another client has its own budget');
+      const served = async (s: TestStack) =>
+        Number(/reco_rate_limited_total (\d+)/.exec((await s.get('/metrics')).text)?.[1]);
+      assert.equal((await served(a)) + (await served(b)), 3);
+      assert.ok((await served(a)) > 0 && (await served(b)) > 0, 'both instances refused: the count is global');
+    } finally {
+      await balancer.stop();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a sick Redis (hung, down, refusing) costs no shelf, is counted, leaves /readyz ready; sharing resumes', async () => {
+    const [a, b] = await pair({ redisTimeoutMs: 5, rateLimit: 1000 });
+    try {
+      const check = async (label: string, shopper: string) => {
+        const answer = await a.get(home(shopper));
+        assert.equal(answer.status, 200, label);
+        assert.equal(answer.body.source, 'model', label);
+        const total = Number(/total;dur=([\d.]+)/.exec(answer.headers.get('server-timing') ?? '')?.[1]);
+        assert.ok(total < 150, `${label}: ${total} ms is within the budget`);
+        assert.equal((await a.get('/readyz')).status, 200, label);
+      };
+      redis.pause();
+      const before = await sharedErrors(a);
+      await check('hung', 'h1');
+      assert.ok((await sharedErrors(a)) > before, 'the failed calls are counted');
+      redis.resume();
+
+      await redis.kill();
+      await check('down', 'd1');
+      await redis.restart();
+      await until(() => a.proxy.redis?.up && b.proxy.redis?.up, Boolean, 'both to reconnect by themselves', 10_000);
+      await check('back', 's1');
+      await until(
+        async () => (await b.get(home('s1'))).body.source,
+        (s) => s === 'cache',
+        'sharing to resume',
+      );
+
+      // Refusing: Redis answers every write with an error (out of memory, nothing to evict).
+      const admin = new Redis(redis.url);
+      try {
+        await admin.config('SET', 'maxmemory-policy', 'noeviction');
+        await admin.config('SET', 'maxmemory', '1');
+        const refused = await sharedErrors(a);
+        await check('refusing', 'r1');
+        await until(
+          () => sharedErrors(a),
+          (n) => n > refused,
+          'the refused write to be counted',
+        );
+        await admin.config('SET', 'maxmemory', '0');
+      } finally {
+        admin.disconnect();
+      }
+    } finally {
+      redis.resume();
+      await a.close();
+      await b.close();
+    }
+  });
+});
