@@ -86,6 +86,8 @@ test('the proxy image: non-root, health-checked on /readyz, compiled, and its CO
       AWS_ACCESS_KEY_ID: 'image-test',
       AWS_SECRET_ACCESS_KEY: 'image-test',
       AWS_EC2_METADATA_DISABLED: 'true',
+      // What a deployment sets: the key its storefront signs shopper tokens with.
+      RECO_SHOPPER_TOKEN_SECRET: 'image-test-shopper-token-secret-0123456789',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
