@@ -21,6 +21,7 @@ import { pseudonymizer } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
 import { shopperIdentity } from './shopper-identity.ts';
 import type { PlacementFile } from './placement-file.ts';
+import { SharedIdempotencyWindow } from './events/shared-idempotency-window.ts';
 import { openRedisConnection } from './redis-connection.ts';
 import { SharedAnswerCache } from './shared-answer-cache.ts';
 import { SharedBreaker } from './shared-breaker.ts';
@@ -56,6 +57,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
         onDuration: (operation, ms) => metrics.sharedStateDuration.observe({ operation }, ms / 1000),
       })
     : undefined;
+  if (redis) eventLog.shareIdempotency((own) => new SharedIdempotencyWindow(own, redis));
   const localCache = new AnswerCache({
     maxEntries: config.cacheMaxEntries,
     freshMs: config.cacheFreshMs,

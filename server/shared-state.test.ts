@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { after, before, describe, it } from 'node:test';
 import { startHaproxy } from '../test-support/haproxy-process.ts';
+import { clickEvent, storedEventsIn } from '../test-support/event-store.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
@@ -107,6 +108,37 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       assert.ok((await served(a)) > 0 && (await served(b)) > 0, 'both instances refused: the count is global');
     } finally {
       await balancer.stop();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('4. one event id posted to A and then, as a retry, to B is stored once across the fleet', async () => {
+    const [a, b] = await pair();
+    try {
+      const body = (id: string) => JSON.stringify({ events: [clickEvent(id)] });
+      const json = { 'content-type': 'application/json' };
+      const first = await a.send('POST', '/v1/events', body('evt-fleet-0001'), json);
+      assert.equal(first.status, 202);
+      assert.equal((first.body as unknown as { accepted: number }).accepted, 1);
+      const retry = await b.send('POST', '/v1/events', body('evt-fleet-0001'), json);
+      assert.equal(retry.status, 202);
+      assert.deepEqual(
+        [
+          (retry.body as unknown as { accepted: number }).accepted,
+          (retry.body as unknown as { duplicates: number }).duplicates,
+        ],
+        [0, 1],
+      );
+      const stored = [...(await storedEventsIn(a.proxy.eventLog.dir)), ...(await storedEventsIn(b.proxy.eventLog.dir))];
+      assert.equal(stored.filter((e) => e.id === 'evt-fleet-0001').length, 1);
+      // A fresh id at B is B's to store.
+      assert.equal(
+        ((await b.send('POST', '/v1/events', body('evt-fleet-0002'), json)).body as unknown as { accepted: number })
+          .accepted,
+        1,
+      );
+    } finally {
       await a.close();
       await b.close();
     }

@@ -122,6 +122,8 @@ const writeErrorCodes = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EFBIG', 'E
 /** An open event store. */
 export class EventLog {
   readonly #window: IdempotencyWindow;
+  /** Who claims ids for `append`: the window itself, or a fleet-wide one in front of it. */
+  #claims: IdempotencyWindow;
   readonly #bought: RecentlyBoughtIndex;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
@@ -154,6 +156,7 @@ export class EventLog {
     this.#logger = options.logger;
     this.#probeMs = options.probeMs ?? { first: 250, max: 10_000 };
     this.#window = options.window ?? new InProcessIdempotencyWindow(options.dedupHours);
+    this.#claims = this.#window;
     this.#bought = options.recentlyBoughtIndex ?? new InProcessRecentlyBought(options.purchaseDays);
   }
 
@@ -293,6 +296,14 @@ export class EventLog {
   }
 
   /**
+   * Puts a fleet-wide window in front of this store's own (several proxies sharing one Redis):
+   * `share` gets the own window and returns the one `append` claims through.
+   */
+  shareIdempotency(share: (own: IdempotencyWindow) => IdempotencyWindow): void {
+    this.#claims = share(this.#window);
+  }
+
+  /**
    * Stores the events whose ids were not stored within the window; resolves once they are
    * durable. Throws `EventStoreUnavailableError` when the store cannot write now.
    */
@@ -301,7 +312,7 @@ export class EventLog {
     receivedAt = this.#now(),
   ): Promise<{ stored: StoredEvent[]; duplicates: number }> {
     this.#refuseIfUnwritable();
-    const states = await this.#window.claim(
+    const states = await this.#claims.claim(
       events.map((e) => e.id),
       receivedAt,
     );
@@ -331,10 +342,10 @@ export class EventLog {
           this.#queuedBytes += bytes;
           this.#flushing ??= this.#flush();
         });
-        await this.#window.confirm(ids, receivedAt);
+        await this.#claims.confirm(ids, receivedAt);
         committed.resolve();
       } catch (error) {
-        await this.#window.release(ids);
+        await this.#claims.release(ids);
         committed.reject(error);
         throw error;
       } finally {
