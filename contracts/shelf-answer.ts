@@ -9,8 +9,19 @@ export const shelfSources = ['model', 'cache', 'fallback'] as const;
 /** `model` (this request's cloud answer), `cache` (an earlier model answer) or `fallback` (the rules). */
 export type ShelfSourceName = (typeof shelfSources)[number];
 
-/** Why a shelf was not (wholly) the model's answer to this request. */
-export const fallbackReasons = ['timeout', 'error', 'throttled', 'circuit-open', 'not-configured', 'too-few'] as const;
+/**
+ * Why a shelf was not (wholly) the model's answer to this request. `holdout`: the shopper is in
+ * the control arm (`RECO_HOLDOUT_PERCENT`), served the rules while the cloud is healthy.
+ */
+export const fallbackReasons = [
+  'timeout',
+  'error',
+  'throttled',
+  'circuit-open',
+  'not-configured',
+  'too-few',
+  'holdout',
+] as const;
 
 /** One of `fallbackReasons`. */
 export type FallbackReason = (typeof fallbackReasons)[number];

@@ -50,6 +50,11 @@ export const defaults = {
    * empty: let SageMaker pick.
    */
   variants: {} as Record<string, number>,
+  /**
+   * The control arm: this share of shoppers (0..100 %, sticky by a hash of the customer or
+   * session id) gets the rules even while the cloud is healthy, so model vs rules is randomised.
+   */
+  holdoutPercent: 0,
   logLevel: 'info',
   /** The HS256 key storefront tokens are verified with (≥ 32 bytes); unset: no token is valid. */
   shopperTokenSecret: undefined as string | undefined,
@@ -146,6 +151,7 @@ const fromEnv = {
   RECO_BREAKER_FAILURES: ['breakerFailures', positiveInt],
   RECO_BREAKER_PROBE_MS: ['breakerProbeMs', positiveInt],
   RECO_VARIANTS: ['variants', variantWeights],
+  RECO_HOLDOUT_PERCENT: ['holdoutPercent', wholeNumber(0, 100, 'a whole percentage 0..100')],
   LOG_LEVEL: ['logLevel', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])],
   RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
   RECO_ALLOW_RAW_USER_IDS: [

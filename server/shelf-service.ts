@@ -52,6 +52,8 @@ export interface ShelfServiceDeps {
   breaker: CircuitBreaker;
   endpoint: SageMakerEndpoint | undefined;
   assignVariant: (shopper: string | undefined) => string | undefined;
+  /** True for a shopper in the control arm (`RECO_HOLDOUT_PERCENT`): rules only, no model call. */
+  inHoldout?: (shopper: string | undefined) => boolean;
   recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string>;
   metrics: Metrics;
   hardCapMs: number;
@@ -229,14 +231,17 @@ export function createShelfService(deps: ShelfServiceDeps) {
     let primary: ShelfSource[];
     let shelf: Shelf | undefined;
 
-    const fresh = cache.fresh(cacheKey);
-    metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
+    // A holdout shopper gets the rules alone: no model call, no model answer from the cache.
+    const holdout = deps.inHoldout?.(shopper) ?? false;
+    const fresh = holdout ? undefined : cache.fresh(cacheKey);
+    if (!holdout) metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
     if (fresh) {
       source = 'cache';
       model = { version: fresh.modelVersion, variant: fresh.variant };
       primary = [{ name: 'cache', ids: () => fresh.ids }];
     } else {
-      if (!deps.endpoint) failure = { reason: 'not-configured', label: 'no-endpoint' };
+      if (holdout) failure = { reason: 'holdout', label: 'holdout' };
+      else if (!deps.endpoint) failure = { reason: 'not-configured', label: 'no-endpoint' };
       else if (!breaker.allows()) failure = { reason: 'circuit-open', label: 'circuit-open' };
       else {
         const margin =
@@ -269,7 +274,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
       primary ??= [];
     }
 
-    shelf ??= buildShelf(rules, limit, [...primary, ...chain(failure !== null)], filterContext);
+    shelf ??= buildShelf(rules, limit, [...primary, ...chain(failure !== null && !holdout)], filterContext);
     if (failure && shelf.filledBy[0] === 'last-model-answer') {
       source = 'cache';
       model = staleModel;
