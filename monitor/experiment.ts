@@ -37,6 +37,7 @@ export interface ExperimentSummary {
 }
 
 const arms = ['model', 'holdout'] as const;
+const shelfTypes = new Set(['impression', 'click', 'add_to_cart']);
 
 function figures(arm: ArmFigures['arm'], variant: string | null, counts: readonly ExperimentCount[]): ArmFigures {
   const sum = (type: string) =>
@@ -66,7 +67,9 @@ export function summariseExperiment(counts: readonly ExperimentCount[]): Experim
   const rows: ArmFigures[] = [];
   for (const arm of arms) {
     rows.push(figures(arm, null, counts));
-    const variants = [...new Set(counts.filter((c) => c.arm === arm).map((c) => c.variant))].sort();
+    // Only shelf events name a variant worth a row (a purchase carries none).
+    const shelf = counts.filter((c) => c.arm === arm && c.count > 0 && shelfTypes.has(c.type));
+    const variants = [...new Set(shelf.map((c) => c.variant))].sort();
     // The model arm always names its variants; the holdout's only variant is normally `none`.
     if (arm === 'model' || variants.length > 1)
       for (const variant of variants) rows.push(figures(arm, variant, counts));

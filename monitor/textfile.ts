@@ -17,7 +17,7 @@ export const monitorGauges = {
   reco_monitor_popularity_psi_noise_floor: 'The PSI sampling noise alone gives on this many recent pairs',
   reco_monitor_cold_start_shopper_share: 'Share of recent shoppers the model has no history for',
   reco_monitor_unknown_item_share: 'Share of recent events on items the model does not know',
-  reco_monitor_replay_ndcg_at_10: 'NDCG@10 of the serving artifact replayed on purchases after training, by bound',
+  reco_monitor_replay_ndcg: 'NDCG@10 of the serving artifact replayed on purchases after training, by bound',
   reco_monitor_online_lift_click_through: 'Click-through of the model arm minus the holdout, by bound',
   reco_monitor_online_lift_add_to_cart: 'Add-to-cart rate of the model arm minus the holdout, by bound',
 } as const;
@@ -63,7 +63,7 @@ export function renderTextfile(report: MonitorReport): string {
   if (report.unknownItems.status === 'ok') set('reco_monitor_unknown_item_share', report.unknownItems.share);
   if (report.replayNdcgAt10.status === 'ok') {
     const { mean, low, high } = report.replayNdcgAt10.ndcg;
-    bounds('reco_monitor_replay_ndcg_at_10', { difference: mean, low, high });
+    bounds('reco_monitor_replay_ndcg', { difference: mean, low, high });
   }
   if (report.onlineLift.status === 'ok') {
     bounds('reco_monitor_online_lift_click_through', report.onlineLift.clickThrough as DifferenceInterval | null);
