@@ -60,8 +60,8 @@ function figures(arm: ArmFigures['arm'], variant: string | null, counts: readonl
 
 /**
  * Summarises event counts: each arm, then each variant seen in it (`none` in the model arm is
- * model-arm shoppers served the rules; the holdout's variants are listed only when not all `none`). Events with another arm (older events, stored
- * before arms were) are left out.
+ * model-arm shoppers served the rules; the holdout's variants are listed only when not all
+ * `none`). Events with another arm (older events, stored before arms were) are left out.
  */
 export function summariseExperiment(counts: readonly ExperimentCount[]): ExperimentSummary {
   const rows: ArmFigures[] = [];

@@ -142,7 +142,8 @@ console.log(
       'replay NDCG@10',
       result.replayNdcgAt10,
       (f) =>
-        `${f.ndcg.mean.toFixed(4)} (${f.ndcg.low.toFixed(4)} … ${f.ndcg.high.toFixed(4)}) on ${f.shoppers} customers; ` +
+        `${f.ndcg.mean.toFixed(4)} (${f.ndcg.low.toFixed(4)} … ${f.ndcg.high.toFixed(4)}) ` +
+        `on ${f.shoppers} customers; ` +
         `over popularity ${f.overPopularity.difference.toFixed(4)} (${f.overPopularity.low.toFixed(4)} … ` +
         `${f.overPopularity.high.toFixed(4)})`,
     ),

@@ -61,12 +61,14 @@ export function intervalChartSvg(chart: IntervalChart): string {
   const axisY = top + chart.rows.length * rowHeight + 16;
   for (const tick of [min, (min + max) / 2, max]) {
     parts.push(
-      `<text x="${fixed(x(tick))}" y="${axisY}" text-anchor="middle" fill="#555">${escapeHtml(chart.format(tick))}</text>`,
+      `<text x="${fixed(x(tick))}" y="${axisY}" text-anchor="middle" fill="#555">` +
+        `${escapeHtml(chart.format(tick))}</text>`,
     );
   }
   if (chart.zeroLine && min <= 0 && max >= 0) {
     parts.push(
-      `<line class="zero" x1="${fixed(x(0))}" x2="${fixed(x(0))}" y1="${top - 6}" y2="${top + chart.rows.length * rowHeight + 2}"` +
+      `<line class="zero" x1="${fixed(x(0))}" x2="${fixed(x(0))}"` +
+        ` y1="${top - 6}" y2="${top + chart.rows.length * rowHeight + 2}"` +
         ` stroke="#888" stroke-dasharray="3 3"/>`,
     );
   }
