@@ -13,6 +13,8 @@ export type ShelfSourceName = (typeof shelfSources)[number];
  * Why a shelf was not (wholly) the model's answer to this request. `overloaded`: this proxy already had
  * its most upstream calls in flight (RECO_MAX_INFLIGHT); `disabled`: the placement rules switched the
  * model off (`"model": false`).
+ * `holdout`: the shopper is in the control arm (`RECO_HOLDOUT_PERCENT`), served the rules while the
+ * cloud is healthy.
  */
 export const fallbackReasons = [
   'timeout',
@@ -23,6 +25,7 @@ export const fallbackReasons = [
   'too-few',
   'overloaded',
   'disabled',
+  'holdout',
 ] as const;
 
 /** One of `fallbackReasons`. */

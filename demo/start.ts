@@ -11,7 +11,11 @@ const started = Date.now();
 try {
   const ports = portsFromEnv();
   await ensureBuilt();
-  const stack = await startProcesses(ports);
+  // The demo holds 10 % of shoppers out (rules only), so the shop monitor compares model and rules.
+  // Set here, not in processes.ts, so the end-to-end tests' shoppers all see the model.
+  const stack = await startProcesses(ports, {
+    env: { RECO_HOLDOUT_PERCENT: process.env.RECO_HOLDOUT_PERCENT || '10' },
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`
 reco-shelf is running (ready in ${seconds} s)

@@ -31,6 +31,8 @@ import { operationsRoute } from './routes/operations.ts';
 import { addRecommendationsRoute } from './routes/recommendations.ts';
 import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { variantAssigner } from './variant-assignment.ts';
+import { holdoutAssigner, shopperKey } from './holdout.ts';
+import { variantLabeler } from './variant-label.ts';
 
 /** What the app is built from. */
 export interface AppParts {
@@ -84,6 +86,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     breaker = shared;
   } else breaker = new CircuitBreaker(breakerOptions);
   const bulkhead = new Bulkhead(config.maxInflight);
+  const inHoldout = holdoutAssigner(config.holdoutPercent);
   const shelfService = createShelfService({
     catalog,
     rules: () => placements.current(),
@@ -92,6 +95,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     bulkhead,
     endpoint,
     assignVariant: variantAssigner(config.variants),
+    inHoldout,
     recentlyBought: (userId, days) => eventLog.recentlyBought(userId, days),
     metrics,
     hardCapMs: config.hardCapMs,
@@ -129,7 +133,16 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   );
   const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
   addRecommendationsRoute(api, shelfService, identities, metrics, logger);
-  addEventsRoute(api, eventLog, metrics, { callerOf: serverCallerOf(config.serverKey), identities, catalog });
+  addEventsRoute(
+    api,
+    eventLog,
+    metrics,
+    { callerOf: serverCallerOf(config.serverKey), identities, catalog },
+    {
+      armOf: (e) => (inHoldout(shopperKey(e.userId, e.sessionId)) ? 'holdout' : 'model'),
+      variantLabel: variantLabeler(Object.keys(config.variants)),
+    },
+  );
   app.use('/v1', api);
   app.use(
     operationsRoute(

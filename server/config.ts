@@ -93,6 +93,11 @@ export const defaults = {
    * empty: let SageMaker pick.
    */
   variants: {} as Record<string, number>,
+  /**
+   * The control arm: this share of shoppers (0..100 %, sticky by a hash of the customer or
+   * session id) gets the rules even while the cloud is healthy, so model vs rules is randomised.
+   */
+  holdoutPercent: 0,
   logLevel: 'info',
   /** The HS256 key storefront tokens are verified with (≥ 32 bytes); unset: no token is valid. */
   shopperTokenSecret: undefined as string | undefined,
@@ -223,6 +228,7 @@ const fromEnv = {
   RECO_REDIS_TIMEOUT_MS: ['redisTimeoutMs', wholeNumber(1, 10_000, 'milliseconds')],
   RECO_REDIS_KEY_PREFIX: ['redisKeyPrefix', z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/, 'must be [A-Za-z0-9:_-]{0,64}')],
   RECO_VARIANTS: ['variants', variantWeights],
+  RECO_HOLDOUT_PERCENT: ['holdoutPercent', wholeNumber(0, 100, 'a whole percentage 0..100')],
   LOG_LEVEL: ['logLevel', logLevel],
   RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
   RECO_ALLOW_RAW_USER_IDS: [

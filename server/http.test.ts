@@ -244,7 +244,7 @@ describe('the proxy over HTTP', () => {
     it('stores a JSON batch durably, once, and says 202', async () => {
       const clicks = async () =>
         Number(
-          /reco_shelf_events_total\{type="click",source="model"\} (\d+)/.exec(
+          /reco_shelf_events_total\{type="click",source="model",arm="model",variant="none"\} (\d+)/.exec(
             (await stack.get('/metrics')).text,
           )?.[1] ?? 0,
         );

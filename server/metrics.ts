@@ -80,8 +80,10 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
     }),
     shelfEvents: new Counter({
       name: 'reco_shelf_events_total',
-      help: 'Accepted shelf events by type and by the source of the answer they came from (click-through by source)',
-      labelNames: ['type', 'source'] as const,
+      help:
+        'Accepted shelf events by type, by the source of the answer they came from, by arm (model or holdout) ' +
+        'and by production variant (none for a rules answer): click-through per arm and variant',
+      labelNames: ['type', 'source', 'arm', 'variant'] as const,
       registers: [registry],
     }),
     rejectedBatches: new Counter({

@@ -57,6 +57,8 @@ export interface ShelfServiceDeps {
   bulkhead: Bulkhead;
   endpoint: SageMakerEndpoint | undefined;
   assignVariant: (shopper: string | undefined) => string | undefined;
+  /** True for a shopper in the control arm (`RECO_HOLDOUT_PERCENT`): rules only, no model call. */
+  inHoldout?: (shopper: string | undefined) => boolean;
   recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string>;
   metrics: Metrics;
   hardCapMs: number;
@@ -246,12 +248,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
     let shelf: Shelf | undefined;
 
     // The operator's kill switch: the rules answer alone, neither the cloud nor its cached answers.
-    const modelOn = rules.model;
+    // A holdout shopper, likewise: no model call, no model answer from the cache.
+    const holdout = deps.inHoldout?.(shopper) ?? false;
+    const modelOn = rules.model && !holdout;
     // A shared cache brings in what other instances stored (bounded; nothing to wait for in process).
     const loading = modelOn ? cache.load?.(shopper, cacheKey) : undefined;
     if (loading) await loading;
     const fresh = modelOn ? cache.fresh(cacheKey) : undefined;
-    metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
+    if (modelOn) metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
     if (fresh) {
       source = 'cache';
       model = { version: fresh.modelVersion, variant: fresh.variant };
@@ -259,7 +263,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     } else {
       // Where every refusal to call is decided: no endpoint, switched off, bulkhead full, breaker open.
       let allowed: boolean | Promise<boolean> = false;
-      if (!deps.endpoint) failure = { reason: 'not-configured', label: 'no-endpoint' };
+      if (holdout) failure = { reason: 'holdout', label: 'holdout' };
+      else if (!deps.endpoint) failure = { reason: 'not-configured', label: 'no-endpoint' };
       else if (!modelOn) failure = { reason: 'disabled', label: 'disabled' };
       else if (bulkhead.inFlight >= bulkhead.limit) failure = { reason: 'overloaded', label: 'bulkhead-full' };
       else allowed = breaker.allows();

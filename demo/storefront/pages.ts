@@ -3,7 +3,10 @@
  * customer would embed it: one script tag, one `<reco-shelf>` element.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
+import type { ArmFigures, ExperimentSummary } from '../../monitor/experiment.ts';
+import type { DifferenceInterval, RateInterval } from '../../monitor/proportions.ts';
 import { html, raw, type Raw } from './html.ts';
+import { type IntervalRow, intervalChartSvg } from './interval-chart.ts';
 import { weatherModes } from './weather.ts';
 
 /** What every page needs to know. */
@@ -146,17 +149,61 @@ export function notFoundPage(ctx: PageContext): string {
 /** What the shop monitor shows, already computed. */
 export interface MonitorFigures {
   bySource: ReadonlyArray<[source: string, requests: number]>;
+  /** Share of answers that fell back, among those not held out by design. */
   fallbackRate: number | null;
+  /** Answers served the rules because the shopper is in the holdout. */
+  holdoutAnswers: number;
   byReason: ReadonlyArray<[reason: string, requests: number]>;
   upstreamP50: number | null;
   upstreamP95: number | null;
   clickThrough: ReadonlyArray<{ source: string; impressions: number; clicks: number }>;
   breaker: string;
+  /** Model arm vs holdout, per arm and variant. */
+  experiment: ExperimentSummary;
 }
 
 const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(1)} %`);
 const millis = (seconds: number | null): string =>
   seconds === null ? '–' : seconds === Infinity ? '> 5 s' : `≤ ${Math.round(seconds * 1000)} ms`;
+
+const interval = (r: RateInterval | null): string =>
+  r === null ? '–' : `${percent(r.rate)} (${percent(r.low)} … ${percent(r.high)})`;
+const points = (value: number): string => `${value >= 0 ? '+' : '−'}${Math.abs(value * 100).toFixed(1)} pp`;
+const lift = (d: DifferenceInterval | null): string =>
+  d === null ? '–' : `${points(d.difference)} (${points(d.low)} … ${points(d.high)})`;
+const armLabel = (r: ArmFigures): string => (r.variant === null ? r.arm : `${r.arm} · ${r.variant}`);
+const rateRow = (label: string, r: RateInterval | null): IntervalRow =>
+  r === null ? { label, value: null, low: null, high: null } : { label, value: r.rate, low: r.low, high: r.high };
+const liftRow = (label: string, d: DifferenceInterval | null): IntervalRow =>
+  d === null ? { label, value: null, low: null, high: null } : { label, value: d.difference, low: d.low, high: d.high };
+
+/** The experiment's charts: each rate per arm and variant, and the lift, each with its 95 % interval. */
+function experimentCharts(e: ExperimentSummary): Raw {
+  const asPercent = (v: number): string => `${(v * 100).toFixed(1)} %`;
+  return raw(
+    [
+      intervalChartSvg({
+        id: 'ctr-chart',
+        title: 'Click-through per impression (95 % interval)',
+        rows: e.rows.map((r) => rateRow(armLabel(r), r.clickThrough)),
+        format: asPercent,
+      }),
+      intervalChartSvg({
+        id: 'atc-chart',
+        title: 'Add-to-cart per impression (95 % interval)',
+        rows: e.rows.map((r) => rateRow(armLabel(r), r.addToCart)),
+        format: asPercent,
+      }),
+      intervalChartSvg({
+        id: 'lift-chart',
+        title: 'Lift of the model arm over the holdout (95 % interval)',
+        rows: [liftRow('click-through', e.lift.clickThrough), liftRow('add-to-cart', e.lift.addToCart)],
+        format: points,
+        zeroLine: true,
+      }),
+    ].join('\n'),
+  );
+}
 
 /** The shop monitor: the model in production, in miniature; refreshes itself every 5 s. */
 export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
@@ -168,13 +215,23 @@ export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
     <p>Live from the recommendation proxy's <code>/metrics</code>. Circuit breaker: <b id="breaker">${m.breaker}</b>.</p>
     <table class="monitor" id="by-source"><tr><th>Answer source</th><th>Requests</th></tr>
       ${m.bySource.map(([s, n]) => html`<tr><td>${s}</td><td>${n}</td></tr>`)}
-      <tr><td><b>Fallback rate</b></td><td id="fallback-rate">${percent(m.fallbackRate)}</td></tr></table>
+      <tr><td><b>Fallback rate</b></td><td id="fallback-rate">${percent(m.fallbackRate)}</td></tr>
+      <tr><td>Held out by design</td><td id="holdout-answers">${m.holdoutAnswers}</td></tr></table>
     <h2>Why the fallback answered</h2>
     <table class="monitor" id="by-reason"><tr><th>Reason</th><th>Requests</th></tr>${m.byReason.map(([r, n]) => html`<tr><td>${r}</td><td>${n}</td></tr>`)}</table>
     <h2>Cloud latency (model answers)</h2>
     <table class="monitor"><tr><th>p50</th><th>p95</th></tr><tr><td id="upstream-p50">${millis(m.upstreamP50)}</td><td>${millis(m.upstreamP95)}</td></tr></table>
     <h2>Click-through by source</h2>
     <table class="monitor" id="ctr"><tr><th>Source</th><th>Impressions</th><th>Clicks</th><th>CTR</th></tr>
-      ${m.clickThrough.map((c) => html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(c.impressions ? c.clicks / c.impressions : null)}</td></tr>`)}</table>`,
+      ${m.clickThrough.map((c) => html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(c.impressions ? c.clicks / c.impressions : null)}</td></tr>`)}</table>
+    <h2>Model vs holdout</h2>
+    <p>Shoppers are assigned to an arm by a hash of their id (<code>RECO_HOLDOUT_PERCENT</code>); the holdout
+      gets the rules even while the cloud is healthy. Each arm counts every shelf its shoppers saw, whatever served
+      it, so the comparison stays randomised. Intervals: Wilson (rates), Newcombe (lift); impressions are treated as
+      independent, so they are somewhat narrow.</p>
+    <table class="monitor" id="experiment"><tr><th>Arm · variant</th><th>Impressions</th><th>Clicks</th><th>Click-through</th><th>Add to cart</th><th>Add-to-cart rate</th></tr>
+      ${m.experiment.rows.map((r) => html`<tr><td>${armLabel(r)}</td><td>${r.impressions}</td><td>${r.clicks}</td><td>${interval(r.clickThrough)}</td><td>${r.addToCarts}</td><td>${interval(r.addToCart)}</td></tr>`)}
+      <tr><td><b>Lift (model − holdout)</b></td><td></td><td></td><td id="lift-ctr">${lift(m.experiment.lift.clickThrough)}</td><td></td><td id="lift-atc">${lift(m.experiment.lift.addToCart)}</td></tr></table>
+    <div id="experiment-charts">${experimentCharts(m.experiment)}</div>`,
   );
 }

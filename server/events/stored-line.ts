@@ -7,8 +7,11 @@
  */
 import { eventTypes, type ShelfEvent } from './shelf-event.ts';
 
-/** An event as stored, with the time the proxy received it. */
-export type StoredEvent = ShelfEvent & { receivedAt: number };
+/**
+ * An event as stored, with the time the proxy received it and, since the holdout exists,
+ * the shopper's arm (`server/holdout.ts`); older lines have no arm.
+ */
+export type StoredEvent = ShelfEvent & { arm?: 'model' | 'holdout'; receivedAt: number };
 
 /** What start-up needs of a line, read from its bytes. */
 export interface ScannedLine {

@@ -11,6 +11,7 @@ import { InvalidBatchError, parseEventBatch } from '../events/shelf-event.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { jsonOrTextBody } from '../http/request-body.ts';
 import type { ServerCaller } from '../http/server-key.ts';
+import type { Arm } from '../holdout.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ShopperIdentityResolver } from '../shopper-identity.ts';
 
@@ -20,6 +21,12 @@ export function addEventsRoute(
   eventLog: EventLog,
   metrics: Metrics,
   trust: { callerOf: (req: Request) => ServerCaller; identities: ShopperIdentityResolver; catalog: CatalogIndex },
+  experiment: {
+    /** The arm of the shopper who sent an event (the shelf service's holdout decision, replayed). */
+    armOf: (event: { userId?: string | undefined; sessionId?: string | undefined }) => Arm;
+    /** The bounded `variant` label (`variant-label.ts`). */
+    variantLabel: (variant: string | undefined) => string;
+  } = { armOf: () => 'model', variantLabel: () => 'none' },
 ): void {
   router
     .route('/events')
@@ -75,14 +82,23 @@ export function addEventsRoute(
             .join('; '),
         );
       }
-      const { stored, duplicates } = await eventLog.append(batch.events).catch((error: unknown) => {
+      // Each event is stored with its shopper's arm, so the export compares model and holdout.
+      const withArms = batch.events.map((event) => ({ ...event, arm: experiment.armOf(event) }));
+      const { stored, duplicates } = await eventLog.append(withArms).catch((error: unknown) => {
         if (!(error instanceof EventStoreUnavailableError)) throw error;
         metrics.events.inc({ outcome: 'unavailable' }, batch.events.length);
         res.setHeader('Retry-After', String(error.retryAfterSeconds));
         throw new ApiError(503, 'events_unavailable', 'events cannot be stored right now; retry later');
       });
       const accepted = stored.length;
-      for (const e of stored) metrics.shelfEvents.inc({ type: e.type, source: e.source ?? 'unknown' });
+      for (const e of stored) {
+        metrics.shelfEvents.inc({
+          type: e.type,
+          source: e.source ?? 'unknown',
+          arm: e.arm ?? experiment.armOf(e),
+          variant: experiment.variantLabel(e.variant),
+        });
+      }
       metrics.events.inc({ outcome: 'accepted' }, accepted);
       metrics.events.inc({ outcome: 'duplicate' }, duplicates);
       res.status(202).json({ accepted, duplicates, rejected: batch.rejected });

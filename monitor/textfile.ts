@@ -1,0 +1,77 @@
+/**
+ * The report as Prometheus gauges, in the text format node_exporter's textfile collector
+ * reads (`--collector.textfile.directory`). A figure with too little data is left out, never
+ * written as NaN; `reco_monitor_figure_ok` says which figures are present, so an alert can
+ * tell "fine" from "not measured".
+ */
+import type { DifferenceInterval } from './proportions.ts';
+import type { MonitorReport } from './report.ts';
+
+/** Every gauge the monitor writes, with its help text. */
+export const monitorGauges = {
+  reco_monitor_last_run_timestamp_seconds: 'When npm run monitor last wrote this file',
+  reco_monitor_figure_ok: '1 when the figure was computed, 0 when there was too little data',
+  reco_monitor_window_events: 'Stored events in the monitoring window',
+  reco_monitor_model_age_days: 'Days since the serving artifact was trained',
+  reco_monitor_popularity_psi: 'Population stability index of item popularity, recent vs training (10 bins)',
+  reco_monitor_popularity_psi_noise_floor: 'The PSI sampling noise alone gives on this many recent pairs',
+  reco_monitor_cold_start_shopper_share: 'Share of recent shoppers the model has no history for',
+  reco_monitor_unknown_item_share: 'Share of recent events on items the model does not know',
+  reco_monitor_replay_ndcg: 'NDCG@10 of the serving artifact replayed on purchases after training, by bound',
+  reco_monitor_online_lift_click_through: 'Click-through of the model arm minus the holdout, by bound',
+  reco_monitor_online_lift_add_to_cart: 'Add-to-cart rate of the model arm minus the holdout, by bound',
+} as const;
+
+type GaugeName = keyof typeof monitorGauges;
+
+/** The textfile for `report`. */
+export function renderTextfile(report: MonitorReport): string {
+  const samples = new Map<GaugeName, string[]>();
+  const set = (name: GaugeName, value: number, labels = ''): void => {
+    // Never NaN or ±Inf in the file: a figure without a finite value is absent.
+    if (!Number.isFinite(value)) return;
+    const list = samples.get(name) ?? [];
+    list.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
+    samples.set(name, list);
+  };
+  const bounds = (name: GaugeName, d: { difference: number; low: number; high: number } | null): void => {
+    if (!d) return;
+    set(name, d.difference, 'bound="estimate"');
+    set(name, d.low, 'bound="low"');
+    set(name, d.high, 'bound="high"');
+  };
+  set('reco_monitor_last_run_timestamp_seconds', Date.parse(report.generatedAt) / 1000);
+  set('reco_monitor_window_events', report.window.events);
+  const figures = {
+    model_age: report.modelAgeDays,
+    popularity_drift: report.popularityDrift,
+    cold_start_shoppers: report.coldStartShoppers,
+    unknown_items: report.unknownItems,
+    replay_ndcg: report.replayNdcgAt10,
+    online_lift: report.onlineLift,
+  };
+  for (const [figure, value] of Object.entries(figures)) {
+    set('reco_monitor_figure_ok', value.status === 'ok' ? 1 : 0, `figure="${figure}"`);
+  }
+  if (report.modelAgeDays.status === 'ok') set('reco_monitor_model_age_days', report.modelAgeDays.value);
+  if (report.popularityDrift.status === 'ok') {
+    set('reco_monitor_popularity_psi', report.popularityDrift.psi);
+    set('reco_monitor_popularity_psi_noise_floor', report.popularityDrift.noiseFloor);
+  }
+  if (report.coldStartShoppers.status === 'ok')
+    set('reco_monitor_cold_start_shopper_share', report.coldStartShoppers.share);
+  if (report.unknownItems.status === 'ok') set('reco_monitor_unknown_item_share', report.unknownItems.share);
+  if (report.replayNdcgAt10.status === 'ok') {
+    const { mean, low, high } = report.replayNdcgAt10.ndcg;
+    bounds('reco_monitor_replay_ndcg', { difference: mean, low, high });
+  }
+  if (report.onlineLift.status === 'ok') {
+    bounds('reco_monitor_online_lift_click_through', report.onlineLift.clickThrough as DifferenceInterval | null);
+    bounds('reco_monitor_online_lift_add_to_cart', report.onlineLift.addToCart as DifferenceInterval | null);
+  }
+  const lines: string[] = [];
+  for (const [name, list] of samples) {
+    lines.push(`# HELP ${name} ${monitorGauges[name]}`, `# TYPE ${name} gauge`, ...list);
+  }
+  return `${lines.join('\n')}\n`;
+}
