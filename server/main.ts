@@ -1,12 +1,15 @@
-/** Starts the proxy from the environment; stops gracefully on SIGTERM/SIGINT. */
+/** Starts the proxy from the environment; stops gracefully on SIGTERM/SIGINT. Logs with pino, as the proxy does. */
+import { pino } from 'pino';
 import { loadConfig } from './config.ts';
 import { startProxy } from './proxy.ts';
 
+const logger = pino({ base: { service: 'reco-proxy' } });
 try {
   const config = loadConfig();
-  const proxy = await startProxy(config);
+  logger.level = config.logLevel;
+  const proxy = await startProxy(config, { logger });
   const stop = (signal: string): void => {
-    console.error(JSON.stringify({ msg: `reco-proxy: ${signal}, draining for ${config.drainMs} ms` }));
+    logger.info({ signal, drainMs: config.drainMs }, 'reco-proxy: stopping, draining first');
     const force = setTimeout(() => proxy.server.closeAllConnections(), config.drainMs + 10_000).unref();
     void proxy.shutdown().then(() => {
       clearTimeout(force);
@@ -16,6 +19,7 @@ try {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 } catch (error) {
-  console.error((error as Error).message);
+  // A bad configuration is the usual cause: its message names every bad variable.
+  logger.fatal({ err: error }, (error as Error).message);
   process.exit(1);
 }

@@ -2,7 +2,8 @@
  * `npm run events:export -- [options]`: the stored events as training input, streaming
  * (constant memory whatever the store's size), de-duplicated by id across instances,
  * timed by the proxy's receive time, customer ids pseudonymised when `RECO_PSEUDONYM_KEY`
- * is set (events read from the bucket were pseudonymised when shipped).
+ * is set (events read from the bucket were pseudonymised when shipped). A command for a person:
+ * its summary and errors go to stderr with `console` (CONTRIBUTING.md "Logging"), the data to stdout or `--out`.
  *
  *   --dir DIR            the event folder (default: RECO_EVENTS_DIR, as the proxy)
  *   --s3                 read the bucket instead (RECO_EVENTS_S3_BUCKET / _PREFIX / _ENDPOINT)

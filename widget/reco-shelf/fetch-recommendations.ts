@@ -7,6 +7,7 @@ import {
   RECO_TIMEOUT,
   RecoRequestError,
 } from './error-codes.ts';
+import { shelfSources } from '../../contracts/shelf-answer.ts';
 import type { RecoItem, RecoResponse, RecoSource, RecoWarning } from './types.ts';
 
 export interface RecommendationQuery {
@@ -18,8 +19,6 @@ export interface RecommendationQuery {
   items: string[];
   limit: number;
 }
-
-const SOURCES: readonly RecoSource[] = ['model', 'cache', 'fallback'];
 
 export function recommendationsUrl(q: RecommendationQuery): string {
   const url = new URL('v1/recommendations', q.endpoint.replace(/\/?$/, '/'));
@@ -94,7 +93,7 @@ function parseResponse(body: unknown): RecoResponse {
   return {
     requestId: text(b.requestId) ?? '',
     placement: text(b.placement) ?? '',
-    source: SOURCES.includes(b.source as RecoSource) ? (b.source as RecoSource) : 'fallback',
+    source: (shelfSources as readonly string[]).includes(b.source as string) ? (b.source as RecoSource) : 'fallback',
     fallbackReason: text(b.fallbackReason),
     model: model && typeof model === 'object' ? { version: text(model.version), variant: text(model.variant) } : null,
     // Only the development build shows the proxy's warnings (in the console).

@@ -1,6 +1,7 @@
+import type { ShelfSourceName } from '../../contracts/shelf-answer.ts';
 import type { RecoShelf } from './reco-shelf.ts';
 
-/** One product as the proxy returns it (see DESIGN.md "Widget → proxy"). Untrusted. */
+/** One product as the proxy returns it (docs/contracts.md "Widget → proxy"). Untrusted. */
 export interface RecoItem {
   id: string;
   title: string;
@@ -11,7 +12,8 @@ export interface RecoItem {
   category?: string;
 }
 
-export type RecoSource = 'model' | 'cache' | 'fallback';
+/** Where the shelf came from: the one list in `contracts/shelf-answer.ts`. */
+export type RecoSource = ShelfSourceName;
 
 /** A problem the proxy noticed but answered anyway, e.g. `unknown-placement`. */
 export interface RecoWarning {
