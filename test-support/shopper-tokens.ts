@@ -1,18 +1,12 @@
 /** Shopper tokens as a storefront's server signs them, and the forgeries tests try. */
-import { SignJWT } from 'jose';
+import { signShopperToken as signAsStorefront } from '../demo/storefront/shopper-token.ts';
 
 /** The token secret tests configure the proxy with (32 bytes and more). */
 export const testTokenSecret = 'test-shopper-token-secret-0123456789';
 
-/** A valid HS256 token for `customerId`, expiring in `expiresInS` seconds (negative: already expired). */
+/** A valid token for `customerId`, signed as the storefront signs it (negative `expiresInS`: already expired). */
 export function signShopperToken(customerId: string, secret = testTokenSecret, expiresInS = 600): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(customerId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + expiresInS)
-    .sign(new TextEncoder().encode(secret));
+  return signAsStorefront(customerId, secret, expiresInS);
 }
 
 /** A token with header and claims as given, signed HS256 (or unsigned for `alg: none`). */

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { SignJWT } from 'jose';
 import { type Logger, pino } from 'pino';
 import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
 import { categories } from '../../data/categories.ts';
@@ -14,6 +13,7 @@ import { productImageSvg } from '../../data/product-image.ts';
 import { cookieValue, readCart, writeCart } from './cart-cookie.ts';
 import { cartPage, homePage, monitorPage, notFoundPage, productPage, type PageContext } from './pages.ts';
 import { readMonitorFigures } from './monitor.ts';
+import { signShopperToken } from './shopper-token.ts';
 import { readWeather, setWeather } from './weather.ts';
 
 /** Real customers of the data set the shopper switcher offers. */
@@ -31,20 +31,6 @@ export interface StorefrontOptions {
   serverKey: string;
   /** Where a page that failed (500) is logged; default: nowhere. */
   logger?: Logger;
-}
-
-/** How long a shopper token lives: a page view's shelves and their events, with room to spare. */
-const shopperTokenSeconds = 15 * 60;
-
-/** A token the proxy trusts to name `customer`: HS256, `sub` and `exp`, as docs/contracts.md says. */
-function signShopperToken(customer: string, secret: Uint8Array): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(customer)
-    .setIssuedAt(now)
-    .setExpirationTime(now + shopperTokenSeconds)
-    .sign(secret);
 }
 
 const staticFiles: Record<string, [file: string, type: string]> = {
@@ -70,7 +56,6 @@ export function createStorefront(options: StorefrontOptions) {
   const byId = new Map(catalog.products.map((p) => [p.id, p]));
   const offers = catalog.products.filter((p) => p.inStock).slice(8, 20);
   const proxyOrigin = new URL(options.proxyUrl).origin;
-  const tokenKey = new TextEncoder().encode(options.shopperTokenSecret);
 
   /** Tells the proxy, from this server, what was bought: the purchases the model learns from. */
   const postPurchases = async (customer: string | null, lines: ReadonlyMap<string, number>): Promise<void> => {
@@ -151,7 +136,7 @@ export function createStorefront(options: StorefrontOptions) {
     const ctx: PageContext = {
       proxyUrl: options.proxyUrl,
       customer: signedIn,
-      shopperToken: signedIn && isPage ? await signShopperToken(signedIn, tokenKey) : null,
+      shopperToken: signedIn && isPage ? await signShopperToken(signedIn, options.shopperTokenSecret) : null,
       ...(Number.isInteger(ordered) && ordered > 0 && ordered < 1000 ? { ordered } : {}),
       customers: demoCustomers,
       categories,
