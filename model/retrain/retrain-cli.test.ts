@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { sdkClientFor } from '../../local-sagemaker/sdk-client.ts';
+import { projectRoot } from '../../test-support/child.ts';
+import { type FakeContainer, startFakeContainer } from '../../test-support/fake-container.ts';
+import { type StartedLocalRuntime, startLocalRuntime } from '../../test-support/local-sagemaker.ts';
+import { type RetrainWorld, worldKey, writeRetrainWorld } from '../../test-support/retrain-world.ts';
+
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'retrain-cli-'));
+
+/** Runs `npm run retrain` on the world, as a separate process; never throws on a non-zero exit. */
+async function retrainCli(w: RetrainWorld, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const argv = ['--import', 'tsx', 'model/retrain/retrain-cli.ts', '--history', w.historyDir, '--events', w.eventsFile];
+  argv.push('--serving', w.servingDir, '--versions', w.versionsDir, ...args);
+  try {
+    const { stdout, stderr } = await run(process.execPath, argv, {
+      cwd: projectRoot,
+      env: { ...process.env, RECO_PSEUDONYM_KEY: worldKey },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('npm run retrain -- --promote, against a running local runtime', () => {
+  let champion: FakeContainer;
+  let runtime: StartedLocalRuntime;
+  let client: SageMakerRuntimeClient;
+  const challengerPids: number[] = [];
+  const w = writeRetrainWorld(join(scratch, 'promote'));
+
+  before(async () => {
+    champion = await startFakeContainer();
+    runtime = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url: champion.url, weight: 1 }] });
+    client = sdkClientFor(runtime);
+  });
+  after(async () => {
+    for (const pid of challengerPids) process.kill(pid, 'SIGTERM');
+    client.destroy();
+    await runtime.close();
+    await champion.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('ships the version, starts its container and routes 10 % to it beside the champion', async () => {
+    const { code, stdout, stderr } = await retrainCli(w, ['--promote', '--runtime-url', runtime.url]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /gate: PASSED/);
+    const pid = /\(pid (\d+)\)/.exec(stdout);
+    assert.ok(pid, stdout);
+    challengerPids.push(Number(pid[1]));
+    const variants = runtime.runtime.variants();
+    assert.deepEqual(
+      variants.map((v) => [v.name.replace(/[0-9a-f]{8}$/, 'HASH'), v.weight]),
+      [
+        ['AllTraffic', 90],
+        ['ease-buy-again-all-HASH', 10],
+      ],
+    );
+    // The challenger is a real model container serving the new artifact.
+    const answer = await client.send(
+      new InvokeEndpointCommand({
+        EndpointName: runtime.endpointName,
+        ContentType: 'application/json',
+        TargetVariant: variants[1]!.name,
+        Body: JSON.stringify({ k: 3 }),
+      }),
+    );
+    assert.equal(answer.InvokedProductionVariant, variants[1]!.name);
+    const body = JSON.parse(Buffer.from(answer.Body!).toString('utf8')) as {
+      recommendations: unknown[];
+      modelVersion: string;
+    };
+    assert.equal(body.recommendations.length, 3);
+    assert.equal(body.modelVersion, variants[1]!.name, 'the variant is named after the version it serves');
+  });
+
+  test('--promote --full makes it the champion on the same container, the old one kept at weight 0', async () => {
+    const { code, stdout, stderr } = await retrainCli(w, ['--promote', '--full', '--runtime-url', runtime.url]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /already built/);
+    assert.match(stdout, /already running/);
+    assert.deepEqual(
+      runtime.runtime.variants().map((v) => v.weight),
+      [0, 100],
+    );
+  });
+});
+
+test('the CLI ends a planned stop with its exit code and a one-line reason on stderr', async () => {
+  const w = writeRetrainWorld(join(scratch, 'corrupt'));
+  truncateSync(join(w.servingDir, 'manifest.json'), 5);
+  const { code, stderr } = await retrainCli(w, []);
+  assert.equal(code, 5);
+  assert.match(stderr, /^retrain: the serving artifact .* cannot be read/);
+  assert.equal((await retrainCli(w, ['--full'])).code, 2, '--full without --promote is a usage error');
+});
