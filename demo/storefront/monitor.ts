@@ -19,6 +19,9 @@ export async function readMonitorFigures(proxyUrl: string): Promise<MonitorFigur
   byReason.delete('none');
   const impressions = sumBy(samples, 'reco_shelf_events_total', 'source', { type: 'impression' });
   const clicks = sumBy(samples, 'reco_shelf_events_total', 'source', { type: 'click' });
+  // Each variant's model answers: the production variants of the endpoint, champion and challenger.
+  const byVariant = sumBy(samples, 'reco_upstream_duration_seconds_count', 'variant', { outcome: 'ok' });
+  const answered = [...byVariant.values()].reduce((a, b) => a + b, 0);
   const breaker = samples.find((s) => s.name === 'reco_breaker_state')?.value;
   return {
     bySource: [...bySource],
@@ -31,6 +34,11 @@ export async function readMonitorFigures(proxyUrl: string): Promise<MonitorFigur
       source,
       impressions: impressions.get(source) ?? 0,
       clicks: clicks.get(source) ?? 0,
+    })),
+    byVariant: [...byVariant].map(([variant, answers]) => ({
+      variant,
+      answers,
+      share: answered ? answers / answered : 0,
     })),
     breaker: breaker === undefined ? 'unknown' : (breakerNames[breaker] ?? 'unknown'),
   };
