@@ -29,11 +29,15 @@ export interface GatherOptions {
   /** `RECO_PSEUDONYM_KEY`: history ids are pseudonymised with it, as the export did to the events. */
   pseudonymKey?: string | undefined;
   /**
-   * Move the history forward in time so it ends the day before the first event, when the two
-   * are more than 30 days apart. The demo's history is a 2011 sample standing in for the shop's
-   * past; without this every past purchase would look 15 years old to the recency features.
+   * Move the history forward in time so it ends the day before the first event or the test
+   * window (whichever is earlier), when the two are more than 30 days apart. The demo's history
+   * is a 2011 sample standing in for the shop's past; without this every past purchase would
+   * look 15 years old to the recency features, and the candidate would lose the history's last
+   * days to a test window of events placed in one afternoon.
    */
   rebaseHistory: boolean;
+  /** The test window's length in days (the history is kept out of it when moved). */
+  windowDays: number;
 }
 
 /** What was gathered, for the report. */
@@ -225,10 +229,10 @@ export function gather(options: GatherOptions): Gathered {
     eventsFrom = Math.min(eventsFrom, p.time);
     newestEvent = Math.max(newestEvent, p.time);
   }
-  const gap = eventsFrom - historyThrough;
+  const target = Math.min(eventsFrom, newestEvent - options.windowDays * DAY_MS) - DAY_MS;
   const rebasedDays =
-    options.rebaseHistory && history.purchases.length > 0 && gap > 30 * DAY_MS
-      ? Math.floor((gap - DAY_MS) / DAY_MS)
+    options.rebaseHistory && history.purchases.length > 0 && eventsFrom - historyThrough > 30 * DAY_MS
+      ? Math.max(0, Math.floor((target - historyThrough) / DAY_MS))
       : 0;
   const shift = rebasedDays * DAY_MS;
   const historyPurchases = history.purchases.map((p) => ({

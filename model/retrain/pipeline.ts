@@ -88,6 +88,7 @@ export function retrain(options: RetrainOptions): RetrainReport {
     eventFiles: options.eventFiles,
     pseudonymKey: options.pseudonymKey,
     rebaseHistory: options.rebaseHistory,
+    windowDays: options.windowDays,
   });
   const learntUpTo = servingNewestEvent(options.servingDir);
   if (learntUpTo !== undefined && gathered.newestEvent <= learntUpTo)
