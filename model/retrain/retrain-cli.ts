@@ -95,10 +95,20 @@ function exportEvents(eventsDir: string, file: string, pseudonymKey: string): vo
       join(root, 'server/events/export-cli.ts'),
       ...['--dir', eventsDir, '--types', 'purchase', '--format', 'csv', '--out', file],
     ],
-    { cwd: root, env: { ...process.env, RECO_PSEUDONYM_KEY: pseudonymKey }, stdio: ['ignore', 'inherit', 'inherit'] },
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        RECO_PSEUDONYM_KEY: pseudonymKey,
+        // The exporter loads the whole proxy config, which insists on a shopper-identity setting
+        // it never uses; raw ids are what the event store holds anyway (the export keys them).
+        ...(process.env.RECO_SHOPPER_TOKEN_SECRET ? {} : { RECO_ALLOW_RAW_USER_IDS: 'true' }),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
   );
   if (result.status !== 0)
-    throw new RetrainError('noNewEvents', `events:export of ${eventsDir} failed (exit ${result.status})`);
+    throw new RetrainError('exportFailed', `events:export of ${eventsDir} failed (exit ${result.status})`);
 }
 
 async function main(argv: string[]): Promise<number> {

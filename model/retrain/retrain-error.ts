@@ -15,6 +15,8 @@ export const retrainExitCodes = {
   servingArtifactUnreadable: 5,
   /** A data file is torn: a truncated gzip, a cut record, an unclosed quote, a wrong header. */
   tornData: 6,
+  /** `npm run events:export`, run by the retrain, failed (its own message says why). */
+  exportFailed: 8,
   /** `--promote`: the local runtime or the challenger container did not take the new model. */
   promotionFailed: 7,
   /** The gate refused the candidate; the report says why. */
