@@ -73,7 +73,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(values.until ? { until: values.until } : {}),
   });
   console.log(
-    `train: ${manifest.modelVersion}: ${manifest.userIds.length} customers, ${manifest.itemCount} items (${manifest.modelItems} in the item-item matrix) → ${values.out}`,
+    `train: ${manifest.modelVersion}: ${manifest.userIds.length} customers, ${manifest.itemCount} items ` +
+      `(${manifest.modelItems} in the item-item matrix) → ${values.out}`,
   );
   console.log(`train: took ${seconds.toFixed(1)} s`);
 }
