@@ -19,6 +19,7 @@ import { artifactRecommender } from './artifact-recommender.ts';
 import { type GateRules, type GateVerdict, judge, type ScoredRow } from './gate.ts';
 import { type Gathered, gather } from './gather.ts';
 import { RetrainError } from './retrain-error.ts';
+import { writeTrainingCsv } from './training-csv.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -37,6 +38,8 @@ export interface RetrainOptions {
   windowDays: number;
   rules: GateRules;
   model: { name: ShippableModel; params: ModelParams };
+  /** Also write the gathered purchases as `training/purchases.csv.gz` (a cloud training job's channel). */
+  writeTrainingData?: boolean;
 }
 
 /** What `retrain-report.json` holds. */
@@ -180,8 +183,16 @@ export function retrain(options: RetrainOptions): RetrainReport {
       reused,
     };
     report.seconds = (performance.now() - started) / 1000;
+    if (reused && options.writeTrainingData && !existsSync(join(dir, 'training', 'purchases.csv.gz'))) {
+      mkdirSync(join(dir, 'training'), { recursive: true });
+      writeTrainingCsv(purchases, join(dir, 'training', 'purchases.csv.gz'));
+    }
     if (!reused) {
       packageModel(join(scratch, 'model'), join(scratch, 'model.tar.gz'));
+      if (options.writeTrainingData) {
+        mkdirSync(join(scratch, 'training'));
+        writeTrainingCsv(purchases, join(scratch, 'training', 'purchases.csv.gz'));
+      }
       writeFileSync(join(scratch, reportFileName), `${JSON.stringify(report, null, 2)}\n`);
       renameSync(scratch, dir);
     }

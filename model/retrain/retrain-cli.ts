@@ -16,6 +16,12 @@
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
  *   --full                 with --promote: make it the champion (the others kept at weight 0)
  *   --runtime-url URL      the local runtime (default http://127.0.0.1:$SAGEMAKER_PORT, port 8080)
+ *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
+ *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
+ *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
+ *   --s3-uri s3://b/p --image URI --role ARN --endpoint NAME --create --region R
+ *                          (defaults: RECO_MODEL_S3_URI, RECO_MODEL_IMAGE, RECO_SAGEMAKER_ROLE_ARN,
+ *                          SAGEMAKER_ENDPOINT_NAME or reco-shelf, AWS_REGION)
  *
  * Exit codes: model/retrain/retrain-error.ts (0 shipped, 10 refused by the gate).
  */
@@ -26,7 +32,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { demoPseudonymKey } from '../../demo/demo-keys.ts';
-import { readShippedConfig } from '../shipped-config.ts';
+import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
+import { jsonReplacer, readShippedConfig } from '../shipped-config.ts';
+import { cloudSteps } from './cloud-rollout.ts';
 import { defaultGateRules, renderGateTable } from './gate.ts';
 import { promoteLocally } from './local-promotion.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
@@ -39,6 +47,11 @@ const environment = z.object({
   RECO_PSEUDONYM_KEY: z.string().optional(),
   RECO_EVENTS_DIR: z.string().min(1).optional(),
   SAGEMAKER_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  RECO_MODEL_S3_URI: z.string().startsWith('s3://').optional(),
+  RECO_MODEL_IMAGE: z.string().min(1).optional(),
+  RECO_SAGEMAKER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  SAGEMAKER_ENDPOINT_NAME: z.string().min(1).default('reco-shelf'),
+  AWS_REGION: z.string().min(1).optional(),
 });
 
 /** Which artifact serves now: the champion the last `--promote --full` recorded, else the stack's default. */
@@ -63,6 +76,15 @@ function parseOptions(argv: string[]) {
         full: { type: 'boolean', default: false },
         share: { type: 'string', default: '10' },
         'runtime-url': { type: 'string' },
+        cloud: { type: 'boolean', default: false },
+        'train-in-cloud': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        's3-uri': { type: 'string' },
+        image: { type: 'string' },
+        role: { type: 'string' },
+        endpoint: { type: 'string' },
+        create: { type: 'boolean', default: false },
+        region: { type: 'string' },
       },
     });
   let values: ReturnType<typeof parse>['values'];
@@ -77,6 +99,10 @@ function parseOptions(argv: string[]) {
     return x;
   };
   if (values.full && !values.promote) throw new RetrainError('usage', '--full only makes sense with --promote');
+  if (values.cloud && values.promote)
+    throw new RetrainError('usage', '--promote serves locally, --cloud on SageMaker: choose one');
+  if ((values['train-in-cloud'] || values['dry-run']) && !values.cloud)
+    throw new RetrainError('usage', '--train-in-cloud and --dry-run go with --cloud');
   return {
     ...values,
     windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
@@ -149,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
     windowDays: options.windowDays,
     rules: { ...defaultGateRules, tolerance: options.tolerance },
     model,
+    writeTrainingData: options['train-in-cloud'],
   });
   const d = report.data;
   console.log(
@@ -168,6 +195,34 @@ async function main(argv: string[]): Promise<number> {
     `\nretrain: ${shipped.reused ? 'already built' : 'built'} ${shipped.modelVersion} → ${shipped.dir} ` +
       '(model/, model.tar.gz, retrain-report.json)',
   );
+  if (options.cloud) {
+    const s3Uri = options['s3-uri'] ?? env.data.RECO_MODEL_S3_URI;
+    if (!s3Uri) throw new RetrainError('usage', '--cloud needs --s3-uri s3://bucket/prefix (or RECO_MODEL_S3_URI)');
+    const trainingData = join(shipped.dir, 'training', 'purchases.csv.gz');
+    const steps = cloudSteps(
+      { modelVersion: shipped.modelVersion, archive: shipped.archive, trainingData },
+      {
+        s3Uri,
+        image: options.image ?? env.data.RECO_MODEL_IMAGE ?? '',
+        roleArn: options.role ?? env.data.RECO_SAGEMAKER_ROLE_ARN ?? '',
+        endpointName: options.endpoint ?? env.data.SAGEMAKER_ENDPOINT_NAME,
+        create: options.create,
+        trainInCloud: options['train-in-cloud'],
+        trainingInstanceType: 'ml.c6i.xlarge',
+        model: { name: model.name, params: JSON.parse(JSON.stringify(model.params, jsonReplacer)) },
+      },
+    );
+    if (options['dry-run']) {
+      printSteps(steps);
+      console.log(`retrain: dry run, ${steps.length} AWS request(s) not sent`);
+    } else {
+      try {
+        await sendSteps(steps, options.region ?? env.data.AWS_REGION);
+      } catch (error) {
+        throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
+      }
+    }
+  }
   if (options.promote) {
     const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.data.SAGEMAKER_PORT}`;
     const result = await promoteLocally({
