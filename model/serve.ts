@@ -8,8 +8,12 @@
  * Stops cleanly on SIGTERM/SIGINT; exits 1 when the model cannot be loaded.
  */
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createInferenceServer } from './container/app.ts';
-import { defaultModelDir } from './shipped-config.ts';
+
+// model/artifacts/model/ (shipped-config.ts's defaultModelDir), computed here so that serving
+// does not import the training side (shipped-config.ts imports every candidate model).
+const defaultModelDir = fileURLToPath(new URL('./artifacts/model/', import.meta.url));
 
 const args = process.argv.slice(2);
 if (args.length > 0 && args[0] !== 'serve') {
