@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../local-sagemaker/defaults.ts';
+import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
 import { demoPseudonymKey, demoServerKey, demoShopperTokenSecret } from './demo-keys.ts';
 
@@ -179,6 +180,8 @@ export async function startProcesses(
 
   const stop = async (): Promise<void> => {
     stopping = true;
+    // Challenger containers `npm run retrain -- --promote` added to this stack go with it.
+    stopPromotedContainers(logDir);
     await Promise.all(
       children.map(({ child }) => {
         if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -6,7 +6,7 @@
  * leaves the old champion at weight 0, still running, so a rollback is one `POST /_variants`.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,36 @@ export interface PromotionResult {
 }
 
 const serveEntry = fileURLToPath(new URL('../serve.ts', import.meta.url));
+
+/**
+ * The containers `--promote` started, one JSON line each (`pid`, `url`, `modelVersion`), kept in
+ * the stack's log folder: they outlive the retrain, and `npm start`'s stop ends them with the rest.
+ */
+export function promotedContainersFile(logDir: string): string {
+  return join(logDir, 'promoted-containers.jsonl');
+}
+
+/**
+ * Stops the containers `--promote` started for a stack using `logDir` and forgets them. A pid is
+ * signalled only while its command line is still a model container's (pids are reused).
+ */
+export function stopPromotedContainers(logDir: string): number {
+  const file = promotedContainersFile(logDir);
+  if (!existsSync(file)) return 0;
+  let stopped = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const { pid } = JSON.parse(line) as { pid: number };
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(serveEntry)) continue;
+      process.kill(pid, 'SIGTERM');
+      stopped++;
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(file, { force: true });
+  return stopped;
+}
 
 /**
  * The weights after promotion: the new variant gets `share` percent, the others share the rest
@@ -112,6 +142,10 @@ async function startContainer(options: PromotionOptions): Promise<{ url: string;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.unref();
+  appendFileSync(
+    promotedContainersFile(options.logDir),
+    `${JSON.stringify({ pid: child.pid, url, modelVersion: options.modelVersion })}\n`,
+  );
   return { url, pid: child.pid! };
 }
 

@@ -11,6 +11,7 @@ import { projectRoot } from '../../test-support/child.ts';
 import { type FakeContainer, startFakeContainer } from '../../test-support/fake-container.ts';
 import { type StartedLocalRuntime, startLocalRuntime } from '../../test-support/local-sagemaker.ts';
 import { type RetrainWorld, worldKey, writeRetrainWorld } from '../../test-support/retrain-world.ts';
+import { stopPromotedContainers } from './local-promotion.ts';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'retrain-cli-'));
@@ -39,8 +40,8 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
   let champion: FakeContainer;
   let runtime: StartedLocalRuntime;
   let client: SageMakerRuntimeClient;
-  const challengerPids: number[] = [];
   const w = writeRetrainWorld(join(scratch, 'promote'));
+  const logDir = join(scratch, 'promote-logs');
 
   before(async () => {
     champion = await startFakeContainer();
@@ -48,7 +49,7 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
     client = sdkClientFor(runtime);
   });
   after(async () => {
-    for (const pid of challengerPids) process.kill(pid, 'SIGTERM');
+    stopPromotedContainers(logDir);
     client.destroy();
     await runtime.close();
     await champion.close();
@@ -56,12 +57,16 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
   });
 
   test('ships the version, starts its container and routes 10 % to it beside the champion', async () => {
-    const { code, stdout, stderr } = await retrainCli(w, ['--promote', '--runtime-url', runtime.url]);
+    const { code, stdout, stderr } = await retrainCli(w, [
+      '--promote',
+      '--runtime-url',
+      runtime.url,
+      '--log-dir',
+      logDir,
+    ]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /gate: PASSED/);
-    const pid = /\(pid (\d+)\)/.exec(stdout);
-    assert.ok(pid, stdout);
-    challengerPids.push(Number(pid[1]));
+    assert.match(stdout, /\(pid \d+\)/);
     const variants = runtime.runtime.variants();
     assert.deepEqual(
       variants.map((v) => [v.name.replace(/[0-9a-f]{8}$/, 'HASH'), v.weight]),
@@ -89,7 +94,9 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
   });
 
   test('--promote --full makes it the champion on the same container, the old one kept at weight 0', async () => {
-    const { code, stdout, stderr } = await retrainCli(w, ['--promote', '--full', '--runtime-url', runtime.url]);
+    const { code, stdout, stderr } = await retrainCli(w, [
+      ...['--promote', '--full', '--runtime-url', runtime.url, '--log-dir', logDir],
+    ]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /already built/);
     assert.match(stdout, /already running/);
@@ -97,6 +104,22 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
       runtime.runtime.variants().map((v) => v.weight),
       [0, 100],
     );
+  });
+
+  test('stopping the stack stops the containers --promote started', async () => {
+    const url = runtime.runtime.variants()[1]!.url;
+    assert.equal(stopPromotedContainers(logDir), 1);
+    const deadline = Date.now() + 10_000;
+    while (
+      await fetch(`${url}/ping`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
+      assert.ok(Date.now() < deadline, 'the challenger still answers');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(stopPromotedContainers(logDir), 0, 'and forgets them');
   });
 });
 

@@ -16,6 +16,8 @@
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
  *   --full                 with --promote: make it the champion (the others kept at weight 0)
  *   --runtime-url URL      the local runtime (default http://127.0.0.1:$SAGEMAKER_PORT, port 8080)
+ *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, and the
+ *                          list of promoted containers npm start's stop ends
  *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
  *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
  *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
@@ -76,6 +78,7 @@ function parseOptions(argv: string[]) {
         full: { type: 'boolean', default: false },
         share: { type: 'string', default: '10' },
         'runtime-url': { type: 'string' },
+        'log-dir': { type: 'string', default: join(root, 'var/logs') },
         cloud: { type: 'boolean', default: false },
         'train-in-cloud': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
@@ -231,7 +234,7 @@ async function main(argv: string[]): Promise<number> {
       modelVersion: shipped.modelVersion,
       sharePercent: options.share,
       full: options.full,
-      logDir: join(root, 'var/logs'),
+      logDir: options['log-dir'],
     });
     if (options.full)
       writeFileSync(pointer, `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`);
