@@ -27,11 +27,17 @@ export async function endpointExists(endpointName: string, region: string | unde
   }
 }
 
+/** Client settings for one service beyond the region (tests point S3 at a local S3-compatible server). */
+export interface ClientOverrides {
+  s3?: Record<string, unknown>;
+}
+
 /** Sends every step; throws with the failing step's command and AWS's message (and FailureReason). */
 export async function sendSteps(
   steps: readonly DeployStep[],
   region: string | undefined,
   log: (line: string) => void = console.log,
+  overrides: ClientOverrides = {},
 ): Promise<void> {
   const config = region ? { region } : {};
   const sagemaker = await import('@aws-sdk/client-sagemaker');
@@ -42,7 +48,7 @@ export async function sendSteps(
       switch (step.service) {
         case 's3': {
           const s3 = await import('@aws-sdk/client-s3');
-          const client = new s3.S3Client(config);
+          const client = new s3.S3Client({ ...config, ...overrides.s3 });
           clients.push(client);
           await client.send(new s3.PutObjectCommand({ ...step.input, Body: readFileSync(step.input.Body) }));
           break;
