@@ -206,6 +206,23 @@ test('variants carry their own instance type; data capture and the canary follow
   assert.throws(() => plan([...newModel, '--capture-percent', '0']), /sampling must be 1\.\.100/);
 });
 
+test('--no-canary: an update that adds a variant switches all at once, with no alarms to roll back on', () => {
+  const steps = plan([
+    ...newModel,
+    '--update',
+    '--no-canary',
+    '--variant',
+    'champion=old:9',
+    '--variant',
+    'challenger=new:1',
+  ]);
+  assert.deepEqual(input(steps, 'UpdateEndpoint'), {
+    EndpointName: 'reco-shelf',
+    EndpointConfigName: 'reco-shelf-20260102030405',
+  });
+  assert.equal(steps.filter((s) => s.command === 'PutMetricAlarm').length, 0);
+});
+
 test('--shift-weights rolls traffic over with UpdateEndpointWeightsAndCapacities and waits', () => {
   const steps = plan(['--shift-weights', 'champion=0.2,challenger=0.8']);
   assert.deepEqual(steps[0], {

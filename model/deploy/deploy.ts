@@ -12,7 +12,8 @@
  *   --update | --create       the endpoint exists / does not (default: DescribeEndpoint decides;
  *                             a dry run assumes --create)
  *   --capture-percent 20 --capture-uri s3://…  --no-data-capture      (default: beside --model-data)
- *   --canary-percent 10 --bake-minutes 10      (blue/green canary of an update)
+ *   --canary-percent 10 --bake-minutes 10      (blue/green canary of an update; --no-canary: all at
+ *                                             once, for a config that adds or renames variants)
  *   --alarm NAME (repeatable) --no-create-alarms --max-5xx-percent 1 --max-p99-ms 250
  *   --max-fallback-percent 5                   (what rolls the canary back)
  *   --min-instances 1 --max-instances 4 --invocations-per-instance 600 --no-autoscaling
@@ -53,6 +54,7 @@ export const deployOptions = {
   'no-data-capture': { type: 'boolean', default: false },
   'canary-percent': { type: 'string', default: '10' },
   'bake-minutes': { type: 'string', default: '10' },
+  'no-canary': { type: 'boolean', default: false },
   alarm: { type: 'string', multiple: true, default: [] as string[] },
   'no-create-alarms': { type: 'boolean', default: false },
   'max-5xx-percent': { type: 'string', default: '1' },
@@ -172,10 +174,12 @@ export function planFromArgs(
           samplingPercent: number('capture-percent', values['capture-percent']),
           destination: values['capture-uri'] ?? captureBeside(values['model-data']),
         },
-    canary: {
-      capacityPercent: number('canary-percent', values['canary-percent']),
-      bakeSeconds: Math.round(number('bake-minutes', values['bake-minutes']) * 60),
-    },
+    canary: values['no-canary']
+      ? null
+      : {
+          capacityPercent: number('canary-percent', values['canary-percent']),
+          bakeSeconds: Math.round(number('bake-minutes', values['bake-minutes']) * 60),
+        },
     alarms: {
       create: !values['no-create-alarms'],
       names: values.alarm,

@@ -79,7 +79,11 @@ export interface DeploySpec {
   update: boolean;
   /** null turns data capture off (Model Monitor then has nothing to read). */
   dataCapture: DataCaptureSpec | null;
-  canary: CanarySpec;
+  /**
+   * null: a plain blue/green switch, all traffic at once. Guardrails need the new config to keep the
+   * old config's variant names, so an A/B test that adds a variant goes without a canary.
+   */
+  canary: CanarySpec | null;
   alarms: AlarmSpec;
   /** null leaves the instance count fixed. */
   autoscaling: AutoscalingSpec | null;
@@ -225,7 +229,7 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
     throw new Error(`deploy: data capture sampling must be 1..100 %, got ${capture.samplingPercent}`);
   if (capture && !capture.destination.startsWith('s3://'))
     throw new Error(`deploy: --capture-uri must be an s3:// URI, got "${capture.destination}"`);
-  if (!(spec.canary.capacityPercent > 0 && spec.canary.capacityPercent < 100))
+  if (spec.canary && !(spec.canary.capacityPercent > 0 && spec.canary.capacityPercent < 100))
     throw new Error(`deploy: --canary-percent must be between 0 and 100, got ${spec.canary.capacityPercent}`);
   const tags = [{ Key: modelVersionTagKey, Value: spec.modelVersion }];
 
@@ -274,14 +278,15 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
     },
   });
   const alarmNames = [...spec.alarms.names];
-  if (spec.update && spec.alarms.create)
+  if (spec.update && spec.canary && spec.alarms.create)
     for (const v of spec.variants)
       for (const alarm of variantAlarms(spec.endpointName, v.name, spec.alarms)) {
         steps.push({ service: 'cloudwatch', command: 'PutMetricAlarm', input: { ...alarm, Tags: tags } });
         alarmNames.push(alarm.AlarmName!);
       }
   const endpoint = { EndpointName: spec.endpointName, EndpointConfigName: spec.endpointConfigName };
-  if (spec.update)
+  if (spec.update && !spec.canary) steps.push({ service: 'sagemaker', command: 'UpdateEndpoint', input: endpoint });
+  else if (spec.update && spec.canary)
     steps.push({
       service: 'sagemaker',
       command: 'UpdateEndpoint',
@@ -308,7 +313,7 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
   steps.push({
     service: 'sagemaker',
     command: 'WaitForEndpoint',
-    input: { EndpointName: spec.endpointName, MaxWaitSeconds: 3 * spec.canary.bakeSeconds + 3600 },
+    input: { EndpointName: spec.endpointName, MaxWaitSeconds: 3 * (spec.canary?.bakeSeconds ?? 0) + 3600 },
   });
   if (spec.autoscaling) {
     const a = spec.autoscaling;
