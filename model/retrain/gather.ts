@@ -42,6 +42,7 @@ export interface GatherOptions {
 
 /** What was gathered, for the report. */
 export interface Gathered {
+  /** The history's purchases first (`history.purchases` of them), then the events'. */
   purchases: Purchase[];
   history: {
     lines: number;

@@ -175,6 +175,13 @@ describe('bad input stops with a clear message and its exit code, the serving mo
     assert.match(open.message, /quoted field is never closed/);
   });
 
+  test('a pseudonym key other than the serving model’s', () => {
+    const w = world();
+    const { exitCode, message } = stop(optionsFor(w, { pseudonymKey: `${worldKey}-rotated` }));
+    assert.equal(exitCode, retrainExitCodes.usage);
+    assert.match(message, /RECO_PSEUDONYM_KEY is not the key it was trained with/);
+  });
+
   test('pseudonymised events without the key', () => {
     const { exitCode, message } = stop(optionsFor(world(), { pseudonymKey: undefined }));
     assert.equal(exitCode, retrainExitCodes.usage);

@@ -93,6 +93,18 @@ export function retrain(options: RetrainOptions): RetrainReport {
     rebaseHistory: options.rebaseHistory,
     windowDays: options.windowDays,
   });
+  // The same customers under another key look like strangers to the serving model, which would then
+  // score badly and wave any candidate through: refuse when most known customers are unknown to it.
+  // The history comes first in the gathered list, keyed here (events were keyed by the export).
+  const history = gathered.purchases.slice(0, gathered.history.purchases);
+  const customers = [...new Set(history.map((p) => p.customerId))];
+  const known = customers.filter((id) => serving.userIndex.has(id)).length;
+  if (serving.userIndex.size > 0 && known < 0.5 * Math.min(customers.length, serving.userIndex.size))
+    throw new RetrainError(
+      'usage',
+      `only ${known} of the history's ${customers.length} customers are known to the serving model ` +
+        `(${serving.manifest.modelVersion}): RECO_PSEUDONYM_KEY is not the key it was trained with`,
+    );
   const learntUpTo = servingNewestEvent(options.servingDir);
   if (learntUpTo !== undefined && gathered.newestEvent <= learntUpTo)
     throw new RetrainError(
