@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { fixedPort } from '../environment/parsers.ts';
 import { readEnvironment } from '../environment/read-environment.ts';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../local-sagemaker/defaults.ts';
+import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
 import { demoPseudonymKey, demoServerKey, demoShopperTokenSecret } from './demo-keys.ts';
 
@@ -87,7 +88,8 @@ async function assertPortsFree(ports: StackPorts): Promise<void> {
     });
     if (!free)
       throw new Error(
-        `start: port ${port} (${name}) is already in use — stop what holds it, or set ${portVariables[name]} to another port`,
+        `start: port ${port} (${name}) is already in use — stop what holds it, ` +
+          `or set ${portVariables[name]} to another port`,
       );
   }
 }
@@ -184,6 +186,8 @@ export async function startProcesses(
 
   const stop = async (): Promise<void> => {
     stopping = true;
+    // Challenger containers `npm run retrain -- --promote` added to this stack go with it.
+    stopPromotedContainers(logDir);
     await Promise.all(
       children.map(({ child }) => {
         if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -214,7 +218,8 @@ export async function startProcesses(
     } catch {}
     const busy = /EADDRINUSE[^\n]*:(\d+)/.exec(tail);
     const hint = busy
-      ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.`
+      ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with ` +
+        'STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.'
       : `\n${tail}`;
     throw new Error(`${(error as Error).message}${hint}`);
   }

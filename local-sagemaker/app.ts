@@ -10,7 +10,7 @@ import { WeatherState } from './weather.ts';
 import { createContainerClient } from './container-client.ts';
 import { handleControlRoute } from './control-routes.ts';
 import { DEFAULT_CONTAINER_TIMEOUT_MS, LOCAL_ACCOUNT_ID } from './defaults.ts';
-import type { InvocationStats } from './invoke-context.ts';
+import type { InvocationStats, InvokeContext } from './invoke-context.ts';
 import { handleInvokeEndpoint } from './invoke-endpoint.ts';
 import { createSigV4Verifier } from './sigv4-verify.ts';
 import type { Variant } from './variants.ts';
@@ -47,6 +47,8 @@ export interface LocalRuntime {
   weather: WeatherState;
   /** Live counters, also reachable over `GET /_stats`. */
   stats: InvocationStats;
+  /** The production variants now routed to; replaced by `POST /_variants`. */
+  variants(): readonly Variant[];
 }
 
 const INVOCATIONS_PATH = /^\/endpoints\/([^/?]+)\/invocations$/;
@@ -65,7 +67,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     byVariant: Object.fromEntries(variants.map((v) => [v.name, 0])),
   };
   const containers = createContainerClient();
-  const ctx = {
+  const ctx: InvokeContext = {
     endpointName: options.endpointName,
     region: options.region,
     accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
@@ -85,13 +87,21 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     logger,
   };
 
+  // Replaced whole by `POST /_variants`; each call reads `ctx.variants` once, when it picks.
+  const variantsHolder = {
+    get: (): readonly Variant[] => ctx.variants,
+    set: (next: readonly Variant[]): void => {
+      ctx.variants = next;
+    },
+  };
+
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const handled = (async (): Promise<void> => {
       const invocation = INVOCATIONS_PATH.exec(path);
       if (invocation && req.method === 'POST') {
         await handleInvokeEndpoint(req, res, invocation[1] ?? '', ctx);
-      } else if (!(await handleControlRoute(req, res, path, { weather, stats, logger }))) {
+      } else if (!(await handleControlRoute(req, res, path, { weather, stats, variants: variantsHolder, logger }))) {
         req.resume();
         sendAwsError(res, 'local', unknownOperation());
       }
@@ -111,5 +121,5 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('close', () => containers.destroy());
-  return { server, weather, stats };
+  return { server, weather, stats, variants: variantsHolder.get };
 }

@@ -1,7 +1,10 @@
 /**
- * The local-only control routes: `GET|POST /_weather` (the cloud-weather switch) and
- * `GET /_stats`, `POST /_stats/reset`. Unsigned (loopback tool); CORS is opened to
- * localhost origins so the demo's weather panel can flip the switch from the browser.
+ * The local-only control routes: `GET|POST /_weather` (the cloud-weather switch),
+ * `GET /_stats`, `POST /_stats/reset`, and `GET|POST /_variants` (the production variants and
+ * their weights, replaced at run time as `UpdateEndpointWeightsAndCapacities` or a new endpoint
+ * config would in the cloud: `npm run retrain -- --promote` adds a challenger without a restart).
+ * Unsigned (loopback tool); CORS is opened to localhost origins so the demo's weather panel can
+ * flip the switch from the browser.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -9,6 +12,13 @@ import type { WeatherState } from './weather.ts';
 import { InvalidWeatherSettingError, parseWeatherSetting, type WeatherSetting } from './weather.ts';
 import type { InvocationStats } from './invoke-context.ts';
 import { readBody } from './request-body.ts';
+import { assertValidVariants, type Variant } from './variants.ts';
+
+/** The runtime's variant list, read per call and replaced whole by `POST /_variants`. */
+export interface VariantsHolder {
+  get(): readonly Variant[];
+  set(variants: readonly Variant[]): void;
+}
 
 /** Largest control body accepted; a weather setting is a few dozen bytes. */
 const MAX_CONTROL_BODY = 16 * 1024;
@@ -63,6 +73,43 @@ async function setChaos(
   sendJson(res, 200, state.weather.get(), cors);
 }
 
+/**
+ * Applies a `POST /_variants` body `{"variants":[{"name","url","weight"},…]}`: the whole list
+ * is replaced at once (a call in flight keeps the variant it picked), and counters gain an
+ * entry per new name. Answers 400 with the reason, changing nothing, when the list is unusable.
+ */
+async function setVariants(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: { variants: VariantsHolder; stats: InvocationStats; logger: Logger },
+): Promise<void> {
+  const { body, tooLarge } = await readBody(req, MAX_CONTROL_BODY);
+  if (tooLarge) return badRequest(res, 'local-sagemaker: variants body too large', {});
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch {
+    return badRequest(res, 'local-sagemaker: variants body is not JSON', {});
+  }
+  const list = (input as { variants?: unknown } | null)?.variants;
+  if (!Array.isArray(list))
+    return badRequest(res, 'local-sagemaker: expected {"variants":[{"name","url","weight"}]}', {});
+  const variants: Variant[] = list.map((v: { name?: unknown; url?: unknown; weight?: unknown } | null) => ({
+    name: String(v?.name ?? ''),
+    url: String(v?.url ?? '').replace(/\/+$/, ''),
+    weight: typeof v?.weight === 'number' ? v.weight : Number.NaN,
+  }));
+  try {
+    assertValidVariants(variants);
+  } catch (error) {
+    return badRequest(res, (error as Error).message, {});
+  }
+  state.variants.set(variants);
+  for (const v of variants) state.stats.byVariant[v.name] ??= 0;
+  state.logger.info({ variants }, 'variants set');
+  sendJson(res, 200, { variants });
+}
+
 /** Zeroes the counters, keeping one entry per variant. */
 export function resetStats(stats: InvocationStats): void {
   stats.invocations = 0;
@@ -74,7 +121,7 @@ export async function handleControlRoute(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  state: { weather: WeatherState; stats: InvocationStats; logger: Logger },
+  state: { weather: WeatherState; stats: InvocationStats; variants: VariantsHolder; logger: Logger },
 ): Promise<boolean> {
   if (path === '/_weather') {
     const cors = corsHeaders(req);
@@ -98,6 +145,14 @@ export async function handleControlRoute(
         { allow: 'GET, POST, OPTIONS', ...cors },
       );
     }
+    return true;
+  }
+  if (path === '/_variants' && req.method === 'GET') {
+    sendJson(res, 200, { variants: state.variants.get() });
+    return true;
+  }
+  if (path === '/_variants' && req.method === 'POST') {
+    await setVariants(req, res, state);
     return true;
   }
   if (path === '/_stats' && req.method === 'GET') {

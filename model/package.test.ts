@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { packageModel } from './package.ts';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { packageModel, readFromTarGz } from './package.ts';
 
 test('model.tar.gz holds the artifact files at its root, readable by the system tar', () => {
   const dir = mkdtempSync(join(tmpdir(), 'reco-package-'));
@@ -34,6 +35,27 @@ test('packaging a folder without a manifest fails with a hint', () => {
   const dir = mkdtempSync(join(tmpdir(), 'reco-package-'));
   try {
     assert.throws(() => packageModel(dir, join(dir, 'model.tar.gz')), /package: .*npm run train/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file is read back out of the archive, also one the system tar wrote, and a cut archive is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reco-package-'));
+  try {
+    const modelDir = join(dir, 'model');
+    mkdirSync(modelDir);
+    writeFileSync(join(modelDir, 'a.bin'), Buffer.alloc(700, 1));
+    writeFileSync(join(modelDir, 'manifest.json'), '{"modelVersion":"v9"}\n');
+    const out = join(dir, 'model.tar.gz');
+    packageModel(modelDir, out);
+    assert.equal(readFromTarGz(readFileSync(out), 'manifest.json')?.toString(), '{"modelVersion":"v9"}\n');
+    assert.equal(readFromTarGz(readFileSync(out), 'missing.json'), undefined);
+    const gnu = join(dir, 'gnu.tar.gz');
+    execFileSync('tar', ['-czf', gnu, '-C', modelDir, '.']);
+    assert.equal(readFromTarGz(readFileSync(gnu), 'manifest.json')?.toString(), '{"modelVersion":"v9"}\n');
+    const tar = gunzipSync(readFileSync(out));
+    assert.throws(() => readFromTarGz(gzipSync(tar.subarray(0, 800)), 'manifest.json'), /archive cut at a\.bin/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { defaultModelDir } from './shipped-config.ts';
 
 const BLOCK = 512;
@@ -45,6 +45,24 @@ export function tarGz(files: { name: string; data: Buffer }[], mtime = 0): Buffe
   }
   parts.push(Buffer.alloc(BLOCK * 2)); // end-of-archive marker
   return gzipSync(Buffer.concat(parts), { level: 6 });
+}
+
+/**
+ * One file of a gzip'd ustar archive (as `tarGz` writes and SageMaker reads), or undefined when
+ * the archive holds no such file; throws on an archive that is not whole.
+ */
+export function readFromTarGz(archive: Buffer, name: string): Buffer | undefined {
+  const tar = gunzipSync(archive);
+  for (let at = 0; at + BLOCK <= tar.length; ) {
+    const header = tar.subarray(at, at + BLOCK);
+    if (header.every((byte) => byte === 0)) return undefined;
+    const entry = header.toString('ascii', 0, 100).replace(/\0.*$/s, '');
+    const size = Number.parseInt(header.toString('ascii', 124, 136).replace(/\0.*$/s, '').trim(), 8);
+    if (!Number.isFinite(size) || at + BLOCK + size > tar.length) throw new Error(`package: archive cut at ${entry}`);
+    if (entry === name || entry === `./${name}`) return tar.subarray(at + BLOCK, at + BLOCK + size);
+    at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return undefined;
 }
 
 /** Packs every regular file of `modelDir` (top level only, sorted) into `out`; returns the names packed. */

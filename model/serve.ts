@@ -10,11 +10,15 @@
  * cannot be loaded.
  */
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { logLevel, nonEmptyText, port } from '../environment/parsers.ts';
 import { type EnvironmentTable, readEnvironment } from '../environment/read-environment.ts';
 import { createInferenceServer } from './container/app.ts';
-import { defaultModelDir } from './shipped-config.ts';
+
+// model/artifacts/model/ (shipped-config.ts's defaultModelDir), computed here so that serving
+// does not import the training side (shipped-config.ts imports every candidate model).
+const defaultModelDir = fileURLToPath(new URL('./artifacts/model/', import.meta.url));
 
 const defaults = {
   modelDir: existsSync('/opt/ml/model/manifest.json') ? '/opt/ml/model' : defaultModelDir,

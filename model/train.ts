@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pseudonymizer } from '../contracts/pseudonym.ts';
-import { loadPurchases } from '../data/purchases.ts';
+import { loadPurchases, type Purchase } from '../data/purchases.ts';
 import { writeArtifact, type Manifest } from './artifact.ts';
 import { fitItemItemParts, type ModelParams, type ShippableModel } from './candidates.ts';
 import { buildInteractions, parseDay } from './interactions.ts';
@@ -30,16 +30,34 @@ export function trainArtifact(options: {
     customerId: pseudonym(p.customerId),
   }));
   if (purchases.length === 0) throw new Error(`train: no purchases before ${until}`);
+  const manifest = trainOnPurchases(purchases, {
+    out: options.out,
+    model: { name, params },
+    ...(until === undefined ? {} : { until }),
+  });
+  return { manifest, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Fits the model on `purchases` (already filtered by time and keyed as the model should know
+ * customers) and writes the artifact into `out`; `until` is the exclusive cut-off they were
+ * filtered by, if any. What `npm run train` and `npm run retrain` share.
+ */
+export function trainOnPurchases(
+  purchases: readonly Purchase[],
+  options: { out: string; model: { name: ShippableModel; params: ModelParams }; until?: string },
+): Manifest {
+  const { until } = options;
+  const { name, params } = options.model;
   const data = buildInteractions(purchases, until === undefined ? undefined : parseDay(until, 'train'));
   const parts = fitItemItemParts(data, name, params);
-  const manifest = writeArtifact(options.out, {
+  return writeArtifact(options.out, {
     parts,
     itemIds: data.itemIds,
     userIds: data.userIds,
     trainedUntil: until ?? 'all',
     params: JSON.parse(JSON.stringify(params, jsonReplacer)) as Record<string, unknown>,
   });
-  return { manifest, seconds: (performance.now() - started) / 1000 };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -55,7 +73,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(values.until ? { until: values.until } : {}),
   });
   console.log(
-    `train: ${manifest.modelVersion}: ${manifest.userIds.length} customers, ${manifest.itemCount} items (${manifest.modelItems} in the item-item matrix) → ${values.out}`,
+    `train: ${manifest.modelVersion}: ${manifest.userIds.length} customers, ${manifest.itemCount} items ` +
+      `(${manifest.modelItems} in the item-item matrix) → ${values.out}`,
   );
   console.log(`train: took ${seconds.toFixed(1)} s`);
 }

@@ -40,6 +40,9 @@ export function monitorFiguresFrom(text: string): MonitorFigures {
   byReason.delete('holdout');
   const impressions = sumBy(samples, 'reco_shelf_events_total', 'source', { type: 'impression' });
   const clicks = sumBy(samples, 'reco_shelf_events_total', 'source', { type: 'click' });
+  // Each variant's model answers: the production variants of the endpoint, champion and challenger.
+  const byVariant = sumBy(samples, 'reco_upstream_duration_seconds_count', 'variant', { outcome: 'ok' });
+  const answered = [...byVariant.values()].reduce((a, b) => a + b, 0);
   const breaker = samples.find((s) => s.name === 'reco_breaker_state')?.value;
   return {
     bySource: [...bySource],
@@ -53,6 +56,11 @@ export function monitorFiguresFrom(text: string): MonitorFigures {
       source,
       impressions: impressions.get(source) ?? 0,
       clicks: clicks.get(source) ?? 0,
+    })),
+    byVariant: [...byVariant].map(([variant, answers]) => ({
+      variant,
+      answers,
+      share: answered ? answers / answered : 0,
     })),
     breaker: breaker === undefined ? 'unknown' : (breakerNames[breaker] ?? 'unknown'),
     experiment: summariseExperiment(experimentCounts(samples)),

@@ -157,6 +157,8 @@ export interface MonitorFigures {
   upstreamP50: number | null;
   upstreamP95: number | null;
   clickThrough: ReadonlyArray<{ source: string; impressions: number; clicks: number }>;
+  /** Model answers per production variant (champion, challenger), and each one's share of them. */
+  byVariant: ReadonlyArray<{ variant: string; answers: number; share: number }>;
   breaker: string;
   /** Model arm vs holdout, per arm and variant. */
   experiment: ExperimentSummary;
@@ -221,6 +223,11 @@ export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
     <table class="monitor" id="by-reason"><tr><th>Reason</th><th>Requests</th></tr>${m.byReason.map(([r, n]) => html`<tr><td>${r}</td><td>${n}</td></tr>`)}</table>
     <h2>Cloud latency (model answers)</h2>
     <table class="monitor"><tr><th>p50</th><th>p95</th></tr><tr><td id="upstream-p50">${millis(m.upstreamP50)}</td><td>${millis(m.upstreamP95)}</td></tr></table>
+    <h2>Model answers by production variant</h2>
+    <table class="monitor" id="by-variant"><tr><th>Variant</th><th>Answers</th><th>Share</th></tr>
+      ${m.byVariant.map(
+        (v) => html`<tr><td>${v.variant}</td><td>${v.answers}</td><td>${percent(v.share)}</td></tr>`,
+      )}</table>
     <h2>Click-through by source</h2>
     <table class="monitor" id="ctr"><tr><th>Source</th><th>Impressions</th><th>Clicks</th><th>CTR</th></tr>
       ${m.clickThrough.map((c) => html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(c.impressions ? c.clicks / c.impressions : null)}</td></tr>`)}</table>

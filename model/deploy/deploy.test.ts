@@ -1,113 +1,274 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { packageModel } from '../package.ts';
 import { planFromArgs } from './deploy.ts';
+import type { DeployStep } from './plan.ts';
 
 const cli = fileURLToPath(new URL('./deploy.ts', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'reco-deploy-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A model.tar.gz whose manifest says `version`: what the deploy must name the model after. */
+function archiveOf(version: string): string {
+  const dir = join(scratch, version);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ modelVersion: version }));
+  packageModel(dir, join(scratch, `${version}.tar.gz`));
+  return join(scratch, `${version}.tar.gz`);
+}
+
+const archive = archiveOf('ease-buy-again-all-0badc0de');
 const newModel = [
+  '--archive',
+  archive,
   '--image',
   '123456789012.dkr.ecr.eu-west-1.amazonaws.com/reco-shelf-model:7',
   '--model-data',
-  's3://bucket/reco/model.tar.gz',
+  's3://bucket/reco/v7/model.tar.gz',
   '--role',
   'arn:aws:iam::123456789012:role/SageMaker',
-  '--model-name',
-  'reco-shelf-ease-new',
 ];
+const noEnv: NodeJS.ProcessEnv = {};
+const plan = (args: string[], env = noEnv): DeployStep[] =>
+  planFromArgs(args, new Date('2026-01-02T03:04:05Z'), env).steps;
+const input = (steps: DeployStep[], command: string) => steps.find((s) => s.command === command)?.input as never;
 
-test('--dry-run prints CreateModel, a two-variant weighted CreateEndpointConfig and UpdateEndpoint, sending nothing', () => {
+test('--dry-run of an update prints the whole guarded roll-out, sending nothing', () => {
   // No credentials, no region and a dead endpoint URL: any real call would fail the command.
   const output = execFileSync(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      cli,
-      '--dry-run',
-      ...newModel,
-      '--variant',
-      'champion=reco-shelf-ease-old:0.9',
-      '--variant',
-      'challenger=new:0.1',
-      '--config-name',
-      'reco-shelf-cfg-1',
-      '--update',
-    ],
+    ['--import', 'tsx', cli, '--dry-run', ...newModel, '--update', '--config-name', 'reco-shelf-cfg-1'],
     {
       encoding: 'utf8',
       env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' },
     },
   );
-  const steps = [...output.matchAll(/^\{\n[\s\S]*?^\}$/gm)].map(
-    (m) => JSON.parse(m[0]) as { command: string; input: Record<string, unknown> },
-  );
+  const steps = [...output.matchAll(/^\{\n[\s\S]*?^\}$/gm)].map((m) => JSON.parse(m[0]) as DeployStep);
   assert.deepEqual(
-    steps.map((s) => s.command),
-    ['CreateModel', 'CreateEndpointConfig', 'UpdateEndpoint'],
+    steps.map((s) => `${s.service}:${s.command}`),
+    [
+      'sagemaker:CreateModel',
+      'sagemaker:CreateEndpointConfig',
+      'cloudwatch:PutMetricAlarm',
+      'cloudwatch:PutMetricAlarm',
+      'cloudwatch:PutMetricAlarm',
+      'sagemaker:UpdateEndpoint',
+      'sagemaker:WaitForEndpoint',
+      'application-autoscaling:RegisterScalableTarget',
+      'application-autoscaling:PutScalingPolicy',
+    ],
   );
-  assert.deepEqual(steps[0]!.input, {
-    ModelName: 'reco-shelf-ease-new',
+  const tags = [{ Key: 'reco-shelf:model-version', Value: 'ease-buy-again-all-0badc0de' }];
+  assert.deepEqual(input(steps, 'CreateModel'), {
+    ModelName: 'reco-shelf-ease-buy-again-all-0badc0de',
     ExecutionRoleArn: 'arn:aws:iam::123456789012:role/SageMaker',
     PrimaryContainer: {
       Image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/reco-shelf-model:7',
-      ModelDataUrl: 's3://bucket/reco/model.tar.gz',
+      ModelDataUrl: 's3://bucket/reco/v7/model.tar.gz',
       Mode: 'SingleModel',
     },
+    Tags: tags,
   });
-  assert.deepEqual(steps[1]!.input, {
-    EndpointConfigName: 'reco-shelf-cfg-1',
-    ProductionVariants: [
-      {
-        VariantName: 'champion',
-        ModelName: 'reco-shelf-ease-old',
-        InstanceType: 'ml.c6i.large',
-        InitialInstanceCount: 1,
-        InitialVariantWeight: 0.9,
-      },
-      {
-        VariantName: 'challenger',
-        ModelName: 'reco-shelf-ease-new',
-        InstanceType: 'ml.c6i.large',
-        InitialInstanceCount: 1,
-        InitialVariantWeight: 0.1,
-      },
+  assert.deepEqual((input(steps, 'CreateEndpointConfig') as { DataCaptureConfig: unknown }).DataCaptureConfig, {
+    EnableCapture: true,
+    InitialSamplingPercentage: 20,
+    DestinationS3Uri: 's3://bucket/reco/v7/data-capture',
+    CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+    CaptureContentTypeHeader: { JsonContentTypes: ['application/json'] },
+  });
+  const alarms = steps
+    .filter((s) => s.command === 'PutMetricAlarm')
+    .map((s) => s.input as unknown as Record<string, unknown>);
+  assert.deepEqual(
+    alarms.map((a) => a.AlarmName),
+    [
+      'reco-shelf-AllTraffic-5xx-rate',
+      'reco-shelf-AllTraffic-model-latency-p99',
+      'reco-shelf-AllTraffic-proxy-fallback-rate',
     ],
+  );
+  assert.equal(alarms[1]!.Threshold, 250_000, 'ModelLatency is in microseconds');
+  assert.equal(alarms[1]!.ExtendedStatistic, 'p99');
+  assert.deepEqual(input(steps, 'UpdateEndpoint'), {
+    EndpointName: 'reco-shelf',
+    EndpointConfigName: 'reco-shelf-cfg-1',
+    DeploymentConfig: {
+      BlueGreenUpdatePolicy: {
+        TrafficRoutingConfiguration: {
+          Type: 'CANARY',
+          CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 },
+          WaitIntervalInSeconds: 600,
+        },
+        TerminationWaitInSeconds: 600,
+        MaximumExecutionTimeoutInSeconds: 3600,
+      },
+      AutoRollbackConfiguration: { Alarms: alarms.map((a) => ({ AlarmName: a.AlarmName })) },
+    },
   });
-  assert.deepEqual(steps[2]!.input, { EndpointName: 'reco-shelf', EndpointConfigName: 'reco-shelf-cfg-1' });
-  assert.match(output, /dry run, 3 request\(s\) not sent/);
+  assert.deepEqual(input(steps, 'PutScalingPolicy'), {
+    ServiceNamespace: 'sagemaker',
+    ResourceId: 'endpoint/reco-shelf/variant/AllTraffic',
+    ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+    PolicyName: 'reco-shelf-AllTraffic-invocations-per-instance',
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingScalingPolicyConfiguration: {
+      TargetValue: 600,
+      PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      ScaleInCooldown: 300,
+      ScaleOutCooldown: 60,
+    },
+  });
+  assert.match(output, /dry run, 9 request\(s\) not sent/);
 });
 
-test('a first deployment creates the endpoint with one AllTraffic variant', () => {
-  const { steps } = planFromArgs(['--dry-run', ...newModel], new Date('2026-01-02T03:04:05Z'));
+test('a first deployment creates the tagged endpoint, waits for it, then scales it; no canary, no alarms', () => {
+  const steps = plan([...newModel, '--create', '--min-instances', '2', '--max-instances', '6']);
   assert.deepEqual(
     steps.map((s) => s.command),
-    ['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint'],
+    [
+      'CreateModel',
+      'CreateEndpointConfig',
+      'CreateEndpoint',
+      'WaitForEndpoint',
+      'RegisterScalableTarget',
+      'PutScalingPolicy',
+    ],
   );
-  assert.deepEqual(steps[2]!.input, { EndpointName: 'reco-shelf', EndpointConfigName: 'reco-shelf-20260102030405' });
+  assert.deepEqual(input(steps, 'CreateEndpoint'), {
+    EndpointName: 'reco-shelf',
+    EndpointConfigName: 'reco-shelf-20260102030405',
+    Tags: [{ Key: 'reco-shelf:model-version', Value: 'ease-buy-again-all-0badc0de' }],
+  });
+  assert.equal((input(steps, 'RegisterScalableTarget') as { MaxCapacity: number }).MaxCapacity, 6);
 });
 
-test('--shift-weights rolls traffic over with UpdateEndpointWeightsAndCapacities only', () => {
-  const { steps } = planFromArgs(['--dry-run', '--shift-weights', 'champion=0.2,challenger=0.8']);
-  assert.deepEqual(steps, [
-    {
-      command: 'UpdateEndpointWeightsAndCapacities',
-      input: {
-        EndpointName: 'reco-shelf',
-        DesiredWeightsAndCapacities: [
-          { VariantName: 'champion', DesiredWeight: 0.2 },
-          { VariantName: 'challenger', DesiredWeight: 0.8 },
-        ],
-      },
-    },
+test('the model is named from the archive deployed, not from any local artifact', () => {
+  const other = archiveOf('item-knn-all-12345678');
+  const steps = plan([...newModel.slice(2), '--archive', other, '--create']);
+  assert.equal((input(steps, 'CreateModel') as { ModelName: string }).ModelName, 'reco-shelf-item-knn-all-12345678');
+  assert.throws(() => plan(newModel.slice(2)), /--archive model\.tar\.gz/);
+  assert.throws(() => plan([...newModel.slice(2), '--archive', join(scratch, 'none.tar.gz')]), /no archive at/);
+});
+
+test('variants carry their own instance type; data capture and the canary follow their options', () => {
+  const steps = plan([
+    ...newModel,
+    '--update',
+    '--variant',
+    'champion=reco-shelf-old:0.9:ml.c6i.xlarge:2',
+    '--variant',
+    'challenger=new:0.1:ml.c7i.large',
+    '--capture-percent',
+    '100',
+    '--capture-uri',
+    's3://audit/capture',
+    '--canary-percent',
+    '25',
+    '--bake-minutes',
+    '5',
+    '--alarm',
+    'shop-conversion-drop',
+    '--no-autoscaling',
   ]);
+  const config = input(steps, 'CreateEndpointConfig') as {
+    ProductionVariants: { InstanceType: string; InitialInstanceCount: number }[];
+    DataCaptureConfig: { InitialSamplingPercentage: number; DestinationS3Uri: string };
+  };
+  assert.deepEqual(
+    config.ProductionVariants.map((v) => [v.InstanceType, v.InitialInstanceCount]),
+    [
+      ['ml.c6i.xlarge', 2],
+      ['ml.c7i.large', 1],
+    ],
+  );
+  assert.equal(config.DataCaptureConfig.InitialSamplingPercentage, 100);
+  assert.equal(config.DataCaptureConfig.DestinationS3Uri, 's3://audit/capture');
+  const update = input(steps, 'UpdateEndpoint') as {
+    DeploymentConfig: {
+      BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { CanarySize: { Value: number } } };
+      AutoRollbackConfiguration: { Alarms: { AlarmName: string }[] };
+    };
+  };
+  assert.equal(update.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value, 25);
+  const rollback = update.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a) => a.AlarmName);
+  assert.equal(rollback.length, 1 + 3 * 2, 'the named alarm and three per variant');
+  assert.equal(rollback[0], 'shop-conversion-drop');
+  assert.equal(steps.filter((s) => s.service === 'application-autoscaling').length, 0);
+  assert.equal(
+    'DataCaptureConfig' in (input(plan([...newModel, '--no-data-capture']), 'CreateEndpointConfig') as object),
+    false,
+  );
+  assert.throws(() => plan([...newModel, '--capture-percent', '0']), /sampling must be 1\.\.100/);
+});
+
+test('--no-canary: an update that adds a variant switches all at once, with no alarms to roll back on', () => {
+  const steps = plan([
+    ...newModel,
+    '--update',
+    '--no-canary',
+    '--variant',
+    'champion=old:9',
+    '--variant',
+    'challenger=new:1',
+  ]);
+  assert.deepEqual(input(steps, 'UpdateEndpoint'), {
+    EndpointName: 'reco-shelf',
+    EndpointConfigName: 'reco-shelf-20260102030405',
+  });
+  assert.equal(steps.filter((s) => s.command === 'PutMetricAlarm').length, 0);
+});
+
+test('--shift-weights rolls traffic over with UpdateEndpointWeightsAndCapacities and waits', () => {
+  const steps = plan(['--shift-weights', 'champion=0.2,challenger=0.8']);
+  assert.deepEqual(steps[0], {
+    service: 'sagemaker',
+    command: 'UpdateEndpointWeightsAndCapacities',
+    input: {
+      EndpointName: 'reco-shelf',
+      DesiredWeightsAndCapacities: [
+        { VariantName: 'champion', DesiredWeight: 0.2 },
+        { VariantName: 'challenger', DesiredWeight: 0.8 },
+      ],
+    },
+  });
+  assert.equal(steps[1]?.command, 'WaitForEndpoint');
+});
+
+test('--shift-weights refuses a pair without its "=", a repeated name, a non-number and all zeros', () => {
+  assert.throws(() => plan(['--shift-weights', 'champion']), /NAME=WEIGHT pairs, got "champion"/);
+  assert.throws(() => plan(['--shift-weights', 'champion=1,challenger']), /got "challenger"/);
+  assert.throws(() => plan(['--shift-weights', 'a=1,a=2']), /names a twice/);
+  assert.throws(() => plan(['--shift-weights', 'a=heavy']), /got "a=heavy"/);
+  assert.throws(() => plan(['--shift-weights', 'a=0,b=0']), /no variant a weight above 0/);
+});
+
+test('weights set on the endpoint are refused while the proxy pins variants, unless forced (then warned)', () => {
+  const pinned = { RECO_VARIANTS: 'champion=9,challenger=1' };
+  assert.throws(
+    () => plan(['--shift-weights', 'champion=1'], pinned),
+    /RECO_VARIANTS in this environment.*TargetVariant/,
+  );
+  const proxyEnv = join(scratch, 'proxy.env');
+  writeFileSync(proxyEnv, 'PROXY_PORT=3000\nexport RECO_VARIANTS="a=1,b=1"\n');
+  assert.throws(
+    () => plan([...newModel, '--variant', 'a=new:1', '--variant', 'b=old:1', '--proxy-env', proxyEnv]),
+    /RECO_VARIANTS in .*proxy\.env \("a=1,b=1"\)/,
+  );
+  const forced = planFromArgs(['--shift-weights', 'champion=1', '--force-weights'], new Date(), pinned);
+  assert.match(forced.warnings[0]!, /WARNING .*overrides them/);
+  // One variant: no weights to fight over, so a pinned proxy does not block a canary of AllTraffic.
+  assert.doesNotThrow(() => plan([...newModel, '--update'], pinned));
 });
 
 test('bad input is refused before anything is sent', () => {
-  assert.throws(() => planFromArgs([...newModel, '--variant', 'a=new']), /NAME=MODEL:WEIGHT/);
-  assert.throws(() => planFromArgs([...newModel, '--variant', 'a=new:0']), /weight above 0/);
-  assert.throws(
-    () => planFromArgs([...newModel.slice(0, 2), '--model-data', 'https://x', '--role', 'r', '--model-name', 'm']),
-    /s3:\/\//,
-  );
+  assert.throws(() => plan([...newModel, '--variant', 'a=new']), /NAME=MODEL:WEIGHT/);
+  assert.throws(() => plan([...newModel, '--variant', 'a=new:0']), /weight above 0/);
+  assert.throws(() => plan([...newModel, '--model-data', 'https://x']), /s3:\/\//);
+  assert.throws(() => plan([...newModel, '--update', '--create']), /contradict/);
+  assert.throws(() => plan([...newModel, '--canary-percent', '100']), /canary-percent/);
 });

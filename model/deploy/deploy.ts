@@ -1,128 +1,229 @@
 /**
- * `npm run model:deploy -- …`: deploys the artifact to a SageMaker real-time endpoint, or
- * shifts traffic between its variants. `--dry-run` prints the exact requests and touches no AWS.
+ * `npm run model:deploy -- …`: deploys a packaged model to a SageMaker real-time endpoint, or
+ * shifts traffic between its variants. `--dry-run` prints every request and touches no AWS.
+ * See model/README.md "Deploying" for what each part is for.
  *
+ *   --archive model.tar.gz   the archive deployed: the model name and version tag come from ITS manifest
  *   --image URI --model-data s3://…/model.tar.gz --role ARN   (the new model)
- *   --endpoint reco-shelf  --model-name NAME (default reco-shelf-<modelVersion>)
- *   --variant NAME=MODEL:WEIGHT (repeatable; MODEL `new` = this model; default AllTraffic=new:1)
- *   --instance-type ml.c6i.large --instance-count 1 --config-name NAME --update --region R
- *   --shift-weights champion=0.2,challenger=0.8   (roll-out: only UpdateEndpointWeightsAndCapacities)
+ *   --endpoint reco-shelf  --model-name NAME (default reco-shelf-<modelVersion of --archive>)
+ *   --variant NAME=MODEL:WEIGHT[:INSTANCE_TYPE[:COUNT]] (repeatable; MODEL `new` = this model;
+ *             default AllTraffic=new:1)
+ *   --instance-type ml.c6i.large --instance-count 1 --config-name NAME --region R
+ *   --update | --create       the endpoint exists / does not (default: DescribeEndpoint decides;
+ *                             a dry run assumes --create)
+ *   --capture-percent 20 --capture-uri s3://…  --no-data-capture      (default: beside --model-data)
+ *   --canary-percent 10 --bake-minutes 10      (blue/green canary of an update; --no-canary: all at
+ *                                             once, for a config that adds or renames variants)
+ *   --alarm NAME (repeatable) --no-create-alarms --max-5xx-percent 1 --max-p99-ms 250
+ *   --max-fallback-percent 5                   (what rolls the canary back)
+ *   --min-instances 1 --max-instances 4 --invocations-per-instance 600 --no-autoscaling
+ *   --shift-weights champion=0.2,challenger=0.8   (roll-out: UpdateEndpointWeightsAndCapacities only)
+ *   --proxy-env FILE  --force-weights          (who decides weights: see weightAuthority)
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { awsRegion, sagemakerEndpointName } from '../../environment/parsers.ts';
 import { readEnvironment } from '../../environment/read-environment.ts';
-import { defaultModelDir } from '../shipped-config.ts';
-import { deploymentPlan, parseVariant, shiftWeightsPlan, type DeployStep } from './plan.ts';
+import { readFromTarGz } from '../package.ts';
+import { endpointExists, printSteps, sendSteps } from './aws-calls.ts';
+import {
+  captureBeside,
+  type DeployStep,
+  deploymentPlan,
+  parseVariant,
+  parseWeights,
+  shiftWeightsPlan,
+  type VariantSpec,
+} from './plan.ts';
 
-/** Builds the plan from CLI arguments; `now` names the endpoint config. Exported for the tests. */
+/** Options every command line of `model:deploy` accepts. */
+export const deployOptions = {
+  'dry-run': { type: 'boolean', default: false },
+  endpoint: { type: 'string' },
+  archive: { type: 'string' },
+  image: { type: 'string', default: '' },
+  'model-data': { type: 'string', default: '' },
+  role: { type: 'string', default: '' },
+  'model-name': { type: 'string' },
+  variant: { type: 'string', multiple: true, default: [] as string[] },
+  'instance-type': { type: 'string', default: 'ml.c6i.large' },
+  'instance-count': { type: 'string', default: '1' },
+  'config-name': { type: 'string' },
+  update: { type: 'boolean', default: false },
+  create: { type: 'boolean', default: false },
+  'capture-percent': { type: 'string', default: '20' },
+  'capture-uri': { type: 'string' },
+  'no-data-capture': { type: 'boolean', default: false },
+  'canary-percent': { type: 'string', default: '10' },
+  'bake-minutes': { type: 'string', default: '10' },
+  'no-canary': { type: 'boolean', default: false },
+  alarm: { type: 'string', multiple: true, default: [] as string[] },
+  'no-create-alarms': { type: 'boolean', default: false },
+  'max-5xx-percent': { type: 'string', default: '1' },
+  'max-p99-ms': { type: 'string', default: '250' },
+  'max-fallback-percent': { type: 'string', default: '5' },
+  'min-instances': { type: 'string', default: '1' },
+  'max-instances': { type: 'string', default: '4' },
+  'invocations-per-instance': { type: 'string', default: '600' },
+  'no-autoscaling': { type: 'boolean', default: false },
+  'shift-weights': { type: 'string' },
+  'proxy-env': { type: 'string' },
+  'force-weights': { type: 'boolean', default: false },
+  region: { type: 'string' },
+} as const satisfies import('node:util').ParseArgsConfig['options'];
+
+/** What a parsed command line asks for. */
+export interface DeployRequest {
+  steps: DeployStep[];
+  dryRun: boolean;
+  region?: string;
+  /** The plan assumed this; `undefined` when the caller must ask AWS (DescribeEndpoint) and re-plan. */
+  update: boolean | undefined;
+  /** Things the operator must read (e.g. the proxy pins variants and --force-weights overrode it). */
+  warnings: string[];
+}
+
+const number = (name: string, text: string): number => {
+  const x = Number(text);
+  if (!Number.isFinite(x)) throw new Error(`deploy: --${name} must be a number, got "${text}"`);
+  return x;
+};
+
+/** The model version inside a model.tar.gz, from the manifest.json at its root. */
+export function archiveModelVersion(archive: string): string {
+  if (!existsSync(archive)) throw new Error(`deploy: no archive at ${archive}`);
+  const manifest = readFromTarGz(readFileSync(archive), 'manifest.json');
+  if (!manifest) throw new Error(`deploy: ${archive} holds no manifest.json at its root`);
+  const version = (JSON.parse(manifest.toString('utf8')) as { modelVersion?: unknown }).modelVersion;
+  if (typeof version !== 'string' || version === '')
+    throw new Error(`deploy: ${archive}'s manifest has no modelVersion`);
+  return version;
+}
+
+/**
+ * Who decides the variant weights. The endpoint does, unless the proxy pins shoppers to variants
+ * (`RECO_VARIANTS`: it then sends `TargetVariant`, which overrides the endpoint's weights). A deploy
+ * that sets weights reads `RECO_VARIANTS` from its own environment and from `--proxy-env` (the
+ * proxy's env file) and refuses when either sets it, unless `--force-weights` (then it warns).
+ */
+export function weightAuthority(
+  env: NodeJS.ProcessEnv,
+  proxyEnvFile: string | undefined,
+): { pinnedBy: string; value: string } | undefined {
+  if (env.RECO_VARIANTS?.trim()) return { pinnedBy: 'RECO_VARIANTS in this environment', value: env.RECO_VARIANTS };
+  if (proxyEnvFile === undefined) return undefined;
+  const line = readFileSync(proxyEnvFile, 'utf8')
+    .split('\n')
+    .map((l) => /^\s*(?:export\s+)?RECO_VARIANTS\s*=\s*["']?([^"'#]*)["']?/.exec(l)?.[1]?.trim())
+    .find((v) => v);
+  return line ? { pinnedBy: `RECO_VARIANTS in ${proxyEnvFile}`, value: line } : undefined;
+}
+
+/** Builds the plan from CLI arguments; `now` names the endpoint config. `exists` answers create-or-update. */
 export function planFromArgs(
   argv: string[],
   now = new Date(),
-): { steps: DeployStep[]; dryRun: boolean; region?: string; update: boolean } {
-  // The environment gives defaults for --endpoint and --region; a flag wins over it.
+  env: NodeJS.ProcessEnv = process.env,
+  exists?: boolean,
+): DeployRequest {
+  const { values } = parseArgs({ args: argv, options: deployOptions });
+  // The environment gives defaults for --endpoint and --region, checked as every process checks it.
   const fromEnv = readEnvironment(
     'deploy',
     { endpoint: 'reco-shelf', region: undefined as string | undefined },
     { SAGEMAKER_ENDPOINT_NAME: ['endpoint', sagemakerEndpointName], AWS_REGION: ['region', awsRegion] },
+    env,
   );
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'dry-run': { type: 'boolean', default: false },
-      endpoint: { type: 'string', default: fromEnv.endpoint },
-      image: { type: 'string', default: '' },
-      'model-data': { type: 'string', default: '' },
-      role: { type: 'string', default: '' },
-      'model-name': { type: 'string' },
-      'model-dir': { type: 'string', default: defaultModelDir },
-      variant: { type: 'string', multiple: true, default: [] },
-      'instance-type': { type: 'string', default: 'ml.c6i.large' },
-      'instance-count': { type: 'string', default: '1' },
-      'config-name': { type: 'string' },
-      update: { type: 'boolean', default: false },
-      'shift-weights': { type: 'string' },
-      region: { type: 'string' },
-    },
-  });
   const region = values.region ?? fromEnv.region;
-  const base = { dryRun: values['dry-run'], update: values.update, ...(region ? { region } : {}) };
+  const endpoint = values.endpoint ?? fromEnv.endpoint;
+  const warnings: string[] = [];
+  const guardWeights = (what: string): void => {
+    const pinned = weightAuthority(env, values['proxy-env']);
+    if (!pinned) return;
+    const message =
+      `${what} sets variant weights on the endpoint, but ${pinned.pinnedBy} ("${pinned.value}") makes the ` +
+      'proxy send TargetVariant, which overrides them: unset it (the endpoint decides) or change it there';
+    if (!values['force-weights']) throw new Error(`deploy: ${message}; --force-weights to send anyway`);
+    warnings.push(`deploy: WARNING ${message}`);
+  };
+  const base = { dryRun: values['dry-run'], ...(region ? { region } : {}), warnings };
   if (values['shift-weights'] !== undefined) {
-    const weights = Object.fromEntries(
-      values['shift-weights'].split(',').map((pair) => {
-        const [name = '', weight = ''] = pair.split('=');
-        return [name.trim(), Number(weight)];
-      }),
-    );
-    return { ...base, steps: shiftWeightsPlan(values.endpoint, weights) };
+    guardWeights('--shift-weights');
+    return { ...base, update: true, steps: shiftWeightsPlan(endpoint, parseWeights(values['shift-weights'])) };
   }
+  if (values.update && values.create) throw new Error('deploy: --update and --create contradict each other');
   let modelName = values['model-name'];
-  if (modelName === undefined) {
-    const manifestPath = join(values['model-dir'], 'manifest.json');
-    if (!existsSync(manifestPath)) throw new Error(`deploy: no --model-name and no artifact at ${manifestPath}`);
-    modelName =
-      `reco-shelf-${(JSON.parse(readFileSync(manifestPath, 'utf8')) as { modelVersion: string }).modelVersion}`.slice(
-        0,
-        63,
-      );
+  let modelVersion = modelName ?? '';
+  if (values.archive !== undefined) {
+    modelVersion = archiveModelVersion(values.archive);
+    modelName ??= `reco-shelf-${modelVersion}`.slice(0, 63).replace(/-+$/, '');
   }
+  if (modelName === undefined)
+    throw new Error('deploy: name the archive being deployed (--archive model.tar.gz) or the model (--model-name)');
+  const variants: VariantSpec[] =
+    values.variant.length > 0 ? values.variant.map(parseVariant) : [{ name: 'AllTraffic', model: 'new', weight: 1 }];
+  if (variants.length > 1) guardWeights('a deployment with several weighted variants');
+  const update = values.update ? true : values.create ? false : exists;
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const steps = deploymentPlan({
-    endpointName: values.endpoint,
+    endpointName: endpoint,
     modelName,
+    modelVersion,
     image: values.image,
     modelDataUrl: values['model-data'],
     roleArn: values.role,
     instanceType: values['instance-type'],
-    instanceCount: Number(values['instance-count']),
-    variants:
-      values.variant.length > 0 ? values.variant.map(parseVariant) : [{ name: 'AllTraffic', model: 'new', weight: 1 }],
-    endpointConfigName: values['config-name'] ?? `${values.endpoint}-${stamp}`.slice(0, 63),
-    update: values.update,
+    instanceCount: number('instance-count', values['instance-count']),
+    variants,
+    endpointConfigName: values['config-name'] ?? `${endpoint}-${stamp}`.slice(0, 63),
+    update: update ?? false,
+    dataCapture: values['no-data-capture']
+      ? null
+      : {
+          samplingPercent: number('capture-percent', values['capture-percent']),
+          destination: values['capture-uri'] ?? captureBeside(values['model-data']),
+        },
+    canary: values['no-canary']
+      ? null
+      : {
+          capacityPercent: number('canary-percent', values['canary-percent']),
+          bakeSeconds: Math.round(number('bake-minutes', values['bake-minutes']) * 60),
+        },
+    alarms: {
+      create: !values['no-create-alarms'],
+      names: values.alarm,
+      max5xxPercent: number('max-5xx-percent', values['max-5xx-percent']),
+      maxP99Ms: number('max-p99-ms', values['max-p99-ms']),
+      maxFallbackPercent: number('max-fallback-percent', values['max-fallback-percent']),
+    },
+    autoscaling: values['no-autoscaling']
+      ? null
+      : {
+          minInstances: number('min-instances', values['min-instances']),
+          maxInstances: number('max-instances', values['max-instances']),
+          invocationsPerInstance: number('invocations-per-instance', values['invocations-per-instance']),
+        },
   });
-  return { ...base, steps };
-}
-
-/** Sends the plan; without `--update`, asks DescribeEndpoint whether to create or update. */
-async function send(steps: DeployStep[], region: string | undefined, update: boolean): Promise<void> {
-  const sdk = await import('@aws-sdk/client-sagemaker');
-  const client = new sdk.SageMakerClient(region ? { region } : {});
-  for (let step of steps) {
-    if (step.command === 'CreateEndpoint' && !update) {
-      const exists = await client.send(new sdk.DescribeEndpointCommand({ EndpointName: step.input.EndpointName })).then(
-        () => true,
-        (error: Error) => (/Could not find endpoint/i.test(error.message) ? false : Promise.reject(error)),
-      );
-      if (exists)
-        step = {
-          command: 'UpdateEndpoint',
-          input: { EndpointName: step.input.EndpointName, EndpointConfigName: step.input.EndpointConfigName },
-        };
-    }
-    const commands = {
-      CreateModel: sdk.CreateModelCommand,
-      CreateEndpointConfig: sdk.CreateEndpointConfigCommand,
-      CreateEndpoint: sdk.CreateEndpointCommand,
-      UpdateEndpoint: sdk.UpdateEndpointCommand,
-      UpdateEndpointWeightsAndCapacities: sdk.UpdateEndpointWeightsAndCapacitiesCommand,
-    };
-    const Command = commands[step.command] as unknown as new (input: unknown) => Parameters<typeof client.send>[0];
-    const output = await client.send(new Command(step.input));
-    console.log(`deploy: ${step.command} ok ${JSON.stringify(output).slice(0, 200)}`);
-  }
-  console.log('deploy: sent; the endpoint is InService when `aws sagemaker describe-endpoint` says so');
+  return { ...base, update, steps };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const { steps, dryRun, region, update } = planFromArgs(process.argv.slice(2));
-    if (dryRun) {
-      for (const step of steps) console.log(JSON.stringify(step, null, 2));
-      console.log(
-        `deploy: dry run, ${steps.length} request(s) not sent${update || steps[0]?.command === 'UpdateEndpointWeightsAndCapacities' ? '' : ' (CreateEndpoint becomes UpdateEndpoint when the endpoint exists)'}`,
-      );
-    } else await send(steps, region, update);
+    const argv = process.argv.slice(2);
+    let request = planFromArgs(argv);
+    for (const warning of request.warnings) console.error(warning);
+    if (request.dryRun) {
+      printSteps(request.steps);
+      const assumed = request.update === undefined ? ' (assumed a new endpoint; --update plans the canary)' : '';
+      console.log(`deploy: dry run, ${request.steps.length} request(s) not sent${assumed}`);
+    } else {
+      if (request.update === undefined) {
+        const create = request.steps.find((s) => s.command === 'CreateEndpoint');
+        const endpoint = (create?.input as { EndpointName: string } | undefined)?.EndpointName ?? '';
+        request = planFromArgs(argv, new Date(), process.env, await endpointExists(endpoint, request.region));
+      }
+      await sendSteps(request.steps, request.region);
+    }
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);

@@ -1,13 +1,20 @@
 /**
- * The SageMaker control-plane requests of a deployment, built as plain data so `--dry-run`
- * prints exactly what a real run sends: CreateModel (for the new artifact), CreateEndpointConfig
- * with one or more weighted production variants (A/B), then CreateEndpoint or UpdateEndpoint.
- * A roll-out after that is UpdateEndpointWeightsAndCapacities: no new instances, only weights.
+ * The AWS requests of a deployment, built as plain data so `--dry-run` prints exactly what a
+ * real run sends, in order:
+ *   CreateModel (tagged with the model version) → CreateEndpointConfig (weighted production
+ *   variants, an instance type each, DataCaptureConfig) → PutMetricAlarm ×3 per variant (5XX
+ *   rate, ModelLatency p99, and the proxy's fallback rate) → CreateEndpoint, or UpdateEndpoint
+ *   with a blue/green canary that rolls back on those alarms → wait for InService →
+ *   RegisterScalableTarget + PutScalingPolicy per variant (invocations per instance).
+ * A roll-out between existing variants is UpdateEndpointWeightsAndCapacities alone.
  */
+import type { PutScalingPolicyRequest, RegisterScalableTargetRequest } from '@aws-sdk/client-application-auto-scaling';
+import type { PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
 import type {
   CreateEndpointConfigInput,
   CreateEndpointInput,
   CreateModelInput,
+  CreateTrainingJobRequest,
   UpdateEndpointInput,
   UpdateEndpointWeightsAndCapacitiesInput,
 } from '@aws-sdk/client-sagemaker';
@@ -17,12 +24,50 @@ export interface VariantSpec {
   name: string;
   model: string;
   weight: number;
+  /** Instance type of this variant (default: the deployment's `instanceType`). */
+  instanceType?: string;
+  /** Initial instance count of this variant (default: the deployment's `instanceCount`). */
+  instanceCount?: number;
+}
+
+/** Model Monitor's input: what share of the calls to capture, and where. */
+export interface DataCaptureSpec {
+  samplingPercent: number;
+  /** s3:// prefix; SageMaker writes `<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl` below it. */
+  destination: string;
+}
+
+/** The blue/green canary of an update: share of capacity first, then the bake before the rest. */
+export interface CanarySpec {
+  capacityPercent: number;
+  bakeSeconds: number;
+}
+
+/** Alarms the update rolls back on: created by this plan, named by the caller, or both. */
+export interface AlarmSpec {
+  /** Create the three standard alarms per variant (5XX %, ModelLatency p99, proxy fallback %). */
+  create: boolean;
+  /** Existing alarms to roll back on as well. */
+  names: string[];
+  max5xxPercent: number;
+  maxP99Ms: number;
+  maxFallbackPercent: number;
+}
+
+/** Application Auto Scaling of each variant on `SageMakerVariantInvocationsPerInstance`. */
+export interface AutoscalingSpec {
+  minInstances: number;
+  maxInstances: number;
+  /** Target invocations per instance per minute. */
+  invocationsPerInstance: number;
 }
 
 /** Everything a deployment needs. */
 export interface DeploySpec {
   endpointName: string;
   modelName: string;
+  /** The version inside the archive: tags every resource, so a console reader knows what serves. */
+  modelVersion: string;
   image: string;
   modelDataUrl: string;
   roleArn: string;
@@ -32,29 +77,141 @@ export interface DeploySpec {
   endpointConfigName: string;
   /** true: the endpoint exists, switch it to the new config (UpdateEndpoint); false: CreateEndpoint. */
   update: boolean;
+  /** null turns data capture off (Model Monitor then has nothing to read). */
+  dataCapture: DataCaptureSpec | null;
+  /**
+   * null: a plain blue/green switch, all traffic at once. Guardrails need the new config to keep the
+   * old config's variant names, so an A/B test that adds a variant goes without a canary.
+   */
+  canary: CanarySpec | null;
+  alarms: AlarmSpec;
+  /** null leaves the instance count fixed. */
+  autoscaling: AutoscalingSpec | null;
 }
 
-/** One request, named by its SDK command. */
+/** One request, named by its service and SDK command; `WaitForEndpoint` polls DescribeEndpoint. */
 export type DeployStep =
-  | { command: 'CreateModel'; input: CreateModelInput }
-  | { command: 'CreateEndpointConfig'; input: CreateEndpointConfigInput }
-  | { command: 'CreateEndpoint'; input: CreateEndpointInput }
-  | { command: 'UpdateEndpoint'; input: UpdateEndpointInput }
-  | { command: 'UpdateEndpointWeightsAndCapacities'; input: UpdateEndpointWeightsAndCapacitiesInput };
+  | { service: 's3'; command: 'PutObject'; input: { Bucket: string; Key: string; Body: string } }
+  | { service: 'sagemaker'; command: 'CreateModel'; input: CreateModelInput }
+  | { service: 'sagemaker'; command: 'CreateEndpointConfig'; input: CreateEndpointConfigInput }
+  | { service: 'sagemaker'; command: 'CreateEndpoint'; input: CreateEndpointInput }
+  | { service: 'sagemaker'; command: 'UpdateEndpoint'; input: UpdateEndpointInput }
+  | {
+      service: 'sagemaker';
+      command: 'UpdateEndpointWeightsAndCapacities';
+      input: UpdateEndpointWeightsAndCapacitiesInput;
+    }
+  | { service: 'sagemaker'; command: 'WaitForEndpoint'; input: { EndpointName: string; MaxWaitSeconds: number } }
+  | { service: 'sagemaker'; command: 'CreateTrainingJob'; input: CreateTrainingJobRequest }
+  | { service: 'sagemaker'; command: 'WaitForTrainingJob'; input: { TrainingJobName: string; MaxWaitSeconds: number } }
+  | { service: 'cloudwatch'; command: 'PutMetricAlarm'; input: PutMetricAlarmInput }
+  | { service: 'application-autoscaling'; command: 'RegisterScalableTarget'; input: RegisterScalableTargetRequest }
+  | { service: 'application-autoscaling'; command: 'PutScalingPolicy'; input: PutScalingPolicyRequest };
+
+/** The tag every resource of a deployment carries. */
+export const modelVersionTagKey = 'reco-shelf:model-version';
+
+/** The namespace and name of the custom metric the proxy publishes (see model/README.md). */
+export const proxyFallbackMetric = { namespace: 'RecoShelf', name: 'ModelFallbackPercent' } as const;
 
 const namePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
-function checkName(kind: string, name: string): void {
+/** Throws unless `name` is a valid SageMaker resource name. */
+export function checkName(kind: string, name: string): void {
   if (!namePattern.test(name)) throw new Error(`deploy: ${kind} "${name}" must be 1-63 letters, digits or hyphens`);
 }
 
-/** Parses `NAME=MODEL:WEIGHT` (MODEL may be `new`). */
+/** Parses `NAME=MODEL:WEIGHT[:INSTANCE_TYPE[:COUNT]]` (MODEL may be `new`). */
 export function parseVariant(text: string): VariantSpec {
-  const match = /^([^=]+)=([^:]+):([0-9.]+)$/.exec(text);
-  if (!match) throw new Error(`deploy: --variant must look like NAME=MODEL:WEIGHT, got "${text}"`);
+  const match = /^([^=]+)=([^:]+):([0-9.]+)(?::(ml\.[a-z0-9.]+))?(?::(\d+))?$/.exec(text);
+  if (!match)
+    throw new Error(`deploy: --variant must look like NAME=MODEL:WEIGHT[:INSTANCE_TYPE[:COUNT]], got "${text}"`);
   const weight = Number(match[3]);
   if (!(weight >= 0)) throw new Error(`deploy: variant weight must be a number >= 0, got "${match[3]}"`);
-  return { name: match[1]!, model: match[2]!, weight };
+  return {
+    name: match[1]!,
+    model: match[2]!,
+    weight,
+    ...(match[4] ? { instanceType: match[4] } : {}),
+    ...(match[5] ? { instanceCount: Number(match[5]) } : {}),
+  };
+}
+
+/** Parses `--shift-weights NAME=WEIGHT,…`; every pair needs its `=` and a number ≥ 0. */
+export function parseWeights(text: string): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const match = /^\s*([^=\s]+)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$/.exec(pair);
+    if (!match) throw new Error(`deploy: --shift-weights wants NAME=WEIGHT pairs, got "${pair.trim()}"`);
+    if (match[1]! in weights) throw new Error(`deploy: --shift-weights names ${match[1]} twice`);
+    weights[match[1]!] = Number(match[2]);
+  }
+  return weights;
+}
+
+/** The s3:// prefix next to the model data: `s3://b/reco/v1/model.tar.gz` → `s3://b/reco/v1/data-capture`. */
+export function captureBeside(modelDataUrl: string): string {
+  return `${modelDataUrl.replace(/\/[^/]*$/, '')}/data-capture`;
+}
+
+/** The three alarms of one variant, named so a reader of the console knows what each guards. */
+export function variantAlarms(endpointName: string, variant: string, alarms: AlarmSpec): PutMetricAlarmInput[] {
+  const dimensions = [
+    { Name: 'EndpointName', Value: endpointName },
+    { Name: 'VariantName', Value: variant },
+  ];
+  const common = {
+    ComparisonOperator: 'GreaterThanThreshold' as const,
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 2,
+    // No traffic is no evidence of harm: a canary with no calls yet must not roll back.
+    TreatMissingData: 'notBreaching',
+  };
+  const metric = (id: string, name: string) => ({
+    Id: id,
+    ReturnData: false,
+    MetricStat: {
+      Metric: { Namespace: 'AWS/SageMaker', MetricName: name, Dimensions: dimensions },
+      Period: 60,
+      Stat: 'Sum',
+    },
+  });
+  return [
+    {
+      ...common,
+      AlarmName: `${endpointName}-${variant}-5xx-rate`,
+      AlarmDescription: `Share of ${variant}'s invocations answered 5XX, in percent; rolls back a canary`,
+      Threshold: alarms.max5xxPercent,
+      Metrics: [
+        metric('errors', 'Invocation5XXErrors'),
+        metric('calls', 'Invocations'),
+        { Id: 'rate', Expression: '100 * errors / calls', Label: '5XX %', ReturnData: true },
+      ],
+    },
+    {
+      ...common,
+      AlarmName: `${endpointName}-${variant}-model-latency-p99`,
+      AlarmDescription: `ModelLatency p99 of ${variant} above ${alarms.maxP99Ms} ms`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'ModelLatency',
+      Dimensions: dimensions,
+      ExtendedStatistic: 'p99',
+      Period: 60,
+      // ModelLatency is reported in microseconds.
+      Threshold: alarms.maxP99Ms * 1000,
+    },
+    {
+      ...common,
+      AlarmName: `${endpointName}-${variant}-proxy-fallback-rate`,
+      AlarmDescription: `Share of shelves the on-prem proxy answered without ${variant}'s model, in percent`,
+      Namespace: proxyFallbackMetric.namespace,
+      MetricName: proxyFallbackMetric.name,
+      Dimensions: dimensions,
+      Statistic: 'Average',
+      Period: 60,
+      Threshold: alarms.maxFallbackPercent,
+    },
+  ];
 }
 
 /** The requests of a deployment, in the order they must be sent. */
@@ -67,6 +224,14 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
     throw new Error('deploy: variant names must differ');
   if (!spec.variants.some((v) => v.weight > 0)) throw new Error('deploy: at least one variant needs a weight above 0');
   for (const v of spec.variants) checkName('variant name', v.name);
+  const capture = spec.dataCapture;
+  if (capture && !(capture.samplingPercent >= 1 && capture.samplingPercent <= 100))
+    throw new Error(`deploy: data capture sampling must be 1..100 %, got ${capture.samplingPercent}`);
+  if (capture && !capture.destination.startsWith('s3://'))
+    throw new Error(`deploy: --capture-uri must be an s3:// URI, got "${capture.destination}"`);
+  if (spec.canary && !(spec.canary.capacityPercent > 0 && spec.canary.capacityPercent < 100))
+    throw new Error(`deploy: --canary-percent must be between 0 and 100, got ${spec.canary.capacityPercent}`);
+  const tags = [{ Key: modelVersionTagKey, Value: spec.modelVersion }];
 
   const steps: DeployStep[] = [];
   if (spec.variants.some((v) => v.model === 'new')) {
@@ -75,31 +240,113 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
     if (!spec.modelDataUrl.startsWith('s3://'))
       throw new Error(`deploy: --model-data must be an s3:// URL, got "${spec.modelDataUrl}"`);
     steps.push({
+      service: 'sagemaker',
       command: 'CreateModel',
       input: {
         ModelName: spec.modelName,
         ExecutionRoleArn: spec.roleArn,
         PrimaryContainer: { Image: spec.image, ModelDataUrl: spec.modelDataUrl, Mode: 'SingleModel' },
+        Tags: tags,
       },
     });
   }
   steps.push({
+    service: 'sagemaker',
     command: 'CreateEndpointConfig',
     input: {
       EndpointConfigName: spec.endpointConfigName,
       ProductionVariants: spec.variants.map((v) => ({
         VariantName: v.name,
         ModelName: v.model === 'new' ? spec.modelName : v.model,
-        InstanceType: spec.instanceType as never,
-        InitialInstanceCount: spec.instanceCount,
+        InstanceType: (v.instanceType ?? spec.instanceType) as never,
+        InitialInstanceCount: v.instanceCount ?? spec.instanceCount,
         InitialVariantWeight: v.weight,
       })),
+      ...(capture
+        ? {
+            DataCaptureConfig: {
+              EnableCapture: true,
+              InitialSamplingPercentage: capture.samplingPercent,
+              DestinationS3Uri: capture.destination,
+              // Request and answer; each record keeps the call's InferenceId (the shop's requestId).
+              CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+              CaptureContentTypeHeader: { JsonContentTypes: ['application/json'] },
+            },
+          }
+        : {}),
+      Tags: tags,
     },
   });
+  const alarmNames = [...spec.alarms.names];
+  if (spec.update && spec.canary && spec.alarms.create)
+    for (const v of spec.variants)
+      for (const alarm of variantAlarms(spec.endpointName, v.name, spec.alarms)) {
+        steps.push({ service: 'cloudwatch', command: 'PutMetricAlarm', input: { ...alarm, Tags: tags } });
+        alarmNames.push(alarm.AlarmName!);
+      }
   const endpoint = { EndpointName: spec.endpointName, EndpointConfigName: spec.endpointConfigName };
-  steps.push(
-    spec.update ? { command: 'UpdateEndpoint', input: endpoint } : { command: 'CreateEndpoint', input: endpoint },
-  );
+  if (spec.update && !spec.canary) steps.push({ service: 'sagemaker', command: 'UpdateEndpoint', input: endpoint });
+  else if (spec.update && spec.canary)
+    steps.push({
+      service: 'sagemaker',
+      command: 'UpdateEndpoint',
+      input: {
+        ...endpoint,
+        DeploymentConfig: {
+          BlueGreenUpdatePolicy: {
+            TrafficRoutingConfiguration: {
+              Type: 'CANARY',
+              CanarySize: { Type: 'CAPACITY_PERCENT', Value: spec.canary.capacityPercent },
+              WaitIntervalInSeconds: spec.canary.bakeSeconds,
+            },
+            // The old fleet stays this long after the full shift, so a late alarm can still roll back.
+            TerminationWaitInSeconds: spec.canary.bakeSeconds,
+            MaximumExecutionTimeoutInSeconds: Math.max(600, 3 * spec.canary.bakeSeconds + 1800),
+          },
+          ...(alarmNames.length > 0
+            ? { AutoRollbackConfiguration: { Alarms: alarmNames.map((AlarmName) => ({ AlarmName })) } }
+            : {}),
+        },
+      },
+    });
+  else steps.push({ service: 'sagemaker', command: 'CreateEndpoint', input: { ...endpoint, Tags: tags } });
+  steps.push({
+    service: 'sagemaker',
+    command: 'WaitForEndpoint',
+    input: { EndpointName: spec.endpointName, MaxWaitSeconds: 3 * (spec.canary?.bakeSeconds ?? 0) + 3600 },
+  });
+  if (spec.autoscaling) {
+    const a = spec.autoscaling;
+    if (!(a.minInstances >= 1 && a.maxInstances >= a.minInstances && a.invocationsPerInstance > 0))
+      throw new Error('deploy: autoscaling needs 1 ≤ --min-instances ≤ --max-instances and a positive target');
+    for (const v of spec.variants) {
+      const target = {
+        ServiceNamespace: 'sagemaker' as const,
+        ResourceId: `endpoint/${spec.endpointName}/variant/${v.name}`,
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' as const,
+      };
+      steps.push({
+        service: 'application-autoscaling',
+        command: 'RegisterScalableTarget',
+        input: { ...target, MinCapacity: a.minInstances, MaxCapacity: a.maxInstances },
+      });
+      steps.push({
+        service: 'application-autoscaling',
+        command: 'PutScalingPolicy',
+        input: {
+          ...target,
+          PolicyName: `${spec.endpointName}-${v.name}-invocations-per-instance`,
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: a.invocationsPerInstance,
+            PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+            ScaleInCooldown: 300,
+            ScaleOutCooldown: 60,
+          },
+        },
+      });
+    }
+  }
   return steps;
 }
 
@@ -112,13 +359,16 @@ export function shiftWeightsPlan(endpointName: string, weights: Record<string, n
     checkName('variant name', name);
     if (!(weight >= 0)) throw new Error(`deploy: weight of ${name} must be >= 0`);
   }
+  if (!entries.some(([, w]) => w > 0)) throw new Error('deploy: --shift-weights leaves no variant a weight above 0');
   return [
     {
+      service: 'sagemaker',
       command: 'UpdateEndpointWeightsAndCapacities',
       input: {
         EndpointName: endpointName,
         DesiredWeightsAndCapacities: entries.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })),
       },
     },
+    { service: 'sagemaker', command: 'WaitForEndpoint', input: { EndpointName: endpointName, MaxWaitSeconds: 1800 } },
   ];
 }

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { sdkClientFor } from '../../local-sagemaker/sdk-client.ts';
+import { projectRoot } from '../../test-support/child.ts';
+import { type FakeContainer, startFakeContainer } from '../../test-support/fake-container.ts';
+import { type StartedLocalRuntime, startLocalRuntime } from '../../test-support/local-sagemaker.ts';
+import { type RetrainWorld, worldKey, writeRetrainWorld } from '../../test-support/retrain-world.ts';
+import { stopPromotedContainers } from './local-promotion.ts';
+
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'retrain-cli-'));
+
+/** Runs `npm run retrain` on the world, as a separate process; never throws on a non-zero exit. */
+async function retrainCli(
+  w: RetrainWorld,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const argv = ['--import', 'tsx', 'model/retrain/retrain-cli.ts', '--history', w.historyDir, '--events', w.eventsFile];
+  argv.push('--serving', w.servingDir, '--versions', w.versionsDir, ...args);
+  try {
+    const { stdout, stderr } = await run(process.execPath, argv, {
+      cwd: projectRoot,
+      env: { ...process.env, RECO_PSEUDONYM_KEY: worldKey, ...extraEnv },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('npm run retrain -- --promote, against a running local runtime', () => {
+  let champion: FakeContainer;
+  let runtime: StartedLocalRuntime;
+  let client: SageMakerRuntimeClient;
+  const w = writeRetrainWorld(join(scratch, 'promote'));
+  const logDir = join(scratch, 'promote-logs');
+
+  before(async () => {
+    champion = await startFakeContainer();
+    runtime = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url: champion.url, weight: 1 }] });
+    client = sdkClientFor(runtime);
+  });
+  after(async () => {
+    stopPromotedContainers(logDir);
+    client.destroy();
+    await runtime.close();
+    await champion.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('ships the version, starts its container and routes 10 % to it beside the champion', async () => {
+    const { code, stdout, stderr } = await retrainCli(w, [
+      '--promote',
+      '--runtime-url',
+      runtime.url,
+      '--log-dir',
+      logDir,
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /gate: PASSED/);
+    assert.match(stdout, /\(pid \d+\)/);
+    const variants = runtime.runtime.variants();
+    assert.deepEqual(
+      variants.map((v) => [v.name.replace(/[0-9a-f]{8}$/, 'HASH'), v.weight]),
+      [
+        ['AllTraffic', 90],
+        ['ease-buy-again-all-HASH', 10],
+      ],
+    );
+    // The challenger is a real model container serving the new artifact.
+    const answer = await client.send(
+      new InvokeEndpointCommand({
+        EndpointName: runtime.endpointName,
+        ContentType: 'application/json',
+        TargetVariant: variants[1]!.name,
+        Body: JSON.stringify({ k: 3 }),
+      }),
+    );
+    assert.equal(answer.InvokedProductionVariant, variants[1]!.name);
+    const body = JSON.parse(Buffer.from(answer.Body!).toString('utf8')) as {
+      recommendations: unknown[];
+      modelVersion: string;
+    };
+    assert.equal(body.recommendations.length, 3);
+    assert.equal(body.modelVersion, variants[1]!.name, 'the variant is named after the version it serves');
+  });
+
+  test('--promote --full makes it the champion on the same container, the old one kept at weight 0', async () => {
+    const { code, stdout, stderr } = await retrainCli(w, [
+      ...['--promote', '--full', '--runtime-url', runtime.url, '--log-dir', logDir],
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /already built/);
+    assert.match(stdout, /already running/);
+    assert.deepEqual(
+      runtime.runtime.variants().map((v) => v.weight),
+      [0, 100],
+    );
+  });
+
+  test('stopping the stack stops the containers --promote started', async () => {
+    const url = runtime.runtime.variants()[1]!.url;
+    assert.equal(stopPromotedContainers(logDir), 1);
+    const deadline = Date.now() + 10_000;
+    while (
+      await fetch(`${url}/ping`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
+      assert.ok(Date.now() < deadline, 'the challenger still answers');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(stopPromotedContainers(logDir), 0, 'and forgets them');
+  });
+});
+
+test('the CLI ends a planned stop with its exit code and a one-line reason on stderr', async () => {
+  const w = writeRetrainWorld(join(scratch, 'corrupt'));
+  truncateSync(join(w.servingDir, 'manifest.json'), 5);
+  const { code, stderr } = await retrainCli(w, []);
+  assert.equal(code, 5);
+  assert.match(stderr, /^retrain: the serving artifact .* cannot be read/);
+  assert.equal((await retrainCli(w, ['--full'])).code, 2, '--full without --promote is a usage error');
+});
+
+/** The JSON requests a dry run printed, in order. */
+const printedSteps = (stdout: string): { service: string; command: string; input: Record<string, unknown> }[] =>
+  [...stdout.matchAll(/^\{\n[\s\S]*?^\}$/gm)].map((m) => JSON.parse(m[0]));
+
+describe('npm run retrain -- --cloud --dry-run prints every AWS request and sends none', () => {
+  // No credentials and a dead endpoint: a request actually sent would fail the run.
+  const noAws = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'eu-west-1' };
+  const cloud = [
+    '--cloud',
+    '--dry-run',
+    '--s3-uri',
+    's3://reco-models/flywheel',
+    '--image',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/reco-shelf-model:8',
+    '--role',
+    'arn:aws:iam::123456789012:role/SageMaker',
+  ];
+
+  test('upload the archive, create the model named from it, roll it out as a guarded canary', async () => {
+    const w = writeRetrainWorld(join(scratch, 'cloud'));
+    const { code, stdout, stderr } = await retrainCli(w, cloud, noAws);
+    assert.equal(code, 0, stderr);
+    const steps = printedSteps(stdout);
+    const version = /built (ease-buy-again-all-[0-9a-f]{8})/.exec(stdout)![1]!;
+    assert.deepEqual(steps[0], {
+      service: 's3',
+      command: 'PutObject',
+      input: {
+        Bucket: 'reco-models',
+        Key: `flywheel/${version}/model.tar.gz`,
+        Body: join(w.versionsDir, version, 'model.tar.gz'),
+      },
+    });
+    assert.deepEqual(
+      steps.map((s) => s.command),
+      ['PutObject', 'CreateModel', 'CreateEndpointConfig', 'PutMetricAlarm', 'PutMetricAlarm', 'PutMetricAlarm'].concat(
+        ['UpdateEndpoint', 'WaitForEndpoint', 'RegisterScalableTarget', 'PutScalingPolicy'],
+      ),
+    );
+    assert.equal(steps[1]!.input.ModelName, `reco-shelf-${version}`);
+    assert.match(stdout, /dry run, 10 AWS request\(s\) not sent/);
+  });
+
+  test('--train-in-cloud uploads the training data and creates the training job that makes the archive', async () => {
+    const w = writeRetrainWorld(join(scratch, 'train-in-cloud'));
+    const { code, stdout, stderr } = await retrainCli(w, [...cloud, '--train-in-cloud', '--create'], noAws);
+    assert.equal(code, 0, stderr);
+    const steps = printedSteps(stdout);
+    assert.deepEqual(
+      steps.slice(0, 3).map((s) => s.command),
+      ['PutObject', 'CreateTrainingJob', 'WaitForTrainingJob'],
+    );
+    const job = steps[1]!.input as {
+      TrainingJobName: string;
+      HyperParameters: Record<string, string>;
+      InputDataConfig: { DataSource: { S3DataSource: { S3Uri: string } } }[];
+      OutputDataConfig: { S3OutputPath: string };
+    };
+    assert.match(
+      String(steps[0]!.input.Key),
+      /^flywheel\/ease-buy-again-all-[0-9a-f]{8}\/training\/purchases\.csv\.gz$/,
+    );
+    assert.equal(
+      job.InputDataConfig[0]!.DataSource.S3DataSource.S3Uri,
+      `s3://reco-models/${String(steps[0]!.input.Key).replace(/purchases\.csv\.gz$/, '')}`,
+    );
+    assert.equal(job.HyperParameters.algorithm, 'ease+buy-again');
+    assert.equal(typeof JSON.parse(job.HyperParameters.params!).lambda, 'number');
+    const model = steps.find((s) => s.command === 'CreateModel')!.input as {
+      ModelName: string;
+      PrimaryContainer: { ModelDataUrl: string };
+    };
+    assert.equal(model.ModelName, job.TrainingJobName);
+    assert.equal(
+      model.PrimaryContainer.ModelDataUrl,
+      `${job.OutputDataConfig.S3OutputPath}/${job.TrainingJobName}/output/model.tar.gz`,
+    );
+    assert.ok(
+      steps.some((s) => s.command === 'CreateEndpoint'),
+      '--create: a first deployment',
+    );
+  });
+});

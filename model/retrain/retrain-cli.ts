@@ -1,0 +1,256 @@
+/**
+ * `npm run retrain -- [options]`: the flywheel, local by default. Exports the stored purchase
+ * events, gathers them with the history, trains a candidate on all but the last 14 days,
+ * scores it and the serving artifact on those days, gates, and on pass trains on everything
+ * into a new versioned folder (packaged as model.tar.gz). See model/README.md "Retraining".
+ *
+ *   --events FILE|DIR      exported purchase CSVs to use instead of exporting (repeatable)
+ *   --events-dir DIR       the event store to export from (default RECO_EVENTS_DIR, else var/events)
+ *   --history DIR          the history's CSV parts (default data/online-retail)
+ *   --serving DIR          the artifact serving now (default: the last --promote --full, else
+ *                          model/artifacts/model)
+ *   --versions DIR         where versions go (default model/artifacts/versions)
+ *   --window-days N        the test window (default 14)
+ *   --tolerance X          relative NDCG@10 loss accepted against the serving model (default 0.05)
+ *   --keep-history-dates   do not move an old history up to the events (see gather.ts)
+ *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
+ *   --full                 with --promote: make it the champion (the others kept at weight 0)
+ *   --runtime-url URL      the local runtime (default http://127.0.0.1:$SAGEMAKER_PORT, port 8080)
+ *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, and the
+ *                          list of promoted containers npm start's stop ends
+ *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
+ *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
+ *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
+ *   --s3-uri s3://b/p --image URI --role ARN --endpoint NAME --create --region R
+ *                          (defaults: RECO_MODEL_S3_URI, RECO_MODEL_IMAGE, RECO_SAGEMAKER_ROLE_ARN,
+ *                          SAGEMAKER_ENDPOINT_NAME or reco-shelf, AWS_REGION)
+ *
+ * Exit codes: model/retrain/retrain-error.ts (0 shipped, 10 refused by the gate).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { demoPseudonymKey } from '../../demo/demo-keys.ts';
+import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
+import { jsonReplacer, readShippedConfig } from '../shipped-config.ts';
+import { cloudSteps } from './cloud-rollout.ts';
+import { defaultGateRules, renderGateTable } from './gate.ts';
+import { promoteLocally } from './local-promotion.ts';
+import { type RetrainReport, retrain } from './pipeline.ts';
+import { RetrainError } from './retrain-error.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The environment the retrain reads, validated as the proxy's config is. */
+const environment = z.object({
+  RECO_PSEUDONYM_KEY: z.string().optional(),
+  RECO_EVENTS_DIR: z.string().min(1).optional(),
+  SAGEMAKER_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  RECO_MODEL_S3_URI: z.string().startsWith('s3://').optional(),
+  RECO_MODEL_IMAGE: z.string().min(1).optional(),
+  RECO_SAGEMAKER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  SAGEMAKER_ENDPOINT_NAME: z.string().min(1).default('reco-shelf'),
+  AWS_REGION: z.string().min(1).optional(),
+});
+
+/** Which artifact serves now: the champion the last `--promote --full` recorded, else the stack's default. */
+export function servingPointerPath(versionsDir: string): string {
+  return join(versionsDir, 'serving.json');
+}
+
+function parseOptions(argv: string[]) {
+  const parse = () =>
+    parseArgs({
+      args: argv,
+      options: {
+        events: { type: 'string', multiple: true },
+        'events-dir': { type: 'string' },
+        history: { type: 'string', default: join(root, 'data/online-retail') },
+        serving: { type: 'string' },
+        versions: { type: 'string', default: join(root, 'model/artifacts/versions') },
+        'window-days': { type: 'string', default: '14' },
+        tolerance: { type: 'string', default: String(defaultGateRules.tolerance) },
+        'keep-history-dates': { type: 'boolean', default: false },
+        promote: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        share: { type: 'string', default: '10' },
+        'runtime-url': { type: 'string' },
+        'log-dir': { type: 'string', default: join(root, 'var/logs') },
+        cloud: { type: 'boolean', default: false },
+        'train-in-cloud': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        's3-uri': { type: 'string' },
+        image: { type: 'string' },
+        role: { type: 'string' },
+        endpoint: { type: 'string' },
+        create: { type: 'boolean', default: false },
+        region: { type: 'string' },
+      },
+    });
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse().values;
+  } catch (error) {
+    throw new RetrainError('usage', (error as Error).message);
+  }
+  const number = (name: string, text: string, ok: (x: number) => boolean): number => {
+    const x = Number(text);
+    if (!Number.isFinite(x) || !ok(x)) throw new RetrainError('usage', `--${name}: "${text}" is out of range`);
+    return x;
+  };
+  if (values.full && !values.promote) throw new RetrainError('usage', '--full only makes sense with --promote');
+  if (values.cloud && values.promote)
+    throw new RetrainError('usage', '--promote serves locally, --cloud on SageMaker: choose one');
+  if ((values['train-in-cloud'] || values['dry-run']) && !values.cloud)
+    throw new RetrainError('usage', '--train-in-cloud and --dry-run go with --cloud');
+  return {
+    ...values,
+    windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
+    tolerance: number('tolerance', values.tolerance, (x) => x >= 0 && x < 1),
+    share: number('share', values.share, (x) => x > 0 && x < 100),
+  };
+}
+
+/** Exports the store's purchase events with the project's own exporter into `file`. */
+function exportEvents(eventsDir: string, file: string, pseudonymKey: string): void {
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'server/events/export-cli.ts'),
+      ...['--dir', eventsDir, '--types', 'purchase', '--format', 'csv', '--out', file],
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        RECO_PSEUDONYM_KEY: pseudonymKey,
+        // The exporter loads the whole proxy config, which insists on a shopper-identity setting
+        // it never uses; raw ids are what the event store holds anyway (the export keys them).
+        ...(process.env.RECO_SHOPPER_TOKEN_SECRET ? {} : { RECO_ALLOW_RAW_USER_IDS: 'true' }),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  if (result.status !== 0)
+    throw new RetrainError('exportFailed', `events:export of ${eventsDir} failed (exit ${result.status})`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const env = environment.safeParse(process.env);
+  if (!env.success)
+    throw new RetrainError('usage', `environment: ${env.error.issues.map((i) => i.message).join('; ')}`);
+  const options = parseOptions(argv);
+  let pseudonymKey = env.data.RECO_PSEUDONYM_KEY;
+  if (!pseudonymKey) {
+    // The demo's proxy and its first model use this key (demo/processes.ts, scripts/ensure-built.ts).
+    console.log('retrain: RECO_PSEUDONYM_KEY is not set; using the demo key, as npm start does');
+    pseudonymKey = demoPseudonymKey;
+  }
+  mkdirSync(options.versions, { recursive: true });
+  let eventFiles = options.events ?? [];
+  if (eventFiles.length === 0) {
+    const eventsDir = options['events-dir'] ?? env.data.RECO_EVENTS_DIR ?? join(root, 'var/events');
+    const file = join(options.versions, '.exports', `purchases-${Date.now()}.csv`);
+    mkdirSync(join(options.versions, '.exports'), { recursive: true });
+    exportEvents(eventsDir, file, pseudonymKey);
+    eventFiles = [file];
+  }
+  const pointer = servingPointerPath(options.versions);
+  const servingDir =
+    options.serving ??
+    (existsSync(pointer)
+      ? (JSON.parse(readFileSync(pointer, 'utf8')) as { modelDir: string }).modelDir
+      : join(root, 'model/artifacts/model'));
+  const model = readShippedConfig();
+  console.log(`retrain: candidate ${model.name} (parameters from ${model.source}); serving ${servingDir}`);
+  const report: RetrainReport = retrain({
+    historyDir: options.history,
+    eventFiles,
+    servingDir,
+    versionsDir: options.versions,
+    pseudonymKey,
+    rebaseHistory: !options['keep-history-dates'],
+    windowDays: options.windowDays,
+    rules: { ...defaultGateRules, tolerance: options.tolerance },
+    model,
+    writeTrainingData: options['train-in-cloud'],
+  });
+  const d = report.data;
+  console.log(
+    `retrain: history ${d.history.purchases} purchases (${d.history.from} … ${d.history.through}` +
+      `${d.history.rebasedDays ? `, moved ${d.history.rebasedDays} days forward` : ''}); ` +
+      `events ${d.events.purchases} purchases by ${d.events.customers} customers (${d.events.from} … ` +
+      `${d.events.through}), ${d.events.newItems.length} item(s) new to the model`,
+  );
+  console.log(`retrain: test window ${report.window.testFrom} … ${report.window.testThrough}\n`);
+  console.log(renderGateTable(report.rows, report.verdict));
+  if (!report.shipped) {
+    console.log(`\nretrain: refused; the serving model is untouched. Report: ${options.versions}/refused-*/`);
+    return 10;
+  }
+  const shipped = report.shipped;
+  console.log(
+    `\nretrain: ${shipped.reused ? 'already built' : 'built'} ${shipped.modelVersion} → ${shipped.dir} ` +
+      '(model/, model.tar.gz, retrain-report.json)',
+  );
+  if (options.cloud) {
+    const s3Uri = options['s3-uri'] ?? env.data.RECO_MODEL_S3_URI;
+    if (!s3Uri) throw new RetrainError('usage', '--cloud needs --s3-uri s3://bucket/prefix (or RECO_MODEL_S3_URI)');
+    const trainingData = join(shipped.dir, 'training', 'purchases.csv.gz');
+    const steps = cloudSteps(
+      { modelVersion: shipped.modelVersion, archive: shipped.archive, trainingData },
+      {
+        s3Uri,
+        image: options.image ?? env.data.RECO_MODEL_IMAGE ?? '',
+        roleArn: options.role ?? env.data.RECO_SAGEMAKER_ROLE_ARN ?? '',
+        endpointName: options.endpoint ?? env.data.SAGEMAKER_ENDPOINT_NAME,
+        create: options.create,
+        trainInCloud: options['train-in-cloud'],
+        trainingInstanceType: 'ml.c6i.xlarge',
+        model: { name: model.name, params: JSON.parse(JSON.stringify(model.params, jsonReplacer)) },
+      },
+    );
+    if (options['dry-run']) {
+      printSteps(steps);
+      console.log(`retrain: dry run, ${steps.length} AWS request(s) not sent`);
+    } else {
+      try {
+        await sendSteps(steps, options.region ?? env.data.AWS_REGION);
+      } catch (error) {
+        throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (options.promote) {
+    const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.data.SAGEMAKER_PORT}`;
+    const result = await promoteLocally({
+      runtimeUrl,
+      modelDir: shipped.modelDir,
+      modelVersion: shipped.modelVersion,
+      sharePercent: options.share,
+      full: options.full,
+      logDir: options['log-dir'],
+    });
+    if (options.full)
+      writeFileSync(pointer, `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`);
+    const pid = result.container.pid === undefined ? 'already running' : `pid ${result.container.pid}`;
+    console.log(`retrain: promoted at ${runtimeUrl}: container ${result.container.url} (${pid})`);
+    for (const v of result.variants) console.log(`  variant ${v.name.padEnd(32)} weight ${v.weight}  ${v.url}`);
+  }
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`retrain: ${error.message}`);
+      process.exit(error instanceof RetrainError ? error.exitCode : 1);
+    },
+  );
+}
