@@ -126,10 +126,25 @@ test('dropping any one COPY line breaks the image', { timeout: 120_000 }, async 
   }
 });
 
-test('serving carries no training code and no dependency; the base is a supported LTS, built for amd64', () => {
+test('serving carries no training or proxy code; its only packages are pino and zod (logs, environment)', () => {
   const serving = [...bundleInputs['entry.mjs']!, ...bundleInputs['serve.mjs']!];
   assert.deepEqual(
-    serving.filter((f) => /node_modules|candidates|interactions|train|evaluation|data\/|server\//.test(f)),
+    serving.filter((f) => /candidates|interactions|train|evaluation|data\/|server\//.test(f)),
+    [],
+  );
+  // Every process logs with pino and reads its environment through zod (CONTRIBUTING.md); nothing else.
+  const packages = new Set(serving.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter(Boolean));
+  const loggingAndEnvironment = new Set(
+    ['pino', 'pino-std-serializers', '@pinojs/redact', 'atomic-sleep', 'on-exit-leak-free'].concat([
+      'quick-format-unescaped',
+      'safe-stable-stringify',
+      'sonic-boom',
+      'thread-stream',
+      'zod',
+    ]),
+  );
+  assert.deepEqual(
+    [...packages].filter((name) => !loggingAndEnvironment.has(name!)),
     [],
   );
   assert.match(dockerfile, /^FROM node:(22|24)-[a-z]+-slim$/m);

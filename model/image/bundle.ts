@@ -49,6 +49,14 @@ export async function bundleImage(outDir: string = bundleDir): Promise<Record<st
       target: 'node20',
       metafile: true,
       legalComments: 'none',
+      minify: true,
+      // pino is CommonJS and requires Node's built-ins at run time: give the ES module a `require`.
+      banner: {
+        js: [
+          "import { createRequire as __createRequire } from 'node:module';",
+          'const require = __createRequire(import.meta.url);',
+        ].join(' '),
+      },
       plugins: out === 'entry.mjs' ? [siblings] : [],
       logLevel: 'warning',
     });
