@@ -13,6 +13,27 @@ describe('upstream error classification', () => {
     });
   });
 
+  it('marks what the request itself caused (validation, payload too large, the container 4xx) for the breaker to ignore', () => {
+    const refused = [
+      Object.assign(new Error('bad'), { name: 'ValidationError', ...metadata(400) }),
+      Object.assign(new Error('too big'), { name: 'PayloadTooLarge', ...metadata(413) }),
+      new ModelError({ message: 'client error (400)', OriginalStatusCode: 400, $metadata: { httpStatusCode: 424 } }),
+    ];
+    for (const error of refused) {
+      assert.deepEqual(classifyUpstreamError(error, false), {
+        reason: 'error',
+        label: 'request-refused',
+        causedByRequest: true,
+      });
+    }
+    const sick = new ModelError({
+      message: 'server error (500)',
+      OriginalStatusCode: 500,
+      $metadata: { httpStatusCode: 424 },
+    });
+    assert.equal(classifyUpstreamError(sick, false).causedByRequest, undefined);
+  });
+
   it('treats throttling and a model that is not ready as "throttled"', () => {
     assert.equal(
       classifyUpstreamError(
