@@ -110,6 +110,15 @@ try {
       breaker: 'off',
     }),
   );
+  budget.push(
+    await measureBudget(cloud.info, noBreaker.info.url, {
+      ...run,
+      label: 'every request pays the budget, one core busy with a CPU hog',
+      weather: 'hang',
+      breaker: 'off',
+      cpuHog: true,
+    }),
+  );
   await noBreaker.stop();
   budget.push(
     await measureBudget(cloud.info, proxy.info.url, {

@@ -1,7 +1,9 @@
 /**
- * Budget adherence: a paced load on a proxy while the cloud is slow or hung;
- * share of answers within budget + 5 ms (as the client saw them), p99, max.
+ * Budget adherence: a paced load on a proxy while the cloud is slow or hung (and once with
+ * a process spinning on one core beside it); share of answers within budget + 5 ms (as the
+ * client saw them), p99, max.
  */
+import { spawn } from 'node:child_process';
 import type { WeatherMode } from '../../local-sagemaker/weather.ts';
 import type { CloudInfo } from '../../test-support/cloud-process.ts';
 import { httpGetter, runPaced } from '../../test-support/paced-load.ts';
@@ -36,10 +38,13 @@ export async function measureBudget(
     rate: number;
     seconds: number;
     budgetMs: number;
+    /** A process spinning on one core beside the proxy for the whole run (CPU pressure). */
+    cpuHog?: boolean;
   },
 ): Promise<BudgetRun> {
   const http = httpGetter(proxyUrl, { withSource: true });
   const shopper = nextShopper(shopperPool());
+  const hog = run.cpuHog ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
   try {
     await setWeather(cloud, run.weather, run.latencyMs);
     const paced = await runPaced({
@@ -63,6 +68,7 @@ export async function measureBudget(
       outcomes,
     };
   } finally {
+    hog?.kill('SIGKILL');
     http.close();
     await setWeather(cloud, 'normal');
     await sleep(2500); // late calls run to the 2 s hard cap; let them end before the next run
