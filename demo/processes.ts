@@ -87,7 +87,8 @@ async function assertPortsFree(ports: StackPorts): Promise<void> {
     });
     if (!free)
       throw new Error(
-        `start: port ${port} (${name}) is already in use — stop what holds it, or set ${portVariables[name]} to another port`,
+        `start: port ${port} (${name}) is already in use — ` +
+          `stop what holds it, or set ${portVariables[name]} to another port`,
       );
   }
 }
@@ -214,7 +215,8 @@ export async function startProcesses(
     } catch {}
     const busy = /EADDRINUSE[^\n]*:(\d+)/.exec(tail);
     const hint = busy
-      ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.`
+      ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with ` +
+        'STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.'
       : `\n${tail}`;
     throw new Error(`${(error as Error).message}${hint}`);
   }

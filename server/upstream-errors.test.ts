@@ -25,7 +25,7 @@ describe('upstream error classification', () => {
     assert.deepEqual(classifyUpstreamError(notReady, false), { reason: 'throttled', label: 'model-not-ready' });
   });
 
-  it('sorts model errors, 5xx, broken contracts, resets and refused connections into "error" with their own labels', () => {
+  it('sorts model errors, 5xx, broken contracts, resets and refusals into "error", each with its own label', () => {
     assert.equal(
       classifyUpstreamError(new ModelError({ message: 'boom', $metadata: { httpStatusCode: 424 } }), false).label,
       'model-error',
