@@ -254,7 +254,7 @@ describe('the demo storefront, end to end', () => {
     await context.close();
   });
 
-  it("stores a signed-in customer's order as purchases from the storefront's server, and keeps them off the shelf", async () => {
+  it("stores a signed-in customer's order as purchases from the storefront's server, kept off the shelf", async () => {
     const context = await newShopperContext(browser);
     const { page, errors } = await watchedPage(context);
     await page.goto(`${stack.urls.storefront}/login?customer=14646`);

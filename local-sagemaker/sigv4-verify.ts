@@ -39,8 +39,10 @@ export type SigV4Verifier = (request: SignedRequestParts) => Promise<AwsError | 
 /** How far `x-amz-date` may be from our clock, as AWS allows. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-const AUTHORIZATION_PATTERN =
-  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION_PATTERN = new RegExp(
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,/.source +
+    /\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$/.source,
+);
 
 const AMZ_DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
@@ -118,18 +120,21 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     if (signedAt === null) return incompleteSignature(`Date must be in ISO-8601 'basic format'. Got '${rawDate}'.`);
     if (rawDate.slice(0, 8) !== scopeDate) {
       return invalidSignature(
-        `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${rawDate.slice(0, 8)}'.`,
+        'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: ' +
+          `'${scopeDate}' != '${rawDate.slice(0, 8)}'.`,
       );
     }
     const current = now();
     if (signedAt < current - MAX_CLOCK_SKEW_MS) {
       return invalidSignature(
-        `Signature expired: ${rawDate} is now earlier than ${amzDate(current - MAX_CLOCK_SKEW_MS)} (${amzDate(current)} - 5 min.)`,
+        `Signature expired: ${rawDate} is now earlier than ${amzDate(current - MAX_CLOCK_SKEW_MS)} ` +
+          `(${amzDate(current)} - 5 min.)`,
       );
     }
     if (signedAt > current + MAX_CLOCK_SKEW_MS) {
       return invalidSignature(
-        `Signature not yet current: ${rawDate} is still later than ${amzDate(current + MAX_CLOCK_SKEW_MS)} (${amzDate(current)} + 5 min.)`,
+        `Signature not yet current: ${rawDate} is still later than ${amzDate(current + MAX_CLOCK_SKEW_MS)} ` +
+          `(${amzDate(current)} + 5 min.)`,
       );
     }
 

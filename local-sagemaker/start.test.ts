@@ -51,7 +51,7 @@ async function lineWithMsg(
   });
 }
 
-test('start.ts serves the configured endpoint on 127.0.0.1, never logs the key pair, and stops on SIGTERM', async () => {
+test('start.ts serves the configured endpoint on 127.0.0.1, never logs the key pair, stops on SIGTERM', async () => {
   const container = await startFakeContainer();
   const secret = 'super-secret-for-test';
   const keyId = 'test-key-id-xyz';

@@ -93,7 +93,7 @@ describe('protecting the cloud and the budget', () => {
     }
   });
 
-  it('answers "disabled" from the rules, without the cloud or its cached answers, when the rules switch the model off', async () => {
+  it('answers "disabled" from the rules, bypassing cloud and cache, when the rules switch the model off', async () => {
     const stack = await startStack();
     try {
       assert.equal((await stack.get(home('k1'))).body.source, 'model');

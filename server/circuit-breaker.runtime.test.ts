@@ -4,7 +4,7 @@ import { startStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
 
 describe('circuit breaker against the local runtime', () => {
-  it('opens after repeated failures, answers circuit-open without calling, probes, and closes when the cloud is back', async () => {
+  it('opens after repeated failures, answers circuit-open without calling, probes, closes on recovery', async () => {
     const stack = await startStack({ config: { breakerFailures: 3, breakerProbeMs: 300, cacheFreshMs: 0 } });
     try {
       await stack.weather('error');

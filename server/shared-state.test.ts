@@ -60,7 +60,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
     }
   });
 
-  it('2. failing cloud: A opens the breaker for the fleet; B answers circuit-open; one probe for the fleet', async () => {
+  it("2. failing cloud: A opens the fleet's breaker; B answers circuit-open; one probe for the fleet", async () => {
     const [a, b] = await pair({ breakerProbeMs: 800, cacheFreshMs: 0 });
     try {
       await a.weather('error');
@@ -144,7 +144,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
     }
   });
 
-  it('a sick Redis (hung, down, refusing) costs no shelf, is counted, leaves /readyz ready; sharing resumes', async () => {
+  it('a sick Redis (hung, down, refusing): no shelf lost, counted, /readyz stays ready; sharing resumes', async () => {
     const [a, b] = await pair({ redisTimeoutMs: 5, rateLimit: 1000 });
     try {
       const check = async (label: string, shopper: string) => {

@@ -83,7 +83,7 @@ describe('shopper tokens', () => {
 });
 
 describe('pseudonyms across the boundary', () => {
-  it('never lets the customer number reach the endpoint: same pseudonym per customer, distinct across them', async () => {
+  it('never sends the customer number to the endpoint: one pseudonym per customer, distinct across them', async () => {
     const stack = await startStack({ config: { pseudonymKey, cacheFreshMs: 0 } });
     const seen: string[] = [];
     stack.runtime.runtime.server.on('request', (req) => {

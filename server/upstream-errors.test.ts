@@ -13,7 +13,7 @@ describe('upstream error classification', () => {
     });
   });
 
-  it('marks what the request itself caused (validation, payload too large, the container 4xx) for the breaker to ignore', () => {
+  it('marks what the request caused (validation, too large, a container 4xx) for the breaker to ignore', () => {
     const refused = [
       Object.assign(new Error('bad'), { name: 'ValidationError', ...metadata(400) }),
       Object.assign(new Error('too big'), { name: 'PayloadTooLarge', ...metadata(413) }),
@@ -46,7 +46,7 @@ describe('upstream error classification', () => {
     assert.deepEqual(classifyUpstreamError(notReady, false), { reason: 'throttled', label: 'model-not-ready' });
   });
 
-  it('sorts model errors, 5xx, broken contracts, resets and refused connections into "error" with their own labels', () => {
+  it('sorts model errors, 5xx, broken contracts, resets and refusals into "error", each with its own label', () => {
     assert.equal(
       classifyUpstreamError(new ModelError({ message: 'boom', $metadata: { httpStatusCode: 424 } }), false).label,
       'model-error',

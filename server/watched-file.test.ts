@@ -86,7 +86,7 @@ describe('watched files', () => {
     }
   });
 
-  it('re-reads the catalog on change, swaps it whole, and keeps the last good one after a bad file, saying why', async () => {
+  it('re-reads a changed catalog, swaps it whole, keeps the last good one after a bad file, saying why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'catalog-'));
     const path = join(dir, 'catalog.json');
     const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as {

@@ -33,6 +33,11 @@ function shopper(ctx: PageContext): Raw {
 }
 
 function layout(ctx: PageContext, title: string, body: Raw): string {
+  const options = ctx.customers.map((c) =>
+    c === ctx.customer
+      ? html`<option value="${c}" selected>Customer ${c}</option>`
+      : html`<option value="${c}">Customer ${c}</option>`,
+  );
   return html`<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -50,7 +55,7 @@ ${ctx.debug ? html`<script src="/static/debug-overlay.js"></script>` : raw('')}
       Signed in as
       <select name="customer" id="customer">
         <option value="">Guest (anonymous)</option>
-        ${ctx.customers.map((c) => (c === ctx.customer ? html`<option value="${c}" selected>Customer ${c}</option>` : html`<option value="${c}">Customer ${c}</option>`))}
+        ${options}
       </select>
       <button class="button" type="submit">Switch</button><br>
       <a href="/cart" style="color:#fff5e0">Basket (${ctx.cartCount})</a>
@@ -58,40 +63,52 @@ ${ctx.debug ? html`<script src="/static/debug-overlay.js"></script>` : raw('')}
     <h1>The Gift Emporium</h1>
     <div class="tagline">Unique all-occasion gifts &mdash; wholesale &amp; retail since 1998</div>
   </div>
-  <div id="navbar"><a href="/">Home</a><a href="/cart">Basket</a><a href="/?offers=all">Special offers</a><a href="/monitor">Shop monitor</a></div>
+  <div id="navbar"><a href="/">Home</a><a href="/cart">Basket</a><a
+    href="/?offers=all">Special offers</a><a href="/monitor">Shop monitor</a></div>
   <table id="layout"><tr>
     <td id="sidebar"><b>Departments</b><ul>${ctx.categories.map((c) => html`<li>${c}</li>`)}</ul>
       <p class="notice">Free UK delivery on orders over £50!</p>
       ${weatherControl(ctx)}</td>
     <td id="content">${body}</td>
   </tr></table>
-  <div id="footer">&copy; 2014 The Gift Emporium Ltd. &middot; <a href="/">Terms</a> &middot; Best viewed in 1024&times;768</div>
+  <div id="footer">&copy; 2014 The Gift Emporium Ltd. &middot; <a
+    href="/">Terms</a> &middot; Best viewed in 1024&times;768</div>
 </div>
 </body>
 </html>`.html;
 }
 
 function weatherControl(ctx: PageContext): Raw {
+  const buttons = weatherModes.map((mode) => {
+    const current = mode === ctx.weather ? 'current' : '';
+    const label = mode === 'slow' ? 'slow (1 s)' : mode;
+    return html`<button type="submit" name="mode" value="${mode}" class="${current}">${label}</button>`;
+  });
+  const debugLink = ctx.debug ? raw('') : html` &middot; <a href="?debug=1">debug</a>`;
   return html`<form class="weather" id="weather" method="post" action="/demo/weather">
     <b>Cloud weather (demo)</b>
-    ${weatherModes.map((mode) => html`<button type="submit" name="mode" value="${mode}" class="${mode === ctx.weather ? 'current' : ''}">${mode === 'slow' ? 'slow (1 s)' : mode}</button>`)}
-    <small>Now: <span id="weather-now">${ctx.weather}</span>${ctx.debug ? raw('') : html` &middot; <a href="?debug=1">debug</a>`}</small>
+    ${buttons}
+    <small>Now: <span id="weather-now">${ctx.weather}</span>${debugLink}</small>
   </form>`;
 }
 
 function offerTable(products: readonly CatalogProduct[]): Raw {
   const rows: CatalogProduct[][] = [];
   for (let i = 0; i < products.length; i += 4) rows.push(products.slice(i, i + 4));
-  return html`<table class="offers">${rows.map((row) => html`<tr>${row.map((p) => html`<td><a href="${p.url}"><img src="${p.image}" alt="${p.title}" width="140" height="140"></a><br><a href="${p.url}">${p.title}</a><br><span class="price">${money(p.price.value)}</span></td>`)}</tr>`)}</table>`;
+  const cell = (p: CatalogProduct): Raw =>
+    html`<td><a href="${p.url}"><img src="${p.image}" alt="${p.title}" width="140" height="140"></a><br><a
+      href="${p.url}">${p.title}</a><br><span class="price">${money(p.price.value)}</span></td>`;
+  return html`<table class="offers">${rows.map((row) => html`<tr>${row.map(cell)}</tr>`)}</table>`;
 }
 
 /** The home page: a personalized shelf above the week's offers. */
 export function homePage(ctx: PageContext, offers: readonly CatalogProduct[]): string {
+  const back = ctx.customer ? html` back, customer ${ctx.customer}` : raw('');
   return layout(
     ctx,
     'Home',
     html`
-    <p class="notice">Welcome${ctx.customer ? html` back, customer ${ctx.customer}` : raw('')}! New season stock is in.</p>
+    <p class="notice">Welcome${back}! New season stock is in.</p>
     <reco-shelf id="home-shelf" placement="home" ${shopper(ctx)} limit="8" heading="Recommended for you"></reco-shelf>
     <h2>This week's offers</h2>
     ${offerTable(offers)}`,
@@ -100,6 +117,7 @@ export function homePage(ctx: PageContext, offers: readonly CatalogProduct[]): s
 
 /** A product page with its "Bought together" shelf. */
 export function productPage(ctx: PageContext, product: CatalogProduct): string {
+  const disabled = product.inStock ? raw('') : raw('disabled');
   return layout(
     ctx,
     product.title,
@@ -111,9 +129,10 @@ export function productPage(ctx: PageContext, product: CatalogProduct): string {
         <p class="price">${money(product.price.value)}</p>
         <p>${product.inStock ? 'In stock — ships in 2 working days' : 'Sorry, currently out of stock'}</p>
         <form method="post" action="/cart/add"><input type="hidden" name="id" value="${product.id}">
-          <button class="button" id="add-to-basket" type="submit" ${product.inStock ? raw('') : raw('disabled')}>Add to basket</button></form></td>
+          <button class="button" id="add-to-basket" type="submit" ${disabled}>Add to basket</button></form></td>
     </tr></table>
-    <reco-shelf id="product-shelf" placement="product" ${shopper(ctx)} items="${product.id}" limit="6" heading="Bought together"></reco-shelf>`,
+    <reco-shelf id="product-shelf" placement="product" ${shopper(ctx)} items="${product.id}" limit="6"
+      heading="Bought together"></reco-shelf>`,
   );
 }
 
@@ -123,6 +142,15 @@ export function cartPage(
   lines: ReadonlyArray<{ product: CatalogProduct; quantity: number }>,
 ): string {
   const total = lines.reduce((sum, l) => sum + l.product.price.value * l.quantity, 0);
+  const lineRows = lines.map(
+    (l) =>
+      html`<tr><td><a href="${l.product.url}">${l.product.title}</a></td><td>${l.quantity}</td><td
+        class="price">${money(l.product.price.value * l.quantity)}</td></tr>`,
+  );
+  const placed = ctx.ordered
+    ? html`<p id="order-placed">Thank you: your order of ${ctx.ordered} product(s) is placed.</p>`
+    : raw('');
+  const items = lines.map((l) => l.product.id).join(',');
   return layout(
     ctx,
     'Your basket',
@@ -132,12 +160,13 @@ export function cartPage(
       lines.length === 0
         ? html`<p>Your basket is empty.</p>`
         : html`<table class="cart"><tr><th>Item</th><th>Qty</th><th>Price</th></tr>
-      ${lines.map((l) => html`<tr><td><a href="${l.product.url}">${l.product.title}</a></td><td>${l.quantity}</td><td class="price">${money(l.product.price.value * l.quantity)}</td></tr>`)}
+      ${lineRows}
       <tr><td colspan="2"><b>Total</b></td><td class="price">${money(total)}</td></tr></table>
       <form method="post" action="/checkout"><button type="submit" id="place-order">Place order</button></form>`
     }
-    ${ctx.ordered ? html`<p id="order-placed">Thank you: your order of ${ctx.ordered} product(s) is placed.</p>` : raw('')}
-    <reco-shelf id="cart-shelf" placement="cart" ${shopper(ctx)} items="${lines.map((l) => l.product.id).join(',')}" limit="6" heading="Complete your order"></reco-shelf>`,
+    ${placed}
+    <reco-shelf id="cart-shelf" placement="cart" ${shopper(ctx)} items="${items}" limit="6"
+      heading="Complete your order"></reco-shelf>`,
   );
 }
 
@@ -209,20 +238,32 @@ function experimentCharts(e: ExperimentSummary): Raw {
 
 /** The shop monitor: the model in production, in miniature; refreshes itself every 5 s. */
 export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
+  const reasonRows = m.byReason.map(([r, n]) => html`<tr><td>${r}</td><td>${n}</td></tr>`);
+  const ctrRows = m.clickThrough.map((c) => {
+    const rate = c.impressions ? c.clicks / c.impressions : null;
+    return html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(rate)}</td></tr>`;
+  });
+  const armRows = m.experiment.rows.map(
+    (r) =>
+      html`<tr><td>${armLabel(r)}</td><td>${r.impressions}</td><td>${r.clicks}</td><td>${interval(r.clickThrough)}</td>
+        <td>${r.addToCarts}</td><td>${interval(r.addToCart)}</td></tr>`,
+  );
   return layout(
     ctx,
     'Shop monitor',
     html`
     <h2>Shop monitor</h2>
-    <p>Live from the recommendation proxy's <code>/metrics</code>. Circuit breaker: <b id="breaker">${m.breaker}</b>.</p>
+    <p>Live from the recommendation proxy's <code>/metrics</code>. Circuit breaker: <b
+      id="breaker">${m.breaker}</b>.</p>
     <table class="monitor" id="by-source"><tr><th>Answer source</th><th>Requests</th></tr>
       ${m.bySource.map(([s, n]) => html`<tr><td>${s}</td><td>${n}</td></tr>`)}
       <tr><td><b>Fallback rate</b></td><td id="fallback-rate">${percent(m.fallbackRate)}</td></tr>
       <tr><td>Held out by design</td><td id="holdout-answers">${m.holdoutAnswers}</td></tr></table>
     <h2>Why the fallback answered</h2>
-    <table class="monitor" id="by-reason"><tr><th>Reason</th><th>Requests</th></tr>${m.byReason.map(([r, n]) => html`<tr><td>${r}</td><td>${n}</td></tr>`)}</table>
+    <table class="monitor" id="by-reason"><tr><th>Reason</th><th>Requests</th></tr>${reasonRows}</table>
     <h2>Cloud latency (model answers)</h2>
-    <table class="monitor"><tr><th>p50</th><th>p95</th></tr><tr><td id="upstream-p50">${millis(m.upstreamP50)}</td><td>${millis(m.upstreamP95)}</td></tr></table>
+    <table class="monitor"><tr><th>p50</th><th>p95</th></tr><tr><td
+      id="upstream-p50">${millis(m.upstreamP50)}</td><td>${millis(m.upstreamP95)}</td></tr></table>
     <h2>Model answers by production variant</h2>
     <table class="monitor" id="by-variant"><tr><th>Variant</th><th>Answers</th><th>Share</th></tr>
       ${m.byVariant.map(
@@ -230,15 +271,18 @@ export function monitorPage(ctx: PageContext, m: MonitorFigures): string {
       )}</table>
     <h2>Click-through by source</h2>
     <table class="monitor" id="ctr"><tr><th>Source</th><th>Impressions</th><th>Clicks</th><th>CTR</th></tr>
-      ${m.clickThrough.map((c) => html`<tr><td>${c.source}</td><td>${c.impressions}</td><td>${c.clicks}</td><td>${percent(c.impressions ? c.clicks / c.impressions : null)}</td></tr>`)}</table>
+      ${ctrRows}</table>
     <h2>Model vs holdout</h2>
     <p>Shoppers are assigned to an arm by a hash of their id (<code>RECO_HOLDOUT_PERCENT</code>); the holdout
       gets the rules even while the cloud is healthy. Each arm counts every shelf its shoppers saw, whatever served
       it, so the comparison stays randomised. Intervals: Wilson (rates), Newcombe (lift); impressions are treated as
       independent, so they are somewhat narrow.</p>
-    <table class="monitor" id="experiment"><tr><th>Arm · variant</th><th>Impressions</th><th>Clicks</th><th>Click-through</th><th>Add to cart</th><th>Add-to-cart rate</th></tr>
-      ${m.experiment.rows.map((r) => html`<tr><td>${armLabel(r)}</td><td>${r.impressions}</td><td>${r.clicks}</td><td>${interval(r.clickThrough)}</td><td>${r.addToCarts}</td><td>${interval(r.addToCart)}</td></tr>`)}
-      <tr><td><b>Lift (model − holdout)</b></td><td></td><td></td><td id="lift-ctr">${lift(m.experiment.lift.clickThrough)}</td><td></td><td id="lift-atc">${lift(m.experiment.lift.addToCart)}</td></tr></table>
+    <table class="monitor" id="experiment"><tr><th>Arm · variant</th><th>Impressions</th><th>Clicks</th>
+      <th>Click-through</th><th>Add to cart</th><th>Add-to-cart rate</th></tr>
+      ${armRows}
+      <tr><td><b>Lift (model − holdout)</b></td><td></td><td></td>
+        <td id="lift-ctr">${lift(m.experiment.lift.clickThrough)}</td><td></td>
+        <td id="lift-atc">${lift(m.experiment.lift.addToCart)}</td></tr></table>
     <div id="experiment-charts">${experimentCharts(m.experiment)}</div>`,
   );
 }

@@ -83,10 +83,8 @@ export function parseEventBatch(body: unknown): ParsedBatch {
     else {
       const issue = result.error.issues[0]!;
       const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
-      parsed.rejected.push({
-        index,
-        message: `events[${index}].${field || '(event)'}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`,
-      });
+      const reason = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+      parsed.rejected.push({ index, message: `events[${index}].${field || '(event)'}: ${reason}` });
     }
   });
   return parsed;
