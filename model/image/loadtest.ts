@@ -15,9 +15,9 @@
  * The numbers are this machine's, load generator included: read them as a ratio to re-measure
  * on the instance type of the endpoint, not as the endpoint's.
  */
+import { freeLoopbackPort } from '../loopback-port.ts';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -72,14 +72,6 @@ function invocationBodies(modelDir: string, count: number): string[] {
       });
     return JSON.stringify({ items: [pick(popular)], k, placement: 'product' });
   });
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function main(): Promise<void> {

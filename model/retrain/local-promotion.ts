@@ -5,9 +5,9 @@
  * restarted; the champion keeps serving. `--full` gives the new version all the traffic and
  * leaves the old champion at weight 0, still running, so a rollback is one `POST /_variants`.
  */
+import { freeLoopbackPort } from '../loopback-port.ts';
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RetrainError } from './retrain-error.ts';
@@ -94,15 +94,6 @@ export function promotedWeights(
     ...others.map((v) => ({ ...v, weight: Math.round((v.weight / total) * rest * 1000) / 1000 })),
     { ...added, weight: share },
   ];
-}
-
-/** A loopback port free at the moment of asking (the container takes it a moment later). */
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function pingOk(url: string): Promise<boolean> {
