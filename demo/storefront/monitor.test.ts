@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { monitorFiguresFrom } from './monitor.ts';
+import { monitorFiguresFrom, readMonitorFigures } from './monitor.ts';
 import { monitorPage, type PageContext } from './pages.ts';
 
 const ctx: PageContext = {
@@ -79,5 +81,27 @@ describe('the shop monitor', () => {
     assert.match(page, /id="lift-ctr">–/);
     assert.match(page, /no data/);
     assert.doesNotMatch(page, /NaN/);
+  });
+});
+
+describe('the monitor by production variant', () => {
+  it('shows each variant’s model answers and its share', async () => {
+    const metrics = [
+      'reco_upstream_duration_seconds_count{outcome="ok",variant="AllTraffic"} 90',
+      'reco_upstream_duration_seconds_count{outcome="ok",variant="ease-buy-again-all-1a2b3c4d"} 10',
+      'reco_upstream_duration_seconds_count{outcome="timeout",variant="AllTraffic"} 7',
+    ].join('\n');
+    const proxy = http.createServer((_req, res) => res.end(`${metrics}\n`));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const figures = await readMonitorFigures(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+      assert.deepEqual(figures.byVariant, [
+        { variant: 'AllTraffic', answers: 90, share: 0.9 },
+        { variant: 'ease-buy-again-all-1a2b3c4d', answers: 10, share: 0.1 },
+      ]);
+      assert.match(monitorPage(ctx, figures), /<td>ease-buy-again-all-1a2b3c4d<\/td><td>10<\/td><td>10\.0 %<\/td>/);
+    } finally {
+      proxy.close();
+    }
   });
 });
