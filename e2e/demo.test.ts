@@ -107,7 +107,11 @@ describe('the demo storefront, end to end', () => {
     const { page } = await watchedPage(context);
     const first = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=17850`, '#home-shelf');
     const second = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=12347`, '#home-shelf');
-    assert.deepEqual([first.source, second.source], ['model', 'model']);
+    assert.deepEqual(
+      [first.source, second.source],
+      ['model', 'model'],
+      `sources and reasons: ${JSON.stringify([first, second].map((s) => [s.source, s.fallbackReason]))}`,
+    );
     assert.notDeepEqual(first.ids, second.ids);
     await context.close();
   });

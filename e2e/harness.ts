@@ -18,12 +18,16 @@ export { freePort };
 /**
  * The budget every placement gets in these tests. Four servers, a test runner and Chromium
  * (software rendering) share two cores here: a model call that takes 5-30 ms alone now and
- * then waits 100-300 ms for a core, and the proxy then rightly falls back — which fails a
- * test that expects the model. A wider budget keeps those tests about their subject; the
- * shipped 150 ms is held to by the in-process proxy tests, the resilience suite and the
- * benchmarks. Slow weather (1 s) and hang stay well past it.
+ * then waits 100-400 ms for a core, and the proxy then rightly falls back — which fails a
+ * test that expects the model. When the proxy's event loop runs late it also ends its race
+ * earlier (by its recent loop delay, up to a quarter of the budget): in one of ten runs at
+ * 500 ms, with the loop's p99 at 100 ms, a first view of a known customer fell back. A wider
+ * budget keeps those tests about their subject; the shipped 150 ms is held to by the
+ * in-process proxy tests, the resilience suite and the benchmarks. Slow weather (1 s) and
+ * hang stay past it, and every answer is still judged against this budget by the proxy's own
+ * time (see `assertAnsweredWithinBudget`).
  */
-export const e2eBudgetMs = 500;
+export const e2eBudgetMs = 800;
 
 /** Starts the whole stack on free ports, logging into a temp folder. */
 export async function startE2eStack(
