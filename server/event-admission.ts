@@ -6,7 +6,7 @@
  */
 import type { CatalogIndex } from './catalog-index.ts';
 import type { ShelfEvent } from './events/shelf-event.ts';
-import type { ShopperIdentityResolver, UntrustedCause } from './shopper-identity.ts';
+import type { ShopperIdentity, ShopperIdentityResolver, UntrustedCause } from './shopper-identity.ts';
 
 /** How far back a client's `ts` may be. */
 export const maxEventAgeMs = 7 * 86_400_000;
@@ -38,6 +38,14 @@ export async function admitEvents(
   context: AdmissionContext,
 ): Promise<Admission> {
   const admission: Admission = { events: [], rejected: [] };
+  // A beacon's events all carry the page's one token: verify each distinct token once a batch.
+  const byToken = new Map<string, Promise<ShopperIdentity>>();
+  const identityOf = (shopperToken: string | undefined, userId: string | undefined, sessionId: string | undefined) => {
+    if (shopperToken === undefined || shopperToken === '') return context.identities.resolve({ userId, sessionId });
+    let verified = byToken.get(shopperToken);
+    if (!verified) byToken.set(shopperToken, (verified = context.identities.resolve({ shopperToken })));
+    return verified.then((identity) => ({ ...identity, sessionId }));
+  };
   const reject = (index: number, message: string) =>
     admission.rejected.push({ index, message: `events[${index}].${message}` });
   for (const { index, event } of events) {
@@ -64,7 +72,7 @@ export async function admitEvents(
     // The storefront's server knows who bought: its raw ids are trusted. A browser's are not.
     const identity = context.fromServer
       ? { userId, sessionId: event.sessionId, untrusted: undefined }
-      : await context.identities.resolve({ shopperToken, userId, sessionId: event.sessionId });
+      : await identityOf(shopperToken, userId, event.sessionId);
     if (identity.untrusted) context.onUntrusted(identity.untrusted);
     if (identity.userId === undefined && identity.sessionId === undefined) {
       reject(index, 'userId: the shopper is unknown (no valid shopperToken and no sessionId)');
