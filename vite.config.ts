@@ -1,4 +1,5 @@
 import { build, defineConfig, type Plugin, type Rollup, type UserConfig } from 'vite';
+import { trimLit } from './widget/scripts/trim-lit.ts';
 
 /**
  * Lit templates keep their source indentation through minification. Minified code has no
@@ -95,7 +96,7 @@ export default defineConfig(({ mode }) => {
   };
   return {
     ...shared,
-    plugins: [compactTemplates(!dev), extrasChunk(dev, shared)],
+    plugins: [...(dev ? [] : [trimLit()]), compactTemplates(!dev), extrasChunk(dev, shared)],
     build: {
       outDir: 'dist',
       emptyOutDir: false,

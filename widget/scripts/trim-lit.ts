@@ -1,0 +1,159 @@
+/**
+ * A build plugin that cuts, from Lit's production build, code the shelf never runs: each cut is an
+ * exact piece of Lit's published (minified) file and what replaces it. The shelf's templates use
+ * only `html` with attribute, `@event` and child bindings and the `keyed` directive; the element
+ * declares `static properties` without decorators, `reflect` or `useDefault`, and uses no
+ * reactive controllers. So these go: `svg`/`mathml` templates, bindings inside
+ * `<script>`/`<style>`/`<textarea>`/`<title>`, `.prop`, `?bool` and element bindings, compiled
+ * (SSR) templates, `creationScope`, the connected state that only async directives read,
+ * initializers (decorators), controllers, attribute reflection, `useDefault`, wrapped accessors,
+ * decorator metadata, and the hooks for the old ShadyDOM polyfills (which a page loads on
+ * purpose, for browsers without shadow DOM: the shelf needs shadow DOM anyway).
+ *
+ * What stays: the globals Lit shares between copies on a page (`litHtmlVersions`, …,
+ * `litPropertyMetadata`), the trusted-types policy and the check that a template's strings are a
+ * real template literal (a security hardening), and the `<style>` fallback for browsers without
+ * adoptable stylesheets.
+ *
+ * Lit's versions are pinned (package-lock.json); a cut that no longer matches fails the build,
+ * so an upgrade of Lit re-checks every cut. The development build (`reco-shelf.dev.js`) and the
+ * browser tests run Lit whole.
+ */
+import type { Plugin } from 'vite';
+
+/** Per file of Lit's production build (path under node_modules): [exact text, replacement]. */
+const CUTS: Record<string, [string, string][]> = {
+  'lit-html/lit-html.js': [
+    // svg`` and mathml`` templates (result types 2 and 3).
+    ['l=2===i?"<svg>":3===i?"<math>":"",', 'l="",'],
+    ['+(2===i?"</svg>":3===i?"</math>":"")', ''],
+    [
+      'if(this.el=S.createElement(f,e),P.currentNode=this.el.content,2===i||3===i){' +
+        'const t=this.el.content.firstChild;t.replaceWith(...t.childNodes)}',
+      'this.el=S.createElement(f,e),P.currentNode=this.el.content;',
+    ],
+    // Bindings inside raw-text elements (script, style, textarea, title).
+    ['y=/^(?:script|style|textarea|title)$/i,', ''],
+    ['(y.test(u[2])&&(n=RegExp("</"+u[2],"g")),c=p)', 'c=p'],
+    [
+      'if(y.test(r.tagName)){const t=r.textContent.split(o),i=t.length-1;if(i>0){r.textContent=s?s.emptyScript:"";' +
+        'for(let s=0;s<i;s++)r.append(t[s],c()),P.nextNode(),d.push({type:2,index:++l});r.append(t[i],c())}}',
+      '',
+    ],
+    // Property (.x), boolean attribute (?x) and element bindings.
+    ['ctor:"."===e[1]?I:"?"===e[1]?L:"@"===e[1]?z:H', 'ctor:"@"===e[1]?z:H'],
+    ['else t.startsWith(o)&&(d.push({type:6,index:l}),r.removeAttribute(t))', ''],
+    [
+      '1===r.type?i=new r.ctor(h,r.name,r.strings,this,t):6===r.type&&(i=new Z(h,this,t))',
+      '1===r.type&&(i=new r.ctor(h,r.name,r.strings,this,t))',
+    ],
+    [
+      'class I extends H{constructor(){super(...arguments),this.type=3}j(t){this.element[this.name]=t===A?void 0:t}}' +
+        'class L extends H{constructor(){super(...arguments),this.type=4}j(t){this.element.toggleAttribute(this.name,' +
+        '!!t&&t!==A)}}',
+      '',
+    ],
+    [
+      'class Z{constructor(t,i,s){this.element=t,this.type=6,this._$AN=void 0,this._$AM=i,this.options=s}get _$AU(){' +
+        'return this._$AM._$AU}_$AI(t){M(this,t)}}',
+      '',
+    ],
+    // Lit's private exports: directive-helpers reads only the child part class.
+    [
+      'const j={M:h,P:o,A:n,C:1,L:N,R,D:d,V:M,I:k,H,N:L,U:z,B:I,F:Z},B=t.litHtmlPolyfillSupport;B?.(S,k),',
+      'const j={I:k};',
+    ],
+    // Compiled (SSR) templates, and rendering into another document.
+    [
+      'e="number"==typeof s?this._$AC(t):(void 0===s.el&&(s.el=S.createElement(V(s.h,s.h[0]),this.options)),s)',
+      'e=this._$AC(t)',
+    ],
+    ['(t?.creationScope??l).importNode', 'l.importNode'],
+    // The connected state, read only by async directives.
+    ['setConnected(t){void 0===this._$AM&&(this._$Cv=t,this._$AP?.(t))}', ''],
+  ],
+  'lit-element/lit-element.js': [
+    ['this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),', ''],
+    [
+      'connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){' +
+        'super.disconnectedCallback(),this._$Do?.setConnected(!1)}',
+      '',
+    ],
+    [',s.litElementHydrateSupport?.({LitElement:i});const o=s.litElementPolyfillSupport;o?.({LitElement:i});', ';'],
+  ],
+  '@lit/reactive-element/reactive-element.js': [
+    // Initializers (decorators) and reactive controllers.
+    ['static addInitializer(t){this._$Ei(),(this.l??=[]).push(t)}', ''],
+    ['void 0!==t.l&&(this.l=[...t.l]),', ''],
+    [',this.constructor.l?.forEach(t=>t(this))', ''],
+    [
+      'addController(t){(this._$EO??=new Set).add(t),void 0!==this.renderRoot&&this.isConnected&&t.hostConnected?.()}' +
+        'removeController(t){this._$EO?.delete(t)}',
+      '',
+    ],
+    [',this._$EO?.forEach(t=>t.hostConnected?.())', ''],
+    ['disconnectedCallback(){this._$EO?.forEach(t=>t.hostDisconnected?.())}', 'disconnectedCallback(){}'],
+    [',this._$EO?.forEach(t=>t.hostUpdate?.())', ''],
+    ['this._$EO?.forEach(t=>t.hostUpdated?.()),', ''],
+    // Attribute reflection, useDefault and wrapped accessors.
+    [
+      'toAttribute(t,s){switch(s){case Boolean:t=t?l:null;break;case Object:case Array:' +
+        't=null==t?t:JSON.stringify(t)}return t},',
+      '',
+    ],
+    ['c=a.trustedTypes,l=c?c.emptyScript:"",p=a.reactiveElementPolyfillSupport,', ''],
+    [
+      '_$ET(t,s){const i=this.constructor.elementProperties.get(t),e=this.constructor._$Eu(t,i);if(void 0!==e&&!0===' +
+        'i.reflect){const h=(void 0!==i.converter?.toAttribute?i.converter:u).toAttribute(s,i.type);' +
+        'this._$Em=t,null==h?this.removeAttribute(e):this.setAttribute(e,h),this._$Em=null}}',
+      '',
+    ],
+    ['update(t){this._$Eq&&=this._$Eq.forEach(t=>this._$ET(t,this[t])),this._$EM()}', 'update(t){this._$EM()}'],
+    ['this[e]=r??this._$Ej?.get(e)??r', 'this[e]=r'],
+    ['||i.useDefault&&i.reflect&&h===this._$Ej?.get(t)&&!this.hasAttribute(r._$Eu(t,i))', ''],
+    [
+      'C(t,s,{useDefault:i,reflect:e,wrapped:h},r){i&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,r??s??this[t]),' +
+        '!0!==h||void 0!==r)||(this._$AL.has(t)||(this.hasUpdated||i||(s=void 0),this._$AL.set(t,s)),!0===e&&' +
+        'this._$Em!==t&&(this._$Eq??=new Set).add(t))}',
+      'C(t,s){this._$AL.has(t)||(this.hasUpdated||(s=void 0),this._$AL.set(t,s))}',
+    ],
+    ['this.prototype.hasOwnProperty(t)&&((s=Object.create(s)).wrapped=!0),', ''],
+    [
+      'const t=this.constructor.elementProperties;if(t.size>0)for(const[s,i]of t){const{wrapped:t}=i,e=this[s];' +
+        '!0!==t||this._$AL.has(s)||void 0===e||this.C(s,void 0,i,e)}',
+      '',
+    ],
+    [
+      'const{get:e,set:r}=h(this.prototype,t)??{get(){return this[s]},set(t){this[s]=t}};return{get:e,set(s){' +
+        'const h=e?.call(this);r?.call(this,s),this.requestUpdate(t,h,i)},configurable:!0,enumerable:!0}',
+      'return{get(){return this[s]},set(e){const h=this[s];this[s]=e,this.requestUpdate(t,h,i)},configurable:!0,' +
+        'enumerable:!0}',
+    ],
+    // Decorator metadata (the shared litPropertyMetadata registry itself stays).
+    [
+      'const t=this[Symbol.metadata];if(null!==t){const s=litPropertyMetadata.get(t);if(void 0!==s)for(const[t,i]' +
+        'of s)this.elementProperties.set(t,i)}',
+      '',
+    ],
+    ['p?.({ReactiveElement:y}),', ''],
+  ],
+};
+
+export function trimLit(): Plugin {
+  return {
+    name: 'reco-shelf:trim-lit',
+    transform(code, id) {
+      const file = Object.keys(CUTS).find((f) => id.endsWith(`/node_modules/${f}`));
+      if (!file) return null;
+      let out = code;
+      for (const [from, to] of CUTS[file]!) {
+        const at = out.indexOf(from);
+        if (at < 0 || out.indexOf(from, at + 1) >= 0) {
+          this.error(`${file}: a cut of widget/scripts/trim-lit.ts no longer matches once: ${from.slice(0, 60)}…`);
+        }
+        out = out.slice(0, at) + to + out.slice(at + from.length);
+      }
+      return { code: out, map: null };
+    },
+  };
+}
