@@ -1,3 +1,4 @@
+import { minify } from 'terser';
 import { build, defineConfig, type Plugin, type Rollup, type UserConfig } from 'vite';
 import { trimLit } from './widget/scripts/trim-lit.ts';
 
@@ -40,6 +41,34 @@ function compactTemplates(minified: boolean): Plugin {
 }
 
 /**
+ * A second minification, by terser, of the production chunks Vite's own minifier (Oxc) made:
+ * three compress passes that may treat property reads as free of side effects take another
+ * ~1.5 % off the gzip of the Oxc output (terser alone, instead of Oxc, does worse than either).
+ * A source-mapped build (widget/scripts/size-breakdown.ts) gets its map carried through.
+ */
+function terserPass(): Plugin {
+  return {
+    name: 'reco-shelf:terser-pass',
+    async generateBundle(options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'chunk') continue;
+        const result = await minify(file.code, {
+          ecma: 2022,
+          module: options.format === 'es',
+          compress: { passes: 3, pure_getters: true },
+          sourceMap: file.map ? { content: JSON.stringify(file.map) } : false,
+        });
+        file.code = result.code!;
+        if (file.map && typeof result.map === 'string') {
+          const { mappings, sources, names } = JSON.parse(result.map) as Rollup.SourceMap;
+          Object.assign(file.map, { mappings, sources, names });
+        }
+      }
+    },
+  };
+}
+
+/**
  * The second chunk (widget/reco-shelf/extras.ts): an ES module of its own, built beside the
  * script as `reco-shelf.extras.js` (`reco-shelf.dev.extras.js` for the development build) and
  * loaded with a dynamic `import()`, which a classic script may use. The IIFE format cannot split
@@ -65,6 +94,7 @@ function extrasChunk(dev: boolean, shared: UserConfig): Plugin {
         ...shared,
         configFile: false,
         logLevel: 'silent',
+        plugins: dev ? [] : [terserPass()],
         build: {
           write: false,
           sourcemap: false,
@@ -96,7 +126,7 @@ export default defineConfig(({ mode }) => {
   };
   return {
     ...shared,
-    plugins: [...(dev ? [] : [trimLit()]), compactTemplates(!dev), extrasChunk(dev, shared)],
+    plugins: [...(dev ? [] : [trimLit(), terserPass()]), compactTemplates(!dev), extrasChunk(dev, shared)],
     build: {
       outDir: 'dist',
       emptyOutDir: false,
