@@ -1,5 +1,4 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { keyed } from 'lit/directives/keyed.js';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { defaultCard, navigation, skeletonCards } from './card-view.ts';
 import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
@@ -146,7 +145,13 @@ export class RecoShelf extends LitElement {
   private atEnd = true;
 
   #data: RecoResponse | undefined;
-  #generation = 0;
+  /**
+   * The strings of the list's template for the answer shown, a copy per answer. Lit keeps a
+   * template's DOM while its strings array stays the same, so each answer gets a new list (scrolled
+   * to the start, every card a new node), as Lit's `keyed` directive would give it, without the
+   * directive code in the bundle. Lit's own `static-html.js` makes its strings arrays this way.
+   */
+  #listStrings: TemplateStringsArray | undefined;
   #controller: AbortController | undefined;
   #tracker: InstanceType<Extras['ImpressionTracker']> | undefined;
   #awaitingExtras = false;
@@ -245,7 +250,7 @@ export class RecoShelf extends LitElement {
   #show(data: RecoResponse | undefined): void {
     this.#settle(() => {
       this.#data = data;
-      this.#generation++;
+      this.#listStrings = undefined;
       this.#tracker?.disconnect();
       this.#tracker = undefined;
       this.status = data ? 'ready' : 'empty';
@@ -331,6 +336,13 @@ export class RecoShelf extends LitElement {
     list?.scrollBy({ left: direction * list.clientWidth * 0.9 });
   }
 
+  /** The list, as a new template (new DOM) for each answer: see `#listStrings`. */
+  #list(list: TemplateResult): TemplateResult {
+    const { strings } = list;
+    this.#listStrings ??= Object.assign([...strings], { raw: strings.raw });
+    return { ...list, strings: this.#listStrings };
+  }
+
   protected override render() {
     const ready = this.status === 'ready' && this.#data ? this.#data : undefined;
     const holdStyle = this.hold ? `min-height:${this.hold}px` : '';
@@ -349,33 +361,31 @@ export class RecoShelf extends LitElement {
       locale: this.locale || document.documentElement.lang || undefined,
       currency: this.currency || undefined,
     };
+    const list = html`<ul id="list" part="list" class="reco-list" role="list" aria-hidden=${ready ? nothing : 'true'}
+      @click=${this.#onListClick} @keydown=${onKeydown} @scroll=${this.#syncEdges}>
+      ${
+        ready
+          ? ready.items.map(
+              (item, i) =>
+                html`<li part="card" class="reco-card" data-i=${i}>${
+                  template && fill
+                    ? fill(template, item, ctx)
+                    : defaultCard(item, {
+                        ...ctx,
+                        addLabel: this.addToCart === null ? null : this.addToCart || 'Add to cart',
+                      })
+                }</li>`,
+            )
+          : skeletonCards(limit, this.addToCart !== null)
+      }
+    </ul>`;
     return html`<section part="base" class="reco-base ${carousel ? 'reco-carousel' : 'reco-grid'}"
       aria-labelledby="heading" aria-busy=${!ready} style=${holdStyle}>
       <div class="reco-header">
         <h2 id="heading" part="heading" class="reco-heading"><slot name="heading">${this.heading}</slot></h2>
         ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (to) => this.#page(to)) : nothing}
       </div>
-      ${keyed(
-        this.#generation,
-        html`<ul id="list" part="list" class="reco-list" role="list" aria-hidden=${ready ? nothing : 'true'}
-          @click=${this.#onListClick} @keydown=${onKeydown} @scroll=${this.#syncEdges}>
-        ${
-          ready
-            ? ready.items.map(
-                (item, i) =>
-                  html`<li part="card" class="reco-card" data-i=${i}>${
-                    template && fill
-                      ? fill(template, item, ctx)
-                      : defaultCard(item, {
-                          ...ctx,
-                          addLabel: this.addToCart === null ? null : this.addToCart || 'Add to cart',
-                        })
-                  }</li>`,
-              )
-            : skeletonCards(limit, this.addToCart !== null)
-        }
-      </ul>`,
-      )}
+      ${this.#list(list)}
     </section>`;
   }
 }
