@@ -1,14 +1,17 @@
 /**
  * A build plugin that cuts, from Lit's production build, code the shelf never runs: each cut is an
  * exact piece of Lit's published (minified) file and what replaces it. The shelf's templates use
- * only `html` with attribute, `@event` and child bindings and the `keyed` directive; the element
- * declares `static properties` without decorators, `reflect` or `useDefault`, and uses no
- * reactive controllers. So these go: `svg`/`mathml` templates, bindings inside
- * `<script>`/`<style>`/`<textarea>`/`<title>`, `.prop`, `?bool` and element bindings, compiled
- * (SSR) templates, `creationScope`, the connected state that only async directives read,
- * initializers (decorators), controllers, attribute reflection, `useDefault`, wrapped accessors,
- * decorator metadata, and the hooks for the old ShadyDOM polyfills (which a page loads on
- * purpose, for browsers without shadow DOM: the shelf needs shadow DOM anyway).
+ * only `html` with attribute, `@event` (function) and child bindings and no directives; the
+ * element declares `static properties` (strings, numbers, its own converter) without decorators,
+ * `reflect` or `useDefault`, has one stylesheet made by `unsafeCSS`, and uses no reactive
+ * controllers. So these go: `svg`/`mathml` templates, bindings inside comments and inside
+ * `<script>`/`<style>`/`<textarea>`/`<title>`, `.prop`, `?bool` and element bindings, listener
+ * objects, directives and what only they read (connection state, parent and end nodes), compiled
+ * (SSR) templates, `creationScope`, initializers (decorators), controllers, attribute
+ * reflection, `useDefault`, wrapped accessors, decorator metadata, Boolean/Object/Array
+ * attribute conversion, style arrays and CSSStyleSheet styles, the `scheduleUpdate` and
+ * `firstUpdated` hooks, two error messages, and the hooks for the old ShadyDOM polyfills (which a
+ * page loads on purpose, for browsers without shadow DOM: the shelf needs shadow DOM anyway).
  *
  * What stays: the globals Lit shares between copies on a page (`litHtmlVersions`, …,
  * `litPropertyMetadata`), the trusted-types policy and the check that a template's strings are a
@@ -17,7 +20,9 @@
  *
  * Lit's versions are pinned (package-lock.json); a cut that no longer matches fails the build,
  * so an upgrade of Lit re-checks every cut. The development build (`reco-shelf.dev.js`) and the
- * browser tests run Lit whole.
+ * browser tests run Lit whole; the tests of the built bundle and the end-to-end suite run the cut one.
+ * A shelf change that starts using a cut feature (a directive, a `?attr` binding, `reflect`) must
+ * take its cut out of this list.
  */
 import type { Plugin } from 'vite';
 
@@ -71,6 +76,39 @@ const CUTS: Record<string, [string, string][]> = {
     ['(t?.creationScope??l).importNode', 'l.importNode'],
     // The connected state, read only by async directives.
     ['setConnected(t){void 0===this._$AM&&(this._$Cv=t,this._$AP?.(t))}', ''],
+    // Directives (the shelf uses none): resolving a value is the value itself.
+    [
+      'function M(t,i,s=t,e){if(i===E)return i;let h=void 0!==e?s._$Co?.[e]:s._$Cl;const o=a(i)?void 0:' +
+        'i._$litDirective$;return h?.constructor!==o&&(h?._$AO?.(!1),void 0===o?h=void 0:(h=new o(t),h._$AT(t,s,e)),' +
+        'void 0!==e?(s._$Co??=[])[e]=h:s._$Cl=h),void 0!==h&&(i=M(t,h._$AS(t,i.values),h,e)),i}',
+      'function M(t,i){return i}',
+    ],
+    // What only directives read: parts' connection state, disconnectables, the parent and end nodes.
+    ['this._$AV=[],this._$AN=void 0,', 'this._$AV=[],'],
+    ['this.type=2,this._$AH=A,this._$AN=void 0,', 'this.type=2,this._$AH=A,'],
+    ['this.type=1,this._$AH=A,this._$AN=void 0,', 'this.type=1,this._$AH=A,'],
+    ['get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}', ''],
+    ['get _$AU(){return this._$AM?._$AU??this._$Cv}', ''],
+    [',this._$Cv=e?.isConnected??!0', ''],
+    [
+      'get parentNode(){let t=this._$AA.parentNode;const i=this._$AM;return void 0!==i&&11===t?.nodeType&&' +
+        '(t=i.parentNode),t}get startNode(){return this._$AA}get endNode(){return this._$AB}',
+      '',
+    ],
+    ['_$AR(t=this._$AA.nextSibling,s){for(this._$AP?.(!1,!0,s);', '_$AR(t=this._$AA.nextSibling){for(;'],
+    ['get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}', ''],
+    // Bindings inside comments, and listener objects (the shelf's listeners are functions).
+    [
+      'else if(8===r.nodeType)if(r.data===n)d.push({type:2,index:l});else{let t=-1;for(;-1!==(t=r.data.indexOf(o,' +
+        't+1));)d.push({type:7,index:l}),t+=o.length-1}',
+      'else 8===r.nodeType&&r.data===n&&d.push({type:2,index:l});',
+    ],
+    [
+      '"function"==typeof this._$AH?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)',
+      'this._$AH.call(this.options?.host??this.element,t)',
+    ],
+    // The check stays; its message (for an attack, not a mistake) goes.
+    ['throw Error("invalid template strings array")', 'throw Error()'],
   ],
   'lit-element/lit-element.js': [
     ['this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),', ''],
@@ -136,24 +174,73 @@ const CUTS: Record<string, [string, string][]> = {
       '',
     ],
     ['p?.({ReactiveElement:y}),', ''],
+    // Attribute values: strings, numbers and the shelf's own converter (no Boolean, Object, Array).
+    [
+      'switch(s){case Boolean:i=null!==t;break;case Number:i=null===t?null:Number(t);break;case Object:case Array:' +
+        'try{i=JSON.parse(t)}catch(t){i=null}}',
+      's===Number&&(i=null===t?null:Number(t));',
+    ],
+    // One stylesheet; no scheduleUpdate or firstUpdated override.
+    [
+      'static finalizeStyles(s){const i=[];if(Array.isArray(s)){const e=new Set(s.flat(1/0).reverse());for(const s ' +
+        'of e)i.unshift(t(s))}else void 0!==s&&i.push(t(s));return i}',
+      'static finalizeStyles(s){return[t(s)]}',
+    ],
+    [
+      'const t=this.scheduleUpdate();return null!=t&&await t,!this.isUpdatePending}scheduleUpdate(){return ' +
+        'this.performUpdate()}',
+      'return this.performUpdate(),!this.isUpdatePending}',
+    ],
+    ['this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),', 'this.hasUpdated=!0,'],
+    ['firstUpdated(t){}', ''],
+  ],
+  '@lit/reactive-element/css-tag.js': [
+    // The shelf's one stylesheet is made by unsafeCSS (vite.config.ts), never from a CSSStyleSheet.
+    [
+      'if(this._$cssResult$=!0,o!==s)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");',
+      'this._$cssResult$=!0;',
+    ],
+    [
+      'get styleSheet(){let t=this.o;const s=this.t;if(e&&void 0===t){const e=void 0!==s&&1===s.length;' +
+        'e&&(t=o.get(s)),void 0===t&&((this.o=t=new CSSStyleSheet).replaceSync(this.cssText),e&&o.set(s,t))}return t}',
+      'get styleSheet(){let t=this.o;return e&&void 0===t&&(this.o=t=new CSSStyleSheet).replaceSync(this.cssText),t}',
+    ],
+    ['toString(){return this.cssText}', ''],
+    [
+      's.adoptedStyleSheets=o.map(t=>t instanceof CSSStyleSheet?t:t.styleSheet)',
+      's.adoptedStyleSheets=o.map(t=>t.styleSheet)',
+    ],
+    [
+      'c=e?t=>t:t=>t instanceof CSSStyleSheet?(t=>{let e="";for(const s of t.cssRules)e+=s.cssText;return r(e)})(t):t',
+      'c=t=>t',
+    ],
   ],
 };
+
+/**
+ * Lit's production file at `path` with the cuts made, or null for a file that has none. Throws
+ * when a cut does not match exactly once.
+ */
+export function trimLitFile(path: string, code: string): string | null {
+  const file = Object.keys(CUTS).find((f) => path.endsWith(`/node_modules/${f}`));
+  if (!file) return null;
+  let out = code;
+  for (const [from, to] of CUTS[file]!) {
+    const at = out.indexOf(from);
+    if (at < 0 || out.indexOf(from, at + 1) >= 0) {
+      throw new Error(`${file}: a cut of widget/scripts/trim-lit.ts no longer matches once: ${from.slice(0, 60)}…`);
+    }
+    out = out.slice(0, at) + to + out.slice(at + from.length);
+  }
+  return out;
+}
 
 export function trimLit(): Plugin {
   return {
     name: 'reco-shelf:trim-lit',
     transform(code, id) {
-      const file = Object.keys(CUTS).find((f) => id.endsWith(`/node_modules/${f}`));
-      if (!file) return null;
-      let out = code;
-      for (const [from, to] of CUTS[file]!) {
-        const at = out.indexOf(from);
-        if (at < 0 || out.indexOf(from, at + 1) >= 0) {
-          this.error(`${file}: a cut of widget/scripts/trim-lit.ts no longer matches once: ${from.slice(0, 60)}…`);
-        }
-        out = out.slice(0, at) + to + out.slice(at + from.length);
-      }
-      return { code: out, map: null };
+      const out = trimLitFile(id, code);
+      return out === null ? null : { code: out, map: null };
     },
   };
 }
