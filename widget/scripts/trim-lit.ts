@@ -109,6 +109,12 @@ const CUTS: Record<string, [string, string][]> = {
     ],
     // The check stays; its message (for an attack, not a mistake) goes.
     ['throw Error("invalid template strings array")', 'throw Error()'],
+    // Arrays are the only iterables the shelf renders; its listeners never change options.
+    ['d=t=>u(t)||"function"==typeof t?.[Symbol.iterator]', 'd=u'],
+    [
+      'e=t===A&&s!==A||t.capture!==s.capture||t.once!==s.once||t.passive!==s.passive,h=t!==A&&(s===A||e)',
+      'e=t===A&&s!==A,h=t!==A&&s===A',
+    ],
   ],
   'lit-element/lit-element.js': [
     ['this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),', ''],
@@ -118,6 +124,8 @@ const CUTS: Record<string, [string, string][]> = {
       '',
     ],
     [',s.litElementHydrateSupport?.({LitElement:i});const o=s.litElementPolyfillSupport;o?.({LitElement:i});', ';'],
+    // The shelf has its own render().
+    ['render(){return r}', ''],
   ],
   '@lit/reactive-element/reactive-element.js': [
     // Initializers (decorators) and reactive controllers.
@@ -193,6 +201,24 @@ const CUTS: Record<string, [string, string][]> = {
     ],
     ['this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),', 'this.hasUpdated=!0,'],
     ['firstUpdated(t){}', ''],
+    // No shouldUpdate or getUpdateComplete override, no symbol-named or accessor-less properties.
+    [
+      't=this.shouldUpdate(s),t?(this.willUpdate(s),this.update(s)):this._$EM()',
+      't=!0,this.willUpdate(s),this.update(s)',
+    ],
+    ['shouldUpdate(t){return!0}', ''],
+    [
+      'get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}',
+      'get updateComplete(){return this._$ES}',
+    ],
+    ['s=[...r(t),...o(t)]', 's=r(t)'],
+    [
+      'if(s.state&&(s.attribute=!1),this._$Ei(),this.elementProperties.set(t,s),!s.noAccessor){const i=Symbol(),' +
+        'h=this.getPropertyDescriptor(t,i,s);void 0!==h&&e(this.prototype,t,h)}',
+      's.state&&(s.attribute=!1),this._$Ei(),this.elementProperties.set(t,s),' +
+        'e(this.prototype,t,this.getPropertyDescriptor(t,Symbol(),s))',
+    ],
+    ['reflect:!1,useDefault:!1,', ''],
   ],
   '@lit/reactive-element/css-tag.js': [
     // The shelf's one stylesheet is made by unsafeCSS (vite.config.ts), never from a CSSStyleSheet.
