@@ -9,6 +9,7 @@ import { anonymousSessionId } from './random-id.ts';
 import { styles } from './reco-shelf.styles.ts';
 import { scrollEdges } from './carousel-keys.ts';
 import { isOnScreen, watchViewport } from './viewport.ts';
+import type { ShelfContext } from './shopper-events.ts';
 import type { RecoResponse, TrackedEventType } from './types.ts';
 
 let defaultEndpoint = typeof location === 'object' ? location.origin : '';
@@ -187,7 +188,7 @@ export class RecoShelf extends LitElement {
   }
 
   protected override updated(): void {
-    const list = this.renderRoot.querySelector<HTMLElement>('.reco-list');
+    const list = this.#listElement;
     const m = extras();
     if (this.status === 'ready' && list && m) {
       this.#tracker ??= new m.ImpressionTracker((cards) => this.#onImpressions(cards), this.impressionDwell);
@@ -221,11 +222,8 @@ export class RecoShelf extends LitElement {
     // A `<template>` card is filled by code of the second chunk: fetch it alongside.
     const template = this.querySelector(':scope > template') && loadExtras();
     try {
-      const { placement, userId, shopperToken, items } = this;
-      if (!placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
-      const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
-      const endpoint = this.endpoint || defaultEndpoint;
-      const query = { endpoint, placement, userId, sessionId, shopperToken, items, limit };
+      if (!this.placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
+      const query = { ...this.#shopper(), items: this.items, limit };
       const data = await fetchRecommendations(query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
       await template;
       // Attributes changed (or the shelf left the page) while this answer was in flight.
@@ -291,12 +289,17 @@ export class RecoShelf extends LitElement {
     const data = this.#data;
     const item = data?.items[position];
     if (!data || !item) return true;
-    const { placement, userId, shopperToken } = this;
-    const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
-    const shelf = { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken };
+    const shelf = this.#shopper();
     withExtras((m) => m.recordShopperEvent(shelf, data, position, type));
     const { requestId, source } = data;
-    return this.#emit(eventName, { item, position, requestId, source, placement }, cancelable);
+    return this.#emit(eventName, { item, position, requestId, source, placement: shelf.placement }, cancelable);
+  }
+
+  /** Where the shelf's requests and events go, and for whom (the anonymous session without a user-id). */
+  #shopper(): ShelfContext {
+    const { placement, userId, shopperToken } = this;
+    const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
+    return { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken };
   }
 
   /** GA4, when the storefront opted in with `data-layer`: one push for the cards given. */
@@ -325,14 +328,18 @@ export class RecoShelf extends LitElement {
     }
   }
 
+  get #listElement(): HTMLElement | null {
+    return this.renderRoot.querySelector('.reco-list');
+  }
+
   #syncEdges(): void {
-    const list = this.renderRoot.querySelector<HTMLElement>('.reco-list');
+    const list = this.#listElement;
     if (!list) return;
     [this.atStart, this.atEnd] = scrollEdges(list);
   }
 
   #page(direction: 1 | -1): void {
-    const list = this.renderRoot.querySelector<HTMLElement>('.reco-list');
+    const list = this.#listElement;
     list?.scrollBy({ left: direction * list.clientWidth * 0.9 });
   }
 
