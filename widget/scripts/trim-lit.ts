@@ -26,8 +26,11 @@
  */
 import type { Plugin } from 'vite';
 
-/** Per file of Lit's production build (path under node_modules): [exact text, replacement]. */
-const CUTS: Record<string, [string, string][]> = {
+/**
+ * Per file of Lit's production build (path under node_modules): [exact text, replacement, how many
+ * times the text occurs (default once)].
+ */
+const CUTS: Record<string, [string, string, number?][]> = {
   'lit-html/lit-html.js': [
     // svg`` and mathml`` templates (result types 2 and 3).
     ['l=2===i?"<svg>":3===i?"<math>":"",', 'l="",'],
@@ -76,13 +79,17 @@ const CUTS: Record<string, [string, string][]> = {
     ['(t?.creationScope??l).importNode', 'l.importNode'],
     // The connected state, read only by async directives.
     ['setConnected(t){void 0===this._$AM&&(this._$Cv=t,this._$AP?.(t))}', ''],
-    // Directives (the shelf uses none): resolving a value is the value itself.
+    // Directives (the shelf uses none): a value is never resolved.
     [
       'function M(t,i,s=t,e){if(i===E)return i;let h=void 0!==e?s._$Co?.[e]:s._$Cl;const o=a(i)?void 0:' +
         'i._$litDirective$;return h?.constructor!==o&&(h?._$AO?.(!1),void 0===o?h=void 0:(h=new o(t),h._$AT(t,s,e)),' +
         'void 0!==e?(s._$Co??=[])[e]=h:s._$Cl=h),void 0!==h&&(i=M(t,h._$AS(t,i.values),h,e)),i}',
-      'function M(t,i){return i}',
+      '',
     ],
+    ['t=M(this,t,i),a(t)?', 'a(t)?'],
+    ['if(void 0===h)t=M(this,t,i,0),o=', 'if(void 0===h)o='],
+    ['r=M(this,e[s+n],i,n),', 'r=e[s+n],'],
+    ['if((t=M(this,t,i,0)??A)===E)', 'if((t??=A)===E)'],
     // What only directives read: parts' connection state, disconnectables, the parent and end nodes.
     ['this._$AV=[],this._$AN=void 0,', 'this._$AV=[],'],
     ['this.type=2,this._$AH=A,this._$AN=void 0,', 'this.type=2,this._$AH=A,'],
@@ -107,6 +114,12 @@ const CUTS: Record<string, [string, string][]> = {
       '"function"==typeof this._$AH?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)',
       'this._$AH.call(this.options?.host??this.element,t)',
     ],
+    // ShadyDOM's wrap() (identity without the polyfill), and part types, which only directives read.
+    ['i=t=>t,', ''],
+    ['const s=i(t).nextSibling;i(t).remove(),t=s', 'const s=t.nextSibling;t.remove(),t=s'],
+    ['this.type=2,', ''],
+    ['this.type=1,', ''],
+    ['constructor(t,i,s,e,h){super(t,i,s,e,h),this.type=5}', ''],
     // The check stays; its message (for an attack, not a mistake) goes.
     ['throw Error("invalid template strings array")', 'throw Error()'],
     // Arrays are the only iterables the shelf renders; its listeners never change options.
@@ -175,13 +188,19 @@ const CUTS: Record<string, [string, string][]> = {
       'return{get(){return this[s]},set(e){const h=this[s];this[s]=e,this.requestUpdate(t,h,i)},configurable:!0,' +
         'enumerable:!0}',
     ],
-    // Decorator metadata (the shared litPropertyMetadata registry itself stays).
+    // Decorator metadata, and Symbol.metadata's polyfill (the shared litPropertyMetadata registry stays).
+    ['Symbol.metadata??=Symbol("metadata"),', ''],
     [
       'const t=this[Symbol.metadata];if(null!==t){const s=litPropertyMetadata.get(t);if(void 0!==s)for(const[t,i]' +
         'of s)this.elementProperties.set(t,i)}',
       '',
     ],
     ['p?.({ReactiveElement:y}),', ''],
+    // Closure Compiler's property-renaming marker, an identity function here.
+    [',d=(t,s)=>t,', ','],
+    ['d("elementProperties")', '"elementProperties"', 2],
+    ['d("finalized")', '"finalized"', 2],
+    ['d("properties")', '"properties"'],
     // Attribute values: strings, numbers and the shelf's own converter (no Boolean, Object, Array).
     [
       'switch(s){case Boolean:i=null!==t;break;case Number:i=null===t?null:Number(t);break;case Object:case Array:' +
@@ -251,12 +270,14 @@ export function trimLitFile(path: string, code: string): string | null {
   const file = Object.keys(CUTS).find((f) => path.endsWith(`/node_modules/${f}`));
   if (!file) return null;
   let out = code;
-  for (const [from, to] of CUTS[file]!) {
-    const at = out.indexOf(from);
-    if (at < 0 || out.indexOf(from, at + 1) >= 0) {
-      throw new Error(`${file}: a cut of widget/scripts/trim-lit.ts no longer matches once: ${from.slice(0, 60)}…`);
+  for (const [from, to, times = 1] of CUTS[file]!) {
+    const pieces = out.split(from);
+    if (pieces.length !== times + 1) {
+      throw new Error(
+        `${file}: a cut of widget/scripts/trim-lit.ts no longer matches ${times}×: ${from.slice(0, 60)}…`,
+      );
     }
-    out = out.slice(0, at) + to + out.slice(at + from.length);
+    out = pieces.join(to);
   }
   return out;
 }
