@@ -1,5 +1,6 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import { nothing } from 'lit';
 import '../test/lit-dev-warnings.ts';
 import '../index.ts';
 import type { RecoShelf } from './reco-shelf.ts';
@@ -113,8 +114,8 @@ describe("reco-shelf heights, as the README's formulas give them", () => {
     it(`matches the grid formula ${width}px wide with ${limit} items${cart ? ' and cart buttons' : ''}`, async () => {
       const el = await loadedShelf(
         proxy,
-        html`<reco-shelf loading="eager" placement="home" layout="grid" limit=${limit} ?add-to-cart=${cart}
-          style="width:${width}px"></reco-shelf>`,
+        html`<reco-shelf loading="eager" placement="home" layout="grid" limit=${limit}
+          add-to-cart=${cart ? '' : nothing} style="width:${width}px"></reco-shelf>`,
         recoResponse(products.slice(0, limit)),
       );
       expect(el.getBoundingClientRect().height).to.be.closeTo(gridHeight(width, limit, cart), 1);
