@@ -171,6 +171,10 @@ const CUTS: Record<string, [string, string, number?][]> = {
     ['this[e]=r??this._$Ej?.get(e)??r', 'this[e]=r'],
     ['||i.useDefault&&i.reflect&&h===this._$Ej?.get(t)&&!this.hasAttribute(r._$Eu(t,i))', ''],
     [
+      'requestUpdate(t,s,i,e=!1,h){if(void 0!==t){const r=this.constructor;if(!1===e&&(h=this[t]),',
+      'requestUpdate(t,s,i){if(void 0!==t){const r=this.constructor,h=this[t];if(',
+    ],
+    [
       'C(t,s,{useDefault:i,reflect:e,wrapped:h},r){i&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,r??s??this[t]),' +
         '!0!==h||void 0!==r)||(this._$AL.has(t)||(this.hasUpdated||i||(s=void 0),this._$AL.set(t,s)),!0===e&&' +
         'this._$Em!==t&&(this._$Eq??=new Set).add(t))}',
