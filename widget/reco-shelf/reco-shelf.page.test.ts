@@ -201,6 +201,31 @@ describe('reco-shelf keyboard and motion', () => {
     expect($(el, '.reco-list')!.scrollLeft).to.be.greaterThan(0);
   });
 
+  it('shows a new answer in a new list, scrolled back to the start', async () => {
+    const el = await loadedShelf(
+      proxy,
+      html`<reco-shelf loading="eager" placement="home" style="width:500px"></reco-shelf>`,
+    );
+    const first = $(el, '.reco-list')!;
+    const firstCard = cards(el)[0];
+    first.scrollLeft = 400;
+    await waitUntil(() => first.scrollLeft > 0, 'scrolled forward');
+    el.setAttribute('items', '22752');
+    const loaded = oneEvent(el, 'reco-load');
+    (await proxy.nextCall()).respond(recoResponse(products.slice(3, 9)));
+    await loaded;
+    await el.updateComplete;
+    const list = $(el, '.reco-list')!;
+    expect(list).to.not.equal(first, 'a new list element');
+    expect(cards(el)[0]).to.not.equal(firstCard, 'new cards');
+    expect(cards(el)[0]!.querySelector('.reco-title')!.textContent).to.equal(products[3]!.title);
+    expect(list.scrollLeft).to.equal(0);
+    // Re-renders of the same answer keep its list (the impression tracker watches its cards).
+    el.requestUpdate();
+    await el.updateComplete;
+    expect($(el, '.reco-list')).to.equal(list);
+  });
+
   it('honours prefers-reduced-motion: no smooth scrolling, no shimmer', async () => {
     await emulateMedia({ reducedMotion: 'reduce' });
     try {
