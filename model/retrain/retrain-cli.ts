@@ -140,12 +140,34 @@ function exportEvents(eventsDir: string, file: string, pseudonymKey: string): vo
     throw new RetrainError('exportFailed', `events:export of ${eventsDir} failed (exit ${result.status})`);
 }
 
+/**
+ * `--cloud` sends the training data and the model out of the premises, where customers may only
+ * appear as pseudonyms under the shop's own key: without one, or with the public demo key (it is in
+ * this repository, so anyone could reverse the pseudonyms by hashing customer numbers), it refuses.
+ */
+export function requireCloudPseudonymKey(key: string | undefined): void {
+  if (!key)
+    throw new RetrainError(
+      'usage',
+      "--cloud needs RECO_PSEUDONYM_KEY (the shop's own key, ≥ 32 bytes, the same as the proxy's): customer ids " +
+        'leave the premises only as pseudonyms, and the demo key is for local runs only',
+    );
+  if (key === demoPseudonymKey)
+    throw new RetrainError(
+      'usage',
+      "--cloud refuses the demo RECO_PSEUDONYM_KEY: it is public; set the shop's own key (the same as the proxy's)",
+    );
+  if (Buffer.byteLength(key) < 32)
+    throw new RetrainError('usage', '--cloud: RECO_PSEUDONYM_KEY must be at least 32 bytes');
+}
+
 async function main(argv: string[]): Promise<number> {
   const env = environment.safeParse(process.env);
   if (!env.success)
     throw new RetrainError('usage', `environment: ${env.error.issues.map((i) => i.message).join('; ')}`);
   const options = parseOptions(argv);
   let pseudonymKey = env.data.RECO_PSEUDONYM_KEY;
+  if (options.cloud) requireCloudPseudonymKey(pseudonymKey);
   if (!pseudonymKey) {
     // The demo's proxy and its first model use this key (demo/processes.ts, scripts/ensure-built.ts).
     console.log('retrain: RECO_PSEUDONYM_KEY is not set; using the demo key, as npm start does');
