@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { demoPseudonymKey } from '../../demo/demo-keys.ts';
+import { writeStackFile } from '../../demo/stack-lifetime.ts';
 import { sdkClientFor } from '../../local-sagemaker/sdk-client.ts';
 import { projectRoot } from '../../test-support/child.ts';
 import { type FakeContainer, startFakeContainer } from '../../test-support/fake-container.ts';
@@ -48,6 +49,9 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
     champion = await startFakeContainer();
     runtime = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url: champion.url, weight: 1 }] });
     client = sdkClientFor(runtime);
+    // This test process stands for the stack: a challenger it leaves behind ends with it.
+    mkdirSync(logDir, { recursive: true });
+    writeStackFile(logDir, { sagemaker: runtime.url });
   });
   after(async () => {
     stopPromotedContainers(logDir);
@@ -68,6 +72,7 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
     assert.equal(code, 0, stderr);
     assert.match(stdout, /gate: PASSED/);
     assert.match(stdout, /\(pid \d+\)/);
+    assert.match(stdout, new RegExp(`the challenger stops with the stack \\(launcher pid ${process.pid}\\)`));
     const variants = runtime.runtime.variants();
     assert.deepEqual(
       variants.map((v) => [v.name.replace(/[0-9a-f]{8}$/, 'HASH'), v.weight]),

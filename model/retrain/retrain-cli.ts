@@ -16,8 +16,9 @@
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
  *   --full                 with --promote: make it the champion (the others kept at weight 0)
  *   --runtime-url URL      the local runtime (default http://127.0.0.1:$SAGEMAKER_PORT, port 8080)
- *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, and the
- *                          list of promoted containers npm start's stop ends
+ *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, the
+ *                          list of promoted containers npm start's stop ends, and stack.json, whose
+ *                          launcher the challenger exits with
  *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
  *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
  *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
@@ -34,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { demoPseudonymKey } from '../../demo/demo-keys.ts';
+import { liveStackPid } from '../../demo/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
 import { jsonReplacer, readShippedConfig } from '../shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
@@ -250,6 +252,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.promote) {
     const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.data.SAGEMAKER_PORT}`;
+    const stackPid = liveStackPid(options['log-dir']);
     const result = await promoteLocally({
       runtimeUrl,
       modelDir: shipped.modelDir,
@@ -257,12 +260,20 @@ async function main(argv: string[]): Promise<number> {
       sharePercent: options.share,
       full: options.full,
       logDir: options['log-dir'],
+      stackPid,
     });
     if (options.full)
       writeFileSync(pointer, `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`);
     const pid = result.container.pid === undefined ? 'already running' : `pid ${result.container.pid}`;
     console.log(`retrain: promoted at ${runtimeUrl}: container ${result.container.url} (${pid})`);
     for (const v of result.variants) console.log(`  variant ${v.name.padEnd(32)} weight ${v.weight}  ${v.url}`);
+    if (result.container.pid !== undefined)
+      console.log(
+        stackPid === undefined
+          ? `retrain: no npm start stack logs into ${options['log-dir']}; the challenger runs until stopped ` +
+              `(kill ${result.container.pid})`
+          : `retrain: the challenger stops with the stack (launcher pid ${stackPid})`,
+      );
   }
   return 0;
 }
