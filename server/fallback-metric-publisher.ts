@@ -9,7 +9,7 @@
  * (`reco_cloudwatch_publishes_total{outcome="failed"}`); the minute's numbers are dropped, since an
  * alarm judges the minutes as they come and a late datum would not bring a rollback back.
  */
-import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { Logger } from 'pino';
 import {
   defaultVariantName,
@@ -172,11 +172,15 @@ export function startFallbackMetricPublisher(options: FallbackMetricPublisherOpt
   const periodMs = options.periodMs ?? modelFallbackMetric.periodSeconds * 1000;
   const timeoutMs = options.timeoutMs ?? 5000;
   const now = options.now ?? Date.now;
-  const client = new CloudWatchClient({
-    region: options.region,
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
+  // Loaded here, not at the top: a proxy that does not publish does not load the client at start.
+  const loading = import('@aws-sdk/client-cloudwatch').then((sdk) => ({
+    sdk,
+    client: new sdk.CloudWatchClient({
+      region: options.region,
+      ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    }),
+  }));
   let periodStart = now();
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
@@ -184,9 +188,11 @@ export function startFallbackMetricPublisher(options: FallbackMetricPublisherOpt
 
   const send = async (datums: MetricDatum[]): Promise<void> => {
     try {
-      await client.send(new PutMetricDataCommand({ Namespace: modelFallbackMetric.namespace, MetricData: datums }), {
-        abortSignal: AbortSignal.timeout(timeoutMs),
-      });
+      const { sdk, client } = await loading;
+      await client.send(
+        new sdk.PutMetricDataCommand({ Namespace: modelFallbackMetric.namespace, MetricData: datums }),
+        { abortSignal: AbortSignal.timeout(timeoutMs) },
+      );
       options.onPublished?.('sent');
     } catch (error) {
       const err = error as Error;
@@ -232,7 +238,7 @@ export function startFallbackMetricPublisher(options: FallbackMetricPublisherOpt
       clearTimeout(timer);
       await flush();
       await Promise.all(inFlight);
-      client.destroy();
+      (await loading).client.destroy();
     },
   };
 }
