@@ -14,6 +14,7 @@ import { readEnvironment } from '../environment/read-environment.ts';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../local-sagemaker/defaults.ts';
 import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
+import { exitWithStack, removeStackFile, writeStackFile } from './stack-lifetime.ts';
 import { demoPseudonymKey, demoServerKey, demoShopperTokenSecret } from './demo-keys.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,8 +30,10 @@ export interface StackPorts {
 /** A running stack. */
 export interface RunningStack {
   urls: { storefront: string; proxy: string; sagemaker: string; container: string };
-  /** Where each process writes its log. */
+  /** Where each process writes its log (and `stack.json`, which names this launcher while it runs). */
   logDir: string;
+  /** Each process's pid, by name. */
+  pids: Record<string, number>;
   /** Stops every process (SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
   /** Resolves with a message when any process exits on its own. */
@@ -164,6 +167,8 @@ export async function startProcesses(
     },
   ];
 
+  // Each process ends with this launcher, even one killed without a chance to run its stop.
+  const lifetime = exitWithStack(process.pid);
   const children: Array<{ name: string; child: ChildProcess }> = [];
   let stopping = false;
   const exited = new Promise<string>((resolve) => {
@@ -171,9 +176,9 @@ export async function startProcesses(
       // Each child writes its log file itself: through a pipe, a busy launcher (the e2e test
       // runner driving Chromium) would stall the servers' synchronous log writes.
       const log = openSync(join(logDir, `${spec.name}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, spec.entry)], {
+      const child = spawn(process.execPath, ['--import', 'tsx', ...lifetime.nodeArgs, join(root, spec.entry)], {
         cwd: root,
-        env: { ...env, ...shared, ...spec.env },
+        env: { ...env, ...shared, ...spec.env, ...lifetime.env },
         stdio: ['ignore', log, log],
       });
       closeSync(log);
@@ -184,8 +189,12 @@ export async function startProcesses(
     }
   });
 
+  // `npm run retrain -- --promote` finds this launcher here and ties its challenger to it.
+  writeStackFile(logDir, urls);
+
   const stop = async (): Promise<void> => {
     stopping = true;
+    removeStackFile(logDir);
     // Challenger containers `npm run retrain -- --promote` added to this stack go with it.
     stopPromotedContainers(logDir);
     await Promise.all(
@@ -223,5 +232,6 @@ export async function startProcesses(
       : `\n${tail}`;
     throw new Error(`${(error as Error).message}${hint}`);
   }
-  return { urls, logDir, stop, exited };
+  const pids = Object.fromEntries(children.map(({ name, child }) => [name, child.pid!]));
+  return { urls, logDir, pids, stop, exited };
 }

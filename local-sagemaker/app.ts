@@ -1,7 +1,8 @@
 /**
  * The local SageMaker Runtime: a plain `node:http` server speaking InvokeEndpoint's wire
  * protocol (SigV4 `sagemaker`, AWS REST-JSON errors) in front of model containers, with
- * the cloud-weather switch and invocation counters for tests, benchmarks and the demo.
+ * the cloud-weather switch and invocation counters for tests, benchmarks and the demo; and
+ * CloudWatch's `PutMetricData` (SigV4 `monitoring`, awsJson1_0), which records what the proxy publishes.
  */
 import http from 'node:http';
 import { type Logger, pino } from 'pino';
@@ -10,7 +11,8 @@ import { WeatherState } from './weather.ts';
 import { createContainerClient } from './container-client.ts';
 import { handleControlRoute } from './control-routes.ts';
 import { DEFAULT_CONTAINER_TIMEOUT_MS, LOCAL_ACCOUNT_ID } from './defaults.ts';
-import type { InvocationStats, InvokeContext } from './invoke-context.ts';
+import { header, type InvocationStats, type InvokeContext } from './invoke-context.ts';
+import { cloudWatchTarget, handleCloudWatchCall, type RecordedDatum } from './put-metric-data.ts';
 import { handleInvokeEndpoint } from './invoke-endpoint.ts';
 import { createSigV4Verifier } from './sigv4-verify.ts';
 import type { Variant } from './variants.ts';
@@ -49,6 +51,8 @@ export interface LocalRuntime {
   stats: InvocationStats;
   /** The production variants now routed to; replaced by `POST /_variants`. */
   variants(): readonly Variant[];
+  /** CloudWatch datums accepted by `PutMetricData`, in order; also `GET /_metric-data`. */
+  metricData: RecordedDatum[];
 }
 
 const INVOCATIONS_PATH = /^\/endpoints\/([^/?]+)\/invocations$/;
@@ -95,13 +99,35 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
   };
 
+  // CloudWatch shares the port (routed by X-Amz-Target), so one local process stands in for both services.
+  const metricData: RecordedDatum[] = [];
+  const cloudWatch = {
+    verify: createSigV4Verifier({
+      accessKeyId: options.accessKeyId,
+      secretAccessKey: options.secretAccessKey,
+      region: options.region,
+      service: 'monitoring',
+      ...(options.now ? { now: options.now } : {}),
+    }),
+    recorded: metricData,
+    now: options.now ?? Date.now,
+  };
+
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const handled = (async (): Promise<void> => {
       const invocation = INVOCATIONS_PATH.exec(path);
       if (invocation && req.method === 'POST') {
         await handleInvokeEndpoint(req, res, invocation[1] ?? '', ctx);
-      } else if (!(await handleControlRoute(req, res, path, { weather, stats, variants: variantsHolder, logger }))) {
+      } else if (
+        path === '/' &&
+        req.method === 'POST' &&
+        header(req, 'x-amz-target')?.startsWith(`${cloudWatchTarget}.`)
+      ) {
+        await handleCloudWatchCall(req, res, cloudWatch);
+      } else if (
+        !(await handleControlRoute(req, res, path, { weather, stats, variants: variantsHolder, metricData, logger }))
+      ) {
         req.resume();
         sendAwsError(res, 'local', unknownOperation());
       }
@@ -121,5 +147,5 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('close', () => containers.destroy());
-  return { server, weather, stats, variants: variantsHolder.get };
+  return { server, weather, stats, variants: variantsHolder.get, metricData };
 }

@@ -1,6 +1,7 @@
 /**
  * The local-only control routes: `GET|POST /_weather` (the cloud-weather switch),
- * `GET /_stats`, `POST /_stats/reset`, and `GET|POST /_variants` (the production variants and
+ * `GET /_stats`, `POST /_stats/reset`, `GET /_metric-data` and `POST /_metric-data/reset` (the
+ * CloudWatch datums received), and `GET|POST /_variants` (the production variants and
  * their weights, replaced at run time as `UpdateEndpointWeightsAndCapacities` or a new endpoint
  * config would in the cloud: `npm run retrain -- --promote` adds a challenger without a restart).
  * Unsigned (loopback tool); CORS is opened to localhost origins so the demo's weather panel can
@@ -11,6 +12,7 @@ import type { Logger } from 'pino';
 import type { WeatherState } from './weather.ts';
 import { InvalidWeatherSettingError, parseWeatherSetting, type WeatherSetting } from './weather.ts';
 import type { InvocationStats } from './invoke-context.ts';
+import type { RecordedDatum } from './put-metric-data.ts';
 import { readBody } from './request-body.ts';
 import { assertValidVariants, type Variant } from './variants.ts';
 
@@ -121,7 +123,13 @@ export async function handleControlRoute(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  state: { weather: WeatherState; stats: InvocationStats; variants: VariantsHolder; logger: Logger },
+  state: {
+    weather: WeatherState;
+    stats: InvocationStats;
+    variants: VariantsHolder;
+    metricData: RecordedDatum[];
+    logger: Logger;
+  },
 ): Promise<boolean> {
   if (path === '/_weather') {
     const cors = corsHeaders(req);
@@ -157,6 +165,16 @@ export async function handleControlRoute(
   }
   if (path === '/_stats' && req.method === 'GET') {
     sendJson(res, 200, state.stats);
+    return true;
+  }
+  if (path === '/_metric-data' && req.method === 'GET') {
+    sendJson(res, 200, { datums: state.metricData });
+    return true;
+  }
+  if (path === '/_metric-data/reset' && req.method === 'POST') {
+    req.resume();
+    state.metricData.length = 0;
+    sendJson(res, 200, { datums: [] });
     return true;
   }
   if (path === '/_stats/reset' && req.method === 'POST') {

@@ -19,6 +19,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
 import { pseudonymizer } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
+import { countingFallbacks, FallbackTally } from './fallback-metric-publisher.ts';
 import { shopperIdentity } from './shopper-identity.ts';
 import type { PlacementFile } from './placement-file.ts';
 import { SharedIdempotencyWindow } from './events/shared-idempotency-window.ts';
@@ -87,6 +88,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   } else breaker = new CircuitBreaker(breakerOptions);
   const bulkhead = new Bulkhead(config.maxInflight);
   const inHoldout = holdoutAssigner(config.holdoutPercent);
+  const assignVariant = variantAssigner(config.variants);
   const shelfService = createShelfService({
     catalog,
     rules: () => placements.current(),
@@ -94,7 +96,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     breaker,
     bulkhead,
     endpoint,
-    assignVariant: variantAssigner(config.variants),
+    assignVariant,
     inHoldout,
     recentlyBought: (userId, days) => eventLog.recentlyBought(userId, days),
     metrics,
@@ -132,7 +134,15 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     ),
   );
   const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
-  addRecommendationsRoute(api, shelfService, identities, metrics, logger);
+  // Counted only when published (RECO_CLOUDWATCH_METRICS): the data of the canary's shop-side alarm.
+  const fallbackTally = config.cloudWatchMetrics ? new FallbackTally(Object.keys(config.variants)) : undefined;
+  addRecommendationsRoute(
+    api,
+    fallbackTally ? countingFallbacks(shelfService, fallbackTally, assignVariant) : shelfService,
+    identities,
+    metrics,
+    logger,
+  );
   addEventsRoute(
     api,
     eventLog,
@@ -160,7 +170,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   );
   app.use(notFound);
   app.use(errorHandler(logger));
-  return { app, shelfService, breaker, cache, bulkhead, redis, metrics, state, eventLoopDelay };
+  return { app, shelfService, breaker, cache, bulkhead, redis, metrics, state, eventLoopDelay, fallbackTally };
 }
 
 /** A built proxy app with its state. */

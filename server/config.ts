@@ -107,6 +107,13 @@ export const defaults = {
   pseudonymKey: undefined as string | undefined,
   /** The bearer key the storefront's server sends `purchase` events with; unset: no purchase is accepted. */
   serverKey: undefined as string | undefined,
+  /**
+   * Publish `RecoShelf/ModelFallbackPercent` to CloudWatch once a minute (server/fallback-metric-publisher.ts),
+   * the data of the deploy's third rollback alarm; off: nothing is sent and nothing is counted.
+   */
+  cloudWatchMetrics: false,
+  /** A private-link (or local) CloudWatch endpoint; unset means AWS's own for `region`. */
+  cloudWatchEndpoint: undefined as string | undefined,
 };
 
 /** The validated configuration the proxy runs with. */
@@ -237,6 +244,11 @@ const fromEnv = {
   ],
   RECO_PSEUDONYM_KEY: ['pseudonymKey', secretKey],
   RECO_SERVER_KEY: ['serverKey', secretKey],
+  RECO_CLOUDWATCH_METRICS: [
+    'cloudWatchMetrics',
+    z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
+  ],
+  RECO_CLOUDWATCH_ENDPOINT: ['cloudWatchEndpoint', httpUrl],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */

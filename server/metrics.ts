@@ -127,6 +127,12 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
       buckets: [0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
       registers: [registry],
     }),
+    cloudWatchPublishes: new Counter({
+      name: 'reco_cloudwatch_publishes_total',
+      help: 'PutMetricData calls of RecoShelf/ModelFallbackPercent (RECO_CLOUDWATCH_METRICS) by outcome: sent, failed',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     upstreamInFlight: new Gauge({
       name: 'reco_upstream_in_flight',
       help: 'SageMaker calls in flight now (the bulkhead caps them at RECO_MAX_INFLIGHT)',

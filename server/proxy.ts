@@ -14,6 +14,7 @@ import { EventLog } from './events/event-log.ts';
 import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
 import { openPlacementFile } from './placement-file.ts';
 import { registerEventStoreMetrics } from './metrics.ts';
+import { type FallbackMetricPublisher, startFallbackMetricPublisher } from './fallback-metric-publisher.ts';
 import { createSageMakerEndpoint, type EndpointOptions } from './sagemaker-endpoint.ts';
 
 /** A listening proxy. */
@@ -27,6 +28,8 @@ export interface RunningProxy extends ProxyApp {
   config: ProxyConfig;
   /** The live catalog file (its generation counts reloads). */
   catalogFile: CatalogFile;
+  /** Publishes `RecoShelf/ModelFallbackPercent` when `RECO_CLOUDWATCH_METRICS` is on. */
+  fallbackMetric: FallbackMetricPublisher | undefined;
   /** Resolves once the warm-up call has gone through the SDK (answered or not). */
   ready: Promise<void>;
   /** Stops taking requests, drains those in flight, flushes events. */
@@ -74,6 +77,17 @@ export async function startProxy(
   });
   const proxy = createApp({ config, catalog, placements, eventLog, endpoint, logger });
   registerEventStoreMetrics(proxy.metrics, eventLog, shipper);
+  const fallbackMetric =
+    proxy.fallbackTally &&
+    startFallbackMetricPublisher({
+      tally: proxy.fallbackTally,
+      endpointName: config.endpointName,
+      region: config.region,
+      endpointUrl: config.cloudWatchEndpoint,
+      credentials: options.credentials,
+      logger,
+      onPublished: (outcome) => proxy.metrics.cloudWatchPublishes.inc({ outcome }),
+    });
   const server = proxy.app.listen(config.port, config.host);
   // Above the balancer's idle timeout, so it is always the balancer that closes an idle connection:
   // a proxy closing one the balancer is about to reuse is a 502 for a shopper.
@@ -114,6 +128,8 @@ export async function startProxy(
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await drained;
+      // After the drain, so the last requests are in the last period it sends.
+      await fallbackMetric?.stop();
       placements.close();
       catalogFile.close();
       proxy.eventLoopDelay.stop();
@@ -131,5 +147,5 @@ export async function startProxy(
       await new Promise((resolve) => setTimeout(resolve, drainMs));
       await close();
     })());
-  return { ...proxy, config, server, url, eventLog, shipper, catalogFile, ready, close, shutdown };
+  return { ...proxy, config, server, url, eventLog, shipper, fallbackMetric, catalogFile, ready, close, shutdown };
 }

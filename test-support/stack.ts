@@ -107,6 +107,11 @@ export async function startStack(
     withoutCredentials?: boolean;
     /** Every placement's budget; `config.placementsFile` overrides it. Default: `answeredNotHungBudgetMs`. */
     budgetMs?: number;
+    /**
+     * Publish `RecoShelf/ModelFallbackPercent` (RECO_CLOUDWATCH_METRICS) to this CloudWatch endpoint;
+     * `local`: the local runtime's `PutMetricData`, whose datums are in `runtime.runtime.metricData`.
+     */
+    cloudWatch?: 'local' | string;
   } = {},
 ): Promise<TestStack> {
   const container = await startScriptedContainer(
@@ -128,6 +133,12 @@ export async function startStack(
       logLevel: 'silent',
       // These tests call as the storefront's back end does; token tests turn this off.
       allowRawUserIds: true,
+      ...(options.cloudWatch
+        ? {
+            cloudWatchMetrics: true,
+            cloudWatchEndpoint: options.cloudWatch === 'local' ? runtime.url : options.cloudWatch,
+          }
+        : {}),
       ...options.config,
     },
   );

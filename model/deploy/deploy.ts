@@ -22,6 +22,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { defaultVariantName } from '../../contracts/model-fallback-metric.ts';
 import { awsRegion, sagemakerEndpointName } from '../../environment/parsers.ts';
 import { readEnvironment } from '../../environment/read-environment.ts';
 import { readFromTarGz } from '../package.ts';
@@ -161,7 +162,9 @@ export function planFromArgs(
   if (modelName === undefined)
     throw new Error('deploy: name the archive being deployed (--archive model.tar.gz) or the model (--model-name)');
   const variants: VariantSpec[] =
-    values.variant.length > 0 ? values.variant.map(parseVariant) : [{ name: 'AllTraffic', model: 'new', weight: 1 }];
+    values.variant.length > 0
+      ? values.variant.map(parseVariant)
+      : [{ name: defaultVariantName, model: 'new', weight: 1 }];
   if (variants.length > 1) guardWeights('a deployment with several weighted variants');
   const update = values.update ? true : values.create ? false : exists;
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);

@@ -18,6 +18,7 @@ import type {
   UpdateEndpointInput,
   UpdateEndpointWeightsAndCapacitiesInput,
 } from '@aws-sdk/client-sagemaker';
+import { modelFallbackDimensions, modelFallbackMetric } from '../../contracts/model-fallback-metric.ts';
 
 /** One production variant: `model` is a model name, or `new` for the model this deployment creates. */
 export interface VariantSpec {
@@ -111,9 +112,6 @@ export type DeployStep =
 /** The tag every resource of a deployment carries. */
 export const modelVersionTagKey = 'reco-shelf:model-version';
 
-/** The namespace and name of the custom metric the proxy publishes (see model/README.md). */
-export const proxyFallbackMetric = { namespace: 'RecoShelf', name: 'ModelFallbackPercent' } as const;
-
 const namePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /** Throws unless `name` is a valid SageMaker resource name. */
@@ -203,12 +201,16 @@ export function variantAlarms(endpointName: string, variant: string, alarms: Ala
     {
       ...common,
       AlarmName: `${endpointName}-${variant}-proxy-fallback-rate`,
-      AlarmDescription: `Share of shelves the on-prem proxy answered without ${variant}'s model, in percent`,
-      Namespace: proxyFallbackMetric.namespace,
-      MetricName: proxyFallbackMetric.name,
-      Dimensions: dimensions,
-      Statistic: 'Average',
-      Period: 60,
+      AlarmDescription:
+        `Share of shelves the on-prem proxy answered without ${variant}'s model, in percent; ` +
+        'published by each proxy run with RECO_CLOUDWATCH_METRICS=true (without it this alarm never breaches)',
+      // What the proxy publishes (RECO_CLOUDWATCH_METRICS): the contract both sides import.
+      Namespace: modelFallbackMetric.namespace,
+      MetricName: modelFallbackMetric.name,
+      Dimensions: modelFallbackDimensions(endpointName, variant),
+      Statistic: modelFallbackMetric.statistic,
+      Period: modelFallbackMetric.periodSeconds,
+      Unit: modelFallbackMetric.unit,
       Threshold: alarms.maxFallbackPercent,
     },
   ];

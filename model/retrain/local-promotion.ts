@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitWithStack } from '../../demo/stack-lifetime.ts';
 import { RetrainError } from './retrain-error.ts';
 
 /** One production variant as the runtime lists it. */
@@ -34,6 +35,12 @@ export interface PromotionOptions {
   logDir: string;
   /** How long the new container may take to answer `/ping` 200. */
   readyWithinMs?: number;
+  /**
+   * The pid of the `npm start` launcher whose runtime this is (demo/stack-lifetime.ts): the new
+   * container ends when that launcher does, however it ends. Unset (a runtime started by hand),
+   * the container runs until stopped.
+   */
+  stackPid?: number | undefined;
 }
 
 /** What was done. */
@@ -111,11 +118,18 @@ async function startContainer(options: PromotionOptions): Promise<{ url: string;
   mkdirSync(options.logDir, { recursive: true });
   const logFile = join(options.logDir, `model-container-${options.modelVersion}.log`);
   const log = openSync(logFile, 'a');
-  // Detached: the container must outlive this command, as a second variant outlives a deploy.
-  const child = spawn(process.execPath, ['--import', 'tsx', serveEntry], {
+  // Detached: the container must outlive this command, as a second variant outlives a deploy —
+  // but not the stack it serves, whose launcher it watches when there is one.
+  const lifetime = options.stackPid === undefined ? { nodeArgs: [], env: {} } : exitWithStack(options.stackPid);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...lifetime.nodeArgs, serveEntry], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, SM_MODEL_DIR: options.modelDir, SAGEMAKER_BIND_TO_PORT: String(port) },
+    env: {
+      ...process.env,
+      SM_MODEL_DIR: options.modelDir,
+      SAGEMAKER_BIND_TO_PORT: String(port),
+      ...lifetime.env,
+    },
   });
   closeSync(log);
   let exited: number | null = null;

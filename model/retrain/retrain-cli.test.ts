@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { demoPseudonymKey } from '../../demo/demo-keys.ts';
+import { writeStackFile } from '../../demo/stack-lifetime.ts';
 import { sdkClientFor } from '../../local-sagemaker/sdk-client.ts';
 import { projectRoot } from '../../test-support/child.ts';
 import { type FakeContainer, startFakeContainer } from '../../test-support/fake-container.ts';
@@ -47,6 +49,9 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
     champion = await startFakeContainer();
     runtime = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url: champion.url, weight: 1 }] });
     client = sdkClientFor(runtime);
+    // This test process stands for the stack: a challenger it leaves behind ends with it.
+    mkdirSync(logDir, { recursive: true });
+    writeStackFile(logDir, { sagemaker: runtime.url });
   });
   after(async () => {
     stopPromotedContainers(logDir);
@@ -67,6 +72,7 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
     assert.equal(code, 0, stderr);
     assert.match(stdout, /gate: PASSED/);
     assert.match(stdout, /\(pid \d+\)/);
+    assert.match(stdout, new RegExp(`the challenger stops with the stack \\(launcher pid ${process.pid}\\)`));
     const variants = runtime.runtime.variants();
     assert.deepEqual(
       variants.map((v) => [v.name.replace(/[0-9a-f]{8}$/, 'HASH'), v.weight]),
@@ -173,6 +179,22 @@ describe('npm run retrain -- --cloud --dry-run prints every AWS request and send
     );
     assert.equal(steps[1]!.input.ModelName, `reco-shelf-${version}`);
     assert.match(stdout, /dry run, 10 AWS request\(s\) not sent/);
+  });
+
+  test("refuses without the shop's own RECO_PSEUDONYM_KEY, before anything is built or sent", async () => {
+    const w = writeRetrainWorld(join(scratch, 'cloud-no-key'));
+    const unset = await retrainCli(w, cloud, { ...noAws, RECO_PSEUDONYM_KEY: undefined });
+    assert.equal(unset.code, 2, unset.stderr);
+    assert.match(unset.stderr, /^retrain: --cloud needs RECO_PSEUDONYM_KEY/);
+    assert.equal(printedSteps(unset.stdout).length, 0, 'no AWS request printed');
+    assert.doesNotMatch(unset.stdout, /using the demo key/);
+    assert.equal(existsSync(w.versionsDir), false, 'nothing built');
+    const demo = await retrainCli(w, cloud, { ...noAws, RECO_PSEUDONYM_KEY: demoPseudonymKey });
+    assert.equal(demo.code, 2, demo.stderr);
+    assert.match(demo.stderr, /refuses the demo RECO_PSEUDONYM_KEY/);
+    // A local run keeps the convenience: the demo key, said so.
+    const local = await retrainCli(w, [], { RECO_PSEUDONYM_KEY: undefined });
+    assert.match(local.stdout, /RECO_PSEUDONYM_KEY is not set; using the demo key/);
   });
 
   test('--train-in-cloud uploads the training data and creates the training job that makes the archive', async () => {

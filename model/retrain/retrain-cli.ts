@@ -16,8 +16,9 @@
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
  *   --full                 with --promote: make it the champion (the others kept at weight 0)
  *   --runtime-url URL      the local runtime (default http://127.0.0.1:$SAGEMAKER_PORT, port 8080)
- *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, and the
- *                          list of promoted containers npm start's stop ends
+ *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, the
+ *                          list of promoted containers npm start's stop ends, and stack.json, whose
+ *                          launcher the challenger exits with
  *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
  *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
  *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
@@ -34,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { demoPseudonymKey } from '../../demo/demo-keys.ts';
+import { liveStackPid } from '../../demo/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
 import { jsonReplacer, readShippedConfig } from '../shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
@@ -140,12 +142,34 @@ function exportEvents(eventsDir: string, file: string, pseudonymKey: string): vo
     throw new RetrainError('exportFailed', `events:export of ${eventsDir} failed (exit ${result.status})`);
 }
 
+/**
+ * `--cloud` sends the training data and the model out of the premises, where customers may only
+ * appear as pseudonyms under the shop's own key: without one, or with the public demo key (it is in
+ * this repository, so anyone could reverse the pseudonyms by hashing customer numbers), it refuses.
+ */
+export function requireCloudPseudonymKey(key: string | undefined): void {
+  if (!key)
+    throw new RetrainError(
+      'usage',
+      "--cloud needs RECO_PSEUDONYM_KEY (the shop's own key, ≥ 32 bytes, the same as the proxy's): customer ids " +
+        'leave the premises only as pseudonyms, and the demo key is for local runs only',
+    );
+  if (key === demoPseudonymKey)
+    throw new RetrainError(
+      'usage',
+      "--cloud refuses the demo RECO_PSEUDONYM_KEY: it is public; set the shop's own key (the same as the proxy's)",
+    );
+  if (Buffer.byteLength(key) < 32)
+    throw new RetrainError('usage', '--cloud: RECO_PSEUDONYM_KEY must be at least 32 bytes');
+}
+
 async function main(argv: string[]): Promise<number> {
   const env = environment.safeParse(process.env);
   if (!env.success)
     throw new RetrainError('usage', `environment: ${env.error.issues.map((i) => i.message).join('; ')}`);
   const options = parseOptions(argv);
   let pseudonymKey = env.data.RECO_PSEUDONYM_KEY;
+  if (options.cloud) requireCloudPseudonymKey(pseudonymKey);
   if (!pseudonymKey) {
     // The demo's proxy and its first model use this key (demo/processes.ts, scripts/ensure-built.ts).
     console.log('retrain: RECO_PSEUDONYM_KEY is not set; using the demo key, as npm start does');
@@ -228,6 +252,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.promote) {
     const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.data.SAGEMAKER_PORT}`;
+    const stackPid = liveStackPid(options['log-dir']);
     const result = await promoteLocally({
       runtimeUrl,
       modelDir: shipped.modelDir,
@@ -235,12 +260,20 @@ async function main(argv: string[]): Promise<number> {
       sharePercent: options.share,
       full: options.full,
       logDir: options['log-dir'],
+      stackPid,
     });
     if (options.full)
       writeFileSync(pointer, `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`);
     const pid = result.container.pid === undefined ? 'already running' : `pid ${result.container.pid}`;
     console.log(`retrain: promoted at ${runtimeUrl}: container ${result.container.url} (${pid})`);
     for (const v of result.variants) console.log(`  variant ${v.name.padEnd(32)} weight ${v.weight}  ${v.url}`);
+    if (result.container.pid !== undefined)
+      console.log(
+        stackPid === undefined
+          ? `retrain: no npm start stack logs into ${options['log-dir']}; the challenger runs until stopped ` +
+              `(kill ${result.container.pid})`
+          : `retrain: the challenger stops with the stack (launcher pid ${stackPid})`,
+      );
   }
   return 0;
 }
