@@ -6,17 +6,13 @@
  * fresh answer), and `set` writes to both. With Redis sick, `load` gives up after
  * the connection's timeout and the instance serves from its own cache.
  */
-import { createHash } from 'node:crypto';
 import type { AnswerCache, AnswerStore, CachedAnswer } from './answer-cache.ts';
-import type { RedisConnection } from './redis-connection.ts';
+import { keyDigest as digest, type RedisConnection } from './redis-connection.ts';
 
 /** What one Redis entry holds: the answer, and the cache key it answers (for a shopper's latest). */
 interface StoredEntry extends CachedAnswer {
   key: string;
 }
-
-// Keys carry a digest of the shopper and context, never the ids themselves, and stay short.
-const digest = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 32);
 
 function parse(json: string | null): StoredEntry | undefined {
   if (json === null) return undefined;
