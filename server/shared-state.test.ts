@@ -144,6 +144,52 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
     }
   });
 
+  it("a purchase posted to A keeps the item off the shopper's shelf at B; Redis down: shelves served", async () => {
+    const serverKey = 'test-storefront-server-key-0123456789';
+    const [a, b] = await pair({ serverKey, cacheFreshMs: 0 });
+    const shelfAt = (stack: TestStack, customer: string) =>
+      stack.get(`/v1/recommendations?placement=home&userId=${customer}`);
+    const buy = (stack: TestStack, id: string, customer: string, itemId: string) =>
+      stack.send(
+        'POST',
+        '/v1/events',
+        JSON.stringify({ events: [{ ...clickEvent(id, customer), type: 'purchase', itemId }] }),
+        { 'content-type': 'application/json', authorization: `Bearer ${serverKey}` },
+      );
+    try {
+      const before = await shelfAt(b, 'buyer-1');
+      assert.equal(before.body.source, 'model');
+      const bought = before.body.items[0]!.id;
+      assert.equal((await buy(a, 'evt-buy-fleet-1', 'buyer-1', bought)).status, 202);
+      const after = await shelfAt(b, 'buyer-1');
+      assert.equal(after.status, 200);
+      assert.ok(!after.body.items.some((i) => i.id === bought), `${bought} bought at A is off the shelf at B`);
+      assert.ok(b.container.received.at(-1)!.exclude.includes(bought), "B's model call excludes it");
+      assert.equal(
+        b.proxy.eventLog.recentlyBought('buyer-1', 30).has(bought),
+        true,
+        "B keeps the fleet's purchase for when Redis is gone",
+      );
+
+      // Redis down: A still answers from its own index, B from what it last read; never an error.
+      await redis.kill();
+      const errors = await sharedErrors(a);
+      const down = await shelfAt(a, 'buyer-1');
+      assert.equal(down.status, 200);
+      assert.equal(down.body.source, 'model');
+      assert.ok(!down.body.items.some((i) => i.id === bought), 'A remembers its own purchase');
+      assert.ok((await sharedErrors(a)) > errors, 'the failed read is counted');
+      assert.equal((await buy(a, 'evt-buy-fleet-2', 'buyer-2', bought)).status, 202, 'a purchase is stored');
+      const other = await shelfAt(b, 'buyer-2');
+      assert.equal(other.status, 200, 'B serves a shelf without the fleet index');
+      assert.equal(other.body.source, 'model');
+    } finally {
+      await redis.restart();
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('a sick Redis (hung, down, refusing): no shelf lost, counted, /readyz stays ready; sharing resumes', async () => {
     const [a, b] = await pair({ redisTimeoutMs: 5, rateLimit: 1000 });
     try {
