@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { startHaproxy } from '../test-support/haproxy-process.ts';
 import { clickEvent, storedEventsIn } from '../test-support/event-store.ts';
@@ -13,6 +14,9 @@ import { type RedisProcess, startRedis } from '../test-support/redis-process.ts'
 import { startStack, type TestStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
 import type { ProxyConfig } from './config.ts';
+import { InProcessRecentlyBought } from './events/recently-bought.ts';
+import { SharedRecentlyBought } from './events/shared-recently-bought.ts';
+import { keyDigest, openRedisConnection } from './redis-connection.ts';
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 const sharedErrors = async (stack: TestStack): Promise<number> => {
@@ -187,6 +191,59 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       await redis.restart();
       await a.close();
       await b.close();
+    }
+  });
+
+  it('the fleet index keeps each item once at its latest purchase, trims past the horizon and expires', async () => {
+    const dayMs = 86_400_000;
+    const now = Date.now();
+    const keyPrefix = `t${++prefix}:`;
+    const open = () =>
+      openRedisConnection({
+        url: redis.url,
+        timeoutMs: 50,
+        keyPrefix,
+        logger: pino({ level: 'silent' }),
+        onError: () => {},
+      });
+    const writer = open();
+    const reader = open();
+    try {
+      await until(() => writer.up && reader.up, Boolean, 'both connected to redis');
+      const atA = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), writer);
+      atA.add('c1', 'old', now - 31 * dayMs);
+      atA.add('c1', 'mug', now - 2 * dayMs);
+      atA.add('c1', 'mug', now - 5 * dayMs); // an older purchase arriving late never moves the time back
+      atA.add('c1', 'tea', now - dayMs);
+      const key = writer.key(`bought:${keyDigest('c1')}`);
+      await until(
+        () => writer.client.zcard(key),
+        (n) => n === 2,
+        'the writes to land, the old one trimmed',
+      );
+      assert.equal(Number(await writer.client.zscore(key, 'mug')), now - 2 * dayMs);
+      const ttl = await writer.client.pttl(key);
+      assert.ok(ttl > 29 * dayMs && ttl <= 30 * dayMs, `expires a horizon after the last write (${ttl} ms)`);
+
+      // Another instance, which saw none of it, reads the fleet's purchases newest first within its look-back.
+      const atB = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader);
+      assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 30, now))], ['tea', 'mug']);
+      assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 1.5, now))], ['tea']);
+      assert.deepEqual([...atB.recentlyBought('c1', 30, now)], ['tea', 'mug'], 'kept for when Redis is gone');
+
+      // Hung Redis (stopped, its socket open): each read gives up at the connection's bound and answers
+      // from the own index; a read that waited for Redis would never resolve while it is stopped.
+      redis.pause();
+      try {
+        assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 30, now))], ['tea', 'mug']);
+        const stranger = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader);
+        assert.deepEqual([...(await stranger.fleetRecentlyBought('c1', 30, now))], []);
+      } finally {
+        redis.resume();
+      }
+    } finally {
+      await writer.close();
+      await reader.close();
     }
   });
 
