@@ -6,6 +6,8 @@
  * where the test reads the bulkhead.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import type { StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
@@ -19,6 +21,27 @@ import { reportRun } from './load-report.ts';
 import { freePort, type ProxyChild, proxyEnv, startProxyChild } from './proxy-child.ts';
 
 const budgetMs = 150; // placement "home"
+
+/**
+ * The kernel's TCP counters that show a client's time going into connection setup: a full accept
+ * queue (ListenOverflows: a SYN or handshake dropped because the listener had not accepted in
+ * time) and the client's SYNs sent again (TCPSynRetrans, after 1 s, then 3 s, 7 s …). System-wide,
+ * so another process on the machine adds to them; read as a difference around one run.
+ */
+function tcpCounters(): { listenOverflows: number; synRetransmits: number } {
+  const [names, values] = readFileSync('/proc/net/netstat', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('TcpExt:'))
+    .map((line) => line.split(/\s+/));
+  const value = (name: string): number => Number(values?.[names?.indexOf(name) ?? -1] ?? Number.NaN);
+  return { listenOverflows: value('ListenOverflows'), synRetransmits: value('TCPSynRetrans') };
+}
+
+/** CPU ms the whole machine has spent busy (all cores, every process; /proc/stat counts 10 ms ticks). */
+function machineBusyMs(): number {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (ticks.reduce((sum, t) => sum + t, 0) - ticks[3]! - ticks[4]!) * 10;
+}
 const path = '/v1/recommendations?placement=home&userId={user}';
 
 async function answerOf(url: string, shopper: string): Promise<{ source: string; reason: string | null }> {
@@ -131,10 +154,17 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
     const proxy = await startProxyHere(cloud.info, { breakerFailures: 1_000_000_000, cacheFreshMs: 0 });
     try {
       await setWeather(cloud.info, 'hang');
+      const tcpBefore = tcpCounters();
+      const cpuBefore = { proxy: process.cpuUsage(), machine: machineBusyMs(), at: performance.now() };
       const load = await startLoad({ baseUrl: proxy.url, path, rate: 500, durationMs: 10_000, poolSize: 4000 });
       const loop = watchEventLoop();
       const report = reportRun(await load.result);
       const loopDelay = loop.stop();
+      const tcpAfter = tcpCounters();
+      const seconds = (performance.now() - cpuBefore.at) / 1000;
+      const proxyCpu = process.cpuUsage(cpuBefore.proxy);
+      const proxyCpuMs = (proxyCpu.user + proxyCpu.system) / 1000;
+      const machineCores = (machineBusyMs() - cpuBefore.machine) / 1000 / seconds;
       await setWeather(cloud.info, 'normal');
       const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
       const bucket = (le: string) =>
@@ -154,6 +184,20 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
           `sender lag max ${report.senderLagMaxMs} ms; proxy's own: ${bucket('0.15')} of ${count} ≤ 150 ms, ` +
           `${bucket('0.2')} ≤ 200 ms; proxy event-loop delay p99 ${loopDelay.p99} max ${loopDelay.max} ms; ` +
           `reasons ${JSON.stringify(reasons)}`,
+      );
+      // Where a client's time goes when the proxy's own is within budget: the proxy's clock starts when
+      // Express sees a request. A proxy given less CPU than the rate needs (~1 ms an answer here, each
+      // hung call's connection, signing and abort included) falls behind, and the queue forms in front
+      // of that clock: socket buffers, the accept queue (a full one drops the handshake: the client's
+      // SYN goes again after 1 s).
+      const r2 = (n: number): number => Math.round(n * 100) / 100;
+      const msPerAnswer = proxyCpuMs / report.requests;
+      t.diagnostic(
+        `client time outside the proxy: the proxy used ${r2(msPerAnswer)} CPU ms an answer, ` +
+          `${r2(proxyCpuMs / 1000 / seconds)} cores (500/s needs ${r2(msPerAnswer / 2)} at that cost); ` +
+          `the machine was busy ${r2(machineCores)} of ${availableParallelism()} cores; listen-queue overflows ` +
+          `+${tcpAfter.listenOverflows - tcpBefore.listenOverflows}, ` +
+          `SYNs sent again +${tcpAfter.synRetransmits - tcpBefore.synRetransmits} (system-wide)`,
       );
       assert.deepEqual(watch.problems, []);
       assert.equal(report.non2xx, 0, JSON.stringify(report.outcomes));

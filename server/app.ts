@@ -23,6 +23,7 @@ import { countingFallbacks, FallbackTally } from './fallback-metric-publisher.ts
 import { shopperIdentity } from './shopper-identity.ts';
 import type { PlacementFile } from './placement-file.ts';
 import { SharedIdempotencyWindow } from './events/shared-idempotency-window.ts';
+import { SharedRecentlyBought } from './events/shared-recently-bought.ts';
 import { openRedisConnection } from './redis-connection.ts';
 import { SharedAnswerCache } from './shared-answer-cache.ts';
 import { SharedBreaker } from './shared-breaker.ts';
@@ -61,6 +62,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       })
     : undefined;
   if (redis) eventLog.shareIdempotency((own) => new SharedIdempotencyWindow(own, redis));
+  let fleetBought: SharedRecentlyBought | undefined;
+  if (redis) eventLog.shareRecentlyBought((own) => (fleetBought = new SharedRecentlyBought(own, redis)));
   const localCache = new AnswerCache({
     maxEntries: config.cacheMaxEntries,
     freshMs: config.cacheFreshMs,
@@ -98,7 +101,11 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     endpoint,
     assignVariant,
     inHoldout,
-    recentlyBought: (userId, days) => eventLog.recentlyBought(userId, days),
+    // With Redis, a customer's purchases anywhere in the fleet (one bounded read); without, this store's.
+    recentlyBought: (userId, days) =>
+      fleetBought && userId !== undefined
+        ? fleetBought.fleetRecentlyBought(userId, days, Date.now())
+        : eventLog.recentlyBought(userId, days),
     metrics,
     hardCapMs: config.hardCapMs,
     pseudonym: pseudonymizer(config.pseudonymKey),

@@ -6,8 +6,15 @@
  * that accepts the connection but stops answering (hung) is caught by a ping and
  * the connection is dropped and made anew.
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+
+/**
+ * What a key holds in place of a shopper or customer id: a digest, so ids never sit in Redis
+ * in the clear, and keys stay short whatever the id's length.
+ */
+export const keyDigest = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 32);
 
 /** What the connection is opened with. */
 export interface RedisConnectionOptions {

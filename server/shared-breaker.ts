@@ -117,20 +117,24 @@ export class SharedBreaker implements Breaker {
 
   #record(bad: boolean): void {
     const { failures, failureShare = 0.5, windowCalls = 20, windowMs = 10_000 } = this.options;
-    void this.redis.attempt('breaker-record', (client) =>
-      (client as ScriptedRedis).recoBreakerRecord(
-        this.#keys.window,
-        this.#keys.open,
-        this.#now(),
-        bad ? 1 : 0,
-        windowCalls,
-        windowMs,
-        failures,
-        failureShare,
-        this.#keys.channel,
-        this.#openTtlMs,
-      ),
-    );
+    const at = this.#now();
+    // Sent after the shopper's answer has gone out (an outcome is recorded on the answer's path).
+    setImmediate(() => {
+      void this.redis.attempt('breaker-record', (client) =>
+        (client as ScriptedRedis).recoBreakerRecord(
+          this.#keys.window,
+          this.#keys.open,
+          at,
+          bad ? 1 : 0,
+          windowCalls,
+          windowMs,
+          failures,
+          failureShare,
+          this.#keys.channel,
+          this.#openTtlMs,
+        ),
+      );
+    });
   }
 
   get state(): BreakerState {

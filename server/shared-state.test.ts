@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { startHaproxy } from '../test-support/haproxy-process.ts';
 import { clickEvent, storedEventsIn } from '../test-support/event-store.ts';
@@ -13,6 +14,9 @@ import { type RedisProcess, startRedis } from '../test-support/redis-process.ts'
 import { startStack, type TestStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
 import type { ProxyConfig } from './config.ts';
+import { InProcessRecentlyBought } from './events/recently-bought.ts';
+import { SharedRecentlyBought } from './events/shared-recently-bought.ts';
+import { keyDigest, openRedisConnection } from './redis-connection.ts';
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 const sharedErrors = async (stack: TestStack): Promise<number> => {
@@ -141,6 +145,105 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("a purchase posted to A keeps the item off the shopper's shelf at B; Redis down: shelves served", async () => {
+    const serverKey = 'test-storefront-server-key-0123456789';
+    const [a, b] = await pair({ serverKey, cacheFreshMs: 0 });
+    const shelfAt = (stack: TestStack, customer: string) =>
+      stack.get(`/v1/recommendations?placement=home&userId=${customer}`);
+    const buy = (stack: TestStack, id: string, customer: string, itemId: string) =>
+      stack.send(
+        'POST',
+        '/v1/events',
+        JSON.stringify({ events: [{ ...clickEvent(id, customer), type: 'purchase', itemId }] }),
+        { 'content-type': 'application/json', authorization: `Bearer ${serverKey}` },
+      );
+    try {
+      const before = await shelfAt(b, 'buyer-1');
+      assert.equal(before.body.source, 'model');
+      const bought = before.body.items[0]!.id;
+      assert.equal((await buy(a, 'evt-buy-fleet-1', 'buyer-1', bought)).status, 202);
+      const after = await shelfAt(b, 'buyer-1');
+      assert.equal(after.status, 200);
+      assert.ok(!after.body.items.some((i) => i.id === bought), `${bought} bought at A is off the shelf at B`);
+      assert.ok(b.container.received.at(-1)!.exclude.includes(bought), "B's model call excludes it");
+      assert.equal(
+        b.proxy.eventLog.recentlyBought('buyer-1', 30).has(bought),
+        true,
+        "B keeps the fleet's purchase for when Redis is gone",
+      );
+
+      // Redis down: A still answers from its own index, B from what it last read; never an error.
+      await redis.kill();
+      const errors = await sharedErrors(a);
+      const down = await shelfAt(a, 'buyer-1');
+      assert.equal(down.status, 200);
+      assert.equal(down.body.source, 'model');
+      assert.ok(!down.body.items.some((i) => i.id === bought), 'A remembers its own purchase');
+      assert.ok((await sharedErrors(a)) > errors, 'the failed read is counted');
+      assert.equal((await buy(a, 'evt-buy-fleet-2', 'buyer-2', bought)).status, 202, 'a purchase is stored');
+      const other = await shelfAt(b, 'buyer-2');
+      assert.equal(other.status, 200, 'B serves a shelf without the fleet index');
+      assert.equal(other.body.source, 'model');
+    } finally {
+      await redis.restart();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('the fleet index keeps each item once at its latest purchase, trims past the horizon and expires', async () => {
+    const dayMs = 86_400_000;
+    const now = Date.now();
+    const keyPrefix = `t${++prefix}:`;
+    const open = () =>
+      openRedisConnection({
+        url: redis.url,
+        timeoutMs: 50,
+        keyPrefix,
+        logger: pino({ level: 'silent' }),
+        onError: () => {},
+      });
+    const writer = open();
+    const reader = open();
+    try {
+      await until(() => writer.up && reader.up, Boolean, 'both connected to redis');
+      const atA = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), writer);
+      atA.add('c1', 'old', now - 31 * dayMs);
+      atA.add('c1', 'mug', now - 2 * dayMs);
+      atA.add('c1', 'mug', now - 5 * dayMs); // an older purchase arriving late never moves the time back
+      atA.add('c1', 'tea', now - dayMs);
+      const key = writer.key(`bought:${keyDigest('c1')}`);
+      await until(
+        () => writer.client.zcard(key),
+        (n) => n === 2,
+        'the writes to land, the old one trimmed',
+      );
+      assert.equal(Number(await writer.client.zscore(key, 'mug')), now - 2 * dayMs);
+      const ttl = await writer.client.pttl(key);
+      assert.ok(ttl > 29 * dayMs && ttl <= 30 * dayMs, `expires a horizon after the last write (${ttl} ms)`);
+
+      // Another instance, which saw none of it, reads the fleet's purchases newest first within its look-back.
+      const atB = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader);
+      assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 30, now))], ['tea', 'mug']);
+      assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 1.5, now))], ['tea']);
+      assert.deepEqual([...atB.recentlyBought('c1', 30, now)], ['tea', 'mug'], 'kept for when Redis is gone');
+
+      // Hung Redis (stopped, its socket open): each read gives up at the connection's bound and answers
+      // from the own index; a read that waited for Redis would never resolve while it is stopped.
+      redis.pause();
+      try {
+        assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 30, now))], ['tea', 'mug']);
+        const stranger = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader);
+        assert.deepEqual([...(await stranger.fleetRecentlyBought('c1', 30, now))], []);
+      } finally {
+        redis.resume();
+      }
+    } finally {
+      await writer.close();
+      await reader.close();
     }
   });
 

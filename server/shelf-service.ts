@@ -59,7 +59,11 @@ export interface ShelfServiceDeps {
   assignVariant: (shopper: string | undefined) => string | undefined;
   /** True for a shopper in the control arm (`RECO_HOLDOUT_PERCENT`): rules only, no model call. */
   inHoldout?: (shopper: string | undefined) => boolean;
-  recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string>;
+  /**
+   * Items the customer bought within `days` days, most recent first: at once from this process,
+   * or a promise when the fleet's index is asked (shared-recently-bought.ts; never rejects).
+   */
+  recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string> | Promise<ReadonlySet<string>>;
   metrics: Metrics;
   hardCapMs: number;
   /** Turns a customer id into what may leave the premises (`contracts/pseudonym.ts`). */
@@ -215,7 +219,16 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const limit = request.limit ?? rules.limit;
     const shopper = request.userId ? `u:${request.userId}` : request.sessionId ? `s:${request.sessionId}` : undefined;
     const cacheKey = JSON.stringify([request.placement, shopper ?? '', request.items]);
-    const recentlyBought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
+    // The operator's kill switch: the rules answer alone, neither the cloud nor its cached answers.
+    // A holdout shopper, likewise: no model call, no model answer from the cache.
+    const holdout = deps.inHoldout?.(shopper) ?? false;
+    const modelOn = rules.model && !holdout;
+    // A shared cache brings in what other instances stored (bounded; nothing to wait for in process).
+    // It and the fleet's purchases are asked for in the same tick: one round trip to wait for, not two.
+    const loading = modelOn ? cache.load?.(shopper, cacheKey) : undefined;
+    const bought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
+    const recentlyBought = bought instanceof Set ? bought : await bought;
+    if (loading) await loading;
     const filterContext = { catalog, items: request.items, recentlyBought };
     const resolverContext: ResolverContext = {
       placement: rules,
@@ -247,13 +260,6 @@ export function createShelfService(deps: ShelfServiceDeps) {
     let primary: ShelfSource[];
     let shelf: Shelf | undefined;
 
-    // The operator's kill switch: the rules answer alone, neither the cloud nor its cached answers.
-    // A holdout shopper, likewise: no model call, no model answer from the cache.
-    const holdout = deps.inHoldout?.(shopper) ?? false;
-    const modelOn = rules.model && !holdout;
-    // A shared cache brings in what other instances stored (bounded; nothing to wait for in process).
-    const loading = modelOn ? cache.load?.(shopper, cacheKey) : undefined;
-    if (loading) await loading;
     const fresh = modelOn ? cache.fresh(cacheKey) : undefined;
     if (modelOn) metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
     if (fresh) {

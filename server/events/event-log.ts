@@ -124,7 +124,7 @@ export class EventLog {
   readonly #window: IdempotencyWindow;
   /** Who claims ids for `append`: the window itself, or a fleet-wide one in front of it. */
   #claims: IdempotencyWindow;
-  readonly #bought: RecentlyBoughtIndex;
+  #bought: RecentlyBoughtIndex;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
   readonly #probeMs: { first: number; max: number };
@@ -301,6 +301,11 @@ export class EventLog {
    */
   shareIdempotency(share: (own: IdempotencyWindow) => IdempotencyWindow): void {
     this.#claims = share(this.#window);
+  }
+
+  /** Puts a fleet-wide recently-bought index in front of this store's own, as `shareIdempotency` does for ids. */
+  shareRecentlyBought(share: (own: RecentlyBoughtIndex) => RecentlyBoughtIndex): void {
+    this.#bought = share(this.#bought);
   }
 
   /**

@@ -2,7 +2,7 @@
  * The "recently bought" index behind the shelf's `exclude-recently-bought` filter:
  * customer → item → time of the last purchase, kept only for as long as a placement can
  * ask about (its `recentlyBoughtDays`), pruned as time passes. Behind an interface so
- * several proxies can later share one (issue #13).
+ * several proxies can share one through Redis (`shared-recently-bought.ts`).
  */
 
 /** Purchases by customer, for a bounded look-back. */
@@ -13,9 +13,12 @@ export interface RecentlyBoughtIndex {
   recentlyBought(userId: string, days: number, now: number): ReadonlySet<string>;
   /** Forgets purchases older than the index's horizon. */
   prune(now: number): void;
+  /** How far back purchases are kept, in ms (the largest `recentlyBoughtDays` in use). */
+  readonly horizonMs: number;
 }
 
-const dayMs = 86_400_000;
+/** One day in ms: `recentlyBoughtDays` × this is a look-back. */
+export const dayMs = 86_400_000;
 const empty: ReadonlySet<string> = new Set();
 
 /** The index in this process, bounded by `horizonDays()` (the largest `recentlyBoughtDays` in use). */
@@ -24,7 +27,6 @@ export class InProcessRecentlyBought implements RecentlyBoughtIndex {
 
   constructor(private readonly horizonDays: () => number) {}
 
-  /** How far back purchases are kept, in ms. */
   get horizonMs(): number {
     return this.horizonDays() * dayMs;
   }
