@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { hashOfIdBytes, type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
 import { InProcessRecentlyBought, type RecentlyBoughtIndex } from './recently-bought.ts';
-import { eachLine, lineChunks } from './segment-lines.ts';
+import { eachLine, lineChunks, readLineChunks } from './segment-lines.ts';
 import {
   instanceIdOf,
   listSegments,
@@ -179,6 +179,7 @@ export class EventLog {
       await log.#load(segment);
       read++;
     }
+    if (log.#window instanceof InProcessIdempotencyWindow) log.#window.seal();
     log.#tick = setInterval(() => log.#onTick(), 1000).unref();
     const window = log.#window instanceof InProcessIdempotencyWindow ? log.#window.stats : undefined;
     options.logger?.info(
@@ -209,32 +210,29 @@ export class EventLog {
         if (at >= purchaseStart) this.#bought.add(event.userId, event.itemId, at);
       }
     };
-    const lines = lineChunks(createReadStream(segment.path, { highWaterMark: 1 << 20 }));
-    let next = await lines.next();
-    while (!next.done) {
-      const { bytes } = next.value;
+    const tail = await readLineChunks(segment.path, (bytes, chunkEnd) => {
       // A plain loop, not eachLine: this runs once per stored event at every start.
-      for (let start = 0, end = bytes.indexOf(10); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
-        if (start === end) continue;
-        const scanned = scanStoredLine(bytes, start, end);
-        if (scanned && scanned.type !== 'purchase') {
-          if (window && scanned.receivedAt >= windowStart) {
-            const hash = hashOfIdBytes(bytes, scanned.idStart, scanned.idEnd);
-            window.addHash(hash[0]!, hash[1]!, scanned.receivedAt);
+      for (let start = 0, end = bytes.indexOf(10); end !== -1 && end < chunkEnd; ) {
+        if (start !== end) {
+          const scanned = scanStoredLine(bytes, start, end);
+          if (scanned && scanned.type !== 'purchase') {
+            if (window && scanned.receivedAt >= windowStart) {
+              const hash = hashOfIdBytes(bytes, scanned.idStart, scanned.idEnd);
+              window.addHash(hash[0]!, hash[1]!, scanned.receivedAt);
+            }
+          } else {
+            const event = parseStoredLine(bytes.toString('utf8', start, end));
+            if (!event) bad++;
+            else {
+              if (window && event.receivedAt >= windowStart) window.confirm([event.id], event.receivedAt);
+              remember(event);
+            }
           }
-          continue;
         }
-        const event = parseStoredLine(bytes.toString('utf8', start, end));
-        if (!event) {
-          bad++;
-          continue;
-        }
-        if (window && event.receivedAt >= windowStart) window.confirm([event.id], event.receivedAt);
-        remember(event);
+        start = end + 1;
+        end = start < chunkEnd ? bytes.indexOf(10, start) : -1;
       }
-      next = await lines.next();
-    }
-    const { tail } = next.value;
+    });
     if (bad > 0) await this.#rewriteWithoutBadLines(segment);
     else if (tail.length > 0) {
       // A line torn by a crash mid-write: never acknowledged, so never stored.

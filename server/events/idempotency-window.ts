@@ -129,20 +129,124 @@ class HashPairSet {
   }
 }
 
+/** Hash pairs in the order they were added, in fixed-size chunks: growing never copies. */
+class HashPairList {
+  static readonly #chunkPairs = 64 * 1024;
+  readonly #chunks: Uint32Array[] = [];
+  #last = new Uint32Array(0);
+  #used = 0;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(h1: number, h2: number): void {
+    if (this.#used === this.#last.length) {
+      this.#last = new Uint32Array(2 * HashPairList.#chunkPairs);
+      this.#chunks.push(this.#last);
+      this.#used = 0;
+    }
+    this.#last[this.#used++] = h1;
+    this.#last[this.#used++] = h2;
+    this.#size++;
+  }
+
+  /** Calls `visit` with each pair, in the order added. */
+  eachPair(visit: (h1: number, h2: number) => void): void {
+    for (const chunk of this.#chunks) {
+      const end = chunk === this.#last ? this.#used : chunk.length;
+      for (let j = 0; j < end; j += 2) visit(chunk[j]!, chunk[j + 1]!);
+    }
+  }
+}
+
 /**
- * The window in this process: stored ids as hash pairs in one set per hour of receipt,
- * whole hours dropped once they are older than the window (so memory follows the
- * window's traffic, not the store's age); claims in flight as a plain set.
+ * Hash pairs that no longer change (an hour read at start), packed: 8 bytes a member plus
+ * about one byte of directory. Members are grouped by the top bits of `h1` (a counting sort),
+ * so a lookup reads one directory entry and one group of ~4–8 pairs: no probing, no empty slots.
+ */
+class SealedHashPairs {
+  readonly #shift: number;
+  /** Group g holds pairs `[starts[g], starts[g + 1])`, counted in pairs. */
+  readonly #starts: Uint32Array;
+  readonly #pairs: Uint32Array;
+
+  constructor(source: HashPairList) {
+    const n = source.size;
+    const bits = n < 8 ? 0 : Math.min(24, Math.floor(Math.log2(n / 4)));
+    this.#shift = 32 - bits;
+    const groups = 2 ** bits;
+    const starts = new Uint32Array(groups + 1);
+    const groupOf = (h1: number): number => (bits === 0 ? 0 : h1 >>> this.#shift);
+    source.eachPair((h1) => {
+      starts[groupOf(h1) + 1]!++;
+    });
+    for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+    const next = starts.slice(0, groups);
+    const pairs = new Uint32Array(2 * n);
+    source.eachPair((h1, h2) => {
+      const at = 2 * next[groupOf(h1)]!++;
+      pairs[at] = h1;
+      pairs[at + 1] = h2;
+    });
+    this.#starts = starts;
+    this.#pairs = pairs;
+  }
+
+  get size(): number {
+    return this.#pairs.length / 2;
+  }
+
+  /** Memory held, in bytes. */
+  get bytes(): number {
+    return this.#pairs.byteLength + this.#starts.byteLength;
+  }
+
+  /** Calls `visit` with each pair. */
+  eachPair(visit: (h1: number, h2: number) => void): void {
+    for (let j = 0; j < this.#pairs.length; j += 2) visit(this.#pairs[j]!, this.#pairs[j + 1]!);
+  }
+
+  has(h1: number, h2: number): boolean {
+    const g = this.#shift === 32 ? 0 : h1 >>> this.#shift;
+    const end = 2 * this.#starts[g + 1]!;
+    for (let j = 2 * this.#starts[g]!; j < end; j += 2) {
+      if (this.#pairs[j] === h1 && this.#pairs[j + 1] === h2) return true;
+    }
+    return false;
+  }
+}
+
+/** One hour of receipt: ids read at start (sealed once read), and ids stored since (a set). */
+interface WindowHour {
+  loading: HashPairList | undefined;
+  sealed: SealedHashPairs | undefined;
+  stored: HashPairSet | undefined;
+}
+
+/**
+ * The window in this process: stored ids as hash pairs, grouped by hour of receipt; whole
+ * hours are dropped once they are older than the window (so memory follows the window's
+ * traffic, not the store's age). The ids read at start are sealed (~9 bytes an id, no
+ * rehashing while millions are read); those stored since go to a hash set (8–16 bytes an
+ * id). Claims in flight are a plain set.
  */
 export class InProcessIdempotencyWindow implements IdempotencyWindow {
   readonly windowMs: number;
-  readonly #hours = new Map<number, HashPairSet>();
+  readonly #hours = new Map<number, WindowHour>();
   readonly #pending = new Set<string>();
   #lastHour = Number.NaN;
-  #lastSet: HashPairSet | undefined;
+  #lastLoading: HashPairList | undefined;
 
   constructor(hours: number) {
     this.windowMs = hours * hourMs;
+  }
+
+  #hour(hour: number): WindowHour {
+    let found = this.#hours.get(hour);
+    if (!found) this.#hours.set(hour, (found = { loading: undefined, sealed: undefined, stored: undefined }));
+    return found;
   }
 
   /** Whether `id` was stored within the window (ignores claims in flight). */
@@ -152,7 +256,10 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   #hasHash(h1: number, h2: number): boolean {
-    for (const set of this.#hours.values()) if (set.has(h1, h2)) return true;
+    if (this.#lastLoading) this.seal();
+    for (const hour of this.#hours.values()) {
+      if (hour.stored?.has(h1, h2) || hour.sealed?.has(h1, h2)) return true;
+    }
     return false;
   }
 
@@ -168,10 +275,12 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   confirm(ids: readonly string[], receivedAt: number): void {
+    const hour = this.#hour(Math.floor(receivedAt / hourMs));
+    hour.stored ??= new HashPairSet();
     for (const id of ids) {
       this.#pending.delete(id);
       const [h1, h2] = hashOfId(id);
-      this.addHash(h1, h2, receivedAt);
+      hour.stored.add(h1, h2);
     }
   }
 
@@ -180,34 +289,63 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   /**
-   * Records a stored id by its hash pair, in the hour it was received. Start-up calls this
-   * with hashes taken straight from the bytes; it does not look in the other hours, since
-   * what is on disk was claimed once.
+   * Records an id read at start by its hash pair, in the hour it was received: appended, not
+   * looked up (what is on disk was claimed once), and sealed by `seal` or the next lookup.
+   * Start-up calls this millions of times with hashes taken straight from the bytes.
    */
   addHash(h1: number, h2: number, receivedAt: number): void {
     const hour = Math.floor(receivedAt / hourMs);
-    let set = hour === this.#lastHour ? this.#lastSet : this.#hours.get(hour);
-    if (!set) this.#hours.set(hour, (set = new HashPairSet()));
     // Lines come in time order: the hour is usually the last one's.
-    this.#lastHour = hour;
-    this.#lastSet = set;
-    set.add(h1, h2);
+    if (hour !== this.#lastHour || !this.#lastLoading) {
+      // Done with the last hour (most likely): sealing it now frees its list for the next hour's.
+      if (hour > this.#lastHour) this.#seal(this.#hours.get(this.#lastHour));
+      const found = this.#hour(hour);
+      this.#lastHour = hour;
+      this.#lastLoading = found.loading ??= new HashPairList();
+    }
+    this.#lastLoading.push(h1, h2);
+  }
+
+  /** Packs the ids added by `addHash` (the store calls it once start-up has read them). */
+  seal(): void {
+    for (const hour of this.#hours.values()) this.#seal(hour);
+    this.#lastLoading = undefined;
+    this.#lastHour = Number.NaN;
+  }
+
+  #seal(hour: WindowHour | undefined): void {
+    if (!hour?.loading) return;
+    if (hour.sealed) {
+      // Read again after it was sealed (segments of several instances overlap in time): keep both in one.
+      const both = new HashPairList();
+      hour.sealed.eachPair((h1, h2) => both.push(h1, h2));
+      hour.loading.eachPair((h1, h2) => both.push(h1, h2));
+      hour.loading = both;
+    }
+    hour.sealed = new SealedHashPairs(hour.loading);
+    hour.loading = undefined;
   }
 
   /** Forgets the hours wholly older than the window. */
   prune(now: number): void {
     const oldest = Math.floor((now - this.windowMs) / hourMs);
     for (const hour of this.#hours.keys()) if (hour < oldest) this.#hours.delete(hour);
-    if (this.#lastHour < oldest) this.#lastSet = undefined;
+    if (this.#lastHour < oldest) {
+      this.#lastLoading = undefined;
+      this.#lastHour = Number.NaN;
+    }
   }
 
   /** Ids remembered, and the bytes they take (for the log line at start). */
   get stats(): { ids: number; bytes: number } {
     let ids = 0;
     let bytes = 0;
-    for (const set of this.#hours.values()) {
-      ids += set.size;
-      bytes += set.bytes;
+    for (const hour of this.#hours.values()) {
+      for (const part of [hour.sealed, hour.stored]) {
+        ids += part?.size ?? 0;
+        bytes += part?.bytes ?? 0;
+      }
+      ids += hour.loading?.size ?? 0;
     }
     return { ids, bytes };
   }
