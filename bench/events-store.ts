@@ -109,6 +109,8 @@ const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     PROXY_PORT: String(port),
     RECO_EVENTS_DIR: dir,
     RECO_RATE_LIMIT: '0',
+    // The batches carry raw customer ids, as a storefront's back end posts them.
+    RECO_ALLOW_RAW_USER_IDS: 'true',
     LOG_LEVEL: 'info',
     // No model here: the warm-up call fails fast and the proxy is ready on its fallbacks.
     SAGEMAKER_ENDPOINT_URL: 'http://127.0.0.1:9',
@@ -184,7 +186,10 @@ try {
   writeFileSync(new URL('events-store.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   log(`written bench/events-store.json; RSS at end ${rssEnd} MB`);
 } finally {
-  child.kill('SIGTERM');
-  await once(child, 'close');
+  // A proxy that exited by itself has already closed: waiting for 'close' would hang.
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'close');
+  }
   rmSync(join(dir, '..'), { recursive: true, force: true });
 }
