@@ -210,8 +210,9 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
 /** The shipper the config asks for, or undefined when `RECO_EVENTS_S3_BUCKET` is unset. */
 export function startSegmentShipper(config: ProxyConfig, store: EventLog, logger: Logger): SegmentShipper | undefined {
   if (!config.eventsS3Bucket) return undefined;
-  const key = process.env.RECO_PSEUDONYM_KEY;
-  if (!key) logger.warn('RECO_PSEUDONYM_KEY is unset: shipped events carry raw customer ids');
+  // The config refuses a bucket without a key; a config built another way must not ship raw ids either.
+  const key = config.pseudonymKey;
+  if (!key) throw new Error('events: shipping to RECO_EVENTS_S3_BUCKET needs RECO_PSEUDONYM_KEY');
   return shipSegments({
     client: eventsS3Client(config),
     bucket: config.eventsS3Bucket,
