@@ -162,91 +162,114 @@ class HashPairList {
 }
 
 /**
- * Hash pairs that no longer change (an hour read at start), packed: 8 bytes a member plus
- * about one byte of directory. Members are grouped by the top bits of `h1` (a counting sort),
- * so a lookup reads one directory entry and one group of ~4–8 pairs: no probing, no empty slots.
+ * The ids read at start, each with its hour of receipt, packed into one structure so a claim
+ * looks them up once, not once per hour: 8 bytes a pair, 2 for its hour, about 1 of
+ * directory. Pairs are grouped by the top bits of `h1` (a counting sort); a lookup reads one
+ * directory entry and one group of ~4–8 pairs. An hour that leaves the window is not
+ * removed, only no longer matched (and no longer counted); the whole structure is dropped
+ * once its newest hour has left.
  */
-class SealedHashPairs {
+class LoadedHashPairs {
   readonly #shift: number;
-  /** Group g holds pairs `[starts[g], starts[g + 1])`, counted in pairs. */
+  /** Group g holds pairs `[starts[g], starts[g + 1])`. */
   readonly #starts: Uint32Array;
   readonly #pairs: Uint32Array;
+  /** Each pair's hour, as hours after `#firstHour` (capped: a later hour only stays longer). */
+  readonly #hours: Uint16Array;
+  readonly #firstHour: number;
+  readonly #idsByHour: ReadonlyMap<number, number>;
+  /** The newest hour held: once it leaves the window, so has everything. */
+  readonly newestHour: number;
 
-  constructor(source: HashPairList) {
-    const n = source.size;
+  constructor(lists: ReadonlyMap<number, HashPairList>) {
+    let n = 0;
+    for (const list of lists.values()) n += list.size;
+    const hours = [...lists.keys()];
+    this.#firstHour = Math.min(...hours);
+    this.newestHour = Math.max(...hours);
+    this.#idsByHour = new Map([...lists].map(([hour, list]) => [hour, list.size]));
     const bits = n < 8 ? 0 : Math.min(24, Math.floor(Math.log2(n / 4)));
-    this.#shift = 32 - bits;
+    const shift = 32 - bits;
+    this.#shift = shift;
     const groups = 2 ** bits;
     const starts = new Uint32Array(groups + 1);
-    const groupOf = (h1: number): number => (bits === 0 ? 0 : h1 >>> this.#shift);
-    source.eachPair((h1) => {
-      starts[groupOf(h1) + 1]!++;
-    });
+    const groupOf = (h1: number): number => (bits === 0 ? 0 : h1 >>> shift);
+    for (const list of lists.values()) {
+      list.eachPair((h1) => {
+        starts[groupOf(h1) + 1]!++;
+      });
+    }
     for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
     const next = starts.slice(0, groups);
     const pairs = new Uint32Array(2 * n);
-    source.eachPair((h1, h2) => {
-      const at = 2 * next[groupOf(h1)]!++;
-      pairs[at] = h1;
-      pairs[at + 1] = h2;
-    });
+    const pairHours = new Uint16Array(n);
+    for (const [hour, list] of lists) {
+      const offset = Math.min(0xffff, hour - this.#firstHour);
+      list.eachPair((h1, h2) => {
+        const at = next[groupOf(h1)]!++;
+        pairs[2 * at] = h1;
+        pairs[2 * at + 1] = h2;
+        pairHours[at] = offset;
+      });
+    }
     this.#starts = starts;
     this.#pairs = pairs;
+    this.#hours = pairHours;
   }
 
-  get size(): number {
-    return this.#pairs.length / 2;
+  /** Ids of the hours from `oldestHour` on. */
+  ids(oldestHour: number): number {
+    let ids = 0;
+    for (const [hour, count] of this.#idsByHour) if (hour >= oldestHour) ids += count;
+    return ids;
   }
 
   /** Memory held, in bytes. */
   get bytes(): number {
-    return this.#pairs.byteLength + this.#starts.byteLength;
+    return this.#pairs.byteLength + this.#hours.byteLength + this.#starts.byteLength;
   }
 
-  /** Calls `visit` with each pair. */
-  eachPair(visit: (h1: number, h2: number) => void): void {
-    for (let j = 0; j < this.#pairs.length; j += 2) visit(this.#pairs[j]!, this.#pairs[j + 1]!);
+  /** Calls `visit` with each pair and its hour. */
+  eachPair(visit: (h1: number, h2: number, hour: number) => void): void {
+    for (let i = 0; i < this.#hours.length; i++) {
+      visit(this.#pairs[2 * i]!, this.#pairs[2 * i + 1]!, this.#firstHour + this.#hours[i]!);
+    }
   }
 
-  has(h1: number, h2: number): boolean {
+  /** Whether the pair was read in an hour from `oldestHour` on. */
+  has(h1: number, h2: number, oldestHour: number): boolean {
     const g = this.#shift === 32 ? 0 : h1 >>> this.#shift;
-    const end = 2 * this.#starts[g + 1]!;
-    for (let j = 2 * this.#starts[g]!; j < end; j += 2) {
-      if (this.#pairs[j] === h1 && this.#pairs[j + 1] === h2) return true;
+    const end = this.#starts[g + 1]!;
+    for (let i = this.#starts[g]!; i < end; i++) {
+      if (this.#pairs[2 * i] === h1 && this.#pairs[2 * i + 1] === h2 && this.#firstHour + this.#hours[i]! >= oldestHour)
+        return true;
     }
     return false;
   }
 }
 
-/** One hour of receipt: ids read at start (sealed once read), and ids stored since (a set). */
-interface WindowHour {
-  loading: HashPairList | undefined;
-  sealed: SealedHashPairs | undefined;
-  stored: HashPairSet | undefined;
-}
-
 /**
- * The window in this process: stored ids as hash pairs, grouped by hour of receipt; whole
- * hours are dropped once they are older than the window (so memory follows the window's
- * traffic, not the store's age). The ids read at start are sealed (~9 bytes an id, no
- * rehashing while millions are read); those stored since go to a hash set (8–16 bytes an
- * id). Claims in flight are a plain set.
+ * The window in this process: stored ids as hash pairs by hour of receipt; hours are
+ * forgotten once they are older than the window (so memory follows the window's traffic,
+ * not the store's age). The ids read at start are packed into one structure (~11 bytes an
+ * id, looked up once whatever their hours); those stored since go to a hash set per hour
+ * (8–16 bytes an id). Claims in flight are a plain set.
  */
 export class InProcessIdempotencyWindow implements IdempotencyWindow {
   readonly windowMs: number;
-  readonly #hours = new Map<number, WindowHour>();
-  readonly #pending = new Set<string>();
+  /** Ids stored since start, by hour. */
+  readonly #hours = new Map<number, HashPairSet>();
+  /** Ids read at start, until `seal` packs them into `#loaded`. */
+  readonly #loading = new Map<number, HashPairList>();
+  #loaded: LoadedHashPairs | undefined;
+  /** Hours before this one have left the window. */
+  #oldestHour = Number.NEGATIVE_INFINITY;
   #lastHour = Number.NaN;
   #lastLoading: HashPairList | undefined;
+  readonly #pending = new Set<string>();
 
   constructor(hours: number) {
     this.windowMs = hours * hourMs;
-  }
-
-  #hour(hour: number): WindowHour {
-    let found = this.#hours.get(hour);
-    if (!found) this.#hours.set(hour, (found = { loading: undefined, sealed: undefined, stored: undefined }));
-    return found;
   }
 
   /** Whether `id` was stored within the window (ignores claims in flight). */
@@ -256,10 +279,9 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   #hasHash(h1: number, h2: number): boolean {
-    if (this.#lastLoading) this.seal();
-    for (const hour of this.#hours.values()) {
-      if (hour.stored?.has(h1, h2) || hour.sealed?.has(h1, h2)) return true;
-    }
+    if (this.#loading.size > 0) this.seal();
+    if (this.#loaded?.has(h1, h2, this.#oldestHour)) return true;
+    for (const set of this.#hours.values()) if (set.has(h1, h2)) return true;
     return false;
   }
 
@@ -275,12 +297,13 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   confirm(ids: readonly string[], receivedAt: number): void {
-    const hour = this.#hour(Math.floor(receivedAt / hourMs));
-    hour.stored ??= new HashPairSet();
+    const hour = Math.floor(receivedAt / hourMs);
+    let set = this.#hours.get(hour);
+    if (!set) this.#hours.set(hour, (set = new HashPairSet()));
     for (const id of ids) {
       this.#pending.delete(id);
       const [h1, h2] = hashOfId(id);
-      hour.stored.add(h1, h2);
+      set.add(h1, h2);
     }
   }
 
@@ -290,63 +313,60 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
 
   /**
    * Records an id read at start by its hash pair, in the hour it was received: appended, not
-   * looked up (what is on disk was claimed once), and sealed by `seal` or the next lookup.
+   * looked up (what is on disk was claimed once), and packed by `seal` or the next lookup.
    * Start-up calls this millions of times with hashes taken straight from the bytes.
    */
   addHash(h1: number, h2: number, receivedAt: number): void {
     const hour = Math.floor(receivedAt / hourMs);
     // Lines come in time order: the hour is usually the last one's.
     if (hour !== this.#lastHour || !this.#lastLoading) {
-      // Done with the last hour (most likely): sealing it now frees its list for the next hour's.
-      if (hour > this.#lastHour) this.#seal(this.#hours.get(this.#lastHour));
-      const found = this.#hour(hour);
+      let list = this.#loading.get(hour);
+      if (!list) this.#loading.set(hour, (list = new HashPairList()));
       this.#lastHour = hour;
-      this.#lastLoading = found.loading ??= new HashPairList();
+      this.#lastLoading = list;
     }
     this.#lastLoading.push(h1, h2);
   }
 
   /** Packs the ids added by `addHash` (the store calls it once start-up has read them). */
   seal(): void {
-    for (const hour of this.#hours.values()) this.#seal(hour);
+    if (this.#loading.size === 0) return;
+    // Read again (a store opened twice on this window): keep what is still in the window.
+    this.#loaded?.eachPair((h1, h2, hour) => {
+      if (hour < this.#oldestHour) return;
+      let list = this.#loading.get(hour);
+      if (!list) this.#loading.set(hour, (list = new HashPairList()));
+      list.push(h1, h2);
+    });
+    this.#loaded = new LoadedHashPairs(this.#loading);
+    this.#loading.clear();
     this.#lastLoading = undefined;
     this.#lastHour = Number.NaN;
-  }
-
-  #seal(hour: WindowHour | undefined): void {
-    if (!hour?.loading) return;
-    if (hour.sealed) {
-      // Read again after it was sealed (segments of several instances overlap in time): keep both in one.
-      const both = new HashPairList();
-      hour.sealed.eachPair((h1, h2) => both.push(h1, h2));
-      hour.loading.eachPair((h1, h2) => both.push(h1, h2));
-      hour.loading = both;
-    }
-    hour.sealed = new SealedHashPairs(hour.loading);
-    hour.loading = undefined;
   }
 
   /** Forgets the hours wholly older than the window. */
   prune(now: number): void {
     const oldest = Math.floor((now - this.windowMs) / hourMs);
+    if (oldest <= this.#oldestHour) return;
+    this.#oldestHour = oldest;
     for (const hour of this.#hours.keys()) if (hour < oldest) this.#hours.delete(hour);
+    for (const hour of this.#loading.keys()) if (hour < oldest) this.#loading.delete(hour);
     if (this.#lastHour < oldest) {
       this.#lastLoading = undefined;
       this.#lastHour = Number.NaN;
     }
+    if (this.#loaded && this.#loaded.newestHour < oldest) this.#loaded = undefined;
   }
 
   /** Ids remembered, and the bytes they take (for the log line at start). */
   get stats(): { ids: number; bytes: number } {
-    let ids = 0;
-    let bytes = 0;
-    for (const hour of this.#hours.values()) {
-      for (const part of [hour.sealed, hour.stored]) {
-        ids += part?.size ?? 0;
-        bytes += part?.bytes ?? 0;
-      }
-      ids += hour.loading?.size ?? 0;
+    let ids = this.#loaded?.ids(this.#oldestHour) ?? 0;
+    let bytes = this.#loaded?.bytes ?? 0;
+    for (const set of this.#hours.values()) {
+      ids += set.size;
+      bytes += set.bytes;
     }
+    for (const list of this.#loading.values()) ids += list.size;
     return { ids, bytes };
   }
 }
