@@ -129,92 +129,103 @@ class HashPairSet {
   }
 }
 
-/** Hash pairs in the order they were added, in fixed-size chunks: growing never copies. */
-class HashPairList {
-  static readonly #chunkPairs = 64 * 1024;
-  readonly #chunks: Uint32Array[] = [];
-  #last = new Uint32Array(0);
-  #used = 0;
-  #size = 0;
+/** Entries per chunk of `LoadedHashPairs`: 64 Ki, so entry i is in chunk `i >>> 16` at `i & 0xffff`. */
+const chunkShift = 16;
+const chunkEntries = 1 << chunkShift;
+const chunkMask = chunkEntries - 1;
 
+/**
+ * The ids read at start, each with its hour of receipt, in one structure so a claim looks
+ * them up once, not once per hour: 8 bytes a pair and 2 for its hour, in fixed-size chunks
+ * (appending never copies), plus about 1 byte of directory once sealed. Sealing groups the
+ * entries by the top bits of `h1` in place (an American flag sort: no second copy, so
+ * start-up's memory peaks at the table itself); a lookup then reads one directory entry and
+ * one group of ~4–8 pairs. An hour that leaves the window is not removed, only no longer
+ * matched (and no longer counted); the whole table is dropped once its newest hour has left.
+ */
+class LoadedHashPairs {
+  readonly #pairs: Uint32Array[] = [];
+  readonly #hours: Uint16Array[] = [];
+  /** Hours are kept as hours after this one (capped: a later hour only stays longer). */
+  readonly #firstHour: number;
+  readonly #idsByHour = new Map<number, number>();
+  #size = 0;
+  #shift = 32;
+  /** Once sealed, group g holds entries `[starts[g], starts[g + 1])`; before, undefined. */
+  #starts: Uint32Array | undefined;
+  /** The newest hour held: once it leaves the window, so has everything. */
+  newestHour = Number.NEGATIVE_INFINITY;
+
+  /** A table for hours from `firstHour` on. */
+  constructor(firstHour: number) {
+    this.#firstHour = firstHour;
+  }
+
+  /** Entries held, expired hours included. */
   get size(): number {
     return this.#size;
   }
 
-  push(h1: number, h2: number): void {
-    if (this.#used === this.#last.length) {
-      this.#last = new Uint32Array(2 * HashPairList.#chunkPairs);
-      this.#chunks.push(this.#last);
-      this.#used = 0;
+  /** Appends a pair read at start (before `seal`). */
+  push(h1: number, h2: number, hour: number): void {
+    const at = this.#size & chunkMask;
+    if (at === 0) {
+      this.#pairs.push(new Uint32Array(2 * chunkEntries));
+      this.#hours.push(new Uint16Array(chunkEntries));
     }
-    this.#last[this.#used++] = h1;
-    this.#last[this.#used++] = h2;
+    const pairs = this.#pairs[this.#pairs.length - 1]!;
+    pairs[2 * at] = h1;
+    pairs[2 * at + 1] = h2;
+    this.#hours[this.#hours.length - 1]![at] = Math.max(0, Math.min(0xffff, hour - this.#firstHour));
+    this.#idsByHour.set(hour, (this.#idsByHour.get(hour) ?? 0) + 1);
+    if (hour > this.newestHour) this.newestHour = hour;
     this.#size++;
   }
 
-  /** Calls `visit` with each pair, in the order added. */
-  eachPair(visit: (h1: number, h2: number) => void): void {
-    for (const chunk of this.#chunks) {
-      const end = chunk === this.#last ? this.#used : chunk.length;
-      for (let j = 0; j < end; j += 2) visit(chunk[j]!, chunk[j + 1]!);
-    }
+  #h1(i: number): number {
+    return this.#pairs[i >>> chunkShift]![2 * (i & chunkMask)]!;
   }
-}
 
-/**
- * The ids read at start, each with its hour of receipt, packed into one structure so a claim
- * looks them up once, not once per hour: 8 bytes a pair, 2 for its hour, about 1 of
- * directory. Pairs are grouped by the top bits of `h1` (a counting sort); a lookup reads one
- * directory entry and one group of ~4–8 pairs. An hour that leaves the window is not
- * removed, only no longer matched (and no longer counted); the whole structure is dropped
- * once its newest hour has left.
- */
-class LoadedHashPairs {
-  readonly #shift: number;
-  /** Group g holds pairs `[starts[g], starts[g + 1])`. */
-  readonly #starts: Uint32Array;
-  readonly #pairs: Uint32Array;
-  /** Each pair's hour, as hours after `#firstHour` (capped: a later hour only stays longer). */
-  readonly #hours: Uint16Array;
-  readonly #firstHour: number;
-  readonly #idsByHour: ReadonlyMap<number, number>;
-  /** The newest hour held: once it leaves the window, so has everything. */
-  readonly newestHour: number;
-
-  constructor(lists: ReadonlyMap<number, HashPairList>) {
-    let n = 0;
-    for (const list of lists.values()) n += list.size;
-    const hours = [...lists.keys()];
-    this.#firstHour = Math.min(...hours);
-    this.newestHour = Math.max(...hours);
-    this.#idsByHour = new Map([...lists].map(([hour, list]) => [hour, list.size]));
+  /** Groups the entries for lookups; `push` must not be called after. */
+  seal(): void {
+    const n = this.#size;
     const bits = n < 8 ? 0 : Math.min(24, Math.floor(Math.log2(n / 4)));
-    const shift = 32 - bits;
-    this.#shift = shift;
+    this.#shift = 32 - bits;
     const groups = 2 ** bits;
+    const groupOf = (h1: number): number => (bits === 0 ? 0 : h1 >>> this.#shift);
     const starts = new Uint32Array(groups + 1);
-    const groupOf = (h1: number): number => (bits === 0 ? 0 : h1 >>> shift);
-    for (const list of lists.values()) {
-      list.eachPair((h1) => {
-        starts[groupOf(h1) + 1]!++;
-      });
-    }
+    for (let i = 0; i < n; i++) starts[groupOf(this.#h1(i)) + 1]!++;
     for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+    // In place: each entry is swapped once into the next free place of its group.
     const next = starts.slice(0, groups);
-    const pairs = new Uint32Array(2 * n);
-    const pairHours = new Uint16Array(n);
-    for (const [hour, list] of lists) {
-      const offset = Math.min(0xffff, hour - this.#firstHour);
-      list.eachPair((h1, h2) => {
-        const at = next[groupOf(h1)]!++;
-        pairs[2 * at] = h1;
-        pairs[2 * at + 1] = h2;
-        pairHours[at] = offset;
-      });
+    for (let g = 0; g < groups; g++) {
+      const end = starts[g + 1]!;
+      while (next[g]! < end) {
+        const i = next[g]!;
+        const home = groupOf(this.#h1(i));
+        if (home === g) next[g]!++;
+        else this.#swap(i, next[home]!++);
+      }
     }
     this.#starts = starts;
-    this.#pairs = pairs;
-    this.#hours = pairHours;
+  }
+
+  #swap(i: number, j: number): void {
+    const pi = this.#pairs[i >>> chunkShift]!;
+    const pj = this.#pairs[j >>> chunkShift]!;
+    const a = 2 * (i & chunkMask);
+    const b = 2 * (j & chunkMask);
+    const h1 = pi[a]!;
+    const h2 = pi[a + 1]!;
+    pi[a] = pj[b]!;
+    pi[a + 1] = pj[b + 1]!;
+    pj[b] = h1;
+    pj[b + 1] = h2;
+    const hi = this.#hours[i >>> chunkShift]!;
+    const hj = this.#hours[j >>> chunkShift]!;
+    const hour = hi[i & chunkMask]!;
+    hi[i & chunkMask] = hj[j & chunkMask]!;
+    hj[j & chunkMask] = hour;
   }
 
   /** Ids of the hours from `oldestHour` on. */
@@ -226,22 +237,31 @@ class LoadedHashPairs {
 
   /** Memory held, in bytes. */
   get bytes(): number {
-    return this.#pairs.byteLength + this.#hours.byteLength + this.#starts.byteLength;
+    return this.#pairs.length * chunkEntries * 10 + (this.#starts?.byteLength ?? 0);
   }
 
   /** Calls `visit` with each pair and its hour. */
   eachPair(visit: (h1: number, h2: number, hour: number) => void): void {
-    for (let i = 0; i < this.#hours.length; i++) {
-      visit(this.#pairs[2 * i]!, this.#pairs[2 * i + 1]!, this.#firstHour + this.#hours[i]!);
+    for (let i = 0; i < this.#size; i++) {
+      const pairs = this.#pairs[i >>> chunkShift]!;
+      const at = i & chunkMask;
+      visit(pairs[2 * at]!, pairs[2 * at + 1]!, this.#firstHour + this.#hours[i >>> chunkShift]![at]!);
     }
   }
 
-  /** Whether the pair was read in an hour from `oldestHour` on. */
+  /** Whether the pair was read in an hour from `oldestHour` on (after `seal`). */
   has(h1: number, h2: number, oldestHour: number): boolean {
+    const starts = this.#starts!;
     const g = this.#shift === 32 ? 0 : h1 >>> this.#shift;
-    const end = this.#starts[g + 1]!;
-    for (let i = this.#starts[g]!; i < end; i++) {
-      if (this.#pairs[2 * i] === h1 && this.#pairs[2 * i + 1] === h2 && this.#firstHour + this.#hours[i]! >= oldestHour)
+    const end = starts[g + 1]!;
+    for (let i = starts[g]!; i < end; i++) {
+      const pairs = this.#pairs[i >>> chunkShift]!;
+      const at = 2 * (i & chunkMask);
+      if (
+        pairs[at] === h1 &&
+        pairs[at + 1] === h2 &&
+        this.#firstHour + this.#hours[i >>> chunkShift]![at / 2]! >= oldestHour
+      )
         return true;
     }
     return false;
@@ -259,13 +279,11 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   readonly windowMs: number;
   /** Ids stored since start, by hour. */
   readonly #hours = new Map<number, HashPairSet>();
-  /** Ids read at start, until `seal` packs them into `#loaded`. */
-  readonly #loading = new Map<number, HashPairList>();
+  /** Ids read at start: appended by `addHash`, grouped for lookups by `seal`. */
   #loaded: LoadedHashPairs | undefined;
+  #sealed = true;
   /** Hours before this one have left the window. */
   #oldestHour = Number.NEGATIVE_INFINITY;
-  #lastHour = Number.NaN;
-  #lastLoading: HashPairList | undefined;
   readonly #pending = new Set<string>();
 
   constructor(hours: number) {
@@ -279,7 +297,7 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   #hasHash(h1: number, h2: number): boolean {
-    if (this.#loading.size > 0) this.seal();
+    if (!this.#sealed) this.seal();
     if (this.#loaded?.has(h1, h2, this.#oldestHour)) return true;
     for (const set of this.#hours.values()) if (set.has(h1, h2)) return true;
     return false;
@@ -317,31 +335,26 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
    * Start-up calls this millions of times with hashes taken straight from the bytes.
    */
   addHash(h1: number, h2: number, receivedAt: number): void {
-    const hour = Math.floor(receivedAt / hourMs);
-    // Lines come in time order: the hour is usually the last one's.
-    if (hour !== this.#lastHour || !this.#lastLoading) {
-      let list = this.#loading.get(hour);
-      if (!list) this.#loading.set(hour, (list = new HashPairList()));
-      this.#lastHour = hour;
-      this.#lastLoading = list;
+    if (this.#sealed) {
+      // Opened again on this window: the ids read before are read once more, with the new ones.
+      const before = this.#loaded;
+      // Every hour read is within the window of a time at or after the first line's, or still in it.
+      const windowStart = Math.floor((receivedAt - this.windowMs) / hourMs);
+      const firstHour = (Number.isFinite(this.#oldestHour) ? Math.min(windowStart, this.#oldestHour) : windowStart) - 1;
+      this.#loaded = new LoadedHashPairs(firstHour);
+      this.#sealed = false;
+      before?.eachPair((a, b, hour) => {
+        if (hour >= this.#oldestHour) this.#loaded!.push(a, b, hour);
+      });
     }
-    this.#lastLoading.push(h1, h2);
+    this.#loaded!.push(h1, h2, Math.floor(receivedAt / hourMs));
   }
 
-  /** Packs the ids added by `addHash` (the store calls it once start-up has read them). */
+  /** Groups the ids added by `addHash` for lookups (the store calls it once start-up has read them). */
   seal(): void {
-    if (this.#loading.size === 0) return;
-    // Read again (a store opened twice on this window): keep what is still in the window.
-    this.#loaded?.eachPair((h1, h2, hour) => {
-      if (hour < this.#oldestHour) return;
-      let list = this.#loading.get(hour);
-      if (!list) this.#loading.set(hour, (list = new HashPairList()));
-      list.push(h1, h2);
-    });
-    this.#loaded = new LoadedHashPairs(this.#loading);
-    this.#loading.clear();
-    this.#lastLoading = undefined;
-    this.#lastHour = Number.NaN;
+    if (this.#sealed) return;
+    this.#loaded?.seal();
+    this.#sealed = true;
   }
 
   /** Forgets the hours wholly older than the window. */
@@ -350,12 +363,7 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
     if (oldest <= this.#oldestHour) return;
     this.#oldestHour = oldest;
     for (const hour of this.#hours.keys()) if (hour < oldest) this.#hours.delete(hour);
-    for (const hour of this.#loading.keys()) if (hour < oldest) this.#loading.delete(hour);
-    if (this.#lastHour < oldest) {
-      this.#lastLoading = undefined;
-      this.#lastHour = Number.NaN;
-    }
-    if (this.#loaded && this.#loaded.newestHour < oldest) this.#loaded = undefined;
+    if (this.#sealed && this.#loaded && this.#loaded.newestHour < oldest) this.#loaded = undefined;
   }
 
   /** Ids remembered, and the bytes they take (for the log line at start). */
@@ -366,7 +374,6 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
       ids += set.size;
       bytes += set.bytes;
     }
-    for (const list of this.#loading.values()) ids += list.size;
     return { ids, bytes };
   }
 }
