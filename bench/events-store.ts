@@ -32,7 +32,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { segmentName } from '../server/events/segment-files.ts';
-import { projectRoot } from '../test-support/child.ts';
+import { processCpuMs, projectRoot } from '../test-support/child.ts';
 import { freePort } from '../test-support/free-port.ts';
 import { runPaced } from '../test-support/paced-load.ts';
 import { summarize } from '../test-support/stats.ts';
@@ -214,8 +214,14 @@ try {
   }
   const startMs = Math.round(performance.now() - startedAt);
   const rssAfterStart = rssMb(child.pid!);
+  // On a shared machine the wall time is mostly other processes' doing; the CPU time is the start's own.
+  const startCpuMs = Math.round(processCpuMs(child.pid!));
+  const startWaitedMs = Math.round(runQueueWaitMs(child.pid!));
   const openLine = output.split('\n').find((l) => l.includes('event store open'));
-  log(`start ${startMs} ms to ready, RSS ${rssAfterStart} MB; ${openLine}`);
+  log(
+    `start ${startMs} ms to ready (CPU ${startCpuMs} ms, waited ${startWaitedMs} ms for a CPU), ` +
+      `RSS ${rssAfterStart} MB; ${openLine}`,
+  );
 
   const eventsUrl = `${url}/v1/events`;
   let accepted = 0;
@@ -275,7 +281,14 @@ try {
     cores: cpus().length,
     loadAverage: loadavg(),
     eventsOnDisk: generated,
-    start: { msToReady: startMs, rssMb: rssAfterStart, goal: '≤ 5000 ms, ≤ 250 MB' },
+    start: {
+      msToReady: startMs,
+      cpuMsToReady: startCpuMs,
+      mainThreadWaitedForCpuMs: startWaitedMs,
+      storeOpenMs: Number(/"ms":(\d+)/.exec(openLine ?? '')?.[1]),
+      rssMb: rssAfterStart,
+      goal: '≤ 5000 ms, ≤ 250 MB',
+    },
     throughput: { eventsPerSecond: throughput, batch: 50, senders: 32, goal: '≥ 20000' },
     halfRate: {
       batchesPerSecond: rate,

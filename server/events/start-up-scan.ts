@@ -20,20 +20,27 @@ const dayMs = 86_400_000;
 
 /** What the scan reads into, and how far back. */
 export interface StartUpScanOptions {
+  /** The event folder (its `quarantine/` gets the bad lines). */
   dir: string;
   /** Every segment in the folder, oldest first: read ones are updated, emptied ones removed. */
   segments: Map<string, SegmentFile>;
+  /** Gets the id of every event received within its window. */
   window: IdempotencyWindow;
+  /** Gets every purchase within `purchaseDays`. */
   recentlyBought: RecentlyBoughtIndex;
+  /** The window's length: segments older than it and `purchaseDays` are not read. */
   dedupHours: number;
   purchaseDays: number;
+  /** The time of the start, epoch ms. */
   now: number;
   logger?: Logger | undefined;
 }
 
 /** What the scan did. */
 export interface StartUpScanResult {
+  /** Segments new enough to be read. */
   segmentsRead: number;
+  /** Lines moved to `quarantine/`. */
   quarantinedLines: number;
 }
 
