@@ -37,6 +37,7 @@ import { freePort } from '../test-support/free-port.ts';
 import { runPaced } from '../test-support/paced-load.ts';
 import { summarize } from '../test-support/stats.ts';
 
+const loadAtStart = loadavg();
 const { values } = parseArgs({
   options: { events: { type: 'string', default: '5000000' }, keep: { type: 'string' } },
 });
@@ -279,7 +280,7 @@ try {
     node: process.version,
     cpu: cpus()[0]?.model,
     cores: cpus().length,
-    loadAverage: loadavg(),
+    loadAverage: loadAtStart,
     eventsOnDisk: generated,
     start: {
       msToReady: startMs,
