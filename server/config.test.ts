@@ -83,4 +83,19 @@ describe('config', () => {
     assert.throws(() => loadConfig({ RECO_REDIS_URL: 'http://cache:6379' }), /redis:\/\//);
     assert.equal(loadConfig({ RECO_REDIS_URL: 'redis://127.0.0.1:6380/0' }).redisUrl, 'redis://127.0.0.1:6380/0');
   });
+
+  it('refuses a bucket to ship events to without the pseudonym key, naming both', () => {
+    assert.throws(
+      () => loadConfig({ ...trusted, RECO_EVENTS_S3_BUCKET: 'acme-reco-events' }),
+      /RECO_EVENTS_S3_BUCKET=acme-reco-events needs RECO_PSEUDONYM_KEY: .*would leave the premises raw/,
+    );
+    assert.throws(
+      () => loadConfig(trusted, { eventsS3Bucket: 'acme-reco-events' }),
+      /needs RECO_PSEUDONYM_KEY/,
+      'overrides are checked too',
+    );
+    const key = 'k'.repeat(32);
+    const config = loadConfig({ ...trusted, RECO_EVENTS_S3_BUCKET: 'acme-reco-events', RECO_PSEUDONYM_KEY: key });
+    assert.equal(config.pseudonymKey, key);
+  });
 });

@@ -103,7 +103,10 @@ export const defaults = {
   shopperTokenSecret: undefined as string | undefined,
   /** Trust a raw `userId` (only for a storefront that calls the proxy from its own back end). */
   allowRawUserIds: false,
-  /** The HMAC key of customer pseudonyms (≥ 32 bytes); unset: ids leave the premises unchanged. */
+  /**
+   * The HMAC key of customer pseudonyms (≥ 32 bytes); unset: ids reach the endpoint and the export unchanged.
+   * Required with `eventsS3Bucket`: shipped events carry pseudonyms only.
+   */
   pseudonymKey: undefined as string | undefined,
   /** The bearer key the storefront's server sends `purchase` events with; unset: no purchase is accepted. */
   serverKey: undefined as string | undefined,
@@ -266,6 +269,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // Node closes a reused socket whose next headers are late; that must not happen before keep-alive ends.
   if (headersTimeoutMs <= keepAliveTimeoutMs) {
     throw new Error(`config: RECO_HEADERS_TIMEOUT_MS=${headersTimeoutMs}: must be above RECO_KEEP_ALIVE_TIMEOUT_MS`);
+  }
+  // No raw customer id leaves the premises: shipped segments are pseudonymised with this key.
+  if (loaded.eventsS3Bucket !== undefined && loaded.pseudonymKey === undefined) {
+    throw new Error(
+      `config: RECO_EVENTS_S3_BUCKET=${loaded.eventsS3Bucket} needs RECO_PSEUDONYM_KEY: events are shipped to the ` +
+        'bucket with customer ids pseudonymised by that key, and without it they would leave the premises raw',
+    );
   }
   return loaded;
 }

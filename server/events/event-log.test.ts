@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eventLogOptions, storedEventsIn } from '../../test-support/event-store.ts';
 import { EventLog, type EventLogOptions, EventStoreUnavailableError } from './event-log.ts';
-import { InProcessIdempotencyWindow } from './idempotency-window.ts';
 import { listSegments } from './segment-files.ts';
 import { parseEventBatch, type ShelfEvent } from './shelf-event.ts';
 const event = (id: string, fields: Partial<ShelfEvent> = {}): ShelfEvent => ({
@@ -186,28 +185,6 @@ describe('event log', () => {
       unshipped.filter((name) => !left.has(name)),
       [],
     );
-  });
-});
-
-describe('idempotency window', () => {
-  it('claims, confirms and releases', () => {
-    const window = new InProcessIdempotencyWindow(1);
-    assert.deepEqual(window.claim(['a-000001', 'a-000001'], 0), ['claimed', 'pending']);
-    window.release(['a-000001']);
-    assert.deepEqual(window.claim(['a-000001'], 0), ['claimed']);
-    window.confirm(['a-000001'], 0);
-    assert.deepEqual(window.claim(['a-000001'], 30 * 60_000), ['stored']);
-    assert.deepEqual(window.claim(['a-000001'], 2 * hourMs + 1), ['claimed']);
-  });
-
-  it('holds a million ids in about 8 bytes each', () => {
-    const window = new InProcessIdempotencyWindow(24);
-    const ids = Array.from({ length: 1_000_000 }, (_, i) => `evt-${i}-x`);
-    window.confirm(ids, 0);
-    assert.equal(window.stats.ids, 1_000_000);
-    assert.ok(window.stats.bytes <= 16 * 1024 * 1024, `${window.stats.bytes} bytes`);
-    assert.ok(ids.every((id) => window.has(id)));
-    assert.equal(window.has('evt-never-seen'), false);
   });
 });
 

@@ -1,5 +1,9 @@
 /**
- * The event store: append-only segment files in one folder (layout in `segment-files.ts`).
+ * The event store's writing side: a batch appended to the open segment file (layout in
+ * `segment-files.ts`), acknowledged once durable. The other concerns have their own
+ * modules: what is read at start (`start-up-scan.ts`), living through a failing disk
+ * (`write-failure-recovery.ts`), what stays on disk and the disk bound (`segment-retention.ts`),
+ * shipping (`segment-shipper.ts`).
  *
  * Commit rules:
  * - A batch is acknowledged only after its lines are written and fdatasync'ed; concurrent
@@ -8,36 +12,27 @@
  *   retry within the window is not stored twice; a duplicate of an id whose write is still
  *   in flight is acknowledged only once that write is durable (and fails if it fails).
  * - Writes are positional at the segment's last good length: a failed write (ENOSPC, EIO,
- *   EDQUOT, …) is truncated back to it, its ids released, and the store turns unwritable:
- *   every batch gets `EventStoreUnavailableError` (a 503) until a probe with backoff writes
- *   again. Nothing acknowledged is lost and nothing unacknowledged stays on disk to be
- *   doubled by the client's retry.
- * - A segment is closed at `segmentBytes` or `segmentSeconds`; closed segments are shipped
- *   (`segment-shipper.ts`), then moved to `shipped/` and deleted after `retainHours`, or
- *   earlier when the folder reaches `maxDiskBytes`. Unshipped segments are never deleted:
- *   at the bound, new events get a 503 instead.
- * - Start-up streams the segments (never one whole file in memory), reading only those
- *   new enough for the window or the recently-bought horizon; a line that does not parse is
- *   moved to `quarantine/`, counted and logged, and the proxy starts.
+ *   EDQUOT, …) is truncated back to it, its ids released, and the store turns unwritable
+ *   until a probe writes again. Nothing acknowledged is lost and nothing unacknowledged stays
+ *   on disk to be doubled by the client's retry.
+ * - A segment is closed at `segmentBytes` or `segmentSeconds` (and at every start a new one
+ *   is begun, so nothing is ever written after a line torn by a crash).
  */
-import { createReadStream, mkdirSync } from 'node:fs';
-import { appendFile, type FileHandle, open, rename, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { hashOfIdBytes, type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
+import { type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
 import { InProcessRecentlyBought, type RecentlyBoughtIndex } from './recently-bought.ts';
-import { eachLine, lineChunks } from './segment-lines.ts';
-import {
-  instanceIdOf,
-  listSegments,
-  quarantineFolder,
-  type SegmentFile,
-  segmentName,
-  shippedFolder,
-} from './segment-files.ts';
+import { instanceIdOf, listSegments, type SegmentFile, segmentName } from './segment-files.ts';
+import { SegmentRetention } from './segment-retention.ts';
 import type { ShelfEvent } from './shelf-event.ts';
-import { parseStoredLine, type StoredEvent, scanStoredLine, storedLine } from './stored-line.ts';
+import { scanSegmentsAtStart } from './start-up-scan.ts';
+import { EventStoreUnavailableError } from './store-unavailable.ts';
+import { type StoredEvent, storedLine } from './stored-line.ts';
+import { WriteFailureRecovery } from './write-failure-recovery.ts';
 
+export { EventStoreUnavailableError } from './store-unavailable.ts';
 export type { StoredEvent } from './stored-line.ts';
 
 /** How the store is set up; the sizes and times come from the config. */
@@ -59,17 +54,6 @@ export interface EventLogOptions {
   now?: () => number;
   /** First and longest wait between probes of an unwritable store, in ms. */
   probeMs?: { first: number; max: number };
-}
-
-/** The store cannot take events now; `retryAfterSeconds` is a fair time to wait. */
-export class EventStoreUnavailableError extends Error {
-  override readonly name = 'EventStoreUnavailableError';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
 }
 
 /** Whether the store takes events, and why not. */
@@ -102,8 +86,6 @@ interface OpenSegment {
   startedAt: number;
 }
 
-const hourMs = 3_600_000;
-
 /** A promise with its settle functions (Node 20 has no Promise.withResolvers). */
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
   let resolve!: () => void;
@@ -116,8 +98,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err
   promise.catch(() => {});
   return { promise, resolve, reject };
 }
-const dayMs = 86_400_000;
-const writeErrorCodes = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EFBIG', 'ENOMEM', 'EBADF']);
 
 /** An open event store. */
 export class EventLog {
@@ -127,9 +107,10 @@ export class EventLog {
   #bought: RecentlyBoughtIndex;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
-  readonly #probeMs: { first: number; max: number };
   /** Closed segments (shipped or not), by name. */
   readonly #closed = new Map<string, SegmentFile>();
+  readonly #retention: SegmentRetention;
+  readonly #recovery: WriteFailureRecovery;
   /** Ids whose write is in flight: a duplicate of one waits for that write. */
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #closedListeners: Array<() => void> = [];
@@ -138,10 +119,6 @@ export class EventLog {
   #queuedBytes = 0;
   #flushing: Promise<void> | undefined;
   #rollDue = false;
-  #unwritable: { reason: string; truncateTo?: SegmentFile } | undefined;
-  #overBound: string | undefined;
-  #probeDelay = 0;
-  #probeTimer: NodeJS.Timeout | undefined;
   #tick: NodeJS.Timeout | undefined;
   #lastHousekeeping = 0;
   #quarantined = 0;
@@ -154,10 +131,28 @@ export class EventLog {
   ) {
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
-    this.#probeMs = options.probeMs ?? { first: 250, max: 10_000 };
     this.#window = options.window ?? new InProcessIdempotencyWindow(options.dedupHours);
     this.#claims = this.#window;
     this.#bought = options.recentlyBoughtIndex ?? new InProcessRecentlyBought(options.purchaseDays);
+    this.#retention = new SegmentRetention({
+      dir: options.dir,
+      maxDiskBytes: options.maxDiskBytes,
+      retainHours: options.retainHours,
+      closed: this.#closed,
+      openBytes: () => this.#segment?.bytes ?? 0,
+      queuedBytes: () => this.#queuedBytes,
+      now: this.#now,
+      logger: options.logger,
+    });
+    this.#recovery = new WriteFailureRecovery({
+      dir: options.dir,
+      probeMs: options.probeMs ?? { first: 250, max: 10_000 },
+      logger: options.logger,
+      onSegmentTruncated: (segment) => {
+        this.#closed.set(segment.name, segment);
+        for (const listener of this.#closedListeners) listener();
+      },
+    });
   }
 
   /** The store's folder. */
@@ -170,22 +165,25 @@ export class EventLog {
     mkdirSync(options.dir, { recursive: true });
     const log = new EventLog(options, instanceIdOf(options.dir));
     const started = performance.now();
-    let read = 0;
-    for (const segment of listSegments(options.dir)) {
-      log.#closed.set(segment.name, segment);
-      const horizon = log.#now() - Math.max(options.dedupHours * hourMs, options.purchaseDays() * dayMs);
-      // Every event of a segment was received before it was last written.
-      if (segment.modifiedAt < horizon) continue;
-      await log.#load(segment);
-      read++;
-    }
+    for (const segment of listSegments(options.dir)) log.#closed.set(segment.name, segment);
+    const scan = await scanSegmentsAtStart({
+      dir: options.dir,
+      segments: log.#closed,
+      window: log.#window,
+      recentlyBought: log.#bought,
+      dedupHours: options.dedupHours,
+      purchaseDays: options.purchaseDays(),
+      now: log.#now(),
+      logger: options.logger,
+    });
+    log.#quarantined = scan.quarantinedLines;
     log.#tick = setInterval(() => log.#onTick(), 1000).unref();
     const window = log.#window instanceof InProcessIdempotencyWindow ? log.#window.stats : undefined;
     options.logger?.info(
       {
         dir: options.dir,
         segments: log.#closed.size,
-        segmentsRead: read,
+        segmentsRead: scan.segmentsRead,
         windowIds: window?.ids,
         windowBytes: window?.bytes,
         quarantined: log.#quarantined,
@@ -194,105 +192,6 @@ export class EventLog {
       'event store open',
     );
     return log;
-  }
-
-  /** Streams one segment into the window and the index; quarantines the lines that do not parse. */
-  async #load(segment: SegmentFile): Promise<void> {
-    const window = this.#window instanceof InProcessIdempotencyWindow ? this.#window : undefined;
-    const now = this.#now();
-    const windowStart = now - this.#window.windowMs;
-    const purchaseStart = now - this.options.purchaseDays() * dayMs;
-    let bad = 0;
-    const remember = (event: StoredEvent): void => {
-      if (event.type === 'purchase' && event.userId !== undefined) {
-        const at = Math.min(event.ts, event.receivedAt);
-        if (at >= purchaseStart) this.#bought.add(event.userId, event.itemId, at);
-      }
-    };
-    const lines = lineChunks(createReadStream(segment.path, { highWaterMark: 1 << 20 }));
-    let next = await lines.next();
-    while (!next.done) {
-      const { bytes } = next.value;
-      // A plain loop, not eachLine: this runs once per stored event at every start.
-      for (let start = 0, end = bytes.indexOf(10); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
-        if (start === end) continue;
-        const scanned = scanStoredLine(bytes, start, end);
-        if (scanned && scanned.type !== 'purchase') {
-          if (window && scanned.receivedAt >= windowStart) {
-            const hash = hashOfIdBytes(bytes, scanned.idStart, scanned.idEnd);
-            window.addHash(hash[0]!, hash[1]!, scanned.receivedAt);
-          }
-          continue;
-        }
-        const event = parseStoredLine(bytes.toString('utf8', start, end));
-        if (!event) {
-          bad++;
-          continue;
-        }
-        if (window && event.receivedAt >= windowStart) window.confirm([event.id], event.receivedAt);
-        remember(event);
-      }
-      next = await lines.next();
-    }
-    const { tail } = next.value;
-    if (bad > 0) await this.#rewriteWithoutBadLines(segment);
-    else if (tail.length > 0) {
-      // A line torn by a crash mid-write: never acknowledged, so never stored.
-      await this.#quarantine(segment.name, [tail]);
-      await truncate(segment.path, segment.bytes - tail.length);
-      segment.bytes -= tail.length;
-    }
-  }
-
-  /** Rewrites a segment with its good lines only; the others (and a torn tail) go to quarantine. */
-  async #rewriteWithoutBadLines(segment: SegmentFile): Promise<void> {
-    const temporary = `${segment.path}.rewrite`;
-    const out = await open(temporary, 'w');
-    const bad: Buffer[] = [];
-    let kept = 0;
-    try {
-      const lines = lineChunks(createReadStream(segment.path, { highWaterMark: 1 << 20 }));
-      let next = await lines.next();
-      while (!next.done) {
-        const { bytes } = next.value;
-        const good: Buffer[] = [];
-        eachLine(bytes, (start, end) => {
-          if (start === end) return;
-          const line = bytes.subarray(start, end + 1);
-          if (scanStoredLine(bytes, start, end) || parseStoredLine(bytes.toString('utf8', start, end))) good.push(line);
-          else bad.push(line);
-        });
-        const chunk = Buffer.concat(good);
-        await out.write(chunk);
-        kept += chunk.length;
-        next = await lines.next();
-      }
-      if (next.value.tail.length > 0) bad.push(next.value.tail);
-      await out.datasync();
-    } finally {
-      await out.close();
-    }
-    await this.#quarantine(segment.name, bad);
-    if (kept === 0) {
-      await rm(temporary);
-      await unlink(segment.path);
-      this.#closed.delete(segment.name);
-    } else {
-      await rename(temporary, segment.path);
-      segment.bytes = kept;
-    }
-  }
-
-  async #quarantine(name: string, lines: Buffer[]): Promise<void> {
-    const folder = join(this.dir, quarantineFolder);
-    mkdirSync(folder, { recursive: true });
-    const text = lines.map((l) => (l[l.length - 1] === 10 ? l : Buffer.concat([l, Buffer.from('\n')])));
-    await appendFile(join(folder, name), Buffer.concat(text));
-    this.#quarantined += lines.length;
-    this.#logger?.warn(
-      { segment: name, lines: lines.length, quarantine: join(folder, name) },
-      'event store: lines that do not parse moved to quarantine',
-    );
   }
 
   /**
@@ -341,7 +240,7 @@ export class EventLog {
         const text = fresh.map((e) => storedLine(e, receivedAt)).join('');
         const bytes = Buffer.byteLength(text);
         this.#refuseIfUnwritable();
-        await this.#ensureRoom(bytes);
+        await this.#retention.ensureRoom(bytes);
         await new Promise<void>((resolve, reject) => {
           this.#queue.push({ text, done: (error) => (error ? reject(error) : resolve()) });
           this.#queuedBytes += bytes;
@@ -368,40 +267,10 @@ export class EventLog {
 
   #refuseIfUnwritable(): void {
     if (this.#closing) throw new EventStoreUnavailableError('event store: closing', 1);
-    if (this.#unwritable) {
-      throw new EventStoreUnavailableError(
-        `event store unwritable: ${this.#unwritable.reason}`,
-        Math.max(1, Math.ceil(this.#probeDelay / 1000)),
-      );
-    }
+    this.#recovery.refuseIfUnwritable();
   }
 
-  /** Makes room for `bytes` under the disk bound, deleting shipped segments oldest first. */
-  async #ensureRoom(bytes: number): Promise<void> {
-    const need = (): number => this.#diskBytes() + this.#queuedBytes + bytes - this.options.maxDiskBytes;
-    if (need() <= 0) {
-      this.#overBound = undefined;
-      return;
-    }
-    for (const segment of [...this.#closed.values()].filter((s) => s.shipped)) {
-      if (need() <= 0) break;
-      await this.#delete(segment, 'disk bound');
-    }
-    if (need() <= 0) {
-      this.#overBound = undefined;
-      return;
-    }
-    const max = this.options.maxDiskBytes;
-    this.#overBound = `disk bound reached: ${this.#diskBytes()} bytes of unshipped events (max ${max})`;
-    throw new EventStoreUnavailableError(`event store full: ${this.#overBound}`, 60);
-  }
-
-  #diskBytes(): number {
-    let bytes = this.#segment?.bytes ?? 0;
-    for (const segment of this.#closed.values()) bytes += segment.bytes;
-    return bytes;
-  }
-
+  /** Writes the queued batches, one write and one fdatasync for all of them, until none is left. */
   async #flush(): Promise<void> {
     while (this.#queue.length > 0 || this.#rollDue) {
       if (this.#rollDue) await this.#closeSegment();
@@ -410,7 +279,7 @@ export class EventLog {
       this.#queue = [];
       const data = Buffer.from(batch.map((w) => w.text).join(''));
       this.#queuedBytes -= data.length;
-      if (this.#unwritable) {
+      if (this.#recovery.reason !== undefined) {
         this.#failAll(batch);
         continue;
       }
@@ -422,7 +291,7 @@ export class EventLog {
         }
         await segment.file.datasync();
         segment.bytes += data.length;
-        this.#probeDelay = 0;
+        this.#recovery.wrote();
         for (const write of batch) write.done();
       } catch (error) {
         await this.#failed(error as NodeJS.ErrnoException);
@@ -433,10 +302,7 @@ export class EventLog {
   }
 
   #failAll(batch: PendingWrite[]): void {
-    const error = new EventStoreUnavailableError(
-      `event store unwritable: ${this.#unwritable?.reason ?? 'write failed'}`,
-      Math.max(1, Math.ceil(this.#probeDelay / 1000)),
-    );
+    const error = this.#recovery.unavailable();
     for (const write of batch) write.done(error);
   }
 
@@ -473,78 +339,35 @@ export class EventLog {
       await unlink(segment.path).catch(() => {});
       return;
     }
-    this.#closed.set(segment.name, {
-      name: segment.name,
-      path: segment.path,
-      shipped: false,
-      bytes: segment.bytes,
-      modifiedAt: this.#now(),
-      startedAt: segment.startedAt,
-    });
+    this.#closed.set(segment.name, this.#closedFile(segment));
     for (const listener of this.#closedListeners) listener();
   }
 
-  /** Truncates back to the last good length and turns unwritable until a probe succeeds. */
+  #closedFile(segment: OpenSegment): SegmentFile {
+    const { name, path, bytes, startedAt } = segment;
+    return { name, path, shipped: false, bytes, modifiedAt: this.#now(), startedAt };
+  }
+
+  /** A write failed: truncates the segment back to its last good length and turns unwritable. */
   async #failed(error: NodeJS.ErrnoException): Promise<void> {
+    this.#recovery.failed(error);
     const segment = this.#segment;
-    const reason = `${error.code && writeErrorCodes.has(error.code) ? error.code : (error.code ?? 'write failed')}: ${
-      error.message
-    }`;
-    this.#unwritable = { reason };
+    let truncateTo: SegmentFile | undefined;
     if (segment) {
       try {
         await segment.file.truncate(segment.bytes);
         await segment.file.datasync();
       } catch {
-        this.#unwritable.truncateTo = {
-          name: segment.name,
-          path: segment.path,
-          shipped: false,
-          bytes: segment.bytes,
-          modifiedAt: this.#now(),
-          startedAt: segment.startedAt,
-        };
+        truncateTo = this.#closedFile(segment);
       }
       // Start again in a fresh segment once writable: the failed one is closed at its good length.
-      if (!this.#unwritable.truncateTo) await this.#closeSegment();
+      if (!truncateTo) await this.#closeSegment();
       else {
         this.#segment = undefined;
         await segment.file.close().catch(() => {});
       }
     }
-    this.#logger?.error({ reason }, 'event store unwritable: answering 503 until a probe writes again');
-    this.#scheduleProbe();
-  }
-
-  #scheduleProbe(): void {
-    this.#probeDelay = Math.min(this.#probeMs.max, this.#probeDelay ? this.#probeDelay * 2 : this.#probeMs.first);
-    clearTimeout(this.#probeTimer);
-    this.#probeTimer = setTimeout(() => void this.#probe(), this.#probeDelay);
-    this.#probeTimer.unref();
-  }
-
-  /** Tries to write (and sync) a probe file; writable again when it can. */
-  async #probe(): Promise<void> {
-    if (!this.#unwritable || this.#closing) return;
-    const probe = join(this.dir, '.write-probe');
-    try {
-      const pending = this.#unwritable.truncateTo;
-      if (pending) {
-        await truncate(pending.path, pending.bytes);
-        this.#closed.set(pending.name, pending);
-        this.#unwritable.truncateTo = undefined;
-        for (const listener of this.#closedListeners) listener();
-      }
-      await writeFile(probe, Buffer.alloc(64 * 1024), { flush: true });
-      await unlink(probe);
-      const reason = this.#unwritable.reason;
-      this.#unwritable = undefined;
-      this.#logger?.warn({ was: reason }, 'event store writable again');
-    } catch (error) {
-      await unlink(probe).catch(() => {});
-      this.#logger?.debug({ err: (error as Error).message }, 'event store probe failed');
-      this.#scheduleProbe();
-    }
+    this.#recovery.startProbing(truncateTo);
   }
 
   #onTick(): void {
@@ -561,35 +384,19 @@ export class EventLog {
   async housekeep(): Promise<void> {
     const now = this.#now();
     this.#lastHousekeeping = now;
-    const retainFrom = now - this.options.retainHours * hourMs;
-    for (const segment of [...this.#closed.values()]) {
-      if (segment.shipped && segment.modifiedAt <= retainFrom) await this.#delete(segment, 'retention');
-    }
+    await this.#retention.deleteExpired();
     this.#bought.prune(now);
     if (this.#window instanceof InProcessIdempotencyWindow) this.#window.prune(now);
-    if (this.#overBound && this.#diskBytes() < this.options.maxDiskBytes) this.#overBound = undefined;
-  }
-
-  async #delete(segment: SegmentFile, why: string): Promise<void> {
-    await rm(segment.path, { force: true });
-    this.#closed.delete(segment.name);
-    this.#logger?.info({ segment: segment.name, bytes: segment.bytes, why }, 'event store: shipped segment deleted');
   }
 
   /** Closed segments not yet shipped, oldest first. */
   unshippedSegments(): SegmentFile[] {
-    return [...this.#closed.values()].filter((s) => !s.shipped).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return this.#retention.unshipped();
   }
 
   /** Records that `name` is uploaded and verified: it moves to `shipped/`, to be deleted after retention. */
   async markShipped(name: string): Promise<void> {
-    const segment = this.#closed.get(name);
-    if (!segment || segment.shipped) return;
-    const folder = join(this.dir, shippedFolder);
-    mkdirSync(folder, { recursive: true });
-    const path = join(folder, name);
-    await rename(segment.path, path);
-    this.#closed.set(name, { ...segment, path, shipped: true, modifiedAt: this.#now() });
+    await this.#retention.markShipped(name);
     await this.housekeep();
   }
 
@@ -612,7 +419,7 @@ export class EventLog {
 
   /** Whether the store takes events, and why not. */
   health(): EventStoreHealth {
-    const reason = this.#unwritable?.reason ?? this.#overBound;
+    const reason = this.#recovery.reason ?? this.#retention.overBound;
     return reason === undefined ? { writable: true } : { writable: false, reason };
   }
 
@@ -622,7 +429,7 @@ export class EventLog {
     return {
       segmentsWaiting: waiting.length,
       bytesWaiting: waiting.reduce((sum, s) => sum + s.bytes, 0),
-      diskBytes: this.#diskBytes(),
+      diskBytes: this.#retention.diskBytes(),
       quarantinedLines: this.#quarantined,
       windowIds: this.#window instanceof InProcessIdempotencyWindow ? this.#window.stats.ids : 0,
     };
@@ -631,7 +438,7 @@ export class EventLog {
   /** Waits for pending writes, closes the open segment (so it ships next time), stops the timers. */
   async close(): Promise<void> {
     clearInterval(this.#tick);
-    clearTimeout(this.#probeTimer);
+    this.#recovery.stop();
     while (this.#flushing) await this.#flushing;
     this.#closing = true;
     await this.#closeSegment();

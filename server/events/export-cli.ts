@@ -67,7 +67,7 @@ if (values.s3) {
   segments = bucketSegments(eventsS3Client(config), { bucket: config.eventsS3Bucket!, prefix: config.eventsS3Prefix });
 } else {
   segments = folderSegments(values.dir!);
-  pseudonymize = pseudonymizer(process.env.RECO_PSEUDONYM_KEY);
+  pseudonymize = pseudonymizer(config.pseudonymKey);
 }
 
 const out: Writable = values.out

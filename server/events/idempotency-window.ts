@@ -129,17 +129,162 @@ class HashPairSet {
   }
 }
 
+/** Entries per chunk of `LoadedHashPairs`: 64 Ki, so entry i is in chunk `i >>> 16` at `i & 0xffff`. */
+const chunkShift = 16;
+const chunkEntries = 1 << chunkShift;
+const chunkMask = chunkEntries - 1;
+
 /**
- * The window in this process: stored ids as hash pairs in one set per hour of receipt,
- * whole hours dropped once they are older than the window (so memory follows the
- * window's traffic, not the store's age); claims in flight as a plain set.
+ * The ids read at start, each with its hour of receipt, in one structure so a claim looks
+ * them up once, not once per hour: 8 bytes a pair and 2 for its hour, in fixed-size chunks
+ * (appending never copies), plus about 1 byte of directory once sealed. Sealing groups the
+ * entries by the top bits of `h1` in place (an American flag sort: no second copy, so
+ * start-up's memory peaks at the table itself); a lookup then reads one directory entry and
+ * one group of ~4–8 pairs. An hour that leaves the window is not removed, only no longer
+ * matched (and no longer counted); the whole table is dropped once its newest hour has left.
+ */
+class LoadedHashPairs {
+  readonly #pairs: Uint32Array[] = [];
+  readonly #hours: Uint16Array[] = [];
+  /** Hours are kept as hours after this one (capped: a later hour only stays longer). */
+  readonly #firstHour: number;
+  readonly #idsByHour = new Map<number, number>();
+  #size = 0;
+  #shift = 32;
+  /** Once sealed, group g holds entries `[starts[g], starts[g + 1])`; before, undefined. */
+  #starts: Uint32Array | undefined;
+  /** The newest hour held: once it leaves the window, so has everything. */
+  newestHour = Number.NEGATIVE_INFINITY;
+
+  /** A table for hours from `firstHour` on. */
+  constructor(firstHour: number) {
+    this.#firstHour = firstHour;
+  }
+
+  /** Entries held, expired hours included. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends a pair read at start (before `seal`). */
+  push(h1: number, h2: number, hour: number): void {
+    const at = this.#size & chunkMask;
+    if (at === 0) {
+      this.#pairs.push(new Uint32Array(2 * chunkEntries));
+      this.#hours.push(new Uint16Array(chunkEntries));
+    }
+    const pairs = this.#pairs[this.#pairs.length - 1]!;
+    pairs[2 * at] = h1;
+    pairs[2 * at + 1] = h2;
+    this.#hours[this.#hours.length - 1]![at] = Math.max(0, Math.min(0xffff, hour - this.#firstHour));
+    this.#idsByHour.set(hour, (this.#idsByHour.get(hour) ?? 0) + 1);
+    if (hour > this.newestHour) this.newestHour = hour;
+    this.#size++;
+  }
+
+  #h1(i: number): number {
+    return this.#pairs[i >>> chunkShift]![2 * (i & chunkMask)]!;
+  }
+
+  /** Groups the entries for lookups; `push` must not be called after. */
+  seal(): void {
+    const n = this.#size;
+    const bits = n < 8 ? 0 : Math.min(24, Math.floor(Math.log2(n / 4)));
+    this.#shift = 32 - bits;
+    const groups = 2 ** bits;
+    const groupOf = (h1: number): number => (bits === 0 ? 0 : h1 >>> this.#shift);
+    const starts = new Uint32Array(groups + 1);
+    for (let i = 0; i < n; i++) starts[groupOf(this.#h1(i)) + 1]!++;
+    for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+    // In place: each entry is swapped once into the next free place of its group.
+    const next = starts.slice(0, groups);
+    for (let g = 0; g < groups; g++) {
+      const end = starts[g + 1]!;
+      while (next[g]! < end) {
+        const i = next[g]!;
+        const home = groupOf(this.#h1(i));
+        if (home === g) next[g]!++;
+        else this.#swap(i, next[home]!++);
+      }
+    }
+    this.#starts = starts;
+  }
+
+  #swap(i: number, j: number): void {
+    const pi = this.#pairs[i >>> chunkShift]!;
+    const pj = this.#pairs[j >>> chunkShift]!;
+    const a = 2 * (i & chunkMask);
+    const b = 2 * (j & chunkMask);
+    const h1 = pi[a]!;
+    const h2 = pi[a + 1]!;
+    pi[a] = pj[b]!;
+    pi[a + 1] = pj[b + 1]!;
+    pj[b] = h1;
+    pj[b + 1] = h2;
+    const hi = this.#hours[i >>> chunkShift]!;
+    const hj = this.#hours[j >>> chunkShift]!;
+    const hour = hi[i & chunkMask]!;
+    hi[i & chunkMask] = hj[j & chunkMask]!;
+    hj[j & chunkMask] = hour;
+  }
+
+  /** Ids of the hours from `oldestHour` on. */
+  ids(oldestHour: number): number {
+    let ids = 0;
+    for (const [hour, count] of this.#idsByHour) if (hour >= oldestHour) ids += count;
+    return ids;
+  }
+
+  /** Memory held, in bytes. */
+  get bytes(): number {
+    return this.#pairs.length * chunkEntries * 10 + (this.#starts?.byteLength ?? 0);
+  }
+
+  /** Calls `visit` with each pair and its hour. */
+  eachPair(visit: (h1: number, h2: number, hour: number) => void): void {
+    for (let i = 0; i < this.#size; i++) {
+      const pairs = this.#pairs[i >>> chunkShift]!;
+      const at = i & chunkMask;
+      visit(pairs[2 * at]!, pairs[2 * at + 1]!, this.#firstHour + this.#hours[i >>> chunkShift]![at]!);
+    }
+  }
+
+  /** Whether the pair was read in an hour from `oldestHour` on (after `seal`). */
+  has(h1: number, h2: number, oldestHour: number): boolean {
+    const starts = this.#starts!;
+    const g = this.#shift === 32 ? 0 : h1 >>> this.#shift;
+    const end = starts[g + 1]!;
+    for (let i = starts[g]!; i < end; i++) {
+      const pairs = this.#pairs[i >>> chunkShift]!;
+      const at = 2 * (i & chunkMask);
+      if (
+        pairs[at] === h1 &&
+        pairs[at + 1] === h2 &&
+        this.#firstHour + this.#hours[i >>> chunkShift]![at / 2]! >= oldestHour
+      )
+        return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The window in this process: stored ids as hash pairs by hour of receipt; hours are
+ * forgotten once they are older than the window (so memory follows the window's traffic,
+ * not the store's age). The ids read at start are packed into one structure (~11 bytes an
+ * id, looked up once whatever their hours); those stored since go to a hash set per hour
+ * (8–16 bytes an id). Claims in flight are a plain set.
  */
 export class InProcessIdempotencyWindow implements IdempotencyWindow {
   readonly windowMs: number;
+  /** Ids stored since start, by hour. */
   readonly #hours = new Map<number, HashPairSet>();
+  /** Ids read at start: appended by `addHash`, grouped for lookups by `seal`. */
+  #loaded: LoadedHashPairs | undefined;
+  #sealed = true;
+  /** Hours before this one have left the window. */
+  #oldestHour = Number.NEGATIVE_INFINITY;
   readonly #pending = new Set<string>();
-  #lastHour = Number.NaN;
-  #lastSet: HashPairSet | undefined;
 
   constructor(hours: number) {
     this.windowMs = hours * hourMs;
@@ -152,6 +297,8 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   #hasHash(h1: number, h2: number): boolean {
+    if (!this.#sealed) this.seal();
+    if (this.#loaded?.has(h1, h2, this.#oldestHour)) return true;
     for (const set of this.#hours.values()) if (set.has(h1, h2)) return true;
     return false;
   }
@@ -168,10 +315,13 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   confirm(ids: readonly string[], receivedAt: number): void {
+    const hour = Math.floor(receivedAt / hourMs);
+    let set = this.#hours.get(hour);
+    if (!set) this.#hours.set(hour, (set = new HashPairSet()));
     for (const id of ids) {
       this.#pending.delete(id);
       const [h1, h2] = hashOfId(id);
-      this.addHash(h1, h2, receivedAt);
+      set.add(h1, h2);
     }
   }
 
@@ -180,31 +330,46 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
   }
 
   /**
-   * Records a stored id by its hash pair, in the hour it was received. Start-up calls this
-   * with hashes taken straight from the bytes; it does not look in the other hours, since
-   * what is on disk was claimed once.
+   * Records an id read at start by its hash pair, in the hour it was received: appended, not
+   * looked up (what is on disk was claimed once), and packed by `seal` or the next lookup.
+   * Start-up calls this millions of times with hashes taken straight from the bytes.
    */
   addHash(h1: number, h2: number, receivedAt: number): void {
-    const hour = Math.floor(receivedAt / hourMs);
-    let set = hour === this.#lastHour ? this.#lastSet : this.#hours.get(hour);
-    if (!set) this.#hours.set(hour, (set = new HashPairSet()));
-    // Lines come in time order: the hour is usually the last one's.
-    this.#lastHour = hour;
-    this.#lastSet = set;
-    set.add(h1, h2);
+    if (this.#sealed) {
+      // Opened again on this window: the ids read before are read once more, with the new ones.
+      const before = this.#loaded;
+      // Every hour read is within the window of a time at or after the first line's, or still in it.
+      const windowStart = Math.floor((receivedAt - this.windowMs) / hourMs);
+      const firstHour = (Number.isFinite(this.#oldestHour) ? Math.min(windowStart, this.#oldestHour) : windowStart) - 1;
+      this.#loaded = new LoadedHashPairs(firstHour);
+      this.#sealed = false;
+      before?.eachPair((a, b, hour) => {
+        if (hour >= this.#oldestHour) this.#loaded!.push(a, b, hour);
+      });
+    }
+    this.#loaded!.push(h1, h2, Math.floor(receivedAt / hourMs));
+  }
+
+  /** Groups the ids added by `addHash` for lookups (the store calls it once start-up has read them). */
+  seal(): void {
+    if (this.#sealed) return;
+    this.#loaded?.seal();
+    this.#sealed = true;
   }
 
   /** Forgets the hours wholly older than the window. */
   prune(now: number): void {
     const oldest = Math.floor((now - this.windowMs) / hourMs);
+    if (oldest <= this.#oldestHour) return;
+    this.#oldestHour = oldest;
     for (const hour of this.#hours.keys()) if (hour < oldest) this.#hours.delete(hour);
-    if (this.#lastHour < oldest) this.#lastSet = undefined;
+    if (this.#sealed && this.#loaded && this.#loaded.newestHour < oldest) this.#loaded = undefined;
   }
 
   /** Ids remembered, and the bytes they take (for the log line at start). */
   get stats(): { ids: number; bytes: number } {
-    let ids = 0;
-    let bytes = 0;
+    let ids = this.#loaded?.ids(this.#oldestHour) ?? 0;
+    let bytes = this.#loaded?.bytes ?? 0;
     for (const set of this.#hours.values()) {
       ids += set.size;
       bytes += set.bytes;

@@ -7,10 +7,10 @@
  * segment at a time, in small chunks, so shipping never slows a shelf or an event's 202.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger } from 'pino';
@@ -19,8 +19,6 @@ import type { ProxyConfig } from '../config.ts';
 import type { EventLog } from './event-log.ts';
 import { segmentStartedAt } from './segment-files.ts';
 import { lineChunks } from './segment-lines.ts';
-
-const gzipAsync = promisify(gzip);
 
 /** Where segments go. */
 export interface BucketAddress {
@@ -73,12 +71,33 @@ export function segmentKey(address: BucketAddress, name: string): string {
 
 const userIdField = /"userId":"((?:[^"\\]|\\.)*)"/g;
 
+/** A segment ready to upload: its gzip'd bytes and their digests. */
+export interface ShippableSegment {
+  body: Buffer;
+  /** Hex SHA-256 of `body`, kept in the object's metadata to verify it. */
+  sha256: string;
+  /** Base64 MD5 of `body`, for Content-MD5. */
+  md5: string;
+}
+
 /**
- * The segment's bytes with every `userId` pseudonymised, gzip'd. Read in 64 KiB chunks with
- * a turn of the event loop between them, so a shelf request never waits behind a segment.
+ * The segment's bytes with every `userId` pseudonymised, gzip'd, with their digests. Read in
+ * 64 KiB chunks with a turn of the event loop between them, compressed as a stream on
+ * libuv's thread pool and hashed piece by piece as the compressed bytes come: no step holds
+ * the event loop for the whole segment (joining 64 MiB and hashing the result in one go
+ * blocked it for tens of ms, so a shelf or a 202 waited behind a segment).
  */
-export async function shippableSegment(path: string, pseudonymize: (id: string) => string): Promise<Buffer> {
-  const parts: Buffer[] = [];
+export async function shippableSegment(path: string, pseudonymize: (id: string) => string): Promise<ShippableSegment> {
+  const gzip = createGzip();
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  const compressed: Buffer[] = [];
+  gzip.on('data', (piece: Buffer) => {
+    sha256.update(piece);
+    md5.update(piece);
+    compressed.push(piece);
+  });
+  const ended = once(gzip, 'end');
   const lines = lineChunks(createReadStream(path, { highWaterMark: 64 * 1024 }));
   // Whole lines only, so a field is never cut between two chunks.
   for (let next = await lines.next(); !next.done; next = await lines.next()) {
@@ -86,11 +105,12 @@ export async function shippableSegment(path: string, pseudonymize: (id: string) 
       const id = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
       return `"userId":${JSON.stringify(pseudonymize(id))}`;
     });
-    parts.push(Buffer.from(text));
+    if (!gzip.write(text)) await once(gzip, 'drain');
     await yieldToEventLoop();
   }
-  // zlib runs on libuv's thread pool, off the event loop.
-  return gzipAsync(Buffer.concat(parts));
+  gzip.end();
+  await ended;
+  return { body: Buffer.concat(compressed), sha256: sha256.digest('hex'), md5: md5.digest('base64') };
 }
 
 /** Options of a shipper. */
@@ -122,8 +142,7 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
 
   const shipOne = async (name: string, path: string): Promise<void> => {
     const key = segmentKey(options, name);
-    const body = await shippableSegment(path, options.pseudonymize);
-    const sha256 = createHash('sha256').update(body).digest('hex');
+    const { body, sha256, md5 } = await shippableSegment(path, options.pseudonymize);
     const present = await client
       .send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: abort.signal })
       .catch((error: unknown) => {
@@ -136,7 +155,7 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
           Bucket: options.bucket,
           Key: key,
           Body: body,
-          ContentMD5: createHash('md5').update(body).digest('base64'),
+          ContentMD5: md5,
           ContentType: 'application/gzip',
           Metadata: { sha256, instance: store.instanceId },
         }),
@@ -210,8 +229,9 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
 /** The shipper the config asks for, or undefined when `RECO_EVENTS_S3_BUCKET` is unset. */
 export function startSegmentShipper(config: ProxyConfig, store: EventLog, logger: Logger): SegmentShipper | undefined {
   if (!config.eventsS3Bucket) return undefined;
-  const key = process.env.RECO_PSEUDONYM_KEY;
-  if (!key) logger.warn('RECO_PSEUDONYM_KEY is unset: shipped events carry raw customer ids');
+  // The config refuses a bucket without a key; a config built another way must not ship raw ids either.
+  const key = config.pseudonymKey;
+  if (!key) throw new Error('events: shipping to RECO_EVENTS_S3_BUCKET needs RECO_PSEUDONYM_KEY');
   return shipSegments({
     client: eventsS3Client(config),
     bucket: config.eventsS3Bucket,

@@ -11,7 +11,7 @@
  * batch is refused with a 503 to retry — so nothing is acknowledged that may never be stored.
  */
 import type { RedisConnection } from '../redis-connection.ts';
-import { EventStoreUnavailableError } from './event-log.ts';
+import { EventStoreUnavailableError } from './store-unavailable.ts';
 import type { ClaimState, IdempotencyWindow } from './idempotency-window.ts';
 
 /** How long a claim held by another instance is waited for before the batch is refused. */

@@ -27,13 +27,9 @@ const receivedAtKey = Buffer.from(',"receivedAt":');
 const typeByFirstByte: Array<readonly [ScannedLine['type'], Buffer] | undefined> = [];
 for (const t of eventTypes) typeByFirstByte[t.charCodeAt(0)] = [t, Buffer.from(`${t}"`)];
 
-const isIdByte = (b: number): boolean =>
-  (b >= 0x30 && b <= 0x3a) || // 0-9 and :
-  (b >= 0x41 && b <= 0x5a) || // A-Z
-  (b >= 0x61 && b <= 0x7a) || // a-z
-  b === 0x5f || // _
-  b === 0x2e || // .
-  b === 0x2d; // -
+/** 1 for a byte an id may hold (`[A-Za-z0-9_.:-]`, the schema's), else 0: one load per byte. */
+const idByte = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-') idByte[c.charCodeAt(0)] = 1;
 
 // Plain loops rather than Buffer#compare: a native call per field costs more than the bytes.
 const matches = (bytes: Buffer, at: number, expected: Buffer): boolean => {
@@ -51,28 +47,34 @@ const scanned: ScannedLine = { idStart: 0, idEnd: 0, type: 'click', receivedAt: 
  * A line that starts and ends right but is damaged in between would pass: the store never
  * writes after a torn line (it truncates a failed write, and starts a new segment at each
  * start), and `events:export` parses every line, skipping such a one.
+ * Every loop is bounded by the field's longest form, so no read leaves the line.
  */
 export function scanStoredLine(bytes: Buffer, start: number, end: number): ScannedLine | undefined {
   if (end - start < 40 || bytes[end - 1] !== 0x7d || !matches(bytes, start, prefix)) return;
   const idStart = start + 7;
+  const idLimit = Math.min(end, idStart + 65);
   let idEnd = idStart;
-  while (idEnd < end && isIdByte(bytes[idEnd]!)) idEnd++;
-  if (bytes[idEnd] !== 0x22 || idEnd - idStart < 8 || idEnd - idStart > 64) return;
+  while (idEnd < idLimit && idByte[bytes[idEnd]!] === 1) idEnd++;
+  if (idEnd - idStart < 8 || idEnd - idStart > 64 || bytes[idEnd] !== 0x22) return;
   if (!matches(bytes, idEnd + 1, typeKey)) return;
   const typeStart = idEnd + 1 + typeKey.length;
   // The first letter tells the four types apart.
   const candidate = typeByFirstByte[bytes[typeStart]!];
   if (!candidate || !matches(bytes, typeStart, candidate[1])) return;
-  const type = candidate[0];
+  // receivedAt: 13 to 15 digits before the closing brace, after its key.
   let digits = end - 1;
-  while (digits > start && bytes[digits - 1]! >= 0x30 && bytes[digits - 1]! <= 0x39) digits--;
-  if (end - 1 - digits < 13 || end - 1 - digits > 15 || !matches(bytes, digits - receivedAtKey.length, receivedAtKey))
-    return;
+  const digitsLimit = Math.max(typeStart, end - 17);
+  for (; digits > digitsLimit; digits--) {
+    const b = bytes[digits - 1]!;
+    if (b < 0x30 || b > 0x39) break;
+  }
+  const count = end - 1 - digits;
+  if (count < 13 || count > 15 || !matches(bytes, digits - receivedAtKey.length, receivedAtKey)) return;
   let receivedAt = 0;
   for (let i = digits; i < end - 1; i++) receivedAt = receivedAt * 10 + bytes[i]! - 0x30;
   scanned.idStart = idStart;
   scanned.idEnd = idEnd;
-  scanned.type = type;
+  scanned.type = candidate[0];
   scanned.receivedAt = receivedAt;
   return scanned;
 }

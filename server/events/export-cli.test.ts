@@ -1,0 +1,121 @@
+import '../../test-support/quiet-sdk.ts'; // before any SDK import: hides the Node 22 notice
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { pseudonymizer } from '../../contracts/pseudonym.ts';
+import { projectRoot, type StartedChild } from '../../test-support/child.ts';
+import { eventLogOptions } from '../../test-support/event-store.ts';
+import { type S3ServerInfo, s3rverCredentials, startS3Server } from '../../test-support/s3-server.ts';
+import { EventLog } from './event-log.ts';
+import { eventsS3Client, shipSegments } from './segment-shipper.ts';
+import { eventTypes, type ShelfEvent } from './shelf-event.ts';
+import type { StoredEvent } from './stored-line.ts';
+
+const bucket = 'reco-events';
+const prefix = 'shop-1/';
+const key = 'export-test-pseudonym-key-0123456789';
+const pseudonym = pseudonymizer(key);
+const run = promisify(execFile);
+/** One shopper time for every event: the copy on either instance is the same event. */
+const ts = Date.now() - 1000;
+
+/** The command `npm run events:export` runs, from package.json: the test runs that entry, nothing else. */
+function exportEntry(): string {
+  const scripts = (
+    JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const [runner, entry, ...rest] = scripts['events:export']!.split(' ');
+  assert.equal(runner, 'tsx');
+  assert.deepEqual(rest, []);
+  return entry!;
+}
+
+const event = (n: number, userId: string): ShelfEvent => ({
+  id: `export-${String(n).padStart(4, '0')}`,
+  type: eventTypes[n % eventTypes.length]!,
+  placement: 'home',
+  itemId: '85123A',
+  userId,
+  ts,
+});
+
+/** An instance with its own folder that stores `events`, rolls and ships them to the bucket. */
+async function instanceShips(url: string, events: ShelfEvent[]): Promise<string> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'export-instance-')), 'events');
+  const store = await EventLog.open(eventLogOptions(dir));
+  const shipper = shipSegments({
+    client: eventsS3Client({ region: 'eu-west-2', eventsS3Endpoint: url }, s3rverCredentials),
+    bucket,
+    prefix,
+    store,
+    logger: pino({ level: 'silent' }),
+    pseudonymize: pseudonym,
+  });
+  for (let i = 0; i < events.length; i += 25) await store.append(events.slice(i, i + 25));
+  await store.roll();
+  await shipper.drained();
+  await shipper.stop();
+  await store.close();
+  return store.instanceId;
+}
+
+describe('events:export --s3, the real CLI against an S3-compatible server (s3rver)', { timeout: 60_000 }, () => {
+  let s3: StartedChild<S3ServerInfo> | undefined;
+  after(async () => {
+    await s3?.stop();
+  });
+
+  it('exports every event shipped by two instances once, all types, as JSON lines', async () => {
+    s3 = await startS3Server(mkdtempSync(join(tmpdir(), 's3rver-')), bucket);
+    // Instance B got retries of half of A's events (a balancer moved the client): ids 50..99 on both.
+    const a = Array.from({ length: 100 }, (_, n) => event(n, `cust-${n % 7}`));
+    const b = Array.from({ length: 100 }, (_, n) => event(n + 50, `cust-${(n + 50) % 7}`));
+    const instances = [await instanceShips(s3.info.url, a), await instanceShips(s3.info.url, b)];
+    assert.notEqual(instances[0], instances[1]);
+
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', exportEntry(), '--s3', '--format', 'jsonl', '--types', 'all'],
+      {
+        cwd: projectRoot,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          RECO_EVENTS_S3_BUCKET: bucket,
+          RECO_EVENTS_S3_PREFIX: prefix,
+          RECO_EVENTS_S3_ENDPOINT: s3.info.url,
+          RECO_PSEUDONYM_KEY: key,
+          AWS_REGION: 'eu-west-2',
+          AWS_ACCESS_KEY_ID: s3rverCredentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    );
+    const exported = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as StoredEvent);
+    const ids = exported.map((e) => e.id);
+    assert.equal(new Set(ids).size, ids.length, 'an id exported twice');
+    assert.deepEqual(
+      ids.sort(),
+      Array.from({ length: 150 }, (_, n) => event(n, '').id),
+    );
+    assert.deepEqual(new Set(exported.map((e) => e.type)), new Set(eventTypes), '--types all');
+    for (const e of exported) {
+      const sent = (e.id < 'export-0100' ? a[Number(e.id.slice(7))] : b[Number(e.id.slice(7)) - 50])!;
+      // Pseudonymised when shipped, and not a second time by the export.
+      assert.equal(e.userId, pseudonym(sent.userId!), e.id);
+      assert.equal(e.ts, sent.ts);
+      assert.equal(typeof e.receivedAt, 'number');
+    }
+    assert.match(stderr, /events:export: 150 jsonl lines/);
+  });
+});
