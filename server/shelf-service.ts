@@ -10,7 +10,7 @@ import type { AnswerStore } from './answer-cache.ts';
 import type { Bulkhead } from './bulkhead.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
 import type { Breaker } from './circuit-breaker.ts';
-import type { Metrics } from './metrics.ts';
+import { boundChildren, type Metrics } from './metrics.ts';
 import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { resolvers, type ResolverContext } from './resolvers/index.ts';
@@ -81,6 +81,19 @@ export const answerMarginMs = 10;
  */
 export const maxDelayShareOfBudget = 0.25;
 
+/**
+ * The rules' shelf is built only when a race may need it: when the call failed, or this long
+ * plus the longest recent build before the deadline, so a budget that runs out still leaves
+ * only sending to do. The slack covers a build that runs slower than those measured.
+ */
+export const fallbackBuildSlackMs = 1;
+
+/**
+ * How fast the longest recent build of the rules' shelf is forgotten, per build: a decaying
+ * maximum, so one slow build (a GC pause) moves the lead at once and fades over a few hundred.
+ */
+const buildTimeDecay = 0.99;
+
 class UpstreamCallError extends Error {
   constructor(readonly failure: UpstreamFailure) {
     super(`sagemaker: ${failure.label}`);
@@ -102,6 +115,20 @@ function unknownPlacementWarning(placement: string): { code: string; message: st
 export function createShelfService(deps: ShelfServiceDeps) {
   const { catalog, cache, breaker, bulkhead, metrics } = deps;
   const inFlight = new Map<string, Promise<ModelAnswer>>();
+  const requestsBy = boundChildren((...values) => metrics.requests.labels(...values));
+  const requestDurationBy = boundChildren((...values) => metrics.requestDuration.labels(...values));
+  const upstreamDurationBy = boundChildren((...values) => metrics.upstreamDuration.labels(...values));
+  const cacheLookupsBy = boundChildren((...values) => metrics.cacheLookups.labels(...values));
+  /** The longest recent build of a rules' shelf (ms), decaying: how early the lazy build is armed. */
+  let buildTimeMs = 0;
+
+  /** Builds a shelf and remembers how long it took. */
+  function timedBuild(...args: Parameters<typeof buildShelf>): Shelf {
+    const begun = performance.now();
+    const shelf = buildShelf(...args);
+    buildTimeMs = Math.max(performance.now() - begun, buildTimeMs * buildTimeDecay);
+    return shelf;
+  }
 
   function callModel(
     shopper: string | undefined,
@@ -114,7 +141,10 @@ export function createShelfService(deps: ShelfServiceDeps) {
   ): Promise<ModelAnswer> | undefined {
     // The context items first, then purchases most recent first, up to the limit the container
     // keeps: a heavy buyer still gets the model, and what is cut is what they bought longest ago.
-    const exclude = [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
+    const exclude =
+      request.items.length === 0 && recentlyBought.size === 0
+        ? []
+        : [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
     const body = {
       // The customer id never leaves the premises: the model knows the shopper by pseudonym.
       ...(request.userId ? { userId: deps.pseudonym(request.userId) } : {}),
@@ -124,7 +154,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
       placement: request.placement,
     };
     const targetVariant = deps.assignVariant(shopper);
-    const callKey = JSON.stringify([cacheKey, body.k, targetVariant ?? '']);
+    // In this process only: a separator no cache key holds (JSON escapes control characters).
+    const callKey = `${cacheKey}\u0000${body.k}\u0000${targetVariant ?? ''}`;
     const shared = inFlight.get(callKey);
     if (shared) {
       metrics.coalesced.inc();
@@ -146,10 +177,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         if (performance.now() <= deadline) breaker.success();
         else breaker.failure();
         cache.set(shopper, cacheKey, answer);
-        metrics.upstreamDuration.observe(
-          { outcome: 'ok', variant: answer.variant ?? 'unknown' },
-          (performance.now() - started) / 1000,
-        );
+        upstreamDurationBy('ok', answer.variant ?? 'unknown').observe((performance.now() - started) / 1000);
         return answer;
       },
       (error: unknown) => {
@@ -158,10 +186,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         const failure = classifyUpstreamError(error, signal.aborted);
         if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
         else breaker.failure();
-        metrics.upstreamDuration.observe(
-          { outcome: failure.label, variant: targetVariant ?? 'unknown' },
-          (performance.now() - started) / 1000,
-        );
+        upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
         throw new UpstreamCallError(failure);
       },
     );
@@ -171,21 +196,35 @@ export function createShelfService(deps: ShelfServiceDeps) {
 
   /**
    * Waits for the call until `deadline` (a `performance.now()` time); a late call keeps
-   * running. The timer is armed here, from the deadline, so work done before counts.
+   * running. The timers are armed here, from the deadline, so work done before counts:
+   * `prepareFallback` runs the longest recent build (plus slack) before the deadline, so that
+   * when the deadline comes only sending is left; a call that answers first skips both.
    */
-  function raceBudget(call: Promise<ModelAnswer>, deadline: number, started: number): Promise<Outcome> {
+  function raceBudget(
+    call: Promise<ModelAnswer>,
+    deadline: number,
+    started: number,
+    prepareFallback: () => void,
+  ): Promise<Outcome> {
     return new Promise((resolve) => {
-      const timer = setTimeout(
+      const budgetRanOut = (): void => {
+        const timerLateMs = Math.max(0, performance.now() - deadline);
+        metrics.budgetTimerLateness.observe(timerLateMs / 1000);
+        resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
+        call.then(
+          () => metrics.lateAnswers.inc(),
+          () => {},
+        );
+      };
+      const prepareAt = deadline - buildTimeMs - fallbackBuildSlackMs;
+      let timer = setTimeout(
         () => {
-          const timerLateMs = Math.max(0, performance.now() - deadline);
-          metrics.budgetTimerLateness.observe(timerLateMs / 1000);
-          resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
-          call.then(
-            () => metrics.lateAnswers.inc(),
-            () => {},
-          );
+          prepareFallback();
+          const left = deadline - performance.now();
+          if (left <= 0) budgetRanOut();
+          else timer = setTimeout(budgetRanOut, left);
         },
-        Math.max(0, deadline - performance.now()),
+        Math.max(0, prepareAt - performance.now()),
       );
       call.then(
         (answer) => {
@@ -255,7 +294,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const loading = modelOn ? cache.load?.(shopper, cacheKey) : undefined;
     if (loading) await loading;
     const fresh = modelOn ? cache.fresh(cacheKey) : undefined;
-    if (modelOn) metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
+    if (modelOn) cacheLookupsBy(fresh ? 'hit' : 'miss').inc();
     if (fresh) {
       source = 'cache';
       model = { version: fresh.modelVersion, variant: fresh.variant };
@@ -290,10 +329,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
         if (breaker.state === 'half-open') breaker.failure();
       }
       if (call) {
-        // The rules' shelf is built while the call is on the wire, so a budget that runs out
-        // leaves nothing but sending to do.
-        const rulesShelf = buildShelf(rules, limit, chain(true), filterContext);
-        const outcome = await raceBudget(call, deadline, callStarted);
+        // The rules' shelf is built only if the race may end without the model: just before the
+        // deadline (so a budget that runs out leaves nothing but sending to do), or below, once
+        // the call has failed. A call that answers in time (nearly every one) never pays for it.
+        let rulesShelf: Shelf | undefined;
+        const prepareRulesShelf = (): void => {
+          rulesShelf ??= timedBuild(rules, limit, chain(true), filterContext);
+        };
+        const outcome = await raceBudget(call, deadline, callStarted, prepareRulesShelf);
         upstreamMs = outcome.upstreamMs;
         if ('answer' in outcome) {
           model = { version: outcome.answer.modelVersion, variant: outcome.answer.variant };
@@ -308,7 +351,9 @@ export function createShelfService(deps: ShelfServiceDeps) {
       primary ??= [];
     }
 
-    shelf ??= buildShelf(rules, limit, [...primary, ...chain(failure !== null && modelOn)], filterContext);
+    // Every build's time sets how early the next lazy one is armed: a model answer's shelf
+    // walks the same catalog and filters as the rules' one.
+    shelf ??= timedBuild(rules, limit, [...primary, ...chain(failure !== null && modelOn)], filterContext);
     if (failure && shelf.filledBy[0] === 'last-model-answer') {
       source = 'cache';
       model = staleModel;
@@ -325,12 +370,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
       ...(known ? {} : { warnings: [unknownPlacementWarning(request.placement)] }),
     };
     const totalMs = performance.now() - started;
-    metrics.requests.inc({
-      placement: known ? request.placement : 'unknown',
-      source,
-      reason: fallbackReason ?? 'none',
-    });
-    metrics.requestDuration.observe({ source }, totalMs / 1000);
+    requestsBy(known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
+    requestDurationBy(source).observe(totalMs / 1000);
     return { answer, upstreamMs, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
   }
 
