@@ -15,7 +15,7 @@ import { corsAllowlist } from './http/cors.ts';
 import { clientCounter, rateLimit } from './http/rate-limit.ts';
 import { serverCallerOf } from './http/server-key.ts';
 import { stampArrival } from './http/received-at.ts';
-import { securityHeaders } from './http/security-headers.ts';
+import { setSecurityHeaders } from './http/security-headers.ts';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
 import { pseudonymizer } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
@@ -111,26 +111,30 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   // Answers are no-store: hashing each one for an ETag would be wasted work.
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(stampArrival, securityHeaders, (_req, res, next) => {
-    // While draining, each answer closes its connection, so the balancer's idle sockets are gone by the close.
+  // What every request gets, in one layer (each layer is a step of the router's walk per request):
+  // its arrival first, so the budget counts the proxy's own work; the security headers; and while
+  // draining, `Connection: close`, so the balancer's idle sockets are gone by the close.
+  app.use((req, res, next) => {
+    stampArrival(req);
+    setSecurityHeaders(res);
     if (state.draining) res.setHeader('Connection', 'close');
     next();
   });
   // The shelf's API first: it is the hot path, and walks the fewest layers this way.
   const api = express.Router();
-  api.use(
-    corsAllowlist(config.allowedOrigins),
-    rateLimit(
-      config.rateLimit,
-      () => metrics.rateLimited.inc(),
-      config.rateLimit > 0
-        ? clientCounter(
-            config.rateLimit,
-            redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'rate-limit' }) },
-          )
-        : undefined,
-    ),
-  );
+  api.use(corsAllowlist(config.allowedOrigins));
+  // No layer at all when the limit is off, rather than one that only calls next().
+  if (config.rateLimit > 0)
+    api.use(
+      rateLimit(
+        config.rateLimit,
+        () => metrics.rateLimited.inc(),
+        clientCounter(
+          config.rateLimit,
+          redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'rate-limit' }) },
+        ),
+      ),
+    );
   const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
   addRecommendationsRoute(api, shelfService, identities, metrics, logger);
   addEventsRoute(
