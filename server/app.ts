@@ -29,6 +29,7 @@ import { createShelfService } from './shelf-service.ts';
 import { addEventsRoute } from './routes/events.ts';
 import { operationsRoute } from './routes/operations.ts';
 import { addRecommendationsRoute } from './routes/recommendations.ts';
+import type { ApiRoutes } from './routes/api-routes.ts';
 import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { variantAssigner } from './variant-assignment.ts';
 import { holdoutAssigner, shopperKey } from './holdout.ts';
@@ -120,12 +121,12 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     if (state.draining) res.setHeader('Connection', 'close');
     next();
   });
-  // The shelf's API first: it is the hot path, and walks the fewest layers this way.
-  const api = express.Router();
-  api.use(corsAllowlist(config.allowedOrigins));
-  // No layer at all when the limit is off, rather than one that only calls next().
+  // The shelf's API first: it is the hot path. Its routes sit on the app itself, each walking the
+  // API's own layers (CORS, and the rate limit when on) first: a router mounted at /v1 would be a
+  // second walk per request, with the URL trimmed and restored around it.
+  const apiLayers: express.RequestHandler[] = [corsAllowlist(config.allowedOrigins)];
   if (config.rateLimit > 0)
-    api.use(
+    apiLayers.push(
       rateLimit(
         config.rateLimit,
         () => metrics.rateLimited.inc(),
@@ -135,6 +136,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
         ),
       ),
     );
+  const api: ApiRoutes = { route: (path) => app.route(`/v1${path}` as string).all(...apiLayers) };
   const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
   addRecommendationsRoute(api, shelfService, identities, metrics, logger);
   addEventsRoute(
@@ -147,7 +149,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       variantLabel: variantLabeler(Object.keys(config.variants)),
     },
   );
-  app.use('/v1', api);
+  // Any other /v1 path walks them too before its 404: a preflight or a refused origin is answered as before.
+  app.use('/v1', ...apiLayers);
   app.use(
     operationsRoute(
       metrics,

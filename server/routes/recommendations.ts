@@ -1,5 +1,5 @@
 /** `GET|POST /v1/recommendations`: validate, recommend, answer with Server-Timing. */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
@@ -12,12 +12,13 @@ import {
   type RecommendationRequest,
 } from '../recommendation-request.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ApiRoutes } from './api-routes.ts';
 import type { ShelfService } from '../shelf-service.ts';
 import type { ShopperIdentityResolver } from '../shopper-identity.ts';
 
-/** Adds the recommendations route to `router` (one flat router keeps the hot path short). */
+/** Adds the recommendations route to `router`. */
 export function addRecommendationsRoute(
-  router: Router,
+  router: ApiRoutes,
   shelfService: ShelfService,
   identities: ShopperIdentityResolver,
   metrics: Metrics,
