@@ -1,11 +1,12 @@
 /**
  * The proxy's hot-path sections of `npm run bench`, alone and quicker to repeat: model-path
  * throughput against node:http + the same SDK call, fallback-path throughput against bare
- * Express, and the overhead at fixed rates. Optionally profiles the proxy (`--cpu-prof`) and
+ * Express, the overhead at fixed rates, and budget adherence with the cloud hung (breaker off,
+ * with and without a CPU hog beside the proxy). Optionally profiles the proxy (`--cpu-prof`) and
  * summarises each profile (bench/cpu-profile-summary.ts). Writes nothing into the tree: the
  * numbers and profiles go to a temp folder, printed at the end. A CLI report, hence `console`.
  *
- *   npx tsx bench/hot-path.ts [--sections model,fallback,overhead] [--rounds 3] [--seconds 6]
+ *   npx tsx bench/hot-path.ts [--sections model,fallback,overhead,budget] [--rounds 3] [--seconds 6]
  *     [--rates 200] [--cpu-prof] [--proxy-node-args "--trace-gc"] [--budget-ms 150]
  *
  * A profiled proxy pays for the profiler: quote ratios from runs without `--cpu-prof`.
@@ -20,6 +21,7 @@ import type { StartedChild } from '../test-support/child.ts';
 import type { TargetInfo } from '../test-support/target-process.ts';
 import { answersBySource, benchProxyEnv, setWeather, startCloud, startTarget } from '../test-support/targets.ts';
 import { profileMarkdown, summarizeProfile } from './cpu-profile-summary.ts';
+import { measureBudget } from './sections/budget.ts';
 import { measureOverhead } from './sections/overhead.ts';
 import { compareThroughput } from './sections/throughput.ts';
 
@@ -145,6 +147,24 @@ try {
     );
     await bare.stop();
     await stopAndSummarize('fallback', fallback);
+  }
+  if (sections.has('budget')) {
+    log('budget adherence, cloud hung, breaker off');
+    // As bench/run.ts: every request waits out its budget, the hard case for the promise.
+    const proxy = track(
+      await startTarget(
+        'proxy',
+        cloud.info,
+        { ...proxyEnv, RECO_BREAKER_FAILURES: '1000000000' },
+        nodeArgsFor('budget'),
+      ),
+    );
+    const run = { rate: 50, seconds: 10, budgetMs: Number(budgetMs || 150), weather: 'hang', breaker: 'off' } as const;
+    report.budget = [
+      await measureBudget(cloud.info, proxy.info.url, { ...run, label: 'every request pays the budget' }),
+      await measureBudget(cloud.info, proxy.info.url, { ...run, label: 'one core busy with a CPU hog', cpuHog: true }),
+    ];
+    await stopAndSummarize('budget', proxy);
   }
   report.loadAverageAtEnd = load();
   writeFileSync(join(out, 'hot-path.json'), `${JSON.stringify(report, null, 2)}\n`);
