@@ -82,9 +82,9 @@ export const answerMarginMs = 10;
 export const maxDelayShareOfBudget = 0.25;
 
 /**
- * The rules' shelf is built only when a race may need it: when the call failed, or this long
- * plus the longest recent build before the deadline, so a budget that runs out still leaves
- * only sending to do. The slack covers a build that runs slower than those measured.
+ * The rules' shelf is built only when a race may need it: when the call failed, or when the
+ * race ends, this long plus the longest recent build before the deadline, so that by the
+ * deadline only sending is left. The slack covers a build that runs slower than those measured.
  */
 export const fallbackBuildSlackMs = 1;
 
@@ -207,9 +207,12 @@ export function createShelfService(deps: ShelfServiceDeps) {
 
   /**
    * Waits for the call until `deadline` (a `performance.now()` time); a late call keeps
-   * running. The timers are armed here, from the deadline, so work done before counts:
-   * `prepareFallback` runs the longest recent build (plus slack) before the deadline, so that
-   * when the deadline comes only sending is left; a call that answers first skips both.
+   * running. The timer is armed here, from the deadline, so work done before counts. It fires
+   * the longest recent build (plus slack) before the deadline, runs `prepareFallback` and ends
+   * the race, so the fallback is ready when the deadline comes and only sending is left; a
+   * call that answers first skips both. One timer, not one to build and another to wait out
+   * the last millisecond: each wake-up of a process on a busy machine can come late, and a
+   * second one would add its own lateness to the answer's.
    */
   function raceBudget(
     call: Promise<ModelAnswer>,
@@ -218,24 +221,20 @@ export function createShelfService(deps: ShelfServiceDeps) {
     prepareFallback: () => void,
   ): Promise<Outcome> {
     return new Promise((resolve) => {
-      const budgetRanOut = (): void => {
-        const timerLateMs = Math.max(0, performance.now() - deadline);
-        metrics.budgetTimerLateness.observe(timerLateMs / 1000);
-        resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
-        call.then(
-          () => metrics.lateAnswers.inc(),
-          () => {},
-        );
-      };
-      const prepareAt = deadline - buildTimeMs - fallbackBuildSlackMs;
-      let timer = setTimeout(
+      const dueAt = deadline - buildTimeMs - fallbackBuildSlackMs;
+      const timer = setTimeout(
         () => {
+          // How late the timer fired against its own due time: the machine's share, not the proxy's.
+          const timerLateMs = Math.max(0, performance.now() - dueAt);
           prepareFallback();
-          const left = deadline - performance.now();
-          if (left <= 0) budgetRanOut();
-          else timer = setTimeout(budgetRanOut, left);
+          metrics.budgetTimerLateness.observe(timerLateMs / 1000);
+          resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
+          call.then(
+            () => metrics.lateAnswers.inc(),
+            () => {},
+          );
         },
-        Math.max(0, prepareAt - performance.now()),
+        Math.max(0, dueAt - performance.now()),
       );
       call.then(
         (answer) => {
