@@ -15,7 +15,7 @@ import { corsAllowlist } from './http/cors.ts';
 import { clientCounter, rateLimit } from './http/rate-limit.ts';
 import { serverCallerOf } from './http/server-key.ts';
 import { stampArrival } from './http/received-at.ts';
-import { securityHeaders } from './http/security-headers.ts';
+import { setSecurityHeaders } from './http/security-headers.ts';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
 import { pseudonymizer } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
@@ -31,6 +31,7 @@ import { createShelfService } from './shelf-service.ts';
 import { addEventsRoute } from './routes/events.ts';
 import { operationsRoute } from './routes/operations.ts';
 import { addRecommendationsRoute } from './routes/recommendations.ts';
+import type { ApiRoutes } from './routes/api-routes.ts';
 import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { variantAssigner } from './variant-assignment.ts';
 import { holdoutAssigner, shopperKey } from './holdout.ts';
@@ -120,26 +121,31 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   // Answers are no-store: hashing each one for an ETag would be wasted work.
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(stampArrival, securityHeaders, (_req, res, next) => {
-    // While draining, each answer closes its connection, so the balancer's idle sockets are gone by the close.
+  // What every request gets, in one layer (each layer is a step of the router's walk per request):
+  // its arrival first, so the budget counts the proxy's own work; the security headers; and while
+  // draining, `Connection: close`, so the balancer's idle sockets are gone by the close.
+  app.use((req, res, next) => {
+    stampArrival(req);
+    setSecurityHeaders(res);
     if (state.draining) res.setHeader('Connection', 'close');
     next();
   });
-  // The shelf's API first: it is the hot path, and walks the fewest layers this way.
-  const api = express.Router();
-  api.use(
-    corsAllowlist(config.allowedOrigins),
-    rateLimit(
-      config.rateLimit,
-      () => metrics.rateLimited.inc(),
-      config.rateLimit > 0
-        ? clientCounter(
-            config.rateLimit,
-            redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'rate-limit' }) },
-          )
-        : undefined,
-    ),
-  );
+  // The shelf's API first: it is the hot path. Its routes sit on the app itself, each walking the
+  // API's own layers (CORS, and the rate limit when on) first: a router mounted at /v1 would be a
+  // second walk per request, with the URL trimmed and restored around it.
+  const apiLayers: express.RequestHandler[] = [corsAllowlist(config.allowedOrigins)];
+  if (config.rateLimit > 0)
+    apiLayers.push(
+      rateLimit(
+        config.rateLimit,
+        () => metrics.rateLimited.inc(),
+        clientCounter(
+          config.rateLimit,
+          redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'rate-limit' }) },
+        ),
+      ),
+    );
+  const api: ApiRoutes = { route: (path) => app.route(`/v1${path}` as string).all(...apiLayers) };
   const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
   // Counted only when published (RECO_CLOUDWATCH_METRICS): the data of the canary's shop-side alarm.
   const fallbackTally = config.cloudWatchMetrics ? new FallbackTally(Object.keys(config.variants)) : undefined;
@@ -160,7 +166,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       variantLabel: variantLabeler(Object.keys(config.variants)),
     },
   );
-  app.use('/v1', api);
+  // Any other /v1 path walks them too before its 404: a preflight or a refused origin is answered as before.
+  app.use('/v1', ...apiLayers);
   app.use(
     operationsRoute(
       metrics,

@@ -26,7 +26,10 @@ export interface CatalogIndex {
   readonly newArrivals: readonly string[];
   /** The catalog's "today" (its last day of sales, ISO date): what recency rules count from. */
   readonly asOf: string;
-  /** The product as a shelf shows it; url and image absolute when the catalog has a base URL. */
+  /**
+   * The product as a shelf shows it; url and image absolute when the catalog has a base URL.
+   * The same frozen object for the same product, every time.
+   */
   toShelfItem(product: CatalogProduct): ShelfItem;
 }
 
@@ -45,6 +48,9 @@ export interface CatalogIndexOptions {
 export function indexCatalog(products: readonly CatalogProduct[], options: CatalogIndexOptions = {}): CatalogIndex {
   const absolute = (path: string): string => (options.baseUrl ? new URL(path, options.baseUrl).href : path);
   const byId = new Map(products.map((p) => [p.id, p]));
+  // Each product's shelf form (two URLs resolved against the base) is made once, on first use,
+  // and shared by every answer that shows it: answers only serialise their items, never change them.
+  const shelfItems = new Map<CatalogProduct, ShelfItem>();
   const popular = [...products].sort((a, b) => b.popularity - a.popularity || a.id.localeCompare(b.id));
   const byCategory = new Map<string, string[]>();
   for (const p of popular) {
@@ -67,13 +73,14 @@ export function indexCatalog(products: readonly CatalogProduct[], options: Catal
         .sort()
         .at(-1) ||
         ''),
-    toShelfItem: ({ id, title, url, image, price, category }) => ({
-      id,
-      title,
-      url: absolute(url),
-      image: absolute(image),
-      price,
-      category,
-    }),
+    toShelfItem(product) {
+      let item = shelfItems.get(product);
+      if (item === undefined) {
+        const { id, title, url, image, price, category } = product;
+        item = Object.freeze({ id, title, url: absolute(url), image: absolute(image), price, category });
+        shelfItems.set(product, item);
+      }
+      return item;
+    },
   };
 }

@@ -146,6 +146,23 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
 /** The proxy's metrics. */
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/**
+ * A metric's children by their label values, each bound once: given a label object on every
+ * call, prom-client sorts its keys and builds a hash string for it each time. `bind` is the
+ * metric's own `labels` (values in `labelNames` order); every label's values must be a bounded
+ * set (placements, sources, reasons, variants), as they must be for Prometheus anyway.
+ */
+export function boundChildren<Child>(bind: (...values: string[]) => Child): (...values: string[]) => Child {
+  const children = new Map<string, Child>();
+  return (...values) => {
+    // A separator no label value holds, so two value lists never share a key.
+    const key = values.join('\u0000');
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = bind(...values)));
+    return child;
+  };
+}
+
 /** What the event-store gauges read. */
 export interface EventStoreMetricsSource {
   stats(): {

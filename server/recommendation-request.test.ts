@@ -52,6 +52,24 @@ describe('recommendation request', () => {
     });
   });
 
+  it('reads requests at every bound as it always did (the schema-free reading of a valid one)', () => {
+    const items = Array.from({ length: 50 }, (_, i) => `I${i}`);
+    assert.deepEqual(
+      parseRecommendationBody({ placement: 'a', userId: 'u'.repeat(128), shopperToken: '', items, limit: 48 }),
+      { placement: 'a', userId: 'u'.repeat(128), items, limit: 48 },
+    );
+    assert.deepEqual(parseRecommendationBody({ placement: 'home', sessionId: 's', limit: 1 }), {
+      placement: 'home',
+      sessionId: 's',
+      items: [],
+      limit: 1,
+    });
+    rejects(() => parseRecommendationBody({ placement: 'home', userId: '' }), /^userId: /);
+    rejects(() => parseRecommendationBody({ placement: 'home', limit: 1.5 }), /^limit: /);
+    rejects(() => parseRecommendationBody({ placement: 'home', items: [7] }), /^items\.0: /);
+    rejects(() => parseRecommendationBody({ placement: 'home', shopperToken: 7 }), /^shopperToken: /);
+  });
+
   it('names a body field of the wrong type', () =>
     rejects(() => parseRecommendationBody({ placement: 'home', limit: '8' }), /^limit: /));
   it('names an unknown body field', () =>

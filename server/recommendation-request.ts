@@ -44,7 +44,43 @@ export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 }
 
+const fieldNames = new Set(['placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit']);
+
+const isShopperId = (value: unknown): boolean =>
+  value === undefined ||
+  (typeof value === 'string' && value.length >= 1 && value.length <= maxShopperIdLength && printable.test(value));
+
+/**
+ * True only when `input` certainly passes the schema: then the request is read straight from it,
+ * without zod's copy and issue list per request. Whatever this is unsure of goes through the
+ * schema, so every refusal still comes from it and names the field as before.
+ */
+function certainlyValid(input: Record<string, unknown>): boolean {
+  for (const key in input) if (!fieldNames.has(key)) return false;
+  const { placement, userId, sessionId, shopperToken, items, limit } = input;
+  if (typeof placement !== 'string' || !placementPattern.test(placement)) return false;
+  if (!isShopperId(userId) || !isShopperId(sessionId)) return false;
+  if (shopperToken !== undefined && typeof shopperToken !== 'string') return false;
+  if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= 48))
+    return false;
+  if (items === undefined) return true;
+  if (!Array.isArray(items) || items.length > 50) return false;
+  for (const id of items) if (typeof id !== 'string' || !itemIdPattern.test(id)) return false;
+  return true;
+}
+
 function validate(input: Record<string, unknown>): RecommendationRequest {
+  if (certainlyValid(input)) {
+    const request: RecommendationRequest = {
+      placement: input.placement as string,
+      items: (input.items as string[] | undefined) ?? [],
+    };
+    if (input.userId) request.userId = input.userId as string;
+    if (input.sessionId) request.sessionId = input.sessionId as string;
+    if (input.shopperToken) request.shopperToken = input.shopperToken as string;
+    if (input.limit) request.limit = input.limit as number;
+    return request;
+  }
   const parsed = schema.safeParse(input);
   if (parsed.success) {
     const { userId, sessionId, shopperToken, limit, ...rest } = parsed.data;

@@ -10,7 +10,7 @@ import type { AnswerStore } from './answer-cache.ts';
 import type { Bulkhead } from './bulkhead.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
 import type { Breaker } from './circuit-breaker.ts';
-import type { Metrics } from './metrics.ts';
+import { boundChildren, type Metrics } from './metrics.ts';
 import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { resolvers, type ResolverContext } from './resolvers/index.ts';
@@ -85,6 +85,19 @@ export const answerMarginMs = 10;
  */
 export const maxDelayShareOfBudget = 0.25;
 
+/**
+ * The rules' shelf is built only when a race may need it: when the call failed, or when the
+ * race ends, this long plus the longest recent build before the deadline, so that by the
+ * deadline only sending is left. The slack covers a build that runs slower than those measured.
+ */
+export const fallbackBuildSlackMs = 1;
+
+/**
+ * How fast the longest recent build of the rules' shelf is forgotten, per build: a decaying
+ * maximum, so one slow build (a GC pause) moves the lead at once and fades over a few hundred.
+ */
+const buildTimeDecay = 0.99;
+
 class UpstreamCallError extends Error {
   constructor(readonly failure: UpstreamFailure) {
     super(`sagemaker: ${failure.label}`);
@@ -106,6 +119,20 @@ function unknownPlacementWarning(placement: string): { code: string; message: st
 export function createShelfService(deps: ShelfServiceDeps) {
   const { catalog, cache, breaker, bulkhead, metrics } = deps;
   const inFlight = new Map<string, Promise<ModelAnswer>>();
+  const requestsBy = boundChildren((...values) => metrics.requests.labels(...values));
+  const requestDurationBy = boundChildren((...values) => metrics.requestDuration.labels(...values));
+  const upstreamDurationBy = boundChildren((...values) => metrics.upstreamDuration.labels(...values));
+  const cacheLookupsBy = boundChildren((...values) => metrics.cacheLookups.labels(...values));
+  /** The longest recent build of a rules' shelf (ms), decaying: how early the lazy build is armed. */
+  let buildTimeMs = 0;
+
+  /** Builds a shelf and remembers how long it took. */
+  function timedBuild(...args: Parameters<typeof buildShelf>): Shelf {
+    const begun = performance.now();
+    const shelf = buildShelf(...args);
+    buildTimeMs = Math.max(performance.now() - begun, buildTimeMs * buildTimeDecay);
+    return shelf;
+  }
 
   function callModel(
     shopper: string | undefined,
@@ -118,7 +145,10 @@ export function createShelfService(deps: ShelfServiceDeps) {
   ): Promise<ModelAnswer> | undefined {
     // The context items first, then purchases most recent first, up to the limit the container
     // keeps: a heavy buyer still gets the model, and what is cut is what they bought longest ago.
-    const exclude = [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
+    const exclude =
+      request.items.length === 0 && recentlyBought.size === 0
+        ? []
+        : [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
     const body = {
       // The customer id never leaves the premises: the model knows the shopper by pseudonym.
       ...(request.userId ? { userId: deps.pseudonym(request.userId) } : {}),
@@ -128,7 +158,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
       placement: request.placement,
     };
     const targetVariant = deps.assignVariant(shopper);
-    const callKey = JSON.stringify([cacheKey, body.k, targetVariant ?? '']);
+    // In this process only: a separator no cache key holds (JSON escapes control characters).
+    const callKey = `${cacheKey}\u0000${body.k}\u0000${targetVariant ?? ''}`;
     const shared = inFlight.get(callKey);
     if (shared) {
       metrics.coalesced.inc();
@@ -136,11 +167,22 @@ export function createShelfService(deps: ShelfServiceDeps) {
     }
     if (!bulkhead.tryEnter()) return undefined;
     metrics.upstreamInFlight.set(bulkhead.inFlight);
+    // The hard cap's timer is cleared as soon as the call settles. AbortSignal.timeout would keep
+    // its timer and signal alive for the whole hard cap (2 s) after a call of a few ms: thousands
+    // of live timers and signals at a high rate, for every garbage collection to carry.
+    const hardCap = new AbortController();
+    const hardCapTimer = setTimeout(
+      () => hardCap.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      deps.hardCapMs,
+    );
+    // Like AbortSignal.timeout's, it does not hold the process open on its own.
+    hardCapTimer.unref();
+    const signal = hardCap.signal;
     const leave = (): void => {
+      clearTimeout(hardCapTimer);
       bulkhead.leave();
       metrics.upstreamInFlight.set(bulkhead.inFlight);
     };
-    const signal = AbortSignal.timeout(deps.hardCapMs);
     const started = performance.now();
     const call = deps.endpoint!.invoke(body, { requestId, signal, ...(targetVariant ? { targetVariant } : {}) }).then(
       (answer) => {
@@ -150,10 +192,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         if (performance.now() <= deadline) breaker.success();
         else breaker.failure();
         cache.set(shopper, cacheKey, answer);
-        metrics.upstreamDuration.observe(
-          { outcome: 'ok', variant: answer.variant ?? 'unknown' },
-          (performance.now() - started) / 1000,
-        );
+        upstreamDurationBy('ok', answer.variant ?? 'unknown').observe((performance.now() - started) / 1000);
         return answer;
       },
       (error: unknown) => {
@@ -162,10 +201,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         const failure = classifyUpstreamError(error, signal.aborted);
         if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
         else breaker.failure();
-        metrics.upstreamDuration.observe(
-          { outcome: failure.label, variant: targetVariant ?? 'unknown' },
-          (performance.now() - started) / 1000,
-        );
+        upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
         throw new UpstreamCallError(failure);
       },
     );
@@ -175,13 +211,26 @@ export function createShelfService(deps: ShelfServiceDeps) {
 
   /**
    * Waits for the call until `deadline` (a `performance.now()` time); a late call keeps
-   * running. The timer is armed here, from the deadline, so work done before counts.
+   * running. The timer is armed here, from the deadline, so work done before counts. It fires
+   * the longest recent build (plus slack) before the deadline, runs `prepareFallback` and ends
+   * the race, so the fallback is ready when the deadline comes and only sending is left; a
+   * call that answers first skips both. One timer, not one to build and another to wait out
+   * the last millisecond: each wake-up of a process on a busy machine can come late, and a
+   * second one would add its own lateness to the answer's.
    */
-  function raceBudget(call: Promise<ModelAnswer>, deadline: number, started: number): Promise<Outcome> {
+  function raceBudget(
+    call: Promise<ModelAnswer>,
+    deadline: number,
+    started: number,
+    prepareFallback: () => void,
+  ): Promise<Outcome> {
     return new Promise((resolve) => {
+      const dueAt = deadline - buildTimeMs - fallbackBuildSlackMs;
       const timer = setTimeout(
         () => {
-          const timerLateMs = Math.max(0, performance.now() - deadline);
+          // How late the timer fired against its own due time: the machine's share, not the proxy's.
+          const timerLateMs = Math.max(0, performance.now() - dueAt);
+          prepareFallback();
           metrics.budgetTimerLateness.observe(timerLateMs / 1000);
           resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
           call.then(
@@ -189,7 +238,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
             () => {},
           );
         },
-        Math.max(0, deadline - performance.now()),
+        Math.max(0, dueAt - performance.now()),
       );
       call.then(
         (answer) => {
@@ -261,7 +310,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
     let shelf: Shelf | undefined;
 
     const fresh = modelOn ? cache.fresh(cacheKey) : undefined;
-    if (modelOn) metrics.cacheLookups.inc({ result: fresh ? 'hit' : 'miss' });
+    if (modelOn) cacheLookupsBy(fresh ? 'hit' : 'miss').inc();
     if (fresh) {
       source = 'cache';
       model = { version: fresh.modelVersion, variant: fresh.variant };
@@ -296,10 +345,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
         if (breaker.state === 'half-open') breaker.failure();
       }
       if (call) {
-        // The rules' shelf is built while the call is on the wire, so a budget that runs out
-        // leaves nothing but sending to do.
-        const rulesShelf = buildShelf(rules, limit, chain(true), filterContext);
-        const outcome = await raceBudget(call, deadline, callStarted);
+        // The rules' shelf is built only if the race may end without the model: just before the
+        // deadline (so a budget that runs out leaves nothing but sending to do), or below, once
+        // the call has failed. A call that answers in time (nearly every one) never pays for it.
+        let rulesShelf: Shelf | undefined;
+        const prepareRulesShelf = (): void => {
+          rulesShelf ??= timedBuild(rules, limit, chain(true), filterContext);
+        };
+        const outcome = await raceBudget(call, deadline, callStarted, prepareRulesShelf);
         upstreamMs = outcome.upstreamMs;
         if ('answer' in outcome) {
           model = { version: outcome.answer.modelVersion, variant: outcome.answer.variant };
@@ -314,7 +367,9 @@ export function createShelfService(deps: ShelfServiceDeps) {
       primary ??= [];
     }
 
-    shelf ??= buildShelf(rules, limit, [...primary, ...chain(failure !== null && modelOn)], filterContext);
+    // Every build's time sets how early the next lazy one is armed: a model answer's shelf
+    // walks the same catalog and filters as the rules' one.
+    shelf ??= timedBuild(rules, limit, [...primary, ...chain(failure !== null && modelOn)], filterContext);
     if (failure && shelf.filledBy[0] === 'last-model-answer') {
       source = 'cache';
       model = staleModel;
@@ -331,12 +386,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
       ...(known ? {} : { warnings: [unknownPlacementWarning(request.placement)] }),
     };
     const totalMs = performance.now() - started;
-    metrics.requests.inc({
-      placement: known ? request.placement : 'unknown',
-      source,
-      reason: fallbackReason ?? 'none',
-    });
-    metrics.requestDuration.observe({ source }, totalMs / 1000);
+    requestsBy(known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
+    requestDurationBy(source).observe(totalMs / 1000);
     return { answer, upstreamMs, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
   }
 

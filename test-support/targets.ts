@@ -19,16 +19,21 @@ export const benchProxyEnv: Record<string, string> = {
   RECO_ALLOW_RAW_USER_IDS: 'true',
 };
 
-/** Starts a target (`proxy`, `sdk-limit`, `bare-express`) against `cloud`. */
+/**
+ * Starts a target (`proxy`, `sdk-limit`, `bare-express`) against `cloud`; `nodeArgs` go to its
+ * Node (e.g. `--cpu-prof` for a profile written when it stops).
+ */
 export function startTarget(
   kind: 'proxy' | 'sdk-limit' | 'bare-express',
   cloud: CloudInfo,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<StartedChild<TargetInfo>> {
   return startChild<TargetInfo>('test-support/target-process.ts', {
     args: [kind],
     env: { BENCH_CLOUD: JSON.stringify(cloud), ...env },
     timeoutMs: 30_000,
+    nodeArgs,
   });
 }
 

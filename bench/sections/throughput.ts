@@ -40,7 +40,7 @@ export interface ThroughputComparison {
 }
 
 /** One autocannon run; `path(shopper)` builds each request's path. */
-async function round1(
+export async function throughputRound(
   target: StartedChild<TargetInfo>,
   path: (shopper: string) => string,
   connections: number,
@@ -81,13 +81,13 @@ export async function compareThroughput(
   options: { rounds: number; seconds: number; connections: number },
 ): Promise<ThroughputComparison> {
   const { rounds, seconds, connections } = options;
-  await round1(reference.target, reference.path, connections, 1); // warm both
-  await round1(subject.target, subject.path, connections, 1);
+  await throughputRound(reference.target, reference.path, connections, 1); // warm both
+  await throughputRound(subject.target, subject.path, connections, 1);
   const ref: Round[] = [];
   const sub: Round[] = [];
   for (let i = 0; i < rounds; i++) {
-    ref.push(await round1(reference.target, reference.path, connections, seconds));
-    sub.push(await round1(subject.target, subject.path, connections, seconds));
+    ref.push(await throughputRound(reference.target, reference.path, connections, seconds));
+    sub.push(await throughputRound(subject.target, subject.path, connections, seconds));
   }
   const s = summarizeRounds(sub);
   const r = summarizeRounds(ref);

@@ -3,7 +3,7 @@
  * 202 only once the accepted events are on disk (docs/contracts.md "Events"); 503 with Retry-After while
  * the store cannot write.
  */
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
 import type { CatalogIndex } from '../catalog-index.ts';
 import { admitEvents } from '../event-admission.ts';
 import { type EventLog, EventStoreUnavailableError } from '../events/event-log.ts';
@@ -13,11 +13,12 @@ import { jsonOrTextBody } from '../http/request-body.ts';
 import type { ServerCaller } from '../http/server-key.ts';
 import type { Arm } from '../holdout.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ApiRoutes } from './api-routes.ts';
 import type { ShopperIdentityResolver } from '../shopper-identity.ts';
 
 /** Adds the events route to `router`. */
 export function addEventsRoute(
-  router: Router,
+  router: ApiRoutes,
   eventLog: EventLog,
   metrics: Metrics,
   trust: { callerOf: (req: Request) => ServerCaller; identities: ShopperIdentityResolver; catalog: CatalogIndex },

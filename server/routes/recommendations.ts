@@ -1,9 +1,10 @@
 /** `GET|POST /v1/recommendations`: validate, recommend, answer with Server-Timing. */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
 import { jsonBody } from '../http/request-body.ts';
+import { sendJson } from '../http/send-json.ts';
 import {
   InvalidRequestError,
   parseRecommendationBody,
@@ -11,12 +12,13 @@ import {
   type RecommendationRequest,
 } from '../recommendation-request.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ApiRoutes } from './api-routes.ts';
 import type { ShelfService } from '../shelf-service.ts';
 import type { ShopperIdentityResolver } from '../shopper-identity.ts';
 
-/** Adds the recommendations route to `router` (one flat router keeps the hot path short). */
+/** Adds the recommendations route to `router`. */
 export function addRecommendationsRoute(
-  router: Router,
+  router: ApiRoutes,
   shelfService: ShelfService,
   identities: ShopperIdentityResolver,
   metrics: Metrics,
@@ -31,27 +33,29 @@ export function addRecommendationsRoute(
       throw error;
     }
     // Only a valid token (or a trusted raw id) names a customer; anything else is answered anonymously.
-    const { shopperToken: _token, userId: _claimedUser, ...rest } = claimed;
     const identity = await identities.resolve(claimed);
     if (identity.untrusted) metrics.untrustedShoppers.inc({ cause: identity.untrusted });
-    const request: RecommendationRequest = { ...rest, ...(identity.userId ? { userId: identity.userId } : {}) };
+    const request: RecommendationRequest = { placement: claimed.placement, items: claimed.items };
+    if (identity.userId) request.userId = identity.userId;
+    if (claimed.sessionId) request.sessionId = claimed.sessionId;
+    if (claimed.limit) request.limit = claimed.limit;
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
       request,
       arrivalOf(req),
     );
     // Source and variant ride along as descriptions, so a page's debug overlay can read them from Resource Timing.
-    const timing = [
-      upstreamMs === null ? null : `upstream;dur=${upstreamMs.toFixed(1)}`,
-      `total;dur=${totalMs.toFixed(1)}`,
-      // How late the budget timer fired: the machine's share of `total`, not the proxy's.
-      timerLateMs === null ? null : `timer-late;dur=${timerLateMs.toFixed(1)}`,
-      `source;desc=${answer.source}`,
-      answer.fallbackReason ? `reason;desc=${answer.fallbackReason}` : null,
-      answer.model?.variant ? `variant;desc="${answer.model.variant.replace(/[^A-Za-z0-9-]/g, '')}"` : null,
-    ];
-    res.setHeader('Server-Timing', timing.filter(Boolean).join(', '));
+    let timing = upstreamMs === null ? '' : `upstream;dur=${upstreamMs.toFixed(1)}, `;
+    timing += `total;dur=${totalMs.toFixed(1)}`;
+    // How late the budget timer fired: the machine's share of `total`, not the proxy's.
+    if (timerLateMs !== null) timing += `, timer-late;dur=${timerLateMs.toFixed(1)}`;
+    timing += `, source;desc=${answer.source}`;
+    if (answer.fallbackReason) timing += `, reason;desc=${answer.fallbackReason}`;
+    if (answer.model?.variant) timing += `, variant;desc="${answer.model.variant.replace(/[^A-Za-z0-9-]/g, '')}"`;
+    res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(answer);
+    sendJson(res, answer);
+    // The line's object is not even built when the level would drop it (LOG_LEVEL=warn or above).
+    if (!logger.isLevelEnabled('info')) return;
     logger.info(
       {
         requestId: answer.requestId,
