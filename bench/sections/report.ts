@@ -3,6 +3,7 @@ import type { BudgetRun } from './budget.ts';
 import type { BundleSize, ModelInference } from './bundle-and-model.ts';
 import type { OverheadAtRate } from './overhead.ts';
 import type { ThroughputComparison } from './throughput.ts';
+import { round } from '../../test-support/stats.ts';
 
 /** Where and when it was measured. */
 export interface Machine {
@@ -41,20 +42,33 @@ export function judgeGoals(r: Omit<BenchResults, 'goals' | 'durationSeconds'>): 
   for (const o of r.overhead) {
     const spread = (k: 'p50' | 'p99'): string => o.roundOverheads.map((r) => r[k]).join(', ');
     goals.push({
-      goal: `overhead p50 ≤ 1 ms at ${o.rate}/s`,
+      goal: `overhead over a direct SDK call p50 ≤ 1 ms at ${o.rate}/s`,
       measured: `${o.overhead.p50} ms (rounds ${spread('p50')})`,
       reached: o.overhead.p50 <= 1,
     });
+    // Issue #16's two figures are against the minimal node:http + SDK server: the same HTTP hop, none of our work.
+    const ownP50 = round(o.proxy.p50 - o.nodeHttpSdk.p50);
     goals.push({
-      goal: `overhead p99 ≤ 3 ms at ${o.rate}/s`,
-      measured: `${o.overhead.p99} ms (rounds ${spread('p99')})`,
-      reached: o.overhead.p99 <= 3,
+      goal: `proxy's own work over node:http + SDK p50 ≤ 0.3 ms at ${o.rate}/s`,
+      measured: `${ownP50} ms (${o.proxy.p50} vs ${o.nodeHttpSdk.p50} ms)`,
+      reached: ownP50 <= 0.3,
     });
+    if (o.rate >= 200)
+      goals.push({
+        goal: `p99 at ${o.rate}/s ≤ node:http + SDK p99 + 3 ms`,
+        measured: `${o.proxy.p99} vs ${o.nodeHttpSdk.p99} ms`,
+        reached: o.proxy.p99 <= o.nodeHttpSdk.p99 + 3,
+      });
   }
   goals.push({
-    goal: 'model path ≥ 0.7× node:http + SDK',
+    goal: 'shelf bundle, Lit included, gzip -9 ≤ 9,216 B',
+    measured: `${r.bundle.gzipBytes} B`,
+    reached: r.bundle.gzipBytes <= 9216,
+  });
+  goals.push({
+    goal: 'model path ≥ 0.8× node:http + SDK',
     measured: `${r.modelPath.ratio}× (rounds ${r.modelPath.roundRatios.join(', ')})`,
-    reached: r.modelPath.ratio >= 0.7,
+    reached: r.modelPath.ratio >= 0.8,
   });
   goals.push({
     goal: 'fallback path ≥ 0.8× bare Express',
