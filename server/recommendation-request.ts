@@ -17,6 +17,10 @@ export interface RecommendationRequest {
 }
 
 const printable = printablePattern;
+/** Bounds the schema and the schema-free reading of a valid request share. */
+const maxItems = 50;
+const maxLimit = 48;
+const limitMessage = `must be a whole number 1..${maxLimit}`;
 const shopperId = z
   .string()
   .min(1)
@@ -30,12 +34,12 @@ const schema = z.strictObject({
   sessionId: shopperId.optional(),
   // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
   shopperToken: z.string().optional(),
-  items: z.array(itemId).max(50, 'at most 50 ids').default([]),
+  items: z.array(itemId).max(maxItems, `at most ${maxItems} ids`).default([]),
   limit: z
-    .number({ error: 'must be a whole number 1..48' })
-    .int('must be a whole number 1..48')
-    .min(1, 'must be a whole number 1..48')
-    .max(48, 'must be a whole number 1..48')
+    .number({ error: limitMessage })
+    .int(limitMessage)
+    .min(1, limitMessage)
+    .max(maxLimit, limitMessage)
     .optional(),
 });
 
@@ -61,10 +65,10 @@ function certainlyValid(input: Record<string, unknown>): boolean {
   if (typeof placement !== 'string' || !placementPattern.test(placement)) return false;
   if (!isShopperId(userId) || !isShopperId(sessionId)) return false;
   if (shopperToken !== undefined && typeof shopperToken !== 'string') return false;
-  if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= 48))
+  if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= maxLimit))
     return false;
   if (items === undefined) return true;
-  if (!Array.isArray(items) || items.length > 50) return false;
+  if (!Array.isArray(items) || items.length > maxItems) return false;
   for (const id of items) if (typeof id !== 'string' || !itemIdPattern.test(id)) return false;
   return true;
 }
@@ -111,8 +115,7 @@ export function parseRecommendationQuery(query: Record<string, unknown>): Recomm
     else if (field === 'limit') input.limit = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
     else if (value !== '' || field === 'placement') input[field] = value;
   }
-  if (input.limit !== undefined && Number.isNaN(input.limit))
-    throw new InvalidRequestError('limit: must be a whole number 1..48');
+  if (input.limit !== undefined && Number.isNaN(input.limit)) throw new InvalidRequestError(`limit: ${limitMessage}`);
   return validate(input);
 }
 
