@@ -16,7 +16,7 @@ import { startLoad } from '../test-support/load-child.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
 import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import { until } from '../test-support/until.ts';
-import { startProxyHere, watchEventLoop, watchForUnhandled } from './in-process.ts';
+import { startProxyHere, watchEventLoop, watchForUnhandled, watchOwnTimes } from './in-process.ts';
 import { reportRun } from './load-report.ts';
 import { freePort, type ProxyChild, proxyEnv, startProxyChild } from './proxy-child.ts';
 
@@ -158,8 +158,10 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
       const cpuBefore = { proxy: process.cpuUsage(), machine: machineBusyMs(), at: performance.now() };
       const load = await startLoad({ baseUrl: proxy.url, path, rate: 500, durationMs: 10_000, poolSize: 4000 });
       const loop = watchEventLoop();
+      const own = watchOwnTimes(proxy);
       const report = reportRun(await load.result);
       const loopDelay = loop.stop();
+      const ownTimes = own.stop();
       const tcpAfter = tcpCounters();
       const seconds = (performance.now() - cpuBefore.at) / 1000;
       const proxyCpu = process.cpuUsage(cpuBefore.proxy);
@@ -182,7 +184,8 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
           `peak in flight ${proxy.bulkhead.peak} ` +
           `of ${proxy.bulkhead.limit}; load p50 ${report.all.p50} p99 ${report.all.p99} max ${report.all.max} ms, ` +
           `sender lag max ${report.senderLagMaxMs} ms; proxy's own: ${bucket('0.15')} of ${count} ≤ 150 ms, ` +
-          `${bucket('0.2')} ≤ 200 ms; proxy event-loop delay p99 ${loopDelay.p99} max ${loopDelay.max} ms; ` +
+          `${bucket('0.2')} ≤ 200 ms; less timer lateness p99 ${ownTimes.p99} max ${ownTimes.max} ms of ` +
+          `${ownTimes.count}; proxy event-loop delay p99 ${loopDelay.p99} max ${loopDelay.max} ms; ` +
           `reasons ${JSON.stringify(reasons)}`,
       );
       // Where a client's time goes when the proxy's own is within budget: the proxy's clock starts when
@@ -203,11 +206,12 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
       assert.equal(report.non2xx, 0, JSON.stringify(report.outcomes));
       assert.ok(proxy.bulkhead.peak <= proxy.bulkhead.limit, `peak ${proxy.bulkhead.peak} > ${proxy.bulkhead.limit}`);
       assert.ok((reasons.overloaded ?? 0) > 0, 'the bulkhead turned calls away');
-      // The budget, by the proxy's own figure, judged only when the machine let the load and the proxy run:
-      // 500/s on two shared cores is near what the fallback path can do at all (bench: ~2,500/s idle).
-      const starved = report.senderLagMaxMs > 20 || loopDelay.p99 > 20;
-      if (starved) t.diagnostic('budget not judged: the machine starved the sender or the proxy (see the lags above)');
-      else assert.ok(bucket('0.15') >= count * 0.99, `only ${bucket('0.15')} of ${count} answers within 150 ms`);
+      // The budget as the fault matrix judges it: the proxy's own time less its budget timer's lateness (a
+      // timer a busy machine wakes late is the machine's); what the client saw queues before that clock.
+      assert.ok(
+        ownTimes.p99 <= budgetMs,
+        `the proxy's own p99 ${ownTimes.p99} ms (less timer lateness) > ${budgetMs} ms`,
+      );
     } finally {
       watch.stop();
       await setWeather(cloud.info, 'normal');
