@@ -5,7 +5,7 @@
  * from the model engineer's bench/model-inference.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { projectRoot } from '../../test-support/child.ts';
@@ -22,7 +22,6 @@ export interface FileSize {
 export interface BundleSize extends FileSize {
   /** The chunks a page fetches later (`dist/reco-shelf.<name>.js`, production only). */
   chunks: FileSize[];
-  builtNow: boolean;
   /** Minified and gzip bytes per source file (Lit per package), largest gzip cost first. */
   breakdown: { source: string; minBytes: number; gzipBytes: number }[] | null;
 }
@@ -52,26 +51,24 @@ function fileSize(file: string): FileSize {
   };
 }
 
-/** Builds dist/reco-shelf.js (and its chunks) if missing, then measures them. */
+/**
+ * Builds dist/reco-shelf.js and its chunks from the sources as they are, then measures them: a
+ * bundle left in dist/ by an older checkout would otherwise be measured as this one's.
+ */
 export function measureBundle(): BundleSize {
-  const file = join(projectRoot, 'dist/reco-shelf.js');
-  let builtNow = false;
-  if (!existsSync(file) || !existsSync(join(projectRoot, 'dist/reco-shelf.extras.js'))) {
-    const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {
-      cwd: projectRoot,
-      stdio: 'inherit',
-      timeout: 120_000,
-    });
-    if (build.status !== 0) throw new Error('bench: the widget build failed');
-    builtNow = true;
-  }
+  const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+    timeout: 120_000,
+  });
+  if (build.status !== 0) throw new Error('bench: the widget build failed');
   const chunks = readdirSync(join(projectRoot, 'dist'))
     .filter((f) => /^reco-shelf\..+\.js$/.test(f) && !f.startsWith('reco-shelf.dev.'))
     .sort()
     .map((f) => fileSize(`dist/${f}`));
   for (const c of chunks)
     console.log(`widget chunk ${c.file}: min ${c.minBytes} B, gzip ${c.gzipBytes} B, br ${c.brotliBytes} B`);
-  return { ...fileSize('dist/reco-shelf.js'), chunks, builtNow, breakdown: sizeBreakdown() };
+  return { ...fileSize('dist/reco-shelf.js'), chunks, breakdown: sizeBreakdown() };
 }
 
 /** Model inference latency as bench/model-inference.ts prints it. */
