@@ -1,6 +1,7 @@
 /**
  * `npx tsx bench/events-store.ts [--events 5000000]`: the event store's numbers (issue #12),
- * against the real proxy process (`server/main.ts`, fdatasync on every group commit):
+ * against the real proxy process as production runs it (`npm run build:proxy`'s bundle, no tsx;
+ * fdatasync on every group commit):
  * 1. writes N generated events as segments (received over the last 20 hours, so every id is
  *    in the dedup window and has to be read; 2 % purchases);
  * 2. starts the proxy on them: time to `/readyz` 200 and the resident memory then
@@ -31,6 +32,7 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildProxy } from '../scripts/build-proxy.ts';
 import { segmentName } from '../server/events/segment-files.ts';
 import { processCpuMs, projectRoot } from '../test-support/child.ts';
 import { freePort } from '../test-support/free-port.ts';
@@ -178,9 +180,11 @@ if (values.keep && existsSync(join(values.keep, 'count'))) {
     writeFileSync(join(values.keep, 'count'), String(generated));
   }
 }
+// Built before the clock starts: an operator starts the bundle (`npm run start:proxy`), not the sources.
+const proxyBundle = await buildProxy(join(projectRoot, 'dist/server'));
 const port = await freePort();
 const startedAt = performance.now();
-const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+const child = spawn(process.execPath, ['--enable-source-maps', proxyBundle], {
   cwd: projectRoot,
   env: {
     PATH: process.env.PATH ?? '',
