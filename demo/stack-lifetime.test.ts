@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
 import { projectRoot, type StartedChild, startChild } from '../test-support/child.ts';
-import { freePort } from '../test-support/free-port.ts';
+import { freeStackPorts } from '../test-support/free-port.ts';
 import { worldKey, writeRetrainWorld } from '../test-support/retrain-world.ts';
 import { until } from '../test-support/until.ts';
 import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
@@ -32,12 +32,7 @@ after(async () => {
 
 test('killing the stack (SIGKILL of npm start) leaves no challenger, and no server, behind', async () => {
   await ensureBuilt();
-  const [storefront, proxy, sagemaker, container] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const { storefront, proxy, sagemaker, container } = await freeStackPorts();
   launcher = await startChild('test-support/stack-launcher-child.ts', {
     args: [logDir],
     timeoutMs: 120_000,

@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page, type Response }
 import { defaults as proxyDefaults } from '../server/config.ts';
 import { type RunningStack, type StackPorts, startProcesses } from '../demo/processes.ts';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
-import { freePort } from '../test-support/free-port.ts';
+import { freePort, freeStackPorts } from '../test-support/free-port.ts';
 import { placementsWithBudget } from '../test-support/placements.ts';
 
 export { freePort };
@@ -34,24 +34,16 @@ export async function startE2eStack(
   env: NodeJS.ProcessEnv | ((ports: StackPorts) => NodeJS.ProcessEnv) = {},
 ): Promise<RunningStack> {
   await ensureBuilt();
-  const [storefront, proxy, sagemaker, container] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const ports = await freeStackPorts();
   const dir = mkdtempSync(join(tmpdir(), 'reco-e2e-'));
-  return startProcesses(
-    { storefront, proxy, sagemaker, container },
-    {
-      logDir: join(dir, 'logs'),
-      env: {
-        RECO_EVENTS_DIR: join(dir, 'events'),
-        RECO_PLACEMENTS_FILE: placementsWithBudget(dir, e2eBudgetMs),
-        ...(typeof env === 'function' ? env({ storefront, proxy, sagemaker, container }) : env),
-      },
+  return startProcesses(ports, {
+    logDir: join(dir, 'logs'),
+    env: {
+      RECO_EVENTS_DIR: join(dir, 'events'),
+      RECO_PLACEMENTS_FILE: placementsWithBudget(dir, e2eBudgetMs),
+      ...(typeof env === 'function' ? env(ports) : env),
     },
-  );
+  });
 }
 
 /** Launches headless Chromium as root can run it here. */
