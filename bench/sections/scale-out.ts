@@ -18,6 +18,7 @@ import { medianOf, round, summarize } from '../../test-support/stats.ts';
 import type { TargetInfo } from '../../test-support/target-process.ts';
 import { benchProxyEnv, startTarget } from '../../test-support/targets.ts';
 import { compareThroughput, type ThroughputComparison } from './throughput.ts';
+import { Redis } from 'ioredis';
 
 /** One Redis read as the proxy's own histogram saw it. */
 export interface SharedReadFigures {
@@ -46,6 +47,12 @@ export interface ScaleOutResults {
     cacheGet: SharedReadFigures;
     /** The same for the fleet's recently-bought read, sent in the same tick as the cache read. */
     boughtGet: SharedReadFigures;
+    /**
+     * The floor under `deltaP50`: the same two reads (the cache's GET and the purchases' ZRANGE, sent in one
+     * tick) from a bare ioredis client at the same rate, p50 in ms (median over rounds). At a low rate both
+     * processes sleep between requests, and waking them is most of a round trip's cost.
+     */
+    bareRoundTripP50: number;
     /** Answers that were not `model` in each arm's rounds (budget misses on a starved machine show here). */
     embeddedNotModel: number;
     redisNotModel: number;
@@ -75,6 +82,28 @@ async function p50At(url: string, rate: number, seconds: number): Promise<{ p50:
     };
   } finally {
     http.close();
+  }
+}
+
+/** The two reads a shelf waits for, from a bare client at `rate`: what one round trip costs on this machine. */
+async function bareRoundTripP50(redisUrl: string, rate: number, seconds: number): Promise<number> {
+  const client = new Redis(redisUrl, { enableOfflineQueue: false, lazyConnect: true });
+  await client.connect();
+  try {
+    const run = await runPaced({
+      rate,
+      durationMs: seconds * 1000,
+      send: async (i) => {
+        await Promise.all([
+          client.get(`bench:c:${i}`),
+          client.zrange(`bench:b:${i}`, '+inf', '0', 'BYSCORE', 'REV', 'LIMIT', 0, 1000, 'WITHSCORES'),
+        ]);
+        return 'ok';
+      },
+    });
+    return summarize(run.latencies.filter(Number.isFinite)).p50;
+  } finally {
+    client.disconnect();
   }
 }
 
@@ -123,6 +152,7 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
     await p50At(withRedis.info.url, plan.rate, 3);
     const embeddedP50s: number[] = [];
     const redisP50s: number[] = [];
+    const bareP50s: number[] = [];
     let redisNotModel = 0;
     let embeddedNotModel = 0;
     for (let i = 0; i < plan.rounds; i++) {
@@ -132,6 +162,7 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
       const r = await p50At(withRedis.info.url, plan.rate, plan.seconds);
       redisP50s.push(r.p50);
       redisNotModel += r.notModel;
+      bareP50s.push(await bareRoundTripP50(redis.url, plan.rate, plan.seconds));
     }
     await embedded.stop();
     const metrics = await (await fetch(`${withRedis.info.url}/metrics`)).text();
@@ -161,6 +192,7 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
         redisP50: medianOf(redisP50s),
         roundDeltas: deltas,
         deltaP50: medianOf(deltas),
+        bareRoundTripP50: round(medianOf(bareP50s)),
         cacheGet,
         boughtGet,
         embeddedNotModel,
@@ -184,6 +216,12 @@ export function scaleOutMarkdown({ redisCost: c, twoVersusOne: t }: ScaleOutResu
     `| model path p50 at ${c.rate}/s, ${c.secondsPerRound} s rounds | ${c.embeddedP50} ms | ${c.redisP50} ms | ` +
       `+${c.deltaP50} ms (${c.roundDeltas.join(', ')}); answers not \`model\`: ${c.embeddedNotModel} / ` +
       `${c.redisNotModel} |`,
+    ...(c.bareRoundTripP50 === undefined
+      ? []
+      : [
+          `| the same two reads from a bare ioredis client at ${c.rate}/s (the floor) | — | ` +
+            `p50 ${c.bareRoundTripP50} ms | — |`,
+        ]),
     `| Redis cache read (the proxy's own histogram, ${c.cacheGet.count} calls) | — | median ≤ ` +
       `${c.cacheGet.p50AtMostMs} ms | ${Math.round(c.cacheGet.shareWithin03Ms * 100)} % within 0.3 ms |`,
     // Older results (before the recently-bought index was shared) have no such read.
