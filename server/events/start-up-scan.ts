@@ -49,19 +49,25 @@ export async function scanSegmentsAtStart(options: StartUpScanOptions): Promise<
   const { now } = options;
   const horizon = now - Math.max(options.dedupHours * hourMs, options.purchaseDays * dayMs);
   const result: StartUpScanResult = { segmentsRead: 0, quarantinedLines: 0 };
+  // Only this process's own window takes the ids read at start as bare hashes, and is sealed after.
+  const ownWindow = options.window instanceof InProcessIdempotencyWindow ? options.window : undefined;
   for (const segment of [...options.segments.values()]) {
     // Every event of a segment was received before it was last written.
     if (segment.modifiedAt < horizon) continue;
-    await loadSegment(segment, options, result);
+    await loadSegment(segment, ownWindow, options, result);
     result.segmentsRead++;
   }
-  if (options.window instanceof InProcessIdempotencyWindow) options.window.seal();
+  ownWindow?.seal();
   return result;
 }
 
 /** Streams one segment into the window and the index; quarantines the lines that do not parse. */
-async function loadSegment(segment: SegmentFile, options: StartUpScanOptions, result: StartUpScanResult) {
-  const window = options.window instanceof InProcessIdempotencyWindow ? options.window : undefined;
+async function loadSegment(
+  segment: SegmentFile,
+  window: InProcessIdempotencyWindow | undefined,
+  options: StartUpScanOptions,
+  result: StartUpScanResult,
+) {
   const windowStart = options.now - options.window.windowMs;
   const purchaseStart = options.now - options.purchaseDays * dayMs;
   let bad = 0;
