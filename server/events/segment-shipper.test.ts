@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { pseudonymizer } from '../../contracts/pseudonym.ts';
 import type { StartedChild } from '../../test-support/child.ts';
@@ -104,5 +105,74 @@ describe('segment shipping to an S3-compatible server (s3rver, through the SDK)'
     assert.equal(lines.length, acknowledged.length, 'no object holds an event twice');
     await shipper.stop();
     await log.close();
+  });
+});
+
+describe('a shipping failure names its cause', { timeout: 60_000 }, () => {
+  const started: Array<StartedChild<S3ServerInfo>> = [];
+  after(async () => {
+    await Promise.all(started.map((s) => s.stop()));
+  });
+
+  /** A store with one closed segment, a shipper using `client`, and the shipper's log lines. */
+  async function shipOneSegment(client: S3Client) {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ship-cause-')), 'events');
+    const log = await EventLog.open(eventLogOptions(dir));
+    await log.append([click('cause-0001', '17850')]);
+    await log.roll();
+    const lines: string[] = [];
+    const shipper = shipSegments({
+      client,
+      bucket,
+      prefix: '',
+      store: log,
+      logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }),
+      pseudonymize: pseudonymizer(key),
+      backoffMs: { first: 50, max: 100 },
+    });
+    await until(
+      () => shipper.stats().failures,
+      (n) => n >= 1,
+      'a failed upload',
+    );
+    await shipper.stop();
+    await log.close();
+    return { stats: shipper.stats(), lines: lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  }
+
+  it('no credentials in the environment: CredentialsProviderError, logged and counted by that name', async () => {
+    const s3 = await startS3Server(mkdtempSync(join(tmpdir(), 's3rver-')), bucket);
+    started.push(s3);
+    // The SDK's provider chain finds nothing: no keys, no profile files, no instance metadata.
+    const saved = { ...process.env };
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+      delete process.env[name];
+    }
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(tmpdir(), 'no-such-credentials');
+    process.env.AWS_CONFIG_FILE = join(tmpdir(), 'no-such-config');
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    try {
+      const { stats, lines } = await shipOneSegment(
+        eventsS3Client({ region: 'eu-west-2', eventsS3Endpoint: s3.info.url }),
+      );
+      assert.deepEqual(Object.keys(stats.failuresByCause), ['CredentialsProviderError']);
+      assert.match(stats.lastFailure ?? '', /^HeadObject: CredentialsProviderError: Could not load credentials/);
+      assert.match(String(lines[0]?.msg), /\(HeadObject: CredentialsProviderError\)/);
+      assert.equal(lines[0]?.cause, 'CredentialsProviderError: Could not load credentials from any providers');
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('wrong credentials: a HEAD answered 403 without a body is named by its status, not UnknownError', async () => {
+    const s3 = await startS3Server(mkdtempSync(join(tmpdir(), 's3rver-')), bucket);
+    started.push(s3);
+    const wrong = { accessKeyId: 'WRONG', secretAccessKey: 'WRONG' };
+    const { stats, lines } = await shipOneSegment(
+      eventsS3Client({ region: 'eu-west-2', eventsS3Endpoint: s3.info.url }, wrong),
+    );
+    assert.deepEqual(Object.keys(stats.failuresByCause), ['HTTP 403']);
+    assert.match(String(lines[0]?.cause), /^HTTP 403: .*wrong credentials/);
+    assert.doesNotMatch(JSON.stringify(lines[0]?.cause), /Unknown/);
   });
 });
