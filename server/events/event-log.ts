@@ -138,6 +138,7 @@ export class EventLog {
       dir: options.dir,
       maxDiskBytes: options.maxDiskBytes,
       retainHours: options.retainHours,
+      storeNeedsHours: () => Math.max(options.dedupHours, options.purchaseDays() * 24),
       closed: this.#closed,
       openBytes: () => this.#segment?.bytes ?? 0,
       queuedBytes: () => this.#queuedBytes,

@@ -3,6 +3,12 @@
  * to `shipped/` and deleted after `retainHours`, or earlier when the folder reaches
  * `maxDiskBytes`. Unshipped segments are never deleted: at the bound, new events get a 503
  * instead (acknowledged data is never dropped to make room).
+ *
+ * A restart rebuilds the idempotency window and the recently-bought index from the segments
+ * on disk, so a shipped segment is kept at least as long as they look back (`storeNeedsHours`:
+ * the dedup window and the longest `recentlyBoughtDays` of the live rules, read at each
+ * housekeeping), whatever `retainHours` says: a purchase must not come back on the shelf
+ * after a restart because its segment went first. Only the disk bound deletes sooner.
  */
 import { mkdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -18,6 +24,12 @@ export interface SegmentRetentionOptions {
   dir: string;
   maxDiskBytes: number;
   retainHours: number;
+  /**
+   * How far back the store reads at start (dedup window, longest look-back of the rules now),
+   * in hours: shipped segments are kept at least this long. Read at each housekeeping, so a
+   * rule that looks back further keeps what is still on disk from then on.
+   */
+  storeNeedsHours?: () => number;
   /** Closed segments (shipped or not) by name, shared with the store. */
   closed: Map<string, SegmentFile>;
   /** Bytes written to the open segment. */
@@ -32,6 +44,8 @@ export interface SegmentRetentionOptions {
 export class SegmentRetention {
   readonly #options: SegmentRetentionOptions;
   #overBound: string | undefined;
+  /** The retention last logged as longer than `retainHours`, so a change is logged once. */
+  #loggedKeepHours: number | undefined;
 
   constructor(options: SegmentRetentionOptions) {
     this.#options = options;
@@ -69,9 +83,24 @@ export class SegmentRetention {
     throw new EventStoreUnavailableError(`event store full: ${this.#overBound}`, 60);
   }
 
+  /** How long shipped segments are kept now: `retainHours`, or longer when the store reads further back. */
+  keepHours(): number {
+    const { retainHours, storeNeedsHours } = this.#options;
+    const needs = storeNeedsHours?.() ?? 0;
+    if (needs > retainHours && needs !== this.#loggedKeepHours) {
+      this.#loggedKeepHours = needs;
+      this.#options.logger?.info(
+        { keepHours: needs, retainHours },
+        `event store: shipped segments kept ${needs} h (the dedup window or the longest recentlyBoughtDays), ` +
+          `longer than RECO_EVENTS_RETAIN_HOURS=${retainHours}`,
+      );
+    }
+    return Math.max(retainHours, needs);
+  }
+
   /** Deletes the shipped segments past retention; lifts the bound once the folder is under it. */
   async deleteExpired(): Promise<void> {
-    const retainFrom = this.#options.now() - this.#options.retainHours * hourMs;
+    const retainFrom = this.#options.now() - this.keepHours() * hourMs;
     for (const segment of [...this.#options.closed.values()]) {
       if (segment.shipped && segment.modifiedAt <= retainFrom) await this.#delete(segment, 'retention');
     }

@@ -45,7 +45,17 @@ describe('segment shipping to an S3-compatible server (s3rver, through the SDK)'
     started.push(s3);
     const { port, url } = s3.info;
     const dir = join(mkdtempSync(join(tmpdir(), 'ship-')), 'events');
-    const log = await EventLog.open(eventLogOptions(dir, { segmentBytes: 64 * 1024, retainHours: 0 }));
+    // The shortest retention: one hour, a one-hour window, no look-back; the clock moves past it below.
+    let clockMs = 0;
+    const log = await EventLog.open(
+      eventLogOptions(dir, {
+        segmentBytes: 64 * 1024,
+        retainHours: 1,
+        dedupHours: 1,
+        purchaseDays: () => 0,
+        now: () => Date.now() + clockMs,
+      }),
+    );
     const shipper = shipSegments({
       client: eventsS3Client({ region: 'eu-west-2', eventsS3Endpoint: url }, s3rverCredentials),
       bucket,
@@ -76,7 +86,9 @@ describe('segment shipping to an S3-compatible server (s3rver, through the SDK)'
       assert.ok(!text.includes('"userId":"17850"'), 'the raw customer id left the premises');
       assert.ok(text.includes(`"userId":"${pseudonymizer(key)('17850')}"`));
     }
-    assert.deepEqual(listSegments(dir), [], 'shipped segments are deleted after retention (0 h here)');
+    clockMs = 2 * 3_600_000;
+    await log.housekeep();
+    assert.deepEqual(listSegments(dir), [], 'shipped segments are deleted after retention (1 h here)');
     assert.equal(shipper.stats().uploads, shippedFirst.length);
 
     // The bucket goes away for a while: segments wait locally, uploads fail and back off.
