@@ -49,6 +49,11 @@ export function segmentStartedAt(name: string): number | undefined {
   return Date.parse(`${iso}${t.slice(13, 15)}.${t.slice(15, 18)}Z`);
 }
 
+/** The instance id in the segment named `name`, or undefined for a name that is not a segment's. */
+export function segmentInstance(name: string): string | undefined {
+  return namePattern.exec(name)?.[2];
+}
+
 /** The segments in `dir` (and its `shipped/`), oldest first. */
 export function listSegments(dir: string): SegmentFile[] {
   const found: SegmentFile[] = [];
