@@ -174,4 +174,46 @@ describe('events:export --s3, the real CLI against an S3-compatible server (s3rv
       await late.stop();
     }
   });
+
+  it('--dir --watermark: a segment a proxy is still writing is left for the next run, then exported once', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'export-open-')), 'events');
+    const watermark = join(dir, '..', 'watermark');
+    const store = await EventLog.open(eventLogOptions(dir, { now: () => Date.now() - 5 * 60_000 }));
+    const exportFolder = () =>
+      run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          exportEntry(),
+          '--dir',
+          dir,
+          '--format',
+          'jsonl',
+          '--types',
+          'all',
+          '--watermark',
+          watermark,
+        ],
+        {
+          cwd: projectRoot,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RECO_PSEUDONYM_KEY: key },
+        },
+      );
+    try {
+      await store.append([event(1, 'cust-1'), event(2, 'cust-1')]);
+      await store.roll();
+      await store.append([event(3, 'cust-1')]);
+      const first = await exportFolder();
+      assert.deepEqual(exportedIds(first.stdout), [event(1, '').id, event(2, '').id], 'the open segment waits');
+      await store.append([event(4, 'cust-1')]);
+      await store.roll();
+      // The proxy writes on: its segment of events 3 and 4 is no longer its newest.
+      await store.append([event(5, 'cust-1')]);
+      const second = await exportFolder();
+      assert.deepEqual(exportedIds(second.stdout), [event(3, '').id, event(4, '').id]);
+    } finally {
+      await store.close();
+    }
+  });
 });
