@@ -13,7 +13,7 @@ const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
 
 describe('retention of shipped segments against what the store reads back at start', () => {
-  it('keeps a shipped purchase for the longest look-back, so a restart still excludes it; follows rule changes', async () => {
+  it('keeps a shipped purchase for the longest look-back: a restart still excludes it; follows the rules', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'retention-')), 'events');
     let now = Date.now();
     let lookBackDays = 30;

@@ -14,7 +14,7 @@ const bundle = (version: string): string =>
   `export function render(root) {\n  root.textContent = shelf.version;\n  return shelf.items.length;\n}\n`;
 
 describe('the widget bundle, held in memory and swapped whole', { timeout: 60_000 }, () => {
-  it('serves from memory, and keeps the last complete build while the folder is emptied or a file half written', async () => {
+  it('serves from memory; keeps the last complete build while the folder is emptied or half written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'widget-bundle-'));
     const path = join(dir, 'reco-shelf.js');
     writeFileSync(path, bundle('v1'));
