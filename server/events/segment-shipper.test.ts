@@ -156,13 +156,23 @@ describe('a shipping failure names its cause', { timeout: 60_000 }, () => {
     const s3 = await startS3Server(mkdtempSync(join(tmpdir(), 's3rver-')), bucket);
     started.push(s3);
     // The SDK's provider chain finds nothing: no keys, no profile files, no instance metadata.
-    const saved = { ...process.env };
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
-      delete process.env[name];
-    }
-    process.env.AWS_SHARED_CREDENTIALS_FILE = join(tmpdir(), 'no-such-credentials');
-    process.env.AWS_CONFIG_FILE = join(tmpdir(), 'no-such-config');
-    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    const cleared: Record<string, string | undefined> = {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'no-such-credentials'),
+      AWS_CONFIG_FILE: join(tmpdir(), 'no-such-config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const saved = Object.fromEntries(Object.keys(cleared).map((name) => [name, process.env[name]]));
+    const setEnvironment = (values: Record<string, string | undefined>): void => {
+      for (const [name, value] of Object.entries(values)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    };
+    setEnvironment(cleared);
     try {
       const { stats, lines } = await shipOneSegment(
         eventsS3Client({ region: 'eu-west-2', eventsS3Endpoint: s3.info.url }),
@@ -172,7 +182,7 @@ describe('a shipping failure names its cause', { timeout: 60_000 }, () => {
       assert.match(String(lines[0]?.msg), /\(HeadObject: CredentialsProviderError\)/);
       assert.equal(lines[0]?.cause, 'CredentialsProviderError: Could not load credentials from any providers');
     } finally {
-      process.env = saved;
+      setEnvironment(saved);
     }
   });
 

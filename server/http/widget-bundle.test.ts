@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,25 @@ describe('the widget bundle, held in memory and swapped whole', { timeout: 60_00
     } finally {
       files.close();
       server.close();
+    }
+  });
+
+  it('a folder not built at start is served once a complete build appears in it', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'widget-bundle-')), 'dist');
+    const files = widgetFiles(dir, { required: 'reco-shelf.js', settleMs: 50 });
+    try {
+      assert.equal(files.get('reco-shelf.js'), undefined);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'reco-shelf.js'), bundle('v1'));
+      await until(
+        () => files.generation,
+        (g) => g === 2,
+        'the first build to be taken',
+        20_000,
+      );
+      assert.equal(files.get('reco-shelf.js')?.identity.toString(), bundle('v1'));
+    } finally {
+      files.close();
     }
   });
 });

@@ -50,12 +50,17 @@ const releaseOf = (files: ReadonlyMap<string, { identity: Buffer }>): string => 
   return hash.digest('base64url').slice(0, 16);
 };
 
-/** Whether `source` parses as a JavaScript module, by `node --check` (no code runs). */
-function parsesAsModule(source: Buffer): Promise<boolean> {
+/**
+ * Whether `source` parses as a JavaScript module, by `node --check` (no code runs); `unchecked`
+ * when the check itself could not run (then the two agreeing reads are all there is).
+ */
+function moduleCheck(source: Buffer): Promise<'parses' | 'does not parse' | 'unchecked'> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--check', '--input-type=module', '-'], { timeout: 30_000 }, (error) =>
-      resolve(error === null),
-    );
+    const child = execFile(process.execPath, ['--check', '--input-type=module', '-'], { timeout: 30_000 }, (error) => {
+      // A number is node's exit code (a syntax error); a string code means node never ran.
+      if (error === null) resolve('parses');
+      else resolve(typeof error.code === 'number' ? 'does not parse' : 'unchecked');
+    });
     child.stdin?.on('error', () => {});
     child.stdin?.end(source);
   });
@@ -140,8 +145,10 @@ export function widgetFiles(dir: string, options: WidgetFilesOptions): WidgetFil
         if (!set.has(chunk!)) return `${name} imports ${chunk}, which is missing`;
       }
     }
-    const checks = await Promise.all([...set].map(async ([name, bytes]) => [name, await parsesAsModule(bytes)]));
-    const broken = checks.filter(([, ok]) => !ok).map(([name]) => name);
+    const checks = await Promise.all([...set].map(async ([name, bytes]) => [name, await moduleCheck(bytes)] as const));
+    const unchecked = checks.filter(([, result]) => result === 'unchecked').map(([name]) => name);
+    if (unchecked.length > 0) logger?.warn({ dir, files: unchecked }, 'widget bundle: could not run node --check');
+    const broken = checks.filter(([, result]) => result === 'does not parse').map(([name]) => name);
     return broken.length > 0
       ? `${broken.join(', ')} ${broken.length > 1 ? 'do' : 'does'} not parse (cut short?)`
       : undefined;
@@ -213,26 +220,27 @@ export function widgetFiles(dir: string, options: WidgetFilesOptions): WidgetFil
     }, settleMs);
     timer.unref();
   };
-  const watchFolder = (): void => {
-    if (closed) return;
+  /** Watches the folder; when it is missing (not built yet, or removed by a build), tries again each second. */
+  const watchFolder = (): boolean => {
+    if (closed) return false;
+    const retry = (): void => {
+      setTimeout(() => {
+        if (watchFolder() && !closed) changed();
+      }, 1000).unref();
+    };
     try {
       watcher = watch(dir, changed);
-      watcher.unref();
-      // The folder removed (and made again by a build): watch it again once it is back.
-      watcher.on('error', () => {
-        watcher?.close();
-        watcher = undefined;
-        setTimeout(() => {
-          watchFolder();
-          changed();
-        }, 1000).unref();
-      });
     } catch {
-      setTimeout(() => {
-        watchFolder();
-        changed();
-      }, 1000).unref();
+      retry();
+      return false;
     }
+    watcher.unref();
+    watcher.on('error', () => {
+      watcher?.close();
+      watcher = undefined;
+      retry();
+    });
+    return true;
   };
   watchFolder();
   return {
