@@ -199,7 +199,7 @@ const fromEnv = {
   RECO_EVENTS_SEGMENT_SECONDS: ['eventsSegmentSeconds', positiveInt],
   RECO_EVENTS_DEDUP_HOURS: ['eventsDedupHours', wholeNumber(1, 24 * 30, 'hours, 1..720')],
   RECO_EVENTS_MAX_DISK_BYTES: ['eventsMaxDiskBytes', wholeNumber(1024 * 1024, Number.MAX_SAFE_INTEGER, 'bytes')],
-  RECO_EVENTS_RETAIN_HOURS: ['eventsRetainHours', wholeNumber(0)],
+  RECO_EVENTS_RETAIN_HOURS: ['eventsRetainHours', wholeNumber(1, Number.MAX_SAFE_INTEGER, 'hours, at least 1')],
   RECO_EVENTS_S3_BUCKET: [
     'eventsS3Bucket',
     z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name'),

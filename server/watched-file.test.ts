@@ -8,6 +8,7 @@ import { until } from '../test-support/until.ts';
 import { openCatalogFile } from './catalog-file.ts';
 import { openPlacementFile } from './placement-file.ts';
 import { rulesFor } from './placement-rules.ts';
+import { watchFile } from './watched-file.ts';
 
 const shipped = JSON.parse(readFileSync(new URL('./placements.json', import.meta.url), 'utf8')) as {
   model?: boolean;
@@ -118,6 +119,26 @@ describe('watched files', () => {
       unlinkSync(path);
       await until(() => lines.filter((l) => l.includes('bad edit ignored')).length >= 2, Boolean, 'the removal');
       assert.equal(held.size, catalog.products.length, 'a removed file keeps the last good catalog too');
+    } finally {
+      file.close();
+    }
+  });
+
+  it('logs a bad edit with its error named, not its message alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watched-'));
+    const path = join(dir, 'settings.json');
+    writeFileSync(path, '{"a":1}');
+    const { lines, logger } = capture();
+    const file = watchFile(path, { what: 'settings', logger, parse: (text) => JSON.parse(text) as unknown });
+    try {
+      writeFileSync(path, '{"a":');
+      const line = await until(
+        () => lines.find((l) => l.includes('bad edit ignored')),
+        Boolean,
+        'the bad edit to be logged',
+      );
+      assert.equal((JSON.parse(line!) as { err?: { type?: string } }).err?.type, 'SyntaxError');
+      assert.deepEqual(file.current(), { a: 1 });
     } finally {
       file.close();
     }

@@ -62,7 +62,8 @@ export function watchFile<T>(path: string, options: WatchOptions<T>): WatchedFil
         logger.info({ path, generation }, `${what}: reloaded`);
       }
     } catch (error) {
-      logger.error({ path, err: (error as Error).message }, `${what}: bad edit ignored, keeping the last good one`);
+      // The error itself, so the log keeps its name (SyntaxError, ZodError, …), not just its message.
+      logger.error({ path, err: error }, `${what}: bad edit ignored, keeping the last good one`);
     }
     watchFolders();
   };

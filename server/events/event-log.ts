@@ -138,6 +138,8 @@ export class EventLog {
       dir: options.dir,
       maxDiskBytes: options.maxDiskBytes,
       retainHours: options.retainHours,
+      windowHours: options.dedupHours,
+      lookBackHours: () => options.purchaseDays() * 24,
       closed: this.#closed,
       openBytes: () => this.#segment?.bytes ?? 0,
       queuedBytes: () => this.#queuedBytes,

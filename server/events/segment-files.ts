@@ -3,6 +3,8 @@
  * - `events-<UTC start, ms>-<instance>.jsonl`: segments, one JSON event a line; the newest
  *   one of this instance is the one being written, the others are closed;
  * - `shipped/`: closed segments already uploaded and verified (deleted after retention);
+ * - `shipped/purchases/`: shipped segments past retention cut down to their purchases, kept
+ *   while the recently-bought look-back still reaches them;
  * - `quarantine/`: lines that did not parse at start, one file per segment they came from;
  * - `instance-id`: this folder's instance id, made once.
  * Names sort by time, and carry the instance id so several proxies can share one bucket.
@@ -18,6 +20,8 @@ export interface SegmentFile {
   path: string;
   /** Uploaded and verified (it lives in `shipped/`). */
   shipped: boolean;
+  /** Cut down to its purchases (it lives in `shipped/purchases/`). */
+  purchasesOnly?: boolean;
   bytes: number;
   /** Last write, epoch ms. */
   modifiedAt: number;
@@ -29,6 +33,8 @@ const namePattern = /^events-(\d{8}T\d{9}Z)-([a-z0-9-]{1,40})\.jsonl$/;
 
 /** The sub-folder of shipped segments. */
 export const shippedFolder = 'shipped';
+/** The sub-folder of shipped segments cut down to their purchases. */
+export const purchasesFolder = join(shippedFolder, 'purchases');
 /** The sub-folder of quarantined lines. */
 export const quarantineFolder = 'quarantine';
 
@@ -49,26 +55,36 @@ export function segmentStartedAt(name: string): number | undefined {
   return Date.parse(`${iso}${t.slice(13, 15)}.${t.slice(15, 18)}Z`);
 }
 
-/** The segments in `dir` (and its `shipped/`), oldest first. */
+/** The instance id in the segment named `name`, or undefined for a name that is not a segment's. */
+export function segmentInstance(name: string): string | undefined {
+  return namePattern.exec(name)?.[2];
+}
+
+/** The segments in `dir` (and its `shipped/`, `shipped/purchases/`), oldest first. */
 export function listSegments(dir: string): SegmentFile[] {
   const found: SegmentFile[] = [];
-  for (const [folder, shipped] of [
-    [dir, false],
-    [join(dir, shippedFolder), true],
+  const names = new Set<string>();
+  for (const [folder, shipped, purchasesOnly] of [
+    [dir, false, false],
+    [join(dir, shippedFolder), true, false],
+    [join(dir, purchasesFolder), true, true],
   ] as const) {
-    let names: string[];
+    let entries: string[];
     try {
-      names = readdirSync(folder);
+      entries = readdirSync(folder);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw error;
     }
-    for (const name of names) {
+    for (const name of entries) {
       const startedAt = segmentStartedAt(name);
-      if (startedAt === undefined) continue;
+      // A segment both whole and cut down (a crash between the two steps): the whole one counts.
+      if (startedAt === undefined || names.has(name)) continue;
+      names.add(name);
       const path = join(folder, name);
       const stat = statSync(path);
-      found.push({ name, path, shipped, bytes: stat.size, modifiedAt: stat.mtimeMs, startedAt });
+      const segment: SegmentFile = { name, path, shipped, bytes: stat.size, modifiedAt: stat.mtimeMs, startedAt };
+      found.push(purchasesOnly ? { ...segment, purchasesOnly } : segment);
     }
   }
   return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -31,8 +31,50 @@ export interface BucketAddress {
 export interface ShippingStats {
   uploads: number;
   failures: number;
+  /** Failures by the name of their cause (`failureCause`), e.g. `CredentialsProviderError`, `HTTP 403`. */
+  failuresByCause: Record<string, number>;
+  /** The last failure's step and cause, until an upload succeeds. */
+  lastFailure: string | undefined;
   lastUploadAt: number | undefined;
   bytesUploaded: number;
+}
+
+/** The object read back after an upload is not what was sent. */
+export class SegmentVerificationError extends Error {
+  override name = 'SegmentVerificationError';
+}
+
+/** An error's name and message as an operator needs them: what failed, not the SDK's wrapper. */
+export interface FailureCause {
+  name: string;
+  message: string;
+}
+
+/**
+ * The cause of a failed call by its real name: the SDK's `CredentialsProviderError`,
+ * `NoSuchBucket`, `ECONNREFUSED`, … A HEAD request's error has no body to name it, so the
+ * SDK calls it `Unknown` / `UnknownError`: then the HTTP status is the name, with what it
+ * usually means.
+ */
+export function failureCause(error: unknown): FailureCause {
+  if (typeof error !== 'object' || error === null) return { name: 'Error', message: String(error) };
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if ((e.name === 'Unknown' || e.message === 'UnknownError') && status !== undefined) {
+    const meaning: Record<number, string> = {
+      301: 'the bucket is in another region (RECO_AWS_REGION)',
+      400: 'a request the bucket does not accept',
+      403: 'access denied: wrong credentials, or no permission on the bucket or prefix',
+      404: 'no such bucket',
+    };
+    return {
+      name: `HTTP ${status}`,
+      message: `the bucket answered ${status} with no body: ${meaning[status] ?? 'see its logs'}`,
+    };
+  }
+  const name =
+    typeof e.name === 'string' && e.name !== 'Error' ? e.name : typeof e.code === 'string' ? e.code : 'Error';
+  return { name, message: typeof e.message === 'string' ? e.message : String(error) };
 }
 
 /** A running shipper. */
@@ -127,7 +169,16 @@ export interface ShipperOptions extends BucketAddress {
 export function shipSegments(options: ShipperOptions): SegmentShipper {
   const { client, store, logger } = options;
   const backoff = options.backoffMs ?? { first: 1000, max: 60_000 };
-  const stats: ShippingStats = { uploads: 0, failures: 0, lastUploadAt: undefined, bytesUploaded: 0 };
+  const stats: ShippingStats = {
+    uploads: 0,
+    failures: 0,
+    failuresByCause: {},
+    lastFailure: undefined,
+    lastUploadAt: undefined,
+    bytesUploaded: 0,
+  };
+  /** What `shipOne` is doing, for the failure's log line. */
+  let step = 'reading the segment';
   let delay = 0;
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -142,7 +193,9 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
 
   const shipOne = async (name: string, path: string): Promise<void> => {
     const key = segmentKey(options, name);
+    step = 'reading the segment';
     const { body, sha256, md5 } = await shippableSegment(path, options.pseudonymize);
+    step = 'HeadObject';
     const present = await client
       .send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: abort.signal })
       .catch((error: unknown) => {
@@ -150,6 +203,7 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
         throw error;
       });
     if (present?.Metadata?.sha256 !== sha256 || present.ContentLength !== body.length) {
+      step = 'PutObject';
       await client.send(
         new PutObjectCommand({
           Bucket: options.bucket,
@@ -161,16 +215,21 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
         }),
         { abortSignal: abort.signal },
       );
+      step = 'HeadObject after PutObject';
       const head = await client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }), {
         abortSignal: abort.signal,
       });
       if (head.ContentLength !== body.length || head.Metadata?.sha256 !== sha256) {
-        throw new Error(`verification failed for ${key}: ${head.ContentLength} bytes, sha256 ${head.Metadata?.sha256}`);
+        throw new SegmentVerificationError(
+          `${key} reads back as ${head.ContentLength} bytes, sha256 ${head.Metadata?.sha256}`,
+        );
       }
       stats.bytesUploaded += body.length;
     }
+    step = 'moving it to shipped/';
     await store.markShipped(name);
     stats.uploads++;
+    stats.lastFailure = undefined;
     stats.lastUploadAt = Date.now();
     logger.info({ segment: name, key, bytes: body.length }, 'event segment shipped and verified');
   };
@@ -184,11 +243,14 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
         delay = 0;
       } catch (error) {
         if (stopped) return;
+        const cause = failureCause(error);
         stats.failures++;
+        stats.failuresByCause[cause.name] = (stats.failuresByCause[cause.name] ?? 0) + 1;
+        stats.lastFailure = `${step}: ${cause.name}: ${cause.message}`;
         delay = Math.min(backoff.max, delay ? delay * 2 : backoff.first);
         logger.warn(
-          { segment: next.name, err: (error as Error).message, retryInMs: delay },
-          'event segment upload failed; retrying',
+          { segment: next.name, step, cause: `${cause.name}: ${cause.message}`, err: error, retryInMs: delay },
+          `event segment upload failed (${step}: ${cause.name}); retrying`,
         );
         timer = setTimeout(kick, delay);
         timer.unref();
@@ -209,7 +271,7 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
   store.onSegmentClosed(kick);
   kick();
   return {
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, failuresByCause: { ...stats.failuresByCause } }),
     drained: () =>
       new Promise<void>((resolve, reject) => {
         waiters.push({ resolve, reject });

@@ -13,6 +13,15 @@ import { eventTypes, type ShelfEvent } from './shelf-event.ts';
  */
 export type StoredEvent = ShelfEvent & { arm?: 'model' | 'holdout'; receivedAt: number };
 
+/**
+ * PLACEHOLDER until helper D's namespaced lines are merged (replace with D's `dedupKeyOf`): the
+ * key an event is de-duplicated by, its namespace (`namespace` on the line; absent: `browser`)
+ * and its id, so a browser event and a server purchase with the same id are two events.
+ */
+export function dedupKeyOf(event: StoredEvent): string {
+  return `${(event as { namespace?: string }).namespace ?? 'browser'}:${event.id}`;
+}
+
 /** What start-up needs of a line, read from its bytes. */
 export interface ScannedLine {
   idStart: number;
