@@ -35,7 +35,7 @@ import type { ApiRoutes } from './routes/api-routes.ts';
 import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { variantAssigner } from './variant-assignment.ts';
 import { holdoutAssigner, shopperKey } from './holdout.ts';
-import { variantLabeler } from './variant-label.ts';
+import { VariantLabels } from './variant-label.ts';
 
 /** What the app is built from. */
 export interface AppParts {
@@ -93,6 +93,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   const bulkhead = new Bulkhead(config.maxInflight);
   const inHoldout = holdoutAssigner(config.holdoutPercent);
   const assignVariant = variantAssigner(config.variants);
+  const variantLabels = new VariantLabels(Object.keys(config.variants));
   const shelfService = createShelfService({
     catalog,
     rules: () => placements.current(),
@@ -111,6 +112,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     hardCapMs: config.hardCapMs,
     pseudonym: pseudonymizer(config.pseudonymKey),
     eventLoopDelayMs: () => eventLoopDelay.recentP99Ms(),
+    logger,
+    variantSeen: (variant) => variantLabels.saw(variant),
   });
   /** `draining`: SIGTERM came; `/readyz` says 503 so the balancer stops sending, requests are still served. */
   const state = { warmedUp: false, draining: false };
@@ -163,7 +166,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     { callerOf: serverCallerOf(config.serverKey), identities, catalog },
     {
       armOf: (e) => (inHoldout(shopperKey(e.userId, e.sessionId)) ? 'holdout' : 'model'),
-      variantLabel: variantLabeler(Object.keys(config.variants)),
+      variantLabel: (variant) => variantLabels.label(variant),
     },
   );
   // Any other /v1 path walks them too before its 404: a preflight or a refused origin is answered as before.
