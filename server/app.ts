@@ -17,7 +17,7 @@ import { serverCallerOf } from './http/server-key.ts';
 import { stampArrival } from './http/received-at.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
-import { pseudonymizer } from '../contracts/pseudonym.ts';
+import { pseudonymizer, redisDigester } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
 import { countingFallbacks, FallbackTally } from './fallback-metric-publisher.ts';
 import { shopperIdentity } from './shopper-identity.ts';
@@ -63,16 +63,20 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       })
     : undefined;
   if (redis) eventLog.shareIdempotency((own) => new SharedIdempotencyWindow(own, redis));
+  // Ids stand in Redis as digests keyed with the pseudonym key, never raw, never a plain hash.
+  const redisDigest = redis ? redisDigester(config.pseudonymKey) : undefined;
   let fleetBought: SharedRecentlyBought | undefined;
-  if (redis) eventLog.shareRecentlyBought((own) => (fleetBought = new SharedRecentlyBought(own, redis)));
+  if (redis && redisDigest)
+    eventLog.shareRecentlyBought((own) => (fleetBought = new SharedRecentlyBought(own, redis, redisDigest)));
   const localCache = new AnswerCache({
     maxEntries: config.cacheMaxEntries,
     freshMs: config.cacheFreshMs,
     staleMs: config.cacheStaleMs,
   });
-  const cache: AnswerStore = redis
-    ? new SharedAnswerCache(localCache, redis, { staleMs: config.cacheStaleMs })
-    : localCache;
+  const cache: AnswerStore =
+    redis && redisDigest
+      ? new SharedAnswerCache(localCache, redis, { staleMs: config.cacheStaleMs, digest: redisDigest })
+      : localCache;
   const breakerOptions: BreakerOptions = {
     failures: config.breakerFailures,
     failureShare: config.breakerFailureShare,
