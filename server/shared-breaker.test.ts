@@ -56,7 +56,7 @@ describe('the shared breaker through a real Redis', { timeout: 60_000 }, () => {
     opened.push({ close: () => watch.disconnect() });
     watch.on('message', (_channel: string, message: string) => heard.push(message));
     await watch.subscribe(`${keyPrefix}breaker`);
-    return { clock, instance, heard };
+    return { clock, instance, heard, keyPrefix, watch };
   }
 
   it('a stale "closed" (a probe that began before a newer open) does not override that open', async () => {
@@ -135,5 +135,43 @@ describe('the shared breaker through a real Redis', { timeout: 60_000 }, () => {
       (s) => s === 'closed',
       'the good probe to close the breaker everywhere',
     );
+  });
+
+  it('a probe overtaken by a newer open from the fleet gives its lease back', async () => {
+    const { clock, instance, keyPrefix } = await fleet({ probeLeaseMs: 60_000 });
+    const a = await instance();
+    const b = await instance();
+    a.failure();
+    await until(
+      () => b.state,
+      (s) => s === 'open',
+      'B to hear the open',
+    );
+    clock.now += 1000;
+    assert.equal(await a.allows(), true, 'A probes');
+    // Another prober's failed probe (one whose lease had lapsed) re-opens the breaker: the newer
+    // state, as its script writes and publishes it.
+    const raw = new Redis(redis.url);
+    try {
+      const stateKey = `${keyPrefix}breaker:state`;
+      const held = (await raw.get(stateKey)) ?? '';
+      const generation = BigInt(/^(\d+):/.exec(held)?.[1] ?? '0');
+      const newer = `${generation + 1n}:open:${clock.now}`;
+      await raw.set(stateKey, newer);
+      await raw.publish(`${keyPrefix}breaker`, newer);
+    } finally {
+      raw.disconnect();
+    }
+    await until(
+      () => a.state,
+      (s) => s === 'open',
+      'A to take the newer open',
+    );
+    clock.now += 1000;
+    const bProbes = async () => {
+      clock.now += 100;
+      return b.allows();
+    };
+    await until(bProbes, Boolean, 'B to probe at the newer open’s time: A’s lease (a minute) was given back', 2000);
   });
 });

@@ -102,6 +102,8 @@ export class SharedBreaker implements Breaker {
   #askAgainAt = 0;
   /** The generation of the fleet's state this instance last took or set; older news is dropped. */
   #generation = 0;
+  /** Whether this instance's probe is out (it holds the fleet's lease, or Redis was sick). */
+  #probing = false;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -115,7 +117,10 @@ export class SharedBreaker implements Breaker {
       ...options,
       onChange: (state, change) => {
         options.onChange?.(state, change);
-        if (change.released) this.#releaseLease();
+        const wasProbing = this.#probing;
+        this.#probing = state === 'half-open';
+        // A probe overtaken by the fleet's news (a newer open, a close) decides nothing: its lease goes back.
+        if (change.released || (change.adopted && wasProbing)) this.#releaseLease();
         else if (!change.adopted) this.#publish(state, change.openedAt);
       },
     });
