@@ -31,3 +31,21 @@ export function pseudonymizer(key: string | undefined): (customerId: string) => 
   }
   return (customerId) => pseudonymOf(customerId, key);
 }
+
+/**
+ * The digest that stands for a customer or session id (or a cache key holding one) in Redis:
+ * HMAC-SHA-256 under a key derived from `RECO_PSEUDONYM_KEY` (so it never equals the id's
+ * pseudonym elsewhere), base64url, cut to 192 bits. Unlike a plain hash of a short id it cannot
+ * be reversed by hashing every candidate; every instance sharing a Redis must have the same key
+ * to find each other's entries. Throws without a key: Redis must never hold a guessable digest.
+ */
+export function redisDigester(key: string | undefined): (text: string) => string {
+  if (key === undefined || key === '') {
+    throw new Error('RECO_PSEUDONYM_KEY is needed with RECO_REDIS_URL: ids in Redis are keyed digests');
+  }
+  if (Buffer.byteLength(key) < minPseudonymKeyBytes) {
+    throw new Error(`RECO_PSEUDONYM_KEY must be at least ${minPseudonymKeyBytes} bytes`);
+  }
+  const derived = createHmac('sha256', key).update('reco-shelf: redis digests').digest();
+  return (text) => createHmac('sha256', derived).update(text).digest('base64url').slice(0, 32);
+}

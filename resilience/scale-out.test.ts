@@ -71,7 +71,13 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
     balancer: HaproxyProcess;
     stop(): Promise<void>;
   }> {
-    const env = { RECO_REDIS_URL: redis.url, LOG_LEVEL: 'warn', RECO_TRUST_PROXY: 'loopback', ...extra };
+    const env = {
+      RECO_REDIS_URL: redis.url,
+      RECO_PSEUDONYM_KEY: 'scale-out-test-pseudonym-key-0123456789',
+      LOG_LEVEL: 'warn',
+      RECO_TRUST_PROXY: 'loopback',
+      ...extra,
+    };
     const [a, b] = await Promise.all([
       freePort().then((p) => startProxyChild(proxyEnv(cloud.info, p, env))),
       freePort().then((p) => startProxyChild(proxyEnv(cloud.info, p, env))),

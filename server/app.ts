@@ -17,7 +17,7 @@ import { serverCallerOf } from './http/server-key.ts';
 import { stampArrival } from './http/received-at.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
-import { pseudonymizer } from '../contracts/pseudonym.ts';
+import { pseudonymizer, redisDigester } from '../contracts/pseudonym.ts';
 import { createMetrics } from './metrics.ts';
 import { countingFallbacks, FallbackTally } from './fallback-metric-publisher.ts';
 import { shopperIdentity } from './shopper-identity.ts';
@@ -35,7 +35,7 @@ import type { ApiRoutes } from './routes/api-routes.ts';
 import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { variantAssigner } from './variant-assignment.ts';
 import { holdoutAssigner, shopperKey } from './holdout.ts';
-import { variantLabeler } from './variant-label.ts';
+import { VariantLabels } from './variant-label.ts';
 
 /** What the app is built from. */
 export interface AppParts {
@@ -63,16 +63,20 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       })
     : undefined;
   if (redis) eventLog.shareIdempotency((own) => new SharedIdempotencyWindow(own, redis));
+  // Ids stand in Redis as digests keyed with the pseudonym key, never raw, never a plain hash.
+  const redisDigest = redis ? redisDigester(config.pseudonymKey) : undefined;
   let fleetBought: SharedRecentlyBought | undefined;
-  if (redis) eventLog.shareRecentlyBought((own) => (fleetBought = new SharedRecentlyBought(own, redis)));
+  if (redis && redisDigest)
+    eventLog.shareRecentlyBought((own) => (fleetBought = new SharedRecentlyBought(own, redis, redisDigest)));
   const localCache = new AnswerCache({
     maxEntries: config.cacheMaxEntries,
     freshMs: config.cacheFreshMs,
     staleMs: config.cacheStaleMs,
   });
-  const cache: AnswerStore = redis
-    ? new SharedAnswerCache(localCache, redis, { staleMs: config.cacheStaleMs })
-    : localCache;
+  const cache: AnswerStore =
+    redis && redisDigest
+      ? new SharedAnswerCache(localCache, redis, { staleMs: config.cacheStaleMs, digest: redisDigest })
+      : localCache;
   const breakerOptions: BreakerOptions = {
     failures: config.breakerFailures,
     failureShare: config.breakerFailureShare,
@@ -93,6 +97,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   const bulkhead = new Bulkhead(config.maxInflight);
   const inHoldout = holdoutAssigner(config.holdoutPercent);
   const assignVariant = variantAssigner(config.variants);
+  const variantLabels = new VariantLabels(Object.keys(config.variants));
   const shelfService = createShelfService({
     catalog,
     rules: () => placements.current(),
@@ -111,6 +116,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     hardCapMs: config.hardCapMs,
     pseudonym: pseudonymizer(config.pseudonymKey),
     eventLoopDelayMs: () => eventLoopDelay.recentP99Ms(),
+    logger,
+    variantSeen: (variant) => variantLabels.saw(variant),
   });
   /** `draining`: SIGTERM came; `/readyz` says 503 so the balancer stops sending, requests are still served. */
   const state = { warmedUp: false, draining: false };
@@ -163,7 +170,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     { callerOf: serverCallerOf(config.serverKey), identities, catalog },
     {
       armOf: (e) => (inHoldout(shopperKey(e.userId, e.sessionId)) ? 'holdout' : 'model'),
-      variantLabel: variantLabeler(Object.keys(config.variants)),
+      variantLabel: (variant) => variantLabels.label(variant),
     },
   );
   // Any other /v1 path walks them too before its 404: a preflight or a refused origin is answered as before.

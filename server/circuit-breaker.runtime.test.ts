@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startStack } from '../test-support/stack.ts';
+import { startStack, type TestStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
+import { variantAssigner } from './variant-assignment.ts';
 
 describe('circuit breaker against the local runtime', () => {
   it('opens after repeated failures, answers circuit-open without calling, probes, closes on recovery', async () => {
@@ -46,6 +47,76 @@ describe('circuit breaker against the local runtime', () => {
         'the failed probe',
       );
       assert.equal(stack.proxy.breaker.state, 'open');
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('configuration errors against the local runtime', () => {
+  const configErrors = async (stack: TestStack, kind: string): Promise<number> =>
+    Number(
+      new RegExp(`^reco_upstream_config_errors_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(
+        await stack.proxy.metrics.registry.metrics(),
+      )?.[1] ?? 0,
+    );
+
+  it('a wrong endpoint name is counted, opens the breaker (no doomed call per shelf) and shelves stay served', async () => {
+    const stack = await startStack({
+      config: { endpointName: 'reco-shelf-typo', breakerFailures: 3, breakerProbeMs: 300, cacheFreshMs: 0 },
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const shelf = await stack.get(`/v1/recommendations?placement=home&sessionId=typo${i}`);
+        assert.equal(shelf.status, 200);
+        assert.equal(shelf.body.fallbackReason, 'error');
+        assert.ok(shelf.body.items.length > 0);
+      }
+      assert.equal(await configErrors(stack, 'endpoint-not-found'), 3);
+      assert.equal(stack.proxy.breaker.state, 'open');
+      const open = await stack.get('/v1/recommendations?placement=home&sessionId=typo-open');
+      assert.equal(open.body.fallbackReason, 'circuit-open');
+      assert.equal(await configErrors(stack, 'endpoint-not-found'), 3, 'no call while open');
+      // The probe finds the name still wrong and re-opens the breaker.
+      await until(
+        () => stack.get('/v1/recommendations?placement=home&sessionId=typo-probe'),
+        (r) => r.body.fallbackReason === 'error',
+        'the probe',
+      );
+      assert.equal(await configErrors(stack, 'endpoint-not-found'), 4);
+      assert.equal(stack.proxy.breaker.state, 'open');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a probe that meets a variant rolled back releases the breaker; the next shopper probes and closes it', async () => {
+    const weights = { gone: 50, AllTraffic: 50 };
+    const stack = await startStack({
+      config: { variants: weights, breakerFailures: 3, breakerProbeMs: 300, cacheFreshMs: 0 },
+    });
+    const assign = variantAssigner(weights);
+    const shopperOn = (variant: string, from: number) => {
+      for (let i = from; ; i++) if (assign(`s:v${i}`) === variant) return `v${i}`;
+    };
+    try {
+      await stack.weather('error');
+      for (let i = 0; i < 3; i++)
+        await stack.get(`/v1/recommendations?placement=home&sessionId=${shopperOn('AllTraffic', i * 10)}`);
+      assert.equal(stack.proxy.breaker.state, 'open');
+      await stack.weather('normal');
+      // The first shopper after the wait is on the variant the endpoint no longer has.
+      const goneShopper = shopperOn('gone', 0);
+      await until(
+        () => stack.get(`/v1/recommendations?placement=home&sessionId=${goneShopper}`),
+        (r) => r.body.fallbackReason === 'error',
+        'the probe on the removed variant',
+      );
+      assert.equal(await configErrors(stack, 'variant-not-found'), 1);
+      assert.notEqual(stack.proxy.breaker.state, 'half-open');
+      const next = await stack.get(`/v1/recommendations?placement=home&sessionId=${shopperOn('AllTraffic', 100)}`);
+      assert.equal(next.body.source, 'model', 'the next shopper probed');
+      assert.equal(stack.proxy.breaker.state, 'closed');
     } finally {
       await stack.close();
     }

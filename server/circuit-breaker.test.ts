@@ -77,4 +77,31 @@ describe('circuit breaker', () => {
       ['closed', true],
     ]);
   });
+
+  it('a probe released without a verdict leaves it open since the same time: the next caller probes', () => {
+    let now = 0;
+    const changes: Array<[string, boolean]> = [];
+    const breaker = new CircuitBreaker({
+      failures: 1,
+      probeMs: 100,
+      now: () => now,
+      onChange: (state, change) => changes.push([state, change.released === true]),
+    });
+    breaker.failure();
+    now = 150;
+    assert.equal(breaker.allows(), true);
+    breaker.release();
+    assert.equal(breaker.state, 'open');
+    assert.equal(breaker.openedAt, 0, 'not re-opened: no new wait');
+    assert.equal(breaker.allows(), true, 'the next caller is the probe');
+    breaker.release();
+    breaker.release(); // a call outside a probe: nothing changes
+    assert.deepEqual(changes, [
+      ['open', false],
+      ['half-open', false],
+      ['open', true],
+      ['half-open', false],
+      ['open', true],
+    ]);
+  });
 });

@@ -2,9 +2,11 @@
  * Stops calling a cloud that keeps failing or keeps answering too late: opens
  * when the recent calls (the last `windowCalls`, none older than `windowMs`)
  * hold at least `failures` bad ones and bad ones are at least `failureShare`
- * of them; lets one probe through after `probeMs`, closes on a good probe and
- * re-opens on a bad one. A bad call is one that failed or missed its budget,
- * so a cloud that answers slowly stops costing every shopper the whole budget.
+ * of them; lets one probe through after `probeMs`, closes on a good probe,
+ * re-opens on a bad one and is released (open, the next caller probes) by a probe whose
+ * outcome says nothing of the cloud's health, so every probe ends the half-open state.
+ * A bad call is one that failed or missed its budget, so a cloud that answers slowly
+ * stops costing every shopper the whole budget.
  *
  * Why not cockatiel's or opossum's breaker: both judge the promise they run, while here a
  * call that succeeds after the budget is bad for the breaker yet still warms the cache,
@@ -24,8 +26,21 @@ export interface Breaker {
   success(): void;
   /** A call failed or answered after its budget. */
   failure(): void;
+  /**
+   * A call whose outcome says nothing of the cloud's health (the endpoint refused the request
+   * itself, or the call never went out): a probe's ends without a verdict and the next caller
+   * probes; any other call is left out of the window.
+   */
+  release(): void;
   /** Stops whatever the breaker listens to (a shared one's subscription). */
   close?(): void;
+}
+
+/** What came with a change of state. */
+export interface BreakerChange {
+  openedAt: number;
+  adopted: boolean;
+  released?: true;
 }
 
 /** What the breaker is told to do. */
@@ -40,8 +55,11 @@ export interface BreakerOptions {
   windowMs?: number;
   probeMs: number;
   now?: () => number;
-  /** Told of every change; `adopted` when the change came from `adopt` (another instance's view). */
-  onChange?: (state: BreakerState, change: { openedAt: number; adopted: boolean }) => void;
+  /**
+   * Told of every change; `adopted` when the change came from `adopt` (another instance's view),
+   * `released` when a probe ended without a verdict (back to `open`, since the same time).
+   */
+  onChange?: (state: BreakerState, change: BreakerChange) => void;
 }
 
 /** A windowed failure-share circuit breaker. */
@@ -66,10 +84,10 @@ export class CircuitBreaker implements Breaker {
     return this.options.now?.() ?? Date.now();
   }
 
-  #set(state: BreakerState, adopted = false): void {
+  #set(state: BreakerState, adopted = false, released = false): void {
     if (state === this.#state) return;
     this.#state = state;
-    this.options.onChange?.(state, { openedAt: this.#openedAt, adopted });
+    this.options.onChange?.(state, { openedAt: this.#openedAt, adopted, ...(released ? { released: true } : {}) });
   }
 
   /** Whether it is time for a probe: open, and `probeMs` has passed since it opened. */
@@ -121,6 +139,14 @@ export class CircuitBreaker implements Breaker {
     if (bad >= this.options.failures && bad / this.#window.length >= (this.options.failureShare ?? 0.5)) {
       this.#open(this.#now());
     }
+  }
+
+  /**
+   * A call that says nothing of the cloud's health: a probe's gives the breaker back to `open`
+   * as it was (same `openedAt`, so the probe is due at once and the next caller makes it).
+   */
+  release(): void {
+    if (this.#state === 'half-open') this.#set('open', false, true);
   }
 
   #open(at: number, adopted = false): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readStoredEvents } from './events/stored-events.ts';
 import { holdoutAssigner, shopperKey } from './holdout.ts';
-import { variantLabeler } from './variant-label.ts';
+import { VariantLabels } from './variant-label.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
 
 describe('the holdout assignment', () => {
@@ -34,16 +34,22 @@ describe('the holdout assignment', () => {
 
 describe('the variant label', () => {
   it('keeps configured variants and calls the rest "other", an absent one "none"', () => {
-    const label = variantLabeler(['model-a', 'model-b']);
-    assert.deepEqual([label('model-a'), label('made-up'), label(undefined)], ['model-a', 'other', 'none']);
+    const labels = new VariantLabels(['model-a', 'model-b']);
+    assert.deepEqual(
+      [labels.label('model-a'), labels.label('made-up'), labels.label(undefined)],
+      ['model-a', 'other', 'none'],
+    );
   });
 
-  it('labels at most ten names when SageMaker picks the variant', () => {
-    const label = variantLabeler([]);
-    const labels = Array.from({ length: 15 }, (_, i) => label(`v${i}`));
-    assert.equal(new Set(labels).size, 11);
-    assert.equal(labels.at(-1), 'other');
-    assert.equal(label('v0'), 'v0');
+  it('labels only variants seen in the proxy’s own answers, at most ten, never a name a page sends', () => {
+    const labels = new VariantLabels([]);
+    const sent = Array.from({ length: 15 }, (_, i) => labels.label(`page-${i}`));
+    assert.deepEqual(new Set(sent), new Set(['other']), 'names from events never become labels');
+    for (let i = 0; i < 15; i++) labels.saw(`v${i}`);
+    const seen = Array.from({ length: 15 }, (_, i) => labels.label(`v${i}`));
+    assert.equal(new Set(seen).size, 11);
+    assert.equal(seen.at(-1), 'other');
+    assert.equal(labels.label('v0'), 'v0');
   });
 });
 
@@ -85,9 +91,10 @@ describe('a proxy with every shopper held out', () => {
       ],
     );
     const metrics = (await stack.get('/metrics')).text;
+    // Every shopper is held out, so no answer of this proxy came from AllTraffic: not a label (yet).
     assert.match(
       metrics,
-      /reco_shelf_events_total\{type="impression",source="model",arm="holdout",variant="AllTraffic"\} 1/,
+      /reco_shelf_events_total\{type="impression",source="model",arm="holdout",variant="other"\} 1/,
     );
     assert.match(
       metrics,

@@ -109,6 +109,14 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
       labelNames: ['label'] as const,
       registers: [registry],
     }),
+    upstreamConfigErrors: new Counter({
+      name: 'reco_upstream_config_errors_total',
+      help:
+        'Model calls that failed because the proxy is set up wrong, by kind: endpoint-not-found, ' +
+        'variant-not-found, access-denied, bad-credentials, no-credentials',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     rateLimited: new Counter({
       name: 'reco_rate_limited_total',
       help: 'Requests refused by the rate limit',

@@ -5,11 +5,14 @@
  * for the shopper and context (one bounded round trip, only when this process has no
  * fresh answer), and `set` writes to both. With Redis sick, `load` gives up after
  * the connection's timeout and the instance serves from its own cache.
+ *
+ * Redis holds no customer or session id: keys and the entry's own `key` are keyed digests
+ * (`redisDigester`) of the shopper and the cache key, which name both.
  */
 import type { AnswerCache, AnswerStore, CachedAnswer } from './answer-cache.ts';
-import { keyDigest as digest, type RedisConnection } from './redis-connection.ts';
+import type { RedisConnection } from './redis-connection.ts';
 
-/** What one Redis entry holds: the answer, and the cache key it answers (for a shopper's latest). */
+/** What one Redis entry holds: the answer, and the digest of the cache key it answers (for a shopper's latest). */
 interface StoredEntry extends CachedAnswer {
   key: string;
 }
@@ -31,15 +34,20 @@ export class SharedAnswerCache implements AnswerStore {
   constructor(
     private readonly local: AnswerCache,
     private readonly redis: RedisConnection,
-    private readonly options: { staleMs: number; now?: () => number },
+    private readonly options: {
+      staleMs: number;
+      /** The keyed digest ids are stored as (`redisDigester`). */
+      digest: (text: string) => string;
+      now?: () => number;
+    },
   ) {}
 
-  #answerKey(key: string): string {
-    return this.redis.key(`answer:${digest(key)}`);
+  #answerKey(keyDigest: string): string {
+    return this.redis.key(`answer:${keyDigest}`);
   }
 
   #latestKey(shopper: string): string {
-    return this.redis.key(`latest:${digest(shopper)}`);
+    return this.redis.key(`latest:${this.options.digest(shopper)}`);
   }
 
   fresh(key: string): CachedAnswer | undefined {
@@ -51,16 +59,18 @@ export class SharedAnswerCache implements AnswerStore {
   }
 
   set(shopper: string | undefined, key: string, answer: Omit<CachedAnswer, 'storedAt'>): void {
-    const entry: StoredEntry = { ...answer, storedAt: this.options.now?.() ?? Date.now(), key };
-    this.local.remember(shopper, key, entry);
+    const storedAt = this.options.now?.() ?? Date.now();
+    this.local.remember(shopper, key, { ...answer, storedAt });
     if (this.options.staleMs <= 0) return;
     // Sent after the shopper's answer has gone out: `set` runs on the answer's path (between the
     // model's reply and the response), and building and sending the write costs ~0.1-0.2 ms there.
     setImmediate(() => {
+      const keyDigest = this.options.digest(key);
+      const entry: StoredEntry = { ...answer, storedAt, key: keyDigest };
       const json = JSON.stringify(entry);
       void this.redis.attempt('cache-set', (client) => {
         // A pipeline, not a transaction: two independent writes, one round trip.
-        const write = client.pipeline().set(this.#answerKey(key), json, 'PX', this.options.staleMs);
+        const write = client.pipeline().set(this.#answerKey(keyDigest), json, 'PX', this.options.staleMs);
         if (shopper !== undefined) write.set(this.#latestKey(shopper), json, 'PX', this.options.staleMs);
         return write.exec();
       });
@@ -70,11 +80,13 @@ export class SharedAnswerCache implements AnswerStore {
   load(shopper: string | undefined, key: string): Promise<void> | undefined {
     // A fresh answer here is served without asking Redis: the hot path of a warm shopper stays local.
     if (this.local.fresh(key)) return undefined;
-    const keys = shopper === undefined ? [this.#answerKey(key)] : [this.#answerKey(key), this.#latestKey(shopper)];
+    const answerKey = this.#answerKey(this.options.digest(key));
+    const keys = shopper === undefined ? [answerKey] : [answerKey, this.#latestKey(shopper)];
     return this.redis
       .attempt('cache-get', (client) => client.mget(...keys))
       .then((found) => {
         const [exact, latest] = (found ?? []).map(parse);
+        // The latest answer is kept here under its key's digest: only `stale` finds it, through the shopper.
         if (latest && shopper !== undefined) this.local.remember(shopper, latest.key, latest);
         if (exact) this.local.remember(undefined, key, exact);
       });

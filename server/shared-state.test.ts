@@ -16,7 +16,12 @@ import { until } from '../test-support/until.ts';
 import type { ProxyConfig } from './config.ts';
 import { InProcessRecentlyBought } from './events/recently-bought.ts';
 import { SharedRecentlyBought } from './events/shared-recently-bought.ts';
-import { keyDigest, openRedisConnection } from './redis-connection.ts';
+import { openRedisConnection } from './redis-connection.ts';
+import { redisDigester } from '../contracts/pseudonym.ts';
+
+/** Instances sharing a Redis share the key of its digests. */
+const pseudonymKey = 'shared-state-test-pseudonym-key-0123456789';
+const digest = redisDigester(pseudonymKey);
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 const sharedErrors = async (stack: TestStack): Promise<number> => {
@@ -35,7 +40,13 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
   });
   /** Two proxies on one fresh key space. */
   const pair = async (config: Partial<ProxyConfig> = {}, budgetMs?: number): Promise<[TestStack, TestStack]> => {
-    const shared = { redisUrl: redis.url, redisKeyPrefix: `t${++prefix}:`, redisTimeoutMs: 50, ...config };
+    const shared = {
+      redisUrl: redis.url,
+      redisKeyPrefix: `t${++prefix}:`,
+      redisTimeoutMs: 50,
+      pseudonymKey,
+      ...config,
+    };
     const a = await startStack({ config: shared, ...(budgetMs ? { budgetMs } : {}) });
     const b = await startStack({ config: shared, ...(budgetMs ? { budgetMs } : {}) });
     await until(() => a.proxy.redis?.up && b.proxy.redis?.up, Boolean, 'both connected to redis');
@@ -210,12 +221,12 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
     const reader = open();
     try {
       await until(() => writer.up && reader.up, Boolean, 'both connected to redis');
-      const atA = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), writer);
+      const atA = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), writer, digest);
       atA.add('c1', 'old', now - 31 * dayMs);
       atA.add('c1', 'mug', now - 2 * dayMs);
       atA.add('c1', 'mug', now - 5 * dayMs); // an older purchase arriving late never moves the time back
       atA.add('c1', 'tea', now - dayMs);
-      const key = writer.key(`bought:${keyDigest('c1')}`);
+      const key = writer.key(`bought:${digest('c1')}`);
       await until(
         () => writer.client.zcard(key),
         (n) => n === 2,
@@ -226,7 +237,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       assert.ok(ttl > 29 * dayMs && ttl <= 30 * dayMs, `expires a horizon after the last write (${ttl} ms)`);
 
       // Another instance, which saw none of it, reads the fleet's purchases newest first within its look-back.
-      const atB = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader);
+      const atB = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader, digest);
       assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 30, now))], ['tea', 'mug']);
       assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 1.5, now))], ['tea']);
       assert.deepEqual([...atB.recentlyBought('c1', 30, now)], ['tea', 'mug'], 'kept for when Redis is gone');
@@ -236,7 +247,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       redis.pause();
       try {
         assert.deepEqual([...(await atB.fleetRecentlyBought('c1', 30, now))], ['tea', 'mug']);
-        const stranger = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader);
+        const stranger = new SharedRecentlyBought(new InProcessRecentlyBought(() => 30), reader, digest);
         assert.deepEqual([...(await stranger.fleetRecentlyBought('c1', 30, now))], []);
       } finally {
         redis.resume();

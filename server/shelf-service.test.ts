@@ -80,3 +80,68 @@ describe('the rules shelf during a model call', () => {
     assert.deepEqual(events, ['rules shelf built']);
   });
 });
+
+/** A shelf service whose endpoint answers each call with the next of `outcomes`, over a breaker on a test clock. */
+function serviceWithBreaker(outcomes: Array<() => Promise<ModelAnswer>>) {
+  const clock = { now: 0 };
+  const breaker = new CircuitBreaker({ failures: 1, probeMs: 1000, now: () => clock.now });
+  const home = placementRules({ name: 'home', budgetMs: 200, limit: 4, fallback: ['best-sellers'] });
+  let calls = 0;
+  const service = createShelfService({
+    catalog: smallCatalog(),
+    rules: () => ({ placements: new Map([['home', home]]), defaults: home }),
+    cache: new AnswerCache({ maxEntries: 10, freshMs: 0, staleMs: 1000 }),
+    breaker,
+    bulkhead: new Bulkhead(4),
+    endpoint: { invoke: () => outcomes[calls++]!(), close() {} },
+    assignVariant: () => undefined,
+    recentlyBought: () => new Set(),
+    metrics: createMetrics(),
+    hardCapMs: 1000,
+    pseudonym: (id) => id,
+  });
+  return { service, breaker, clock, calls: () => calls };
+}
+
+const awsError = (name: string, message: string, status: number) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+const modelAnswer = async (): Promise<ModelAnswer> => ({ ids: ['P5', 'P6'], modelVersion: 'm1', variant: null });
+
+describe('every probe outcome ends the half-open state', () => {
+  for (const [what, refusal] of [
+    ['a request refused (413)', awsError('PayloadTooLarge', 'HTTP content length exceeded', 413)],
+    ['a validation error', awsError('ValidationError', '1 validation error detected', 400)],
+    ['a variant the endpoint lacks (a rollback)', awsError('ValidationError', 'Variant blue not found.', 400)],
+  ] as const) {
+    it(`a probe that meets ${what} releases the breaker: the next shelf probes and closes it`, async () => {
+      const { service, breaker, clock, calls } = serviceWithBreaker([
+        () => Promise.reject(awsError('ServiceUnavailable', 'down', 503)),
+        () => Promise.reject(refusal),
+        modelAnswer,
+      ]);
+      assert.equal((await service.recommend(request)).answer.fallbackReason, 'error');
+      assert.equal(breaker.state, 'open');
+      clock.now = 1000;
+      assert.equal((await service.recommend(request)).answer.fallbackReason, 'error', 'the probe went out');
+      assert.equal(breaker.state, 'open', 'released: not half-open, and not re-opened for another wait');
+      const next = await service.recommend(request);
+      assert.equal(calls(), 3, 'the next shelf is the new probe');
+      assert.equal(next.answer.source, 'model');
+      assert.equal(breaker.state, 'closed');
+    });
+  }
+
+  it('a probe that meets a wrong endpoint name re-opens the breaker: the name fails every call alike', async () => {
+    const { service, breaker, clock, calls } = serviceWithBreaker([
+      () => Promise.reject(awsError('ValidationError', 'Endpoint recco of account 123456789012 not found.', 400)),
+      () => Promise.reject(awsError('ValidationError', 'Endpoint recco of account 123456789012 not found.', 400)),
+    ]);
+    await service.recommend(request);
+    assert.equal(breaker.state, 'open', 'a configuration error counts for the breaker');
+    clock.now = 1000;
+    await service.recommend(request);
+    assert.equal(breaker.state, 'open');
+    assert.equal((await service.recommend(request)).answer.fallbackReason, 'circuit-open');
+    assert.equal(calls(), 2);
+  });
+});

@@ -6,6 +6,7 @@
  * the hard cap and warms the cache for the shopper's next view.
  */
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { AnswerStore } from './answer-cache.ts';
 import type { Bulkhead } from './bulkhead.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
@@ -18,7 +19,7 @@ import type { ModelAnswer, SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { buildShelf, type Shelf, type ShelfSource } from './shelf-builder.ts';
 import { invocationLimits } from '../contracts/invocation.ts';
 import type { FallbackReason, ShelfSourceName } from '../contracts/shelf-answer.ts';
-import { classifyUpstreamError, type UpstreamFailure } from './upstream-errors.ts';
+import { ConfigErrorReport, classifyUpstreamError, type UpstreamFailure } from './upstream-errors.ts';
 
 /** The 200 body of `/v1/recommendations` (docs/contracts.md "Widget → proxy"). */
 export interface RecommendationAnswer {
@@ -70,6 +71,10 @@ export interface ShelfServiceDeps {
   pseudonym: (customerId: string) => string;
   /** How late this process now runs its timers (ms); the race ends that much earlier. */
   eventLoopDelayMs?: () => number;
+  /** Where configuration errors (a wrong endpoint name, bad credentials) are logged, once a minute. */
+  logger?: Logger;
+  /** Told of the production variant behind each model answer (`InvokedProductionVariant`). */
+  variantSeen?: (variant: string) => void;
 }
 
 /**
@@ -123,6 +128,10 @@ export function createShelfService(deps: ShelfServiceDeps) {
   const requestDurationBy = boundChildren((...values) => metrics.requestDuration.labels(...values));
   const upstreamDurationBy = boundChildren((...values) => metrics.upstreamDuration.labels(...values));
   const cacheLookupsBy = boundChildren((...values) => metrics.cacheLookups.labels(...values));
+  const configErrors = new ConfigErrorReport({
+    count: (kind) => metrics.upstreamConfigErrors.inc({ kind }),
+    logger: deps.logger,
+  });
   /** The longest recent build of a rules' shelf (ms), decaying: how early the lazy build is armed. */
   let buildTimeMs = 0;
 
@@ -191,6 +200,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         // An answer after the budget served nobody: for the breaker it is a bad call, for the cache a good one.
         if (performance.now() <= deadline) breaker.success();
         else breaker.failure();
+        if (answer.variant !== null) deps.variantSeen?.(answer.variant);
         cache.set(shopper, cacheKey, answer);
         upstreamDurationBy('ok', answer.variant ?? 'unknown').observe((performance.now() - started) / 1000);
         return answer;
@@ -199,7 +209,11 @@ export function createShelfService(deps: ShelfServiceDeps) {
         inFlight.delete(callKey);
         leave();
         const failure = classifyUpstreamError(error, signal.aborted);
-        if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
+        if (failure.configError) configErrors.record(failure.configError, error);
+        else if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
+        // Every outcome ends a probe: a verdict on the cloud closes or re-opens the breaker, one on the
+        // request alone releases it (open as before; the next caller probes).
+        if (failure.causedByRequest) breaker.release();
         else breaker.failure();
         upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
         throw new UpstreamCallError(failure);
@@ -341,8 +355,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
           );
       if (!failure && !call) {
         failure = { reason: 'overloaded', label: 'bulkhead-full' };
-        // A probe the breaker granted but the bulkhead refused must not leave the breaker half-open.
-        if (breaker.state === 'half-open') breaker.failure();
+        // A probe the breaker granted but the bulkhead refused never went out: released, not judged.
+        if (breaker.state === 'half-open') breaker.release();
       }
       if (call) {
         // The rules' shelf is built only if the race may end without the model: just before the

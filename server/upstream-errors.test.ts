@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ModelError, ModelNotReadyException, ServiceUnavailable } from '@aws-sdk/client-sagemaker-runtime';
-import { ContractError, classifyUpstreamError } from './upstream-errors.ts';
+import { pino } from 'pino';
+import { ConfigErrorReport, ContractError, classifyUpstreamError, configErrorLogEveryMs } from './upstream-errors.ts';
 
 const metadata = (status: number) => ({ $metadata: { httpStatusCode: status } });
 
@@ -66,13 +67,6 @@ describe('upstream error classification', () => {
       classifyUpstreamError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), false).label,
       'connection-refused',
     );
-    assert.equal(
-      classifyUpstreamError(
-        Object.assign(new Error('sig'), { name: 'InvalidSignatureException', ...metadata(403) }),
-        false,
-      ).label,
-      'auth',
-    );
   });
 
   it('calls missing credentials "not-configured"', () => {
@@ -80,5 +74,82 @@ describe('upstream error classification', () => {
       classifyUpstreamError(Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' }), false).reason,
       'not-configured',
     );
+  });
+
+  it('tells configuration errors apart: unknown endpoint or variant, access denied, bad or missing credentials', () => {
+    const aws = (name: string, message: string, status: number) =>
+      Object.assign(new Error(message), { name, ...metadata(status) });
+    const cases: Array<[Error, string, boolean]> = [
+      // The local stand-in's wording, which is AWS's.
+      [aws('ValidationError', 'Endpoint recco of account 123456789012 not found.', 400), 'endpoint-not-found', false],
+      [
+        aws('ValidationError', 'Variant blue not found for endpoint reco of account 123456789012.', 400),
+        'variant-not-found',
+        true,
+      ],
+      [
+        aws('AccessDeniedException', 'User is not authorized to perform: sagemaker:InvokeEndpoint', 403),
+        'access-denied',
+        false,
+      ],
+      [
+        aws('UnrecognizedClientException', 'The security token included in the request is invalid.', 403),
+        'bad-credentials',
+        false,
+      ],
+      [
+        aws('InvalidSignatureException', 'The request signature we calculated does not match', 403),
+        'bad-credentials',
+        false,
+      ],
+      [
+        aws('ExpiredTokenException', 'The security token included in the request is expired', 400),
+        'bad-credentials',
+        false,
+      ],
+      [aws('Forbidden', 'forbidden', 403), 'access-denied', false],
+    ];
+    for (const [error, kind, ignoredByBreaker] of cases) {
+      const failure = classifyUpstreamError(error, false);
+      assert.equal(failure.configError, kind, error.message);
+      assert.equal(failure.label, kind);
+      assert.equal(failure.causedByRequest === true, ignoredByBreaker, `${kind}: counted by the breaker?`);
+    }
+    const missing = classifyUpstreamError(
+      Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' }),
+      false,
+    );
+    assert.deepEqual(missing, { reason: 'not-configured', label: 'no-credentials', configError: 'no-credentials' });
+    const refused = classifyUpstreamError(
+      aws('ValidationError', '1 validation error detected: Value too long', 400),
+      false,
+    );
+    assert.equal(refused.configError, undefined, 'a request the endpoint refused is not a configuration error');
+  });
+
+  it('counts every configuration error and logs each kind once a minute, with how many came between', () => {
+    const lines: Array<{ kind: string; sinceLastLog: number }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    let now = 0;
+    const counted: string[] = [];
+    const report = new ConfigErrorReport({ count: (kind) => counted.push(kind), logger, now: () => now });
+    const notFound = new Error('Endpoint recco of account 123456789012 not found.');
+    for (let i = 0; i < 500; i++) {
+      report.record('endpoint-not-found', notFound);
+      now += 100;
+    }
+    report.record('bad-credentials', new Error('The security token included in the request is invalid.'));
+    assert.equal(counted.length, 501);
+    // 500 calls over 50 s: the first is logged at once, the rest wait for the minute.
+    assert.deepEqual(
+      lines.map((l) => [l.kind, l.sinceLastLog]),
+      [
+        ['endpoint-not-found', 1],
+        ['bad-credentials', 1],
+      ],
+    );
+    now += configErrorLogEveryMs;
+    report.record('endpoint-not-found', notFound);
+    assert.deepEqual(lines.at(-1) && [lines.at(-1)!.kind, lines.at(-1)!.sinceLastLog], ['endpoint-not-found', 500]);
   });
 });

@@ -144,7 +144,8 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
     // The breaker off in both arms: at saturation calls run past the budget and would open it (that is its
     // job), turning the model path into the fallback path; its Redis write per call is still made.
     const own = { ...benchProxyEnv, RECO_BREAKER_FAILURES: '1000000000' };
-    const shared = { ...own, RECO_REDIS_URL: redis.url };
+    // Ids in Redis are digests keyed with the pseudonym key, which RECO_REDIS_URL needs.
+    const shared = { ...own, RECO_REDIS_URL: redis.url, RECO_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef' };
     const embedded = await startTarget('proxy', cloud, own);
     const withRedis = await startTarget('proxy', cloud, shared);
     started.push(embedded, withRedis);

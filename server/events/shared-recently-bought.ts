@@ -14,7 +14,7 @@
  * the shelf with the purchases this instance has seen — never an error. Purchases read
  * from the event files at start-up stay local: they were shared when they were posted.
  */
-import { keyDigest, type RedisConnection } from '../redis-connection.ts';
+import type { RedisConnection } from '../redis-connection.ts';
 import { dayMs, type RecentlyBoughtIndex } from './recently-bought.ts';
 
 /**
@@ -29,11 +29,13 @@ export class SharedRecentlyBought implements RecentlyBoughtIndex {
   constructor(
     private readonly local: RecentlyBoughtIndex,
     private readonly redis: RedisConnection,
+    /** The keyed digest the customer id is stored as (`redisDigester`): Redis never holds the id. */
+    private readonly digest: (text: string) => string,
     private readonly now: () => number = Date.now,
   ) {}
 
   #key(userId: string): string {
-    return this.redis.key(`bought:${keyDigest(userId)}`);
+    return this.redis.key(`bought:${this.digest(userId)}`);
   }
 
   get horizonMs(): number {
