@@ -46,6 +46,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'reco-image-'));
 let proxy: ProductionProxy | undefined;
 after(async () => {
   await proxy?.stop('SIGKILL');
+  // Not root, the read-only folders are the tests' own user's: writable again so they can be removed.
+  if (process.getuid?.() !== 0) spawnSync('chmod', ['-R', 'u+w', scratch]);
   rmSync(scratch, { recursive: true, force: true });
 });
 
