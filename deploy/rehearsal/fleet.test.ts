@@ -428,7 +428,7 @@ describe('the shipped unit, two instances behind the shipped HAProxy config', { 
       path: shelfPath('{user}'),
       rate: 20,
       durationMs: drainMs + 4000,
-      poolSize: 200,
+      poolSize: 20,
     });
     const signalledAt = performance.now();
     stopping.proxy!.process.kill('SIGTERM');
