@@ -195,7 +195,8 @@ describe('the shipped unit, two instances behind the shipped HAProxy config', { 
       `AWS_ACCESS_KEY_ID=${cloud.info.credentials.accessKeyId}`,
       `AWS_SECRET_ACCESS_KEY=${cloud.info.credentials.secretAccessKey}`,
       `RECO_SHOPPER_TOKEN_SECRET=${randomBytes(32).toString('base64')}`,
-      `RECO_SERVER_KEY=${randomBytes(32).toString('base64')}`,
+      // Keys as `openssl rand -base64 32` gives them, which may begin with a slash (and here always does).
+      `RECO_SERVER_KEY=/${randomBytes(32).toString('base64')}`,
       `RECO_PSEUDONYM_KEY=${randomBytes(32).toString('base64')}`,
       `RECO_REDIS_URL=${redis.url}`,
       'RECO_TRUST_PROXY=loopback',
@@ -235,8 +236,9 @@ describe('the shipped unit, two instances behind the shipped HAProxy config', { 
         LOGNAME: runAs.name,
         STATE_DIRECTORY: stateDir,
         ...mapPaths(unitEnvironment(unit), inRoot),
-        // EnvironmentFile= overrides Environment= (systemd.exec), whatever the order of the lines.
-        ...mapPaths(environmentFile(readFileSync(inRoot(envFile), 'utf8')), inRoot),
+        // EnvironmentFile= overrides Environment= (systemd.exec), whatever the order of the lines. Its
+        // values are secrets and addresses, not paths: a key may well begin with a slash.
+        ...environmentFile(readFileSync(inRoot(envFile), 'utf8')),
       };
       instances.push({ name: `reco-proxy@${port}`, port, stateDir, env });
     }
