@@ -64,10 +64,10 @@ describe('fuzzing shopper tokens and events', { timeout: 150_000 }, () => {
   let proxy: ProxyChild;
   before(async () => {
     cloud = await startCloud();
-    const eventsFile = join(mkdtempSync(join(tmpdir(), 'reco-trust-fuzz-')), 'events.jsonl');
+    const eventsDir = join(mkdtempSync(join(tmpdir(), 'reco-trust-fuzz-')), 'events');
     proxy = await startProxyChild(
       proxyEnv(cloud.info, await freePort(), {
-        RECO_EVENTS_FILE: eventsFile,
+        RECO_EVENTS_DIR: eventsDir,
         LOG_LEVEL: 'error',
         RECO_ALLOW_RAW_USER_IDS: 'false',
         RECO_SHOPPER_TOKEN_SECRET: testTokenSecret,

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { defaults } from './config.ts';
@@ -31,5 +33,16 @@ describe('deployment examples', () => {
     assert.match(unit, /^KillSignal=SIGTERM$/m);
     assert.match(unit, /^User=(?!root)\w+$/m);
     assert.ok(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]) * 1000 > defaults.drainMs + 10_000 - 1);
+  });
+
+  it('deploy/reco-proxy@.service: systemd-analyze verify finds nothing to say about an instance of it', {
+    skip: spawnSync('systemd-analyze', ['--version']).status !== 0 && 'systemd-analyze is not installed',
+  }, () => {
+    const instance = join(mkdtempSync(join(tmpdir(), 'reco-unit-')), 'reco-proxy@3001.service');
+    copyFileSync(at('deploy/reco-proxy@.service'), instance);
+    const verify = spawnSync('systemd-analyze', ['verify', instance], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, verify.stderr);
+    // Unknown keys and bad values are only warnings: any output is a finding.
+    assert.equal(`${verify.stdout}${verify.stderr}`.trim(), '');
   });
 });

@@ -61,18 +61,30 @@ export async function startHaproxy(
   readyWithinMs = 10_000,
 ): Promise<HaproxyProcess> {
   const port = await freePort();
+  return startHaproxyWithConfig(haproxyConfig(port, backends, checks), `http://127.0.0.1:${port}`, readyWithinMs);
+}
+
+/**
+ * Starts HAProxy with `config` (e.g. deploy/haproxy.cfg with its ports replaced) and waits until
+ * `url/readyPath` answers 200 through it.
+ */
+export async function startHaproxyWithConfig(
+  config: string,
+  url: string,
+  readyWithinMs = 10_000,
+  readyPath = '/readyz',
+): Promise<HaproxyProcess> {
   const file = join(mkdtempSync(join(tmpdir(), 'haproxy-')), 'haproxy.cfg');
-  writeFileSync(file, haproxyConfig(port, backends, checks));
+  writeFileSync(file, config);
   const child: ChildProcess = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise((r) => child.once('exit', r));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyWithinMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`haproxy exited:\n${out.slice(-2000)}`);
-    const ok = await fetch(`${url}/readyz`).then(
+    const ok = await fetch(`${url}${readyPath}`).then(
       (r) => r.status === 200,
       () => false,
     );
