@@ -8,6 +8,7 @@ import { demoShopperTokenSecret } from '../demo/demo-keys.ts';
 import { signShopperToken } from '../test-support/shopper-tokens.ts';
 import { setWeather } from '../test-support/weather.ts';
 import { assertAnsweredWithinBudget, newShopperContext, openAndReadShelf, startE2e, trackShelves } from './harness.ts';
+import { fetchShelf } from '../test-support/shelf-request.ts';
 
 const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
 const byId = new Map(catalog.products.map((p) => [p.id, p]));
@@ -47,7 +48,7 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
   it('gives a known customer new arrivals that suit them on new-in, not the home shelf again', async () => {
     const token = await signShopperToken('17850', demoShopperTokenSecret);
     const shelf = async (placement: string) => {
-      const res = await fetch(`${stack.urls.proxy}/v1/recommendations?placement=${placement}&shopperToken=${token}`);
+      const res = await fetchShelf(stack.urls.proxy, { placement, shopperToken: token });
       return (await res.json()) as { source: string; items: Array<{ id: string }> };
     };
     const [home, newIn] = [await shelf('home'), await shelf('new-in')];

@@ -17,6 +17,7 @@ import type { ProxyConfig } from './config.ts';
 import { InProcessRecentlyBought } from './events/recently-bought.ts';
 import { SharedRecentlyBought } from './events/shared-recently-bought.ts';
 import { keyDigest, openRedisConnection } from './redis-connection.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 const sharedErrors = async (stack: TestStack): Promise<number> => {
@@ -151,8 +152,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
   it("a purchase posted to A keeps the item off the shopper's shelf at B; Redis down: shelves served", async () => {
     const serverKey = 'test-storefront-server-key-0123456789';
     const [a, b] = await pair({ serverKey, cacheFreshMs: 0 });
-    const shelfAt = (stack: TestStack, customer: string) =>
-      stack.get(`/v1/recommendations?placement=home&userId=${customer}`);
+    const shelfAt = (stack: TestStack, customer: string) => askShelf(stack, { placement: 'home', userId: customer });
     const buy = (stack: TestStack, id: string, customer: string, itemId: string) =>
       stack.send(
         'POST',

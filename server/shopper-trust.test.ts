@@ -10,6 +10,7 @@ import type { CatalogFile } from '../data/catalog.ts';
 import { pseudonymOf } from '../contracts/pseudonym.ts';
 import { craftToken, signShopperToken, testTokenSecret } from '../test-support/shopper-tokens.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const json = { 'content-type': 'application/json' };
@@ -34,14 +35,14 @@ describe('shopper tokens', () => {
 
   it('personalises for the customer a valid token names', async () => {
     const token = await signShopperToken('17850');
-    const { body } = await stack.get(`/v1/recommendations?placement=home&shopperToken=${token}`);
+    const { body } = await askShelf(stack, { placement: 'home', shopperToken: token });
     assert.equal(body.source, 'model');
     assert.equal(stack.container.received.at(-1)!.userId, '17850');
   });
 
   it('answers a raw userId as an anonymous shopper, counted', async () => {
     const before = (await untrusted())['raw-user-id'] ?? 0;
-    const { status, body } = await stack.get('/v1/recommendations?placement=home&userId=17850&sessionId=s-raw');
+    const { status, body } = await askShelf(stack, { placement: 'home', userId: '17850', sessionId: 's-raw' });
     assert.equal(status, 200);
     assert.equal(body.items.length, 8);
     assert.equal(stack.container.received.at(-1)!.userId, undefined);
@@ -92,8 +93,7 @@ describe('pseudonyms across the boundary', () => {
       req.on('end', () => seen.push(JSON.stringify(req.headers) + req.url + Buffer.concat(chunks).toString()));
     });
     try {
-      for (const userId of ['17850', '17850', '12347'])
-        await stack.get(`/v1/recommendations?placement=home&userId=${userId}`);
+      for (const userId of ['17850', '17850', '12347']) await askShelf(stack, { placement: 'home', userId });
       const sent = stack.container.received.slice(-3).map((r) => r.userId);
       assert.deepEqual(sent, [
         pseudonymOf('17850', pseudonymKey),
@@ -188,7 +188,7 @@ describe('events nobody can forge', () => {
     }
     const token = await signShopperToken('14911');
     for (let i = 0; i < 5; i++) {
-      const { body } = await stack.get(`/v1/recommendations?placement=home&shopperToken=${token}`);
+      const { body } = await askShelf(stack, { placement: 'home', shopperToken: token });
       assert.equal(body.source, 'model', JSON.stringify(body.fallbackReason));
     }
     assert.equal(stack.container.received.at(-1)!.exclude.length, 1000);

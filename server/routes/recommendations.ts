@@ -1,9 +1,13 @@
-/** `GET|POST /v1/recommendations`: validate, recommend, answer with Server-Timing. */
+/**
+ * `POST|GET /v1/recommendations`: validate, recommend, answer with Server-Timing. The shelf POSTs
+ * a `text/plain` JSON body (a CORS simple request: no preflight); GET remains for calls that name
+ * no shopper, since a URL is logged (recommendation-request.ts refuses a token or userId in one).
+ */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
-import { jsonBody } from '../http/request-body.ts';
+import { shelfRequestBody } from '../http/request-body.ts';
 import { sendJson } from '../http/send-json.ts';
 import {
   InvalidRequestError,
@@ -43,12 +47,14 @@ export function addRecommendationsRoute(
       request,
       arrivalOf(req),
     );
-    // Source and variant ride along as descriptions, so a page's debug overlay can read them from Resource Timing.
+    // Placement, source and variant ride along as descriptions, so a page's debug overlay can read them from
+    // Resource Timing (the placement tells its shelf's entry apart: the URL no longer names it).
     let timing = upstreamMs === null ? '' : `upstream;dur=${upstreamMs.toFixed(1)}, `;
     timing += `total;dur=${totalMs.toFixed(1)}`;
     // How late the budget timer fired: the machine's share of `total`, not the proxy's.
     if (timerLateMs !== null) timing += `, timer-late;dur=${timerLateMs.toFixed(1)}`;
-    timing += `, source;desc=${answer.source}`;
+    // A placement is [a-z0-9-] (recommendation-request.ts): a valid token as it is.
+    timing += `, placement;desc=${answer.placement}, source;desc=${answer.source}`;
     if (answer.fallbackReason) timing += `, reason;desc=${answer.fallbackReason}`;
     if (answer.model?.variant) timing += `, variant;desc="${answer.model.variant.replace(/[^A-Za-z0-9-]/g, '')}"`;
     res.setHeader('Server-Timing', timing);
@@ -74,9 +80,9 @@ export function addRecommendationsRoute(
   router
     .route('/recommendations')
     .get((req, res) => answer(req, res, () => parseRecommendationQuery(req.query as Record<string, unknown>)))
-    .post(...jsonBody, (req, res) => {
-      if (!req.is('application/json'))
-        throw new ApiError(415, 'unsupported_media_type', 'body: send Content-Type application/json');
+    .post(...shelfRequestBody, (req, res) => {
+      if (!req.is('application/json') && !req.is('text/plain'))
+        throw new ApiError(415, 'unsupported_media_type', 'body: send JSON as application/json or text/plain');
       return answer(req, res, () => parseRecommendationBody(req.body));
     })
     .all(methodNotAllowed('GET, POST'));
