@@ -146,7 +146,13 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       ),
     );
   const api: ApiRoutes = { route: (path) => app.route(`/v1${path}` as string).all(...apiLayers) };
-  const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
+  const identities = shopperIdentity({
+    secret: config.shopperTokenSecret,
+    allowRawUserIds: config.allowRawUserIds,
+    issuer: config.shopperTokenIssuer,
+    audience: config.shopperTokenAudience,
+    maxAgeS: config.shopperTokenMaxAgeS,
+  });
   // Counted only when published (RECO_CLOUDWATCH_METRICS): the data of the canary's shop-side alarm.
   const fallbackTally = config.cloudWatchMetrics ? new FallbackTally(Object.keys(config.variants)) : undefined;
   addRecommendationsRoute(

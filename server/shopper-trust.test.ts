@@ -52,13 +52,13 @@ describe('shopper tokens', () => {
   const forgeries: Array<[string, () => Promise<string>, string]> = [
     ['another secret', () => signShopperToken('17850', 'another-secret-of-at-least-32-bytes!!'), 'bad-signature'],
     ['an expired token', () => signShopperToken('17850', testTokenSecret, -60), 'expired'],
-    ['alg none', () => craftToken({ alg: 'none' }, { sub: '17850', exp: now() + 600 }), 'wrong-algorithm'],
-    ['HS512', () => craftToken({ alg: 'HS512' }, { sub: '17850', exp: now() + 600 }), 'wrong-algorithm'],
-    ['no exp', () => craftToken({ alg: 'HS256' }, { sub: '17850' }), 'bad-claims'],
-    ['a numeric sub', () => craftToken({ alg: 'HS256' }, { sub: 17850, exp: now() + 600 }), 'bad-claims'],
+    ['alg none', () => craftToken({ alg: 'none' }, { sub: '17850', iat: now(), exp: now() + 600 }), 'wrong-algorithm'],
+    ['HS512', () => craftToken({ alg: 'HS512' }, { sub: '17850', iat: now(), exp: now() + 600 }), 'wrong-algorithm'],
+    ['no exp', () => craftToken({ alg: 'HS256' }, { sub: '17850', iat: now() }), 'bad-claims'],
+    ['a numeric sub', () => craftToken({ alg: 'HS256' }, { sub: 17850, iat: now(), exp: now() + 600 }), 'bad-claims'],
     [
       'a sub of 129 characters',
-      () => craftToken({ alg: 'HS256' }, { sub: '1'.repeat(129), exp: now() + 600 }),
+      () => craftToken({ alg: 'HS256' }, { sub: '1'.repeat(129), iat: now(), exp: now() + 600 }),
       'bad-claims',
     ],
     ['two segments', async () => 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxNzg1MCJ9', 'malformed'],
@@ -193,5 +193,34 @@ describe('events nobody can forge', () => {
     }
     assert.equal(stack.container.received.at(-1)!.exclude.length, 1000);
     assert.equal(stack.proxy.breaker.state, 'closed');
+  });
+});
+
+describe('shopper token claims as configured', () => {
+  it('personalises only for a token of the configured issuer and audience, younger than the maximum age', async () => {
+    const stack = await startStack({
+      config: {
+        allowRawUserIds: false,
+        shopperTokenSecret: testTokenSecret,
+        shopperTokenIssuer: 'https://shop.example',
+        shopperTokenAudience: 'reco-proxy',
+        shopperTokenMaxAgeS: 600,
+        cacheFreshMs: 0,
+      },
+    });
+    try {
+      const claims = { sub: '17850', iss: 'https://shop.example', aud: 'reco-proxy', iat: now(), exp: now() + 3600 };
+      const customerAsked = async (overrides: Record<string, unknown>) => {
+        const shopperToken = await craftToken({ alg: 'HS256' }, { ...claims, ...overrides });
+        assert.equal((await askShelf(stack, { placement: 'home', shopperToken })).status, 200);
+        return stack.container.received.at(-1)?.userId;
+      };
+      assert.equal(await customerAsked({}), '17850');
+      assert.equal(await customerAsked({ iss: 'https://evil.example' }), undefined, 'another issuer');
+      assert.equal(await customerAsked({ aud: 'billing' }), undefined, 'another audience');
+      assert.equal(await customerAsked({ iat: now() - 1200 }), undefined, 'older than the maximum age');
+    } finally {
+      await stack.close();
+    }
   });
 });
