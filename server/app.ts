@@ -28,6 +28,7 @@ import { openRedisConnection } from './redis-connection.ts';
 import { SharedAnswerCache } from './shared-answer-cache.ts';
 import { SharedBreaker } from './shared-breaker.ts';
 import { createShelfService } from './shelf-service.ts';
+import { freshSessionGate } from './fresh-sessions.ts';
 import { addEventsRoute } from './routes/events.ts';
 import { operationsRoute } from './routes/operations.ts';
 import { addRecommendationsRoute } from './routes/recommendations.ts';
@@ -161,6 +162,10 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     identities,
     metrics,
     logger,
+    freshSessionGate({
+      perMinute: config.freshSessionsPerMinute,
+      shared: redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'fresh-sessions' }) },
+    }),
   );
   addEventsRoute(
     api,

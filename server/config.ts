@@ -127,6 +127,12 @@ export const defaults = {
    * 0: no limit (for a storefront whose tokens carry no `iat`).
    */
   shopperTokenMaxAgeS: 86_400,
+  // Fresh sessions (issue #20): how many never-seen session ids one client may bring.
+  /**
+   * New session ids a minute per client on the recommendations route; past it a new session is answered as an
+   * anonymous shopper (each would be a cache entry and a billable model call of its own). 0: no limit.
+   */
+  freshSessionsPerMinute: 60,
 };
 
 /** The validated configuration the proxy runs with. */
@@ -266,6 +272,11 @@ const fromEnv = {
   RECO_SHOPPER_TOKEN_ISSUER: ['shopperTokenIssuer', nonEmptyText],
   RECO_SHOPPER_TOKEN_AUDIENCE: ['shopperTokenAudience', nonEmptyText],
   RECO_SHOPPER_TOKEN_MAX_AGE_S: ['shopperTokenMaxAgeS', wholeNumber(0, 366 * 86_400, 'seconds, 0 for no limit')],
+  // Fresh sessions (issue #20).
+  RECO_FRESH_SESSIONS_PER_MINUTE: [
+    'freshSessionsPerMinute',
+    wholeNumber(0, Number.MAX_SAFE_INTEGER, 'new session ids a minute per client, 0 for no limit'),
+  ],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */

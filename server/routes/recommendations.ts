@@ -5,6 +5,8 @@
  */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import type { FreshSessionGate } from '../fresh-sessions.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
 import { shelfRequestBody } from '../http/request-body.ts';
@@ -27,7 +29,14 @@ export function addRecommendationsRoute(
   identities: ShopperIdentityResolver,
   metrics: Metrics,
   logger: Logger,
+  /** Bounds the new session ids one client may bring (fresh-sessions.ts); absent: no bound. */
+  freshSessions?: FreshSessionGate,
 ): void {
+  const anonymised = new Counter({
+    name: 'reco_fresh_sessions_dropped_total',
+    help: 'Requests whose new session id was past its client RECO_FRESH_SESSIONS_PER_MINUTE, answered anonymously',
+    registers: [metrics.registry],
+  });
   const answer = async (req: Request, res: Response, parse: () => RecommendationRequest): Promise<void> => {
     let claimed: RecommendationRequest;
     try {
@@ -41,7 +50,14 @@ export function addRecommendationsRoute(
     if (identity.untrusted) metrics.untrustedShoppers.inc({ cause: identity.untrusted });
     const request: RecommendationRequest = { placement: claimed.placement, items: claimed.items };
     if (identity.userId) request.userId = identity.userId;
-    if (claimed.sessionId) request.sessionId = claimed.sessionId;
+    const sessionId = claimed.sessionId;
+    if (sessionId) {
+      // A session keys the answer only when no customer id does; a new one counts against its client's bound.
+      const kept =
+        identity.userId || !freshSessions ? true : freshSessions(req.ip ?? req.socket.remoteAddress ?? '', sessionId);
+      if (kept === true || (kept !== false && (await kept))) request.sessionId = sessionId;
+      else anonymised.inc();
+    }
     if (claimed.limit) request.limit = claimed.limit;
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
       request,
