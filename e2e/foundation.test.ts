@@ -27,9 +27,21 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
     const context = await newShopperContext(browser);
     const page = await context.newPage();
     await trackShelves(page);
+    const shelfRequests: Array<{ method: string; url: string; body: string | null }> = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/recommendations'))
+        shelfRequests.push({ method: r.method(), url: r.url(), body: r.postData() });
+    });
     // Signing in redirects to the home page: its first view.
     const personal = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=17850`, '#home-shelf');
     assert.equal(personal.source, 'model', JSON.stringify(personal));
+    // The signed-in shopper's token went in a POST body: no URL a balancer or proxy logs holds it.
+    assert.ok(shelfRequests.length > 0);
+    for (const { method, url, body } of shelfRequests) {
+      assert.equal(method, 'POST', url);
+      assert.equal(new URL(url).search, '', url);
+      assert.match(body ?? '', /"shopperToken":"eyJ/);
+    }
     assert.equal(personal.count, 8);
     assert.equal(personal.titles.length, 8);
     assert.ok(personal.titles.every((t) => t.length > 0));
