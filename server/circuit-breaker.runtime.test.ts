@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { askShelf } from '../test-support/shelf-request.ts';
 import { describe, it } from 'node:test';
 import { startStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
-import { askShelf } from '../test-support/shelf-request.ts';
 
 describe('circuit breaker against the local runtime', () => {
   it('opens after repeated failures, answers circuit-open without calling, probes, closes on recovery', async () => {

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { startHaproxy } from '../test-support/haproxy-process.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 import { clickEvent, storedEventsIn } from '../test-support/event-store.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
@@ -17,7 +18,6 @@ import type { ProxyConfig } from './config.ts';
 import { InProcessRecentlyBought } from './events/recently-bought.ts';
 import { SharedRecentlyBought } from './events/shared-recently-bought.ts';
 import { keyDigest, openRedisConnection } from './redis-connection.ts';
-import { askShelf } from '../test-support/shelf-request.ts';
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 const sharedErrors = async (stack: TestStack): Promise<number> => {
