@@ -32,7 +32,7 @@ export function addRecommendationsRoute(
   /** Bounds the new session ids one client may bring (fresh-sessions.ts); absent: no bound. */
   freshSessions?: FreshSessionGate,
 ): void {
-  const anonymised = new Counter({
+  const sessionsDropped = new Counter({
     name: 'reco_fresh_sessions_dropped_total',
     help: 'Requests whose new session id was past its client RECO_FRESH_SESSIONS_PER_MINUTE, answered anonymously',
     registers: [metrics.registry],
@@ -54,9 +54,11 @@ export function addRecommendationsRoute(
     if (sessionId) {
       // A session keys the answer only when no customer id does; a new one counts against its client's bound.
       const kept =
-        identity.userId || !freshSessions ? true : freshSessions(req.ip ?? req.socket.remoteAddress ?? '', sessionId);
+        identity.userId || !freshSessions
+          ? true
+          : freshSessions(req.ip ?? req.socket.remoteAddress ?? 'unknown', sessionId);
       if (kept === true || (kept !== false && (await kept))) request.sessionId = sessionId;
-      else anonymised.inc();
+      else sessionsDropped.inc();
     }
     if (claimed.limit) request.limit = claimed.limit;
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
