@@ -55,6 +55,15 @@ describe('the proxy over HTTP', () => {
       });
     }
 
+    it('refuses a shopperToken in the URL of a POST too: that URL is logged as well', async () => {
+      const fields = JSON.stringify({ placement: 'home' });
+      const plain = { 'content-type': 'text/plain' };
+      const { status, body } = await stack.send('POST', '/v1/recommendations?shopperToken=eyJ.e30.x', fields, plain);
+      assert.equal(status, 400);
+      assert.match(body.error.message, /^shopperToken: never in a URL/);
+      assert.equal((await stack.send('POST', '/v1/recommendations?debug=1', fields, plain)).status, 200);
+    });
+
     it('answers a GET that names no shopper, as old pages and curl send it', async () => {
       const { status, body } = await stack.get(
         '/v1/recommendations?placement=home&sessionId=s-get&items=22423&limit=4',

@@ -112,11 +112,8 @@ const queryFields = ['placement', 'sessionId', 'items', 'limit'] as const;
  */
 const bodyOnlyFields = ['shopperToken', 'userId'] as const;
 
-/**
- * Validates a parsed query string (values may be strings or, when repeated, arrays). A
- * `shopperToken` or `userId` in it is refused, naming the body of a POST as its place.
- */
-export function parseRecommendationQuery(query: Record<string, unknown>): RecommendationRequest {
+/** Refuses a query string that names the shopper, whatever the method: a POST's URL is logged too. */
+export function refuseShopperInQuery(query: Record<string, unknown>): void {
   for (const field of bodyOnlyFields) {
     if (query[field] !== undefined) {
       throw new InvalidRequestError(
@@ -124,6 +121,14 @@ export function parseRecommendationQuery(query: Record<string, unknown>): Recomm
       );
     }
   }
+}
+
+/**
+ * Validates a parsed query string (values may be strings or, when repeated, arrays). A
+ * `shopperToken` or `userId` in it is refused, naming the body of a POST as its place.
+ */
+export function parseRecommendationQuery(query: Record<string, unknown>): RecommendationRequest {
+  refuseShopperInQuery(query);
   const input: Record<string, unknown> = {};
   for (const field of queryFields) {
     const value = query[field];

@@ -16,6 +16,7 @@ import {
   parseRecommendationBody,
   parseRecommendationQuery,
   type RecommendationRequest,
+  refuseShopperInQuery,
 } from '../recommendation-request.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ApiRoutes } from './api-routes.ts';
@@ -101,7 +102,11 @@ export function addRecommendationsRoute(
     .post(...shelfRequestBody, (req, res) => {
       if (!req.is('application/json') && !req.is('text/plain'))
         throw new ApiError(415, 'unsupported_media_type', 'body: send JSON as application/json or text/plain');
-      return answer(req, res, () => parseRecommendationBody(req.body));
+      return answer(req, res, () => {
+        // Only when there is a query at all: the shelf's own POST has none, and is spared parsing one.
+        if (req.url.includes('?')) refuseShopperInQuery(req.query as Record<string, unknown>);
+        return parseRecommendationBody(req.body);
+      });
     })
     .all(methodNotAllowed('GET, POST'));
 }
