@@ -40,6 +40,9 @@ const recommendations = {
   ],
 };
 
+/** What reached the proxy's stand-in, by the endpoint path a test gave its shelf. */
+const seen = new Map();
+
 export default {
   files: ['widget/**/*.test.ts'],
   // Lit's development build: its warnings fail the test that causes them (widget/test/lit-dev-warnings.ts).
@@ -75,17 +78,39 @@ export default {
   ],
   middleware: [
     // A stand-in for the proxy, only for the built-bundle test (the other tests stub fetch):
-    // the real proxy runs in the end-to-end suite.
+    // the real proxy runs in the end-to-end suite. It answers the shelf's POST (its body is the
+    // request's JSON) under any prefix, and records every request so a test can read, from
+    // /seen/<prefix>, what reached the wire: methods (a preflight is an OPTIONS), URLs, types.
     async (ctx, next) => {
-      if (ctx.path === '/v1/recommendations') {
+      if (ctx.path.endsWith('/v1/recommendations')) {
+        const chunks = [];
+        for await (const chunk of ctx.req) chunks.push(chunk);
+        const text = Buffer.concat(chunks).toString('utf8');
+        const prefix = ctx.path.slice(0, -'/v1/recommendations'.length);
+        seen.set(prefix, [
+          ...(seen.get(prefix) ?? []),
+          { method: ctx.method, url: ctx.url, type: ctx.get('content-type'), body: text },
+        ]);
+        ctx.set('access-control-allow-origin', '*');
+        if (ctx.method === 'OPTIONS') {
+          // Answered, so that a shelf that began to need a preflight shows up as one, not as a timeout.
+          ctx.set('access-control-allow-methods', 'GET, POST');
+          ctx.set('access-control-allow-headers', 'content-type');
+          ctx.status = 204;
+          return;
+        }
         // The requestId names the host asked, so a test can tell which endpoint the shelf chose.
         ctx.type = 'application/json';
-        ctx.set('access-control-allow-origin', '*');
         ctx.body = JSON.stringify({
           ...recommendations,
           requestId: `bundle@${ctx.host}`,
-          placement: ctx.query.placement,
+          placement: text ? JSON.parse(text).placement : ctx.query.placement,
         });
+        return;
+      }
+      if (ctx.path.startsWith('/seen/')) {
+        ctx.type = 'application/json';
+        ctx.body = JSON.stringify(seen.get(ctx.path.slice('/seen'.length)) ?? []);
         return;
       }
       // The proxy serves every dist/reco-shelf*.js with CORS for the allowed storefronts: the

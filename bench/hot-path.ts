@@ -23,7 +23,7 @@ import { answersBySource, benchProxyEnv, setWeather, startCloud, startTarget } f
 import { profileMarkdown, summarizeProfile } from './cpu-profile-summary.ts';
 import { measureBudget } from './sections/budget.ts';
 import { measureOverhead } from './sections/overhead.ts';
-import { compareThroughput } from './sections/throughput.ts';
+import { compareThroughput, fetchBench, modelShelf } from './sections/throughput.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -47,7 +47,7 @@ if (budgetMs) {
   writeFileSync(proxyEnv.RECO_PLACEMENTS_FILE, JSON.stringify(placements));
 }
 const log = (msg: string): void => console.log(`hot-path: ${msg}`);
-const modelPath = (u: string): string => `/v1/recommendations?placement=home&userId=${encodeURIComponent(u)}`;
+const modelPath = modelShelf;
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -108,7 +108,7 @@ try {
       const before = await answersBySource(proxy.info.url);
       report.modelPath = await compareThroughput(
         { target: proxy, path: modelPath },
-        { target: limit, path: (u) => `/v1/recommendations?userId=${encodeURIComponent(u)}` },
+        { target: limit, path: modelPath },
         { rounds, seconds, connections },
       );
       const after = await answersBySource(proxy.info.url);
@@ -130,9 +130,9 @@ try {
       ),
     );
     await setWeather(cloud.info, 'error');
-    await fetch(`${fallback.info.url}${modelPath('opens-the-breaker')}`).then((r) => r.text());
+    await fetchBench(fallback.info.url, modelPath('opens-the-breaker')).then((r) => r.text());
     await setWeather(cloud.info, 'normal');
-    const sample = (await (await fetch(`${fallback.info.url}${modelPath('17850')}`)).json()) as {
+    const sample = (await (await fetchBench(fallback.info.url, modelPath('17850'))).json()) as {
       fallbackReason: string;
     };
     if (sample.fallbackReason !== 'circuit-open') throw new Error('hot-path: expected circuit-open answers');

@@ -21,7 +21,7 @@ import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { medianOf, round } from '../test-support/stats.ts';
 import type { TargetInfo } from '../test-support/target-process.ts';
 import { answersBySource, benchProxyEnv, setWeather, startCloud, startTarget } from '../test-support/targets.ts';
-import { type Round, throughputRound } from './sections/throughput.ts';
+import { fetchBench, modelShelf, type RequestFor, type Round, throughputRound } from './sections/throughput.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback?: string): string => {
@@ -40,7 +40,7 @@ const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' / ');
-const modelPath = (u: string): string => `/v1/recommendations?placement=home&userId=${encodeURIComponent(u)}`;
+const modelPath: RequestFor = modelShelf;
 
 const scratch = mkdtempSync(join(tmpdir(), 'reco-ab-'));
 const placements = JSON.parse(readFileSync('server/placements.json', 'utf8')) as { defaults: { budgetMs: number } };
@@ -70,17 +70,15 @@ try {
   const after = await startProxyOf(process.cwd(), cloud.info);
   children.push(before, after);
   let reference: StartedChild<TargetInfo>;
-  let referencePath = modelPath;
   if (path === 'fallback') {
     await setWeather(cloud.info, 'error');
-    for (const proxy of [before, after]) await fetch(`${proxy.info.url}${modelPath('opens-it')}`).then((r) => r.text());
+    for (const proxy of [before, after]) await fetchBench(proxy.info.url, modelPath('opens-it')).then((r) => r.text());
     await setWeather(cloud.info, 'normal');
     const bodyFile = join(scratch, 'body.json');
-    writeFileSync(bodyFile, await (await fetch(`${after.info.url}${modelPath('17850')}`)).text());
+    writeFileSync(bodyFile, await (await fetchBench(after.info.url, modelPath('17850'))).text());
     reference = await startTarget('bare-express', cloud.info, { BENCH_BODY_FILE: bodyFile });
   } else {
     reference = await startTarget('sdk-limit', cloud.info);
-    referencePath = (u) => `/v1/recommendations?userId=${encodeURIComponent(u)}`;
   }
   children.push(reference);
   const targets = { reference, before, after } as const;
@@ -89,15 +87,14 @@ try {
     after: await answersBySource(after.info.url),
   };
   const runs: Record<keyof typeof targets, Round[]> = { reference: [], before: [], after: [] };
-  const pathOf = (name: keyof typeof targets) => (name === 'reference' ? referencePath : modelPath);
   console.log(`proxy-ab: ${path} path, base ${base}; load average ${load()}`);
   for (const name of ['reference', 'before', 'after'] as const)
-    await throughputRound(targets[name], pathOf(name), connections, 1);
+    await throughputRound(targets[name], modelPath, connections, 1);
   for (let i = 0; i < rounds; i++) {
     // Alternate the order of the two proxies, so neither always follows the reference.
     const order =
       i % 2 === 0 ? (['reference', 'before', 'after'] as const) : (['reference', 'after', 'before'] as const);
-    for (const name of order) runs[name].push(await throughputRound(targets[name], pathOf(name), connections, seconds));
+    for (const name of order) runs[name].push(await throughputRound(targets[name], modelPath, connections, seconds));
   }
   const sourcesOf = async (name: 'before' | 'after') => {
     const now = await answersBySource(targets[name].info.url);

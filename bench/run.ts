@@ -18,7 +18,7 @@ import { measureOverhead } from './sections/overhead.ts';
 import { judgeGoals, toMarkdown, type BenchResults } from './sections/report.ts';
 import { includeInReadme } from './readme-section.ts';
 import { measureScaleOut, type ScaleOutResults, scaleOutMarkdown } from './sections/scale-out.ts';
-import { compareThroughput } from './sections/throughput.ts';
+import { compareThroughput, fetchBench, modelShelf } from './sections/throughput.ts';
 
 const quick = process.argv.includes('--quick');
 const plan = quick
@@ -61,7 +61,7 @@ const track = <T extends StartedChild<unknown>>(child: T): T => {
 const stopAll = async (): Promise<void> => {
   await Promise.all(children.splice(0).map((c) => c.stop()));
 };
-const modelPath = (u: string): string => `/v1/recommendations?placement=home&userId=${encodeURIComponent(u)}`;
+const modelPath = modelShelf;
 
 try {
   const cloud = track(await startCloud());
@@ -81,7 +81,7 @@ try {
   const before = await answersBySource(proxy.info.url);
   const model = await compareThroughput(
     { target: proxy, path: modelPath },
-    { target: limit, path: (u) => `/v1/recommendations?userId=${encodeURIComponent(u)}` },
+    { target: limit, path: modelPath },
     { rounds: plan.rounds, seconds: plan.roundSeconds, connections },
   );
   const after = await answersBySource(proxy.info.url);
@@ -141,9 +141,9 @@ try {
     }),
   );
   await setWeather(cloud.info, 'error');
-  await fetch(`${fallback.info.url}${modelPath('opens-the-breaker')}`).then((r) => r.text());
+  await fetchBench(fallback.info.url, modelPath('opens-the-breaker')).then((r) => r.text());
   await setWeather(cloud.info, 'normal');
-  const sample = (await (await fetch(`${fallback.info.url}${modelPath('17850')}`)).json()) as {
+  const sample = (await (await fetchBench(fallback.info.url, modelPath('17850'))).json()) as {
     source: string;
     fallbackReason: string;
   };

@@ -60,15 +60,19 @@ const shopper = nextShopper(shopperPool());
 const timing = (header: string, name: string): number =>
   Number(new RegExp(`${name};dur=([\\d.]+)`).exec(header)?.[1] ?? Number.NaN);
 
-function get(seen: Seen[]): Promise<string> {
+function ask(seen: Seen[]): Promise<string> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    // As the shelf asks: the customer in a text/plain POST body, never in the URL.
+    const body = JSON.stringify({ placement: 'home', userId: shopper() });
     const req = request(
       {
         host: hostname,
         port,
         agent,
-        path: `/v1/recommendations?placement=home&userId=${encodeURIComponent(shopper())}`,
+        method: 'POST',
+        path: '/v1/recommendations',
+        headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         res.resume();
@@ -85,7 +89,7 @@ function get(seen: Seen[]): Promise<string> {
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -105,11 +109,11 @@ function collections(from: number): Array<{ kind: string; ms: number; allocated:
 
 try {
   console.log(`tail-trace: ${rate}/s for ${seconds} s × ${rounds}; load average ${load()}`);
-  await runPaced({ rate: 50, durationMs: 1000, send: () => get([]) });
+  await runPaced({ rate: 50, durationMs: 1000, send: () => ask([]) });
   for (let r = 0; r < rounds; r++) {
     const seen: Seen[] = [];
     const outputFrom = proxy.output().length;
-    await runPaced({ rate, durationMs: seconds * 1000, send: () => get(seen) });
+    await runPaced({ rate, durationMs: seconds * 1000, send: () => ask(seen) });
     const pauses = collections(outputFrom);
     const perRequestKb = (field: 'allocated' | 'promoted') =>
       +(pauses.reduce((a, p) => a + p[field], 0) / seen.length / 1024).toFixed(1);

@@ -8,6 +8,7 @@ import { demoShopperTokenSecret } from '../demo/demo-keys.ts';
 import { signShopperToken } from '../test-support/shopper-tokens.ts';
 import { setWeather } from '../test-support/weather.ts';
 import { assertAnsweredWithinBudget, newShopperContext, openAndReadShelf, startE2e, trackShelves } from './harness.ts';
+import { fetchShelf } from '../test-support/shelf-request.ts';
 
 const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
 const byId = new Map(catalog.products.map((p) => [p.id, p]));
@@ -26,9 +27,21 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
     const context = await newShopperContext(browser);
     const page = await context.newPage();
     await trackShelves(page);
+    const shelfRequests: Array<{ method: string; url: string; body: string | null }> = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/recommendations'))
+        shelfRequests.push({ method: r.method(), url: r.url(), body: r.postData() });
+    });
     // Signing in redirects to the home page: its first view.
     const personal = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=17850`, '#home-shelf');
     assert.equal(personal.source, 'model', JSON.stringify(personal));
+    // The signed-in shopper's token went in a POST body: no URL a balancer or proxy logs holds it.
+    assert.ok(shelfRequests.length > 0);
+    for (const { method, url, body } of shelfRequests) {
+      assert.equal(method, 'POST', url);
+      assert.equal(new URL(url).search, '', url);
+      assert.match(body ?? '', /"shopperToken":"eyJ/);
+    }
     assert.equal(personal.count, 8);
     assert.equal(personal.titles.length, 8);
     assert.ok(personal.titles.every((t) => t.length > 0));
@@ -47,7 +60,7 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
   it('gives a known customer new arrivals that suit them on new-in, not the home shelf again', async () => {
     const token = await signShopperToken('17850', demoShopperTokenSecret);
     const shelf = async (placement: string) => {
-      const res = await fetch(`${stack.urls.proxy}/v1/recommendations?placement=${placement}&shopperToken=${token}`);
+      const res = await fetchShelf(stack.urls.proxy, { placement, shopperToken: token });
       return (await res.json()) as { source: string; items: Array<{ id: string }> };
     };
     const [home, newIn] = [await shelf('home'), await shelf('new-in')];

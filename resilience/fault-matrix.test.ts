@@ -24,7 +24,8 @@ const seconds = 10;
 const budgetMs = 150; // placement "home"
 const hardCapMs = proxyDefaults.hardCapMs;
 const breakerOff = { breakerFailures: 1_000_000_000, cacheFreshMs: 0 };
-const path = '/v1/recommendations?placement=home&userId={user}';
+// The shelf's request: a shopper id goes in the body of a POST, never in a URL.
+const shelf = { path: '/v1/recommendations', body: '{"placement":"home","userId":"{user}"}' };
 const poolSize = 200;
 
 /** Runs the load; also records the proxy's event-loop delay meanwhile (it runs in this process). */
@@ -34,7 +35,7 @@ type LoadReport = RunReport & {
 };
 
 async function loadFor(proxy: RunningProxy, durationMs: number): Promise<LoadReport> {
-  const load = await startLoad({ baseUrl: proxy.url, path, rate, durationMs, poolSize, drainMs: 4000 });
+  const load = await startLoad({ baseUrl: proxy.url, ...shelf, rate, durationMs, poolSize, drainMs: 4000 });
   const loop = watchEventLoop();
   const own = watchOwnTimes(proxy);
   const report = reportRun(await load.result);

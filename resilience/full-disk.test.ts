@@ -18,6 +18,7 @@ import { projectRoot } from '../test-support/child.ts';
 import { clickEvent, everyStoredId } from '../test-support/event-store.ts';
 import { until } from '../test-support/until.ts';
 import { freePort, type ProxyChild, startProxyChild } from './proxy-child.ts';
+import { fetchShelf } from '../test-support/shelf-request.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -111,7 +112,7 @@ describe('a full disk loses nothing and breaks nothing', { skip: !isRoot && 'nee
     assert.equal(readyWhileFull.status, 503);
     assert.equal(readyBody.checks.events, false);
     assert.match(readyBody.reasons?.events ?? '', /ENOSPC|disk/);
-    const shelf = await fetch(`${proxy.url}/v1/recommendations?placement=home&userId=17850`);
+    const shelf = await fetchShelf(proxy.url, { placement: 'home', userId: '17850' });
     assert.equal(shelf.status, 200, 'shelves are served while events are refused');
     await shelf.arrayBuffer();
 

@@ -257,7 +257,7 @@ export function fuzzCase(r: () => number, i: number): FuzzCase {
 }
 
 function headerAbuse(r: () => number): FuzzCase {
-  const path = `/v1/recommendations?placement=home&userId=17850`;
+  const path = '/v1/recommendations?placement=home&sessionId=s-17850';
   const variants: Array<() => Buffer> = [
     () => request('GET', path, { 'X-Big': 'a'.repeat(20_000) }),
     () => request('GET', path, Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`X-H${i}`, String(i)]))),

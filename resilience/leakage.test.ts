@@ -17,6 +17,7 @@ import { projectRoot, type StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
+import { shelfPath, shelfRequestInit } from '../test-support/shelf-request.ts';
 
 const key = (prefix: string, bytes: number): string => prefix + randomBytes(bytes).toString('hex').toUpperCase();
 const accessKeyId = key('AKIA', 8);
@@ -33,7 +34,6 @@ async function capture(url: string, init: RequestInit = {}): Promise<string> {
 async function drive(proxy: ProxyChild, shopper: string): Promise<string[]> {
   const seen: string[] = [];
   const paths = [
-    `/v1/recommendations?placement=home&userId=${shopper}`,
     `/v1/recommendations?placement=product&items=85123A&sessionId=s-${shopper}`,
     '/v1/recommendations?placement=BAD',
     '/v1/nope',
@@ -43,6 +43,7 @@ async function drive(proxy: ProxyChild, shopper: string): Promise<string[]> {
   ];
   for (const path of paths) seen.push(await capture(`${proxy.url}${path}`));
   seen.push(
+    await capture(`${proxy.url}${shelfPath}`, shelfRequestInit({ placement: 'home', userId: shopper })),
     await capture(`${proxy.url}/v1/recommendations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

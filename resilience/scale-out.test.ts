@@ -19,6 +19,7 @@ import { until } from '../test-support/until.ts';
 import { startProxyHere, watchEventLoop, watchForUnhandled, watchOwnTimes } from './in-process.ts';
 import { reportRun } from './load-report.ts';
 import { freePort, type ProxyChild, proxyEnv, startProxyChild } from './proxy-child.ts';
+import { fetchShelf } from '../test-support/shelf-request.ts';
 
 const budgetMs = 150; // placement "home"
 
@@ -42,10 +43,11 @@ function machineBusyMs(): number {
   const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   return (ticks.reduce((sum, t) => sum + t, 0) - ticks[3]! - ticks[4]!) * 10;
 }
-const path = '/v1/recommendations?placement=home&userId={user}';
+// The shelf's request: a shopper id goes in the body of a POST, never in a URL.
+const shelf = { path: '/v1/recommendations', body: '{"placement":"home","userId":"{user}"}' };
 
 async function answerOf(url: string, shopper: string): Promise<{ source: string; reason: string | null }> {
-  const body = (await (await fetch(`${url}/v1/recommendations?placement=home&userId=${shopper}`)).json()) as {
+  const body = (await (await fetchShelf(url, { placement: 'home', userId: shopper })).json()) as {
     source: string;
     fallbackReason: string | null;
   };
@@ -97,8 +99,10 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
   it('5. Redis killed at 50/s: zero non-2xx, p99 within budget + 10 ms; Redis back: sharing resumes', async (t) => {
     const { a, b, balancer, stop } = await fleet({ RECO_CACHE_FRESH_MS: '60000' });
     try {
-      await startLoad({ baseUrl: balancer.url, path, rate: 50, durationMs: 2000, poolSize: 200 }).then((l) => l.result);
-      const load = await startLoad({ baseUrl: balancer.url, path, rate: 50, durationMs: 10_000, poolSize: 4000 });
+      await startLoad({ baseUrl: balancer.url, ...shelf, rate: 50, durationMs: 2000, poolSize: 200 }).then(
+        (l) => l.result,
+      );
+      const load = await startLoad({ baseUrl: balancer.url, ...shelf, rate: 50, durationMs: 10_000, poolSize: 4000 });
       await sleep(3000);
       await redis.kill();
       await sleep(3000);
@@ -135,7 +139,7 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
   it('6. SIGTERM of one proxy under load through the balancer: zero failed requests', async (t) => {
     const { a, b, balancer, stop } = await fleet({ RECO_DRAIN_MS: '1500' });
     try {
-      const load = await startLoad({ baseUrl: balancer.url, path, rate: 50, durationMs: 6000, poolSize: 4000 });
+      const load = await startLoad({ baseUrl: balancer.url, ...shelf, rate: 50, durationMs: 6000, poolSize: 4000 });
       await sleep(2000);
       const stoppedAt = Date.now();
       await a.kill('SIGTERM');
@@ -162,7 +166,7 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
       await setWeather(cloud.info, 'hang');
       const tcpBefore = tcpCounters();
       const cpuBefore = { proxy: process.cpuUsage(), machine: machineBusyMs(), at: performance.now() };
-      const load = await startLoad({ baseUrl: proxy.url, path, rate: 500, durationMs: 10_000, poolSize: 4000 });
+      const load = await startLoad({ baseUrl: proxy.url, ...shelf, rate: 500, durationMs: 10_000, poolSize: 4000 });
       const loop = watchEventLoop();
       const own = watchOwnTimes(proxy);
       const report = reportRun(await load.result);

@@ -32,7 +32,8 @@ describe('weather flips mid-load', { timeout: 60_000 }, () => {
     try {
       const load = await startLoad({
         baseUrl: proxy.url,
-        path: '/v1/recommendations?placement=home&userId={user}',
+        path: '/v1/recommendations',
+        body: '{"placement":"home","userId":"{user}"}',
         rate: 50,
         durationMs: phases.endAt,
         poolSize: 4000,

@@ -28,6 +28,7 @@ import { openRedisConnection } from './redis-connection.ts';
 import { SharedAnswerCache } from './shared-answer-cache.ts';
 import { SharedBreaker } from './shared-breaker.ts';
 import { createShelfService } from './shelf-service.ts';
+import { freshSessionGate } from './fresh-sessions.ts';
 import { addEventsRoute } from './routes/events.ts';
 import { operationsRoute } from './routes/operations.ts';
 import { addRecommendationsRoute } from './routes/recommendations.ts';
@@ -153,7 +154,13 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       ),
     );
   const api: ApiRoutes = { route: (path) => app.route(`/v1${path}` as string).all(...apiLayers) };
-  const identities = shopperIdentity({ secret: config.shopperTokenSecret, allowRawUserIds: config.allowRawUserIds });
+  const identities = shopperIdentity({
+    secret: config.shopperTokenSecret,
+    allowRawUserIds: config.allowRawUserIds,
+    issuer: config.shopperTokenIssuer,
+    audience: config.shopperTokenAudience,
+    maxAgeS: config.shopperTokenMaxAgeS,
+  });
   // Counted only when published (RECO_CLOUDWATCH_METRICS): the data of the canary's shop-side alarm.
   const fallbackTally = config.cloudWatchMetrics ? new FallbackTally(Object.keys(config.variants)) : undefined;
   addRecommendationsRoute(
@@ -162,6 +169,10 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     identities,
     metrics,
     logger,
+    freshSessionGate({
+      perMinute: config.freshSessionsPerMinute,
+      shared: redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'fresh-sessions' }) },
+    }),
   );
   addEventsRoute(
     api,

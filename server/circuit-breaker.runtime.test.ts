@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { askShelf } from '../test-support/shelf-request.ts';
 import { describe, it } from 'node:test';
 import { startStack, type TestStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
@@ -136,7 +137,7 @@ describe('A/B over production variants', () => {
       const seen = new Map<string, string>();
       for (let round = 0; round < 2; round++) {
         for (let u = 0; u < 20; u++) {
-          const { body } = await stack.get(`/v1/recommendations?placement=home&userId=ab-${u}`);
+          const { body } = await askShelf(stack, { placement: 'home', userId: `ab-${u}` });
           const variant = body.model!.variant!;
           if (round === 0) seen.set(`ab-${u}`, variant);
           else assert.equal(variant, seen.get(`ab-${u}`), `shopper ab-${u} changed variant`);
@@ -167,7 +168,7 @@ describe('correlation', () => {
           custom: req.headers['x-amzn-sagemaker-custom-attributes'],
         }),
       );
-      const { body } = await stack.get('/v1/recommendations?placement=home&userId=corr-1');
+      const { body } = await askShelf(stack, { placement: 'home', userId: 'corr-1' });
       assert.match(body.requestId, /^[0-9a-f-]{36}$/);
       assert.deepEqual(logged.at(-1), { inferenceId: body.requestId, custom: `requestId=${body.requestId}` });
     } finally {

@@ -117,6 +117,22 @@ export const defaults = {
   cloudWatchMetrics: false,
   /** A private-link (or local) CloudWatch endpoint; unset means AWS's own for `region`. */
   cloudWatchEndpoint: undefined as string | undefined,
+  // Shopper tokens (issue #20): what a token must say beyond its signature and `exp`.
+  /** The `iss` every shopper token must carry; unset: not checked. */
+  shopperTokenIssuer: undefined as string | undefined,
+  /** An `aud` every shopper token must carry; unset: not checked. */
+  shopperTokenAudience: undefined as string | undefined,
+  /**
+   * The oldest a shopper token may be, in seconds since its `iat` (which it must then carry), whatever its `exp`;
+   * 0: no limit (for a storefront whose tokens carry no `iat`).
+   */
+  shopperTokenMaxAgeS: 86_400,
+  // Fresh sessions (issue #20): how many never-seen session ids one client may bring.
+  /**
+   * New session ids a minute per client on the recommendations route; past it a new session is answered as an
+   * anonymous shopper (each would be a cache entry and a billable model call of its own). 0: no limit.
+   */
+  freshSessionsPerMinute: 60,
 };
 
 /** The validated configuration the proxy runs with. */
@@ -252,6 +268,15 @@ const fromEnv = {
     z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
   ],
   RECO_CLOUDWATCH_ENDPOINT: ['cloudWatchEndpoint', httpUrl],
+  // Shopper tokens (issue #20).
+  RECO_SHOPPER_TOKEN_ISSUER: ['shopperTokenIssuer', nonEmptyText],
+  RECO_SHOPPER_TOKEN_AUDIENCE: ['shopperTokenAudience', nonEmptyText],
+  RECO_SHOPPER_TOKEN_MAX_AGE_S: ['shopperTokenMaxAgeS', wholeNumber(0, 366 * 86_400, 'seconds, 0 for no limit')],
+  // Fresh sessions (issue #20).
+  RECO_FRESH_SESSIONS_PER_MINUTE: [
+    'freshSessionsPerMinute',
+    wholeNumber(0, Number.MAX_SAFE_INTEGER, 'new session ids a minute per client, 0 for no limit'),
+  ],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { answersWith, startStack, type TestStack } from '../test-support/stack.ts';
 import { until } from '../test-support/until.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
-const home = '/v1/recommendations?placement=home&userId=17850&limit=8';
+const home = { placement: 'home', userId: '17850', limit: 8 };
 
 describe('recommendations through the SageMaker path', () => {
   let stack: TestStack;
@@ -17,7 +18,7 @@ describe('recommendations through the SageMaker path', () => {
   beforeEach(() => stack.weather('normal'));
 
   it('answers from the model, enriched from the catalog, with the variant and Server-Timing', async () => {
-    const { status, body, headers } = await stack.get(home);
+    const { status, body, headers } = await askShelf(stack, home);
     assert.equal(status, 200);
     assert.equal(body.source, 'model');
     assert.equal(body.fallbackReason, null);
@@ -28,7 +29,7 @@ describe('recommendations through the SageMaker path', () => {
     assert.equal(typeof body.items[0]!.price.value, 'number');
     assert.match(
       headers.get('server-timing') ?? '',
-      /^upstream;dur=[\d.]+, total;dur=[\d.]+, source;desc=model, variant;desc="AllTraffic"$/,
+      /^upstream;dur=[\d.]+, total;dur=[\d.]+, placement;desc=home, source;desc=model, variant;desc="AllTraffic"$/,
     );
     const asked = stack.container.received.at(-1)!;
     assert.equal(asked.userId, '17850');
@@ -36,7 +37,7 @@ describe('recommendations through the SageMaker path', () => {
   });
 
   it('sends the context items as exclusions and never shows them', async () => {
-    const { body } = await stack.get('/v1/recommendations?placement=product&userId=17850&items=22423&limit=6');
+    const { body } = await askShelf(stack, { placement: 'product', userId: '17850', items: ['22423'], limit: 6 });
     assert.deepEqual(stack.container.received.at(-1)!.exclude, ['22423']);
     assert.ok(!body.items.some((i) => i.id === '22423'));
     assert.equal(body.items.length, 6);
@@ -60,10 +61,10 @@ describe('recommendations through the SageMaker path', () => {
   }
 
   it("serves the shopper's stale model answer first when the cloud fails", async () => {
-    const first = await stack.get('/v1/recommendations?placement=home&userId=stale-1');
+    const first = await askShelf(stack, { placement: 'home', userId: 'stale-1' });
     assert.equal(first.body.source, 'model');
     await stack.weather('error');
-    const { body } = await stack.get('/v1/recommendations?placement=home&userId=stale-1');
+    const { body } = await askShelf(stack, { placement: 'home', userId: 'stale-1' });
     assert.equal(body.source, 'cache');
     assert.equal(body.fallbackReason, 'error');
     assert.deepEqual(body.model, first.body.model);
@@ -82,7 +83,7 @@ describe('recommendations through the SageMaker path', () => {
       stack.get('/metrics').then((r) => Number(/^reco_coalesced_requests_total (\d+)/m.exec(r.text)?.[1] ?? 0));
     const coalescedBefore = await coalesced();
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => stack.get('/v1/recommendations?placement=home&userId=coalesce-1')),
+      Array.from({ length: 10 }, () => askShelf(stack, { placement: 'home', userId: 'coalesce-1' })),
     );
     assert.ok(answers.every((a) => a.status === 200 && a.body.items.length === 8));
     assert.equal((await stack.invocations()) - before, 1);
@@ -117,7 +118,7 @@ describe('the budget', () => {
   it('falls back when the endpoint is slower than the budget, within the budget', async () => {
     await stack.weather('slow', 2000);
     const started = performance.now();
-    const { body, headers } = await stack.get('/v1/recommendations?placement=home&userId=12347&limit=8');
+    const { body, headers } = await askShelf(stack, { placement: 'home', userId: '12347', limit: 8 });
     const elapsed = performance.now() - started;
     assert.equal(body.source, 'fallback');
     assert.equal(body.fallbackReason, 'timeout');
@@ -140,10 +141,10 @@ describe('the budget', () => {
 
   it('lets a late answer run on and warm the cache, so the next view is personalized', async () => {
     await stack.weather('slow', 300);
-    const late = await stack.get('/v1/recommendations?placement=home&userId=late-1');
+    const late = await askShelf(stack, { placement: 'home', userId: 'late-1' });
     assert.equal(late.body.fallbackReason, 'timeout');
     const warmed = await until(
-      () => stack.get('/v1/recommendations?placement=home&userId=late-1'),
+      () => askShelf(stack, { placement: 'home', userId: 'late-1' }),
       (r) => r.body.source === 'cache',
       'the late answer to land',
     );
@@ -156,9 +157,9 @@ describe('fresh cache', () => {
   it('answers a repeat view from the cache without calling the cloud', async () => {
     const stack = await startStack();
     try {
-      assert.equal((await stack.get(home)).body.source, 'model');
+      assert.equal((await askShelf(stack, home)).body.source, 'model');
       const before = await stack.invocations();
-      const { body } = await stack.get(home);
+      const { body } = await askShelf(stack, home);
       assert.equal(body.source, 'cache');
       assert.equal(body.fallbackReason, null);
       assert.equal(await stack.invocations(), before);
@@ -172,7 +173,7 @@ describe('too few products', () => {
   it('tops up a short model answer from the fallback chain without a reason', async () => {
     const stack = await startStack({ model: answersWith(['22423']) });
     try {
-      const { body } = await stack.get('/v1/recommendations?placement=home&userId=1&limit=8');
+      const { body } = await askShelf(stack, { placement: 'home', userId: '1', limit: 8 });
       assert.equal(body.fallbackReason, null);
       assert.equal(body.items.length, 8);
       assert.deepEqual(body.resolvers, ['model', 'best-sellers']);
@@ -200,7 +201,7 @@ describe('too few products', () => {
       config: { placementsFile: join(dir, 'placements.json') },
     });
     try {
-      const { body } = await stack.get('/v1/recommendations?placement=tiny&userId=1');
+      const { body } = await askShelf(stack, { placement: 'tiny', userId: '1' });
       assert.equal(body.source, 'model');
       assert.equal(body.fallbackReason, 'too-few');
       assert.deepEqual(
@@ -218,7 +219,7 @@ describe('an unreachable cloud', () => {
   it('answers from the rules with "error" when the endpoint\'s port is closed', async () => {
     const stack = await startStack({ config: { endpointUrl: 'http://127.0.0.1:9' } });
     try {
-      const { status, body } = await stack.get(home);
+      const { status, body } = await askShelf(stack, home);
       assert.equal(status, 200);
       assert.equal(body.source, 'fallback');
       assert.equal(body.fallbackReason, 'error');
@@ -248,7 +249,7 @@ describe('no AWS credentials', () => {
     process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
     const stack = await startStack({ withoutCredentials: true });
     try {
-      const { status, body } = await stack.get(home);
+      const { status, body } = await askShelf(stack, home);
       assert.equal(status, 200);
       assert.equal(body.source, 'fallback');
       assert.equal(body.fallbackReason, 'not-configured');

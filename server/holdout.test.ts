@@ -4,6 +4,7 @@ import { readStoredEvents } from './events/stored-events.ts';
 import { holdoutAssigner, shopperKey } from './holdout.ts';
 import { VariantLabels } from './variant-label.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
 describe('the holdout assignment', () => {
   it('holds out about the configured share, the same shoppers every time', () => {
@@ -61,7 +62,7 @@ describe('a proxy with every shopper held out', () => {
   after(() => stack.close());
 
   it('answers with the rules, reason "holdout", without calling the model', async () => {
-    const res = await stack.get('/v1/recommendations?placement=home&userId=17850');
+    const res = await askShelf(stack, { placement: 'home', userId: '17850' });
     assert.equal(res.status, 200);
     assert.equal(res.body.source, 'fallback');
     assert.equal(res.body.fallbackReason, 'holdout');
@@ -111,7 +112,7 @@ describe('a proxy with nobody held out', () => {
   after(() => stack.close());
 
   it('asks the model and stores events in the model arm', async () => {
-    const res = await stack.get('/v1/recommendations?placement=home&userId=17850');
+    const res = await askShelf(stack, { placement: 'home', userId: '17850' });
     assert.equal(res.body.source, 'model');
     const event = { id: 'evt-model-0001', type: 'click', placement: 'home', itemId: '85123A', userId: '17850' };
     await stack.send('POST', '/v1/events', JSON.stringify({ events: [{ ...event, ts: Date.now() }] }), {

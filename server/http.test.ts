@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readStoredEvents } from './events/stored-events.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
 const json = { 'content-type': 'application/json' };
 const event = (id: string, fields: Record<string, unknown> = {}) => ({
@@ -33,7 +34,7 @@ describe('the proxy over HTTP', () => {
       ['', 'placement'],
       ['placement=home&limit=abc', 'limit'],
       ['placement=home&limit=0', 'limit'],
-      [`placement=home&userId=${'x'.repeat(10_000)}`, 'userId'],
+      [`placement=home&sessionId=${'x'.repeat(10_000)}`, 'sessionId'],
       ['placement=home&items=a,b,%3Cscript%3E', 'items'],
       ['placement=home&placement=cart', 'placement'],
     ] as const) {
@@ -45,13 +46,52 @@ describe('the proxy over HTTP', () => {
       });
     }
 
+    for (const field of ['shopperToken', 'userId']) {
+      it(`refuses a ${field} in a query string with 400, naming the POST body as its place`, async () => {
+        const { status, body } = await stack.get(`/v1/recommendations?placement=home&${field}=eyJhbGciOi.e30.c2ln`);
+        assert.equal(status, 400);
+        assert.equal(body.error.code, 'invalid_request');
+        assert.match(body.error.message, new RegExp(`^${field}: never in a URL.*body of POST /v1/recommendations`));
+      });
+    }
+
+    it('refuses a shopperToken in the URL of a POST too: that URL is logged as well', async () => {
+      const fields = JSON.stringify({ placement: 'home' });
+      const plain = { 'content-type': 'text/plain' };
+      const { status, body } = await stack.send('POST', '/v1/recommendations?shopperToken=eyJ.e30.x', fields, plain);
+      assert.equal(status, 400);
+      assert.match(body.error.message, /^shopperToken: never in a URL/);
+      assert.equal((await stack.send('POST', '/v1/recommendations?debug=1', fields, plain)).status, 200);
+    });
+
+    it('answers a GET that names no shopper, as old pages and curl send it', async () => {
+      const { status, body } = await stack.get(
+        '/v1/recommendations?placement=home&sessionId=s-get&items=22423&limit=4',
+      );
+      assert.equal(status, 200);
+      assert.equal(body.items.length, 4);
+    });
+
+    it("reads the shelf's text/plain POST as JSON, and names a text body that is not JSON", async () => {
+      const fields = JSON.stringify({ placement: 'home', userId: 'plain-1', limit: 3 });
+      const plain = await stack.send('POST', '/v1/recommendations', fields, { 'content-type': 'text/plain' });
+      assert.equal(plain.status, 200);
+      assert.equal(plain.body.items.length, 3);
+      assert.equal(stack.container.received.at(-1)?.userId, 'plain-1');
+      const utf8 = { 'content-type': 'text/plain;charset=UTF-8' };
+      assert.equal((await stack.send('POST', '/v1/recommendations', fields, utf8)).status, 200);
+      const broken = await stack.send('POST', '/v1/recommendations', 'placement=home', utf8);
+      assert.equal(broken.status, 400);
+      assert.match(broken.body.error.message, /^body: not valid JSON/);
+    });
+
     it('answers 400 for a POST body that is not JSON, 415 for a wrong content type, 413 for a huge body', async () => {
       assert.equal((await stack.send('POST', '/v1/recommendations', '{"placement":', json)).status, 400);
       const wrongType = await stack.send('POST', '/v1/recommendations', 'placement=home', {
         'content-type': 'application/x-www-form-urlencoded',
       });
       assert.equal(wrongType.status, 415);
-      assert.match(wrongType.body.error.message, /application\/json/);
+      assert.match(wrongType.body.error.message, /application\/json or text\/plain/);
       const huge = await stack.send(
         'POST',
         '/v1/recommendations',
@@ -163,7 +203,7 @@ describe('the proxy over HTTP', () => {
       assert.equal((await stack.get('/healthz')).status, 200);
       const ready = await stack.get('/readyz');
       assert.equal(ready.status, 200);
-      await stack.get('/v1/recommendations?placement=home&userId=ops');
+      await askShelf(stack, { placement: 'home', userId: 'ops' });
       const metrics = await stack.get('/metrics');
       assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
       for (const name of [
@@ -304,14 +344,14 @@ describe('the proxy over HTTP', () => {
         JSON.stringify({ events: [event('evt-buy-0001', { type: 'purchase', userId: 'buyer-1', itemId: '22423' })] }),
         { ...json, authorization: `Bearer ${serverKey}` },
       );
-      const { body } = await stack.get('/v1/recommendations?placement=home&userId=buyer-1');
+      const { body } = await askShelf(stack, { placement: 'home', userId: 'buyer-1' });
       assert.ok(!body.items.some((i) => i.id === '22423'));
       assert.ok(stack.container.received.at(-1)!.exclude.includes('22423'));
     });
   });
 
   it('never leaks AWS detail in an answer', async () => {
-    const { text } = await stack.get('/v1/recommendations?placement=home&userId=leak');
+    const { text } = await askShelf(stack, { placement: 'home', userId: 'leak' });
     for (const secret of [stack.runtime.credentials.accessKeyId, stack.runtime.credentials.secretAccessKey, 'arn:aws'])
       assert.ok(!text.includes(secret));
   });
@@ -351,7 +391,7 @@ describe('restart', () => {
   it('drains a request in flight when it is asked to stop', async () => {
     const stack = await startStack();
     await stack.weather('slow', 100);
-    const inFlight = stack.get('/v1/recommendations?placement=home&userId=drain');
+    const inFlight = askShelf(stack, { placement: 'home', userId: 'drain' });
     await new Promise<void>((resolve) => stack.runtime.runtime.server.once('request', () => resolve()));
     const closing = stack.proxy.close();
     const { status } = await inFlight;

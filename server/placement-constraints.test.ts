@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CatalogFile } from '../data/catalog.ts';
 import { answersWith, startStack } from '../test-support/stack.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
 const catalog = JSON.parse(readFileSync(new URL('../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
 const byId = new Map(catalog.products.map((p) => [p.id, p]));
@@ -40,7 +41,7 @@ describe('placement constraints', () => {
       },
     });
     try {
-      const { body } = await stack.get('/v1/recommendations?placement=new-in&userId=17850');
+      const { body } = await askShelf(stack, { placement: 'new-in', userId: '17850' });
       assert.equal(body.source, 'model');
       assert.deepEqual(
         body.items.slice(0, 2).map((i) => i.id),

@@ -8,10 +8,10 @@ const rejects = (fn: () => unknown, field: RegExp) =>
 describe('recommendation request', () => {
   it('reads a full query string', () => {
     assert.deepEqual(
-      parseRecommendationQuery({ placement: 'home', userId: '17850', items: '85123A,22423', limit: '8' }),
+      parseRecommendationQuery({ placement: 'home', sessionId: 's-1', items: '85123A,22423', limit: '8' }),
       {
         placement: 'home',
-        userId: '17850',
+        sessionId: 's-1',
         items: ['85123A', '22423'],
         limit: 8,
       },
@@ -29,10 +29,20 @@ describe('recommendation request', () => {
     rejects(() => parseRecommendationQuery({ placement: 'home', limit: 'abc' }), /^limit: /));
   it('names a limit out of range', () =>
     rejects(() => parseRecommendationQuery({ placement: 'home', limit: '49' }), /^limit: /));
-  it('names an oversized userId', () =>
-    rejects(() => parseRecommendationQuery({ placement: 'home', userId: 'x'.repeat(10_000) }), /^userId: /));
+  it('names an oversized sessionId', () =>
+    rejects(() => parseRecommendationQuery({ placement: 'home', sessionId: 'x'.repeat(10_000) }), /^sessionId: /));
   it('names a userId with control characters', () =>
-    rejects(() => parseRecommendationQuery({ placement: 'home', userId: 'a\u0000b' }), /^userId: /));
+    rejects(() => parseRecommendationBody({ placement: 'home', userId: 'a\u0000b' }), /^userId: /));
+  it('refuses a shopperToken or userId in a query string, naming the POST body as their place', () => {
+    for (const field of ['shopperToken', 'userId']) {
+      rejects(
+        () => parseRecommendationQuery({ placement: 'home', [field]: 'eyJ.e30.x' }),
+        new RegExp(`^${field}: never in a URL .*body of POST /v1/recommendations`),
+      );
+      // Even empty: the caller learns where it belongs rather than getting an anonymous shelf.
+      rejects(() => parseRecommendationQuery({ placement: 'home', [field]: '' }), new RegExp(`^${field}: `));
+    }
+  });
   it('names too many items', () =>
     rejects(
       () =>
@@ -75,4 +85,13 @@ describe('recommendation request', () => {
   it('names an unknown body field', () =>
     rejects(() => parseRecommendationBody({ placement: 'home', admin: true }), /unknown field "admin"/));
   it('refuses a body that is not an object', () => rejects(() => parseRecommendationBody([1, 2]), /^body: /));
+  it('reads a text/plain body as the JSON it holds, and names one that is not JSON', () => {
+    assert.deepEqual(parseRecommendationBody('{"placement":"home","shopperToken":"eyJ.e30.x","items":["85123A"]}'), {
+      placement: 'home',
+      shopperToken: 'eyJ.e30.x',
+      items: ['85123A'],
+    });
+    rejects(() => parseRecommendationBody('placement=home'), /^body: not valid JSON/);
+    rejects(() => parseRecommendationBody('"home"'), /^body: must be a JSON object/);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Validates `GET /v1/recommendations` query strings and `POST` JSON bodies into
  * one request shape; every error names the field that is wrong (docs/contracts.md "Widget → proxy").
+ * Who the shopper is travels only in a body: URLs end up in access logs (the balancer's, a CDN's).
  */
 import { z } from 'zod';
 import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../contracts/ids.ts';
@@ -102,10 +103,32 @@ function validate(input: Record<string, unknown>): RecommendationRequest {
   throw new InvalidRequestError(`${field}: ${issue.message}`);
 }
 
-const queryFields = ['placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit'] as const;
+const queryFields = ['placement', 'sessionId', 'items', 'limit'] as const;
 
-/** Validates a parsed query string (values may be strings or, when repeated, arrays). */
+/**
+ * Fields a query string may not carry: a URL is written to access logs, and a logged token
+ * replays until it expires (a customer id is personal data). Refused, not ignored, so the
+ * caller learns where they belong instead of getting an anonymous shelf.
+ */
+const bodyOnlyFields = ['shopperToken', 'userId'] as const;
+
+/** Refuses a query string that names the shopper, whatever the method: a POST's URL is logged too. */
+export function refuseShopperInQuery(query: Record<string, unknown>): void {
+  for (const field of bodyOnlyFields) {
+    if (query[field] !== undefined) {
+      throw new InvalidRequestError(
+        `${field}: never in a URL (URLs are logged); send it in the JSON body of POST /v1/recommendations`,
+      );
+    }
+  }
+}
+
+/**
+ * Validates a parsed query string (values may be strings or, when repeated, arrays). A
+ * `shopperToken` or `userId` in it is refused, naming the body of a POST as its place.
+ */
 export function parseRecommendationQuery(query: Record<string, unknown>): RecommendationRequest {
+  refuseShopperInQuery(query);
   const input: Record<string, unknown> = {};
   for (const field of queryFields) {
     const value = query[field];
@@ -119,8 +142,18 @@ export function parseRecommendationQuery(query: Record<string, unknown>): Recomm
   return validate(input);
 }
 
-/** Validates a JSON body of `POST /v1/recommendations`. */
+/**
+ * Validates a body of `POST /v1/recommendations`: parsed JSON, or the text of a `text/plain`
+ * one (what the shelf sends: a CORS simple request, so no preflight round trip).
+ */
 export function parseRecommendationBody(body: unknown): RecommendationRequest {
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      throw new InvalidRequestError('body: not valid JSON');
+    }
+  }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new InvalidRequestError('body: must be a JSON object');
   }

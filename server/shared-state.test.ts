@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { startHaproxy } from '../test-support/haproxy-process.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 import { clickEvent, storedEventsIn } from '../test-support/event-store.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
@@ -162,8 +163,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
   it("a purchase posted to A keeps the item off the shopper's shelf at B; Redis down: shelves served", async () => {
     const serverKey = 'test-storefront-server-key-0123456789';
     const [a, b] = await pair({ serverKey, cacheFreshMs: 0 });
-    const shelfAt = (stack: TestStack, customer: string) =>
-      stack.get(`/v1/recommendations?placement=home&userId=${customer}`);
+    const shelfAt = (stack: TestStack, customer: string) => askShelf(stack, { placement: 'home', userId: customer });
     const buy = (stack: TestStack, id: string, customer: string, itemId: string) =>
       stack.send(
         'POST',

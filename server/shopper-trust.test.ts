@@ -10,6 +10,7 @@ import type { CatalogFile } from '../data/catalog.ts';
 import { pseudonymOf } from '../contracts/pseudonym.ts';
 import { craftToken, signShopperToken, testTokenSecret } from '../test-support/shopper-tokens.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const json = { 'content-type': 'application/json' };
@@ -34,14 +35,14 @@ describe('shopper tokens', () => {
 
   it('personalises for the customer a valid token names', async () => {
     const token = await signShopperToken('17850');
-    const { body } = await stack.get(`/v1/recommendations?placement=home&shopperToken=${token}`);
+    const { body } = await askShelf(stack, { placement: 'home', shopperToken: token });
     assert.equal(body.source, 'model');
     assert.equal(stack.container.received.at(-1)!.userId, '17850');
   });
 
   it('answers a raw userId as an anonymous shopper, counted', async () => {
     const before = (await untrusted())['raw-user-id'] ?? 0;
-    const { status, body } = await stack.get('/v1/recommendations?placement=home&userId=17850&sessionId=s-raw');
+    const { status, body } = await askShelf(stack, { placement: 'home', userId: '17850', sessionId: 's-raw' });
     assert.equal(status, 200);
     assert.equal(body.items.length, 8);
     assert.equal(stack.container.received.at(-1)!.userId, undefined);
@@ -51,13 +52,13 @@ describe('shopper tokens', () => {
   const forgeries: Array<[string, () => Promise<string>, string]> = [
     ['another secret', () => signShopperToken('17850', 'another-secret-of-at-least-32-bytes!!'), 'bad-signature'],
     ['an expired token', () => signShopperToken('17850', testTokenSecret, -60), 'expired'],
-    ['alg none', () => craftToken({ alg: 'none' }, { sub: '17850', exp: now() + 600 }), 'wrong-algorithm'],
-    ['HS512', () => craftToken({ alg: 'HS512' }, { sub: '17850', exp: now() + 600 }), 'wrong-algorithm'],
-    ['no exp', () => craftToken({ alg: 'HS256' }, { sub: '17850' }), 'bad-claims'],
-    ['a numeric sub', () => craftToken({ alg: 'HS256' }, { sub: 17850, exp: now() + 600 }), 'bad-claims'],
+    ['alg none', () => craftToken({ alg: 'none' }, { sub: '17850', iat: now(), exp: now() + 600 }), 'wrong-algorithm'],
+    ['HS512', () => craftToken({ alg: 'HS512' }, { sub: '17850', iat: now(), exp: now() + 600 }), 'wrong-algorithm'],
+    ['no exp', () => craftToken({ alg: 'HS256' }, { sub: '17850', iat: now() }), 'bad-claims'],
+    ['a numeric sub', () => craftToken({ alg: 'HS256' }, { sub: 17850, iat: now(), exp: now() + 600 }), 'bad-claims'],
     [
       'a sub of 129 characters',
-      () => craftToken({ alg: 'HS256' }, { sub: '1'.repeat(129), exp: now() + 600 }),
+      () => craftToken({ alg: 'HS256' }, { sub: '1'.repeat(129), iat: now(), exp: now() + 600 }),
       'bad-claims',
     ],
     ['two segments', async () => 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxNzg1MCJ9', 'malformed'],
@@ -92,8 +93,7 @@ describe('pseudonyms across the boundary', () => {
       req.on('end', () => seen.push(JSON.stringify(req.headers) + req.url + Buffer.concat(chunks).toString()));
     });
     try {
-      for (const userId of ['17850', '17850', '12347'])
-        await stack.get(`/v1/recommendations?placement=home&userId=${userId}`);
+      for (const userId of ['17850', '17850', '12347']) await askShelf(stack, { placement: 'home', userId });
       const sent = stack.container.received.slice(-3).map((r) => r.userId);
       assert.deepEqual(sent, [
         pseudonymOf('17850', pseudonymKey),
@@ -188,10 +188,39 @@ describe('events nobody can forge', () => {
     }
     const token = await signShopperToken('14911');
     for (let i = 0; i < 5; i++) {
-      const { body } = await stack.get(`/v1/recommendations?placement=home&shopperToken=${token}`);
+      const { body } = await askShelf(stack, { placement: 'home', shopperToken: token });
       assert.equal(body.source, 'model', JSON.stringify(body.fallbackReason));
     }
     assert.equal(stack.container.received.at(-1)!.exclude.length, 1000);
     assert.equal(stack.proxy.breaker.state, 'closed');
+  });
+});
+
+describe('shopper token claims as configured', () => {
+  it('personalises only for a token of the configured issuer and audience, younger than the maximum age', async () => {
+    const stack = await startStack({
+      config: {
+        allowRawUserIds: false,
+        shopperTokenSecret: testTokenSecret,
+        shopperTokenIssuer: 'https://shop.example',
+        shopperTokenAudience: 'reco-proxy',
+        shopperTokenMaxAgeS: 600,
+        cacheFreshMs: 0,
+      },
+    });
+    try {
+      const claims = { sub: '17850', iss: 'https://shop.example', aud: 'reco-proxy', iat: now(), exp: now() + 3600 };
+      const customerAsked = async (overrides: Record<string, unknown>) => {
+        const shopperToken = await craftToken({ alg: 'HS256' }, { ...claims, ...overrides });
+        assert.equal((await askShelf(stack, { placement: 'home', shopperToken })).status, 200);
+        return stack.container.received.at(-1)?.userId;
+      };
+      assert.equal(await customerAsked({}), '17850');
+      assert.equal(await customerAsked({ iss: 'https://evil.example' }), undefined, 'another issuer');
+      assert.equal(await customerAsked({ aud: 'billing' }), undefined, 'another audience');
+      assert.equal(await customerAsked({ iat: now() - 1200 }), undefined, 'older than the maximum age');
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -1,15 +1,19 @@
 /**
- * Child-process entry: a paced GET load against a server in another process.
+ * Child-process entry: a paced GET (or POST) load against a server in another process.
  * argv[2] is a JSON LoadSpec; prints {"ready":true,"startedAt"} when the load
  * starts and one {"result":PacedRun} line when it ends.
  */
 import { httpGetter, runPaced } from './paced-load.ts';
 import { nextShopper, shopperPool } from './shoppers.ts';
 
-/** What to send. `{user}` in `path` becomes the next shopper id. */
+/**
+ * What to send: a GET of `path`, or with `body` a text/plain POST of it (the shelf's request; a
+ * shopper id never goes in a URL). `{user}` in `path` or `body` becomes the next shopper id.
+ */
 export interface LoadSpec {
   baseUrl: string;
   path: string;
+  body?: string;
   rate: number;
   durationMs: number;
   withSource?: boolean;
@@ -26,7 +30,12 @@ const run = await runPaced({
   rate: spec.rate,
   durationMs: spec.durationMs,
   drainMs: spec.drainMs ?? 5000,
-  send: () => http.get(spec.path.replace('{user}', encodeURIComponent(shopper()))),
+  send: () => {
+    const user = shopper();
+    if (spec.body === undefined) return http.get(spec.path.replace('{user}', encodeURIComponent(user)));
+    // Inside a JSON string: the id as JSON spells it, less its quotes.
+    return http.post(spec.path, spec.body.replace('{user}', JSON.stringify(user).slice(1, -1)));
+  },
 });
 http.close();
 // Exit only once the line is out: a long result fills the pipe, and exiting then would cut it.

@@ -74,14 +74,27 @@ export async function runPaced({ rate, durationMs, send, drainMs = 5000 }: Paced
   return { rate, durationMs, latencies, sentAt, outcomes, unfinished, senderLagMaxMs: Math.round(lagMax * 10) / 10 };
 }
 
-/** A keep-alive HTTP GET that reads the whole body; labels 2xx answers with their `source` when asked. */
+/**
+ * Keep-alive HTTP GETs, and POSTs of a text/plain body (the shelf's request), that read the whole
+ * answer; 2xx answers are labelled with their `source` when asked.
+ */
 export function httpGetter(baseUrl: string, options: { withSource?: boolean; timeoutMs?: number } = {}) {
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   const { hostname, port } = new URL(baseUrl);
-  const get = (path: string): Promise<SendOutcome> =>
+  const send = (path: string, body?: string): Promise<SendOutcome> =>
     new Promise((resolve, reject) => {
+      const post =
+        body === undefined ? {} : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) };
       const req = request(
-        { host: hostname, port, path, agent, method: 'GET', timeout: options.timeoutMs ?? 10_000 },
+        {
+          host: hostname,
+          port,
+          path,
+          agent,
+          method: body === undefined ? 'GET' : 'POST',
+          headers: post,
+          timeout: options.timeoutMs ?? 10_000,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -103,7 +116,11 @@ export function httpGetter(baseUrl: string, options: { withSource?: boolean; tim
       );
       req.on('timeout', () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
       req.on('error', reject);
-      req.end();
+      req.end(body);
     });
-  return { get, close: () => agent.destroy() };
+  return {
+    get: (path: string) => send(path),
+    post: (path: string, body: string) => send(path, body),
+    close: () => agent.destroy(),
+  };
 }

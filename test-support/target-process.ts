@@ -52,8 +52,14 @@ async function startTarget(): Promise<() => Promise<void>> {
       endpointUrl: cloud.runtimeUrl,
       credentials: cloud.credentials,
     });
-    const server = createServer((req, res) => {
-      const userId = new URL(req.url ?? '/', 'http://x').searchParams.get('userId') ?? undefined;
+    // The customer comes as the proxy's callers send it: in a JSON body (or, from a GET, the query).
+    const server = createServer(async (req, res) => {
+      let userId = new URL(req.url ?? '/', 'http://x').searchParams.get('userId') ?? undefined;
+      if (req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        userId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { userId?: string }).userId;
+      }
       const body = { ...(userId ? { userId } : {}), items: [], k: 24, exclude: [], placement: 'home' };
       endpoint.invoke(body, { requestId: randomUUID(), signal: AbortSignal.timeout(2000) }).then(
         (answer) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)),
@@ -72,6 +78,10 @@ async function startTarget(): Promise<() => Promise<void>> {
     const body = JSON.parse(readFileSync(process.env.BENCH_BODY_FILE ?? '', 'utf8')) as unknown;
     const app = express();
     app.get('/v1/recommendations', (_req, res) => {
+      res.json(body);
+    });
+    // The shelf's request: the body read as the proxy reads it, then the same answer.
+    app.post('/v1/recommendations', express.json(), express.text(), (_req, res) => {
       res.json(body);
     });
     const server = app.listen(0, '127.0.0.1');

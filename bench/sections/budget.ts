@@ -10,6 +10,7 @@ import { httpGetter, runPaced } from '../../test-support/paced-load.ts';
 import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
 import { round, shareWithin, summarize, type LatencySummary } from '../../test-support/stats.ts';
 import { setWeather, sleep } from '../../test-support/targets.ts';
+import { shelfPath } from '../../test-support/shelf-request.ts';
 
 /** One weather's result. */
 export interface BudgetRun {
@@ -50,7 +51,7 @@ export async function measureBudget(
     const paced = await runPaced({
       rate: run.rate,
       durationMs: run.seconds * 1000,
-      send: () => http.get(`/v1/recommendations?placement=home&userId=${encodeURIComponent(shopper())}`),
+      send: () => http.post(shelfPath, JSON.stringify({ placement: 'home', userId: shopper() })),
     });
     const all = paced.latencies.map((l) => (Number.isFinite(l) ? l : Number.POSITIVE_INFINITY));
     const outcomes: Record<string, number> = {};

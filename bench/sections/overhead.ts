@@ -12,6 +12,7 @@ import { httpGetter, runPaced, type PacedRun } from '../../test-support/paced-lo
 import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
 import { medianOf, summarize, round, type LatencySummary } from '../../test-support/stats.ts';
 import { createSageMakerEndpoint } from '../../server/sagemaker-endpoint.ts';
+import { shelfPath } from '../../test-support/shelf-request.ts';
 
 /** One rate's latencies and the proxy's overhead. */
 export interface OverheadAtRate {
@@ -69,9 +70,11 @@ export async function measureOverhead(
       .then(() => 'ok');
   const proxy = httpGetter(urls.proxy, { withSource: true });
   const plain = httpGetter(urls.nodeHttpSdk);
+  // Both as the shelf asks: the customer in a text/plain POST body.
   const viaProxy = (): Promise<string> =>
-    proxy.get(`/v1/recommendations?placement=home&userId=${encodeURIComponent(shopper())}`);
-  const viaPlain = (): Promise<string> => plain.get(`/v1/recommendations?userId=${encodeURIComponent(shopper())}`);
+    proxy.post(shelfPath, JSON.stringify({ placement: 'home', userId: shopper() }));
+  const viaPlain = (): Promise<string> =>
+    plain.post(shelfPath, JSON.stringify({ placement: 'home', userId: shopper() }));
   const results: OverheadAtRate[] = [];
   try {
     // Warm every path.

@@ -17,8 +17,9 @@ import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
 import { medianOf, round, summarize } from '../../test-support/stats.ts';
 import type { TargetInfo } from '../../test-support/target-process.ts';
 import { benchProxyEnv, startTarget } from '../../test-support/targets.ts';
-import { compareThroughput, type ThroughputComparison } from './throughput.ts';
+import { compareThroughput, modelShelf, type ThroughputComparison } from './throughput.ts';
 import { Redis } from 'ioredis';
+import { shelfPath } from '../../test-support/shelf-request.ts';
 
 /** One Redis read as the proxy's own histogram saw it. */
 export interface SharedReadFigures {
@@ -69,13 +70,14 @@ export interface ScaleOutPlan {
   connections: number;
 }
 
-const modelPath = (u: string): string => `/v1/recommendations?placement=home&userId=${encodeURIComponent(u)}`;
+const modelPath = modelShelf;
 
 async function p50At(url: string, rate: number, seconds: number): Promise<{ p50: number; notModel: number }> {
   const http = httpGetter(url, { withSource: true });
   const shopper = nextShopper(shopperPool());
   try {
-    const run = await runPaced({ rate, durationMs: seconds * 1000, send: () => http.get(modelPath(shopper())) });
+    const send = () => http.post(shelfPath, JSON.stringify({ placement: 'home', userId: shopper() }));
+    const run = await runPaced({ rate, durationMs: seconds * 1000, send });
     return {
       p50: summarize(run.latencies.filter(Number.isFinite)).p50,
       notModel: run.outcomes.filter((o) => !o.startsWith('200:model')).length,

@@ -9,6 +9,31 @@ import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
 import { medianOf, round } from '../../test-support/stats.ts';
 import type { TargetInfo } from '../../test-support/target-process.ts';
 
+/**
+ * One request: a GET of a path, or a JSON POST of `body` to `path` (the shelf names its shopper in
+ * a body, never in a URL: the proxy refuses a userId in a query string).
+ */
+export type BenchRequest = string | { path: string; body: string };
+
+/** The request to send for a shopper. */
+export type RequestFor = (shopper: string) => BenchRequest;
+
+/**
+ * The model path's request for a customer, as JSON: what the shelf sends as text/plain, read alike,
+ * and read by a proxy build of any age (`bench:ab` compares one from before the shelf posted).
+ */
+export const modelShelf: RequestFor = (shopper) => ({
+  path: '/v1/recommendations',
+  body: JSON.stringify({ placement: 'home', userId: shopper }),
+});
+
+/** `fetch` of a `BenchRequest` at `baseUrl`. */
+export function fetchBench(baseUrl: string, request: BenchRequest): Promise<Response> {
+  if (typeof request === 'string') return fetch(`${baseUrl}${request}`);
+  const { path, body } = request;
+  return fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+}
+
 /** One autocannon round against one target. */
 export interface Round {
   okPerSec: number;
@@ -39,10 +64,10 @@ export interface ThroughputComparison {
   cpuRatio: number;
 }
 
-/** One autocannon run; `path(shopper)` builds each request's path. */
+/** One autocannon run; `path(shopper)` builds each request. */
 export async function throughputRound(
   target: StartedChild<TargetInfo>,
-  path: (shopper: string) => string,
+  path: RequestFor,
   connections: number,
   seconds: number,
 ): Promise<Round> {
@@ -52,7 +77,16 @@ export async function throughputRound(
     url: target.info.url,
     connections,
     duration: seconds,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path(shopper()) }) }],
+    requests: [
+      {
+        setupRequest: (req) => {
+          const request = path(shopper());
+          if (typeof request === 'string') return { ...req, method: 'GET', path: request };
+          const headers = { ...req.headers, 'content-type': 'application/json' };
+          return { ...req, method: 'POST', path: request.path, body: request.body, headers };
+        },
+      },
+    ],
   });
   const cpu = target.cpuMs() - cpuBefore;
   const ok = result['2xx'];
@@ -76,8 +110,8 @@ function summarizeRounds(rounds: Round[]): TargetThroughput {
 
 /** Alternates reference and subject for `rounds` rounds each. */
 export async function compareThroughput(
-  subject: { target: StartedChild<TargetInfo>; path: (shopper: string) => string },
-  reference: { target: StartedChild<TargetInfo>; path: (shopper: string) => string },
+  subject: { target: StartedChild<TargetInfo>; path: RequestFor },
+  reference: { target: StartedChild<TargetInfo>; path: RequestFor },
   options: { rounds: number; seconds: number; connections: number },
 ): Promise<ThroughputComparison> {
   const { rounds, seconds, connections } = options;

@@ -8,10 +8,15 @@
     box.style.left = `${rect.left + window.scrollX}px`;
     box.style.maxWidth = `${rect.width}px`;
   }
+  // The shelf POSTs, so its URL names no placement: the proxy's Server-Timing does.
   function timingOf(placement) {
     var entries = performance
       .getEntriesByType('resource')
-      .filter((r) => r.name.indexOf('/v1/recommendations') !== -1 && r.name.indexOf(`placement=${placement}`) !== -1);
+      .filter(
+        (r) =>
+          r.name.indexOf('/v1/recommendations') !== -1 &&
+          (r.serverTiming || []).some((t) => t.name === 'placement' && t.description === placement),
+      );
     var last = entries[entries.length - 1];
     var server = {};
     (last?.serverTiming || []).forEach((t) => {

@@ -18,3 +18,6 @@ export const jsonBody: RequestHandler[] = [refuseEncodedBodies, express.json({ l
 
 /** JSON, or the text/plain JSON that `navigator.sendBeacon` sends, up to 256 kB. */
 export const jsonOrTextBody: RequestHandler[] = [...jsonBody, express.text({ limit: '256kb', type: 'text/plain' })];
+
+/** JSON, or JSON as text/plain (the shelf's POST: a CORS simple request, no preflight), up to 32 kB. */
+export const shelfRequestBody: RequestHandler[] = [...jsonBody, express.text({ limit: '32kb', type: 'text/plain' })];

@@ -20,17 +20,19 @@ export interface RecommendationQuery {
   limit: number;
 }
 
-export function recommendationsUrl(q: RecommendationQuery): string {
-  const url = new URL('v1/recommendations', q.endpoint.replace(/\/?$/, '/'));
-  const { placement, userId, sessionId, shopperToken, items, limit } = q;
-  // Empty values stay out of the query (placement and limit are never empty).
-  const params = { placement, userId, sessionId, shopperToken, items: items.join(','), limit: String(limit) };
-  for (const [name, value] of Object.entries(params)) if (value) url.searchParams.set(name, value);
-  return url.href;
+/**
+ * The request, as the proxy reads it: the endpoint's URL (nothing in its query, since URLs are
+ * logged and a token there would replay) and a JSON body without empty values.
+ */
+export function recommendationsRequest({ endpoint, ...fields }: RecommendationQuery): [string, string] {
+  return [
+    new URL('v1/recommendations', endpoint.replace(/\/?$/, '/')).href,
+    JSON.stringify(fields, (_key, value) => (value === '' ? undefined : value)),
+  ];
 }
 
 /**
- * GET the shelf's items. Rejects with a `RecoRequestError` whose code and message are what
+ * POST for the shelf's items. Rejects with a `RecoRequestError` whose code and message are what
  * `reco-error` reports: `RECO_TIMEOUT` when our own client-side cap fires, the proxy's own
  * message for a 4xx (it names the field), `RECO_PROXY_UNREACHABLE` when fetch itself fails.
  * The caller's signal (element removed, attributes changed) aborts silently as `AbortError`.
@@ -49,14 +51,19 @@ export async function fetchRecommendations(
     controller.abort();
   }, timeoutMs);
   try {
-    const res = await fetch(recommendationsUrl(q), {
+    const [url, body] = recommendationsRequest(q);
+    // A string body goes as text/plain: with it (and only safelisted headers) the POST is a CORS
+    // simple request, sent at once with no preflight; application/json would cost a round trip.
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
       signal: controller.signal,
       credentials: 'omit',
       headers: { accept: 'application/json' },
     });
-    const body = await res.json().catch(() => undefined);
-    if (!res.ok) throw httpError(res.status, body);
-    return parseResponse(body);
+    const answer = await res.json().catch(() => undefined);
+    if (!res.ok) throw httpError(res.status, answer);
+    return parseResponse(answer);
   } catch (e) {
     if (timedOut) throw new RecoRequestError(RECO_TIMEOUT, 'timeout');
     // fetch rejects with a TypeError only when no response came: the proxy is down, or a

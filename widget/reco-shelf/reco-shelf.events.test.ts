@@ -111,7 +111,7 @@ describe('reco-shelf load and error events', () => {
     el.setAttribute('items', '22752');
     const second = await proxy.nextCall();
     expect(first.aborted).to.equal(true);
-    expect(second.url.searchParams.get('items')).to.equal('22752');
+    expect(second.body.items).to.deep.equal(['22752']);
     const loads: unknown[] = [];
     el.addEventListener('reco-load', (e) => loads.push(e.detail));
     first.respond(recoResponse(products.slice(0, 2), { requestId: 'stale' }));
@@ -167,7 +167,7 @@ describe('reco-shelf shopper events', () => {
       html`<reco-shelf loading="eager" placement="home" shopper-token="eyJhbGciOi.x.y" add-to-cart></reco-shelf>`,
       recoResponse(products.slice(0, 3), { model: { version: 'v7', variant: 'model-b' } }),
     );
-    expect(proxy.calls[0]!.url.searchParams.get('shopperToken')).to.equal('eyJhbGciOi.x.y');
+    expect(proxy.calls[0]!.body.shopperToken).to.equal('eyJhbGciOi.x.y');
     cards(el)[0]!.querySelector('button')!.click();
     const carted = () => pendingEvents().filter((e) => e.type === 'add_to_cart');
     expect(carted()[0]).to.include({ shopperToken: 'eyJhbGciOi.x.y', variant: 'model-b', modelVersion: 'v7' });

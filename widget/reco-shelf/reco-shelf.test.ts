@@ -16,26 +16,39 @@ describe('reco-shelf request', () => {
       html`<reco-shelf loading="eager" endpoint="https://reco.example/api" placement="pdp" user-id="17850"
         session-id="s-1" items="85123A, 22423" limit="4"></reco-shelf>`,
     );
-    const { url } = await proxy.nextCall();
-    expect(url.origin + url.pathname).to.equal('https://reco.example/api/v1/recommendations');
-    expect(Object.fromEntries(url.searchParams)).to.deep.equal({
+    const { url, method, body } = await proxy.nextCall();
+    expect(method).to.equal('POST');
+    expect(url.href).to.equal('https://reco.example/api/v1/recommendations');
+    expect(body).to.deep.equal({
       placement: 'pdp',
       userId: '17850',
       sessionId: 's-1',
-      items: '85123A,22423',
-      limit: '4',
+      items: ['85123A', '22423'],
+      limit: 4,
     });
+  });
+
+  it('puts the shopper token in the body of a CORS simple request, never in the URL', async () => {
+    await fixture(
+      html`<reco-shelf loading="eager" endpoint="https://reco.example" placement="home"
+        shopper-token="eyJhbGciOi.x.y"></reco-shelf>`,
+    );
+    const { url, method, body, headers } = await proxy.nextCall();
+    expect(url.href).to.equal('https://reco.example/v1/recommendations');
+    expect(method).to.equal('POST');
+    expect(body.shopperToken).to.equal('eyJhbGciOi.x.y');
+    // Only CORS-safelisted headers, and no content type but the text/plain a string body gets.
+    expect([...headers.keys()]).to.deep.equal(['accept']);
   });
 
   it('defaults to the page origin and an anonymous session id kept in localStorage, never a cookie', async () => {
     localStorage.removeItem('reco-shelf.sid');
     const cookies = document.cookie;
     await fixture(html`<reco-shelf loading="eager" placement="home"></reco-shelf>`);
-    const { url } = await proxy.nextCall();
+    const { url, body } = await proxy.nextCall();
     expect(url.origin).to.equal(location.origin);
-    const sid = url.searchParams.get('sessionId');
-    expect(sid).to.be.a('string').and.equal(localStorage.getItem('reco-shelf.sid'));
-    expect(url.searchParams.get('limit')).to.equal('8');
+    expect(body.sessionId).to.be.a('string').and.equal(localStorage.getItem('reco-shelf.sid'));
+    expect(body.limit).to.equal(8);
     expect(document.cookie).to.equal(cookies);
   });
 
@@ -47,7 +60,7 @@ describe('reco-shelf request', () => {
     );
     expect(cards(el)).to.have.length(3);
     el.limit = 500;
-    expect((await proxy.nextCall()).url.searchParams.get('limit')).to.equal('48');
+    expect((await proxy.nextCall()).body.limit).to.equal(48);
   });
 
   it('waits until the shelf nears the viewport when loading is lazy (the default)', async () => {
@@ -57,14 +70,14 @@ describe('reco-shelf request', () => {
     await frames();
     expect(proxy.calls).to.have.length(0);
     el.querySelector('reco-shelf')!.scrollIntoView();
-    expect((await proxy.nextCall()).url.searchParams.get('placement')).to.equal('home');
+    expect((await proxy.nextCall()).body.placement).to.equal('home');
   });
 
   it('fetches at once, even off screen, when loading is eager', async () => {
     await fixture(
       html`<div><div style="height:4000px"></div><reco-shelf loading="eager" placement="home"></reco-shelf></div>`,
     );
-    expect((await proxy.nextCall()).url.searchParams.get('placement')).to.equal('home');
+    expect((await proxy.nextCall()).body.placement).to.equal('home');
   });
 });
 

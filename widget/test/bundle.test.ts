@@ -147,6 +147,27 @@ describe('the built bundle', () => {
     expect(win.errors).to.deep.equal([]);
   });
 
+  it("sends the shopper's token to another origin in a POST body: nothing in the URL, no preflight", async () => {
+    // A path of its own on the stand-in, whose record (by path) says what reached the wire.
+    const prefix = `/probe-${Math.random().toString(36).slice(2)}`;
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxNzg1MCJ9.c2lnbmF0dXJl';
+    const iframe = document.createElement('iframe');
+    iframe.srcdoc = `<script>loads = []; document.addEventListener('reco-load', (e) => loads.push(e.detail))</script>
+      <script src="/dist/reco-shelf.js"></script>
+      <reco-shelf loading="eager" placement="home" endpoint="http://localhost:${location.port}${prefix}"
+        shopper-token="${token}"></reco-shelf>`;
+    const loaded = oneEvent(iframe, 'load');
+    document.body.append(iframe);
+    await loaded;
+    const win = iframe.contentWindow as ProbeWindow;
+    await waitUntil(() => win.loads.length === 1, 'reco-load from the other origin');
+    const seen = (await (await fetch(`/seen${prefix}`)).json()) as Array<Record<string, string>>;
+    expect(seen.map((r) => r.method)).to.deep.equal(['POST'], 'one POST, and no OPTIONS preflight before it');
+    expect(seen[0]!.url).to.equal(`${prefix}/v1/recommendations`);
+    expect(seen[0]!.type).to.match(/^text\/plain/);
+    expect(JSON.parse(seen[0]!.body!)).to.include({ placement: 'home', shopperToken: token });
+  });
+
   it('claims no globals but its element name and the registry Lit shares between components', async () => {
     const win = await page('globals');
     const added = Object.getOwnPropertyNames(win).filter((name) => !win.before.includes(name));

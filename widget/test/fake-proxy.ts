@@ -4,6 +4,11 @@
  */
 export interface ProxyCall {
   url: URL;
+  method: string;
+  /** The request's body, parsed as the JSON it holds (`{}` when there is none). */
+  body: Record<string, unknown>;
+  /** The request's headers as the shelf set them (a string body adds its own text/plain type). */
+  headers: Headers;
   signal: AbortSignal | undefined;
   aborted: boolean;
   respond(body: unknown, status?: number): void;
@@ -31,6 +36,9 @@ export function fakeProxy(): FakeProxy {
       const signal = init?.signal ?? undefined;
       const call: ProxyCall = {
         url: new URL(String(input)),
+        method: init?.method ?? 'GET',
+        body: typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : {},
+        headers: new Headers(init?.headers),
         signal,
         aborted: false,
         respond: (body, status = 200) =>
