@@ -98,4 +98,14 @@ describe('config', () => {
     const config = loadConfig({ ...trusted, RECO_EVENTS_S3_BUCKET: 'acme-reco-events', RECO_PSEUDONYM_KEY: key });
     assert.equal(config.pseudonymKey, key);
   });
+
+  it('refuses a RECO_* variable no process reads, naming the closest one that is read', () => {
+    assert.throws(
+      () => loadConfig({ ...trusted, RECO_EVENTS_FILE: '/var/lib/reco/events.jsonl' }),
+      (e: Error) => e.message === 'config: RECO_EVENTS_FILE: no process reads it; did you mean RECO_EVENTS_DIR?',
+    );
+    assert.throws(() => loadConfig({ ...trusted, RECO_RATELIMIT: '10' }), /did you mean RECO_RATE_LIMIT\?/);
+    // Read by neighbours that share the environment (npm start, the retrain): not the proxy's, still known.
+    assert.equal(loadConfig({ ...trusted, RECO_STACK_PID: '1', RECO_MODEL_IMAGE: 'x' }).port, 3000);
+  });
 });

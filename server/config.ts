@@ -15,6 +15,7 @@ import {
   secretKey,
   wholeNumber,
 } from '../environment/parsers.ts';
+import { otherProcessVariables } from '../environment/project-variables.ts';
 import { readEnvironment } from '../environment/read-environment.ts';
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -260,11 +261,22 @@ export const environmentVariables: Readonly<Record<string, keyof ProxyConfig>> =
 );
 
 /**
+ * Every `RECO_*` variable a process of the project reads: the proxy's own and its neighbours'
+ * (`npm start` and an env file give several processes one environment). Any other stops the start.
+ */
+export const knownEnvironmentVariables: readonly string[] = [
+  ...new Set([...Object.keys(fromEnv), ...Object.keys(otherProcessVariables)]),
+].filter((name) => name.startsWith('RECO_'));
+
+/**
  * Reads the configuration from `env` over the defaults; throws one error that
- * names every bad variable.
+ * names every bad variable, and every `RECO_*` one that no process reads.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProxyConfig> = {}): ProxyConfig {
-  const loaded = { ...readEnvironment('config', defaults, fromEnv, env), ...overrides };
+  const read = readEnvironment('config', defaults, fromEnv, env, {
+    unknown: { prefix: 'RECO_', known: knownEnvironmentVariables },
+  });
+  const loaded = { ...read, ...overrides };
   const { keepAliveTimeoutMs, headersTimeoutMs } = loaded;
   // Node closes a reused socket whose next headers are late; that must not happen before keep-alive ends.
   if (headersTimeoutMs <= keepAliveTimeoutMs) {
