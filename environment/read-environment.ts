@@ -26,7 +26,7 @@ export class InvalidEnvironmentError extends Error {
 /** Longest part of a bad value quoted in an error: enough to recognise it, short enough for one line. */
 const quotedValueLength = 80;
 
-/** Which variables a process refuses as unknown: those starting with `prefix` that are not in `known` (nor the table). */
+/** Which variables a process refuses as unknown: those of `prefix` in neither `known` nor the table. */
 export interface UnknownVariables {
   prefix: string;
   /** Every name of the prefix any process of the project reads; the table's own names count without being listed. */
