@@ -118,7 +118,7 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
         10_000,
       );
       const errors = /reco_shared_state_errors_total\{[^}]*\} (\d+)/.exec(
-        await (await fetch(`${a.url}/metrics`)).text(),
+        await (await fetch(`${a.adminUrl}/metrics`)).text(),
       );
       assert.ok(Number(errors?.[1]) > 0, 'the outage was counted');
     } finally {
@@ -168,7 +168,7 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
       const proxyCpuMs = (proxyCpu.user + proxyCpu.system) / 1000;
       const machineCores = (machineBusyMs() - cpuBefore.machine) / 1000 / seconds;
       await setWeather(cloud.info, 'normal');
-      const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+      const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
       const bucket = (le: string) =>
         Number(
           new RegExp(`reco_request_duration_seconds_bucket\\{le="${le}",source="fallback"\\} (\\d+)`).exec(

@@ -64,10 +64,10 @@ describe('fuzzing shopper tokens and events', { timeout: 150_000 }, () => {
   let proxy: ProxyChild;
   before(async () => {
     cloud = await startCloud();
-    const eventsFile = join(mkdtempSync(join(tmpdir(), 'reco-trust-fuzz-')), 'events.jsonl');
+    const eventsDir = join(mkdtempSync(join(tmpdir(), 'reco-trust-fuzz-')), 'events');
     proxy = await startProxyChild(
       proxyEnv(cloud.info, await freePort(), {
-        RECO_EVENTS_FILE: eventsFile,
+        RECO_EVENTS_DIR: eventsDir,
         LOG_LEVEL: 'error',
         RECO_ALLOW_RAW_USER_IDS: 'false',
         RECO_SHOPPER_TOKEN_SECRET: testTokenSecret,
@@ -146,7 +146,7 @@ describe('fuzzing shopper tokens and events', { timeout: 150_000 }, () => {
     for (const failure of failures.slice(0, 6)) t.diagnostic(failure);
     assert.deepEqual(failures.length, 0, `${failures.length} failures`);
     assert.equal((await fetch(`${proxy.url}/healthz`)).status, 200);
-    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
     assert.match(metrics, /reco_untrusted_shoppers_total\{cause="bad-signature"\} [1-9]/);
     assert.match(metrics, /reco_untrusted_shoppers_total\{cause="wrong-algorithm"\} [1-9]/);
   });

@@ -118,6 +118,11 @@ export const defaults = {
   cloudWatchMetrics: false,
   /** A private-link (or local) CloudWatch endpoint; unset means AWS's own for `region`. */
   cloudWatchEndpoint: undefined as string | undefined,
+  // Admin listener (issue 20, B): what the operator's tools read, never forwarded by the balancer.
+  /** Port of the second listener, with `/metrics`, `/healthz` and `/readyz` (0: the system picks one). */
+  adminPort: 9464,
+  /** Its interface: loopback, so only this host (its Prometheus agent) reads it unless told otherwise. */
+  adminHost: '127.0.0.1',
 };
 
 /** The validated configuration the proxy runs with. */
@@ -253,6 +258,9 @@ const fromEnv = {
     z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
   ],
   RECO_CLOUDWATCH_ENDPOINT: ['cloudWatchEndpoint', httpUrl],
+  // Admin listener (issue 20, B).
+  RECO_ADMIN_PORT: ['adminPort', port],
+  RECO_ADMIN_HOST: ['adminHost', nonEmptyText],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */

@@ -62,7 +62,7 @@ describe('a proxy with every shopper held out', () => {
     assert.equal(res.body.model, null);
     assert.ok(res.body.items.length > 0);
     assert.equal(await stack.invocations(), 0);
-    const metrics = (await stack.get('/metrics')).text;
+    const metrics = (await stack.admin('/metrics')).text;
     assert.match(metrics, /reco_requests_total\{placement="home",source="fallback",reason="holdout"\} 1/);
   });
 
@@ -84,7 +84,7 @@ describe('a proxy with every shopper held out', () => {
         ['holdout', 'AllTraffic', 'm-1'],
       ],
     );
-    const metrics = (await stack.get('/metrics')).text;
+    const metrics = (await stack.admin('/metrics')).text;
     assert.match(
       metrics,
       /reco_shelf_events_total\{type="impression",source="model",arm="holdout",variant="AllTraffic"\} 1/,

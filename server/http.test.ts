@@ -164,7 +164,7 @@ describe('the proxy over HTTP', () => {
       const ready = await stack.get('/readyz');
       assert.equal(ready.status, 200);
       await stack.get('/v1/recommendations?placement=home&userId=ops');
-      const metrics = await stack.get('/metrics');
+      const metrics = await stack.admin('/metrics');
       assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
       for (const name of [
         'reco_requests_total',
@@ -245,7 +245,7 @@ describe('the proxy over HTTP', () => {
       const clicks = async () =>
         Number(
           /reco_shelf_events_total\{type="click",source="model",arm="model",variant="none"\} (\d+)/.exec(
-            (await stack.get('/metrics')).text,
+            (await stack.admin('/metrics')).text,
           )?.[1] ?? 0,
         );
       const clicksBefore = await clicks();

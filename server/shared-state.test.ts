@@ -20,7 +20,7 @@ import { keyDigest, openRedisConnection } from './redis-connection.ts';
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 const sharedErrors = async (stack: TestStack): Promise<number> => {
-  const text = (await stack.get('/metrics')).text;
+  const text = (await stack.admin('/metrics')).text;
   return [...text.matchAll(/^reco_shared_state_errors_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 };
 
@@ -49,7 +49,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       const first = await a.get(home('x'));
       assert.equal(first.body.fallbackReason, 'timeout');
       await until(
-        async () => (await a.get('/metrics')).text,
+        async () => (await a.admin('/metrics')).text,
         (t) => /reco_late_answers_total 1/.test(t),
         'the late answer at A',
       );
@@ -107,7 +107,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       assert.deepEqual(one, [200, 200, 200, 200, 200, 429, 429, 429]);
       assert.equal(await from('203.0.113.8', 'other'), 200, 'another client has its own budget');
       const served = async (s: TestStack) =>
-        Number(/reco_rate_limited_total (\d+)/.exec((await s.get('/metrics')).text)?.[1]);
+        Number(/reco_rate_limited_total (\d+)/.exec((await s.admin('/metrics')).text)?.[1]);
       assert.equal((await served(a)) + (await served(b)), 3);
       assert.ok((await served(a)) > 0 && (await served(b)) > 0, 'both instances refused: the count is global');
     } finally {

@@ -165,7 +165,7 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
       bareP50s.push(await bareRoundTripP50(redis.url, plan.rate, plan.seconds));
     }
     await embedded.stop();
-    const metrics = await (await fetch(`${withRedis.info.url}/metrics`)).text();
+    const metrics = await (await fetch(`${withRedis.info.adminUrl}/metrics`)).text();
     const cacheGet = sharedReadFigures(metrics, 'cache-get');
     const boughtGet = sharedReadFigures(metrics, 'bought-get');
 

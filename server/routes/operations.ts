@@ -1,4 +1,4 @@
-/** The operator's routes: liveness, readiness, metrics, and the widget bundle. */
+/** The operator's routes: liveness, readiness, metrics (on the admin listener), and the widget bundle. */
 import { Router } from 'express';
 import type { EventStoreHealth } from '../events/event-log.ts';
 import { widgetBundles } from '../http/widget-bundle.ts';
@@ -15,13 +15,8 @@ export interface Readiness {
   draining: () => boolean;
 }
 
-/** `/healthz`, `/readyz`, `/metrics`, and the widget bundles. */
-export function operationsRoute(
-  metrics: Metrics,
-  readiness: Readiness,
-  widgetBundle: string,
-  allowedOrigins: readonly string[],
-): Router {
+/** `/healthz` and `/readyz`: on the public listener (the balancer checks them) and on the admin one. */
+export function healthRoutes(readiness: Readiness): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -44,10 +39,24 @@ export function operationsRoute(
       ...(events.writable ? {} : { reasons: { events: events.reason } }),
     });
   });
+  return router;
+}
+
+/** The public listener's operator routes: health, readiness and the widget bundles (no `/metrics`). */
+export function operationsRoute(readiness: Readiness, widgetBundle: string, allowedOrigins: readonly string[]): Router {
+  const router = Router();
+  router.use(healthRoutes(readiness));
+  router.use(widgetBundles(widgetBundle, allowedOrigins));
+  return router;
+}
+
+/** The admin listener's routes: health, readiness and `/metrics` (Prometheus text). */
+export function adminRoutes(metrics: Metrics, readiness: Readiness): Router {
+  const router = Router();
+  router.use(healthRoutes(readiness));
   router.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  router.use(widgetBundles(widgetBundle, allowedOrigins));
   return router;
 }
