@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import type { StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
+import { testPseudonymKey } from '../test-support/fixtures.ts';
 import { type HaproxyProcess, startHaproxy } from '../test-support/haproxy-process.ts';
 import { startLoad } from '../test-support/load-child.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
@@ -71,7 +72,14 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
     balancer: HaproxyProcess;
     stop(): Promise<void>;
   }> {
-    const env = { RECO_REDIS_URL: redis.url, LOG_LEVEL: 'warn', RECO_TRUST_PROXY: 'loopback', ...extra };
+    const env = {
+      RECO_REDIS_URL: redis.url,
+      // Redis holds ids only as digests keyed with it; the fleet shares one key.
+      RECO_PSEUDONYM_KEY: testPseudonymKey,
+      LOG_LEVEL: 'warn',
+      RECO_TRUST_PROXY: 'loopback',
+      ...extra,
+    };
     const [a, b] = await Promise.all([
       freePort().then((p) => startProxyChild(proxyEnv(cloud.info, p, env))),
       freePort().then((p) => startProxyChild(proxyEnv(cloud.info, p, env))),

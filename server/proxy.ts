@@ -9,7 +9,7 @@ import { pino, type Logger } from 'pino';
 import { createApp, type ProxyApp } from './app.ts';
 import { clientErrorAnswer } from './http/api-error.ts';
 import { type CatalogFile, openCatalogFile } from './catalog-file.ts';
-import { type ProxyConfig, requireShopperIdentity } from './config.ts';
+import { type ProxyConfig, requirePseudonymsLeavingTheHost, requireShopperIdentity } from './config.ts';
 import { EventLog } from './events/event-log.ts';
 import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
 import { openPlacementFile } from './placement-file.ts';
@@ -51,6 +51,7 @@ export async function startProxy(
   options: { credentials?: EndpointOptions['credentials']; logger?: Logger } = {},
 ): Promise<RunningProxy> {
   requireShopperIdentity(config);
+  requirePseudonymsLeavingTheHost(config);
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'reco-proxy' } });
   const catalogFile = openCatalogFile(config.catalogFile, logger, config.catalogBaseUrl);
   const catalog = catalogFile.index;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
+import { testPseudonymKey } from '../test-support/fixtures.ts';
 import { startHaproxy } from '../test-support/haproxy-process.ts';
 import { clickEvent, storedEventsIn } from '../test-support/event-store.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
@@ -35,7 +36,14 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
   });
   /** Two proxies on one fresh key space. */
   const pair = async (config: Partial<ProxyConfig> = {}, budgetMs?: number): Promise<[TestStack, TestStack]> => {
-    const shared = { redisUrl: redis.url, redisKeyPrefix: `t${++prefix}:`, redisTimeoutMs: 50, ...config };
+    const shared = {
+      redisUrl: redis.url,
+      // Redis holds ids only as digests keyed with it; both instances share one key.
+      pseudonymKey: testPseudonymKey,
+      redisKeyPrefix: `t${++prefix}:`,
+      redisTimeoutMs: 50,
+      ...config,
+    };
     const a = await startStack({ config: shared, ...(budgetMs ? { budgetMs } : {}) });
     const b = await startStack({ config: shared, ...(budgetMs ? { budgetMs } : {}) });
     await until(() => a.proxy.redis?.up && b.proxy.redis?.up, Boolean, 'both connected to redis');

@@ -16,6 +16,7 @@ import { startRedis } from '../../test-support/redis-process.ts';
 import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
 import { medianOf, round, summarize } from '../../test-support/stats.ts';
 import type { TargetInfo } from '../../test-support/target-process.ts';
+import { testPseudonymKey } from '../../test-support/fixtures.ts';
 import { benchProxyEnv, startTarget } from '../../test-support/targets.ts';
 import { compareThroughput, type ThroughputComparison } from './throughput.ts';
 import { Redis } from 'ioredis';
@@ -143,7 +144,8 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
   try {
     // The breaker off in both arms: at saturation calls run past the budget and would open it (that is its
     // job), turning the model path into the fallback path; its Redis write per call is still made.
-    const own = { ...benchProxyEnv, RECO_BREAKER_FAILURES: '1000000000' };
+    // The pseudonym key in both arms: Redis needs it (its digests are keyed), and the arms differ in Redis only.
+    const own = { ...benchProxyEnv, RECO_BREAKER_FAILURES: '1000000000', RECO_PSEUDONYM_KEY: testPseudonymKey };
     const shared = { ...own, RECO_REDIS_URL: redis.url };
     const embedded = await startTarget('proxy', cloud, own);
     const withRedis = await startTarget('proxy', cloud, shared);
