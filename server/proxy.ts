@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApp, type ProxyApp } from './app.ts';
 import { clientErrorAnswer } from './http/api-error.ts';
@@ -142,7 +142,9 @@ export async function startProxy(
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
-  const adminUrl = `http://${config.adminHost}:${(adminServer.address() as AddressInfo).port}`;
+  // An IPv6 address (`RECO_ADMIN_HOST=::1`) goes in brackets in a URL.
+  const adminHost = isIP(config.adminHost) === 6 ? `[${config.adminHost}]` : config.adminHost;
+  const adminUrl = `http://${adminHost}:${(adminServer.address() as AddressInfo).port}`;
   logger.info(
     { url, adminUrl, products: catalog.size, endpoint: config.endpointName, events: eventLog.stats() },
     'reco-proxy listening',
