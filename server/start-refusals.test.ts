@@ -1,7 +1,7 @@
 /**
- * Nothing raw leaves by default, as an operator meets it: `server/main.ts` started without
- * `RECO_PSEUDONYM_KEY` against AWS's endpoint, or with Redis, exits 1 before listening, and its
- * fatal log line says why and what to set.
+ * Starts the proxy refuses, as an operator meets them: `server/main.ts` exits 1 before listening,
+ * and its fatal log line says why and what to set. Nothing raw leaves by default (no
+ * `RECO_PSEUDONYM_KEY` against AWS's endpoint, or with Redis); no `RECO_*` variable is ignored.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -52,5 +52,16 @@ describe('a proxy without RECO_PSEUDONYM_KEY', { timeout: 60_000 }, () => {
     });
     assert.equal(run.status, 1);
     assert.match(run.fatal, /RECO_REDIS_URL needs RECO_PSEUDONYM_KEY/);
+  });
+});
+
+describe('a proxy given a RECO_* variable no process reads', { timeout: 60_000 }, () => {
+  it('refuses to start, naming it and the closest name that is read', async () => {
+    const run = await startMain({
+      SAGEMAKER_ENDPOINT_URL: 'http://127.0.0.1:9',
+      RECO_EVENTS_FILE: '/tmp/events.jsonl',
+    });
+    assert.equal(run.status, 1);
+    assert.equal(run.fatal, 'config: RECO_EVENTS_FILE: no process reads it; did you mean RECO_EVENTS_DIR?');
   });
 });
