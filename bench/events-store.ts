@@ -120,7 +120,7 @@ function post(url: string, body: string): Promise<number> {
   });
 }
 
-/** The proxy's event-loop delay of the last second (p99 and max, ms), from its metrics. */
+/** The proxy's event-loop delay of the last second (p99 and max, ms), from its metrics (`url`: its admin listener). */
 async function eventLoopDelay(url: string): Promise<{ p99: number; max: number }> {
   const text = await fetch(`${url}/metrics`).then((r) => r.text());
   const read = (quantile: string): number =>
@@ -183,6 +183,7 @@ if (values.keep && existsSync(join(values.keep, 'count'))) {
 // Built before the clock starts: an operator starts the bundle (`npm run start:proxy`), not the sources.
 const proxyBundle = await buildProxy(join(projectRoot, 'dist/server'));
 const port = await freePort();
+const adminPort = await freePort();
 const startedAt = performance.now();
 const child = spawn(process.execPath, ['--enable-source-maps', proxyBundle], {
   cwd: projectRoot,
@@ -190,6 +191,7 @@ const child = spawn(process.execPath, ['--enable-source-maps', proxyBundle], {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     PROXY_PORT: String(port),
+    RECO_ADMIN_PORT: String(adminPort),
     RECO_EVENTS_DIR: dir,
     // The bundle looks for its data beside itself (dist/), as the image lays it out; here it is the repository's.
     RECO_CATALOG_FILE: join(projectRoot, 'data/catalog.json'),
@@ -253,7 +255,7 @@ try {
   const rate = Math.max(1, Math.round(throughput / 2 / 50));
   const loopDelays: Array<{ p99: number; max: number }> = [];
   const watcher = setInterval(() => {
-    void eventLoopDelay(url).then((d) => loopDelays.push(d));
+    void eventLoopDelay(`http://127.0.0.1:${adminPort}`).then((d) => loopDelays.push(d));
   }, 1000);
   const waitedBefore = runQueueWaitMs(child.pid!);
   const paced = await runPaced({

@@ -105,13 +105,13 @@ try {
     }
     if (sections.has('model')) {
       log('model-path throughput');
-      const before = await answersBySource(proxy.info.url);
+      const before = await answersBySource(proxy.info.adminUrl!);
       report.modelPath = await compareThroughput(
         { target: proxy, path: modelPath },
         { target: limit, path: modelPath },
         { rounds, seconds, connections },
       );
-      const after = await answersBySource(proxy.info.url);
+      const after = await answersBySource(proxy.info.adminUrl!);
       report.modelPathSources = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
     }
     await limit.stop();

@@ -53,6 +53,9 @@ const env: Record<string, string> = {
   ...(path === 'fallback' ? { RECO_BREAKER_FAILURES: '1', RECO_BREAKER_PROBE_MS: '86400000' } : {}),
 };
 
+/** Where a proxy's /metrics is: its admin listener; a base checkout older than that serves it on its own URL. */
+const metricsUrl = (info: TargetInfo): string => info.adminUrl ?? info.url;
+
 /** Starts the proxy of the checkout at `root` (its own target-process.ts, so its own server code). */
 function startProxyOf(root: string, cloud: CloudInfo): Promise<StartedChild<TargetInfo>> {
   return startChild<TargetInfo>(join(root, 'test-support/target-process.ts'), {
@@ -83,8 +86,8 @@ try {
   children.push(reference);
   const targets = { reference, before, after } as const;
   const sourcesBefore = {
-    before: await answersBySource(before.info.url),
-    after: await answersBySource(after.info.url),
+    before: await answersBySource(metricsUrl(before.info)),
+    after: await answersBySource(metricsUrl(after.info)),
   };
   const runs: Record<keyof typeof targets, Round[]> = { reference: [], before: [], after: [] };
   console.log(`proxy-ab: ${path} path, base ${base}; load average ${load()}`);
@@ -97,7 +100,7 @@ try {
     for (const name of order) runs[name].push(await throughputRound(targets[name], modelPath, connections, seconds));
   }
   const sourcesOf = async (name: 'before' | 'after') => {
-    const now = await answersBySource(targets[name].info.url);
+    const now = await answersBySource(metricsUrl(targets[name].info));
     return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (sourcesBefore[name][k] ?? 0)]));
   };
   const summary = Object.fromEntries(

@@ -78,13 +78,13 @@ try {
     plan.overheadRounds,
   );
   log('model-path throughput');
-  const before = await answersBySource(proxy.info.url);
+  const before = await answersBySource(proxy.info.adminUrl!);
   const model = await compareThroughput(
     { target: proxy, path: modelPath },
     { target: limit, path: modelPath },
     { rounds: plan.rounds, seconds: plan.roundSeconds, connections },
   );
-  const after = await answersBySource(proxy.info.url);
+  const after = await answersBySource(proxy.info.adminUrl!);
   const proxySources = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
   await limit.stop();
 

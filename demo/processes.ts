@@ -19,17 +19,19 @@ import { demoPseudonymKey, demoServerKey, demoShopperTokenSecret } from './demo-
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The ports the four processes listen on (all on 127.0.0.1). */
+/** The ports the four processes listen on (all on 127.0.0.1); the proxy has two. */
 export interface StackPorts {
   storefront: number;
   proxy: number;
+  /** The proxy's admin listener (`/metrics`), read by the storefront's shop monitor. */
+  proxyAdmin: number;
   sagemaker: number;
   container: number;
 }
 
 /** A running stack. */
 export interface RunningStack {
-  urls: { storefront: string; proxy: string; sagemaker: string; container: string };
+  urls: { storefront: string; proxy: string; proxyAdmin: string; sagemaker: string; container: string };
   /** Where each process writes its log (and `stack.json`, which names this launcher while it runs). */
   logDir: string;
   /** Each process's pid, by name. */
@@ -45,13 +47,20 @@ export interface RunningStack {
  * defaults to the runtime's + 1); throws one `InvalidEnvironmentError` naming every bad variable.
  */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): StackPorts {
-  const defaults = { storefront: 8000, proxy: 3000, sagemaker: 8080, container: undefined as number | undefined };
+  const defaults = {
+    storefront: 8000,
+    proxy: 3000,
+    proxyAdmin: 9464,
+    sagemaker: 8080,
+    container: undefined as number | undefined,
+  };
   const { container, ...ports } = readEnvironment(
     'start',
     defaults,
     {
       STOREFRONT_PORT: ['storefront', fixedPort],
       PROXY_PORT: ['proxy', fixedPort],
+      RECO_ADMIN_PORT: ['proxyAdmin', fixedPort],
       SAGEMAKER_PORT: ['sagemaker', fixedPort],
       MODEL_CONTAINER_PORT: ['container', fixedPort],
     },
@@ -77,6 +86,7 @@ async function waitFor(url: string, child: ChildProcess, name: string, deadline:
 const portVariables: Record<keyof StackPorts, string> = {
   storefront: 'STOREFRONT_PORT',
   proxy: 'PROXY_PORT',
+  proxyAdmin: 'RECO_ADMIN_PORT',
   sagemaker: 'SAGEMAKER_PORT',
   container: 'MODEL_CONTAINER_PORT',
 };
@@ -111,6 +121,7 @@ export async function startProcesses(
   const urls = {
     storefront: `http://localhost:${ports.storefront}`,
     proxy: `http://localhost:${ports.proxy}`,
+    proxyAdmin: `http://127.0.0.1:${ports.proxyAdmin}`,
     sagemaker: `http://127.0.0.1:${ports.sagemaker}`,
     container: `http://127.0.0.1:${ports.container}`,
   };
@@ -141,6 +152,7 @@ export async function startProcesses(
       entry: 'server/main.ts',
       env: {
         PROXY_PORT: String(ports.proxy),
+        RECO_ADMIN_PORT: String(ports.proxyAdmin),
         SAGEMAKER_ENDPOINT_URL: env.SAGEMAKER_ENDPOINT_URL || urls.sagemaker,
         AWS_ACCESS_KEY_ID: accessKeyId,
         AWS_SECRET_ACCESS_KEY: secretAccessKey,
@@ -162,7 +174,12 @@ export async function startProcesses(
     {
       name: 'storefront',
       entry: 'demo/storefront/main.ts',
-      env: { STOREFRONT_PORT: String(ports.storefront), PROXY_URL: urls.proxy, LOCAL_SAGEMAKER_URL: urls.sagemaker },
+      env: {
+        STOREFRONT_PORT: String(ports.storefront),
+        PROXY_URL: urls.proxy,
+        PROXY_ADMIN_URL: urls.proxyAdmin,
+        LOCAL_SAGEMAKER_URL: urls.sagemaker,
+      },
       ready: `${urls.storefront}/static/legacy.css`,
     },
   ];
@@ -228,7 +245,7 @@ export async function startProcesses(
     const busy = /EADDRINUSE[^\n]*:(\d+)/.exec(tail);
     const hint = busy
       ? `\nstart: port ${busy[1]} is already in use — stop what holds it, or pick other ports with ` +
-        'STOREFRONT_PORT, PROXY_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.'
+        'STOREFRONT_PORT, PROXY_PORT, RECO_ADMIN_PORT, SAGEMAKER_PORT, MODEL_CONTAINER_PORT.'
       : `\n${tail}`;
     throw new Error(`${(error as Error).message}${hint}`);
   }

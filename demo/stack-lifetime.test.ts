@@ -32,13 +32,14 @@ after(async () => {
 
 test('killing the stack (SIGKILL of npm start) leaves no challenger, and no server, behind', async () => {
   await ensureBuilt();
-  const { storefront, proxy, sagemaker, container } = await freeStackPorts();
+  const { storefront, proxy, proxyAdmin, sagemaker, container } = await freeStackPorts();
   launcher = await startChild('test-support/stack-launcher-child.ts', {
     args: [logDir],
     timeoutMs: 120_000,
     env: {
       STOREFRONT_PORT: String(storefront),
       PROXY_PORT: String(proxy),
+      RECO_ADMIN_PORT: String(proxyAdmin),
       SAGEMAKER_PORT: String(sagemaker),
       MODEL_CONTAINER_PORT: String(container),
       RECO_EVENTS_DIR: join(scratch, 'events'),

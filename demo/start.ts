@@ -21,7 +21,8 @@ try {
 reco-shelf is running (ready in ${seconds} s)
 
   Storefront            ${stack.urls.storefront}
-  Proxy                 ${stack.urls.proxy}   (/v1/recommendations, /metrics, /reco-shelf.js)
+  Proxy                 ${stack.urls.proxy}   (/v1/recommendations, /reco-shelf.js)
+  Proxy admin           ${stack.urls.proxyAdmin}   (/metrics, /healthz, /readyz)
   Local SageMaker       ${stack.urls.sagemaker}   (POST /_weather to change the cloud weather)
   Model container       ${stack.urls.container}
   Logs                  ${stack.logDir}

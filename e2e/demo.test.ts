@@ -93,7 +93,7 @@ describe('the demo storefront, end to end', () => {
     // What the machine cost the proxy in this run: how late its budget timers fired, and how late
     // its event loop ran, as the proxy measured them (reported, not judged).
     if (e2e) {
-      const metrics = await (await fetch(`${stack.urls.proxy}/metrics`)).text();
+      const metrics = await (await fetch(`${stack.urls.proxyAdmin}/metrics`)).text();
       const lines = metrics
         .split('\n')
         .filter((l) => /^reco_(budget_timer_lateness_seconds_(sum|count)|event_loop_delay)/.test(l));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flag, fixedPort, httpUrl, logLevel, port, wholeNumber } from './parsers.ts';
-import { InvalidEnvironmentError, readEnvironment } from './read-environment.ts';
+import { flag, fixedPort, httpUrl, logLevel, port, secretKey, wholeNumber } from './parsers.ts';
+import { closestName, editDistance, InvalidEnvironmentError, readEnvironment } from './read-environment.ts';
 
 const defaults = { port: 8080, url: 'http://127.0.0.1:3000', verbose: false, level: 'info', retries: 3 };
 const table = {
@@ -61,6 +61,45 @@ describe('readEnvironment', () => {
   });
 });
 
+describe('readEnvironment with unknown variables refused', () => {
+  const unknown = { prefix: 'APP_', known: ['APP_NEIGHBOUR_URL'] };
+
+  it('names a variable of the prefix that no process reads, and the closest name one does', () => {
+    assert.throws(
+      () => readEnvironment('app', defaults, table, { APP_PORTS: '80', APP_URL: 'ftp://x' }, { unknown }),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidEnvironmentError);
+        assert.deepEqual(error.problems, [
+          'APP_PORTS: no process reads it; did you mean APP_PORT?',
+          'APP_URL="ftp://x": must be an http:// or https:// URL',
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it("takes the table's names, the known names of other processes, other prefixes and empty values", () => {
+    const env = { APP_PORT: '81', APP_NEIGHBOUR_URL: 'http://x', HOME: '/root', APP_RETIRED: '' };
+    assert.equal(readEnvironment('app', defaults, table, env, { unknown }).port, 81);
+  });
+
+  it('never quotes the value of an unknown variable (it may be a misspelt secret)', () => {
+    assert.throws(
+      () => readEnvironment('app', defaults, table, { APP_NEIGHBOUR_URK: 'secret-value' }, { unknown }),
+      (error: InvalidEnvironmentError) =>
+        error.message === 'app: APP_NEIGHBOUR_URK: no process reads it; did you mean APP_NEIGHBOUR_URL?',
+    );
+  });
+
+  it('counts edits as Levenshtein does', () => {
+    assert.equal(editDistance('RECO_EVENTS_FILE', 'RECO_EVENTS_DIR'), 3);
+    assert.equal(editDistance('', 'abc'), 3);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+    assert.equal(closestName('RECO_EVENTS_FILE', ['RECO_CATALOG_FILE', 'RECO_EVENTS_DIR']), 'RECO_EVENTS_DIR');
+    assert.equal(closestName('X', []), undefined);
+  });
+});
+
 describe('shared parsers', () => {
   it('port takes 0..65535, fixedPort 1..65535, neither takes signs, fractions or spaces', () => {
     assert.equal(port.parse('0'), 0);
@@ -74,5 +113,10 @@ describe('shared parsers', () => {
     for (const bad of ['nope', 'ftp://x', 'file:///etc/passwd', 'localhost:3000']) {
       assert.equal(httpUrl.safeParse(bad).error?.issues[0]?.message, 'must be an http:// or https:// URL', bad);
     }
+  });
+
+  it('secretKey counts bytes, not characters', () => {
+    assert.equal(secretKey.safeParse('é'.repeat(16)).success, true, '16 characters, 32 bytes');
+    assert.equal(secretKey.safeParse('k'.repeat(31)).success, false);
   });
 });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createMetrics } from '../server/metrics.ts';
+import { createMetrics, registerEventStoreMetrics } from '../server/metrics.ts';
 import { monitorGauges } from './textfile.ts';
 
 const rules = fileURLToPath(new URL('../deploy/prometheus/reco-shelf.rules.yml', import.meta.url));
@@ -22,7 +22,7 @@ describe('the alert rules', () => {
   it('pass promtool check rules', { skip: missing }, () => {
     const run = spawnSync('promtool', ['check', 'rules', rules], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /SUCCESS: 8 rules found/);
+    assert.match(run.stdout, /SUCCESS: 9 rules found/);
   });
 
   it('fire on the unit tests and stay quiet where they should (promtool test rules)', { skip: missing }, () => {
@@ -31,7 +31,11 @@ describe('the alert rules', () => {
   });
 
   it('name only metrics the proxy or the monitor exports', async () => {
-    const proxy = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
+    // The event store's gauges are registered by the store the proxy opens: a stand-in gives their names.
+    const metrics = createMetrics();
+    const stats = { segmentsWaiting: 0, bytesWaiting: 0, diskBytes: 0, quarantinedLines: 0, windowIds: 0 };
+    registerEventStoreMetrics(metrics, { stats: () => stats, health: () => ({ writable: true }) });
+    const proxy = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
     const named = new Set([...readFileSync(rules, 'utf8').matchAll(/\b(reco_[a-z0-9_]+)/g)].map((m) => m[1]!));
     assert.ok(named.size >= 6, [...named].join(', '));
     for (const name of named) {

@@ -1,7 +1,7 @@
 /**
  * The full-disk story on a real small filesystem: a 384 KiB tmpfs mounted by the test (root
  * only), a proxy process storing events there. Flood until 503s; shelves still served and
- * /readyz not ready with the reason; remount larger (space freed); the store recovers by
+ * /readyz still ready, saying events are unavailable and why; remount larger (space freed); the store recovers by
  * itself; keep posting; SIGKILL; restart; the client retries what got no 202. Every
  * acknowledged id must be in `events:export --format jsonl --types all` exactly once, and
  * on disk exactly once. Also: the proxy starts on a torn line, a garbage line and an
@@ -107,11 +107,15 @@ describe('a full disk loses nothing and breaks nothing', { skip: !isRoot && 'nee
       refused += answers.filter((s) => s === 503).length;
     }
     assert.ok(refused >= 20, `the store refused ${refused} batches`);
+    // Readiness means shelves: a full event disk does not take this instance out of the balancer.
     const readyWhileFull = await fetch(`${proxy.url}/readyz`);
-    const readyBody = (await readyWhileFull.json()) as { checks: { events: boolean }; reasons?: { events?: string } };
-    assert.equal(readyWhileFull.status, 503);
-    assert.equal(readyBody.checks.events, false);
-    assert.match(readyBody.reasons?.events ?? '', /ENOSPC|disk/);
+    const readyBody = (await readyWhileFull.json()) as { status: string; events: string; reason?: string };
+    assert.equal(readyWhileFull.status, 200);
+    assert.equal(readyBody.status, 'ready');
+    assert.equal(readyBody.events, 'unavailable');
+    assert.match(readyBody.reason ?? '', /ENOSPC|disk/);
+    const metricsWhileFull = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+    assert.match(metricsWhileFull, /^reco_events_store_writable 0$/m);
     const shelf = await fetchShelf(proxy.url, { placement: 'home', userId: '17850' });
     assert.equal(shelf.status, 200, 'shelves are served while events are refused');
     await shelf.arrayBuffer();
@@ -124,7 +128,8 @@ describe('a full disk loses nothing and breaks nothing', { skip: !isRoot && 'nee
       'a 202 after space came back',
       30_000,
     );
-    assert.equal((await fetch(`${proxy.url}/readyz`)).status, 200, '/readyz ready again');
+    const readyAgain = (await (await fetch(`${proxy.url}/readyz`)).json()) as { events: string };
+    assert.equal(readyAgain.events, 'ok', '/readyz says events are ok again');
 
     // Keep posting, and kill the proxy mid-flow.
     let stop = false;

@@ -16,6 +16,7 @@ export async function startProxyHere(cloud: CloudInfo, overrides: Partial<ProxyC
     {},
     {
       port: 0,
+      adminPort: 0,
       endpointUrl: cloud.runtimeUrl,
       region: cloud.region,
       endpointName: cloud.endpointName,

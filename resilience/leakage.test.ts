@@ -39,9 +39,9 @@ async function drive(proxy: ProxyChild, shopper: string): Promise<string[]> {
     '/v1/nope',
     '/healthz',
     '/readyz',
-    '/metrics',
   ];
   for (const path of paths) seen.push(await capture(`${proxy.url}${path}`));
+  seen.push(await capture(`${proxy.adminUrl}/metrics`));
   seen.push(
     await capture(`${proxy.url}${shelfPath}`, shelfRequestInit({ placement: 'home', userId: shopper })),
     await capture(`${proxy.url}/v1/recommendations`, {

@@ -11,6 +11,8 @@ import type { CloudInfo } from '../test-support/cloud-process.ts';
 export interface ProxyChild {
   url: string;
   port: number;
+  /** Its admin listener (`/metrics`): `RECO_ADMIN_PORT` from `env`, else a free port. */
+  adminUrl: string;
   process: ChildProcess;
   /** Everything it wrote to stdout and stderr. */
   output(): string;
@@ -42,12 +44,16 @@ export function proxyEnv(
   };
 }
 
-/** Starts server/main.ts with exactly `env` (plus PATH/HOME) and waits until /readyz says ready. */
+/**
+ * Starts server/main.ts with exactly `env` (plus PATH/HOME, and a free `RECO_ADMIN_PORT` unless
+ * `env` gives one: several proxies run at once) and waits until /readyz says ready.
+ */
 export async function startProxyChild(env: Record<string, string>, readyWithinMs = 20_000): Promise<ProxyChild> {
   const port = Number(env.PROXY_PORT);
+  const adminPort = env.RECO_ADMIN_PORT ?? String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RECO_ADMIN_PORT: adminPort, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -78,6 +84,7 @@ export async function startProxyChild(env: Record<string, string>, readyWithinMs
   return {
     url,
     port,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     process: child,
     output: () => out,
     exit: () => exited,

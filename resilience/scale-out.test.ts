@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import type { StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
+import { testPseudonymKey } from '../test-support/fixtures.ts';
 import { type HaproxyProcess, startHaproxy } from '../test-support/haproxy-process.ts';
 import { startLoad } from '../test-support/load-child.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
@@ -75,7 +76,8 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
   }> {
     const env = {
       RECO_REDIS_URL: redis.url,
-      RECO_PSEUDONYM_KEY: 'scale-out-test-pseudonym-key-0123456789',
+      // Redis holds ids only as digests keyed with it; the fleet shares one key.
+      RECO_PSEUDONYM_KEY: testPseudonymKey,
       LOG_LEVEL: 'warn',
       RECO_TRUST_PROXY: 'loopback',
       ...extra,
@@ -128,7 +130,7 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
         10_000,
       );
       const errors = /reco_shared_state_errors_total\{[^}]*\} (\d+)/.exec(
-        await (await fetch(`${a.url}/metrics`)).text(),
+        await (await fetch(`${a.adminUrl}/metrics`)).text(),
       );
       assert.ok(Number(errors?.[1]) > 0, 'the outage was counted');
     } finally {
@@ -178,7 +180,7 @@ describe('several proxies under load', { timeout: 180_000 }, () => {
       const proxyCpuMs = (proxyCpu.user + proxyCpu.system) / 1000;
       const machineCores = (machineBusyMs() - cpuBefore.machine) / 1000 / seconds;
       await setWeather(cloud.info, 'normal');
-      const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+      const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
       const bucket = (le: string) =>
         Number(
           new RegExp(`reco_request_duration_seconds_bucket\\{le="${le}",source="fallback"\\} (\\d+)`).exec(

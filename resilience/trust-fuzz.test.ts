@@ -152,7 +152,7 @@ describe('fuzzing shopper tokens and events', { timeout: 150_000 }, () => {
     for (const failure of failures.slice(0, 6)) t.diagnostic(failure);
     assert.deepEqual(failures.length, 0, `${failures.length} failures`);
     assert.equal((await fetch(`${proxy.url}/healthz`)).status, 200);
-    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
     assert.match(metrics, /reco_untrusted_shoppers_total\{cause="bad-signature"\} [1-9]/);
     assert.match(metrics, /reco_untrusted_shoppers_total\{cause="wrong-algorithm"\} [1-9]/);
   });

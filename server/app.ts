@@ -30,7 +30,7 @@ import { SharedBreaker } from './shared-breaker.ts';
 import { createShelfService } from './shelf-service.ts';
 import { freshSessionGate } from './fresh-sessions.ts';
 import { addEventsRoute } from './routes/events.ts';
-import { operationsRoute } from './routes/operations.ts';
+import { adminRoutes, operationsRoute, type Readiness } from './routes/operations.ts';
 import { addRecommendationsRoute } from './routes/recommendations.ts';
 import type { ApiRoutes } from './routes/api-routes.ts';
 import type { SageMakerEndpoint } from './sagemaker-endpoint.ts';
@@ -186,23 +186,41 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   );
   // Any other /v1 path walks them too before its 404: a preflight or a refused origin is answered as before.
   app.use('/v1', ...apiLayers);
-  app.use(
-    operationsRoute(
-      metrics,
-      {
-        catalogProducts: () => catalog.size,
-        rulesLoaded: () => placements.generation > 0,
-        warmedUp: () => state.warmedUp,
-        eventStore: () => eventLog.health(),
-        draining: () => state.draining,
-      },
-      config.widgetBundle,
-      config.allowedOrigins,
-    ),
-  );
+  const readiness: Readiness = {
+    catalogProducts: () => catalog.size,
+    rulesLoaded: () => placements.generation > 0,
+    warmedUp: () => state.warmedUp,
+    eventStore: () => eventLog.health(),
+    draining: () => state.draining,
+  };
+  app.use(operationsRoute(readiness, config.widgetBundle, config.allowedOrigins));
   app.use(notFound);
   app.use(errorHandler(logger));
-  return { app, shelfService, breaker, cache, bulkhead, redis, metrics, state, eventLoopDelay, fallbackTally };
+
+  // The admin listener's app: metrics (and health) for the operator's tools, apart from what the balancer forwards.
+  const adminApp = express();
+  adminApp.disable('x-powered-by');
+  adminApp.set('etag', false);
+  adminApp.use((_req, res, next) => {
+    setSecurityHeaders(res);
+    next();
+  });
+  adminApp.use(adminRoutes(metrics, readiness));
+  adminApp.use(notFound);
+  adminApp.use(errorHandler(logger));
+  return {
+    app,
+    adminApp,
+    shelfService,
+    breaker,
+    cache,
+    bulkhead,
+    redis,
+    metrics,
+    state,
+    eventLoopDelay,
+    fallbackTally,
+  };
 }
 
 /** A built proxy app with its state. */

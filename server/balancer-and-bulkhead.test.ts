@@ -66,8 +66,8 @@ describe('protecting the cloud and the budget', () => {
       assert.deepEqual(reasons, ['overloaded', 'overloaded', 'timeout', 'timeout']);
       assert.ok(answers.every((a) => a.status === 200 && a.body.items.length > 0));
       assert.equal(stack.proxy.bulkhead.peak, 2);
-      assert.match((await stack.get('/metrics')).text, /reco_upstream_in_flight 2/);
-      assert.match((await stack.get('/metrics')).text, /reason="overloaded"\} 2/);
+      assert.match((await stack.admin('/metrics')).text, /reco_upstream_in_flight 2/);
+      assert.match((await stack.admin('/metrics')).text, /reason="overloaded"\} 2/);
     } finally {
       await stack.weather('normal');
       await stack.close();

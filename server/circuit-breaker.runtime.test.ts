@@ -21,7 +21,7 @@ describe('circuit breaker against the local runtime', () => {
       assert.equal(open.body.fallbackReason, 'circuit-open');
       assert.equal(open.body.items.length, 8);
       assert.equal(await stack.invocations(), before, 'no call while open');
-      assert.match((await stack.get('/metrics')).text, /reco_breaker_state 2/);
+      assert.match((await stack.admin('/metrics')).text, /reco_breaker_state 2/);
 
       await stack.weather('normal');
       const probe = await until(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig, requireShopperIdentity } from './config.ts';
+import { loadConfig, requirePseudonymsLeavingTheHost, requireShopperIdentity } from './config.ts';
 
 /** The least a start needs: a way to know who the shopper is. */
 const trusted = { RECO_ALLOW_RAW_USER_IDS: 'true' };
@@ -97,5 +97,47 @@ describe('config', () => {
     const key = 'k'.repeat(32);
     const config = loadConfig({ ...trusted, RECO_EVENTS_S3_BUCKET: 'acme-reco-events', RECO_PSEUDONYM_KEY: key });
     assert.equal(config.pseudonymKey, key);
+  });
+
+  it('refuses a RECO_* variable no process reads, naming the closest one that is read', () => {
+    assert.throws(
+      () => loadConfig({ ...trusted, RECO_EVENTS_FILE: '/var/lib/reco/events.jsonl' }),
+      (e: Error) => e.message === 'config: RECO_EVENTS_FILE: no process reads it; did you mean RECO_EVENTS_DIR?',
+    );
+    assert.throws(() => loadConfig({ ...trusted, RECO_RATELIMIT: '10' }), /did you mean RECO_RATE_LIMIT\?/);
+    // Read by neighbours that share the environment (npm start, the retrain): not the proxy's, still known.
+    assert.equal(loadConfig({ ...trusted, RECO_STACK_PID: '1', RECO_MODEL_IMAGE: 'x' }).port, 3000);
+  });
+
+  it('refuses to start without RECO_PSEUDONYM_KEY unless the endpoint is on this host, saying why', () => {
+    const start = (env: Record<string, string>) => () =>
+      requirePseudonymsLeavingTheHost(loadConfig({ ...trusted, ...env }));
+    assert.throws(start({}), /RECO_PSEUDONYM_KEY is unset .*AWS's own endpoint in eu-west-2.*raw customer ids/);
+    for (const far of [
+      'https://runtime.sagemaker.eu-west-2.amazonaws.com',
+      'http://10.0.0.5:8080',
+      'http://128.0.0.1',
+    ]) {
+      assert.throws(start({ SAGEMAKER_ENDPOINT_URL: far }), /RECO_PSEUDONYM_KEY is unset .*not this host/, far);
+    }
+    for (const near of ['http://127.0.0.1:8080', 'http://127.3.4.5', 'http://[::1]:8080', 'http://localhost:8080']) {
+      assert.doesNotThrow(start({ SAGEMAKER_ENDPOINT_URL: near }), near);
+    }
+    assert.doesNotThrow(start({ RECO_PSEUDONYM_KEY: 'k'.repeat(32) }), 'with the key, AWS is fine');
+  });
+
+  it('refuses RECO_REDIS_URL without RECO_PSEUDONYM_KEY, even with a local endpoint', () => {
+    const local = {
+      ...trusted,
+      SAGEMAKER_ENDPOINT_URL: 'http://127.0.0.1:8080',
+      RECO_REDIS_URL: 'redis://127.0.0.1:6379',
+    };
+    assert.throws(
+      () => requirePseudonymsLeavingTheHost(loadConfig(local)),
+      /RECO_REDIS_URL needs RECO_PSEUDONYM_KEY: Redis holds customer and session ids only as digests/,
+    );
+    assert.doesNotThrow(() =>
+      requirePseudonymsLeavingTheHost(loadConfig({ ...local, RECO_PSEUDONYM_KEY: 'k'.repeat(32) })),
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
   secretKey,
   wholeNumber,
 } from '../environment/parsers.ts';
+import { otherProcessVariables } from '../environment/project-variables.ts';
 import { readEnvironment } from '../environment/read-environment.ts';
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -104,8 +105,8 @@ export const defaults = {
   /** Trust a raw `userId` (only for a storefront that calls the proxy from its own back end). */
   allowRawUserIds: false,
   /**
-   * The HMAC key of customer pseudonyms (≥ 32 bytes); unset: ids reach the endpoint and the export unchanged.
-   * Required with `eventsS3Bucket`: shipped events carry pseudonyms only.
+   * The HMAC key of customer pseudonyms (≥ 32 bytes); unset: ids reach the endpoint and the export unchanged,
+   * so it is required unless the endpoint is on this host, and with `eventsS3Bucket` and `redisUrl`.
    */
   pseudonymKey: undefined as string | undefined,
   /** The bearer key the storefront's server sends `purchase` events with; unset: no purchase is accepted. */
@@ -133,6 +134,11 @@ export const defaults = {
    * anonymous shopper (each would be a cache entry and a billable model call of its own). 0: no limit.
    */
   freshSessionsPerMinute: 60,
+  // Admin listener (issue 20, B): what the operator's tools read, never forwarded by the balancer.
+  /** Port of the second listener, with `/metrics`, `/healthz` and `/readyz` (0: the system picks one). */
+  adminPort: 9464,
+  /** Its interface: loopback, so only this host (its Prometheus agent) reads it unless told otherwise. */
+  adminHost: '127.0.0.1',
 };
 
 /** The validated configuration the proxy runs with. */
@@ -277,6 +283,9 @@ const fromEnv = {
     'freshSessionsPerMinute',
     wholeNumber(0, Number.MAX_SAFE_INTEGER, 'new session ids a minute per client, 0 for no limit'),
   ],
+  // Admin listener (issue 20, B).
+  RECO_ADMIN_PORT: ['adminPort', port],
+  RECO_ADMIN_HOST: ['adminHost', nonEmptyText],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */
@@ -285,11 +294,22 @@ export const environmentVariables: Readonly<Record<string, keyof ProxyConfig>> =
 );
 
 /**
+ * Every `RECO_*` variable a process of the project reads: the proxy's own and its neighbours'
+ * (`npm start` and an env file give several processes one environment). Any other stops the start.
+ */
+export const knownEnvironmentVariables: readonly string[] = [
+  ...new Set([...Object.keys(fromEnv), ...Object.keys(otherProcessVariables)]),
+].filter((name) => name.startsWith('RECO_'));
+
+/**
  * Reads the configuration from `env` over the defaults; throws one error that
- * names every bad variable.
+ * names every bad variable, and every `RECO_*` one that no process reads.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProxyConfig> = {}): ProxyConfig {
-  const loaded = { ...readEnvironment('config', defaults, fromEnv, env), ...overrides };
+  const read = readEnvironment('config', defaults, fromEnv, env, {
+    unknown: { prefix: 'RECO_', known: knownEnvironmentVariables },
+  });
+  const loaded = { ...read, ...overrides };
   const { keepAliveTimeoutMs, headersTimeoutMs } = loaded;
   // Node closes a reused socket whose next headers are late; that must not happen before keep-alive ends.
   if (headersTimeoutMs <= keepAliveTimeoutMs) {
@@ -315,6 +335,42 @@ export function requireShopperIdentity(config: ProxyConfig): void {
     throw new Error(
       'config: set RECO_SHOPPER_TOKEN_SECRET (the key storefront tokens are signed with) or ' +
         "RECO_ALLOW_RAW_USER_IDS=true (only when the proxy is called from the storefront's own back end)",
+    );
+  }
+}
+
+/** Whether `url` names this host: 127.0.0.0/8, ::1 or localhost (the local stand-in of the endpoint). */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * Nothing raw leaves the host by default. Without `RECO_PSEUDONYM_KEY` a proxy refuses to start
+ * unless its SageMaker endpoint is on this host: every InvokeEndpoint body would carry the raw
+ * customer id (and the endpoint's data capture would store it in S3). Redis holds ids only as
+ * digests keyed with it, and every instance sharing Redis must use the same key, so `RECO_REDIS_URL`
+ * needs it too. Checked at start, as `requireShopperIdentity`: tools that only read the
+ * configuration (the event export) do not need it.
+ */
+export function requirePseudonymsLeavingTheHost(config: ProxyConfig): void {
+  if (config.pseudonymKey !== undefined) return;
+  if (config.redisUrl !== undefined) {
+    throw new Error(
+      'config: RECO_REDIS_URL needs RECO_PSEUDONYM_KEY: Redis holds customer and session ids only as digests ' +
+        'keyed with it (every instance sharing Redis sets the same key), never raw',
+    );
+  }
+  if (config.endpointUrl === undefined || !isLoopbackUrl(config.endpointUrl)) {
+    const where =
+      config.endpointUrl === undefined
+        ? `AWS's own endpoint in ${config.region} (SAGEMAKER_ENDPOINT_URL unset)`
+        : `SAGEMAKER_ENDPOINT_URL=${config.endpointUrl}, not this host`;
+    throw new Error(
+      `config: RECO_PSEUDONYM_KEY is unset and the SageMaker endpoint is ${where}: every InvokeEndpoint body ` +
+        'would carry raw customer ids off the premises (and data capture would store them). Set ' +
+        'RECO_PSEUDONYM_KEY (≥ 32 bytes, the key the model was trained with); only a local stand-in on ' +
+        '127.0.0.1, ::1 or localhost runs without it',
     );
   }
 }

@@ -146,7 +146,7 @@ describe('the proxy publishes RecoShelf/ModelFallbackPercent', () => {
       });
       const average = datum!.StatisticValues!.Sum / datum!.StatisticValues!.SampleCount;
       assert.ok(average > alarm.Threshold!, `${average} % is above the alarm's ${alarm.Threshold} %`);
-      assert.match((await stack.get('/metrics')).text, /reco_cloudwatch_publishes_total\{outcome="sent"\} 1/);
+      assert.match((await stack.admin('/metrics')).text, /reco_cloudwatch_publishes_total\{outcome="sent"\} 1/);
 
       // Stopping sends the last, partial period: a scale-in does not drop its last minute.
       await shelf('after-flush');
@@ -191,7 +191,7 @@ describe('the proxy publishes RecoShelf/ModelFallbackPercent', () => {
       assert.equal(during.status, 200);
       assert.equal(during.body.source, 'model');
       await publishing;
-      assert.match((await stack.get('/metrics')).text, /reco_cloudwatch_publishes_total\{outcome="failed"\} 1/);
+      assert.match((await stack.admin('/metrics')).text, /reco_cloudwatch_publishes_total\{outcome="failed"\} 1/);
     } finally {
       await stack.close();
       for (const socket of sockets) socket.destroy();

@@ -80,7 +80,7 @@ describe('recommendations through the SageMaker path', () => {
     await stack.weather('slow', 100);
     const before = await stack.invocations();
     const coalesced = () =>
-      stack.get('/metrics').then((r) => Number(/^reco_coalesced_requests_total (\d+)/m.exec(r.text)?.[1] ?? 0));
+      stack.admin('/metrics').then((r) => Number(/^reco_coalesced_requests_total (\d+)/m.exec(r.text)?.[1] ?? 0));
     const coalescedBefore = await coalesced();
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => askShelf(stack, { placement: 'home', userId: 'coalesce-1' })),
@@ -100,7 +100,7 @@ describe('recommendations through the SageMaker path', () => {
     );
     assert.match(body.warnings?.[0]?.message ?? '', /"footer-promo" is not in the placement rules/);
     assert.equal((await stack.get('/v1/recommendations?placement=home&sessionId=s1')).body.warnings, undefined);
-    const metrics = (await stack.get('/metrics')).text;
+    const metrics = (await stack.admin('/metrics')).text;
     assert.match(metrics, /reco_unknown_placement_total [1-9]/);
     assert.match(metrics, /reco_requests_total\{placement="unknown",source="model",reason="none"\} [1-9]/);
   });
@@ -224,7 +224,7 @@ describe('an unreachable cloud', () => {
       assert.equal(body.source, 'fallback');
       assert.equal(body.fallbackReason, 'error');
       assert.match(
-        (await stack.get('/metrics')).text,
+        (await stack.admin('/metrics')).text,
         /reco_upstream_duration_seconds_count\{outcome="connection-refused"/,
       );
     } finally {

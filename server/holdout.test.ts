@@ -69,7 +69,7 @@ describe('a proxy with every shopper held out', () => {
     assert.equal(res.body.model, null);
     assert.ok(res.body.items.length > 0);
     assert.equal(await stack.invocations(), 0);
-    const metrics = (await stack.get('/metrics')).text;
+    const metrics = (await stack.admin('/metrics')).text;
     assert.match(metrics, /reco_requests_total\{placement="home",source="fallback",reason="holdout"\} 1/);
   });
 
@@ -91,7 +91,7 @@ describe('a proxy with every shopper held out', () => {
         ['holdout', 'AllTraffic', 'm-1'],
       ],
     );
-    const metrics = (await stack.get('/metrics')).text;
+    const metrics = (await stack.admin('/metrics')).text;
     // Every shopper is held out, so no answer of this proxy came from AllTraffic: not a label (yet).
     assert.match(
       metrics,

@@ -204,7 +204,7 @@ describe('the proxy over HTTP', () => {
       const ready = await stack.get('/readyz');
       assert.equal(ready.status, 200);
       await askShelf(stack, { placement: 'home', userId: 'ops' });
-      const metrics = await stack.get('/metrics');
+      const metrics = await stack.admin('/metrics');
       assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
       for (const name of [
         'reco_requests_total',
@@ -285,7 +285,7 @@ describe('the proxy over HTTP', () => {
       const clicks = async () =>
         Number(
           /reco_shelf_events_total\{type="click",source="model",arm="model",variant="none"\} (\d+)/.exec(
-            (await stack.get('/metrics')).text,
+            (await stack.admin('/metrics')).text,
           )?.[1] ?? 0,
         );
       const clicksBefore = await clicks();

@@ -10,7 +10,10 @@ try {
   const proxy = await startProxy(config, { logger });
   const stop = (signal: string): void => {
     logger.info({ signal, drainMs: config.drainMs }, 'reco-proxy: stopping, draining first');
-    const force = setTimeout(() => proxy.server.closeAllConnections(), config.drainMs + 10_000).unref();
+    const force = setTimeout(() => {
+      proxy.server.closeAllConnections();
+      proxy.adminServer.closeAllConnections();
+    }, config.drainMs + 10_000).unref();
     void proxy.shutdown().then(() => {
       clearTimeout(force);
       process.exit(0);

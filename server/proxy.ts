@@ -3,13 +3,13 @@
  * listens, and warms the SDK up with one call before reporting ready.
  */
 import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApp, type ProxyApp } from './app.ts';
 import { clientErrorAnswer } from './http/api-error.ts';
 import { type CatalogFile, openCatalogFile } from './catalog-file.ts';
-import { type ProxyConfig, requireShopperIdentity } from './config.ts';
+import { type ProxyConfig, requirePseudonymsLeavingTheHost, requireShopperIdentity } from './config.ts';
 import { EventLog } from './events/event-log.ts';
 import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
 import { openPlacementFile } from './placement-file.ts';
@@ -21,6 +21,10 @@ import { createSageMakerEndpoint, type EndpointOptions } from './sagemaker-endpo
 export interface RunningProxy extends ProxyApp {
   server: Server;
   url: string;
+  /** The admin listener (`RECO_ADMIN_PORT`, `RECO_ADMIN_HOST`): `/metrics`, `/healthz`, `/readyz`. */
+  adminServer: Server;
+  /** Its URL, e.g. `http://127.0.0.1:9464`. */
+  adminUrl: string;
   eventLog: EventLog;
   /** Uploads closed segments when `RECO_EVENTS_S3_BUCKET` is set. */
   shipper: SegmentShipper | undefined;
@@ -32,7 +36,7 @@ export interface RunningProxy extends ProxyApp {
   fallbackMetric: FallbackMetricPublisher | undefined;
   /** Resolves once the warm-up call has gone through the SDK (answered or not). */
   ready: Promise<void>;
-  /** Stops taking requests, drains those in flight, flushes events. */
+  /** Stops taking requests (on both listeners), drains those in flight, flushes events. */
   close(): Promise<void>;
   /**
    * What SIGTERM does: not ready (`/readyz` 503) for `drainMs` while requests are still
@@ -47,6 +51,7 @@ export async function startProxy(
   options: { credentials?: EndpointOptions['credentials']; logger?: Logger } = {},
 ): Promise<RunningProxy> {
   requireShopperIdentity(config);
+  requirePseudonymsLeavingTheHost(config);
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'reco-proxy' } });
   const catalogFile = openCatalogFile(config.catalogFile, logger, config.catalogBaseUrl);
   const catalog = catalogFile.index;
@@ -97,11 +102,51 @@ export async function startProxy(
     if (socket.writable) socket.end(clientErrorAnswer(error));
     else socket.destroy();
   });
-  await once(server, 'listening');
+  // Listens once the public listener does, so a failed start never leaves it listening.
+  const adminServer = createServer(proxy.adminApp);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const drained = Promise.all(
+        [server, adminServer].map((listener) => new Promise<void>((resolve) => listener.close(() => resolve()))),
+      );
+      server.closeIdleConnections();
+      adminServer.closeIdleConnections();
+      await drained;
+      // After the drain, so the last requests are in the last period it sends.
+      await fallbackMetric?.stop();
+      placements.close();
+      catalogFile.close();
+      proxy.eventLoopDelay.stop();
+      await eventLog.close();
+      await shipper?.stop();
+      endpoint.close();
+      proxy.breaker.close?.();
+      await proxy.redis?.close();
+    })());
+  let listening: 'public' | 'admin' = 'public';
+  try {
+    await once(server, 'listening');
+    listening = 'admin';
+    adminServer.listen(config.adminPort, config.adminHost);
+    await once(adminServer, 'listening');
+  } catch (error) {
+    // Nothing opened above may outlive a failed start (a test process would never end).
+    await close();
+    if (listening === 'public') throw error;
+    // Several instances on one host each need their own admin port: say which variable moves it.
+    throw new Error(
+      `reco-proxy admin listener: ${(error as Error).message} (RECO_ADMIN_PORT=${config.adminPort} moves it; ` +
+        'each instance on a host needs its own)',
+    );
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
+  // An IPv6 address (`RECO_ADMIN_HOST=::1`) goes in brackets in a URL.
+  const adminHost = isIP(config.adminHost) === 6 ? `[${config.adminHost}]` : config.adminHost;
+  const adminUrl = `http://${adminHost}:${(adminServer.address() as AddressInfo).port}`;
   logger.info(
-    { url, products: catalog.size, endpoint: config.endpointName, events: eventLog.stats() },
+    { url, adminUrl, products: catalog.size, endpoint: config.endpointName, events: eventLog.stats() },
     'reco-proxy listening',
   );
 
@@ -122,23 +167,6 @@ export async function startProxy(
       proxy.state.warmedUp = true;
     });
 
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await drained;
-      // After the drain, so the last requests are in the last period it sends.
-      await fallbackMetric?.stop();
-      placements.close();
-      catalogFile.close();
-      proxy.eventLoopDelay.stop();
-      await eventLog.close();
-      await shipper?.stop();
-      endpoint.close();
-      proxy.breaker.close?.();
-      await proxy.redis?.close();
-    })());
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (drainMs = config.drainMs): Promise<void> =>
     (shuttingDown ??= (async () => {
@@ -147,5 +175,19 @@ export async function startProxy(
       await new Promise((resolve) => setTimeout(resolve, drainMs));
       await close();
     })());
-  return { ...proxy, config, server, url, eventLog, shipper, fallbackMetric, catalogFile, ready, close, shutdown };
+  return {
+    ...proxy,
+    config,
+    server,
+    url,
+    adminServer,
+    adminUrl,
+    eventLog,
+    shipper,
+    fallbackMetric,
+    catalogFile,
+    ready,
+    close,
+    shutdown,
+  };
 }

@@ -53,7 +53,7 @@ describe('the README', () => {
   it('names every metric the proxy exports, and no other', async () => {
     // A whole proxy: some metrics are registered by the parts it starts (the event store).
     const stack = await startStack();
-    const text = (await stack.get('/metrics')).text;
+    const text = (await stack.admin('/metrics')).text;
     await stack.close();
     const exported = [...new Set([...text.matchAll(/^# TYPE (reco_[a-z_]+) /gm)].map((match) => match[1]!))].sort();
     const named = [...new Set([...readme.matchAll(/`(reco_[a-z_]*[a-z])[`{]/g)].map((match) => match[1]!))].sort();

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
+import { testPseudonymKey } from '../test-support/fixtures.ts';
 import { startHaproxy } from '../test-support/haproxy-process.ts';
 import { askShelf } from '../test-support/shelf-request.ts';
 import { clickEvent, storedEventsIn } from '../test-support/event-store.ts';
@@ -21,12 +22,11 @@ import { openRedisConnection } from './redis-connection.ts';
 import { redisDigester } from '../contracts/pseudonym.ts';
 
 /** Instances sharing a Redis share the key of its digests. */
-const pseudonymKey = 'shared-state-test-pseudonym-key-0123456789';
-const digest = redisDigester(pseudonymKey);
+const digest = redisDigester(testPseudonymKey);
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 const sharedErrors = async (stack: TestStack): Promise<number> => {
-  const text = (await stack.get('/metrics')).text;
+  const text = (await stack.admin('/metrics')).text;
   return [...text.matchAll(/^reco_shared_state_errors_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 };
 
@@ -43,9 +43,10 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
   const pair = async (config: Partial<ProxyConfig> = {}, budgetMs?: number): Promise<[TestStack, TestStack]> => {
     const shared = {
       redisUrl: redis.url,
+      // Redis holds ids only as digests keyed with it; both instances share one key.
+      pseudonymKey: testPseudonymKey,
       redisKeyPrefix: `t${++prefix}:`,
       redisTimeoutMs: 50,
-      pseudonymKey,
       ...config,
     };
     const a = await startStack({ config: shared, ...(budgetMs ? { budgetMs } : {}) });
@@ -61,7 +62,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       const first = await a.get(home('x'));
       assert.equal(first.body.fallbackReason, 'timeout');
       await until(
-        async () => (await a.get('/metrics')).text,
+        async () => (await a.admin('/metrics')).text,
         (t) => /reco_late_answers_total 1/.test(t),
         'the late answer at A',
       );
@@ -119,7 +120,7 @@ describe('shared state through Redis', { timeout: 120_000 }, () => {
       assert.deepEqual(one, [200, 200, 200, 200, 200, 429, 429, 429]);
       assert.equal(await from('203.0.113.8', 'other'), 200, 'another client has its own budget');
       const served = async (s: TestStack) =>
-        Number(/reco_rate_limited_total (\d+)/.exec((await s.get('/metrics')).text)?.[1]);
+        Number(/reco_rate_limited_total (\d+)/.exec((await s.admin('/metrics')).text)?.[1]);
       assert.equal((await served(a)) + (await served(b)), 3);
       assert.ok((await served(a)) > 0 && (await served(b)) > 0, 'both instances refused: the count is global');
     } finally {

@@ -29,7 +29,7 @@ describe('shopper tokens', () => {
   const untrusted = async () =>
     Object.fromEntries(
       [
-        ...(await stack.get('/metrics')).text.matchAll(/^reco_untrusted_shoppers_total\{cause="([a-z-]+)"\} (\d+)/gm),
+        ...(await stack.admin('/metrics')).text.matchAll(/^reco_untrusted_shoppers_total\{cause="([a-z-]+)"\} (\d+)/gm),
       ].map((m) => [m[1]!, Number(m[2])]),
     );
 

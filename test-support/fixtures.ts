@@ -3,6 +3,12 @@ import type { CatalogProduct } from '../data/catalog.ts';
 import { indexCatalog, type CatalogIndex } from '../server/catalog-index.ts';
 import { parseRuleBook, type PlacementRules } from '../server/placement-rules.ts';
 
+/**
+ * The pseudonym key tests give a proxy that shares Redis (`RECO_REDIS_URL` needs one: Redis holds
+ * ids only as digests keyed with it). Test-only: never a demo's or a shop's key.
+ */
+export const testPseudonymKey = 'test-pseudonym-key-for-redis-0123456789';
+
 /** A product with sensible defaults. */
 export function product(id: string, fields: Partial<CatalogProduct> = {}): CatalogProduct {
   return {

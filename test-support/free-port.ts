@@ -4,11 +4,12 @@ import { freeLoopbackPort as freePort } from '../model/loopback-port.ts';
 
 export { freePort };
 
-/** Four ports, one for each server of the demo stack. */
+/** Five ports, one for each server of the demo stack and one for the proxy's admin listener. */
 export async function freeStackPorts(): Promise<StackPorts> {
   return {
     storefront: await freePort(),
     proxy: await freePort(),
+    proxyAdmin: await freePort(),
     sagemaker: await freePort(),
     container: await freePort(),
   };

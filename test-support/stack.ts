@@ -78,6 +78,8 @@ export interface TestStack {
   container: Awaited<ReturnType<typeof startScriptedContainer>>;
   /** GET a proxy path; returns status, headers and parsed JSON. */
   get(path: string, headers?: Record<string, string>): Promise<ProxyResponse>;
+  /** GET a path of the proxy's admin listener (`/metrics`, `/readyz`). */
+  admin(path: string): Promise<ProxyResponse>;
   send(method: string, path: string, body: string, headers?: Record<string, string>): Promise<ProxyResponse>;
   /** Sets the cloud weather through the runtime's `/_weather`. */
   weather(mode: WeatherMode, latencyMs?: number): Promise<void>;
@@ -126,6 +128,7 @@ export async function startStack(
     {},
     {
       port: 0,
+      adminPort: 0,
       endpointUrl: runtime.url,
       eventsDir: options.eventsDir ?? join(dir, 'events'),
       placementsFile: placementsWithBudget(dir, options.budgetMs ?? answeredNotHungBudgetMs),
@@ -142,10 +145,18 @@ export async function startStack(
       ...options.config,
     },
   );
-  const proxy = await startProxy(config, {
-    ...(options.withoutCredentials ? {} : { credentials: runtime.credentials }),
-    logger: pino({ level: 'silent' }),
-  });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy(config, {
+      ...(options.withoutCredentials ? {} : { credentials: runtime.credentials }),
+      logger: pino({ level: 'silent' }),
+    });
+  } catch (error) {
+    // A test of a refused start must not leave the cloud's half running.
+    await runtime.close();
+    await container.close();
+    throw error;
+  }
   await proxy.ready;
   await call(`${runtime.url}/_stats/reset`, { method: 'POST' });
   return {
@@ -153,6 +164,7 @@ export async function startStack(
     runtime,
     container,
     get: (path, headers = {}) => call(`${proxy.url}${path}`, { headers }),
+    admin: (path) => call(`${proxy.adminUrl}${path}`, {}),
     send: (method, path, body, headers = {}) => call(`${proxy.url}${path}`, { method, body, headers }),
     weather: (mode, latencyMs) => setWeather(runtime.url, mode, latencyMs),
     async invocations() {

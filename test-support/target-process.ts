@@ -19,14 +19,21 @@ import type { CloudInfo } from './cloud-process.ts';
 export interface TargetInfo {
   ready: true;
   url: string;
+  /** The proxy's admin listener (`/metrics`); the other kinds have none. */
+  adminUrl?: string;
   pid: number;
 }
 
 const kind = process.argv[2];
 const cloud = JSON.parse(process.env.BENCH_CLOUD ?? '{}') as CloudInfo;
 
-function announce(port: number): void {
-  const info: TargetInfo = { ready: true, url: `http://127.0.0.1:${port}`, pid: process.pid };
+function announce(port: number, adminUrl?: string): void {
+  const info: TargetInfo = {
+    ready: true,
+    url: `http://127.0.0.1:${port}`,
+    ...(adminUrl ? { adminUrl } : {}),
+    pid: process.pid,
+  };
   process.stdout.write(`${JSON.stringify(info)}\n`);
 }
 
@@ -35,13 +42,14 @@ async function startTarget(): Promise<() => Promise<void>> {
     const config = loadConfig(process.env, {
       port: 0,
       host: '127.0.0.1',
+      adminPort: 0,
       endpointUrl: cloud.runtimeUrl,
       region: cloud.region,
       endpointName: cloud.endpointName,
     });
     const proxy = await startProxy(config, { credentials: cloud.credentials });
     await proxy.ready;
-    announce((proxy.server.address() as AddressInfo).port);
+    announce((proxy.server.address() as AddressInfo).port, proxy.adminUrl);
     return () => proxy.close();
   }
   if (kind === 'sdk-limit') {

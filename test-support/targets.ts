@@ -47,9 +47,9 @@ export async function invocationCount(cloud: CloudInfo): Promise<number> {
   return ((await (await fetch(`${cloud.runtimeUrl}/_stats`)).json()) as { invocations: number }).invocations;
 }
 
-/** Sums `reco_requests_total` by source from a proxy's /metrics. */
-export async function answersBySource(proxyUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${proxyUrl}/metrics`)).text();
+/** Sums `reco_requests_total` by source from a proxy's /metrics (on its admin listener, `adminUrl`). */
+export async function answersBySource(adminUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
   const counts: Record<string, number> = {};
   for (const match of text.matchAll(/^reco_requests_total\{[^}]*source="([a-z]+)"[^}]*\} (\d+)/gm)) {
     counts[match[1]!] = (counts[match[1]!] ?? 0) + Number(match[2]);

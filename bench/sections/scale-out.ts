@@ -16,6 +16,7 @@ import { startRedis } from '../../test-support/redis-process.ts';
 import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
 import { medianOf, round, summarize } from '../../test-support/stats.ts';
 import type { TargetInfo } from '../../test-support/target-process.ts';
+import { testPseudonymKey } from '../../test-support/fixtures.ts';
 import { benchProxyEnv, startTarget } from '../../test-support/targets.ts';
 import { compareThroughput, modelShelf, type ThroughputComparison } from './throughput.ts';
 import { Redis } from 'ioredis';
@@ -145,9 +146,9 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
   try {
     // The breaker off in both arms: at saturation calls run past the budget and would open it (that is its
     // job), turning the model path into the fallback path; its Redis write per call is still made.
-    const own = { ...benchProxyEnv, RECO_BREAKER_FAILURES: '1000000000' };
-    // Ids in Redis are digests keyed with the pseudonym key, which RECO_REDIS_URL needs.
-    const shared = { ...own, RECO_REDIS_URL: redis.url, RECO_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef' };
+    // The pseudonym key in both arms: Redis needs it (its digests are keyed), and the arms differ in Redis only.
+    const own = { ...benchProxyEnv, RECO_BREAKER_FAILURES: '1000000000', RECO_PSEUDONYM_KEY: testPseudonymKey };
+    const shared = { ...own, RECO_REDIS_URL: redis.url };
     const embedded = await startTarget('proxy', cloud, own);
     const withRedis = await startTarget('proxy', cloud, shared);
     started.push(embedded, withRedis);
@@ -168,7 +169,7 @@ export async function measureScaleOut(cloud: CloudInfo, plan: ScaleOutPlan): Pro
       bareP50s.push(await bareRoundTripP50(redis.url, plan.rate, plan.seconds));
     }
     await embedded.stop();
-    const metrics = await (await fetch(`${withRedis.info.url}/metrics`)).text();
+    const metrics = await (await fetch(`${withRedis.info.adminUrl}/metrics`)).text();
     const cacheGet = sharedReadFigures(metrics, 'cache-get');
     const boughtGet = sharedReadFigures(metrics, 'bought-get');
 

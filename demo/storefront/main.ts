@@ -14,6 +14,7 @@ import { createStorefront } from './server.ts';
 const defaults = {
   port: 8000,
   proxyUrl: 'http://localhost:3000',
+  proxyAdminUrl: 'http://127.0.0.1:9464',
   runtimeUrl: 'http://127.0.0.1:8080',
   logLevel: 'info',
   shopperTokenSecret: demoShopperTokenSecret,
@@ -22,6 +23,7 @@ const defaults = {
 const fromEnv = {
   STOREFRONT_PORT: ['port', port],
   PROXY_URL: ['proxyUrl', httpUrl],
+  PROXY_ADMIN_URL: ['proxyAdminUrl', httpUrl],
   LOCAL_SAGEMAKER_URL: ['runtimeUrl', httpUrl],
   LOG_LEVEL: ['logLevel', logLevel],
   RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
@@ -32,8 +34,8 @@ const logger = pino({ base: { service: 'demo-storefront' } });
 try {
   const settings = readEnvironment('storefront', defaults, fromEnv);
   logger.level = settings.logLevel;
-  const { proxyUrl, runtimeUrl, shopperTokenSecret, serverKey } = settings;
-  const server = createStorefront({ proxyUrl, runtimeUrl, shopperTokenSecret, serverKey, logger });
+  const { proxyUrl, proxyAdminUrl, runtimeUrl, shopperTokenSecret, serverKey } = settings;
+  const server = createStorefront({ proxyUrl, proxyAdminUrl, runtimeUrl, shopperTokenSecret, serverKey, logger });
   server.listen(settings.port, '127.0.0.1', () =>
     logger.info({ port: (server.address() as AddressInfo).port }, 'storefront listening'),
   );

@@ -17,11 +17,11 @@ export function experimentCounts(samples: readonly Sample[]): ExperimentCount[] 
     }));
 }
 
-/** Reads `/metrics` from the proxy; an unreachable proxy shows empty tables. */
-export async function readMonitorFigures(proxyUrl: string): Promise<MonitorFigures> {
+/** Reads `/metrics` from the proxy's admin listener; an unreachable proxy shows empty tables. */
+export async function readMonitorFigures(proxyAdminUrl: string): Promise<MonitorFigures> {
   let text = '';
   try {
-    text = await (await fetch(`${proxyUrl}/metrics`, { signal: AbortSignal.timeout(1000) })).text();
+    text = await (await fetch(`${proxyAdminUrl}/metrics`, { signal: AbortSignal.timeout(1000) })).text();
   } catch {
     // leave the tables empty
   }

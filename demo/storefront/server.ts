@@ -22,6 +22,8 @@ export const demoCustomers = ['17850', '12347', '13047', '12583', '15311', '1464
 /** How the storefront is wired. */
 export interface StorefrontOptions {
   proxyUrl: string;
+  /** The proxy's admin listener, whose `/metrics` the shop monitor reads. */
+  proxyAdminUrl: string;
   /** The local SageMaker runtime, for the weather control. */
   runtimeUrl: string;
   catalogFile?: string;
@@ -185,7 +187,7 @@ export function createStorefront(options: StorefrontOptions) {
           res,
           200,
           'text/html; charset=utf-8',
-          monitorPage(ctx, await readMonitorFigures(options.proxyUrl)),
+          monitorPage(ctx, await readMonitorFigures(options.proxyAdminUrl)),
           { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store', Refresh: '5' },
         );
       }

@@ -1,0 +1,21 @@
+/**
+ * The `RECO_*` variables read by the project's processes other than the proxy, and who reads
+ * them. `npm start` and an operator's env file hand one environment to several processes, so
+ * the proxy refuses only a `RECO_*` name that no process reads (`server/config.ts` joins this
+ * list to its own table); `project-variables.test.ts` checks the list against the sources.
+ */
+export const otherProcessVariables: Readonly<Record<string, string>> = {
+  RECO_STACK_PID: 'demo/exit-with-stack.ts: the `npm start` launcher each of its processes watches',
+  RECO_MODEL_S3_URI: 'model/retrain/retrain-cli.ts: where --cloud uploads the artifact',
+  RECO_MODEL_IMAGE: 'model/retrain/retrain-cli.ts: the inference image --cloud deploys',
+  RECO_SAGEMAKER_ROLE_ARN: 'model/retrain/retrain-cli.ts: the role --cloud deploys with',
+  RECO_PSEUDONYM_KEY: 'model/train.ts, monitor/main.ts, model/retrain/retrain-cli.ts, scripts/ensure-built.ts',
+  RECO_EVENTS_DIR: 'monitor/main.ts, model/retrain/retrain-cli.ts',
+  RECO_EVENTS_DEDUP_HOURS: 'monitor/main.ts',
+  RECO_EVENTS_SEGMENT_SECONDS: 'monitor/main.ts',
+  RECO_VARIANTS: 'model/deploy/deploy.ts: whether the proxy pins variant weights',
+  RECO_SHOPPER_TOKEN_SECRET: 'demo/storefront/main.ts, model/retrain/retrain-cli.ts',
+  RECO_SERVER_KEY: 'demo/storefront/main.ts',
+  RECO_HOLDOUT_PERCENT: 'demo/start.ts',
+  RECO_ALLOWED_ORIGINS: 'demo/processes.ts',
+};
