@@ -117,6 +117,9 @@ export const defaults = {
   cloudWatchMetrics: false,
   /** A private-link (or local) CloudWatch endpoint; unset means AWS's own for `region`. */
   cloudWatchEndpoint: undefined as string | undefined,
+  // Events (issue #20, D): what one client may make the store and the idempotency window hold.
+  /** Events a minute per client address on `POST /v1/events` (not the storefront's server); 0: no limit. */
+  eventsPerMinute: 3000,
 };
 
 /** The validated configuration the proxy runs with. */
@@ -252,6 +255,11 @@ const fromEnv = {
     z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
   ],
   RECO_CLOUDWATCH_ENDPOINT: ['cloudWatchEndpoint', httpUrl],
+  // Events (issue #20, D)
+  RECO_EVENTS_PER_MINUTE: [
+    'eventsPerMinute',
+    wholeNumber(0, Number.MAX_SAFE_INTEGER, 'events a minute, 0 for no limit'),
+  ],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */
