@@ -8,9 +8,17 @@
  * Commit rules:
  * - A batch is acknowledged only after its lines are written and fdatasync'ed; concurrent
  *   batches share one write and one sync (group commit).
- * - Ids are claimed in the idempotency window before the write and confirmed after it, so a
- *   retry within the window is not stored twice; a duplicate of an id whose write is still
- *   in flight is acknowledged only once that write is durable (and fails if it fails).
+ * - An event's idempotency key is its namespace and its id (`dedupKeyOf`): `server` for a batch
+ *   sent with the storefront server's key, `browser` for any other, so a page cannot make a
+ *   server's event a duplicate. Keys are claimed in the idempotency window before the write and
+ *   confirmed after it, so a retry within the window is not stored twice.
+ * - A batch's keys are registered as in flight before their claim is sent (in the same tick), so a
+ *   duplicate of a key whose claim or write is still under way is acknowledged only once that
+ *   write is durable and marked (and fails if it fails) — with a fleet-wide window too, whose claim
+ *   takes a Redis round trip.
+ * - With a fleet-wide window a claim is a short lease, renewed while the write runs; the "stored"
+ *   mark is written before the batch is acknowledged, and if Redis cannot take it the batch is
+ *   acknowledged all the same (it is durable) with `dedupRecorded: false`.
  * - Writes are positional at the segment's last good length: a failed write (ENOSPC, EIO,
  *   EDQUOT, …) is truncated back to it, its ids released, and the store turns unwritable
  *   until a probe writes again. Nothing acknowledged is lost and nothing unacknowledged stays

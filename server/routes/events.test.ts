@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { clickEvent, everyStoredId } from '../../test-support/event-store.ts';
+import { startRedis } from '../../test-support/redis-process.ts';
 import { startStack, type TestStack } from '../../test-support/stack.ts';
+import { until } from '../../test-support/until.ts';
 import { maxBatchBytes, maxBatchSize, maximalEvent } from '../events/shelf-event.ts';
 
 const serverKey = 'test-storefront-server-key-0123456789';
@@ -98,6 +101,38 @@ describe('events route', { timeout: 120_000 }, () => {
       const purchase = { ...clickEvent('order-limit-1', 'buyer-limit-1'), type: 'purchase', itemId: '22423' };
       const bought = await stack.send('POST', '/v1/events', batch(purchase), fromServer);
       assert.deepEqual([bought.status, bought.body.accepted], [202, 1]);
+    });
+  });
+
+  describe('two proxies sharing Redis', () => {
+    it('an id acknowledged by A while Redis is slow to write is, posted at once to B, a duplicate there', async () => {
+      const redis = await startRedis();
+      const admin = new Redis(redis.url);
+      // The shipped read timeout (5 ms); a key for the digests that Redis needs.
+      const config = {
+        redisUrl: redis.url,
+        redisTimeoutMs: 5,
+        pseudonymKey: 'test-pseudonym-key-0123456789abcdef',
+      };
+      const a = await startStack({ config });
+      const b = await startStack({ config });
+      try {
+        await until(() => a.proxy.redis?.up && b.proxy.redis?.up, Boolean, 'both connected to redis');
+        // Redis holds every write for 500 ms: the claim and the "stored" mark wait, a 5 ms read would not.
+        await admin.call('CLIENT', 'PAUSE', '500', 'WRITE');
+        const first = await a.send('POST', '/v1/events', batch(clickEvent('evt-slow-redis-1')), json);
+        assert.deepEqual([first.status, first.body.accepted], [202, 1]);
+        const retry = await b.send('POST', '/v1/events', batch(clickEvent('evt-slow-redis-1')), json);
+        assert.equal(retry.status, 202, retry.text);
+        assert.deepEqual([retry.body.accepted, retry.body.duplicates], [0, 1]);
+        const stored = [...everyStoredId(a.proxy.eventLog.dir), ...everyStoredId(b.proxy.eventLog.dir)];
+        assert.deepEqual(stored, ['evt-slow-redis-1']);
+      } finally {
+        await a.close();
+        await b.close();
+        admin.disconnect();
+        await redis.stop();
+      }
     });
   });
 });
