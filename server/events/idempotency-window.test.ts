@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { hashOfIdBytes, hashOfKey, InProcessIdempotencyWindow } from './idempotency-window.ts';
 
@@ -28,6 +29,25 @@ describe('idempotency window', () => {
     assert.deepEqual([...hashOfIdBytes('browser', bytes, 1, 1 + id.length)], hashOfKey(`browser:${id}`));
     assert.deepEqual([...hashOfIdBytes('server', bytes, 1, 1 + id.length)], hashOfKey(`server:${id}`));
     assert.notDeepEqual(hashOfKey(`server:${id}`), hashOfKey(`browser:${id}`));
+  });
+
+  it('seeds its hashes per process: another process hashes the same key differently', () => {
+    const inAnother = (): string =>
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          "const { hashOfKey } = await import('./server/events/idempotency-window.ts');" +
+            "console.log(JSON.stringify(hashOfKey('browser:order-1001-22423')));",
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    const here = JSON.stringify(hashOfKey('browser:order-1001-22423'));
+    const there = [inAnother(), inAnother()];
+    assert.equal(new Set([here, ...there]).size, 3, `${here} ${there.join(' ')}`);
   });
 
   it('holds a million ids in about 8 bytes each', () => {

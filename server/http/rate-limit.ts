@@ -26,6 +26,11 @@ export interface PointsCounter {
   exhausted(client: string): Promise<number | undefined>;
 }
 
+/** What rate-limiter-flexible's store limiters have and its typings omit: a key's in-memory block. */
+interface InMemoryBlocks {
+  getInMemoryBlockMsBeforeExpire(key: string): number;
+}
+
 /**
  * A counter in memory, or in Redis (keys `<prefix><name>:<client>`) with memory as its stand-in
  * whenever a Redis call fails (`onSharedError` is told of each).
@@ -47,6 +52,9 @@ function pointsCounter(perMinute: number, name: string, shared?: SharedCounter):
     keyPrefix: shared.redis.key(name),
     // A disconnected Redis answers at once rather than after a timeout.
     rejectIfRedisNotReady: true,
+    // A client that has used up its minute is refused from memory until the minute ends: a flood past
+    // the limit costs no Redis call (and no allocation of one) per request.
+    inMemoryBlockOnConsumed: perMinute,
   });
   return {
     consume: (client, points) =>
@@ -55,11 +63,11 @@ function pointsCounter(perMinute: number, name: string, shared?: SharedCounter):
         shared.onSharedError();
         return local.consume(client, points);
       }),
-    exhausted: (client) =>
-      fleet.get(client).then(exhaustedIn, async () => {
-        shared.onSharedError();
-        return exhaustedIn(await local.get(client));
-      }),
+    // From memory only: what this instance learnt from the fleet's count, or counted alone while Redis failed.
+    exhausted: async (client) => {
+      const blockedMs = (fleet as unknown as InMemoryBlocks).getInMemoryBlockMsBeforeExpire(fleet.getKey(client));
+      return blockedMs > 0 ? blockedMs : exhaustedIn(await local.get(client));
+    },
   };
 }
 

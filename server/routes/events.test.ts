@@ -105,6 +105,31 @@ describe('events route', { timeout: 120_000 }, () => {
   });
 
   describe('two proxies sharing Redis', () => {
+    it("one client's events a minute are counted across the fleet", async () => {
+      const redis = await startRedis();
+      const config = {
+        redisUrl: redis.url,
+        redisTimeoutMs: 50,
+        pseudonymKey: 'test-pseudonym-key-0123456789abcdef',
+        eventsPerMinute: 10,
+      };
+      const a = await startStack({ config });
+      const b = await startStack({ config });
+      try {
+        await until(() => a.proxy.redis?.up && b.proxy.redis?.up, Boolean, 'both connected to redis');
+        const clicks = (from: number) =>
+          batch(...Array.from({ length: 6 }, (_, i) => clickEvent(`evt-fleet-limit-${from + i}`)));
+        assert.equal((await a.send('POST', '/v1/events', clicks(0), json)).status, 202);
+        const atB = await b.send('POST', '/v1/events', clicks(6), json);
+        assert.equal(atB.status, 429, 'B knows of the 6 events A took');
+        assert.deepEqual(everyStoredId(b.proxy.eventLog.dir), []);
+      } finally {
+        await a.close();
+        await b.close();
+        await redis.stop();
+      }
+    });
+
     it('an id acknowledged by A while Redis is slow to write is, posted at once to B, a duplicate there', async () => {
       const redis = await startRedis();
       const admin = new Redis(redis.url);
