@@ -45,9 +45,9 @@ const hourMs = 3_600_000;
  * The pair is left in `hashed` rather than returned, so hashing allocates nothing.
  */
 const hashed = new Uint32Array(2);
-const seeds = new Uint32Array(randomBytes(8).buffer.slice(0, 8));
-const seed1 = seeds[0]!;
-const seed2 = seeds[1]!;
+const seeds = randomBytes(8);
+const seed1 = seeds.readInt32LE(0);
+const seed2 = seeds.readInt32LE(4);
 
 function finish(h1: number, h2: number): void {
   h1 ^= h1 >>> 16;
@@ -62,7 +62,7 @@ function finish(h1: number, h2: number): void {
 
 /** The hash pair of a key given as a string. */
 export function hashOfKey(key: string): [number, number] {
-  let h1 = (0x811c9dc5 ^ seed1 ^ key.length) | 0;
+  let h1 = 0x811c9dc5 ^ seed1;
   let h2 = 0x9747b28c ^ seed2;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
@@ -70,13 +70,27 @@ export function hashOfKey(key: string): [number, number] {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  finish(h1, h2);
+  finish(h1 ^ key.length, h2);
   return [hashed[0]!, hashed[1]!];
 }
 
-const namespacePrefixes: Record<EventNamespace, Uint8Array> = {
-  browser: Buffer.from('browser:'),
-  server: Buffer.from('server:'),
+/** The state after `<namespace>:`, taken once: start-up hashes only the id's own bytes after it. */
+function afterPrefix(namespace: EventNamespace): { h1: number; h2: number; length: number } {
+  const prefix = `${namespace}:`;
+  let h1 = 0x811c9dc5 ^ seed1;
+  let h2 = 0x9747b28c ^ seed2;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return { h1, h2, length: prefix.length };
+}
+
+const prefixStates: Record<EventNamespace, { h1: number; h2: number; length: number }> = {
+  browser: afterPrefix('browser'),
+  server: afterPrefix('server'),
 };
 
 /**
@@ -85,22 +99,16 @@ const namespacePrefixes: Record<EventNamespace, Uint8Array> = {
  * start-up calls it millions of times.
  */
 export function hashOfIdBytes(namespace: EventNamespace, bytes: Uint8Array, start: number, end: number): Uint32Array {
-  const prefix = namespacePrefixes[namespace];
-  let h1 = (0x811c9dc5 ^ seed1 ^ (prefix.length + end - start)) | 0;
-  let h2 = 0x9747b28c ^ seed2;
-  for (let i = 0; i < prefix.length; i++) {
-    const c = prefix[i]!;
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
+  const prefix = prefixStates[namespace];
+  let h1 = prefix.h1;
+  let h2 = prefix.h2;
   for (let i = start; i < end; i++) {
     const c = bytes[i]!;
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  finish(h1, h2);
+  finish(h1 ^ (prefix.length + end - start), h2);
   return hashed;
 }
 
