@@ -57,12 +57,20 @@ function pointsCounter(perMinute: number, name: string, shared?: SharedCounter):
     inMemoryBlockOnConsumed: perMinute,
   });
   return {
+    // What the fleet admits is counted in memory too, so that while Redis fails (a flood makes its calls
+    // late) this instance still knows what it let through this minute rather than starting from zero.
     consume: (client, points) =>
-      fleet.consume(client, points).catch((refusal: unknown) => {
-        if (refusal instanceof RateLimiterRes) throw refusal;
-        shared.onSharedError();
-        return local.consume(client, points);
-      }),
+      fleet.consume(client, points).then(
+        (admitted) => {
+          local.consume(client, points).catch(() => {});
+          return admitted;
+        },
+        (refusal: unknown) => {
+          if (refusal instanceof RateLimiterRes) throw refusal;
+          shared.onSharedError();
+          return local.consume(client, points);
+        },
+      ),
     // From memory only: what this instance learnt from the fleet's count, or counted alone while Redis failed.
     exhausted: async (client) => {
       const blockedMs = (fleet as unknown as InMemoryBlocks).getInMemoryBlockMsBeforeExpire(fleet.getKey(client));

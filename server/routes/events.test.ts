@@ -104,7 +104,33 @@ describe('events route', { timeout: 120_000 }, () => {
     });
   });
 
-  describe('two proxies sharing Redis', () => {
+  describe('sharing Redis', () => {
+    it('a client keeps its limit while Redis is hung: what the fleet admitted is counted here too', async () => {
+      const redis = await startRedis();
+      const config = {
+        redisUrl: redis.url,
+        redisTimeoutMs: 50,
+        pseudonymKey: 'test-pseudonym-key-0123456789abcdef',
+        eventsPerMinute: 10,
+      };
+      const stack = await startStack({ config });
+      try {
+        await until(() => stack.proxy.redis?.up, Boolean, 'connected to redis');
+        const clicks = (from: number) =>
+          batch(...Array.from({ length: 6 }, (_, i) => clickEvent(`evt-hung-limit-${from + i}`)));
+        assert.equal((await stack.send('POST', '/v1/events', clicks(0), json)).status, 202);
+        redis.pause();
+        const whileHung = await stack.send('POST', '/v1/events', clicks(6), json);
+        redis.resume();
+        assert.equal(whileHung.status, 429, whileHung.text);
+        assert.equal(everyStoredId(stack.proxy.eventLog.dir).length, 6);
+      } finally {
+        redis.resume();
+        await stack.close();
+        await redis.stop();
+      }
+    });
+
     it("one client's events a minute are counted across the fleet", async () => {
       const redis = await startRedis();
       const config = {
