@@ -106,6 +106,8 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         missedPings = 0;
         logger.warn('shared state: redis stopped answering, reconnecting');
         client.disconnect(true);
+        // The writes' link to the same hung Redis too: until it answers again, writes fail at once, not after 1 s.
+        writer.disconnect(true);
       },
     );
   }, options.pingEveryMs ?? 1000);
