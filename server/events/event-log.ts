@@ -272,8 +272,11 @@ export class EventLog {
           this.#flushing ??= this.#flush();
         });
       } catch (error) {
-        await this.#claims.release(claimed);
-        settle(error);
+        try {
+          await this.#claims.release(claimed);
+        } finally {
+          settle(error);
+        }
         throw error;
       }
       // Durable; the fleet's mark is written (or given up) before this batch or any duplicate is answered.
