@@ -4,7 +4,7 @@
  * Retry-After while the store cannot write. A batch sent with the server key is stored in the
  * `server` namespace, any other in `browser`: a page cannot make a server's event a duplicate.
  * A client (not the storefront's server) may send `eventsPerMinute` events a minute; past it, 429
- * with Retry-After and nothing stored — refused before its body is read once nothing is left.
+ * with Retry-After and nothing stored — refused before its body is parsed once nothing is left.
  */
 import type { Request, RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
@@ -46,7 +46,7 @@ export function addEventsRoute(
     sendError(res, 429, 'rate_limited', message);
   };
   const overLimit = `more than ${limit.eventsPerMinute} events a minute from this client`;
-  // A client with nothing left this minute is refused before its body is read or parsed.
+  // A client with nothing left this minute is refused before its body is parsed (it is only drained).
   const refuseExhausted: RequestHandler = (req, res, next) => {
     if (!counter || trust.callerOf(req) === 'storefront-server') return next();
     counter.exhausted(clientOf(req)).then(
