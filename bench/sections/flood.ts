@@ -1,6 +1,6 @@
 /**
- * Flood (issue #20): one client posts 500-event batches of fresh ids as fast as it can (a few
- * connections, each sending its next batch as soon as the last is answered) for 60 s against a
+ * Flood (issue #20): one client posts 500-event batches of fresh ids as fast as it can (one
+ * connection by default, each batch sent as soon as the last is answered) for 60 s against a
  * proxy sharing state through Redis, with the shipped event and request limits
  * (`RECO_EVENTS_PER_MINUTE`, `RECO_RATE_LIMIT`; `--no-request-limit` turns the latter off, the
  * harder case) keyed on the address the balancer names (`X-Forwarded-For`). Meanwhile other
@@ -8,7 +8,8 @@
  * the proxy's RSS growth and Redis `used_memory` growth (peak over the run less the figure before
  * it), and the shelves' p99 beside the budget + 10 ms. Goals: RSS ≤ +50 MB, Redis ≤ +50 MB,
  * p99 ≤ budget + 10 ms. `--unlimited` runs a second arm with the event limit off, to show what
- * the limit bounds (it writes much more to disk and Redis). Run with `npm run bench:flood`; writes
+ * the limit bounds (it writes much more to disk and Redis); `--node-args='…'` gives the proxy's
+ * Node flags, `--connections=N` the flood's connections. Run with `npm run bench:flood`; writes
  * nothing into the tree (the JSON goes to stdout and a temp folder).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ export interface FloodArm {
   eventsPerMinute: number;
   /** `RECO_RATE_LIMIT` of the proxy (0: off). */
   requestsPerMinute: number;
+  /** Flags the proxy's Node ran with. */
+  nodeArgs: string[];
   seconds: number;
   flood: {
     connections: number;
@@ -166,20 +169,26 @@ async function floodArm(
   seconds: number,
   requestLimit: boolean,
   connections: number,
+  nodeArgs: string[],
 ): Promise<FloodArm> {
   const redis = await startRedis();
   const admin = new Redis(redis.url);
   const eventsDir = join(mkdtempSync(join(tmpdir(), 'flood-')), 'events');
-  const proxy = await startTarget('proxy', cloud, {
-    ...benchProxyEnv,
-    // The shipped request limit (unless turned off), keyed on the client address the balancer names.
-    ...(requestLimit ? { RECO_RATE_LIMIT: String(loadConfig({}).rateLimit) } : {}),
-    RECO_TRUST_PROXY: 'loopback',
-    RECO_EVENTS_PER_MINUTE: String(eventsPerMinute),
-    RECO_REDIS_URL: redis.url,
-    RECO_PSEUDONYM_KEY: 'flood-bench-pseudonym-key-0123456789',
-    RECO_EVENTS_DIR: eventsDir,
-  });
+  const proxy = await startTarget(
+    'proxy',
+    cloud,
+    {
+      ...benchProxyEnv,
+      // The shipped request limit (unless turned off), keyed on the client address the balancer names.
+      ...(requestLimit ? { RECO_RATE_LIMIT: String(loadConfig({}).rateLimit) } : {}),
+      RECO_TRUST_PROXY: 'loopback',
+      RECO_EVENTS_PER_MINUTE: String(eventsPerMinute),
+      RECO_REDIS_URL: redis.url,
+      RECO_PSEUDONYM_KEY: 'flood-bench-pseudonym-key-0123456789',
+      RECO_EVENTS_DIR: eventsDir,
+    },
+    nodeArgs,
+  );
   const flood = poster(proxy.info.url, connections);
   try {
     const rate = 50;
@@ -224,6 +233,7 @@ async function floodArm(
     return {
       eventsPerMinute,
       requestsPerMinute: requestLimit ? loadConfig({}).rateLimit : 0,
+      nodeArgs,
       seconds,
       flood: { connections, batches, eventsOffered: batches * size, eventsAccepted: accepted, statuses },
       rssMb: { before: mb(rssBefore), peak: mb(rssPeak), after: mb(rssAfter), growth: mb(rssPeak - rssBefore) },
@@ -254,14 +264,22 @@ async function floodArm(
 /** Runs the flood against `cloud` (limited arm; with `unlimited`, an arm with the event limit off after it). */
 export async function measureFlood(
   cloud: CloudInfo,
-  options: { seconds?: number; unlimited?: boolean; requestLimit?: boolean; connections?: number } = {},
+  options: {
+    seconds?: number;
+    unlimited?: boolean;
+    requestLimit?: boolean;
+    connections?: number;
+    /** Flags for the proxy's Node (e.g. `--max-semi-space-size=4`). */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<FloodResults> {
   const seconds = options.seconds ?? 60;
   const requestLimit = options.requestLimit ?? true;
   const connections = options.connections ?? 1;
+  const nodeArgs = options.nodeArgs ?? [];
   const loadAverageAtStart = loadavg().map((l) => round(l));
-  const arms = [await floodArm(cloud, loadConfig({}).eventsPerMinute, seconds, requestLimit, connections)];
-  if (options.unlimited) arms.push(await floodArm(cloud, 0, seconds, requestLimit, connections));
+  const arms = [await floodArm(cloud, loadConfig({}).eventsPerMinute, seconds, requestLimit, connections, nodeArgs)];
+  if (options.unlimited) arms.push(await floodArm(cloud, 0, seconds, requestLimit, connections, nodeArgs));
   return {
     date: new Date().toISOString(),
     loadAverageAtStart,
@@ -288,7 +306,8 @@ export function floodMarkdown(results: FloodResults): string {
       const other = a.flood.batches - (s['202'] ?? 0) - (s['429'] ?? 0);
       const p99Ok = a.shelves.duringFlood.p99 <= a.shelves.budgetMs + goals.p99OverBudgetMs;
       return (
-        `| ${a.eventsPerMinute || 'off'} / ${a.requestsPerMinute || 'off'} | ` +
+        `| ${a.eventsPerMinute || 'off'} / ${a.requestsPerMinute || 'off'}` +
+        `${a.nodeArgs.length ? ` (\`${a.nodeArgs.join(' ')}\`)` : ''} | ` +
         `${a.flood.batches} (${s['202'] ?? 0} / ${s['429'] ?? 0} / ${other}) | ` +
         `${a.flood.eventsAccepted} | +${a.rssMb.growth} MB (${a.rssMb.before} → ${a.rssMb.peak}) | ` +
         `+${a.redisMb.growth} MB (${a.redisMb.before} → ${a.redisMb.peak}) | ${a.redisKeys} | ` +
@@ -313,6 +332,7 @@ if (process.argv[1]?.endsWith('bench/sections/flood.ts')) {
       unlimited: process.argv.includes('--unlimited'),
       requestLimit: !process.argv.includes('--no-request-limit'),
       connections: Number(option('connections') ?? 1),
+      nodeArgs: option('node-args')?.split(' ').filter(Boolean) ?? [],
     });
     const file = join(mkdtempSync(join(tmpdir(), 'flood-results-')), 'flood.json');
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
