@@ -196,6 +196,7 @@ const child = spawn(process.execPath, ['--enable-source-maps', proxyBundle], {
     // The bundle looks for its data beside itself (dist/), as the image lays it out; here it is the repository's.
     RECO_CATALOG_FILE: join(projectRoot, 'data/catalog.json'),
     RECO_RATE_LIMIT: '0',
+    RECO_EVENTS_PER_MINUTE: '0',
     // The batches carry raw customer ids, as a storefront's back end posts them.
     RECO_ALLOW_RAW_USER_IDS: 'true',
     LOG_LEVEL: 'info',

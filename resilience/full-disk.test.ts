@@ -31,6 +31,7 @@ const env = (port: number, eventsDir: string): Record<string, string> => ({
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   RECO_RATE_LIMIT: '0',
+  RECO_EVENTS_PER_MINUTE: '0',
   // The flood posts as a storefront's back end would, with raw customer ids.
   RECO_ALLOW_RAW_USER_IDS: 'true',
   RECO_EVENTS_DIR: eventsDir,

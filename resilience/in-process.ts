@@ -21,6 +21,7 @@ export async function startProxyHere(cloud: CloudInfo, overrides: Partial<ProxyC
       region: cloud.region,
       endpointName: cloud.endpointName,
       rateLimit: 0,
+      eventsPerMinute: 0,
       logLevel: 'silent',
       allowRawUserIds: true,
       ...overrides,

@@ -38,6 +38,7 @@ export function proxyEnv(
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     RECO_RATE_LIMIT: '0',
+    RECO_EVENTS_PER_MINUTE: '0',
     // The load and fuzz generators call as a storefront's back end would, with raw ids.
     RECO_ALLOW_RAW_USER_IDS: 'true',
     ...extra,

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type TestStack } from '../test-support/stack.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 import { loadConfig } from './config.ts';
 
 describe('the admin listener', () => {
@@ -26,7 +27,7 @@ describe('the admin listener', () => {
   });
 
   it('serves /metrics there and not on the public listener (404)', async () => {
-    await stack.get('/v1/recommendations?placement=home&userId=ops');
+    await askShelf(stack, { placement: 'home', userId: 'ops' });
     const metrics = await stack.admin('/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);

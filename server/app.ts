@@ -12,7 +12,7 @@ import type { ProxyConfig } from './config.ts';
 import type { EventLog } from './events/event-log.ts';
 import { errorHandler, notFound } from './http/api-error.ts';
 import { corsAllowlist } from './http/cors.ts';
-import { clientCounter, rateLimit } from './http/rate-limit.ts';
+import { clientCounter, eventCounter, rateLimit } from './http/rate-limit.ts';
 import { serverCallerOf } from './http/server-key.ts';
 import { stampArrival } from './http/received-at.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
@@ -182,6 +182,13 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     {
       armOf: (e) => (inHoldout(shopperKey(e.userId, e.sessionId)) ? 'holdout' : 'model'),
       variantLabel: (variant) => variantLabels.label(variant),
+    },
+    {
+      eventsPerMinute: config.eventsPerMinute,
+      counter: eventCounter(
+        config.eventsPerMinute,
+        redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'event-rate-limit' }) },
+      ),
     },
   );
   // Any other /v1 path walks them too before its 404: a preflight or a refused origin is answered as before.

@@ -139,6 +139,9 @@ export const defaults = {
   adminPort: 9464,
   /** Its interface: loopback, so only this host (its Prometheus agent) reads it unless told otherwise. */
   adminHost: '127.0.0.1',
+  // Events (issue #20, D): what one client may make the store and the idempotency window hold.
+  /** Events a minute per client address on `POST /v1/events` (not the storefront's server); 0: no limit. */
+  eventsPerMinute: 3000,
 };
 
 /** The validated configuration the proxy runs with. */
@@ -286,6 +289,11 @@ const fromEnv = {
   // Admin listener (issue 20, B).
   RECO_ADMIN_PORT: ['adminPort', port],
   RECO_ADMIN_HOST: ['adminHost', nonEmptyText],
+  // Events (issue #20, D)
+  RECO_EVENTS_PER_MINUTE: [
+    'eventsPerMinute',
+    wholeNumber(0, Number.MAX_SAFE_INTEGER, 'events a minute, 0 for no limit'),
+  ],
 } as const satisfies Record<string, readonly [keyof ProxyConfig, z.ZodType]>;
 
 /** Each environment variable and the option it sets; the README's table is checked against it. */

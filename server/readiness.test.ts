@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { clickEvent } from '../test-support/event-store.ts';
 import { startStack, type TestStack } from '../test-support/stack.ts';
+import { askShelf } from '../test-support/shelf-request.ts';
 
 describe('readiness while the event store cannot write', () => {
   let stack: TestStack;
@@ -42,7 +43,7 @@ describe('readiness while the event store cannot write', () => {
       assert.equal(ready.events, 'unavailable');
       assert.match(ready.reason, /disk bound reached/);
     }
-    assert.equal((await stack.get('/v1/recommendations?placement=home&userId=17850')).status, 200);
+    assert.equal((await askShelf(stack, { placement: 'home', userId: '17850' })).status, 200);
     assert.match((await stack.admin('/metrics')).text, /^reco_events_store_writable 0$/m);
   });
 

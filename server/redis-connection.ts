@@ -16,11 +16,19 @@ import type { Logger } from 'pino';
  */
 export const keyDigest = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 32);
 
+/** How long a write that must land may take by default: seconds of a sick Redis, not a shelf's milliseconds. */
+export const defaultWriteTimeoutMs = 1000;
+
 /** What the connection is opened with. */
 export interface RedisConnectionOptions {
   url: string;
   /** The longest one call may take. */
   timeoutMs: number;
+  /**
+   * The longest a write that must land may take (`attemptWrite`), default `defaultWriteTimeoutMs`:
+   * never less than `timeoutMs`, which suits reads a shelf waits for.
+   */
+  writeTimeoutMs?: number;
   keyPrefix: string;
   logger: Logger;
   /** Told of each failed or late call, by operation. */
@@ -44,6 +52,11 @@ export interface RedisConnection {
    * `undefined`, so the caller falls back to its own state. Never rejects.
    */
   attempt<T>(operation: string, call: (client: Redis) => Promise<T>): Promise<T | undefined>;
+  /**
+   * As `attempt`, for a write whose loss costs more than its wait (an event's "stored" mark):
+   * on a connection of its own, bounded by `writeTimeoutMs`, never by the reads' `timeoutMs`.
+   */
+  attemptWrite<T>(operation: string, call: (client: Redis) => Promise<T>): Promise<T | undefined>;
   /** A second connection for subscriptions (Redis takes a subscribed connection for nothing else). */
   subscriber(): Redis;
   close(): Promise<void>;
@@ -76,6 +89,9 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     return client;
   };
   const client = watch(new Redis(options.url, clientOptions), 'commands');
+  // ioredis bounds every command of a client by its one commandTimeout: longer writes need their own client.
+  const writeTimeoutMs = Math.max(timeoutMs, options.writeTimeoutMs ?? defaultWriteTimeoutMs);
+  const writer = watch(new Redis(options.url, { ...clientOptions, commandTimeout: writeTimeoutMs }), 'writes');
 
   let missedPings = 0;
   const ping = setInterval(() => {
@@ -90,10 +106,40 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
         missedPings = 0;
         logger.warn('shared state: redis stopped answering, reconnecting');
         client.disconnect(true);
+        // The writes' link to the same hung Redis too: until it answers again, writes fail at once, not after 1 s.
+        writer.disconnect(true);
       },
     );
   }, options.pingEveryMs ?? 1000);
   ping.unref();
+
+  async function bounded<T>(
+    on: Redis,
+    ms: number,
+    operation: string,
+    call: (client: Redis) => Promise<T>,
+  ): Promise<T | undefined> {
+    if (on.status !== 'ready') {
+      options.onError(operation);
+      return undefined;
+    }
+    // commandTimeout bounds each command; this bounds the whole call (a pipeline, a script) as one.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('late')), ms);
+    });
+    const started = performance.now();
+    try {
+      const result = await Promise.race([call(on), late]);
+      options.onDuration?.(operation, performance.now() - started);
+      return result;
+    } catch {
+      options.onError(operation);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   return {
     client,
@@ -101,28 +147,8 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     get up() {
       return client.status === 'ready';
     },
-    async attempt(operation, call) {
-      if (client.status !== 'ready') {
-        options.onError(operation);
-        return undefined;
-      }
-      // commandTimeout bounds each command; this bounds the whole call (a pipeline, a script) as one.
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error('late')), timeoutMs);
-      });
-      const started = performance.now();
-      try {
-        const result = await Promise.race([call(client), late]);
-        options.onDuration?.(operation, performance.now() - started);
-        return result;
-      } catch {
-        options.onError(operation);
-        return undefined;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    attempt: (operation, call) => bounded(client, timeoutMs, operation, call),
+    attemptWrite: (operation, call) => bounded(writer, writeTimeoutMs, operation, call),
     subscriber: () => watch(new Redis(options.url, { ...clientOptions, commandTimeout: undefined }), 'subscriber'),
     async close() {
       clearInterval(ping);

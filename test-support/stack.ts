@@ -133,6 +133,7 @@ export async function startStack(
       eventsDir: options.eventsDir ?? join(dir, 'events'),
       placementsFile: placementsWithBudget(dir, options.budgetMs ?? answeredNotHungBudgetMs),
       rateLimit: 0,
+      eventsPerMinute: 0,
       logLevel: 'silent',
       // These tests call as the storefront's back end does; token tests turn this off.
       allowRawUserIds: true,

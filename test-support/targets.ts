@@ -13,6 +13,7 @@ export function startCloud(env: Record<string, string> = {}): Promise<StartedChi
 /** Proxy settings for benches: no rate limit, no logs, no fresh cache (every request reaches the model). */
 export const benchProxyEnv: Record<string, string> = {
   RECO_RATE_LIMIT: '0',
+  RECO_EVENTS_PER_MINUTE: '0',
   LOG_LEVEL: 'silent',
   RECO_CACHE_FRESH_MS: '0',
   // The load generators call as a storefront's back end would, with raw customer ids.

@@ -7,6 +7,7 @@ import { eventLogOptions, storedEventsIn } from '../../test-support/event-store.
 import { EventLog, type EventLogOptions, EventStoreUnavailableError } from './event-log.ts';
 import { listSegments } from './segment-files.ts';
 import { parseEventBatch, type ShelfEvent } from './shelf-event.ts';
+import { dedupKeyOf, parseStoredLine } from './stored-line.ts';
 const event = (id: string, fields: Partial<ShelfEvent> = {}): ShelfEvent => ({
   id,
   type: 'click',
@@ -51,6 +52,29 @@ describe('event log', () => {
     const segments = listSegments(dir);
     assert.equal(segments.length, 2);
     assert.ok(segments.every((s) => s.name.includes(reopened.instanceId)));
+  });
+
+  it("keys ids by namespace: a browser's id never shadows a server's, across a restart too", async () => {
+    const dir = tempDir();
+    const log = await openLog(dir);
+    const counts = async (on: EventLog, namespace: 'browser' | 'server', id = 'order-1001-22423') => {
+      const { stored, duplicates } = await on.append([event(id)], undefined, namespace);
+      return [stored.length, duplicates];
+    };
+    assert.deepEqual(await counts(log, 'browser'), [1, 0]);
+    assert.deepEqual(await counts(log, 'server'), [1, 0], "the server's event is not the page's duplicate");
+    assert.deepEqual(await counts(log, 'server'), [0, 1]);
+    await log.close();
+    // Read back at start from the lines' bytes: each namespace recognises its own retry only.
+    const reopened = await openLog(dir);
+    assert.deepEqual(await counts(reopened, 'browser'), [0, 1]);
+    assert.deepEqual(await counts(reopened, 'server'), [0, 1]);
+    assert.deepEqual(await counts(reopened, 'server', 'order-1002-22423'), [1, 0]);
+    await reopened.close();
+    const keys = listSegments(dir)
+      .flatMap((segment) => readFileSync(segment.path, 'utf8').split('\n').filter(Boolean))
+      .map((line) => dedupKeyOf(parseStoredLine(line)!));
+    assert.deepEqual(keys.sort(), ['browser:order-1001-22423', 'server:order-1001-22423', 'server:order-1002-22423']);
   });
 
   it('acknowledges a duplicate only once the original is on disk', async () => {

@@ -8,9 +8,17 @@
  * Commit rules:
  * - A batch is acknowledged only after its lines are written and fdatasync'ed; concurrent
  *   batches share one write and one sync (group commit).
- * - Ids are claimed in the idempotency window before the write and confirmed after it, so a
- *   retry within the window is not stored twice; a duplicate of an id whose write is still
- *   in flight is acknowledged only once that write is durable (and fails if it fails).
+ * - An event's idempotency key is its namespace and its id (`dedupKeyOf`): `server` for a batch
+ *   sent with the storefront server's key, `browser` for any other, so a page cannot make a
+ *   server's event a duplicate. Keys are claimed in the idempotency window before the write and
+ *   confirmed after it, so a retry within the window is not stored twice.
+ * - A batch's keys are registered as in flight before their claim is sent (in the same tick), so a
+ *   duplicate of a key whose claim or write is still under way is acknowledged only once that
+ *   write is durable and marked (and fails if it fails) — with a fleet-wide window too, whose claim
+ *   takes a Redis round trip.
+ * - With a fleet-wide window a claim is a short lease, renewed while the write runs; the "stored"
+ *   mark is written before the batch is acknowledged, and if Redis cannot take it the batch is
+ *   acknowledged all the same (it is durable) with `dedupRecorded: false`.
  * - Writes are positional at the segment's last good length: a failed write (ENOSPC, EIO,
  *   EDQUOT, …) is truncated back to it, its ids released, and the store turns unwritable
  *   until a probe writes again. Nothing acknowledged is lost and nothing unacknowledged stays
@@ -22,18 +30,18 @@ import { mkdirSync } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
+import { type ClaimState, type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
 import { InProcessRecentlyBought, type RecentlyBoughtIndex } from './recently-bought.ts';
 import { instanceIdOf, listSegments, type SegmentFile, segmentName } from './segment-files.ts';
 import { SegmentRetention } from './segment-retention.ts';
 import type { ShelfEvent } from './shelf-event.ts';
 import { scanSegmentsAtStart } from './start-up-scan.ts';
 import { EventStoreUnavailableError } from './store-unavailable.ts';
-import { type StoredEvent, storedLine } from './stored-line.ts';
+import { dedupKeyOf, type EventNamespace, type StoredEvent, storedLine } from './stored-line.ts';
 import { WriteFailureRecovery } from './write-failure-recovery.ts';
 
 export { EventStoreUnavailableError } from './store-unavailable.ts';
-export type { StoredEvent } from './stored-line.ts';
+export type { EventNamespace, StoredEvent } from './stored-line.ts';
 
 /** How the store is set up; the sizes and times come from the config. */
 export interface EventLogOptions {
@@ -111,7 +119,7 @@ export class EventLog {
   readonly #closed = new Map<string, SegmentFile>();
   readonly #retention: SegmentRetention;
   readonly #recovery: WriteFailureRecovery;
-  /** Ids whose write is in flight: a duplicate of one waits for that write. */
+  /** Keys whose write is in flight (or whose claim is): a duplicate of one waits for that write. */
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #closedListeners: Array<() => void> = [];
   #segment: OpenSegment | undefined;
@@ -210,33 +218,50 @@ export class EventLog {
   }
 
   /**
-   * Stores the events whose ids were not stored within the window; resolves once they are
-   * durable. Throws `EventStoreUnavailableError` when the store cannot write now.
+   * Stores the events whose keys (namespace and id) were not stored within the window; resolves
+   * once they are durable. Throws `EventStoreUnavailableError` when the store cannot write now.
+   * `dedupRecorded` is false when a shared window's mark could not be written (the events are
+   * durable all the same; a retry at another instance may then be stored twice).
    */
   async append(
     events: readonly ShelfEvent[],
     receivedAt = this.#now(),
-  ): Promise<{ stored: StoredEvent[]; duplicates: number }> {
+    namespace: EventNamespace = 'browser',
+  ): Promise<{ stored: StoredEvent[]; duplicates: number; dedupRecorded: boolean }> {
     this.#refuseIfUnwritable();
-    const states = await this.#claims.claim(
-      events.map((e) => e.id),
-      receivedAt,
-    );
-    const fresh: StoredEvent[] = [];
-    const duplicateIds: string[] = [];
-    events.forEach((event, i) => {
-      if (states[i] === 'claimed') fresh.push({ ...event, receivedAt });
-      else if (states[i] === 'pending') duplicateIds.push(event.id);
-    });
-    const ids = fresh.map((e) => e.id);
-    // Registered before any await, so a duplicate arriving meanwhile waits for this commit.
+    const keys = events.map((e) => dedupKeyOf({ id: e.id, namespace }));
+    // Registered before the claim, in the same tick: a duplicate arriving while the claim is still
+    // on its way (to Redis) finds this write and waits for it, whatever the claim's round trip.
     const committed = deferred();
-    for (const id of ids) this.#inFlight.set(id, committed.promise);
+    const mine: string[] = [];
     const earlier = new Set<Promise<void>>();
-    for (const id of duplicateIds) {
-      const pending = this.#inFlight.get(id);
-      if (pending && pending !== committed.promise) earlier.add(pending);
+    for (const key of keys) {
+      const pending = this.#inFlight.get(key);
+      if (pending === undefined) {
+        this.#inFlight.set(key, committed.promise);
+        mine.push(key);
+      } else if (pending !== committed.promise) earlier.add(pending);
     }
+    const settle = (error?: unknown): void => {
+      for (const key of mine) if (this.#inFlight.get(key) === committed.promise) this.#inFlight.delete(key);
+      if (error === undefined) committed.resolve();
+      else committed.reject(error);
+    };
+    let states: ClaimState[];
+    try {
+      states = await this.#claims.claim(keys, receivedAt);
+    } catch (error) {
+      settle(error);
+      throw error;
+    }
+    const fresh: StoredEvent[] = [];
+    const claimed: string[] = [];
+    events.forEach((event, i) => {
+      if (states[i] !== 'claimed') return;
+      fresh.push(namespace === 'server' ? { ...event, namespace, receivedAt } : { ...event, receivedAt });
+      claimed.push(keys[i]!);
+    });
+    let dedupRecorded = true;
     if (fresh.length > 0) {
       try {
         const text = fresh.map((e) => storedLine(e, receivedAt)).join('');
@@ -248,23 +273,28 @@ export class EventLog {
           this.#queuedBytes += bytes;
           this.#flushing ??= this.#flush();
         });
-        await this.#claims.confirm(ids, receivedAt);
-        committed.resolve();
       } catch (error) {
-        await this.#claims.release(ids);
-        committed.reject(error);
+        try {
+          await this.#claims.release(claimed);
+        } finally {
+          settle(error);
+        }
         throw error;
+      }
+      // Durable; the fleet's mark is written (or given up) before this batch or any duplicate is answered.
+      try {
+        dedupRecorded = await this.#claims.confirm(claimed, receivedAt);
       } finally {
-        for (const id of ids) this.#inFlight.delete(id);
+        settle();
       }
       for (const e of fresh) {
         if (e.type === 'purchase' && e.userId !== undefined)
           this.#bought.add(e.userId, e.itemId, Math.min(e.ts, receivedAt));
       }
-    }
+    } else settle();
     // A duplicate is acknowledged only once its original is durable; if that write failed, so does this batch.
     await Promise.all(earlier);
-    return { stored: fresh, duplicates: events.length - fresh.length };
+    return { stored: fresh, duplicates: events.length - fresh.length, dedupRecorded };
   }
 
   #refuseIfUnwritable(): void {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { hashOfId, hashOfIdBytes, InProcessIdempotencyWindow } from './idempotency-window.ts';
+import { hashOfIdBytes, hashOfKey, InProcessIdempotencyWindow } from './idempotency-window.ts';
 
 const hourMs = 3_600_000;
 
-/** Adds `id` as start-up does: hashed from its bytes. */
+/** Adds the browser key `browser:<id>` as start-up does: hashed from the id's bytes. */
 const addAtStart = (window: InProcessIdempotencyWindow, id: string, receivedAt: number): void => {
   const bytes = Buffer.from(`{"id":"${id}"`);
-  const hash = hashOfIdBytes(bytes, 7, 7 + id.length);
+  const hash = hashOfIdBytes('browser', bytes, 7, 7 + id.length);
   window.addHash(hash[0]!, hash[1]!, receivedAt);
 };
 
@@ -22,9 +23,31 @@ describe('idempotency window', () => {
     assert.deepEqual(window.claim(['a-000001'], 2 * hourMs + 1), ['claimed']);
   });
 
-  it('hashes an id the same from its bytes as from its string', () => {
+  it("hashes an id's key the same from its bytes as from its string, and each namespace apart", () => {
     const id = 'evt-0001:a.b_c-d';
-    assert.deepEqual([...hashOfIdBytes(Buffer.from(`x${id}y`), 1, 1 + id.length)], hashOfId(id));
+    const bytes = Buffer.from(`x${id}y`);
+    assert.deepEqual([...hashOfIdBytes('browser', bytes, 1, 1 + id.length)], hashOfKey(`browser:${id}`));
+    assert.deepEqual([...hashOfIdBytes('server', bytes, 1, 1 + id.length)], hashOfKey(`server:${id}`));
+    assert.notDeepEqual(hashOfKey(`server:${id}`), hashOfKey(`browser:${id}`));
+  });
+
+  it('seeds its hashes per process: another process hashes the same key differently', () => {
+    const inAnother = (): string =>
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          "const { hashOfKey } = await import('./server/events/idempotency-window.ts');" +
+            "console.log(JSON.stringify(hashOfKey('browser:order-1001-22423')));",
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    const here = JSON.stringify(hashOfKey('browser:order-1001-22423'));
+    const there = [inAnother(), inAnother()];
+    assert.equal(new Set([here, ...there]).size, 3, `${here} ${there.join(' ')}`);
   });
 
   it('holds a million ids in about 8 bytes each', () => {
@@ -51,26 +74,27 @@ describe('idempotency window', () => {
     assert.ok(window.stats.bytes <= 12 * 10 * perHour, `${window.stats.bytes} bytes`);
     const now = start + 10 * hourMs;
     for (let hour = 0; hour < 10; hour++) {
-      assert.deepEqual(window.claim([`start-${hour}-0`, `start-${hour}-${perHour - 1}`], now), ['stored', 'stored']);
+      const keys = [`browser:start-${hour}-0`, `browser:start-${hour}-${perHour - 1}`];
+      assert.deepEqual(window.claim(keys, now), ['stored', 'stored']);
     }
-    assert.deepEqual(window.claim(['late-0-000001', 'start-0-100000', 'never-0000'], now), [
-      'stored',
-      'claimed',
-      'claimed',
-    ]);
+    const keys = ['browser:late-0-000001', 'browser:start-0-100000', 'browser:never-0000'];
+    assert.deepEqual(window.claim(keys, now), ['stored', 'claimed', 'claimed']);
     let missing = 0;
-    for (let i = 0; i < perHour; i += 7) if (!window.has(`start-3-${i}`)) missing++;
+    for (let i = 0; i < perHour; i += 7) if (!window.has(`browser:start-3-${i}`)) missing++;
     assert.equal(missing, 0);
     // Ids stored after start sit beside the sealed ones in the same hour.
     window.confirm(['after-000001'], now - 1);
     assert.equal(window.has('after-000001'), true);
     // 25 h after the first hour, it has left the window; the second has not.
-    assert.deepEqual(window.claim(['start-0-1', 'start-1-1'], start + 25 * hourMs), ['claimed', 'stored']);
+    assert.deepEqual(window.claim(['browser:start-0-1', 'browser:start-1-1'], start + 25 * hourMs), [
+      'claimed',
+      'stored',
+    ]);
   });
 
   it('looks up ids added at start even before they are sealed', () => {
     const window = new InProcessIdempotencyWindow(24);
     addAtStart(window, 'early-000001', 0);
-    assert.deepEqual(window.claim(['early-000001'], 1000), ['stored']);
+    assert.deepEqual(window.claim(['browser:early-000001'], 1000), ['stored']);
   });
 });

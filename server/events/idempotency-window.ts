@@ -2,8 +2,11 @@
  * Idempotency of event ids within a time window: the store's promise is that a
  * retry of an id within the window is recognised and not stored twice. Behind an
  * interface so that several proxies can later share one window (e.g. Redis, issue #13)
- * without the segment code changing.
+ * without the segment code changing. The window holds keys (`dedupKeyOf`: namespace and id),
+ * never bare ids, so a browser's id never shadows a server's.
  */
+import { randomBytes } from 'node:crypto';
+import type { EventNamespace } from './stored-line.ts';
 
 /** What a claim found for one id. */
 export type ClaimState =
@@ -14,28 +17,37 @@ export type ClaimState =
   /** Claimed by a write still in flight: a duplicate, acknowledged only once that write is durable. */
   | 'pending';
 
-/** The set of event ids seen within the dedup window. */
+/** The set of event keys (`dedupKeyOf`) seen within the dedup window. */
 export interface IdempotencyWindow {
   /** How far back a retry is recognised, in milliseconds. */
   readonly windowMs: number;
-  /** Claims each id not claimed or stored before; the same id twice in `ids` is `pending` the second time. */
-  claim(ids: readonly string[], now: number): ClaimState[] | Promise<ClaimState[]>;
-  /** The claimed ids are durable, received at `receivedAt`. */
-  confirm(ids: readonly string[], receivedAt: number): void | Promise<void>;
-  /** The claimed ids were not stored: a retry may claim them again. */
-  release(ids: readonly string[]): void | Promise<void>;
+  /** Claims each key not claimed or stored before; the same key twice in `keys` is `pending` the second time. */
+  claim(keys: readonly string[], now: number): ClaimState[] | Promise<ClaimState[]>;
+  /**
+   * The claimed keys are durable, received at `receivedAt`. Resolves false when a mark the window
+   * keeps elsewhere (a fleet's, in Redis) could not be written: the events are stored regardless.
+   */
+  confirm(keys: readonly string[], receivedAt: number): boolean | Promise<boolean>;
+  /** The claimed keys were not stored: a retry may claim them again. */
+  release(keys: readonly string[]): void | Promise<void>;
 }
 
 const hourMs = 3_600_000;
 
 /*
- * Two independent 32-bit hashes of an ASCII id (event ids are ASCII by their schema), so
- * that an id costs 8 bytes in memory. Two different ids share both halves with probability
- * 2^-64: among 10 M ids in a window, the chance that any retry-free event is taken for a
- * duplicate is about 3·10^-6 — accepted for a window that fits in memory at any volume.
+ * Two independent 32-bit hashes of an ASCII key (event ids are ASCII by their schema, and a
+ * key is a namespace, a colon and an id), so that a key costs 8 bytes in memory. Two different
+ * keys share both halves with probability 2^-64: among 10 M keys in a window, the chance that
+ * any retry-free event is taken for a duplicate is about 3·10^-6 — accepted for a window that
+ * fits in memory at any volume. Both start from seeds drawn at random when the process starts,
+ * so a client cannot work out ids that collide (or crowd one slot of the table) in advance; the
+ * ids read at start are hashed again with this process's seeds.
  * The pair is left in `hashed` rather than returned, so hashing allocates nothing.
  */
 const hashed = new Uint32Array(2);
+const seeds = randomBytes(8);
+const seed1 = seeds.readInt32LE(0);
+const seed2 = seeds.readInt32LE(4);
 
 function finish(h1: number, h2: number): void {
   h1 ^= h1 >>> 16;
@@ -48,34 +60,55 @@ function finish(h1: number, h2: number): void {
   hashed[1] = h2;
 }
 
-/** The hash pair of an id given as a string. */
-export function hashOfId(id: string): [number, number] {
-  let h1 = 0x811c9dc5 ^ id.length;
-  let h2 = 0x9747b28c;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
+/** The hash pair of a key given as a string. */
+export function hashOfKey(key: string): [number, number] {
+  let h1 = 0x811c9dc5 ^ seed1;
+  let h2 = 0x9747b28c ^ seed2;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  finish(h1, h2);
+  finish(h1 ^ key.length, h2);
   return [hashed[0]!, hashed[1]!];
 }
 
+/** The state after `<namespace>:`, taken once: start-up hashes only the id's own bytes after it. */
+function afterPrefix(namespace: EventNamespace): { h1: number; h2: number; length: number } {
+  const prefix = `${namespace}:`;
+  let h1 = 0x811c9dc5 ^ seed1;
+  let h2 = 0x9747b28c ^ seed2;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return { h1, h2, length: prefix.length };
+}
+
+const prefixStates: Record<EventNamespace, { h1: number; h2: number; length: number }> = {
+  browser: afterPrefix('browser'),
+  server: afterPrefix('server'),
+};
+
 /**
- * Hashes an id given as bytes `[start, end)` of `bytes` (start-up reads lines as bytes) into
- * `hashed`, allocating nothing: start-up calls it millions of times.
+ * Hashes the key of an id given as bytes `[start, end)` of `bytes` (start-up reads lines as
+ * bytes) in `namespace` into `hashed`, as `hashOfKey(dedupKeyOf(…))` does, allocating nothing:
+ * start-up calls it millions of times.
  */
-export function hashOfIdBytes(bytes: Uint8Array, start: number, end: number): Uint32Array {
-  let h1 = 0x811c9dc5 ^ (end - start);
-  let h2 = 0x9747b28c;
+export function hashOfIdBytes(namespace: EventNamespace, bytes: Uint8Array, start: number, end: number): Uint32Array {
+  const prefix = prefixStates[namespace];
+  let h1 = prefix.h1;
+  let h2 = prefix.h2;
   for (let i = start; i < end; i++) {
     const c = bytes[i]!;
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  finish(h1, h2);
+  finish(h1 ^ (prefix.length + end - start), h2);
   return hashed;
 }
 
@@ -290,9 +323,9 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
     this.windowMs = hours * hourMs;
   }
 
-  /** Whether `id` was stored within the window (ignores claims in flight). */
-  has(id: string): boolean {
-    const [h1, h2] = hashOfId(id);
+  /** Whether `key` was stored within the window (ignores claims in flight). */
+  has(key: string): boolean {
+    const [h1, h2] = hashOfKey(key);
     return this.#hasHash(h1, h2);
   }
 
@@ -303,34 +336,35 @@ export class InProcessIdempotencyWindow implements IdempotencyWindow {
     return false;
   }
 
-  claim(ids: readonly string[], now: number): ClaimState[] {
+  claim(keys: readonly string[], now: number): ClaimState[] {
     this.prune(now);
-    return ids.map((id) => {
-      if (this.#pending.has(id)) return 'pending';
-      const [h1, h2] = hashOfId(id);
+    return keys.map((key) => {
+      if (this.#pending.has(key)) return 'pending';
+      const [h1, h2] = hashOfKey(key);
       if (this.#hasHash(h1, h2)) return 'stored';
-      this.#pending.add(id);
+      this.#pending.add(key);
       return 'claimed';
     });
   }
 
-  confirm(ids: readonly string[], receivedAt: number): void {
+  confirm(keys: readonly string[], receivedAt: number): boolean {
     const hour = Math.floor(receivedAt / hourMs);
     let set = this.#hours.get(hour);
     if (!set) this.#hours.set(hour, (set = new HashPairSet()));
-    for (const id of ids) {
-      this.#pending.delete(id);
-      const [h1, h2] = hashOfId(id);
+    for (const key of keys) {
+      this.#pending.delete(key);
+      const [h1, h2] = hashOfKey(key);
       set.add(h1, h2);
     }
+    return true;
   }
 
-  release(ids: readonly string[]): void {
-    for (const id of ids) this.#pending.delete(id);
+  release(keys: readonly string[]): void {
+    for (const key of keys) this.#pending.delete(key);
   }
 
   /**
-   * Records an id read at start by its hash pair, in the hour it was received: appended, not
+   * Records a key read at start by its hash pair, in the hour it was received: appended, not
    * looked up (what is on disk was claimed once), and packed by `seal` or the next lookup.
    * Start-up calls this millions of times with hashes taken straight from the bytes.
    */

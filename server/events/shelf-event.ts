@@ -10,6 +10,11 @@ import { shelfSources } from '../../contracts/shelf-answer.ts';
 export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase'] as const;
 
 const printable = printablePattern;
+const maxIdLength = 64;
+const maxTokenLength = 4096;
+const maxLabelLength = 64;
+const maxModelVersionLength = 128;
+const latestTs = 4_102_444_800_000;
 const shopperId = z.string().min(1).max(maxShopperIdLength).regex(printable, 'printable characters only');
 
 const eventSchema = z
@@ -17,25 +22,25 @@ const eventSchema = z
     id: z
       .string()
       .min(8, 'at least 8 characters')
-      .max(64)
+      .max(maxIdLength)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
     type: z.enum(eventTypes),
     placement: z.string().regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
-    requestId: z.string().max(64).regex(printable).optional(),
+    requestId: z.string().max(maxLabelLength).regex(printable).optional(),
     source: z.enum(shelfSources).optional(),
     itemId: z.string().regex(itemIdPattern, 'must be a product id'),
     userId: shopperId.optional(),
     sessionId: shopperId.optional(),
     // Verified (then dropped) by server/event-admission.ts; a bad token makes the event anonymous.
-    shopperToken: z.string().max(4096, 'at most 4096 characters').optional(),
+    shopperToken: z.string().max(maxTokenLength, `at most ${maxTokenLength} characters`).optional(),
     // The answer that showed the item: which production variant and model version.
-    variant: z.string().max(64).regex(printable, 'printable characters only').optional(),
-    modelVersion: z.string().max(128).regex(printable, 'printable characters only').optional(),
+    variant: z.string().max(maxLabelLength).regex(printable, 'printable characters only').optional(),
+    modelVersion: z.string().max(maxModelVersionLength).regex(printable, 'printable characters only').optional(),
     ts: z
       .number()
       .int()
       .min(946_684_800_000, 'epoch milliseconds after 2000')
-      .max(4_102_444_800_000, 'epoch milliseconds before 2100'),
+      .max(latestTs, 'epoch milliseconds before 2100'),
   })
   .refine((e) => e.userId !== undefined || e.sessionId !== undefined || e.shopperToken !== undefined, {
     message: 'needs shopperToken, userId or sessionId',
@@ -52,6 +57,33 @@ export class InvalidBatchError extends Error {
 
 /** The most events one batch may hold. */
 export const maxBatchSize = 500;
+
+const longest = (words: readonly string[]): string => words.reduce((a, b) => (b.length > a.length ? b : a));
+
+/** An event with every field at its longest (ASCII), as a page or a server would send it. */
+export const maximalEvent: ShelfEvent = {
+  id: 'i'.repeat(maxIdLength),
+  type: longest(eventTypes) as ShelfEvent['type'],
+  placement: 'p'.repeat(64),
+  requestId: 'r'.repeat(maxLabelLength),
+  source: longest(shelfSources) as NonNullable<ShelfEvent['source']>,
+  itemId: 'I'.repeat(32),
+  userId: 'u'.repeat(maxShopperIdLength),
+  sessionId: 's'.repeat(maxShopperIdLength),
+  shopperToken: 't'.repeat(maxTokenLength),
+  variant: 'v'.repeat(maxLabelLength),
+  modelVersion: 'm'.repeat(maxModelVersionLength),
+  ts: latestTs,
+};
+
+/**
+ * The largest body a batch may be, JSON or text/plain alike: `maxBatchSize` maximal events in
+ * compact JSON, with 64 bytes a event of room for the spaces some encoders put after `:` and `,`.
+ * (Characters outside ASCII, or `\u` escapes, make an event longer: such a batch must be smaller.)
+ */
+export const maxBatchBytes =
+  Buffer.byteLength(JSON.stringify({ events: Array.from({ length: maxBatchSize }, () => maximalEvent) })) +
+  64 * maxBatchSize;
 
 /** The valid events of a batch, and what was wrong with the others. */
 export interface ParsedBatch {

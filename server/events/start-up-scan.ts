@@ -1,9 +1,10 @@
 /**
  * What the store reads at start: the segments new enough for the idempotency window or the
- * recently-bought horizon, streamed (never one whole file in memory) into the window and the
- * index. A line that does not parse is moved to `quarantine/`, counted and logged, and the
- * proxy starts: a torn last line (a crash mid-write, never acknowledged) is cut off; a
- * segment with bad lines inside is rewritten with its good lines only.
+ * recently-bought horizon, streamed (never one whole file in memory) into the window (each id
+ * under its namespace's key, a line without a namespace as `browser`) and the index. A line
+ * that does not parse is moved to `quarantine/`, counted and logged, and the proxy starts: a
+ * torn last line (a crash mid-write, never acknowledged) is cut off; a segment with bad lines
+ * inside is rewritten with its good lines only.
  */
 import { createReadStream, mkdirSync } from 'node:fs';
 import { appendFile, open, rename, rm, truncate, unlink } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { hashOfIdBytes, type IdempotencyWindow, InProcessIdempotencyWindow } fro
 import type { RecentlyBoughtIndex } from './recently-bought.ts';
 import { quarantineFolder, type SegmentFile } from './segment-files.ts';
 import { eachLine, lineChunks, readLineChunks } from './segment-lines.ts';
-import { parseStoredLine, type StoredEvent, scanStoredLine } from './stored-line.ts';
+import { dedupKeyOf, parseStoredLine, type StoredEvent, scanStoredLine } from './stored-line.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -84,14 +85,14 @@ async function loadSegment(
         const scanned = scanStoredLine(bytes, start, end);
         if (scanned && scanned.type !== 'purchase') {
           if (window && scanned.receivedAt >= windowStart) {
-            const hash = hashOfIdBytes(bytes, scanned.idStart, scanned.idEnd);
+            const hash = hashOfIdBytes(scanned.namespace, bytes, scanned.idStart, scanned.idEnd);
             window.addHash(hash[0]!, hash[1]!, scanned.receivedAt);
           }
         } else {
           const event = parseStoredLine(bytes.toString('utf8', start, end));
           if (!event) bad++;
           else {
-            if (window && event.receivedAt >= windowStart) window.confirm([event.id], event.receivedAt);
+            if (window && event.receivedAt >= windowStart) window.confirm([dedupKeyOf(event)], event.receivedAt);
             remember(event);
           }
         }

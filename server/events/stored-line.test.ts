@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ShelfEvent } from './shelf-event.ts';
-import { parseStoredLine, scanStoredLine, storedLine } from './stored-line.ts';
+import { dedupKeyOf, type EventNamespace, parseStoredLine, scanStoredLine, storedLine } from './stored-line.ts';
 
 const receivedAt = 1_764_547_200_123;
 const event = (fields: Partial<ShelfEvent> = {}): ShelfEvent => ({
@@ -17,13 +17,14 @@ const event = (fields: Partial<ShelfEvent> = {}): ShelfEvent => ({
 });
 
 /** What the scan read of a line, or undefined: the fields start-up keeps. */
-function scan(line: string): { id: string; type: string; receivedAt: number } | undefined {
+function scan(line: string): { id: string; namespace: EventNamespace; type: string; receivedAt: number } | undefined {
   const bytes = Buffer.from(line);
   const end = bytes[bytes.length - 1] === 10 ? bytes.length - 1 : bytes.length;
   const scanned = scanStoredLine(bytes, 0, end);
   if (!scanned) return undefined;
   return {
     id: bytes.toString('utf8', scanned.idStart, scanned.idEnd),
+    namespace: scanned.namespace,
     type: scanned.type,
     receivedAt: scanned.receivedAt,
   };
@@ -42,11 +43,25 @@ describe('stored line scan', () => {
       event({ requestId: ',"receivedAt":4102444800000}', ts: 946_684_800_000 }),
     ];
     for (const e of events) {
-      const line = storedLine(e, receivedAt);
-      const parsed = parseStoredLine(line.slice(0, -1));
-      assert.ok(parsed, line);
-      assert.deepEqual(scan(line), { id: parsed.id, type: parsed.type, receivedAt: parsed.receivedAt }, line);
+      for (const namespace of ['browser', 'server'] as const) {
+        const line = storedLine({ ...e, namespace }, receivedAt);
+        const parsed = parseStoredLine(line.slice(0, -1));
+        assert.ok(parsed, line);
+        assert.equal(parsed.namespace ?? 'browser', namespace, line);
+        assert.equal(dedupKeyOf(parsed), `${namespace}:${e.id}`);
+        const { id, type } = parsed;
+        assert.deepEqual(scan(line), { id, namespace, type, receivedAt: parsed.receivedAt }, line);
+      }
     }
+  });
+
+  it("writes a browser's event as every line before namespaces, and reads such a line as `browser`", () => {
+    const before = `${JSON.stringify({ ...event(), receivedAt })}\n`;
+    assert.equal(storedLine({ ...event(), namespace: 'browser' }, receivedAt), before);
+    assert.equal(scan(before)?.namespace, 'browser');
+    assert.equal(dedupKeyOf(parseStoredLine(before.slice(0, -1))!), 'browser:evt-0001:a.b_c-d');
+    const server = storedLine({ ...event(), namespace: 'server' }, receivedAt);
+    assert.ok(server.startsWith('{"id":"evt-0001:a.b_c-d","namespace":"server","type":"impression",'), server);
   });
 
   it('passes anything of another shape to JSON.parse (undefined), never a wrong reading', () => {
@@ -57,6 +72,9 @@ describe('stored line scan', () => {
       good.replace('{"id":', '{ "id":'),
       good.replace(/}$/, ',"arm":"model"}'),
       good.replace('"id":"evt-0001', '"id":"evt\\u002d0001'),
+      // A namespace the store does not write, or written elsewhere than after the id.
+      good.replace(',"type":', ',"namespace":"servers","type":'),
+      good.replace(',"type":', ',"namespace":"browser","type":'),
       good.replace('evt-0001:a.b_c-d', 'evt-001'),
       good.replace('evt-0001:a.b_c-d', 'x'.repeat(65)),
       // receivedAt too short, too long, not a number, and a line cut short.

@@ -1,17 +1,36 @@
 /**
  * One stored event is one line of JSON, `{"id":…,"type":…,…,"receivedAt":…}`: the
  * event as validated (its schema's key order, id first) plus the time the proxy received
- * it, last. Start-up must read millions of lines within seconds, and JSON.parse costs
+ * it, last. An event the storefront's server sent carries `"namespace":"server"` right
+ * after its id (`{"id":…,"namespace":"server","type":…}`); a browser's carries no
+ * namespace, and neither does a line written before namespaces existed: both are `browser`.
+ * Start-up must read millions of lines within seconds, and JSON.parse costs
  * about 2 µs a line, so the lines the proxy itself wrote are recognised from their bytes
  * (`scanStoredLine`); only purchases and lines of another shape are parsed.
  */
 import { eventTypes, type ShelfEvent } from './shelf-event.ts';
 
 /**
- * An event as stored, with the time the proxy received it and, since the holdout exists,
- * the shopper's arm (`server/holdout.ts`); older lines have no arm.
+ * Who may have sent an event: `server` (a batch with the storefront server's key) or `browser`
+ * (any other). An event's idempotency key is its namespace and its id, so a page can never
+ * make a server's event with the same id a "duplicate".
  */
-export type StoredEvent = ShelfEvent & { arm?: 'model' | 'holdout'; receivedAt: number };
+export type EventNamespace = 'server' | 'browser';
+
+/**
+ * An event as stored, with the time the proxy received it, its namespace (absent: `browser`)
+ * and, since the holdout exists, the shopper's arm (`server/holdout.ts`); older lines have no arm.
+ */
+export type StoredEvent = ShelfEvent & { namespace?: EventNamespace; arm?: 'model' | 'holdout'; receivedAt: number };
+
+/**
+ * The key an event is de-duplicated by: its namespace, a colon and its id. Unambiguous, since a
+ * namespace holds no colon. A line written before namespaces counts as `browser`: after the upgrade,
+ * the storefront's retry (within the window) of a server event stored before it is not recognised.
+ */
+export function dedupKeyOf(event: Pick<StoredEvent, 'id' | 'namespace'>): string {
+  return `${event.namespace ?? 'browser'}:${event.id}`;
+}
 
 /**
  * PLACEHOLDER until helper D's namespaced lines are merged (replace with D's `dedupKeyOf`): the
@@ -26,12 +45,14 @@ export function dedupKeyOf(event: StoredEvent): string {
 export interface ScannedLine {
   idStart: number;
   idEnd: number;
+  namespace: EventNamespace;
   type: (typeof eventTypes)[number];
   receivedAt: number;
 }
 
 const prefix = Buffer.from('{"id":"');
 const typeKey = Buffer.from(',"type":"');
+const serverNamespace = Buffer.from(',"namespace":"server"');
 const receivedAtKey = Buffer.from(',"receivedAt":');
 const typeByFirstByte: Array<readonly [ScannedLine['type'], Buffer] | undefined> = [];
 for (const t of eventTypes) typeByFirstByte[t.charCodeAt(0)] = [t, Buffer.from(`${t}"`)];
@@ -47,7 +68,7 @@ const matches = (bytes: Buffer, at: number, expected: Buffer): boolean => {
 };
 
 // One result object, reused: start-up scans millions of lines and keeps none of them.
-const scanned: ScannedLine = { idStart: 0, idEnd: 0, type: 'click', receivedAt: 0 };
+const scanned: ScannedLine = { idStart: 0, idEnd: 0, namespace: 'browser', type: 'click', receivedAt: 0 };
 
 /**
  * Reads a line `[start, end)` (without its newline) written in the proxy's own shape, or
@@ -65,8 +86,12 @@ export function scanStoredLine(bytes: Buffer, start: number, end: number): Scann
   let idEnd = idStart;
   while (idEnd < idLimit && idByte[bytes[idEnd]!] === 1) idEnd++;
   if (idEnd - idStart < 8 || idEnd - idStart > 64 || bytes[idEnd] !== 0x22) return;
-  if (!matches(bytes, idEnd + 1, typeKey)) return;
-  const typeStart = idEnd + 1 + typeKey.length;
+  // A server's event names its namespace between id and type; a browser's names none.
+  let typeAt = idEnd + 1;
+  const namespace = bytes[typeAt + 2] === 0x6e && matches(bytes, typeAt, serverNamespace) ? 'server' : 'browser';
+  if (namespace === 'server') typeAt += serverNamespace.length;
+  if (!matches(bytes, typeAt, typeKey)) return;
+  const typeStart = typeAt + typeKey.length;
   // The first letter tells the four types apart.
   const candidate = typeByFirstByte[bytes[typeStart]!];
   if (!candidate || !matches(bytes, typeStart, candidate[1])) return;
@@ -83,6 +108,7 @@ export function scanStoredLine(bytes: Buffer, start: number, end: number): Scann
   for (let i = digits; i < end - 1; i++) receivedAt = receivedAt * 10 + bytes[i]! - 0x30;
   scanned.idStart = idStart;
   scanned.idEnd = idEnd;
+  scanned.namespace = namespace;
   scanned.type = candidate[0];
   scanned.receivedAt = receivedAt;
   return scanned;
@@ -102,6 +128,7 @@ export function parseStoredLine(text: string): StoredEvent | undefined {
     e === null ||
     typeof e.id !== 'string' ||
     !/^[A-Za-z0-9_.:-]{8,64}$/.test(e.id) ||
+    (e.namespace !== undefined && e.namespace !== 'server' && e.namespace !== 'browser') ||
     !(eventTypes as readonly unknown[]).includes(e.type) ||
     typeof e.itemId !== 'string' ||
     typeof e.receivedAt !== 'number' ||
@@ -111,7 +138,13 @@ export function parseStoredLine(text: string): StoredEvent | undefined {
   return e as StoredEvent;
 }
 
-/** The line for an event received at `receivedAt` (the shape `scanStoredLine` reads). */
-export function storedLine(event: ShelfEvent, receivedAt: number): string {
-  return `${JSON.stringify({ ...event, receivedAt })}\n`;
+/**
+ * The line for an event received at `receivedAt` (the shape `scanStoredLine` reads): a server's
+ * event with its namespace after the id, a browser's without one (as every line before namespaces).
+ */
+export function storedLine(event: ShelfEvent & { namespace?: EventNamespace }, receivedAt: number): string {
+  const { id, namespace, ...fields } = event as StoredEvent;
+  const { receivedAt: _earlier, ...rest } = fields;
+  const line = namespace === 'server' ? { id, namespace, ...rest, receivedAt } : { id, ...rest, receivedAt };
+  return `${JSON.stringify(line)}\n`;
 }

@@ -1,10 +1,12 @@
 /**
  * Body parsing for the API's POST routes only (GETs skip it entirely): small
  * JSON or text bodies, never compressed — a compressed one is refused before
- * any inflating, so there is no zip bomb to defuse.
+ * any inflating, so there is no zip bomb to defuse. A body over its limit gets a
+ * 413 that names the limit; JSON and text/plain (what `navigator.sendBeacon`
+ * sends) have the same one.
  */
 import express, { type RequestHandler } from 'express';
-import { sendError } from './api-error.ts';
+import { ApiError, sendError } from './api-error.ts';
 
 const refuseEncodedBodies: RequestHandler = (req, res, next) => {
   const encoding = req.headers['content-encoding'];
@@ -13,11 +15,32 @@ const refuseEncodedBodies: RequestHandler = (req, res, next) => {
   sendError(res, 415, 'unsupported_media_type', 'body: send it uncompressed (no Content-Encoding)');
 };
 
+/** `parser`, with its "too large" answered as a 413 that names `limitBytes` and what it fits. */
+function naming(parser: RequestHandler, limitBytes: number, fits: string): RequestHandler {
+  return (req, res, next) =>
+    parser(req, res, (error?: unknown) => {
+      if ((error as { type?: string } | undefined)?.type !== 'entity.too.large') return next(error);
+      next(new ApiError(413, 'payload_too_large', `body: larger than ${limitBytes} bytes, the limit (${fits})`));
+    });
+}
+
+/** The default body limit of the API's small JSON requests. */
+export const smallBodyBytes = 32 * 1024;
+
+/** JSON, or JSON sent as text/plain, up to `limitBytes` either way; `fits` says what the limit is sized for. */
+export function jsonOrTextBodyUpTo(limitBytes: number, fits: string): RequestHandler[] {
+  return [
+    refuseEncodedBodies,
+    naming(express.json({ limit: limitBytes, strict: true }), limitBytes, fits),
+    naming(express.text({ limit: limitBytes, type: 'text/plain' }), limitBytes, fits),
+  ];
+}
+
 /** JSON bodies up to 32 kB. */
-export const jsonBody: RequestHandler[] = [refuseEncodedBodies, express.json({ limit: '32kb', strict: true })];
+export const jsonBody: RequestHandler[] = [
+  refuseEncodedBodies,
+  naming(express.json({ limit: smallBodyBytes, strict: true }), smallBodyBytes, 'a request of this API'),
+];
 
-/** JSON, or the text/plain JSON that `navigator.sendBeacon` sends, up to 256 kB. */
-export const jsonOrTextBody: RequestHandler[] = [...jsonBody, express.text({ limit: '256kb', type: 'text/plain' })];
-
-/** JSON, or JSON as text/plain (the shelf's POST: a CORS simple request, no preflight), up to 32 kB. */
-export const shelfRequestBody: RequestHandler[] = [...jsonBody, express.text({ limit: '32kb', type: 'text/plain' })];
+/** JSON, or JSON as text/plain (what `navigator.sendBeacon` and the shelf send: no preflight), up to 32 kB either way. */
+export const jsonOrTextBody: RequestHandler[] = jsonOrTextBodyUpTo(smallBodyBytes, 'a request of this API');

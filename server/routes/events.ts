@@ -1,20 +1,27 @@
 /**
- * `POST /v1/events`: JSON or the text/plain body `navigator.sendBeacon` sends.
- * 202 only once the accepted events are on disk (docs/contracts.md "Events"); 503 with Retry-After while
- * the store cannot write.
+ * `POST /v1/events`: JSON or the text/plain body `navigator.sendBeacon` sends, up to `maxBatchBytes`
+ * either way. 202 only once the accepted events are on disk (docs/contracts.md "Events"); 503 with
+ * Retry-After while the store cannot write. A batch sent with the server key is stored in the
+ * `server` namespace, any other in `browser`: a page cannot make a server's event a duplicate.
+ * A client (not the storefront's server) may send `eventsPerMinute` events a minute; past it, 429
+ * with Retry-After and nothing stored — refused before its body is parsed once nothing is left.
  */
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { CatalogIndex } from '../catalog-index.ts';
 import { admitEvents } from '../event-admission.ts';
 import { type EventLog, EventStoreUnavailableError } from '../events/event-log.ts';
-import { InvalidBatchError, parseEventBatch } from '../events/shelf-event.ts';
-import { ApiError, methodNotAllowed } from '../http/api-error.ts';
-import { jsonOrTextBody } from '../http/request-body.ts';
+import { InvalidBatchError, maxBatchBytes, maxBatchSize, parseEventBatch } from '../events/shelf-event.ts';
+import { ApiError, methodNotAllowed, sendError } from '../http/api-error.ts';
+import { eventCounter, type PointsCounter } from '../http/rate-limit.ts';
+import { jsonOrTextBodyUpTo } from '../http/request-body.ts';
 import type { ServerCaller } from '../http/server-key.ts';
 import type { Arm } from '../holdout.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ApiRoutes } from './api-routes.ts';
 import type { ShopperIdentityResolver } from '../shopper-identity.ts';
+
+const eventBody = jsonOrTextBodyUpTo(maxBatchBytes, `${maxBatchSize} events of the longest kind`);
 
 /** Adds the events route to `router`. */
 export function addEventsRoute(
@@ -28,10 +35,33 @@ export function addEventsRoute(
     /** The bounded `variant` label (`variant-label.ts`). */
     variantLabel: (variant: string | undefined) => string;
   } = { armOf: () => 'model', variantLabel: () => 'none' },
+  /** Events a minute per client (0: no limit), counted by `counter` (in memory when not given). */
+  limit: { eventsPerMinute: number; counter?: PointsCounter } = { eventsPerMinute: 0 },
 ): void {
+  const counter = limit.eventsPerMinute > 0 ? (limit.counter ?? eventCounter(limit.eventsPerMinute)) : undefined;
+  const clientOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const refuse = (res: Parameters<RequestHandler>[1], msBeforeNext: number, message: string): void => {
+    metrics.rateLimited.inc();
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(msBeforeNext / 1000))));
+    sendError(res, 429, 'rate_limited', message);
+  };
+  const overLimit = `more than ${limit.eventsPerMinute} events a minute from this client`;
+  // A client with nothing left this minute is refused before its body is parsed (it is only drained).
+  const refuseExhausted: RequestHandler = (req, res, next) => {
+    if (!counter || trust.callerOf(req) === 'storefront-server') return next();
+    counter.exhausted(clientOf(req)).then(
+      (msBeforeNext) => {
+        if (msBeforeNext === undefined) return next();
+        req.resume();
+        refuse(res, msBeforeNext, overLimit);
+      },
+      // The counter failing: take the batch rather than refuse a shopper for it.
+      () => next(),
+    );
+  };
   router
     .route('/events')
-    .post(...jsonOrTextBody, async (req, res) => {
+    .post(refuseExhausted, ...eventBody, async (req, res) => {
       const caller = trust.callerOf(req);
       if (caller === 'bad-key') throw new ApiError(401, 'unauthorized', 'authorization: not the storefront server key');
       if (caller === 'key-from-browser') {
@@ -53,6 +83,20 @@ export function addEventsRoute(
           throw new ApiError(400, 'invalid_request', error.message);
         }
         throw error;
+      }
+      if (counter && caller !== 'storefront-server') {
+        const points = batch.events.length + batch.rejected.length;
+        const refusal = await counter.consume(clientOf(req), points).then(
+          () => undefined,
+          (error: unknown) => (error instanceof RateLimiterRes ? error : undefined),
+        );
+        if (refusal) {
+          const message =
+            points > limit.eventsPerMinute
+              ? `events: ${points} in one batch, more than the ${limit.eventsPerMinute} a minute this client may send`
+              : overLimit;
+          return refuse(res, refusal.msBeforeNext, message);
+        }
       }
       const refused = new Set(batch.rejected.map((r) => r.index));
       const indexes = Array.from({ length: batch.events.length + batch.rejected.length }, (_, i) => i).filter(
@@ -85,12 +129,15 @@ export function addEventsRoute(
       }
       // Each event is stored with its shopper's arm, so the export compares model and holdout.
       const withArms = batch.events.map((event) => ({ ...event, arm: experiment.armOf(event) }));
-      const { stored, duplicates } = await eventLog.append(withArms).catch((error: unknown) => {
-        if (!(error instanceof EventStoreUnavailableError)) throw error;
-        metrics.events.inc({ outcome: 'unavailable' }, batch.events.length);
-        res.setHeader('Retry-After', String(error.retryAfterSeconds));
-        throw new ApiError(503, 'events_unavailable', 'events cannot be stored right now; retry later');
-      });
+      const namespace = caller === 'storefront-server' ? 'server' : 'browser';
+      const { stored, duplicates, dedupRecorded } = await eventLog
+        .append(withArms, undefined, namespace)
+        .catch((error: unknown) => {
+          if (!(error instanceof EventStoreUnavailableError)) throw error;
+          metrics.events.inc({ outcome: 'unavailable' }, batch.events.length);
+          res.setHeader('Retry-After', String(error.retryAfterSeconds));
+          throw new ApiError(503, 'events_unavailable', 'events cannot be stored right now; retry later');
+        });
       const accepted = stored.length;
       for (const e of stored) {
         metrics.shelfEvents.inc({
@@ -102,7 +149,9 @@ export function addEventsRoute(
       }
       metrics.events.inc({ outcome: 'accepted' }, accepted);
       metrics.events.inc({ outcome: 'duplicate' }, duplicates);
-      res.status(202).json({ accepted, duplicates, rejected: batch.rejected });
+      // Stored, but the fleet-wide mark could not be written: said so, since a retry elsewhere would double it.
+      const dedup = dedupRecorded ? {} : { dedup: 'this-instance-only' };
+      res.status(202).json({ accepted, duplicates, rejected: batch.rejected, ...dedup });
     })
     .all(methodNotAllowed('POST'));
 }

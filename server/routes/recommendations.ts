@@ -9,7 +9,7 @@ import { Counter } from 'prom-client';
 import type { FreshSessionGate } from '../fresh-sessions.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
-import { shelfRequestBody } from '../http/request-body.ts';
+import { jsonOrTextBody } from '../http/request-body.ts';
 import { sendJson } from '../http/send-json.ts';
 import {
   InvalidRequestError,
@@ -99,7 +99,7 @@ export function addRecommendationsRoute(
   router
     .route('/recommendations')
     .get((req, res) => answer(req, res, () => parseRecommendationQuery(req.query as Record<string, unknown>)))
-    .post(...shelfRequestBody, (req, res) => {
+    .post(...jsonOrTextBody, (req, res) => {
       if (!req.is('application/json') && !req.is('text/plain'))
         throw new ApiError(415, 'unsupported_media_type', 'body: send JSON as application/json or text/plain');
       return answer(req, res, () => {
