@@ -62,7 +62,7 @@ describe('configuration errors against the local runtime', () => {
       )?.[1] ?? 0,
     );
 
-  it('a wrong endpoint name is counted, opens the breaker (no doomed call per shelf) and shelves stay served', async () => {
+  it('a wrong endpoint name is counted and opens the breaker (no doomed call a shelf); shelves served', async () => {
     const stack = await startStack({
       config: { endpointName: 'reco-shelf-typo', breakerFailures: 3, breakerProbeMs: 300, cacheFreshMs: 0 },
     });
@@ -91,7 +91,7 @@ describe('configuration errors against the local runtime', () => {
     }
   });
 
-  it('a probe that meets a variant rolled back releases the breaker; the next shopper probes and closes it', async () => {
+  it('a probe meeting a rolled-back variant releases the breaker; the next shopper probes and closes it', async () => {
     const weights = { gone: 50, AllTraffic: 50 };
     const stack = await startStack({
       config: { variants: weights, breakerFailures: 3, breakerProbeMs: 300, cacheFreshMs: 0 },

@@ -32,15 +32,6 @@ export function dedupKeyOf(event: Pick<StoredEvent, 'id' | 'namespace'>): string
   return `${event.namespace ?? 'browser'}:${event.id}`;
 }
 
-/**
- * PLACEHOLDER until helper D's namespaced lines are merged (replace with D's `dedupKeyOf`): the
- * key an event is de-duplicated by, its namespace (`namespace` on the line; absent: `browser`)
- * and its id, so a browser event and a server purchase with the same id are two events.
- */
-export function dedupKeyOf(event: StoredEvent): string {
-  return `${(event as { namespace?: string }).namespace ?? 'browser'}:${event.id}`;
-}
-
 /** What start-up needs of a line, read from its bytes. */
 export interface ScannedLine {
   idStart: number;

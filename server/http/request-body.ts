@@ -42,5 +42,5 @@ export const jsonBody: RequestHandler[] = [
   naming(express.json({ limit: smallBodyBytes, strict: true }), smallBodyBytes, 'a request of this API'),
 ];
 
-/** JSON, or JSON as text/plain (what `navigator.sendBeacon` and the shelf send: no preflight), up to 32 kB either way. */
+/** JSON, or JSON as text/plain (as `navigator.sendBeacon` and the shelf send it), up to 32 kB either way. */
 export const jsonOrTextBody: RequestHandler[] = jsonOrTextBodyUpTo(smallBodyBytes, 'a request of this API');
