@@ -62,7 +62,7 @@ export function failureCause(error: unknown): FailureCause {
   const status = e.$metadata?.httpStatusCode;
   if ((e.name === 'Unknown' || e.message === 'UnknownError') && status !== undefined) {
     const meaning: Record<number, string> = {
-      301: 'the bucket is in another region (RECO_AWS_REGION)',
+      301: 'the bucket is in another region (AWS_REGION)',
       400: 'a request the bucket does not accept',
       403: 'access denied: wrong credentials, or no permission on the bucket or prefix',
       404: 'no such bucket',
