@@ -1,7 +1,7 @@
 /**
  * Proxy → model container: the body the proxy sends through `InvokeEndpoint` and the
  * answer the container gives. One definition, imported by the proxy
- * (`server/sagemaker-endpoint.ts`), the container (`model/container/invocation.ts`) and the
+ * (`server/shelf/sagemaker-endpoint.ts`), the container (`model/container/invocation.ts`) and the
  * test support that stands in for a model. See docs/contracts.md "Proxy → endpoint".
  */
 

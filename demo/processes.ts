@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixedPort } from '../environment/parsers.ts';
 import { readEnvironment } from '../environment/read-environment.ts';
-import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY } from '../local-sagemaker/defaults.ts';
+import {
+  DEFAULT_ACCESS_KEY_ID,
+  DEFAULT_REGION,
+  DEFAULT_SECRET_ACCESS_KEY,
+} from '../workshop/local-sagemaker/defaults.ts';
 import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
 import { exitWithStack, removeStackFile, writeStackFile } from './stack-lifetime.ts';
@@ -132,13 +136,13 @@ export async function startProcesses(
   const specs: Array<{ name: string; entry: string; env: NodeJS.ProcessEnv; ready: string }> = [
     {
       name: 'model-container',
-      entry: 'model/serve.ts',
+      entry: 'model/container/serve.ts',
       env: { SAGEMAKER_BIND_TO_PORT: String(ports.container), SM_MODEL_DIR: env.SM_MODEL_DIR || builtPaths.modelDir },
       ready: `${urls.container}/ping`,
     },
     {
       name: 'local-sagemaker',
-      entry: 'local-sagemaker/start.ts',
+      entry: 'workshop/local-sagemaker/start.ts',
       env: {
         SAGEMAKER_PORT: String(ports.sagemaker),
         LOCAL_SAGEMAKER_ACCESS_KEY_ID: accessKeyId,

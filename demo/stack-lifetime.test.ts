@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
-import { projectRoot, type StartedChild, startChild } from '../test-support/child.ts';
-import { freeStackPorts } from '../test-support/free-port.ts';
-import { worldKey, writeRetrainWorld } from '../test-support/retrain-world.ts';
-import { until } from '../test-support/until.ts';
+import { projectRoot, type StartedChild, startChild } from '../workshop/test-support/child.ts';
+import { freeStackPorts } from '../workshop/test-support/free-port.ts';
+import { worldKey, writeRetrainWorld } from '../workshop/test-support/retrain-world.ts';
+import { until } from '../workshop/test-support/until.ts';
 import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
 import { isRunning, liveStackPid } from './stack-lifetime.ts';
 
@@ -33,7 +33,7 @@ after(async () => {
 test('killing the stack (SIGKILL of npm start) leaves no challenger, and no server, behind', async () => {
   await ensureBuilt();
   const { storefront, proxy, proxyAdmin, sagemaker, container } = await freeStackPorts();
-  launcher = await startChild('test-support/stack-launcher-child.ts', {
+  launcher = await startChild('workshop/test-support/stack-launcher-child.ts', {
     args: [logDir],
     timeoutMs: 120_000,
     env: {

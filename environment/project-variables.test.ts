@@ -12,7 +12,7 @@ import { knownEnvironmentVariables } from '../server/config.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where processes live; `widget/` runs in browsers and its `RECO_*` names are warning codes. */
-const processFolders = ['demo', 'environment', 'local-sagemaker', 'model', 'monitor', 'scripts', 'server'];
+const processFolders = ['demo', 'environment', 'model', 'scripts', 'server', 'workshop/local-sagemaker'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test-support/free-port.ts';
-import { writeRetrainWorld } from '../test-support/retrain-world.ts';
+import { freePort } from '../workshop/test-support/free-port.ts';
+import { writeRetrainWorld } from '../workshop/test-support/retrain-world.ts';
 import { bundleImage } from './image/bundle.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -39,7 +39,7 @@ export async function ensureBuilt(): Promise<string[]> {
   }
   if (!existsSync(builtPaths.modelManifest)) {
     // The demo's model knows customers by the pseudonyms the demo's proxy sends (demo/demo-keys.ts).
-    run('model training', ['--import', 'tsx', at('model/train.ts'), '--out', builtPaths.modelDir], {
+    run('model training', ['--import', 'tsx', at('model/training/train.ts'), '--out', builtPaths.modelDir], {
       ...process.env,
       RECO_PSEUDONYM_KEY: process.env.RECO_PSEUDONYM_KEY || demoPseudonymKey,
     });

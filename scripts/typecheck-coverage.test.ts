@@ -1,6 +1,6 @@
 /**
  * `npm run typecheck` checks what `tsconfig.json` includes, and a file left out is never checked
- * (contracts/ and local-sagemaker/ once were, tests and all). This test fails when a TypeScript
+ * (contracts/ and workshop/local-sagemaker/ once were, tests and all). This test fails when a TypeScript
  * file of the repository is outside the type check.
  */
 import assert from 'node:assert/strict';

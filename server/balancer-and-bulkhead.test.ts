@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { startStack } from '../test-support/stack.ts';
-import { until } from '../test-support/until.ts';
+import { startStack } from '../workshop/test-support/stack.ts';
+import { until } from '../workshop/test-support/until.ts';
 
 const home = (shopper: string): string => `/v1/recommendations?placement=home&sessionId=${shopper}`;
 

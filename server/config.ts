@@ -112,7 +112,7 @@ export const defaults = {
   /** The bearer key the storefront's server sends `purchase` events with; unset: no purchase is accepted. */
   serverKey: undefined as string | undefined,
   /**
-   * Publish `RecoShelf/ModelFallbackPercent` to CloudWatch once a minute (server/fallback-metric-publisher.ts),
+   * Publish `RecoShelf/ModelFallbackPercent` to CloudWatch once a minute (operations/fallback-metric-publisher.ts),
    * the data of the deploy's third rollback alarm; off: nothing is sent and nothing is counted.
    */
   cloudWatchMetrics: false,

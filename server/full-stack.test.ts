@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { answersWith, startStack, type TestStack } from '../test-support/stack.ts';
-import { until } from '../test-support/until.ts';
-import { askShelf } from '../test-support/shelf-request.ts';
+import { answersWith, startStack, type TestStack } from '../workshop/test-support/stack.ts';
+import { until } from '../workshop/test-support/until.ts';
+import { askShelf } from '../workshop/test-support/shelf-request.ts';
 
 const home = { placement: 'home', userId: '17850', limit: 8 };
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readStoredEvents } from './events/stored-events.ts';
-import { startStack, type TestStack } from '../test-support/stack.ts';
-import { askShelf } from '../test-support/shelf-request.ts';
+import { startStack, type TestStack } from '../workshop/test-support/stack.ts';
+import { askShelf } from '../workshop/test-support/shelf-request.ts';
 
 const json = { 'content-type': 'application/json' };
 const event = (id: string, fields: Record<string, unknown> = {}) => ({

@@ -8,14 +8,14 @@ import { type AddressInfo, isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApp, type ProxyApp } from './app.ts';
 import { clientErrorAnswer } from './http/api-error.ts';
-import { type CatalogFile, openCatalogFile } from './catalog-file.ts';
+import { type CatalogFile, openCatalogFile } from './shelf/catalog-file.ts';
 import { type ProxyConfig, requirePseudonymsLeavingTheHost, requireShopperIdentity } from './config.ts';
 import { EventLog } from './events/event-log.ts';
 import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
-import { openPlacementFile } from './placement-file.ts';
-import { registerEventStoreMetrics } from './metrics.ts';
-import { type FallbackMetricPublisher, startFallbackMetricPublisher } from './fallback-metric-publisher.ts';
-import { createSageMakerEndpoint, type EndpointOptions } from './sagemaker-endpoint.ts';
+import { openPlacementFile } from './shelf/placement-file.ts';
+import { registerEventStoreMetrics } from './operations/metrics.ts';
+import { type FallbackMetricPublisher, startFallbackMetricPublisher } from './operations/fallback-metric-publisher.ts';
+import { createSageMakerEndpoint, type EndpointOptions } from './shelf/sagemaker-endpoint.ts';
 
 /** A listening proxy. */
 export interface RunningProxy extends ProxyApp {

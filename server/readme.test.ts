@@ -9,8 +9,8 @@ import { relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { defaults, environmentVariables, type ProxyConfig } from './config.ts';
-import { startStack } from '../test-support/stack.ts';
-import { monitorGauges } from '../monitor/textfile.ts';
+import { startStack } from '../workshop/test-support/stack.ts';
+import { monitorGauges } from '../model/monitor/textfile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -9,8 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { projectRoot } from '../test-support/child.ts';
-import { freePort } from '../test-support/free-port.ts';
+import { projectRoot } from '../workshop/test-support/child.ts';
+import { freePort } from '../workshop/test-support/free-port.ts';
 
 async function startMain(env: Record<string, string>): Promise<{ status: number | null; fatal: string }> {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {

@@ -1,5 +1,5 @@
 /** Turns the proxy's Prometheus metrics into the shop monitor's figures. */
-import { type ExperimentCount, summariseExperiment } from '../../monitor/experiment.ts';
+import { type ExperimentCount, summariseExperiment } from '../../model/monitor/experiment.ts';
 import type { MonitorFigures } from './pages.ts';
 import { histogramQuantile, parsePrometheusText, type Sample, sumBy } from './prometheus-text.ts';
 

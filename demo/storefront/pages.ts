@@ -3,8 +3,8 @@
  * customer would embed it: one script tag, one `<reco-shelf>` element.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
-import type { ArmFigures, ExperimentSummary } from '../../monitor/experiment.ts';
-import type { DifferenceInterval, RateInterval } from '../../monitor/proportions.ts';
+import type { ArmFigures, ExperimentSummary } from '../../model/monitor/experiment.ts';
+import type { DifferenceInterval, RateInterval } from '../../model/monitor/proportions.ts';
 import { html, raw, type Raw } from './html.ts';
 import { type IntervalRow, intervalChartSvg } from './interval-chart.ts';
 import { weatherModes } from './weather.ts';

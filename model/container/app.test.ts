@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { readArtifact, type LoadedModel } from '../artifact.ts';
-import { defaultShipped } from '../shipped-config.ts';
-import { trainArtifact } from '../train.ts';
+import { readArtifact, type LoadedModel } from './artifact.ts';
+import { defaultShipped } from '../training/shipped-config.ts';
+import { trainArtifact } from '../training/train.ts';
 import { createInferenceServer, maxBodyBytes } from './app.ts';
 
 const modelDir = mkdtempSync(join(tmpdir(), 'reco-model-'));

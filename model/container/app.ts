@@ -7,7 +7,7 @@
 import type { InvocationAnswer } from '../../contracts/invocation.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Logger, pino } from 'pino';
-import { readArtifact, type LoadedModel } from '../artifact.ts';
+import { readArtifact, type LoadedModel } from './artifact.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import type { Recommender } from '../recommenders/types.ts';
 import { InvalidInvocationError, parseInvocation, type Invocation } from './invocation.ts';
@@ -120,7 +120,7 @@ export function createInferenceServer(options: InferenceServerOptions): { server
       try {
         const started = performance.now();
         const result = answer(model, recommender, invocation);
-        // Server-Timing lets a caller (and bench/) see the model's own share of a round trip.
+        // Server-Timing lets a caller (and workshop/bench/) see the model's own share of a round trip.
         send(res, 200, result, { 'server-timing': `model;dur=${(performance.now() - started).toFixed(3)}` });
       } catch (error) {
         logger.error({ err: error }, 'invocations: the model failed to answer');

@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { StartedChild } from '../../test-support/child.ts';
-import { type S3ServerInfo, s3rverCredentials, startS3Server, testS3Client } from '../../test-support/s3-server.ts';
+import type { StartedChild } from '../../workshop/test-support/child.ts';
+import {
+  type S3ServerInfo,
+  s3rverCredentials,
+  startS3Server,
+  testS3Client,
+} from '../../workshop/test-support/s3-server.ts';
 import { sendSteps } from './aws-calls.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'aws-calls-'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { packageModel } from '../package.ts';
+import { packageModel } from '../training/package.ts';
 import { planFromArgs } from './deploy.ts';
 import type { DeployStep } from './plan.ts';
 

@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { defaultVariantName } from '../../contracts/model-fallback-metric.ts';
 import { awsRegion, sagemakerEndpointName } from '../../environment/parsers.ts';
 import { readEnvironment } from '../../environment/read-environment.ts';
-import { readFromTarGz } from '../package.ts';
+import { readFromTarGz } from '../training/package.ts';
 import { endpointExists, printSteps, sendSteps } from './aws-calls.ts';
 import {
   captureBeside,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
 import { seeded } from '../recommenders/seeded-random.ts';
-import { defaultShipped } from '../shipped-config.ts';
+import { defaultShipped } from '../training/shipped-config.ts';
 import { views } from './evaluate-recommender.ts';
 import { evaluateHoldout } from './holdout.ts';
 

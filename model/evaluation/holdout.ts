@@ -5,7 +5,7 @@
  * model per view.
  */
 import type { Purchase } from '../../data/purchases.ts';
-import { evaluatedModels, fitModel, type ModelName, type ShippableModel } from '../candidates.ts';
+import { evaluatedModels, fitModel, type ModelName, type ShippableModel } from '../training/candidates.ts';
 import { type BootstrapOptions, type PairedInterval, pairedBootstrap } from './bootstrap.ts';
 import { type EvaluationRow, evaluateRecommender, type View, views } from './evaluate-recommender.ts';
 import { type TemporalSplit, type TestWindowCounts, temporalSplit } from './split.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { evaluationPath } from '../shipped-config.ts';
+import { evaluationPath } from '../training/shipped-config.ts';
 import { type EvaluationReport, modelTableSection, renderModelTable } from './model-table.ts';
 import { readSection } from './readme-section.ts';
 

@@ -2,7 +2,7 @@
  * The README's model tables, rendered from the evaluation report alone, so the table a
  * reader sees is the JSON `npm run evaluate` wrote (a test fails when the two disagree).
  */
-import type { ModelParams } from '../candidates.ts';
+import type { ModelParams } from '../training/candidates.ts';
 import type { IalsParams } from '../recommenders/ials.ts';
 import type { PairedInterval } from './bootstrap.ts';
 import { type EvaluationRow, type View, views } from './evaluate-recommender.ts';

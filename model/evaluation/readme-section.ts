@@ -1,6 +1,6 @@
 /**
  * Generated sections of a Markdown file, between `<!-- NAME:start -->` and `<!-- NAME:end -->`:
- * as the bench results (`bench/readme-section.ts`) and the model table use them, for any file and name,
+ * as the bench results (`workshop/bench/readme-section.ts`) and the model table use them, for any file and name,
  * so numbers a reader sees are the ones the last run wrote.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -20,12 +20,12 @@ import {
   type ModelParams,
   type ShippableModel,
   shippableModels,
-} from '../candidates.ts';
+} from '../training/candidates.ts';
 import type { IalsParams } from '../recommenders/ials.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import type { Recommender } from '../recommenders/types.ts';
 import { type EvaluationRow, evaluateRecommender, type View, views } from './evaluate-recommender.ts';
-import { jsonReplacer } from '../shipped-config.ts';
+import { jsonReplacer } from '../training/shipped-config.ts';
 import type { TemporalSplit } from './split.ts';
 
 /** The search space; the first value of each list is the starting point. */

@@ -15,7 +15,7 @@
  * The numbers are this machine's, load generator included: read them as a ratio to re-measure
  * on the instance type of the endpoint, not as the endpoint's.
  */
-import { freeLoopbackPort } from '../loopback-port.ts';
+import { freeLoopbackPort } from '../container/loopback-port.ts';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * A small seeded PRNG (mulberry32), for reproducible model fits, bootstrap resamples and
- * tests that replay exactly. It lives here, not in test-support/, because the serving image
+ * tests that replay exactly. It lives here, not in workshop/test-support/, because the serving image
  * ships `model/recommenders/` (iALS uses it) and not the test support.
  */
 

@@ -4,8 +4,8 @@
  * translates both ways by id, so the two models are scored on exactly the same customers and
  * ground truth.
  */
-import type { LoadedModel } from '../artifact.ts';
-import type { Interactions } from '../interactions.ts';
+import type { LoadedModel } from '../container/artifact.ts';
+import type { Interactions } from '../training/interactions.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import type { Query, Recommender } from '../recommenders/types.ts';
 

@@ -90,7 +90,7 @@ export function cloudSteps(shipped: ShippedVersion, options: CloudOptions, now =
             },
           },
         ],
-        // SageMaker passes hyper-parameters as strings; the job parses `params` back (model/training-job.ts).
+        // SageMaker passes hyper-parameters as strings; the job parses `params` back (model/training/training-job.ts).
         HyperParameters: { algorithm: options.model.name, params: JSON.stringify(options.model.params) },
         OutputDataConfig: { S3OutputPath: output },
         ResourceConfig: { InstanceType: options.trainingInstanceType as never, InstanceCount: 1, VolumeSizeInGB: 10 },

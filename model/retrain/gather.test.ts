@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pseudonymOf } from '../../contracts/pseudonym.ts';
-import { worldKey, writeRetrainWorld } from '../../test-support/retrain-world.ts';
+import { worldKey, writeRetrainWorld } from '../../workshop/test-support/retrain-world.ts';
 import { gather, parseCsv } from './gather.ts';
 import { retrainExitCodes } from './retrain-error.ts';
 

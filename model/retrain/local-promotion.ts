@@ -5,7 +5,7 @@
  * restarted; the champion keeps serving. `--full` gives the new version all the traffic and
  * leaves the old champion at weight 0, still running, so a rollback is one `POST /_variants`.
  */
-import { freeLoopbackPort } from '../loopback-port.ts';
+import { freeLoopbackPort } from '../container/loopback-port.ts';
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ export interface PromotionResult {
   container: { url: string; pid: number | undefined };
 }
 
-const serveEntry = fileURLToPath(new URL('../serve.ts', import.meta.url));
+const serveEntry = fileURLToPath(new URL('../container/serve.ts', import.meta.url));
 
 /**
  * The containers `--promote` started, one JSON line each (`pid`, `url`, `modelVersion`), kept in

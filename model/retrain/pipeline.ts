@@ -7,14 +7,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadedModel, readArtifact } from '../artifact.ts';
-import { fitModel, type ModelParams, type ShippableModel } from '../candidates.ts';
+import { type LoadedModel, readArtifact } from '../container/artifact.ts';
+import { fitModel, type ModelParams, type ShippableModel } from '../training/candidates.ts';
 import { evaluateRecommender, type View } from '../evaluation/evaluate-recommender.ts';
 import { temporalSplit } from '../evaluation/split.ts';
-import { packageModel } from '../package.ts';
+import { packageModel } from '../training/package.ts';
 import type { Recommender } from '../recommenders/types.ts';
-import { jsonReplacer } from '../shipped-config.ts';
-import { trainOnPurchases } from '../train.ts';
+import { jsonReplacer } from '../training/shipped-config.ts';
+import { trainOnPurchases } from '../training/train.ts';
 import { artifactRecommender } from './artifact-recommender.ts';
 import { type GateRules, type GateVerdict, judge, type ScoredRow } from './gate.ts';
 import { type Gathered, gather } from './gather.ts';

@@ -8,11 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { demoPseudonymKey } from '../../demo/demo-keys.ts';
 import { writeStackFile } from '../../demo/stack-lifetime.ts';
-import { sdkClientFor } from '../../local-sagemaker/sdk-client.ts';
-import { projectRoot } from '../../test-support/child.ts';
-import { type FakeContainer, startFakeContainer } from '../../test-support/fake-container.ts';
-import { type StartedLocalRuntime, startLocalRuntime } from '../../test-support/local-sagemaker.ts';
-import { type RetrainWorld, worldKey, writeRetrainWorld } from '../../test-support/retrain-world.ts';
+import { sdkClientFor } from '../../workshop/local-sagemaker/sdk-client.ts';
+import { projectRoot } from '../../workshop/test-support/child.ts';
+import { type FakeContainer, startFakeContainer } from '../../workshop/test-support/fake-container.ts';
+import { type StartedLocalRuntime, startLocalRuntime } from '../../workshop/test-support/local-sagemaker.ts';
+import { type RetrainWorld, worldKey, writeRetrainWorld } from '../../workshop/test-support/retrain-world.ts';
 import { stopPromotedContainers } from './local-promotion.ts';
 
 const run = promisify(execFile);

@@ -37,7 +37,7 @@ import { z } from 'zod';
 import { demoPseudonymKey } from '../../demo/demo-keys.ts';
 import { liveStackPid } from '../../demo/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
-import { jsonReplacer, readShippedConfig } from '../shipped-config.ts';
+import { jsonReplacer, readShippedConfig } from '../training/shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
 import { defaultGateRules, renderGateTable } from './gate.ts';
 import { promoteLocally } from './local-promotion.ts';

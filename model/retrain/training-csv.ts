@@ -1,6 +1,6 @@
 /**
  * The gathered purchases as a training channel file: gzip CSV in the export's columns, read back
- * by the image's `train` (model/training-job.ts) exactly as the retrain read them — already cleaned,
+ * by the image's `train` (model/training/training-job.ts) exactly as the retrain read them — already cleaned,
  * customers already keyed, history already moved — so a cloud job trains on what the gate judged.
  */
 import { writeFileSync } from 'node:fs';

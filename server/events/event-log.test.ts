@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { eventLogOptions, storedEventsIn } from '../../test-support/event-store.ts';
+import { eventLogOptions, storedEventsIn } from '../../workshop/test-support/event-store.ts';
 import { EventLog, type EventLogOptions, EventStoreUnavailableError } from './event-log.ts';
 import { listSegments } from './segment-files.ts';
 import { parseEventBatch, type ShelfEvent } from './shelf-event.ts';

@@ -1,4 +1,4 @@
-import '../../test-support/quiet-sdk.ts'; // before any SDK import: hides the Node 22 notice
+import '../../workshop/test-support/quiet-sdk.ts'; // before any SDK import: hides the Node 22 notice
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { pseudonymizer } from '../../contracts/pseudonym.ts';
-import { projectRoot, type StartedChild } from '../../test-support/child.ts';
-import { eventLogOptions } from '../../test-support/event-store.ts';
-import { type S3ServerInfo, s3rverCredentials, startS3Server } from '../../test-support/s3-server.ts';
+import { projectRoot, type StartedChild } from '../../workshop/test-support/child.ts';
+import { eventLogOptions } from '../../workshop/test-support/event-store.ts';
+import { type S3ServerInfo, s3rverCredentials, startS3Server } from '../../workshop/test-support/s3-server.ts';
 import { EventLog } from './event-log.ts';
 import { eventsS3Client, shipSegments } from './segment-shipper.ts';
 import { eventTypes, type ShelfEvent } from './shelf-event.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InvalidEnvironmentError } from '../../environment/read-environment.ts';
-import { eventLogOptions, storedEventsIn } from '../../test-support/event-store.ts';
+import { eventLogOptions, storedEventsIn } from '../../workshop/test-support/event-store.ts';
 import { loadConfig } from '../config.ts';
 import { EventLog } from './event-log.ts';
 import { listSegments } from './segment-files.ts';

@@ -1,4 +1,4 @@
-import '../../test-support/quiet-sdk.ts'; // before any SDK import: hides the Node 22 notice
+import '../../workshop/test-support/quiet-sdk.ts'; // before any SDK import: hides the Node 22 notice
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,16 +7,16 @@ import { after, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { pseudonymizer } from '../../contracts/pseudonym.ts';
-import type { StartedChild } from '../../test-support/child.ts';
-import { eventLogOptions } from '../../test-support/event-store.ts';
+import type { StartedChild } from '../../workshop/test-support/child.ts';
+import { eventLogOptions } from '../../workshop/test-support/event-store.ts';
 import {
   bucketObjects,
   type S3ServerInfo,
   s3rverCredentials,
   startS3Server,
   testS3Client,
-} from '../../test-support/s3-server.ts';
-import { until } from '../../test-support/until.ts';
+} from '../../workshop/test-support/s3-server.ts';
+import { until } from '../../workshop/test-support/until.ts';
 import { EventLog } from './event-log.ts';
 import { listSegments } from './segment-files.ts';
 import { eventsS3Client, shipSegments } from './segment-shipper.ts';

@@ -20,7 +20,7 @@
  * refused with a 503 to retry — so nothing is acknowledged that may never be stored.
  */
 import { randomUUID } from 'node:crypto';
-import type { RedisConnection } from '../redis-connection.ts';
+import type { RedisConnection } from '../shared-state/redis-connection.ts';
 import type { ClaimState, IdempotencyWindow } from './idempotency-window.ts';
 import { EventStoreUnavailableError } from './store-unavailable.ts';
 

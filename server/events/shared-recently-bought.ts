@@ -14,7 +14,7 @@
  * the shelf with the purchases this instance has seen — never an error. Purchases read
  * from the event files at start-up stay local: they were shared when they were posted.
  */
-import type { RedisConnection } from '../redis-connection.ts';
+import type { RedisConnection } from '../shared-state/redis-connection.ts';
 import { dayMs, type RecentlyBoughtIndex } from './recently-bought.ts';
 
 /**

@@ -31,7 +31,7 @@ const eventSchema = z
     itemId: z.string().regex(itemIdPattern, 'must be a product id'),
     userId: shopperId.optional(),
     sessionId: shopperId.optional(),
-    // Verified (then dropped) by server/event-admission.ts; a bad token makes the event anonymous.
+    // Verified (then dropped) by server/events/event-admission.ts; a bad token makes the event anonymous.
     shopperToken: z.string().max(maxTokenLength, `at most ${maxTokenLength} characters`).optional(),
     // The answer that showed the item: which production variant and model version.
     variant: z.string().max(maxLabelLength).regex(printable, 'printable characters only').optional(),

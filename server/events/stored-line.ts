@@ -19,7 +19,7 @@ export type EventNamespace = 'server' | 'browser';
 
 /**
  * An event as stored, with the time the proxy received it, its namespace (absent: `browser`)
- * and, since the holdout exists, the shopper's arm (`server/holdout.ts`); older lines have no arm.
+ * and, since the holdout exists, the shopper's arm (`server/shoppers/holdout.ts`); older lines have no arm.
  */
 export type StoredEvent = ShelfEvent & { namespace?: EventNamespace; arm?: 'model' | 'holdout'; receivedAt: number };
 

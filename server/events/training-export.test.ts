@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { product } from '../../test-support/fixtures.ts';
+import { product } from '../../workshop/test-support/fixtures.ts';
 import type { StoredEvent } from './stored-line.ts';
 import { toTrainingCsv, trainingCsvHeader } from './training-export.ts';
 

@@ -9,7 +9,7 @@
  */
 import type { RequestHandler } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RedisConnection } from '../redis-connection.ts';
+import type { RedisConnection } from '../shared-state/redis-connection.ts';
 import { sendError } from './api-error.ts';
 
 /** Counts one request for `client`; rejects with a `RateLimiterRes` when over the limit. */

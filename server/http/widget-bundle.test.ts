@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import express from 'express';
-import { until } from '../../test-support/until.ts';
+import { until } from '../../workshop/test-support/until.ts';
 import { widgetBundles, widgetFiles } from './widget-bundle.ts';
 
 /** A module as a build writes it, long enough that a copy cut in half does not parse. */

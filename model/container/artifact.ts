@@ -1,0 +1,162 @@
+/**
+ * The model artifact: `manifest.json` (version, parameters, item and user ids, file list)
+ * plus little-endian binary arrays. Written manifest-last, so a folder with a manifest is
+ * complete. This module is all the container needs to load a model (no data/ imports).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ItemItemParts } from '../recommenders/item-item.ts';
+
+/** Identifies the layout; bump when it changes. */
+export const artifactFormat = 'reco-shelf-item-item/1';
+
+/** What manifest.json holds. */
+export interface Manifest {
+  format: string;
+  modelVersion: string;
+  algorithm: string;
+  /** The training cut-off (YYYY-MM-DD, exclusive) or "all". */
+  trainedUntil: string;
+  trainedAt: string;
+  params: Record<string, unknown>;
+  itemCount: number;
+  modelItems: number;
+  repeatWeight: number;
+  historyCap: number;
+  itemIds: string[];
+  userIds: string[];
+  files: Record<BinaryName, { type: 'float32' | 'int32'; length: number }>;
+}
+
+type BinaryName = 'itemItem' | 'popularity' | 'userPtr' | 'userItems' | 'userRepeat';
+const fileNames: Record<BinaryName, string> = {
+  itemItem: 'item-item.f32',
+  popularity: 'popularity.f32',
+  userPtr: 'user-ptr.i32',
+  userItems: 'user-items.i32',
+  userRepeat: 'user-repeat.f32',
+};
+
+/** A loaded model: the scoring parts plus the id maps the container needs. */
+export interface LoadedModel {
+  manifest: Manifest;
+  parts: ItemItemParts;
+  itemIndex: Map<string, number>;
+  userIndex: Map<string, number>;
+}
+
+function bytesOf(array: Float32Array | Int32Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** Writes the artifact into `dir` and returns its manifest; `modelVersion` hashes every byte and parameter. */
+export function writeArtifact(
+  dir: string,
+  model: {
+    parts: ItemItemParts;
+    itemIds: string[];
+    userIds: string[];
+    trainedUntil: string;
+    params: Record<string, unknown>;
+  },
+): Manifest {
+  const { parts } = model;
+  mkdirSync(dir, { recursive: true });
+  const arrays: Record<BinaryName, Float32Array | Int32Array> = {
+    itemItem: parts.itemItem,
+    popularity: parts.popularity,
+    userPtr: parts.userPtr,
+    userItems: parts.userItems,
+    userRepeat: parts.userRepeat,
+  };
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify([
+      parts.name,
+      model.trainedUntil,
+      model.params,
+      parts.repeatWeight,
+      parts.historyCap,
+      model.itemIds,
+      model.userIds,
+    ]),
+  );
+  const files = {} as Manifest['files'];
+  for (const [name, array] of Object.entries(arrays) as [BinaryName, Float32Array | Int32Array][]) {
+    const bytes = bytesOf(array);
+    hash.update(bytes);
+    writeFileSync(join(dir, fileNames[name]), bytes);
+    files[name] = { type: array instanceof Float32Array ? 'float32' : 'int32', length: array.length };
+  }
+  const manifest: Manifest = {
+    format: artifactFormat,
+    modelVersion: `${parts.name.replace(/[^a-z0-9]+/g, '-')}-${model.trainedUntil}-${hash.digest('hex').slice(0, 8)}`,
+    algorithm: parts.name,
+    trainedUntil: model.trainedUntil,
+    trainedAt: new Date().toISOString(),
+    params: model.params,
+    itemCount: parts.itemCount,
+    modelItems: parts.modelItems,
+    repeatWeight: parts.repeatWeight,
+    historyCap: parts.historyCap,
+    itemIds: model.itemIds,
+    userIds: model.userIds,
+    files,
+  };
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
+  return manifest;
+}
+
+function readArray(
+  dir: string,
+  name: BinaryName,
+  spec: { type: 'float32' | 'int32'; length: number },
+): Float32Array | Int32Array {
+  const bytes = readFileSync(join(dir, fileNames[name]));
+  if (bytes.byteLength !== spec.length * 4)
+    throw new Error(`artifact: ${fileNames[name]} has ${bytes.byteLength} bytes, expected ${spec.length * 4}`);
+  // Copy into a fresh, aligned buffer: small reads may share Node's pool at an odd offset.
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return spec.type === 'float32' ? new Float32Array(copy) : new Int32Array(copy);
+}
+
+/** Reads and checks an artifact folder; throws `artifact: …` when anything is missing or inconsistent. */
+export function readArtifact(dir: string): LoadedModel {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch (error) {
+    throw new Error(`artifact: cannot read ${join(dir, 'manifest.json')}: ${(error as Error).message}`);
+  }
+  if (manifest.format !== artifactFormat)
+    throw new Error(`artifact: format "${manifest.format}", expected "${artifactFormat}"`);
+  const arrays = {} as Record<BinaryName, Float32Array | Int32Array>;
+  for (const name of Object.keys(fileNames) as BinaryName[]) {
+    const spec = manifest.files[name];
+    if (!spec) throw new Error(`artifact: manifest lists no ${name}`);
+    arrays[name] = readArray(dir, name, spec);
+  }
+  if (manifest.itemIds.length !== manifest.itemCount || arrays.userPtr.length !== manifest.userIds.length + 1) {
+    throw new Error('artifact: ids and arrays disagree in length');
+  }
+  const parts: ItemItemParts = {
+    name: manifest.algorithm,
+    itemCount: manifest.itemCount,
+    modelItems: manifest.modelItems,
+    itemItem: arrays.itemItem as Float32Array,
+    popularity: arrays.popularity as Float32Array,
+    userPtr: arrays.userPtr as Int32Array,
+    userItems: arrays.userItems as Int32Array,
+    userRepeat: arrays.userRepeat as Float32Array,
+    repeatWeight: manifest.repeatWeight,
+    historyCap: manifest.historyCap,
+  };
+  return {
+    manifest,
+    parts,
+    itemIndex: new Map(manifest.itemIds.map((id, i) => [id, i])),
+    userIndex: new Map(manifest.userIds.map((id, u) => [id, u])),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Validates `GET /v1/recommendations` query strings and `POST` JSON bodies into
+ * one request shape; every error names the field that is wrong (docs/contracts.md "Widget → proxy").
+ * Who the shopper is travels only in a body: URLs end up in access logs (the balancer's, a CDN's).
+ */
+import { z } from 'zod';
+import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../../contracts/ids.ts';
+
+/** A valid recommendations request. */
+export interface RecommendationRequest {
+  placement: string;
+  userId?: string;
+  sessionId?: string;
+  /** The storefront's signed token; the shelf service trusts only what it says (shoppers/shopper-identity.ts). */
+  shopperToken?: string;
+  items: string[];
+  limit?: number;
+}
+
+const printable = printablePattern;
+/** Bounds the schema and the schema-free reading of a valid request share. */
+const maxItems = 50;
+const maxLimit = 48;
+const limitMessage = `must be a whole number 1..${maxLimit}`;
+const shopperId = z
+  .string()
+  .min(1)
+  .max(maxShopperIdLength, `at most ${maxShopperIdLength} characters`)
+  .regex(printable, 'printable characters only');
+const itemId = z.string().regex(itemIdPattern, 'item ids are 1-32 letters, digits, _ or -');
+
+const schema = z.strictObject({
+  placement: z.string({ error: 'is required' }).regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
+  userId: shopperId.optional(),
+  sessionId: shopperId.optional(),
+  // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
+  shopperToken: z.string().optional(),
+  items: z.array(itemId).max(maxItems, `at most ${maxItems} ids`).default([]),
+  limit: z
+    .number({ error: limitMessage })
+    .int(limitMessage)
+    .min(1, limitMessage)
+    .max(maxLimit, limitMessage)
+    .optional(),
+});
+
+/** A request that failed validation; its message names the field. */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+}
+
+const fieldNames = new Set(['placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit']);
+
+const isShopperId = (value: unknown): boolean =>
+  value === undefined ||
+  (typeof value === 'string' && value.length >= 1 && value.length <= maxShopperIdLength && printable.test(value));
+
+/**
+ * True only when `input` certainly passes the schema: then the request is read straight from it,
+ * without zod's copy and issue list per request. Whatever this is unsure of goes through the
+ * schema, so every refusal still comes from it and names the field as before.
+ */
+function certainlyValid(input: Record<string, unknown>): boolean {
+  for (const key in input) if (!fieldNames.has(key)) return false;
+  const { placement, userId, sessionId, shopperToken, items, limit } = input;
+  if (typeof placement !== 'string' || !placementPattern.test(placement)) return false;
+  if (!isShopperId(userId) || !isShopperId(sessionId)) return false;
+  if (shopperToken !== undefined && typeof shopperToken !== 'string') return false;
+  if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= maxLimit))
+    return false;
+  if (items === undefined) return true;
+  if (!Array.isArray(items) || items.length > maxItems) return false;
+  for (const id of items) if (typeof id !== 'string' || !itemIdPattern.test(id)) return false;
+  return true;
+}
+
+function validate(input: Record<string, unknown>): RecommendationRequest {
+  if (certainlyValid(input)) {
+    const request: RecommendationRequest = {
+      placement: input.placement as string,
+      items: (input.items as string[] | undefined) ?? [],
+    };
+    if (input.userId) request.userId = input.userId as string;
+    if (input.sessionId) request.sessionId = input.sessionId as string;
+    if (input.shopperToken) request.shopperToken = input.shopperToken as string;
+    if (input.limit) request.limit = input.limit as number;
+    return request;
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) {
+    const { userId, sessionId, shopperToken, limit, ...rest } = parsed.data;
+    return {
+      ...rest,
+      ...(userId ? { userId } : {}),
+      ...(sessionId ? { sessionId } : {}),
+      ...(shopperToken ? { shopperToken } : {}),
+      ...(limit ? { limit } : {}),
+    };
+  }
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  if (issue.code === 'unrecognized_keys') throw new InvalidRequestError(`unknown field "${issue.keys[0]}"`);
+  throw new InvalidRequestError(`${field}: ${issue.message}`);
+}
+
+const queryFields = ['placement', 'sessionId', 'items', 'limit'] as const;
+
+/**
+ * Fields a query string may not carry: a URL is written to access logs, and a logged token
+ * replays until it expires (a customer id is personal data). Refused, not ignored, so the
+ * caller learns where they belong instead of getting an anonymous shelf.
+ */
+const bodyOnlyFields = ['shopperToken', 'userId'] as const;
+
+/** Refuses a query string that names the shopper, whatever the method: a POST's URL is logged too. */
+export function refuseShopperInQuery(query: Record<string, unknown>): void {
+  for (const field of bodyOnlyFields) {
+    if (query[field] !== undefined) {
+      throw new InvalidRequestError(
+        `${field}: never in a URL (URLs are logged); send it in the JSON body of POST /v1/recommendations`,
+      );
+    }
+  }
+}
+
+/**
+ * Validates a parsed query string (values may be strings or, when repeated, arrays). A
+ * `shopperToken` or `userId` in it is refused, naming the body of a POST as its place.
+ */
+export function parseRecommendationQuery(query: Record<string, unknown>): RecommendationRequest {
+  refuseShopperInQuery(query);
+  const input: Record<string, unknown> = {};
+  for (const field of queryFields) {
+    const value = query[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new InvalidRequestError(`${field}: give it once, as a plain value`);
+    if (field === 'items') input.items = value === '' ? [] : value.split(',');
+    else if (field === 'limit') input.limit = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+    else if (value !== '' || field === 'placement') input[field] = value;
+  }
+  if (input.limit !== undefined && Number.isNaN(input.limit)) throw new InvalidRequestError(`limit: ${limitMessage}`);
+  return validate(input);
+}
+
+/**
+ * Validates a body of `POST /v1/recommendations`: parsed JSON, or the text of a `text/plain`
+ * one (what the shelf sends: a CORS simple request, so no preflight round trip).
+ */
+export function parseRecommendationBody(body: unknown): RecommendationRequest {
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      throw new InvalidRequestError('body: not valid JSON');
+    }
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidRequestError('body: must be a JSON object');
+  }
+  return validate(body as Record<string, unknown>);
+}

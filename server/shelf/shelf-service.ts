@@ -1,0 +1,412 @@
+/**
+ * The proxy's promise in one place: a shelf within the placement's budget.
+ * Fresh cache → answer. Otherwise call the model (identical concurrent calls
+ * share one), race it against the budget, and on a late, failed or refused
+ * call answer from the fallback chain at once, while a late call runs on to
+ * the hard cap and warms the cache for the shopper's next view.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AnswerStore } from './answer-cache.ts';
+import type { Bulkhead } from './bulkhead.ts';
+import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
+import type { Breaker } from './circuit-breaker.ts';
+import { boundChildren, type Metrics } from '../operations/metrics.ts';
+import { rulesFor, type RuleBook } from './placement-rules.ts';
+import type { RecommendationRequest } from './recommendation-request.ts';
+import { resolvers, type ResolverContext } from './fallback-chain/index.ts';
+import type { ModelAnswer, SageMakerEndpoint } from './sagemaker-endpoint.ts';
+import { buildShelf, type Shelf, type ShelfSource } from './shelf-builder.ts';
+import { invocationLimits } from '../../contracts/invocation.ts';
+import type { FallbackReason, ShelfSourceName } from '../../contracts/shelf-answer.ts';
+import { ConfigErrorReport, classifyUpstreamError, type UpstreamFailure } from './upstream-errors.ts';
+
+/** The 200 body of `/v1/recommendations` (docs/contracts.md "Widget → proxy"). */
+export interface RecommendationAnswer {
+  requestId: string;
+  placement: string;
+  source: ShelfSourceName;
+  fallbackReason: FallbackReason | null;
+  model: { version: string; variant: string | null } | null;
+  /** The sources that filled the shelf, in order: `model`, `cache` or resolver names. */
+  resolvers: string[];
+  items: ShelfItem[];
+  /** Problems the storefront developer should fix (e.g. `unknown-placement`); absent when there are none. */
+  warnings?: Array<{ code: string; message: string }>;
+}
+
+/** An answer and how long its parts took, for Server-Timing and logs. */
+export interface TimedAnswer {
+  answer: RecommendationAnswer;
+  upstreamMs: number | null;
+  totalMs: number;
+  /** The finer failure label, when the model path failed. */
+  failureLabel: string | null;
+  /** How late the budget timer fired (ms), when it ended the race: the machine's share of `totalMs`. */
+  timerLateMs: number | null;
+}
+
+/** What the shelf service stands on. */
+export interface ShelfServiceDeps {
+  catalog: CatalogIndex;
+  rules: () => RuleBook;
+  /** This process's answer cache, or the fleet's (shared-answer-cache.ts). */
+  cache: AnswerStore;
+  /** This process's breaker, or the fleet's (shared-breaker.ts). */
+  breaker: Breaker;
+  /** Caps the upstream calls in flight; a full one answers `overloaded`. */
+  bulkhead: Bulkhead;
+  endpoint: SageMakerEndpoint | undefined;
+  assignVariant: (shopper: string | undefined) => string | undefined;
+  /** True for a shopper in the control arm (`RECO_HOLDOUT_PERCENT`): rules only, no model call. */
+  inHoldout?: (shopper: string | undefined) => boolean;
+  /**
+   * Items the customer bought within `days` days, most recent first: at once from this process,
+   * or a promise when the fleet's index is asked (shared-recently-bought.ts; never rejects).
+   */
+  recentlyBought: (userId: string | undefined, days: number) => ReadonlySet<string> | Promise<ReadonlySet<string>>;
+  metrics: Metrics;
+  hardCapMs: number;
+  /** Turns a customer id into what may leave the premises (`contracts/pseudonym.ts`). */
+  pseudonym: (customerId: string) => string;
+  /** How late this process now runs its timers (ms); the race ends that much earlier. */
+  eventLoopDelayMs?: () => number;
+  /** Where configuration errors (a wrong endpoint name, bad credentials) are logged, once a minute. */
+  logger?: Logger;
+  /** Told of the production variant behind each model answer (`InvokedProductionVariant`). */
+  variantSeen?: (variant: string) => void;
+}
+
+/**
+ * The race with the cloud ends at least this long before the budget: serialising and
+ * sending the answer must fit inside the budget too.
+ */
+export const answerMarginMs = 10;
+
+/**
+ * The race ends earlier still by the event loop's recent delay (its p99 over the last
+ * second), so a timer that fires late on a busy machine still fires inside the budget;
+ * at most this share of the budget is given up that way.
+ */
+export const maxDelayShareOfBudget = 0.25;
+
+/**
+ * The rules' shelf is built only when a race may need it: when the call failed, or when the
+ * race ends, this long plus the longest recent build before the deadline, so that by the
+ * deadline only sending is left. The slack covers a build that runs slower than those measured.
+ */
+export const fallbackBuildSlackMs = 1;
+
+/**
+ * How fast the longest recent build of the rules' shelf is forgotten, per build: a decaying
+ * maximum, so one slow build (a GC pause) moves the lead at once and fades over a few hundred.
+ */
+const buildTimeDecay = 0.99;
+
+class UpstreamCallError extends Error {
+  constructor(readonly failure: UpstreamFailure) {
+    super(`sagemaker: ${failure.label}`);
+  }
+}
+
+type Outcome =
+  | { answer: ModelAnswer; upstreamMs: number }
+  | { failure: UpstreamFailure; upstreamMs: number | null; timerLateMs?: number };
+
+function unknownPlacementWarning(placement: string): { code: string; message: string } {
+  return {
+    code: 'unknown-placement',
+    message: `placement "${placement}" is not in the placement rules; the defaults were used`,
+  };
+}
+
+/** Builds the shelf service; `recommend` never throws for a sick cloud. */
+export function createShelfService(deps: ShelfServiceDeps) {
+  const { catalog, cache, breaker, bulkhead, metrics } = deps;
+  const inFlight = new Map<string, Promise<ModelAnswer>>();
+  const requestsBy = boundChildren((...values) => metrics.requests.labels(...values));
+  const requestDurationBy = boundChildren((...values) => metrics.requestDuration.labels(...values));
+  const upstreamDurationBy = boundChildren((...values) => metrics.upstreamDuration.labels(...values));
+  const cacheLookupsBy = boundChildren((...values) => metrics.cacheLookups.labels(...values));
+  const configErrors = new ConfigErrorReport({
+    count: (kind) => metrics.upstreamConfigErrors.inc({ kind }),
+    logger: deps.logger,
+  });
+  /** The longest recent build of a rules' shelf (ms), decaying: how early the lazy build is armed. */
+  let buildTimeMs = 0;
+
+  /** Builds a shelf and remembers how long it took. */
+  function timedBuild(...args: Parameters<typeof buildShelf>): Shelf {
+    const begun = performance.now();
+    const shelf = buildShelf(...args);
+    buildTimeMs = Math.max(performance.now() - begun, buildTimeMs * buildTimeDecay);
+    return shelf;
+  }
+
+  function callModel(
+    shopper: string | undefined,
+    cacheKey: string,
+    request: RecommendationRequest,
+    recentlyBought: ReadonlySet<string>,
+    k: number,
+    requestId: string,
+    deadline: number,
+  ): Promise<ModelAnswer> | undefined {
+    // The context items first, then purchases most recent first, up to the limit the container
+    // keeps: a heavy buyer still gets the model, and what is cut is what they bought longest ago.
+    const exclude =
+      request.items.length === 0 && recentlyBought.size === 0
+        ? []
+        : [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
+    const body = {
+      // The customer id never leaves the premises: the model knows the shopper by pseudonym.
+      ...(request.userId ? { userId: deps.pseudonym(request.userId) } : {}),
+      items: request.items,
+      k,
+      exclude,
+      placement: request.placement,
+    };
+    const targetVariant = deps.assignVariant(shopper);
+    // In this process only: a separator no cache key holds (JSON escapes control characters).
+    const callKey = `${cacheKey}\u0000${body.k}\u0000${targetVariant ?? ''}`;
+    const shared = inFlight.get(callKey);
+    if (shared) {
+      metrics.coalesced.inc();
+      return shared;
+    }
+    if (!bulkhead.tryEnter()) return undefined;
+    metrics.upstreamInFlight.set(bulkhead.inFlight);
+    // The hard cap's timer is cleared as soon as the call settles. AbortSignal.timeout would keep
+    // its timer and signal alive for the whole hard cap (2 s) after a call of a few ms: thousands
+    // of live timers and signals at a high rate, for every garbage collection to carry.
+    const hardCap = new AbortController();
+    const hardCapTimer = setTimeout(
+      () => hardCap.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      deps.hardCapMs,
+    );
+    // Like AbortSignal.timeout's, it does not hold the process open on its own.
+    hardCapTimer.unref();
+    const signal = hardCap.signal;
+    const leave = (): void => {
+      clearTimeout(hardCapTimer);
+      bulkhead.leave();
+      metrics.upstreamInFlight.set(bulkhead.inFlight);
+    };
+    const started = performance.now();
+    const call = deps.endpoint!.invoke(body, { requestId, signal, ...(targetVariant ? { targetVariant } : {}) }).then(
+      (answer) => {
+        inFlight.delete(callKey);
+        leave();
+        // An answer after the budget served nobody: for the breaker it is a bad call, for the cache a good one.
+        if (performance.now() <= deadline) breaker.success();
+        else breaker.failure();
+        if (answer.variant !== null) deps.variantSeen?.(answer.variant);
+        cache.set(shopper, cacheKey, answer);
+        upstreamDurationBy('ok', answer.variant ?? 'unknown').observe((performance.now() - started) / 1000);
+        return answer;
+      },
+      (error: unknown) => {
+        inFlight.delete(callKey);
+        leave();
+        const failure = classifyUpstreamError(error, signal.aborted);
+        if (failure.configError) configErrors.record(failure.configError, error);
+        else if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
+        // Every outcome ends a probe: a verdict on the cloud closes or re-opens the breaker, one on the
+        // request alone releases it (open as before; the next caller probes).
+        if (failure.causedByRequest) breaker.release();
+        else breaker.failure();
+        upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
+        throw new UpstreamCallError(failure);
+      },
+    );
+    inFlight.set(callKey, call);
+    return call;
+  }
+
+  /**
+   * Waits for the call until `deadline` (a `performance.now()` time); a late call keeps
+   * running. The timer is armed here, from the deadline, so work done before counts. It fires
+   * the longest recent build (plus slack) before the deadline, runs `prepareFallback` and ends
+   * the race, so the fallback is ready when the deadline comes and only sending is left; a
+   * call that answers first skips both. One timer, not one to build and another to wait out
+   * the last millisecond: each wake-up of a process on a busy machine can come late, and a
+   * second one would add its own lateness to the answer's.
+   */
+  function raceBudget(
+    call: Promise<ModelAnswer>,
+    deadline: number,
+    started: number,
+    prepareFallback: () => void,
+  ): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const dueAt = deadline - buildTimeMs - fallbackBuildSlackMs;
+      const timer = setTimeout(
+        () => {
+          // How late the timer fired against its own due time: the machine's share, not the proxy's.
+          const timerLateMs = Math.max(0, performance.now() - dueAt);
+          prepareFallback();
+          metrics.budgetTimerLateness.observe(timerLateMs / 1000);
+          resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
+          call.then(
+            () => metrics.lateAnswers.inc(),
+            () => {},
+          );
+        },
+        Math.max(0, dueAt - performance.now()),
+      );
+      call.then(
+        (answer) => {
+          clearTimeout(timer);
+          resolve({ answer, upstreamMs: performance.now() - started });
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          resolve({
+            failure: (error as UpstreamCallError).failure ?? { reason: 'error', label: 'unknown' },
+            upstreamMs: performance.now() - started,
+          });
+        },
+      );
+    });
+  }
+
+  /** Answers `request`; `receivedAt` (a `performance.now()` time) is when the budget started. */
+  async function recommend(
+    request: RecommendationRequest,
+    receivedAt: number = performance.now(),
+    requestId: string = randomUUID(),
+  ): Promise<TimedAnswer> {
+    const started = receivedAt;
+    const { rules, known } = rulesFor(deps.rules(), request.placement);
+    if (!known) metrics.unknownPlacements.inc();
+    const limit = request.limit ?? rules.limit;
+    const shopper = request.userId ? `u:${request.userId}` : request.sessionId ? `s:${request.sessionId}` : undefined;
+    const cacheKey = JSON.stringify([request.placement, shopper ?? '', request.items]);
+    // The operator's kill switch: the rules answer alone, neither the cloud nor its cached answers.
+    // A holdout shopper, likewise: no model call, no model answer from the cache.
+    const holdout = deps.inHoldout?.(shopper) ?? false;
+    const modelOn = rules.model && !holdout;
+    // A shared cache brings in what other instances stored (bounded; nothing to wait for in process).
+    // It and the fleet's purchases are asked for in the same tick: one round trip to wait for, not two.
+    const loading = modelOn ? cache.load?.(shopper, cacheKey) : undefined;
+    const bought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
+    const recentlyBought = bought instanceof Set ? bought : await bought;
+    if (loading) await loading;
+    const filterContext = { catalog, items: request.items, recentlyBought };
+    const resolverContext: ResolverContext = {
+      placement: rules,
+      shopper,
+      cacheKey,
+      items: request.items,
+      catalog,
+      cache,
+    };
+    // The model behind a stale answer, remembered when its resolver runs, so it is looked up once.
+    let staleModel: RecommendationAnswer['model'] = null;
+    const chain = (withLastAnswer: boolean): ShelfSource[] =>
+      rules.fallback
+        .filter((name) => withLastAnswer || name !== 'last-model-answer')
+        .map((name) => ({
+          name,
+          ids: () => {
+            const result = resolvers[name].resolve(resolverContext);
+            if (result.model) staleModel = result.model;
+            return result.ids;
+          },
+        }));
+
+    let source: RecommendationAnswer['source'];
+    let model: RecommendationAnswer['model'] = null;
+    let failure: UpstreamFailure | null = null;
+    let upstreamMs: number | null = null;
+    let timerLateMs: number | null = null;
+    let primary: ShelfSource[];
+    let shelf: Shelf | undefined;
+
+    const fresh = modelOn ? cache.fresh(cacheKey) : undefined;
+    if (modelOn) cacheLookupsBy(fresh ? 'hit' : 'miss').inc();
+    if (fresh) {
+      source = 'cache';
+      model = { version: fresh.modelVersion, variant: fresh.variant };
+      primary = [{ name: 'cache', ids: () => fresh.ids }];
+    } else {
+      // Where every refusal to call is decided: no endpoint, switched off, bulkhead full, breaker open.
+      let allowed: boolean | Promise<boolean> = false;
+      if (holdout) failure = { reason: 'holdout', label: 'holdout' };
+      else if (!deps.endpoint) failure = { reason: 'not-configured', label: 'no-endpoint' };
+      else if (!modelOn) failure = { reason: 'disabled', label: 'disabled' };
+      else if (bulkhead.inFlight >= bulkhead.limit) failure = { reason: 'overloaded', label: 'bulkhead-full' };
+      else allowed = breaker.allows();
+      // A sync `true` (the breaker closed) skips the await, so the bulkhead check and the call stay atomic.
+      if (!failure && allowed !== true && !(await allowed)) failure = { reason: 'circuit-open', label: 'circuit-open' };
+      const margin = answerMarginMs + Math.min(deps.eventLoopDelayMs?.() ?? 0, rules.budgetMs * maxDelayShareOfBudget);
+      const deadline = started + rules.budgetMs - margin;
+      const callStarted = performance.now();
+      const call = failure
+        ? undefined
+        : callModel(
+            shopper,
+            cacheKey,
+            request,
+            recentlyBought,
+            Math.min(invocationLimits.maxK, Math.ceil(limit * rules.overfetch)),
+            requestId,
+            deadline,
+          );
+      if (!failure && !call) {
+        failure = { reason: 'overloaded', label: 'bulkhead-full' };
+        // A probe the breaker granted but the bulkhead refused never went out: released, not judged.
+        if (breaker.state === 'half-open') breaker.release();
+      }
+      if (call) {
+        // The rules' shelf is built only if the race may end without the model: just before the
+        // deadline (so a budget that runs out leaves nothing but sending to do), or below, once
+        // the call has failed. A call that answers in time (nearly every one) never pays for it.
+        let rulesShelf: Shelf | undefined;
+        const prepareRulesShelf = (): void => {
+          rulesShelf ??= timedBuild(rules, limit, chain(true), filterContext);
+        };
+        const outcome = await raceBudget(call, deadline, callStarted, prepareRulesShelf);
+        upstreamMs = outcome.upstreamMs;
+        if ('answer' in outcome) {
+          model = { version: outcome.answer.modelVersion, variant: outcome.answer.variant };
+          primary = [{ name: 'model', ids: () => outcome.answer.ids }];
+        } else {
+          failure = outcome.failure;
+          timerLateMs = outcome.timerLateMs ?? null;
+          shelf = rulesShelf;
+        }
+      }
+      source = failure ? 'fallback' : 'model';
+      primary ??= [];
+    }
+
+    // Every build's time sets how early the next lazy one is armed: a model answer's shelf
+    // walks the same catalog and filters as the rules' one.
+    shelf ??= timedBuild(rules, limit, [...primary, ...chain(failure !== null && modelOn)], filterContext);
+    if (failure && shelf.filledBy[0] === 'last-model-answer') {
+      source = 'cache';
+      model = staleModel;
+    }
+    const fallbackReason: FallbackReason | null = failure?.reason ?? (shelf.items.length < limit ? 'too-few' : null);
+    const answer: RecommendationAnswer = {
+      requestId,
+      placement: request.placement,
+      source,
+      fallbackReason,
+      model,
+      resolvers: shelf.filledBy,
+      items: shelf.items,
+      ...(known ? {} : { warnings: [unknownPlacementWarning(request.placement)] }),
+    };
+    const totalMs = performance.now() - started;
+    requestsBy(known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
+    requestDurationBy(source).observe(totalMs / 1000);
+    return { answer, upstreamMs, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
+  }
+
+  return { recommend };
+}
+
+/** The shelf service: answers recommendation requests within their budget. */
+export type ShelfService = ReturnType<typeof createShelfService>;
