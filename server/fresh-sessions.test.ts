@@ -68,6 +68,28 @@ describe('fresh session ids per client', () => {
   });
 });
 
+describe('fresh session ids past the bound, with a control arm', () => {
+  let stack: TestStack;
+  before(async () => {
+    // Every shopper with a key is held out: a session past the bound must stay in its arm, not become a model shelf.
+    stack = await startStack({ config: { freshSessionsPerMinute: 1, holdoutPercent: 100, trustProxy: ['loopback'] } });
+  });
+  after(() => stack.close());
+
+  it('answers a dropped session in the arm its events are counted in', async () => {
+    const admitted = await askShelf(stack, { placement: 'home', sessionId: 'arm-admitted' });
+    assert.equal(admitted.body.fallbackReason, 'holdout');
+    const dropped = await askShelf(stack, { placement: 'home', sessionId: 'arm-dropped' });
+    assert.equal(dropped.status, 200);
+    assert.equal(dropped.body.fallbackReason, 'holdout', 'a held-out session past the bound is still held out');
+    assert.match(
+      (await stack.admin('/metrics')).text,
+      /^reco_fresh_sessions_dropped_total 1$/m,
+      'the second session was past the bound',
+    );
+  });
+});
+
 describe('the fresh-session gate', () => {
   it('is on by default, and off at 0', async () => {
     assert.equal(defaults.freshSessionsPerMinute, 60);

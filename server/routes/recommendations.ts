@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { FreshSessionGate } from '../fresh-sessions.ts';
+import { shopperKey } from '../holdout.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { arrivalOf } from '../http/received-at.ts';
 import { jsonOrTextBody } from '../http/request-body.ts';
@@ -62,9 +63,14 @@ export function addRecommendationsRoute(
       else sessionsDropped.inc();
     }
     if (claimed.limit) request.limit = claimed.limit;
+    // A dropped session is answered as anonymous, in its own arm: its events name the session, and the
+    // experiment counts them in that arm (a held-out session must not be shown the model's shelf).
+    const armShopper = request.sessionId === sessionId ? undefined : shopperKey(undefined, sessionId);
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
       request,
       arrivalOf(req),
+      undefined,
+      armShopper,
     );
     // Placement, source and variant ride along as descriptions, so a page's debug overlay can read them from
     // Resource Timing (the placement tells its shelf's entry apart: the URL no longer names it).
