@@ -61,6 +61,16 @@ describe('fresh session ids per client', () => {
     assert.equal(stack.container.received.length, before + 3);
   });
 
+  it('counts an IPv6 client by its /64: a new address in it for every request is still one client', async () => {
+    const before = stack.container.received.length;
+    for (let i = 0; i < 2 * perMinute; i++) {
+      const from = { 'x-forwarded-for': `2001:db8:0:7::${(i + 1).toString(16)}` };
+      assert.equal((await askShelf(stack, { placement: 'home', sessionId: `v6-${i}` }, from)).status, 200);
+    }
+    const made = stack.container.received.length - before;
+    assert.ok(made <= perMinute + 1, `${made} model calls for ${2 * perMinute} sessions from one /64`);
+  });
+
   it('leaves the sessions of named customers alone', async () => {
     const before = stack.container.received.length;
     for (let i = 0; i < 3; i++) await askShelf(stack, { placement: 'home', userId: `c-${i}`, sessionId: `named-${i}` });

@@ -9,6 +9,7 @@ import { Counter } from 'prom-client';
 import type { FreshSessionGate } from '../fresh-sessions.ts';
 import { shopperKey } from '../holdout.ts';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
+import { clientOf } from '../http/client-of.ts';
 import { arrivalOf } from '../http/received-at.ts';
 import { jsonOrTextBody } from '../http/request-body.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -55,10 +56,7 @@ export function addRecommendationsRoute(
     const sessionId = claimed.sessionId;
     if (sessionId) {
       // A session keys the answer only when no customer id does; a new one counts against its client's bound.
-      const kept =
-        identity.userId || !freshSessions
-          ? true
-          : freshSessions(req.ip ?? req.socket.remoteAddress ?? 'unknown', sessionId);
+      const kept = identity.userId || !freshSessions ? true : freshSessions(clientOf(req), sessionId);
       if (kept === true || (kept !== false && (await kept))) request.sessionId = sessionId;
       else sessionsDropped.inc();
     }
