@@ -97,8 +97,8 @@ describe('fleet idempotency window (real Redis)', { timeout: 120_000 }, () => {
     assert.deepEqual(await crashed.claim(['browser:evt-crashed-1'], Date.now()), ['claimed']);
     // The crash: its link is gone with it, nothing confirmed or released.
     await connections.at(-2)!.close();
-    const tookMs = await claimedWithin(other, 'browser:evt-crashed-1', claimLeaseMs + 15_000);
-    assert.ok(tookMs <= claimLeaseMs + 15_000, `${tookMs} ms`);
+    // Within seconds, not the dedup window's 24 h: `claimedWithin` fails past its deadline.
+    await claimedWithin(other, 'browser:evt-crashed-1', claimLeaseMs + 15_000);
     // Meanwhile the live writer's claim, older than one lease, was renewed: still refused elsewhere.
     await assert.rejects(other.claim(['browser:evt-slow-write'], Date.now()), EventStoreUnavailableError);
     assert.equal(await writer.confirm(['browser:evt-slow-write'], Date.now()), true);

@@ -8,6 +8,7 @@
  * make the idempotency window hold is bounded by events, not by requests.
  */
 import type { RequestHandler } from 'express';
+import { clientOf } from './client-of.ts';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisConnection } from '../shared-state/redis-connection.ts';
 import { sendError } from './api-error.ts';
@@ -95,7 +96,7 @@ export function rateLimit(perMinute: number, onLimited: () => void, consume?: Co
   if (perMinute <= 0) return (_req, _res, next) => next();
   const count = consume ?? clientCounter(perMinute);
   return (req, res, next) => {
-    count(req.ip ?? req.socket.remoteAddress ?? 'unknown').then(
+    count(clientOf(req)).then(
       () => next(),
       (refusal: unknown) => {
         // Anything but a refusal is the counter failing: serve rather than refuse a shopper for it.

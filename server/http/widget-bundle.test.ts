@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,33 @@ describe('the widget bundle, held in memory and swapped whole', { timeout: 60_00
         20_000,
       );
       assert.equal(files.get('reco-shelf.js')?.identity.toString(), bundle('v1'));
+    } finally {
+      files.close();
+    }
+  });
+
+  it('follows the folder when a deploy puts a new one in its place, every time', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'widget-bundle-'));
+    const dir = join(parent, 'dist');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'reco-shelf.js'), bundle('v1'));
+    const files = widgetFiles(dir, { required: 'reco-shelf.js', settleMs: 50 });
+    const deploy = (version: string): void => {
+      const next = join(parent, `dist.${version}`);
+      mkdirSync(next);
+      writeFileSync(join(next, 'reco-shelf.js'), bundle(version));
+      rmSync(dir, { recursive: true });
+      renameSync(next, dir);
+    };
+    const served = (): string | undefined => files.get('reco-shelf.js')?.identity.toString();
+    try {
+      for (const version of ['v2', 'v3']) {
+        deploy(version);
+        await until(served, (text) => text === bundle(version), `${version}, deployed as a new folder`, 20_000);
+      }
+      // And a build written into the folder now in place is followed too.
+      writeFileSync(join(dir, 'reco-shelf.js'), bundle('v4'));
+      await until(served, (text) => text === bundle('v4'), 'v4, written into the new folder', 20_000);
     } finally {
       files.close();
     }

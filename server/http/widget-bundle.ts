@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { type FSWatcher, readdirSync, readFileSync, watch } from 'node:fs';
+import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -204,6 +204,7 @@ export function widgetFiles(dir: string, options: WidgetFilesOptions): WidgetFil
 
   const changed = (): void => {
     if (closed) return;
+    rewatchIfReplaced();
     clearTimeout(timer);
     timer = setTimeout(() => {
       if (reloading) {
@@ -220,6 +221,24 @@ export function widgetFiles(dir: string, options: WidgetFilesOptions): WidgetFil
     }, settleMs);
     timer.unref();
   };
+  /**
+   * A watch follows the folder's inode: a deploy that puts a new folder in its place (`mv dist.new dist`)
+   * fires the old watch once, and nothing after. So each change checks the path still names the watched
+   * folder, and watches the new one when it does not.
+   */
+  let watchedIno: number | undefined;
+  const rewatchIfReplaced = (): void => {
+    let ino: number | undefined;
+    try {
+      ino = statSync(dir).ino;
+    } catch {
+      ino = undefined;
+    }
+    if (ino === watchedIno || watcher === undefined) return;
+    watcher.close();
+    watcher = undefined;
+    watchFolder();
+  };
   /** Watches the folder; when it is missing (not built yet, or removed by a build), tries again each second. */
   const watchFolder = (): boolean => {
     if (closed) return false;
@@ -230,7 +249,10 @@ export function widgetFiles(dir: string, options: WidgetFilesOptions): WidgetFil
     };
     try {
       watcher = watch(dir, changed);
+      watchedIno = statSync(dir).ino;
     } catch {
+      watcher?.close();
+      watcher = undefined;
       retry();
       return false;
     }

@@ -14,6 +14,7 @@ import type { Breaker } from './circuit-breaker.ts';
 import { boundChildren, type Metrics } from '../operations/metrics.ts';
 import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
+import { shopperKey } from '../shoppers/holdout.ts';
 import { resolvers, type ResolverContext } from './fallback-chain/index.ts';
 import type { ModelAnswer, SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { buildShelf, type Shelf, type ShelfSource } from './shelf-builder.ts';
@@ -270,21 +271,26 @@ export function createShelfService(deps: ShelfServiceDeps) {
     });
   }
 
-  /** Answers `request`; `receivedAt` (a `performance.now()` time) is when the budget started. */
+  /**
+   * Answers `request`; `receivedAt` (a `performance.now()` time) is when the budget started. `armShopper`
+   * is the shopper key the arm is decided by when the request no longer carries it (a session id the
+   * fresh-session bound dropped: answered as anonymous, but its events still name the session's arm).
+   */
   async function recommend(
     request: RecommendationRequest,
     receivedAt: number = performance.now(),
     requestId: string = randomUUID(),
+    armShopper?: string,
   ): Promise<TimedAnswer> {
     const started = receivedAt;
     const { rules, known } = rulesFor(deps.rules(), request.placement);
     if (!known) metrics.unknownPlacements.inc();
     const limit = request.limit ?? rules.limit;
-    const shopper = request.userId ? `u:${request.userId}` : request.sessionId ? `s:${request.sessionId}` : undefined;
+    const shopper = shopperKey(request.userId, request.sessionId);
     const cacheKey = JSON.stringify([request.placement, shopper ?? '', request.items]);
     // The operator's kill switch: the rules answer alone, neither the cloud nor its cached answers.
     // A holdout shopper, likewise: no model call, no model answer from the cache.
-    const holdout = deps.inHoldout?.(shopper) ?? false;
+    const holdout = deps.inHoldout?.(shopper ?? armShopper) ?? false;
     const modelOn = rules.model && !holdout;
     // A shared cache brings in what other instances stored (bounded; nothing to wait for in process).
     // It and the fleet's purchases are asked for in the same tick: one round trip to wait for, not two.

@@ -61,10 +61,42 @@ describe('fresh session ids per client', () => {
     assert.equal(stack.container.received.length, before + 3);
   });
 
+  it('counts an IPv6 client by its /64: a new address in it for every request is still one client', async () => {
+    const before = stack.container.received.length;
+    for (let i = 0; i < 2 * perMinute; i++) {
+      const from = { 'x-forwarded-for': `2001:db8:0:7::${(i + 1).toString(16)}` };
+      assert.equal((await askShelf(stack, { placement: 'home', sessionId: `v6-${i}` }, from)).status, 200);
+    }
+    const made = stack.container.received.length - before;
+    assert.ok(made <= perMinute + 1, `${made} model calls for ${2 * perMinute} sessions from one /64`);
+  });
+
   it('leaves the sessions of named customers alone', async () => {
     const before = stack.container.received.length;
     for (let i = 0; i < 3; i++) await askShelf(stack, { placement: 'home', userId: `c-${i}`, sessionId: `named-${i}` });
     assert.equal(stack.container.received.length, before + 3);
+  });
+});
+
+describe('fresh session ids past the bound, with a control arm', () => {
+  let stack: TestStack;
+  before(async () => {
+    // Every shopper with a key is held out: a session past the bound must stay in its arm, not become a model shelf.
+    stack = await startStack({ config: { freshSessionsPerMinute: 1, holdoutPercent: 100, trustProxy: ['loopback'] } });
+  });
+  after(() => stack.close());
+
+  it('answers a dropped session in the arm its events are counted in', async () => {
+    const admitted = await askShelf(stack, { placement: 'home', sessionId: 'arm-admitted' });
+    assert.equal(admitted.body.fallbackReason, 'holdout');
+    const dropped = await askShelf(stack, { placement: 'home', sessionId: 'arm-dropped' });
+    assert.equal(dropped.status, 200);
+    assert.equal(dropped.body.fallbackReason, 'holdout', 'a held-out session past the bound is still held out');
+    assert.match(
+      (await stack.admin('/metrics')).text,
+      /^reco_fresh_sessions_dropped_total 1$/m,
+      'the second session was past the bound',
+    );
   });
 });
 

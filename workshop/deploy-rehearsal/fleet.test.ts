@@ -425,9 +425,12 @@ describe('the shipped unit, two instances behind the shipped HAProxy config', { 
     const stopping = instances[1]!;
     const { drainMs } = loadConfig(stopping.env);
     // Through the drain and well past the listener's close, so requests meet the stopped instance's port.
+    // The shelf's own request: a text/plain POST, which the balancer must retry like a GET when a
+    // stopping proxy drops its connection.
     const load = await startLoad({
       baseUrl: balancer.url,
-      path: shelfPath('{user}'),
+      path: '/v1/recommendations',
+      body: JSON.stringify({ placement: 'home', sessionId: 'rehearsal-{user}' }),
       rate: 20,
       durationMs: drainMs + 4000,
       poolSize: 20,

@@ -13,6 +13,7 @@ import { admitEvents } from '../../events/event-admission.ts';
 import { type EventLog, EventStoreUnavailableError } from '../../events/event-log.ts';
 import { InvalidBatchError, maxBatchBytes, maxBatchSize, parseEventBatch } from '../../events/shelf-event.ts';
 import { ApiError, methodNotAllowed, sendError } from '../api-error.ts';
+import { clientOf } from '../client-of.ts';
 import { eventCounter, type PointsCounter } from '../rate-limit.ts';
 import { jsonOrTextBodyUpTo } from '../request-body.ts';
 import type { ServerCaller } from '../server-key.ts';
@@ -39,7 +40,6 @@ export function addEventsRoute(
   limit: { eventsPerMinute: number; counter?: PointsCounter } = { eventsPerMinute: 0 },
 ): void {
   const counter = limit.eventsPerMinute > 0 ? (limit.counter ?? eventCounter(limit.eventsPerMinute)) : undefined;
-  const clientOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
   const refuse = (res: Parameters<RequestHandler>[1], msBeforeNext: number, message: string): void => {
     metrics.rateLimited.inc();
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(msBeforeNext / 1000))));

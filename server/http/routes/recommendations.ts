@@ -7,7 +7,9 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { FreshSessionGate } from '../../shoppers/fresh-sessions.ts';
+import { shopperKey } from '../../shoppers/holdout.ts';
 import { ApiError, methodNotAllowed } from '../api-error.ts';
+import { clientOf } from '../client-of.ts';
 import { arrivalOf } from '../received-at.ts';
 import { jsonOrTextBody } from '../request-body.ts';
 import { sendJson } from '../send-json.ts';
@@ -54,17 +56,19 @@ export function addRecommendationsRoute(
     const sessionId = claimed.sessionId;
     if (sessionId) {
       // A session keys the answer only when no customer id does; a new one counts against its client's bound.
-      const kept =
-        identity.userId || !freshSessions
-          ? true
-          : freshSessions(req.ip ?? req.socket.remoteAddress ?? 'unknown', sessionId);
+      const kept = identity.userId || !freshSessions ? true : freshSessions(clientOf(req), sessionId);
       if (kept === true || (kept !== false && (await kept))) request.sessionId = sessionId;
       else sessionsDropped.inc();
     }
     if (claimed.limit) request.limit = claimed.limit;
+    // A dropped session is answered as anonymous, in its own arm: its events name the session, and the
+    // experiment counts them in that arm (a held-out session must not be shown the model's shelf).
+    const armShopper = request.sessionId === sessionId ? undefined : shopperKey(undefined, sessionId);
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
       request,
       arrivalOf(req),
+      undefined,
+      armShopper,
     );
     // Placement, source and variant ride along as descriptions, so a page's debug overlay can read them from
     // Resource Timing (the placement tells its shelf's entry apart: the URL no longer names it).
