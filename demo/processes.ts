@@ -18,8 +18,12 @@ import {
 } from '../workshop/local-sagemaker/defaults.ts';
 import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
 import { builtPaths } from '../scripts/ensure-built.ts';
-import { exitWithStack, removeStackFile, writeStackFile } from './stack-lifetime.ts';
-import { demoPseudonymKey, demoServerKey, demoShopperTokenSecret } from './demo-keys.ts';
+import { exitWithStack, removeStackFile, writeStackFile } from '../workshop/local-stack/stack-lifetime.ts';
+import {
+  developmentPseudonymKey,
+  developmentServerKey,
+  developmentShopperTokenSecret,
+} from '../environment/development-keys.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -162,9 +166,9 @@ export async function startProcesses(
         AWS_SECRET_ACCESS_KEY: secretAccessKey,
         AWS_SESSION_TOKEN: '',
         AWS_EC2_METADATA_DISABLED: 'true',
-        RECO_SHOPPER_TOKEN_SECRET: env.RECO_SHOPPER_TOKEN_SECRET || demoShopperTokenSecret,
-        RECO_PSEUDONYM_KEY: env.RECO_PSEUDONYM_KEY || demoPseudonymKey,
-        RECO_SERVER_KEY: env.RECO_SERVER_KEY || demoServerKey,
+        RECO_SHOPPER_TOKEN_SECRET: env.RECO_SHOPPER_TOKEN_SECRET || developmentShopperTokenSecret,
+        RECO_PSEUDONYM_KEY: env.RECO_PSEUDONYM_KEY || developmentPseudonymKey,
+        RECO_SERVER_KEY: env.RECO_SERVER_KEY || developmentServerKey,
         // The demo storefront must always be allowed; the caller's origins come on top.
         RECO_ALLOWED_ORIGINS: [
           env.RECO_ALLOWED_ORIGINS,

@@ -12,7 +12,15 @@ import { knownEnvironmentVariables } from '../server/config.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where processes live; `widget/` runs in browsers and its `RECO_*` names are warning codes. */
-const processFolders = ['demo', 'environment', 'model', 'scripts', 'server', 'workshop/local-sagemaker'];
+const processFolders = [
+  'demo',
+  'environment',
+  'model',
+  'scripts',
+  'server',
+  'workshop/local-sagemaker',
+  'workshop/local-stack',
+];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -5,7 +5,7 @@
  * list to its own table); `project-variables.test.ts` checks the list against the sources.
  */
 export const otherProcessVariables: Readonly<Record<string, string>> = {
-  RECO_STACK_PID: 'demo/exit-with-stack.ts: the `npm start` launcher each of its processes watches',
+  RECO_STACK_PID: 'workshop/local-stack/exit-with-stack.ts: the `npm start` launcher each of its processes watches',
   RECO_MODEL_S3_URI: 'model/retrain/retrain-cli.ts: where --cloud uploads the artifact',
   RECO_MODEL_IMAGE: 'model/retrain/retrain-cli.ts: the inference image --cloud deploys',
   RECO_SAGEMAKER_ROLE_ARN: 'model/retrain/retrain-cli.ts: the role --cloud deploys with',

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { demoPseudonymKey } from '../demo/demo-keys.ts';
+import { developmentPseudonymKey } from '../environment/development-keys.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const at = (path: string): string => `${root}${path}`;
@@ -38,10 +38,10 @@ export async function ensureBuilt(): Promise<string[]> {
     built.push('catalog');
   }
   if (!existsSync(builtPaths.modelManifest)) {
-    // The demo's model knows customers by the pseudonyms the demo's proxy sends (demo/demo-keys.ts).
+    // The demo's model knows customers by the pseudonyms the demo's proxy sends (environment/development-keys.ts).
     run('model training', ['--import', 'tsx', at('model/training/train.ts'), '--out', builtPaths.modelDir], {
       ...process.env,
-      RECO_PSEUDONYM_KEY: process.env.RECO_PSEUDONYM_KEY || demoPseudonymKey,
+      RECO_PSEUDONYM_KEY: process.env.RECO_PSEUDONYM_KEY || developmentPseudonymKey,
     });
     built.push('model');
   }

@@ -2,13 +2,14 @@
  * Starts the demo storefront; logs pino JSON lines on stdout. Environment (read by
  * `environment/read-environment.ts`): `STOREFRONT_PORT` (8000), `PROXY_URL` (http://localhost:3000),
  * `LOCAL_SAGEMAKER_URL` (http://127.0.0.1:8080), `LOG_LEVEL` (info), `RECO_SHOPPER_TOKEN_SECRET` and
- * `RECO_SERVER_KEY` (the demo's keys, `demo/demo-keys.ts`; a real storefront shares its own with the proxy).
+ * `RECO_SERVER_KEY` (the development keys, `environment/development-keys.ts`; a real storefront shares its own
+ * with the proxy).
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { httpUrl, logLevel, port, secretKey } from '../../environment/parsers.ts';
 import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
-import { demoServerKey, demoShopperTokenSecret } from '../demo-keys.ts';
+import { developmentServerKey, developmentShopperTokenSecret } from '../../environment/development-keys.ts';
 import { createStorefront } from './server.ts';
 
 const defaults = {
@@ -17,8 +18,8 @@ const defaults = {
   proxyAdminUrl: 'http://127.0.0.1:9464',
   runtimeUrl: 'http://127.0.0.1:8080',
   logLevel: 'info',
-  shopperTokenSecret: demoShopperTokenSecret,
-  serverKey: demoServerKey,
+  shopperTokenSecret: developmentShopperTokenSecret,
+  serverKey: developmentServerKey,
 };
 const fromEnv = {
   STOREFRONT_PORT: ['port', port],

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { pseudonymizer, pseudonymPrefix } from '../../contracts/pseudonym.ts';
-import { demoPseudonymKey } from '../../demo/demo-keys.ts';
+import { developmentPseudonymKey } from '../../environment/development-keys.ts';
 import { readArtifact } from '../container/artifact.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import { defaults } from '../../server/config.ts';
@@ -82,7 +82,7 @@ let keyNote = 'RECO_PSEUDONYM_KEY';
 let key = env.RECO_PSEUDONYM_KEY;
 if (key === undefined) {
   const pseudonymous = artifact.manifest.userIds.some((id) => id.startsWith(pseudonymPrefix));
-  key = pseudonymous ? demoPseudonymKey : undefined;
+  key = pseudonymous ? developmentPseudonymKey : undefined;
   keyNote = pseudonymous ? "the demo's key (RECO_PSEUDONYM_KEY unset)" : 'none (the model knows raw ids)';
 }
 

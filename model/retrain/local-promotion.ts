@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exitWithStack } from '../../demo/stack-lifetime.ts';
+import { exitWithStack } from '../../workshop/local-stack/stack-lifetime.ts';
 import { RetrainError } from './retrain-error.ts';
 
 /** One production variant as the runtime lists it. */
@@ -36,7 +36,7 @@ export interface PromotionOptions {
   /** How long the new container may take to answer `/ping` 200. */
   readyWithinMs?: number;
   /**
-   * The pid of the `npm start` launcher whose runtime this is (demo/stack-lifetime.ts): the new
+   * The pid of the `npm start` launcher whose runtime this is (workshop/local-stack/stack-lifetime.ts): the new
    * container ends when that launcher does, however it ends. Unset (a runtime started by hand),
    * the container runs until stopped.
    */

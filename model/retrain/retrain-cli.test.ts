@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { demoPseudonymKey } from '../../demo/demo-keys.ts';
-import { writeStackFile } from '../../demo/stack-lifetime.ts';
-import { sdkClientFor } from '../../workshop/local-sagemaker/sdk-client.ts';
+import { developmentPseudonymKey } from '../../environment/development-keys.ts';
+import { writeStackFile } from '../../workshop/local-stack/stack-lifetime.ts';
+import { sdkClientFor } from '../../workshop/test-support/sdk-client.ts';
 import { projectRoot } from '../../workshop/test-support/child.ts';
 import { type FakeContainer, startFakeContainer } from '../../workshop/test-support/fake-container.ts';
 import { type StartedLocalRuntime, startLocalRuntime } from '../../workshop/test-support/local-sagemaker.ts';
@@ -189,7 +189,7 @@ describe('npm run retrain -- --cloud --dry-run prints every AWS request and send
     assert.equal(printedSteps(unset.stdout).length, 0, 'no AWS request printed');
     assert.doesNotMatch(unset.stdout, /using the demo key/);
     assert.equal(existsSync(w.versionsDir), false, 'nothing built');
-    const demo = await retrainCli(w, cloud, { ...noAws, RECO_PSEUDONYM_KEY: demoPseudonymKey });
+    const demo = await retrainCli(w, cloud, { ...noAws, RECO_PSEUDONYM_KEY: developmentPseudonymKey });
     assert.equal(demo.code, 2, demo.stderr);
     assert.match(demo.stderr, /refuses the demo RECO_PSEUDONYM_KEY/);
     // A local run keeps the convenience: the demo key, said so.

@@ -34,8 +34,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { demoPseudonymKey } from '../../demo/demo-keys.ts';
-import { liveStackPid } from '../../demo/stack-lifetime.ts';
+import { developmentPseudonymKey } from '../../environment/development-keys.ts';
+import { liveStackPid } from '../../workshop/local-stack/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
 import { jsonReplacer, readShippedConfig } from '../training/shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
@@ -154,7 +154,7 @@ export function requireCloudPseudonymKey(key: string | undefined): void {
       "--cloud needs RECO_PSEUDONYM_KEY (the shop's own key, ≥ 32 bytes, the same as the proxy's): customer ids " +
         'leave the premises only as pseudonyms, and the demo key is for local runs only',
     );
-  if (key === demoPseudonymKey)
+  if (key === developmentPseudonymKey)
     throw new RetrainError(
       'usage',
       "--cloud refuses the demo RECO_PSEUDONYM_KEY: it is public; set the shop's own key (the same as the proxy's)",
@@ -173,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
   if (!pseudonymKey) {
     // The demo's proxy and its first model use this key (demo/processes.ts, scripts/ensure-built.ts).
     console.log('retrain: RECO_PSEUDONYM_KEY is not set; using the demo key, as npm start does');
-    pseudonymKey = demoPseudonymKey;
+    pseudonymKey = developmentPseudonymKey;
   }
   mkdirSync(options.versions, { recursive: true });
   let eventFiles = options.events ?? [];

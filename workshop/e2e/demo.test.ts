@@ -14,7 +14,7 @@ import {
   shelfAfter,
   startE2e,
   trackShelves,
-} from './harness.ts';
+} from '../test-support/e2e-harness.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const catalog = JSON.parse(readFileSync(new URL('../../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunningStack } from '../../demo/processes.ts';
-import { freePort, newShopperContext, startE2e } from './harness.ts';
+import { freePort, newShopperContext, startE2e } from '../test-support/e2e-harness.ts';
 
 /** The README's embed, with the script loaded as `kind`. */
 function page(proxyUrl: string, kind: 'module' | 'classic'): string {

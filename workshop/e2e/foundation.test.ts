@@ -4,10 +4,16 @@ import type { Browser } from 'playwright-core';
 import type { RunningStack } from '../../demo/processes.ts';
 import { readFileSync } from 'node:fs';
 import type { CatalogFile } from '../../data/catalog.ts';
-import { demoShopperTokenSecret } from '../../demo/demo-keys.ts';
+import { developmentShopperTokenSecret } from '../../environment/development-keys.ts';
 import { signShopperToken } from '../test-support/shopper-tokens.ts';
 import { setWeather } from '../test-support/weather.ts';
-import { assertAnsweredWithinBudget, newShopperContext, openAndReadShelf, startE2e, trackShelves } from './harness.ts';
+import {
+  assertAnsweredWithinBudget,
+  newShopperContext,
+  openAndReadShelf,
+  startE2e,
+  trackShelves,
+} from '../test-support/e2e-harness.ts';
 import { fetchShelf } from '../test-support/shelf-request.ts';
 
 const catalog = JSON.parse(readFileSync(new URL('../../data/catalog.json', import.meta.url), 'utf8')) as CatalogFile;
@@ -58,7 +64,7 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
   });
 
   it('gives a known customer new arrivals that suit them on new-in, not the home shelf again', async () => {
-    const token = await signShopperToken('17850', demoShopperTokenSecret);
+    const token = await signShopperToken('17850', developmentShopperTokenSecret);
     const shelf = async (placement: string) => {
       const res = await fetchShelf(stack.urls.proxy, { placement, shopperToken: token });
       return (await res.json()) as { source: string; items: Array<{ id: string }> };

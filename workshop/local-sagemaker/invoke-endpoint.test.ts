@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { MAX_PAYLOAD_BYTES } from './defaults.ts';
 import type { FakeContainer } from '../test-support/fake-container.ts';
 import { startFakeContainer } from '../test-support/fake-container.ts';
-import { rejection, sdkClientFor } from './sdk-client.ts';
+import { rejection, sdkClientFor } from '../test-support/sdk-client.ts';
 import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { seeded } from '../../model/recommenders/seeded-random.ts';

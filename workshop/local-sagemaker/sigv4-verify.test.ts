@@ -6,7 +6,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { FakeContainer } from '../test-support/fake-container.ts';
 import { startFakeContainer } from '../test-support/fake-container.ts';
-import { rejection, sdkClientFor } from './sdk-client.ts';
+import { rejection, sdkClientFor } from '../test-support/sdk-client.ts';
 import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
 

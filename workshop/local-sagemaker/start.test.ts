@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { startFakeContainer } from '../test-support/fake-container.ts';
-import { sdkClientFor } from './sdk-client.ts';
+import { sdkClientFor } from '../test-support/sdk-client.ts';
 import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
 
 const START = fileURLToPath(new URL('./start.ts', import.meta.url));

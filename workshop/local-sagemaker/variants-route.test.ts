@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type FakeContainer, startFakeContainer } from '../test-support/fake-container.ts';
 import { type StartedLocalRuntime, startLocalRuntime } from '../test-support/local-sagemaker.ts';
-import { sdkClientFor } from './sdk-client.ts';
+import { sdkClientFor } from '../test-support/sdk-client.ts';
 
 describe('POST /_variants replaces the production variants of a running runtime', () => {
   let champion: FakeContainer;

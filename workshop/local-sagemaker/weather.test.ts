@@ -4,7 +4,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { FakeContainer } from '../test-support/fake-container.ts';
 import { startFakeContainer } from '../test-support/fake-container.ts';
-import { rejection, sdkClientFor } from './sdk-client.ts';
+import { rejection, sdkClientFor } from '../test-support/sdk-client.ts';
 import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { InvalidWeatherSettingError, parseWeatherSetting } from './weather.ts';

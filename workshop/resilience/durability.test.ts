@@ -15,7 +15,7 @@ import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { sleep, startCloud } from '../test-support/targets.ts';
 import { EventLog } from '../../server/events/event-log.ts';
 import { eventLogOptions, everyStoredId, storedEventsIn } from '../test-support/event-store.ts';
-import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
+import { freePort, proxyEnv, startProxyChild, type ProxyChild } from '../test-support/proxy-child.ts';
 
 interface Batch {
   ids: string[];

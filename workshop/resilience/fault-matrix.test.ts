@@ -15,9 +15,15 @@ import { startLoad } from '../test-support/load-child.ts';
 import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import { defaults as proxyDefaults } from '../../server/config.ts';
 import type { RunningProxy } from '../../server/proxy.ts';
-import { heapAfterGc, startProxyHere, watchEventLoop, watchForUnhandled, watchOwnTimes } from './in-process.ts';
-import { freePort } from './proxy-child.ts';
-import { reportRun, type RunReport } from './load-report.ts';
+import {
+  heapAfterGc,
+  startProxyHere,
+  watchEventLoop,
+  watchForUnhandled,
+  watchOwnTimes,
+} from '../test-support/in-process.ts';
+import { freePort } from '../test-support/proxy-child.ts';
+import { reportRun, type RunReport } from '../test-support/load-report.ts';
 
 const rate = 50;
 const seconds = 10;

@@ -17,7 +17,7 @@ import { listSegments } from '../../server/events/segment-files.ts';
 import { projectRoot } from '../test-support/child.ts';
 import { clickEvent, everyStoredId } from '../test-support/event-store.ts';
 import { until } from '../test-support/until.ts';
-import { freePort, type ProxyChild, startProxyChild } from './proxy-child.ts';
+import { freePort, type ProxyChild, startProxyChild } from '../test-support/proxy-child.ts';
 import { fetchShelf } from '../test-support/shelf-request.ts';
 
 const isRoot = process.getuid?.() === 0;

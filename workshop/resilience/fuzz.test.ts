@@ -14,7 +14,7 @@ import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { startCloud } from '../test-support/targets.ts';
 import { seeded } from '../../model/recommenders/seeded-random.ts';
 import { fuzzCase, type FuzzCase } from './fuzz-cases.ts';
-import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
+import { freePort, proxyEnv, startProxyChild, type ProxyChild } from '../test-support/proxy-child.ts';
 import { sendRaw, type RawAnswer } from './raw-http.ts';
 
 const total = 10_500;

@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { projectRoot, type StartedChild } from '../test-support/child.ts';
 import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
-import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
+import { freePort, proxyEnv, startProxyChild, type ProxyChild } from '../test-support/proxy-child.ts';
 import { shelfPath, shelfRequestInit } from '../test-support/shelf-request.ts';
 
 const key = (prefix: string, bytes: number): string => prefix + randomBytes(bytes).toString('hex').toUpperCase();

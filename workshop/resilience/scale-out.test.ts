@@ -17,9 +17,9 @@ import { startLoad } from '../test-support/load-child.ts';
 import { type RedisProcess, startRedis } from '../test-support/redis-process.ts';
 import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import { until } from '../test-support/until.ts';
-import { startProxyHere, watchEventLoop, watchForUnhandled, watchOwnTimes } from './in-process.ts';
-import { reportRun } from './load-report.ts';
-import { freePort, type ProxyChild, proxyEnv, startProxyChild } from './proxy-child.ts';
+import { startProxyHere, watchEventLoop, watchForUnhandled, watchOwnTimes } from '../test-support/in-process.ts';
+import { reportRun } from '../test-support/load-report.ts';
+import { freePort, type ProxyChild, proxyEnv, startProxyChild } from '../test-support/proxy-child.ts';
 import { fetchShelf } from '../test-support/shelf-request.ts';
 
 const budgetMs = 150; // placement "home"

@@ -16,7 +16,7 @@ import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { seeded } from '../../model/recommenders/seeded-random.ts';
 import { signShopperToken, testTokenSecret } from '../test-support/shopper-tokens.ts';
 import { startCloud } from '../test-support/targets.ts';
-import { freePort, proxyEnv, startProxyChild, type ProxyChild } from './proxy-child.ts';
+import { freePort, proxyEnv, startProxyChild, type ProxyChild } from '../test-support/proxy-child.ts';
 
 const total = 4000;
 const concurrency = 16;

@@ -11,7 +11,7 @@ import type { CloudInfo } from '../test-support/cloud-process.ts';
 import { startLoad } from '../test-support/load-child.ts';
 import { setWeather, sleep, startCloud } from '../test-support/targets.ts';
 import type { RunningProxy } from '../../server/proxy.ts';
-import { startProxyHere, watchForUnhandled } from './in-process.ts';
+import { startProxyHere, watchForUnhandled } from '../test-support/in-process.ts';
 
 describe('weather flips mid-load', { timeout: 60_000 }, () => {
   let cloud: StartedChild<CloudInfo>;

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
-import { ensureBuilt } from '../scripts/ensure-built.ts';
-import { projectRoot, type StartedChild, startChild } from '../workshop/test-support/child.ts';
-import { freeStackPorts } from '../workshop/test-support/free-port.ts';
-import { worldKey, writeRetrainWorld } from '../workshop/test-support/retrain-world.ts';
-import { until } from '../workshop/test-support/until.ts';
-import { stopPromotedContainers } from '../model/retrain/local-promotion.ts';
+import { ensureBuilt } from '../../scripts/ensure-built.ts';
+import { projectRoot, type StartedChild, startChild } from '../test-support/child.ts';
+import { freeStackPorts } from '../test-support/free-port.ts';
+import { worldKey, writeRetrainWorld } from '../test-support/retrain-world.ts';
+import { until } from '../test-support/until.ts';
+import { stopPromotedContainers } from '../../model/retrain/local-promotion.ts';
 import { isRunning, liveStackPid } from './stack-lifetime.ts';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@
  * one attempt only so each error is seen exactly as the runtime sent it.
  */
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
+import type { StartedLocalRuntime } from './local-sagemaker.ts';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

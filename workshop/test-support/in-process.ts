@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
-import type { CloudInfo } from '../test-support/cloud-process.ts';
+import type { CloudInfo } from './cloud-process.ts';
 import { loadConfig, type ProxyConfig } from '../../server/config.ts';
 import { startProxy, type RunningProxy } from '../../server/proxy.ts';
 

@@ -1,12 +1,12 @@
 /**
  * Preloaded into each process of an `npm start` stack (`node --import tsx --import
- * demo/exit-with-stack.ts entry.ts`, see stack-lifetime.ts): when the launcher named by
+ * workshop/local-stack/exit-with-stack.ts entry.ts`, see stack-lifetime.ts): when the launcher named by
  * `RECO_STACK_PID` is gone, this process sends itself SIGTERM, so its own clean stop runs
  * (a server closes, a container finishes its calls). It leaves the entry untouched: the model
  * container's image knows nothing of it.
  */
-import { wholeNumber } from '../environment/parsers.ts';
-import { readEnvironment } from '../environment/read-environment.ts';
+import { wholeNumber } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 import { isRunning } from './stack-lifetime.ts';
 
 /** How often the launcher is looked for: a stopped stack's processes follow within this. */

@@ -1,6 +1,6 @@
 /** Reads a paced run the way the resilience goals are stated. */
-import type { PacedRun } from '../test-support/paced-load.ts';
-import { summarize, type LatencySummary } from '../test-support/stats.ts';
+import type { PacedRun } from './paced-load.ts';
+import { summarize, type LatencySummary } from './stats.ts';
 
 /** A run split into its first seconds and the rest. */
 export interface RunReport {

@@ -3,9 +3,9 @@
  * only through its environment, so SIGKILL, crashes and its stdout/stderr are real.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../test-support/free-port.ts';
-import { projectRoot } from '../test-support/child.ts';
-import type { CloudInfo } from '../test-support/cloud-process.ts';
+import { freePort } from './free-port.ts';
+import { projectRoot } from './child.ts';
+import type { CloudInfo } from './cloud-process.ts';
 
 /** A running proxy process. */
 export interface ProxyChild {

@@ -10,8 +10,8 @@ import { chromium, type Browser, type BrowserContext, type Page, type Response }
 import { defaults as proxyDefaults } from '../../server/config.ts';
 import { type RunningStack, type StackPorts, startProcesses } from '../../demo/processes.ts';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { freePort, freeStackPorts } from '../test-support/free-port.ts';
-import { placementsWithBudget } from '../test-support/placements.ts';
+import { freePort, freeStackPorts } from './free-port.ts';
+import { placementsWithBudget } from './placements.ts';
 
 export { freePort };
 
