@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AnswerCache, type AnswerStore } from './shelf/answer-cache.ts';
 import { Bulkhead } from './shelf/bulkhead.ts';
 import type { CatalogIndex } from './shelf/catalog-index.ts';
-import { type Breaker, type BreakerOptions, CircuitBreaker } from './shelf/circuit-breaker.ts';
+import { type Breaker, type BreakerOptions, breakerStateLevels, CircuitBreaker } from './shelf/circuit-breaker.ts';
 import type { ProxyConfig } from './config.ts';
 import type { EventLog } from './events/event-log.ts';
 import { errorHandler, notFound } from './http/api-error.ts';
@@ -19,7 +19,7 @@ import { setSecurityHeaders } from './http/security-headers.ts';
 import { watchEventLoopDelay } from './operations/event-loop-delay.ts';
 import { pseudonymizer, redisDigester } from '../contracts/pseudonym.ts';
 import { createMetrics } from './operations/metrics.ts';
-import { countingFallbacks, FallbackTally } from './operations/fallback-metric-publisher.ts';
+import { countingFallbacks, FallbackTally } from './shelf/fallback-metric-publisher.ts';
 import { shopperIdentity } from './shoppers/shopper-identity.ts';
 import type { PlacementFile } from './shelf/placement-file.ts';
 import { SharedIdempotencyWindow } from './events/shared-idempotency-window.ts';
@@ -28,7 +28,7 @@ import { openRedisConnection } from './shared-state/redis-connection.ts';
 import { SharedAnswerCache } from './shared-state/shared-answer-cache.ts';
 import { SharedBreaker } from './shared-state/shared-breaker.ts';
 import { createShelfService } from './shelf/shelf-service.ts';
-import { freshSessionGate } from './shoppers/fresh-sessions.ts';
+import { freshSessionGate } from './http/fresh-sessions.ts';
 import { addEventsRoute } from './http/routes/events.ts';
 import { adminRoutes, operationsRoute, type Readiness } from './http/routes/operations.ts';
 import { addRecommendationsRoute } from './http/routes/recommendations.ts';
@@ -85,7 +85,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     windowMs: config.breakerWindowMs,
     probeMs: config.breakerProbeMs,
     onChange: (state, { adopted }) => {
-      metrics.setBreakerState(state);
+      metrics.breakerState.set(breakerStateLevels[state]);
       logger.warn({ state, fromFleet: adopted }, 'circuit breaker changed state');
     },
   };

@@ -14,7 +14,7 @@ import { EventLog } from './events/event-log.ts';
 import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
 import { openPlacementFile } from './shelf/placement-file.ts';
 import { registerEventStoreMetrics } from './operations/metrics.ts';
-import { type FallbackMetricPublisher, startFallbackMetricPublisher } from './operations/fallback-metric-publisher.ts';
+import { type FallbackMetricPublisher, startFallbackMetricPublisher } from './shelf/fallback-metric-publisher.ts';
 import { createSageMakerEndpoint, type EndpointOptions } from './shelf/sagemaker-endpoint.ts';
 
 /** A listening proxy. */

@@ -21,7 +21,7 @@ import { type EvaluationReport, modelTableSection, renderModelTable } from './mo
 import { writeSection } from './readme-section.ts';
 import { temporalSplit } from './split.ts';
 import { tune } from './tune.ts';
-import { parseDay } from '../training/interactions.ts';
+import { parseDay } from '../recommenders/interactions.ts';
 import { evaluationPath, jsonReplacer } from '../training/shipped-config.ts';
 
 const started = performance.now();

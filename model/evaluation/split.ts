@@ -6,7 +6,7 @@
  * be recommended by any model; they are counted, not silently dropped.
  */
 import type { Purchase } from '../../data/purchases.ts';
-import { buildInteractions, type Interactions } from '../training/interactions.ts';
+import { buildInteractions, type Interactions } from '../recommenders/interactions.ts';
 
 /** One known customer's ground truth after the cut-off, in training item numbers. */
 export interface Target {

@@ -2,7 +2,7 @@
  * `npm run model:bundle`: compiles what the model image runs, ahead of time, into
  * dist/model-image/ — three self-contained ES modules, no node_modules and no TypeScript
  * at start:
- *   entry.mjs  the image's entry point (`serve` or `train`, model/container/image-entry.ts)
+ *   entry.mjs  the image's entry point (`serve` or `train`, model/image-entry.ts)
  *   serve.mjs  the inference server (model/container/serve.ts): artifact reader, item-item scoring, HTTP
  *   train.mjs  the SageMaker training job (model/training/training-job.ts): the training code, apart
  * Each bundle's inputs are written to dist/model-image/inputs.json, so a test can prove that
@@ -33,7 +33,7 @@ export async function bundleImage(outDir: string = bundleDir): Promise<Record<st
   mkdirSync(outDir, { recursive: true });
   const inputs: Record<string, string[]> = {};
   const entries = [
-    ['entry.mjs', 'model/container/image-entry.ts'],
+    ['entry.mjs', 'model/image-entry.ts'],
     ['serve.mjs', 'model/container/serve.ts'],
     ['train.mjs', 'model/training/training-job.ts'],
   ] as const;

@@ -1,5 +1,5 @@
 /** The `buy-again` baseline: the customer's own past items, by frequency and recency. */
-import type { Interactions } from '../training/interactions.ts';
+import type { Interactions } from './interactions.ts';
 import { topK } from './top-k.ts';
 import type { Recommender } from './types.ts';
 

@@ -3,7 +3,7 @@
  * B = I − P·diagMat(1/diag(P)), P = (XᵀX + λI)⁻¹, with a zero diagonal. Restricted to the
  * top-N items so the dense inversion (≈ N³/2 multiply-adds in plain JS) stays in seconds.
  */
-import type { Interactions } from '../training/interactions.ts';
+import type { Interactions } from './interactions.ts';
 import { invertSymmetricInPlace } from './linear-algebra.ts';
 
 /** EASE hyper-parameters: L2 weight and how many of the most popular items it covers. */

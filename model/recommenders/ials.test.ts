@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
-import { buildInteractions } from '../training/interactions.ts';
+import { buildInteractions } from './interactions.ts';
 import { confidenceRows, fitIals, gram, ialsRecommender, solveRows } from './ials.ts';
 
 // Items y0 = (1, 0), y1 = (0, 1), y2 = (1, 1); one user bought y0 (confidence 3) and y2 (confidence 5); λ = 1.

@@ -10,7 +10,7 @@
  * fraction of a dense solve's cost.
  */
 import { seeded } from './seeded-random.ts';
-import type { Interactions } from '../training/interactions.ts';
+import type { Interactions } from './interactions.ts';
 import { topK } from './top-k.ts';
 import type { Recommender } from './types.ts';
 

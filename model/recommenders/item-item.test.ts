@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
 import { fitItemItemParts } from '../training/candidates.ts';
-import { buildInteractions } from '../training/interactions.ts';
+import { buildInteractions } from './interactions.ts';
 import { itemItemRecommender } from './item-item.ts';
 
 // Two tastes: {10001, 10002, 10003} and {20001, 20002}; 10001 is the best seller.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
 import { seeded } from './seeded-random.ts';
-import { buildInteractions } from '../training/interactions.ts';
+import { buildInteractions } from './interactions.ts';
 import { fitItemKnn } from './item-knn.ts';
 
 // 40 random customers over 15 items, with uneven item popularity so similarities differ.

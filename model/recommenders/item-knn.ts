@@ -5,7 +5,7 @@
  * column of the matrix), not per history item. Returned as a dense matrix so it is served
  * like EASE.
  */
-import type { Interactions } from '../training/interactions.ts';
+import type { Interactions } from './interactions.ts';
 
 /** Item-kNN hyper-parameters. */
 export interface ItemKnnParams {

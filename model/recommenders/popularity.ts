@@ -1,5 +1,5 @@
 /** The `popularity` and `popularity-30d` baselines: the same best sellers for everyone. */
-import type { Interactions } from '../training/interactions.ts';
+import type { Interactions } from './interactions.ts';
 import { topK } from './top-k.ts';
 import type { Recommender } from './types.ts';
 

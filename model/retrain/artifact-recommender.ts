@@ -5,7 +5,7 @@
  * ground truth.
  */
 import type { LoadedModel } from '../container/artifact.ts';
-import type { Interactions } from '../training/interactions.ts';
+import type { Interactions } from '../recommenders/interactions.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import type { Query, Recommender } from '../recommenders/types.ts';
 

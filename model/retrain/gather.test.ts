@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pseudonymOf } from '../../contracts/pseudonym.ts';
 import { worldKey, writeRetrainWorld } from '../../workshop/test-support/retrain-world.ts';
-import { gather, parseCsv } from './gather.ts';
+import { parseCsv } from '../training/training-channel.ts';
+import { gather } from './gather.ts';
 import { retrainExitCodes } from './retrain-error.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gather-'));

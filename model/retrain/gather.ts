@@ -8,14 +8,13 @@
  * is exactly what the model must learn. Every malformed record stops the run (`tornData`):
  * half a file silently read would train a model on a biased sample.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { pseudonymPrefix, pseudonymizer } from '../../contracts/pseudonym.ts';
 import type { InvoiceLine } from '../../data/online-retail.ts';
 import { readInvoiceLines } from '../../data/online-retail.ts';
 import { cleaningRules, type Purchase } from '../../data/purchases.ts';
-import { trainingCsvHeader } from '../../server/events/training-export.ts';
+import { InvalidTrainingChannelError, readTrainingChannel } from '../training/training-channel.ts';
 import { RetrainError } from './retrain-error.ts';
 
 const DAY_MS = 86_400_000;
@@ -69,53 +68,6 @@ export interface Gathered {
 
 const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
-/**
- * Splits CSV text into records (RFC 4180: quoted fields may hold commas, quotes and newlines);
- * throws on a quote left open at the end, the mark of a file cut mid-record.
- */
-export function parseCsv(text: string, source: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      record.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-    } else field += ch;
-  }
-  if (quoted) throw new RetrainError('tornData', `${source}: a quoted field is never closed (the file is cut)`);
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
-}
-
-function readMaybeGzip(file: string): string {
-  const bytes = readFileSync(file);
-  if (!file.endsWith('.gz')) return bytes.toString('utf8');
-  try {
-    return gunzipSync(bytes).toString('utf8');
-  } catch (error) {
-    throw new RetrainError('tornData', `${file}: not a whole gzip file (${(error as Error).message})`);
-  }
-}
-
 /** The event CSV files named: files as given, folders expanded to their `.csv` / `.csv.gz` files. */
 function eventCsvFiles(paths: readonly string[]): string[] {
   return paths.flatMap((path) => {
@@ -131,37 +83,6 @@ function eventCsvFiles(paths: readonly string[]): string[] {
       .sort()
       .map((name) => join(path, name));
   });
-}
-
-/** Reads exported event CSVs strictly: the export's header, eight fields per record, a date on each. */
-export function readEventLines(files: readonly string[]): InvoiceLine[] {
-  const lines: InvoiceLine[] = [];
-  for (const file of files) {
-    const records = parseCsv(readMaybeGzip(file), file);
-    if (records.length === 0) continue;
-    const header = records[0]!.join(',');
-    if (header !== trainingCsvHeader)
-      throw new RetrainError('tornData', `${file}: header is "${header.slice(0, 80)}", not the export's`);
-    records.slice(1).forEach((fields, r) => {
-      if (fields.length === 1 && fields[0] === '') return;
-      const [invoice = '', stockCode = '', description = '', quantity = '', date = '', price = '', customer = ''] =
-        fields;
-      const time = Date.parse(`${date.replace(' ', 'T')}Z`);
-      if (fields.length !== 8 || !invoice || !stockCode || !Number.isFinite(time) || !(Number(quantity) > 0))
-        throw new RetrainError('tornData', `${file}: record ${r + 2} is torn or malformed: ${fields.join(',')}`);
-      lines.push({
-        invoice,
-        stockCode: stockCode.toUpperCase(),
-        description,
-        quantity: Number(quantity),
-        time,
-        unitPrice: Number(price),
-        customerId: customer,
-        country: fields[7] ?? '',
-      });
-    });
-  }
-  return lines;
 }
 
 /** Reads and cleans the history; a part that is not whole gzip, or a cut record, stops the run. */
@@ -197,7 +118,13 @@ function readHistory(dir: string): { lines: InvoiceLine[]; purchases: Purchase[]
 /** Gathers history and events into one purchase list, customers known by pseudonym when a key is set. */
 export function gather(options: GatherOptions): Gathered {
   const history = readHistory(options.historyDir);
-  const eventLines = readEventLines(eventCsvFiles(options.eventFiles));
+  let eventLines: InvoiceLine[];
+  try {
+    eventLines = readTrainingChannel(eventCsvFiles(options.eventFiles));
+  } catch (error) {
+    if (error instanceof InvalidTrainingChannelError) throw new RetrainError('tornData', error.message);
+    throw error;
+  }
   const key = options.pseudonymKey === '' ? undefined : options.pseudonymKey;
   const pseudonym = pseudonymizer(key);
   if (key === undefined && eventLines.some((l) => l.customerId.startsWith(pseudonymPrefix)))

@@ -4,7 +4,7 @@
  * the one shape the artifact stores and the container serves; `ials` is a factor model,
  * evaluated as a baseline only (serving it would need a factor artifact).
  */
-import type { Interactions } from './interactions.ts';
+import type { Interactions } from '../recommenders/interactions.ts';
 import { fitBuyAgain, repeatScores } from '../recommenders/buy-again.ts';
 import { fitEase } from '../recommenders/ease.ts';
 import { fitIals, type IalsParams, ialsRecommender } from '../recommenders/ials.ts';

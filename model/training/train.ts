@@ -9,7 +9,7 @@ import { pseudonymizer } from '../../contracts/pseudonym.ts';
 import { loadPurchases, type Purchase } from '../../data/purchases.ts';
 import { writeArtifact, type Manifest } from '../container/artifact.ts';
 import { fitItemItemParts, type ModelParams, type ShippableModel } from './candidates.ts';
-import { buildInteractions, parseDay } from './interactions.ts';
+import { buildInteractions, parseDay } from '../recommenders/interactions.ts';
 import { defaultModelDir, jsonReplacer, readShippedConfig } from './shipped-config.ts';
 
 /** Trains and writes an artifact; what the CLI and the tests both call. */

@@ -33,7 +33,7 @@ async function train(ml: string): Promise<{ code: number; stderr: string }> {
     SM_OUTPUT_DIR: join(ml, 'output'),
   };
   try {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', 'model/container/image-entry.ts', 'train'], {
+    const { stderr } = await run(process.execPath, ['--import', 'tsx', 'model/image-entry.ts', 'train'], {
       cwd: projectRoot,
       env,
     });

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type ModelParams, type ShippableModel, shippableModels } from './candidates.ts';
-import { readEventLines } from '../retrain/gather.ts';
+import { readTrainingChannel } from './training-channel.ts';
 import { defaultShipped } from './shipped-config.ts';
 import { trainOnPurchases } from './train.ts';
 
@@ -56,7 +56,7 @@ export function runTrainingJob(env: NodeJS.ProcessEnv = process.env): number {
       .filter((name) => /\.csv(\.gz)?$/.test(name))
       .sort()
       .map((name) => join(channel, name));
-    const purchases = readEventLines(files);
+    const purchases = readTrainingChannel(files);
     if (purchases.length === 0) throw new Error(`no purchases in the training channel ${channel}`);
     const model: { name: ShippableModel; params: ModelParams } = {
       name: hyper.algorithm,

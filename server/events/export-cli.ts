@@ -32,7 +32,8 @@ import { segmentInstance } from './segment-files.ts';
 import { eventsS3Client } from './segment-shipper.ts';
 import { eventTypes } from './shelf-event.ts';
 import { bucketSegments, folderSegments, type SegmentSource, storedEvents } from './stored-events.ts';
-import { trainingCsvHeader, trainingCsvLine } from './training-export.ts';
+import { trainingCsvHeader } from '../../contracts/training-channel.ts';
+import { trainingCsvLine } from './training-export.ts';
 
 const fail = (message: string): never => {
   console.error(`events:export: ${message}`);

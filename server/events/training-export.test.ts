@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { product } from '../../workshop/test-support/fixtures.ts';
 import type { StoredEvent } from './stored-line.ts';
-import { toTrainingCsv, trainingCsvHeader } from './training-export.ts';
+import { trainingCsvHeader } from '../../contracts/training-channel.ts';
+import { toTrainingCsv } from './training-export.ts';
 
 const stored = (id: string, fields: Partial<StoredEvent>): StoredEvent => ({
   id,

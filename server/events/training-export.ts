@@ -7,13 +7,8 @@
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
 import { pseudonymPrefix } from '../../contracts/pseudonym.ts';
+import { trainingCsvHeader, trainingCsvRecord } from '../../contracts/training-channel.ts';
 import type { StoredEvent } from './stored-line.ts';
-
-/** The header of the training CSV parts. */
-export const trainingCsvHeader = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
-
-const csvField = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-const invoiceDate = (ts: number): string => new Date(ts).toISOString().slice(0, 19).replace('T', ' ');
 
 const customerId = new RegExp(`^(\\d{1,10}|${pseudonymPrefix}[A-Za-z0-9_-]{22})$`);
 
@@ -25,16 +20,16 @@ export function trainingCsvLine(
   if (e.userId === undefined || !customerId.test(e.userId)) return undefined;
   const product = catalog(e.itemId);
   const invoice = `W${(e.requestId ?? e.id).replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}`;
-  return [
+  return trainingCsvRecord({
     invoice,
-    e.itemId,
-    csvField((product?.title ?? '').toUpperCase()),
-    '1',
-    invoiceDate(e.receivedAt),
-    String(product?.price.value ?? 0),
-    e.userId,
-    'Web',
-  ].join(',');
+    stockCode: e.itemId,
+    description: (product?.title ?? '').toUpperCase(),
+    quantity: 1,
+    time: e.receivedAt,
+    unitPrice: product?.price.value ?? 0,
+    customerId: e.userId,
+    country: 'Web',
+  });
 }
 
 /**

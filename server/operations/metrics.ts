@@ -3,7 +3,6 @@
  * several apps in one process never share counters.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BreakerState } from '../shelf/circuit-breaker.ts';
 import type { EventLoopDelay } from './event-loop-delay.ts';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
@@ -23,7 +22,6 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
     },
   });
   collectDefaultMetrics({ register: registry });
-  const breakerLevels: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
   const breakerState = new Gauge({
     name: 'reco_breaker_state',
     help: 'Circuit breaker: 0 closed, 1 half-open, 2 open',
@@ -146,8 +144,8 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
       help: 'SageMaker calls in flight now (the bulkhead caps them at RECO_MAX_INFLIGHT)',
       registers: [registry],
     }),
+    /** `reco_breaker_state`: set from the breaker's changes (`breakerStateLevels` in circuit-breaker.ts). */
     breakerState,
-    setBreakerState: (state: BreakerState) => breakerState.set(breakerLevels[state]),
   };
 }
 

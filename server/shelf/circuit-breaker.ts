@@ -17,6 +17,9 @@
 /** Where the breaker stands; `half-open` means a probe is in flight. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** Each state as `reco_breaker_state` reports it. */
+export const breakerStateLevels: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
 /** What the shelf service asks of a breaker, in process or shared by the fleet. */
 export interface Breaker {
   readonly state: BreakerState;

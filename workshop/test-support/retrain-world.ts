@@ -12,7 +12,7 @@ import type { Purchase } from '../../data/purchases.ts';
 import { defaultShipped } from '../../model/training/shipped-config.ts';
 import { seeded } from '../../model/recommenders/seeded-random.ts';
 import { trainOnPurchases } from '../../model/training/train.ts';
-import { trainingCsvHeader } from '../../server/events/training-export.ts';
+import { trainingCsvHeader } from '../../contracts/training-channel.ts';
 
 /** The key the world's events and artifact are pseudonymised with (≥ 32 bytes). */
 export const worldKey = 'retrain-world-test-key-0123456789abcdef';

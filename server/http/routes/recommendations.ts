@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import type { FreshSessionGate } from '../../shoppers/fresh-sessions.ts';
+import type { FreshSessionGate } from '../fresh-sessions.ts';
 import { shopperKey } from '../../shoppers/holdout.ts';
 import { ApiError, methodNotAllowed } from '../api-error.ts';
 import { clientOf } from '../client-of.ts';

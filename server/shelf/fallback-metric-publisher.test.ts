@@ -15,7 +15,7 @@ import { variantAlarms } from '../../model/deploy/plan.ts';
 import { freePort } from '../../workshop/test-support/free-port.ts';
 import { startStack } from '../../workshop/test-support/stack.ts';
 import { FallbackTally, startFallbackMetricPublisher } from './fallback-metric-publisher.ts';
-import type { RecommendationAnswer } from '../shelf/shelf-service.ts';
+import type { RecommendationAnswer } from './shelf-service.ts';
 
 type Counted = Pick<RecommendationAnswer, 'source' | 'fallbackReason' | 'model'>;
 const model = (variant: string | null): Counted => ({

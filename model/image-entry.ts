@@ -4,9 +4,9 @@
  * training code is a separate chunk of the bundle that serving never imports).
  */
 const command = process.argv[2] ?? 'serve';
-if (command === 'serve') await import('./serve.ts');
+if (command === 'serve') await import('./container/serve.ts');
 else if (command === 'train') {
-  const { runTrainingJob } = await import('../training/training-job.ts');
+  const { runTrainingJob } = await import('./training/training-job.ts');
   process.exit(runTrainingJob());
 } else {
   console.error(`model image: unknown command "${command}" (SageMaker runs "serve" or "train")`);

@@ -18,7 +18,7 @@ import {
   modelFallbackMetric,
 } from '../../contracts/model-fallback-metric.ts';
 import { shopperKey } from '../shoppers/holdout.ts';
-import type { RecommendationAnswer, ShelfService } from '../shelf/shelf-service.ts';
+import type { RecommendationAnswer, ShelfService } from './shelf-service.ts';
 
 /** One variant's counts over one period. */
 export interface VariantTally {
