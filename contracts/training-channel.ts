@@ -2,7 +2,7 @@
  * The training channel: the CSV that the shop's event export (`npm run events:export`) and the
  * retrain (`model/retrain/training-csv.ts`) write, and the image's training job reads. Its columns
  * are the UCI Online Retail data's, one invoice line a record, so the shop's events are one more
- * part of the same history (docs/contracts.md "Training channel").
+ * part of the same history.
  */
 
 /** The first line of every part. */

@@ -20,8 +20,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const siblings: Plugin = {
   name: 'image-siblings',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(serve|training-job)\.ts$/ }, (args) => ({
-      path: args.path === './serve.ts' ? './serve.mjs' : './train.mjs',
+    b.onResolve({ filter: /^\.\/(container\/serve|training\/training-job)\.ts$/ }, (args) => ({
+      path: args.path === './container/serve.ts' ? './serve.mjs' : './train.mjs',
       external: true,
     }));
   },
