@@ -29,7 +29,7 @@ export interface RecommendationAnswer {
   source: ShelfSourceName;
   fallbackReason: FallbackReason | null;
   model: { version: string; variant: string | null } | null;
-  /** The sources that filled the shelf, in order: `model`, `cache` or fallback names (public field name). */
+  /** The sources that filled the shelf, in order: `model`, `cache` or fallback names (an older, public field name). */
   resolvers: string[];
   items: ShelfItem[];
   /** Problems the storefront developer should fix (e.g. `unknown-placement`); absent when there are none. */
