@@ -81,7 +81,7 @@ export const defaults = {
   /** …and none older than this. */
   breakerWindowMs: 10_000,
   breakerProbeMs: 10_000,
-  /** Upstream calls in flight per instance; beyond it, the fallback answers at once (`overloaded`). */
+  /** Upstream calls in flight per instance; beyond it, the fallback chain answers at once (`overloaded`). */
   maxInflight: upstreamSocketPool,
   /** Shared state (answers, breaker, rate limit) across instances; unset keeps it all in this process. */
   redisUrl: undefined as string | undefined,
@@ -112,7 +112,7 @@ export const defaults = {
   /** The bearer key the storefront's server sends `purchase` events with; unset: no purchase is accepted. */
   serverKey: undefined as string | undefined,
   /**
-   * Publish `RecoShelf/ModelFallbackPercent` to CloudWatch once a minute (operations/fallback-metric-publisher.ts),
+   * Publish `RecoShelf/ModelFallbackPercent` to CloudWatch once a minute (shelf/fallback-metric-publisher.ts),
    * the data of the deploy's third rollback alarm; off: nothing is sent and nothing is counted.
    */
   cloudWatchMetrics: false,

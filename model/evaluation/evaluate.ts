@@ -1,10 +1,10 @@
 /**
- * `npm run evaluate`: tunes every model on a validation split, evaluates every model on two
- * hold-outs (the one the design was settled on, and a later one nothing looked at), writes
+ * `npm run evaluate`: tunes every model on a validation period, evaluates every model on two
+ * test periods (the one the design was settled on, and a later one nothing looked at), writes
  * model/artifacts/evaluation.json and the generated model table of model/README.md. The table is
  * for a person, so it is printed with `console`, not logged (CONTRIBUTING.md "Logging").
- *   --test-from YYYY-MM-DD        first hold-out's cut-off (default 2011-10-01; test runs to the end of the data)
- *   --later-from YYYY-MM-DD       second hold-out's cut-off (default 2011-11-01)
+ *   --test-from YYYY-MM-DD        first test period's cut-off (default 2011-10-01; test runs to the end of the data)
+ *   --later-from YYYY-MM-DD       second test period's cut-off (default 2011-11-01)
  *   --validation-from YYYY-MM-DD  validation cut-off (default 2011-07-23: ~10 weeks before --test-from)
  *   --out FILE                    report path (default model/artifacts/evaluation.json)
  *   --readme FILE                 README whose model-table section is rewritten (default model/README.md;
@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadPurchases } from '../../data/purchases.ts';
-import { evaluateHoldout } from './holdout.ts';
+import { evaluateTestPeriod } from './test-period.ts';
 import { type EvaluationReport, modelTableSection, renderModelTable } from './model-table.ts';
 import { writeSection } from './readme-section.ts';
 import { temporalSplit } from './split.ts';
@@ -58,13 +58,13 @@ console.error(`evaluate: tuned in ${tuning} s; shipping ${tuned.shipped}`);
 
 // Seeded, so the report replays exactly; the same resamples serve every model of a view.
 const bootstrap = { resamples: 2000, seed: 20111001, level: 0.95 };
-const holdouts = [
-  { name: 'Hold-out 1', cutoff: testFrom, designSeen: true },
-  { name: 'Hold-out 2', cutoff: laterFrom, designSeen: false },
+const testPeriods = [
+  { name: 'Test period 1', cutoff: testFrom, designSeen: true },
+  { name: 'Test period 2', cutoff: laterFrom, designSeen: false },
 ].map(({ name, cutoff, designSeen }) => {
-  const holdout = evaluateHoldout(purchases, cutoff, end, tuned, bootstrap);
-  console.error(`evaluate: ${name} in ${holdout.seconds} s`);
-  return { name, designSeen, ...holdout };
+  const testPeriod = evaluateTestPeriod(purchases, cutoff, end, tuned, bootstrap);
+  console.error(`evaluate: ${name} in ${testPeriod.seconds} s`);
+  return { name, designSeen, ...testPeriod };
 });
 
 const report: EvaluationReport & { data: unknown } = {
@@ -83,7 +83,7 @@ const report: EvaluationReport & { data: unknown } = {
     testBefore: day(testFrom),
     models: tuned.validation,
   },
-  holdouts,
+  testPeriods,
   seconds: { tuning, total: 0 },
 };
 report.seconds.total = seconds(started);

@@ -6,7 +6,7 @@ import type { ModelParams } from '../training/candidates.ts';
 import type { IalsParams } from '../recommenders/ials.ts';
 import type { PairedInterval } from './bootstrap.ts';
 import { type EvaluationRow, type View, views } from './evaluate-recommender.ts';
-import type { HoldoutReport } from './holdout.ts';
+import type { TestPeriodReport } from './test-period.ts';
 
 /** What `npm run evaluate` writes to model/artifacts/evaluation.json (as parsed back from JSON). */
 export interface EvaluationReport {
@@ -21,7 +21,7 @@ export interface EvaluationReport {
   goal: number;
   bootstrap: { resamples: number; seed: number; level: number };
   validation: { trainBefore: string; testFrom: string; testBefore: string; models: EvaluationRow[] };
-  holdouts: (HoldoutReport & { name: string; designSeen: boolean })[];
+  testPeriods: (TestPeriodReport & { name: string; designSeen: boolean })[];
   seconds: { tuning: number; total: number };
 }
 
@@ -57,10 +57,10 @@ const percent = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x 
 const count = (x: number) => x.toLocaleString('en-US');
 const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
 
-/** The tables and counts of one hold-out. */
-function holdoutSection(report: EvaluationReport, holdout: EvaluationReport['holdouts'][number]): string {
+/** The tables and counts of one test period. */
+function testPeriodSection(report: EvaluationReport, testPeriod: EvaluationReport['testPeriods'][number]): string {
   const level = Math.round(report.bootstrap.level * 100);
-  const rows = holdout.models.map((row) => {
+  const rows = testPeriod.models.map((row) => {
     const shipped = row.name === report.shipped;
     return [
       shipped ? `**${row.name}**` : row.name,
@@ -74,8 +74,8 @@ function holdoutSection(report: EvaluationReport, holdout: EvaluationReport['hol
       String(row.users),
     ];
   });
-  const c = holdout.counts;
-  const margins = holdout.margins.map((m) => [
+  const c = testPeriod.counts;
+  const margins = testPeriod.margins.map((m) => [
     m.view,
     f4(m.shippedNdcg),
     `${m.bestOther} ${f4(m.bestOtherNdcg)}`,
@@ -84,22 +84,23 @@ function holdoutSection(report: EvaluationReport, holdout: EvaluationReport['hol
     m.view === 'all' || m.view === 'new' ? (m.relative >= report.goal ? 'yes' : 'no') : '(not a goal)',
   ]);
   return [
-    `#### ${holdout.name}: train before ${holdout.trainBefore}, test ${holdout.testFrom} to ${holdout.testThrough}`,
+    `#### ${testPeriod.name}: train before ${testPeriod.trainBefore}, ` +
+      `test ${testPeriod.testFrom} to ${testPeriod.testThrough}`,
     '',
     wrap(
-      (holdout.designSeen
+      (testPeriod.designSeen
         ? 'The shipped design was settled after looking at this period (see the caveat below): read it as optimistic. '
         : "No parameter was tuned on this period, and the shipped model's design was fixed before it was first run. ") +
-        `Test window: ${count(c.lines)} purchase lines. ${count(c.newCustomerLines)} ` +
-        `(${share(c.newCustomerLines, c.lines)}) are from customers new in the window (views cold and cold-context). ` +
+        `The test period holds ${count(c.lines)} purchase lines. ${count(c.newCustomerLines)} ` +
+        `(${share(c.newCustomerLines, c.lines)}) are from customers new in the period (views cold and cold-context). ` +
         `${count(c.unseenItemLines)} (${share(c.unseenItemLines, c.lines)}) are of items never sold before the ` +
         `cut-off, which no model can recommend; for known customers that is ${count(c.unseenItemPairs)} of ` +
         `${count(c.unseenItemPairs + c.seenItemPairs)} (customer, item) pairs ` +
         `(${share(c.unseenItemPairs, c.unseenItemPairs + c.seenItemPairs)}), left out of the targets. ` +
-        `Trained on ${count(holdout.trainItems)} items. Fit times: ` +
-        `${Object.entries(holdout.fitSeconds)
+        `Trained on ${count(testPeriod.trainItems)} items. Fit times: ` +
+        `${Object.entries(testPeriod.fitSeconds)
           .map(([name, s]) => `${name} ${s} s`)
-          .join(', ')}; fitting and scoring everything took ${holdout.seconds} s.`,
+          .join(', ')}; fitting and scoring everything took ${testPeriod.seconds} s.`,
     ),
     '',
     markdownTable(
@@ -162,7 +163,7 @@ function paramsOf(report: EvaluationReport, name: string): string {
   }
 }
 
-/** The whole generated section: parameters, the validation choice, then each hold-out. */
+/** The whole generated section: parameters, the validation choice, then each test period. */
 export function renderModelTable(report: EvaluationReport): string {
   const names = [...new Set(report.validation.models.map((r) => r.name))];
   const ndcgOn = (name: string, view: View) => {
@@ -184,7 +185,7 @@ export function renderModelTable(report: EvaluationReport): string {
       [false, false, ...views.map(() => true)],
     ),
     '',
-    ...report.holdouts.flatMap((holdout) => [holdoutSection(report, holdout), '']),
+    ...report.testPeriods.flatMap((testPeriod) => [testPeriodSection(report, testPeriod), '']),
     wrap(
       `Intervals: paired bootstrap over customers, ${count(report.bootstrap.resamples)} resamples, ` +
         `seed ${report.bootstrap.seed}, ${level} % percentile intervals. Δ is the model's NDCG@${report.k} minus ` +

@@ -26,7 +26,7 @@ const purchases = [
   buy('D', '10001', '2011-02-05', 'd1'), // another new customer, with a second invoice
   buy('D', '10002', '2011-02-10', 'd2'),
   buy('D', '10001', '2011-02-10', 'd2'),
-  buy('B', '10003', '2011-03-05'), // after the end of the test window
+  buy('B', '10003', '2011-03-05'), // after the end of the test period
 ];
 const split = temporalSplit(purchases, Date.parse('2011-02-01T00:00:00Z'), Date.parse('2011-03-01T00:00:00Z'));
 
@@ -41,7 +41,7 @@ test('training holds only purchases before the cut-off', () => {
   assert.equal(split.train.userBaskets[split.train.userPtr[a]! + at], 1);
 });
 
-test('targets keep known customers and items inside the test window', () => {
+test('targets keep known customers and items inside the test period', () => {
   const a = split.train.userIndex.get('A')!;
   assert.deepEqual(
     split.targetsAll.map((t) => t.user),
@@ -54,7 +54,7 @@ test('view new drops items the customer bought before the cut-off, and customers
   assert.deepEqual(split.targetsNew, []);
 });
 
-test('new customers are tested anonymously: the whole window, and their first invoice as the context', () => {
+test('new customers are tested anonymously: the whole period, and their first invoice as the context', () => {
   const item = (code: string) => split.train.itemIndex.get(code)!;
   assert.deepEqual(
     split.targetsCold.map((t) => [t.context, t.items.sort()]),
@@ -71,7 +71,7 @@ test('new customers are tested anonymously: the whole window, and their first in
 });
 
 test('test lines of items unseen in training are counted, not silently dropped', () => {
-  // Window lines: A 10001, A 10003, A 99999 (10003 and 99999 never sold before the cut-off), C ×1, D ×3.
+  // Test-period lines: A 10001, A 10003, A 99999 (10003 and 99999 never sold before the cut-off), C ×1, D ×3.
   assert.deepEqual(split.counts, {
     lines: 7,
     newCustomerLines: 4,

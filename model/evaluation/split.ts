@@ -11,7 +11,7 @@ import { buildInteractions, type Interactions } from '../recommenders/interactio
 /** One known customer's ground truth after the cut-off, in training item numbers. */
 export interface Target {
   user: number;
-  /** Distinct items bought in the test window (view `all`) … */
+  /** Distinct items bought in the test period (view `all`) … */
   items: number[];
   /** … and the training-period items of this customer (to exclude in view `new`). */
   history: Set<number>;
@@ -21,21 +21,21 @@ export interface Target {
 export interface ColdTarget {
   /** Items in view when asked (the first invoice's items in view `cold-context`, none in `cold`). */
   context: number[];
-  /** Distinct items to find: the whole window (`cold`), or later invoices minus the context (`cold-context`). */
+  /** Distinct items to find: the whole period (`cold`), or later invoices minus the context (`cold-context`). */
   items: number[];
 }
 
-/** What the test window holds and what of it can be evaluated, in invoice lines. */
-export interface TestWindowCounts {
-  /** Purchase lines in the test window. */
+/** What the test period holds and what of it can be evaluated, in invoice lines. */
+export interface TestPeriodCounts {
+  /** Purchase lines in the test period. */
   lines: number;
   /** … of customers with no purchase before the cut-off (tested in the cold views). */
   newCustomerLines: number;
   /** … whose item was never sold before the cut-off (no model can recommend it; counted as misses nowhere). */
   unseenItemLines: number;
-  /** Distinct (known customer, item) pairs of the window whose item is unseen in training. */
+  /** Distinct (known customer, item) pairs of the period whose item is unseen in training. */
   unseenItemPairs: number;
-  /** Distinct (known customer, item) pairs of the window whose item was seen: the view-`all` targets. */
+  /** Distinct (known customer, item) pairs of the period whose item was seen: the view-`all` targets. */
   seenItemPairs: number;
 }
 
@@ -52,17 +52,17 @@ export interface TemporalSplit {
   targetsCold: ColdTarget[];
   /** View `cold-context`: new customers with a later invoice, their first invoice in view. */
   targetsColdContext: ColdTarget[];
-  counts: TestWindowCounts;
+  counts: TestPeriodCounts;
 }
 
 /** Splits purchases at `cutoff` (epoch ms); test purchases run to `end` (exclusive). */
 export function temporalSplit(purchases: readonly Purchase[], cutoff: number, end: number): TemporalSplit {
-  if (!(cutoff < end)) throw new Error(`split: cut-off must come before the end of the test window`);
+  if (!(cutoff < end)) throw new Error(`split: cut-off must come before the end of the test period`);
   const train = buildInteractions(
     purchases.filter((p) => p.time < cutoff),
     cutoff,
   );
-  const counts: TestWindowCounts = {
+  const counts: TestPeriodCounts = {
     lines: 0,
     newCustomerLines: 0,
     unseenItemLines: 0,

@@ -1,5 +1,5 @@
 /**
- * Chooses every model's own hyper-parameters on a validation split carved from the
+ * Chooses every model's own hyper-parameters on a validation period carved from the
  * training period, and picks the model to ship. The test periods are never seen here.
  *
  * A model's parameters maximise its own mean NDCG@10 lift over `popularity` across the

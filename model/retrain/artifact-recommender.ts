@@ -11,7 +11,7 @@ import type { Query, Recommender } from '../recommenders/types.ts';
 
 /**
  * A recommender in `train`'s numbering that answers with `model`. An item the split's training
- * data never sold cannot be relevant in the test window (the split counts those lines apart),
+ * data never sold cannot be relevant in the test period (the split counts those lines apart),
  * so it comes back as a distinct negative number: a miss that still takes its place in the list.
  */
 export function artifactRecommender(model: LoadedModel, train: Interactions, name: string): Recommender {

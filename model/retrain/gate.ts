@@ -42,7 +42,7 @@ const row = (rows: readonly ScoredRow[], name: string, view: View): ScoredRow =>
 };
 const f = (x: number): string => x.toFixed(4);
 
-/** Judges `candidate` against `serving` and `popularity` on the rows scored on the same window. */
+/** Judges `candidate` against `serving` and `popularity` on the rows scored on the same test period. */
 export function judge(rows: readonly ScoredRow[], rules: GateRules = defaultGateRules): GateVerdict {
   const checks: GateCheck[] = [];
   for (const view of ['all', 'new'] as const) {

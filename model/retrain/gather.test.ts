@@ -13,7 +13,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'gather-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const DAY_MS = 86_400_000;
 
-test('events of one afternoon: the history is moved to end before the whole test window', () => {
+test('events of one afternoon: the history is moved to end before the whole test period', () => {
   const w = writeRetrainWorld(join(scratch, 'afternoon'));
   const [header, ...lines] = readFileSync(w.eventsFile, 'utf8').trimEnd().split('\n');
   const sameDay = lines.map((l, i) =>

@@ -29,13 +29,13 @@ export interface GatherOptions {
   pseudonymKey?: string | undefined;
   /**
    * Move the history forward in time so it ends the day before the first event or the test
-   * window (whichever is earlier), when the two are more than 30 days apart. The demo's history
+   * period (whichever is earlier), when the two are more than 30 days apart. The demo's history
    * is a 2011 sample standing in for the shop's past; without this every past purchase would
    * look 15 years old to the recency features, and the candidate would lose the history's last
-   * days to a test window of events placed in one afternoon.
+   * days to a test period of events placed in one afternoon.
    */
   rebaseHistory: boolean;
-  /** The test window's length in days (the history is kept out of it when moved). */
+  /** The test period's length in days (the history is kept out of it when moved). */
   windowDays: number;
 }
 

@@ -34,7 +34,7 @@ export interface RetrainOptions {
   versionsDir: string;
   pseudonymKey?: string | undefined;
   rebaseHistory: boolean;
-  /** The test window: the last this many days before the newest event (14). */
+  /** The test period: the last this many days before the newest event (14). */
   windowDays: number;
   rules: GateRules;
   model: { name: ShippableModel; params: ModelParams };

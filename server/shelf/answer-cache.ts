@@ -15,7 +15,7 @@ export interface CachedAnswer {
 }
 
 /**
- * What the shelf service and the resolvers read and write: this process's cache, or
+ * What the shelf service and the fallbacks read and write: this process's cache, or
  * the fleet's (shared-answer-cache.ts). Lookups are synchronous so the fallback chain
  * stays synchronous; a shared store brings the entries in first with `load`.
  */

@@ -1,6 +1,6 @@
 /**
  * The catalog as the proxy queries it: products by id, and the ranked lists
- * the fallback strategies draw from, computed once at load.
+ * the fallbacks draw from, computed once at load.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
 

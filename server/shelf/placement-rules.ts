@@ -1,11 +1,11 @@
 /**
  * Placement rules: per placement the latency budget, shelf size, ordered
- * fallback strategies and business filters, read from one JSON file.
+ * fallback chain and business filters, read from one JSON file.
  */
 import { z } from 'zod';
 
-/** The fallback strategies a placement may list, walked in its order. */
-export const resolverNames = [
+/** The fallbacks a placement's chain may list, walked in its order. */
+export const fallbackNames = [
   'last-model-answer',
   'bought-together',
   'category-best-sellers',
@@ -16,7 +16,7 @@ export const resolverNames = [
 /** The business filters a placement may apply. */
 export const filterNames = ['in-stock', 'exclude-context', 'exclude-recently-bought', 'no-duplicates'] as const;
 
-export type ResolverName = (typeof resolverNames)[number];
+export type FallbackName = (typeof fallbackNames)[number];
 export type FilterName = (typeof filterNames)[number];
 
 const productId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product id');
@@ -26,7 +26,7 @@ const placementFields = z.strictObject({
   limit: z.number().int().min(1).max(48),
   /** How many more ids than shown to ask the model for, so filters can drop some. */
   overfetch: z.number().min(1).max(10),
-  fallback: z.array(z.enum(resolverNames)).min(1),
+  fallback: z.array(z.enum(fallbackNames)).min(1),
   filters: z.array(z.enum(filterNames)),
   recentlyBoughtDays: z.number().int().min(0).max(365),
   pinned: z.array(productId).max(100),

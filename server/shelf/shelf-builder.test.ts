@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AnswerCache } from './answer-cache.ts';
-import { resolvers, type ResolverContext } from './fallback-chain/index.ts';
+import { fallbacks, type FallbackContext } from './fallback-chain/index.ts';
 import { buildShelf, type ShelfSource } from './shelf-builder.ts';
 import { placementRules, smallCatalog } from '../../workshop/test-support/fixtures.ts';
 
@@ -10,7 +10,7 @@ const noPurchases = new Set<string>();
 const source = (name: string, ids: string[]): ShelfSource => ({ name, ids: () => ids });
 const ids = (shelf: { items: Array<{ id: string }> }) => shelf.items.map((i) => i.id);
 
-function context(fields: Partial<ResolverContext> = {}): ResolverContext {
+function context(fields: Partial<FallbackContext> = {}): FallbackContext {
   return {
     placement: placementRules(),
     shopper: 'u:1',
@@ -84,30 +84,25 @@ describe('shelf builder', () => {
   });
 });
 
-describe('fallback resolvers', () => {
+describe('fallbacks', () => {
   it('best sellers rank by popularity', () => {
-    assert.deepEqual(resolvers['best-sellers'].resolve(context()).ids.slice(0, 3), ['P1', 'P2', 'P3']);
+    assert.deepEqual(fallbacks['best-sellers'].rank(context()).ids.slice(0, 3), ['P1', 'P2', 'P3']);
   });
 
   it("bought together interleaves the context items' baskets", () => {
-    assert.deepEqual(resolvers['bought-together'].resolve(context({ items: ['P1', 'P2'] })).ids, ['P5', 'P7', 'P6']);
+    assert.deepEqual(fallbacks['bought-together'].rank(context({ items: ['P1', 'P2'] })).ids, ['P5', 'P7', 'P6']);
   });
 
   it("category best sellers follow the context items' categories", () => {
-    assert.deepEqual(resolvers['category-best-sellers'].resolve(context({ items: ['P2'] })).ids, [
-      'P2',
-      'P4',
-      'P6',
-      'P8',
-    ]);
+    assert.deepEqual(fallbacks['category-best-sellers'].rank(context({ items: ['P2'] })).ids, ['P2', 'P4', 'P6', 'P8']);
   });
 
   it('new arrivals put the newest first', () => {
-    assert.equal(resolvers['new-arrivals'].resolve(context()).ids[0], 'P10');
+    assert.equal(fallbacks['new-arrivals'].rank(context()).ids[0], 'P10');
   });
 
   it("pinned returns the merchandiser's list in order", () => {
-    assert.deepEqual(resolvers.pinned.resolve(context({ placement: placementRules({ pinned: ['P8', 'P3'] }) })).ids, [
+    assert.deepEqual(fallbacks.pinned.rank(context({ placement: placementRules({ pinned: ['P8', 'P3'] }) })).ids, [
       'P8',
       'P3',
     ]);
@@ -118,10 +113,10 @@ describe('fallback resolvers', () => {
     const cache = new AnswerCache({ maxEntries: 10, freshMs: 1000, staleMs: 10_000, now: () => now });
     cache.set('u:1', 'home', { ids: ['P4', 'P5'], modelVersion: 'v1', variant: 'A' });
     now = 5000;
-    const result = resolvers['last-model-answer'].resolve(context({ cache, cacheKey: 'product' }));
+    const result = fallbacks['last-model-answer'].rank(context({ cache, cacheKey: 'product' }));
     assert.deepEqual(result.ids, ['P4', 'P5']);
     assert.deepEqual(result.model, { version: 'v1', variant: 'A' });
     now = 10_001;
-    assert.deepEqual(resolvers['last-model-answer'].resolve(context({ cache, cacheKey: 'product' })).ids, []);
+    assert.deepEqual(fallbacks['last-model-answer'].rank(context({ cache, cacheKey: 'product' })).ids, []);
   });
 });

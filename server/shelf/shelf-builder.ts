@@ -1,7 +1,7 @@
 /**
  * Fills a shelf: walks the sources in order (the model or cached answer, then
  * the placement's fallback chain), keeps what passes the placement's filters,
- * and stops once the shelf is full. Resolvers are only asked when needed.
+ * and stops once the shelf is full. Fallbacks are only asked when needed.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';

@@ -15,7 +15,7 @@ import { boundChildren, type Metrics } from '../operations/metrics.ts';
 import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { shopperKey } from '../shoppers/holdout.ts';
-import { resolvers, type ResolverContext } from './fallback-chain/index.ts';
+import { fallbacks, type FallbackContext } from './fallback-chain/index.ts';
 import type { ModelAnswer, SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { buildShelf, type Shelf, type ShelfSource } from './shelf-builder.ts';
 import { invocationLimits } from '../../contracts/invocation.ts';
@@ -29,7 +29,7 @@ export interface RecommendationAnswer {
   source: ShelfSourceName;
   fallbackReason: FallbackReason | null;
   model: { version: string; variant: string | null } | null;
-  /** The sources that filled the shelf, in order: `model`, `cache` or resolver names. */
+  /** The sources that filled the shelf, in order: `model`, `cache` or fallback names (an older, public field name). */
   resolvers: string[];
   items: ShelfItem[];
   /** Problems the storefront developer should fix (e.g. `unknown-placement`); absent when there are none. */
@@ -299,7 +299,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const recentlyBought = bought instanceof Set ? bought : await bought;
     if (loading) await loading;
     const filterContext = { catalog, items: request.items, recentlyBought };
-    const resolverContext: ResolverContext = {
+    const fallbackContext: FallbackContext = {
       placement: rules,
       shopper,
       cacheKey,
@@ -307,7 +307,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
       catalog,
       cache,
     };
-    // The model behind a stale answer, remembered when its resolver runs, so it is looked up once.
+    // The model behind a stale answer, remembered when its fallback runs, so it is looked up once.
     let staleModel: RecommendationAnswer['model'] = null;
     const chain = (withLastAnswer: boolean): ShelfSource[] =>
       rules.fallback
@@ -315,7 +315,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         .map((name) => ({
           name,
           ids: () => {
-            const result = resolvers[name].resolve(resolverContext);
+            const result = fallbacks[name].rank(fallbackContext);
             if (result.model) staleModel = result.model;
             return result.ids;
           },

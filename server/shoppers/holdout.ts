@@ -16,16 +16,16 @@ export const holdoutSalt = 'reco-holdout:';
 export type Arm = 'model' | 'holdout';
 
 /**
- * The shopper key the shelf service and the events route share: the customer when known,
- * else the session (`u:…` / `s:…`); undefined when there is neither.
+ * The one shopper key the arm (of answers and events), the variant and the answer cache's key derive
+ * from: the customer when known, else the session (`u:…` / `s:…`); undefined when there is neither.
  */
 export function shopperKey(userId: string | undefined, sessionId: string | undefined): string | undefined {
   return userId ? `u:${userId}` : sessionId ? `s:${sessionId}` : undefined;
 }
 
 /**
- * Returns a function from shopper key to "in the holdout". The hash is salted apart from the
- * variant assignment (`variant-assignment.ts`), so arm and variant are independent. A shopper
+ * Returns a function from shopper key to "in the holdout". A salted SHA-256, unrelated to the
+ * variant's FNV-1a (`variant-assignment.ts`), so arm and variant are independent. A shopper
  * with no key is never held out: the choice could not be sticky.
  */
 export function holdoutAssigner(percent: number): (shopper: string | undefined) => boolean {

@@ -1,7 +1,7 @@
-import type { Resolver } from './resolver.ts';
+import type { Fallback } from './fallback.ts';
 
 /** The catalog's best sellers overall (distinct customers). */
-export const bestSellers: Resolver = {
+export const bestSellers: Fallback = {
   name: 'best-sellers',
-  resolve: ({ catalog }) => ({ ids: catalog.bestSellers }),
+  rank: ({ catalog }) => ({ ids: catalog.bestSellers }),
 };

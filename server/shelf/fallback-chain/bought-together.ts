@@ -1,9 +1,9 @@
-import { interleave, type Resolver } from './resolver.ts';
+import { interleave, type Fallback } from './fallback.ts';
 
 /** Products most often in the same basket as the context items. */
-export const boughtTogether: Resolver = {
+export const boughtTogether: Fallback = {
   name: 'bought-together',
-  resolve({ items, catalog }) {
+  rank({ items, catalog }) {
     return { ids: interleave(items.map((id) => catalog.get(id)?.boughtWith ?? [])) };
   },
 };

@@ -1,9 +1,9 @@
-import { interleave, type Resolver } from './resolver.ts';
+import { interleave, type Fallback } from './fallback.ts';
 
 /** Best sellers in the categories of the context items. */
-export const categoryBestSellers: Resolver = {
+export const categoryBestSellers: Fallback = {
   name: 'category-best-sellers',
-  resolve({ items, catalog }) {
+  rank({ items, catalog }) {
     const categories = new Set(
       items.map((id) => catalog.get(id)?.category).filter((c): c is string => c !== undefined),
     );

@@ -1,16 +1,16 @@
-/** Every fallback strategy by the name placement rules use. */
-import type { ResolverName } from '../placement-rules.ts';
+/** Every fallback by the name placement rules use; a placement's `fallback` list orders them into its chain. */
+import type { FallbackName } from '../placement-rules.ts';
 import { bestSellers } from './best-sellers.ts';
 import { boughtTogether } from './bought-together.ts';
 import { categoryBestSellers } from './category-best-sellers.ts';
 import { lastModelAnswer } from './last-model-answer.ts';
 import { newArrivals } from './new-arrivals.ts';
 import { pinned } from './pinned.ts';
-import type { Resolver } from './resolver.ts';
+import type { Fallback } from './fallback.ts';
 
-export type { Resolver, ResolverContext, ResolverResult } from './resolver.ts';
+export type { Fallback, FallbackContext, FallbackResult } from './fallback.ts';
 
-export const resolvers: Readonly<Record<ResolverName, Resolver>> = {
+export const fallbacks: Readonly<Record<FallbackName, Fallback>> = {
   'last-model-answer': lastModelAnswer,
   'bought-together': boughtTogether,
   'category-best-sellers': categoryBestSellers,

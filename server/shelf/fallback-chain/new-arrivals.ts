@@ -1,7 +1,7 @@
-import type { Resolver } from './resolver.ts';
+import type { Fallback } from './fallback.ts';
 
 /** The products introduced most recently. */
-export const newArrivals: Resolver = {
+export const newArrivals: Fallback = {
   name: 'new-arrivals',
-  resolve: ({ catalog }) => ({ ids: catalog.newArrivals }),
+  rank: ({ catalog }) => ({ ids: catalog.newArrivals }),
 };

@@ -1,7 +1,7 @@
-import type { Resolver } from './resolver.ts';
+import type { Fallback } from './fallback.ts';
 
 /** The merchandiser's pinned list for the placement, in the order given. */
-export const pinned: Resolver = {
+export const pinned: Fallback = {
   name: 'pinned',
-  resolve: ({ placement }) => ({ ids: placement.pinned }),
+  rank: ({ placement }) => ({ ids: placement.pinned }),
 };

@@ -4,7 +4,7 @@ import type { Purchase } from '../../data/purchases.ts';
 import { seeded } from '../recommenders/seeded-random.ts';
 import { defaultShipped } from '../training/shipped-config.ts';
 import { views } from './evaluate-recommender.ts';
-import { evaluateHoldout } from './holdout.ts';
+import { evaluateTestPeriod } from './test-period.ts';
 
 // 60 customers over two tastes of 8 items, buying through January and February; half of the
 // February buyers are new customers.
@@ -42,7 +42,7 @@ const tuned = {
   },
   ials: { factors: 4, regularization: 1, alpha: 2, iterations: 5, cgSteps: 3, seed: 1 },
 };
-const report = evaluateHoldout(purchases, Date.UTC(2011, 1, 1), Date.UTC(2011, 2, 1), tuned, {
+const report = evaluateTestPeriod(purchases, Date.UTC(2011, 1, 1), Date.UTC(2011, 2, 1), tuned, {
   resamples: 200,
   seed: 1,
   level: 0.95,

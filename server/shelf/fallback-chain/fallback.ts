@@ -1,14 +1,14 @@
 /**
- * The one interface behind which every fallback strategy sits: given the
- * request's context, return product ids, best first. Resolvers do not filter;
+ * The one interface behind which every link of the fallback chain sits: given the
+ * request's context, return product ids, best first. Fallbacks do not filter;
  * the shelf builder applies the placement's filters to whatever they return.
  */
 import type { AnswerStore } from '../answer-cache.ts';
 import type { CatalogIndex } from '../catalog-index.ts';
-import type { PlacementRules, ResolverName } from '../placement-rules.ts';
+import type { FallbackName, PlacementRules } from '../placement-rules.ts';
 
-/** What a resolver may look at. */
-export interface ResolverContext {
+/** What a fallback may look at. */
+export interface FallbackContext {
   placement: PlacementRules;
   /** `u:<userId>` or `s:<sessionId>`; undefined for a shopper with neither. */
   shopper: string | undefined;
@@ -21,15 +21,15 @@ export interface ResolverContext {
 }
 
 /** Ranked ids, and the model that produced them when they come from one. */
-export interface ResolverResult {
+export interface FallbackResult {
   ids: readonly string[];
   model?: { version: string; variant: string | null };
 }
 
-/** A fallback strategy. */
-export interface Resolver {
-  readonly name: ResolverName;
-  resolve(context: ResolverContext): ResolverResult;
+/** One link of the fallback chain. */
+export interface Fallback {
+  readonly name: FallbackName;
+  rank(context: FallbackContext): FallbackResult;
 }
 
 /** Round-robin merge, so every context item contributes its best ids first. */

@@ -1,5 +1,5 @@
 /**
- * One hold-out of the report: every model fitted with its tuned parameters on the data
+ * One test period of the report: every model fitted with its tuned parameters on the data
  * before the cut-off, scored in every view on what came after, each compared with the
  * shipped model by a paired bootstrap, and the shipped model's margin over the best other
  * model per view.
@@ -8,11 +8,11 @@ import type { Purchase } from '../../data/purchases.ts';
 import { evaluatedModels, fitModel, type ModelName, type ShippableModel } from '../training/candidates.ts';
 import { type BootstrapOptions, type PairedInterval, pairedBootstrap } from './bootstrap.ts';
 import { type EvaluationRow, evaluateRecommender, type View, views } from './evaluate-recommender.ts';
-import { type TemporalSplit, type TestWindowCounts, temporalSplit } from './split.ts';
+import { type TemporalSplit, type TestPeriodCounts, temporalSplit } from './split.ts';
 import type { TuningResult } from './tune.ts';
 
 /** A model's row in one view, with its NDCG@10 difference from the shipped model (null for the shipped one). */
-export interface HoldoutRow extends EvaluationRow {
+export interface TestPeriodRow extends EvaluationRow {
   /** NDCG@10 of this model minus the shipped model's, on the same customers, with its interval. */
   vsShipped: PairedInterval | null;
 }
@@ -30,17 +30,17 @@ export interface ViewMargin {
   difference: PairedInterval;
 }
 
-/** Everything the report holds about one hold-out. */
-export interface HoldoutReport {
+/** Everything the report holds about one test period. */
+export interface TestPeriodReport {
   trainBefore: string;
   testFrom: string;
   testThrough: string;
   trainItems: number;
   customers: Record<View, number>;
-  counts: TestWindowCounts;
-  models: HoldoutRow[];
+  counts: TestPeriodCounts;
+  models: TestPeriodRow[];
   margins: ViewMargin[];
-  /** Seconds each model took to fit on this hold-out's training data (scoring not included). */
+  /** Seconds each model took to fit on this test period's training data (scoring not included). */
   fitSeconds: Record<string, number>;
   /** Seconds to fit every model and score every view. */
   seconds: number;
@@ -54,14 +54,14 @@ export function modelsIn(view: View): readonly ModelName[] {
 
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
-/** Fits, scores and compares every model on the hold-out [cutoff, end). */
-export function evaluateHoldout(
+/** Fits, scores and compares every model on the test period [cutoff, end). */
+export function evaluateTestPeriod(
   purchases: readonly Purchase[],
   cutoff: number,
   end: number,
   tuned: Pick<TuningResult, 'params' | 'ials' | 'shipped'>,
   bootstrap: BootstrapOptions,
-): HoldoutReport {
+): TestPeriodReport {
   const started = performance.now();
   const split: TemporalSplit = temporalSplit(purchases, cutoff, end);
   const scored = new Map<string, { row: EvaluationRow; ndcgPerTarget: Float64Array }>();
@@ -77,7 +77,7 @@ export function evaluateHoldout(
     for (const view of views)
       if (modelsIn(view).includes(name)) scored.set(`${name}/${view}`, evaluateRecommender(model, split, view));
   }
-  const models: HoldoutRow[] = [];
+  const models: TestPeriodRow[] = [];
   const margins: ViewMargin[] = [];
   for (const view of views) {
     const shipped = scored.get(`${tuned.shipped satisfies ShippableModel}/${view}`)!;
