@@ -16,7 +16,7 @@ import { measureBudget, type BudgetRun } from './sections/budget.ts';
 import { measureBundle, measureModelInference } from './sections/bundle-and-model.ts';
 import { measureOverhead } from './sections/overhead.ts';
 import { judgeGoals, toMarkdown, type BenchResults } from './sections/report.ts';
-import { includeInReadme } from './readme-section.ts';
+import { benchReadme, includeInReadme } from './readme-section.ts';
 import { measureScaleOut, type ScaleOutResults, scaleOutMarkdown } from './sections/scale-out.ts';
 import { compareThroughput, fetchBench, modelShelf } from './sections/throughput.ts';
 
@@ -205,13 +205,7 @@ try {
   if (!quick) includeInReadme(markdown);
   // The tree's formatter owns Markdown layout too: lay out what the bench wrote as `npm run lint` expects.
   const biome = here('../node_modules/@biomejs/biome/bin/biome');
-  execFileSync(process.execPath, [
-    biome,
-    'format',
-    '--write',
-    out('results.md'),
-    ...(quick ? [] : [here('../README.md')]),
-  ]);
+  execFileSync(process.execPath, [biome, 'format', '--write', out('results.md'), ...(quick ? [] : [benchReadme])]);
   console.log(markdown);
   log(`wrote ${out('results.json')} and ${out('results.md')} in ${results.durationSeconds} s`);
 } finally {

@@ -1,6 +1,6 @@
 /**
  * A storefront developer's page on an origin of its own (neither the storefront's nor the
- * proxy's), written from the README: the shelf loads from the real proxy as a module and as a
+ * proxy's), written from widget/README.md: the shelf loads from the real proxy as a module and as a
  * classic script, and shows real pictures (the proxy makes item urls absolute with
  * RECO_CATALOG_BASE_URL).
  */
