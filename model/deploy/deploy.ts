@@ -26,6 +26,7 @@ import { z } from 'zod';
 import { defaultVariantName } from '../../contracts/model-fallback-metric.ts';
 import { awsRegion, sagemakerEndpointName } from '../../environment/parsers.ts';
 import { readEnvironment } from '../../environment/read-environment.ts';
+import { knownEnvironmentVariables } from '../../server/config.ts';
 import { readFromTarGz } from '../training/package.ts';
 import { endpointExists, printSteps, sendSteps } from './aws-calls.ts';
 import {
@@ -140,6 +141,8 @@ export function planFromArgs(
       RECO_VARIANTS: ['variants', z.string().transform((text) => text.trim() || undefined)],
     },
     env,
+    // It runs with the proxy's env file: a RECO_* name no process reads is a mistake there.
+    { unknown: { prefix: 'RECO_', known: knownEnvironmentVariables } },
   );
   const region = values.region ?? fromEnv.region;
   const endpoint = values.endpoint ?? fromEnv.endpoint;
