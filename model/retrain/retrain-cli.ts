@@ -55,7 +55,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** What the retrain takes from its environment when no flag says otherwise. */
 export const retrainDefaults = {
   pseudonymKey: undefined as string | undefined,
-  /** Whether the proxy verifies shopper tokens: the exporter it starts then needs no raw-ids setting. */
+  /** Set when the proxy verifies shopper tokens; the exporter the retrain starts then needs no raw-ids setting. */
   shopperTokenSecret: undefined as string | undefined,
   eventsDir: proxyDefaults.eventsDir,
   sagemakerPort: 8080,
