@@ -24,8 +24,16 @@ export const nonEmptyText = z.string().min(1, 'must not be empty');
 /** An absolute http:// or https:// URL. */
 export const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
 
-/** `1` or `0`, read as true or false. */
-export const flag = z.enum(['0', '1'], { message: 'must be 1 or 0' }).transform((value) => value === '1');
+/**
+ * `true` or `false`: the one spelling of every yes-or-no variable. `1` and `0`, which a variable
+ * once took, are refused with the word to write instead, so a kept env file fails plainly at start.
+ */
+export const trueOrFalse = z.string().transform((value, ctx): boolean => {
+  if (value === 'true' || value === 'false') return value === 'true';
+  const instead = value === '1' ? ': write true, not 1' : value === '0' ? ': write false, not 0' : '';
+  ctx.addIssue({ code: 'custom', message: `must be true or false${instead}` });
+  return z.NEVER;
+});
 
 /** A pino log level. */
 export const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {

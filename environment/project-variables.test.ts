@@ -4,11 +4,12 @@
  * widget's warning codes aside) is a known one.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { knownEnvironmentVariables } from '../server/config.ts';
+import { otherProcessVariables } from './project-variables.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where processes live; `widget/` runs in browsers and its `RECO_*` names are warning codes. */
@@ -41,5 +42,16 @@ describe('the known RECO_* variables', () => {
     }
     assert.deepEqual(unlisted, [], 'add them to environment/project-variables.ts (or the proxy table)');
     assert.ok(known.has('RECO_STACK_PID') && known.has('RECO_EVENTS_DIR'));
+  });
+
+  it('name, for each, files that exist and name it', () => {
+    const wrong: string[] = [];
+    for (const [name, readers] of Object.entries(otherProcessVariables)) {
+      for (const [file] of readers.matchAll(/[\w./-]+\.ts\b/g)) {
+        const path = join(root, file);
+        if (!existsSync(path) || !readFileSync(path, 'utf8').includes(name)) wrong.push(`${name}: ${file}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
   });
 });

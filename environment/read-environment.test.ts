@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flag, fixedPort, httpUrl, logLevel, port, secretKey, wholeNumber } from './parsers.ts';
+import { fixedPort, httpUrl, logLevel, port, secretKey, trueOrFalse, wholeNumber } from './parsers.ts';
 import { closestName, editDistance, InvalidEnvironmentError, readEnvironment } from './read-environment.ts';
 
 const defaults = { port: 8080, url: 'http://127.0.0.1:3000', verbose: false, level: 'info', retries: 3 };
 const table = {
   APP_PORT: ['port', port],
   APP_URL: ['url', httpUrl],
-  APP_VERBOSE: ['verbose', flag],
+  APP_VERBOSE: ['verbose', trueOrFalse],
   LOG_LEVEL: ['level', logLevel],
   APP_RETRIES: ['retries', wholeNumber(1, 10, 'a number of retries 1..10')],
 } as const;
@@ -27,7 +27,7 @@ describe('readEnvironment', () => {
     const read = readEnvironment('app', defaults, table, {
       APP_PORT: '0',
       APP_URL: 'https://shop.example/api',
-      APP_VERBOSE: '1',
+      APP_VERBOSE: 'true',
       LOG_LEVEL: 'debug',
       APP_RETRIES: '10',
     });
@@ -44,7 +44,7 @@ describe('readEnvironment', () => {
         assert.deepEqual(error.problems, [
           'APP_PORT="80a": must be a port number 0..65535',
           'APP_URL="ftp://x": must be an http:// or https:// URL',
-          'APP_VERBOSE="yes": must be 1 or 0',
+          'APP_VERBOSE="yes": must be true or false',
           'LOG_LEVEL="loud": must be one of trace, debug, info, warn, error, fatal, silent',
           'APP_RETRIES="11": must be at most 10',
         ]);
@@ -113,6 +113,15 @@ describe('shared parsers', () => {
     for (const bad of ['nope', 'ftp://x', 'file:///etc/passwd', 'localhost:3000']) {
       assert.equal(httpUrl.safeParse(bad).error?.issues[0]?.message, 'must be an http:// or https:// URL', bad);
     }
+  });
+
+  it('trueOrFalse takes true and false only, and says which word to write for 1 and 0', () => {
+    assert.equal(trueOrFalse.parse('true'), true);
+    assert.equal(trueOrFalse.parse('false'), false);
+    const why = (text: string) => trueOrFalse.safeParse(text).error?.issues[0]?.message;
+    assert.equal(why('1'), 'must be true or false: write true, not 1');
+    assert.equal(why('0'), 'must be true or false: write false, not 0');
+    for (const bad of ['TRUE', 'yes', 'on', ' true']) assert.equal(why(bad), 'must be true or false', bad);
   });
 
   it('secretKey counts bytes, not characters', () => {

@@ -59,6 +59,20 @@ describe('config', () => {
     );
   });
 
+  it('reads its booleans as true or false only, telling what to write for 1 and 0', () => {
+    assert.equal(
+      loadConfig({ RECO_ALLOW_RAW_USER_IDS: 'true', RECO_CLOUDWATCH_METRICS: 'false' }).allowRawUserIds,
+      true,
+    );
+    assert.throws(
+      () => loadConfig({ ...trusted, RECO_ALLOW_RAW_USER_IDS: '1', RECO_CLOUDWATCH_METRICS: '0' }),
+      (e: Error) =>
+        e.message ===
+        'config: RECO_ALLOW_RAW_USER_IDS="1": must be true or false: write true, not 1; ' +
+          'RECO_CLOUDWATCH_METRICS="0": must be true or false: write false, not 0',
+    );
+  });
+
   it('refuses an origin with a path', () => {
     assert.throws(() => loadConfig({ ...trusted, RECO_ALLOWED_ORIGINS: 'https://shop.example/home' }), /no path/);
   });

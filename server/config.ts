@@ -13,6 +13,7 @@ import {
   nonEmptyText,
   sagemakerEndpointName,
   secretKey,
+  trueOrFalse,
   wholeNumber,
 } from '../environment/parsers.ts';
 import { otherProcessVariables } from '../environment/project-variables.ts';
@@ -266,16 +267,10 @@ const fromEnv = {
   RECO_HOLDOUT_PERCENT: ['holdoutPercent', wholeNumber(0, 100, 'a whole percentage 0..100')],
   LOG_LEVEL: ['logLevel', logLevel],
   RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
-  RECO_ALLOW_RAW_USER_IDS: [
-    'allowRawUserIds',
-    z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
-  ],
+  RECO_ALLOW_RAW_USER_IDS: ['allowRawUserIds', trueOrFalse],
   RECO_PSEUDONYM_KEY: ['pseudonymKey', secretKey],
   RECO_SERVER_KEY: ['serverKey', secretKey],
-  RECO_CLOUDWATCH_METRICS: [
-    'cloudWatchMetrics',
-    z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
-  ],
+  RECO_CLOUDWATCH_METRICS: ['cloudWatchMetrics', trueOrFalse],
   RECO_CLOUDWATCH_ENDPOINT: ['cloudWatchEndpoint', httpUrl],
   // Shopper tokens (issue #20).
   RECO_SHOPPER_TOKEN_ISSUER: ['shopperTokenIssuer', nonEmptyText],

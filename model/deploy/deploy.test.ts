@@ -263,6 +263,12 @@ test('weights set on the endpoint are refused while the proxy pins variants, unl
   assert.match(forced.warnings[0]!, /WARNING .*overrides them/);
   // One variant: no weights to fight over, so a pinned proxy does not block a canary of AllTraffic.
   assert.doesNotThrow(() => plan([...newModel, '--update'], pinned));
+  // RECO_VARIANTS used to be read by hand: a blank one is unset, a misspelt one is refused, named.
+  assert.doesNotThrow(() => plan(['--shift-weights', 'champion=1'], { RECO_VARIANTS: '  ' }));
+  assert.throws(
+    () => plan(['--shift-weights', 'champion=1'], { RECO_VARIANT: 'champion=9,challenger=1' }),
+    (error: Error) => error.message === 'deploy: RECO_VARIANT: no process reads it; did you mean RECO_VARIANTS?',
+  );
 });
 
 test('bad input is refused before anything is sent', () => {

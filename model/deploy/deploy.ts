@@ -22,9 +22,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { defaultVariantName } from '../../contracts/model-fallback-metric.ts';
 import { awsRegion, sagemakerEndpointName } from '../../environment/parsers.ts';
 import { readEnvironment } from '../../environment/read-environment.ts';
+import { knownEnvironmentVariables } from '../../server/config.ts';
 import { readFromTarGz } from '../training/package.ts';
 import { endpointExists, printSteps, sendSteps } from './aws-calls.ts';
 import {
@@ -108,10 +110,10 @@ export function archiveModelVersion(archive: string): string {
  * proxy's env file) and refuses when either sets it, unless `--force-weights` (then it warns).
  */
 export function weightAuthority(
-  env: NodeJS.ProcessEnv,
+  ownVariants: string | undefined,
   proxyEnvFile: string | undefined,
 ): { pinnedBy: string; value: string } | undefined {
-  if (env.RECO_VARIANTS?.trim()) return { pinnedBy: 'RECO_VARIANTS in this environment', value: env.RECO_VARIANTS };
+  if (ownVariants) return { pinnedBy: 'RECO_VARIANTS in this environment', value: ownVariants };
   if (proxyEnvFile === undefined) return undefined;
   const line = readFileSync(proxyEnvFile, 'utf8')
     .split('\n')
@@ -128,18 +130,25 @@ export function planFromArgs(
   exists?: boolean,
 ): DeployRequest {
   const { values } = parseArgs({ args: argv, options: deployOptions });
-  // The environment gives defaults for --endpoint and --region, checked as every process checks it.
+  // The environment gives defaults for --endpoint and --region, and RECO_VARIANTS (see weightAuthority).
   const fromEnv = readEnvironment(
     'deploy',
-    { endpoint: 'reco-shelf', region: undefined as string | undefined },
-    { SAGEMAKER_ENDPOINT_NAME: ['endpoint', sagemakerEndpointName], AWS_REGION: ['region', awsRegion] },
+    { endpoint: 'reco-shelf', region: undefined as string | undefined, variants: undefined as string | undefined },
+    {
+      SAGEMAKER_ENDPOINT_NAME: ['endpoint', sagemakerEndpointName],
+      AWS_REGION: ['region', awsRegion],
+      // Only whether it is set matters here (blank counts as unset); the proxy checks its form.
+      RECO_VARIANTS: ['variants', z.string().transform((text) => text.trim() || undefined)],
+    },
     env,
+    // It runs with the proxy's env file: a RECO_* name no process reads is a mistake there.
+    { unknown: { prefix: 'RECO_', known: knownEnvironmentVariables } },
   );
   const region = values.region ?? fromEnv.region;
   const endpoint = values.endpoint ?? fromEnv.endpoint;
   const warnings: string[] = [];
   const guardWeights = (what: string): void => {
-    const pinned = weightAuthority(env, values['proxy-env']);
+    const pinned = weightAuthority(fromEnv.variants, values['proxy-env']);
     if (!pinned) return;
     const message =
       `${what} sets variant weights on the endpoint, but ${pinned.pinnedBy} ("${pinned.value}") makes the ` +

@@ -19,14 +19,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { pseudonymizer, pseudonymPrefix } from '../../contracts/pseudonym.ts';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
 import { readArtifact } from '../container/artifact.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
-import { defaults } from '../../server/config.ts';
 import { eventTypes } from '../../server/events/shelf-event.ts';
 import { folderSegments, storedEvents } from '../../server/events/stored-events.ts';
+import { readMonitorEnvironment } from './monitor-environment.ts';
 import { createMonitorReport, type Figure, type MonitorReport } from './report.ts';
 import { renderTextfile } from './textfile.ts';
 
@@ -36,23 +35,18 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 
-const envSchema = z.object({
-  RECO_EVENTS_DIR: z.string().min(1).default(defaults.eventsDir),
-  RECO_EVENTS_DEDUP_HOURS: z.coerce.number().int().min(1).max(720).default(defaults.eventsDedupHours),
-  RECO_EVENTS_SEGMENT_SECONDS: z.coerce.number().int().min(1).default(defaults.eventsSegmentSeconds),
-  RECO_PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 bytes').optional(),
-});
-const envParsed = envSchema.safeParse(
-  Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k in envSchema.shape && v !== '')),
-);
-if (!envParsed.success) {
-  fail(envParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+let env: ReturnType<typeof readMonitorEnvironment>;
+try {
+  env = readMonitorEnvironment();
+} catch (error) {
+  // The message starts with `monitor: ` already.
+  console.error((error as Error).message);
+  process.exit(2);
 }
-const env = envParsed.data!;
 
 const { values } = parseArgs({
   options: {
-    dir: { type: 'string', default: env.RECO_EVENTS_DIR },
+    dir: { type: 'string', default: env.eventsDir },
     'model-dir': { type: 'string', default: join(root, 'model/artifacts/model') },
     days: { type: 'string', default: '7' },
     'replay-weeks': { type: 'string', default: '4' },
@@ -79,7 +73,7 @@ try {
 }
 const artifact = model!;
 let keyNote = 'RECO_PSEUDONYM_KEY';
-let key = env.RECO_PSEUDONYM_KEY;
+let key = env.pseudonymKey;
 if (key === undefined) {
   const pseudonymous = artifact.manifest.userIds.some((id) => id.startsWith(pseudonymPrefix));
   key = pseudonymous ? developmentPseudonymKey : undefined;
@@ -97,8 +91,8 @@ const report = createMonitorReport(artifact, itemItemRecommender(artifact.parts)
 let badLines = 0;
 for await (const event of storedEvents(folderSegments(values.dir!), {
   since: report.since,
-  dedupHours: env.RECO_EVENTS_DEDUP_HOURS,
-  segmentSeconds: env.RECO_EVENTS_SEGMENT_SECONDS,
+  dedupHours: env.eventsDedupHours,
+  segmentSeconds: env.eventsSegmentSeconds,
   onBadLine: () => badLines++,
 })) {
   report.add(event);

@@ -1,11 +1,12 @@
 /**
  * `npm run retrain -- [options]`: the flywheel, local by default. Exports the stored purchase
- * events, gathers them with the history, trains a candidate on all but the last 14 days,
- * scores it and the serving artifact on those days, gates, and on pass trains on everything
- * into a new versioned folder (packaged as model.tar.gz). See model/README.md "Retraining".
+ * events, gathers them with the history, trains a candidate on all but the test window (the
+ * last --window-days), scores it and the serving artifact on that window, gates, and on pass
+ * trains on everything into a new versioned folder (packaged as model.tar.gz). See
+ * model/README.md "Retraining". The environment is read by `readRetrainEnvironment` below.
  *
  *   --events FILE|DIR      exported purchase CSVs to use instead of exporting (repeatable)
- *   --events-dir DIR       the event store to export from (default RECO_EVENTS_DIR, else var/events)
+ *   --events-dir DIR       the event store to export from (default RECO_EVENTS_DIR, else the proxy's)
  *   --history DIR          the history's CSV parts (default data/online-retail)
  *   --serving DIR          the artifact serving now (default: the last --promote --full, else
  *                          model/artifacts/model)
@@ -22,11 +23,13 @@
  *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
  *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
  *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
- *   --s3-uri s3://b/p --image URI --role ARN --endpoint NAME --create --region R
+ *   --s3-uri s3://b/p --image URI --role ARN --endpoint NAME --region R
  *                          (defaults: RECO_MODEL_S3_URI, RECO_MODEL_IMAGE, RECO_SAGEMAKER_ROLE_ARN,
  *                          SAGEMAKER_ENDPOINT_NAME or reco-shelf, AWS_REGION)
+ *   --create               with --cloud: the endpoint does not exist yet (created, not updated)
  *
- * Exit codes: model/retrain/retrain-error.ts (0 shipped, 10 refused by the gate).
+ * Exit codes: model/retrain/retrain-error.ts (0 shipped, 2 bad options or environment, 10 refused by
+ * the gate).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +38,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
+import { fixedPort, nonEmptyText, secretKey } from '../../environment/parsers.ts';
+import { type EnvironmentTable, InvalidEnvironmentError, readEnvironment } from '../../environment/read-environment.ts';
+import { knownEnvironmentVariables, defaults as proxyDefaults } from '../../server/config.ts';
 import { liveStackPid } from '../../workshop/local-stack/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
 import { jsonReplacer, readShippedConfig } from '../training/shipped-config.ts';
@@ -42,23 +48,53 @@ import { cloudSteps } from './cloud-rollout.ts';
 import { defaultGateRules, renderGateTable } from './gate.ts';
 import { promoteLocally } from './local-promotion.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
-import { RetrainError } from './retrain-error.ts';
+import { RetrainError, retrainExitCodes } from './retrain-error.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The environment the retrain reads, validated as the proxy's config is. */
-const environment = z.object({
-  RECO_PSEUDONYM_KEY: z.string().optional(),
-  RECO_EVENTS_DIR: z.string().min(1).optional(),
-  SAGEMAKER_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
-  RECO_MODEL_S3_URI: z.string().startsWith('s3://').optional(),
-  RECO_MODEL_IMAGE: z.string().min(1).optional(),
-  RECO_SAGEMAKER_ROLE_ARN: z.string().startsWith('arn:').optional(),
-  SAGEMAKER_ENDPOINT_NAME: z.string().min(1).default('reco-shelf'),
-  AWS_REGION: z.string().min(1).optional(),
-});
+/** What the retrain takes from its environment when no flag says otherwise. */
+export const retrainDefaults = {
+  pseudonymKey: undefined as string | undefined,
+  /** Set when the proxy verifies shopper tokens; the exporter the retrain starts then needs no raw-ids setting. */
+  shopperTokenSecret: undefined as string | undefined,
+  eventsDir: proxyDefaults.eventsDir,
+  sagemakerPort: 8080,
+  modelS3Uri: undefined as string | undefined,
+  modelImage: undefined as string | undefined,
+  roleArn: undefined as string | undefined,
+  endpointName: 'reco-shelf',
+  region: undefined as string | undefined,
+};
 
-/** Which artifact serves now: the champion the last `--promote --full` recorded, else the stack's default. */
+/** Each variable the retrain reads, and the option it sets. */
+export const retrainEnvironment = {
+  RECO_PSEUDONYM_KEY: ['pseudonymKey', secretKey],
+  RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
+  RECO_EVENTS_DIR: ['eventsDir', nonEmptyText],
+  SAGEMAKER_PORT: ['sagemakerPort', fixedPort],
+  RECO_MODEL_S3_URI: ['modelS3Uri', z.string().startsWith('s3://', 'must be an s3://bucket/prefix URI')],
+  RECO_MODEL_IMAGE: ['modelImage', nonEmptyText],
+  RECO_SAGEMAKER_ROLE_ARN: ['roleArn', z.string().startsWith('arn:', 'must be an IAM role ARN (arn:…)')],
+  SAGEMAKER_ENDPOINT_NAME: ['endpointName', nonEmptyText],
+  AWS_REGION: ['region', nonEmptyText],
+} as const satisfies EnvironmentTable<typeof retrainDefaults>;
+
+/**
+ * The retrain's settings from `env`; a bad variable, or a `RECO_*` one no process reads, is a usage
+ * error. The proxy's own variables pass: an operator runs the retrain with the proxy's env file.
+ */
+export function readRetrainEnvironment(env: NodeJS.ProcessEnv = process.env): typeof retrainDefaults {
+  try {
+    return readEnvironment('environment', retrainDefaults, retrainEnvironment, env, {
+      unknown: { prefix: 'RECO_', known: knownEnvironmentVariables },
+    });
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError) throw new RetrainError('usage', error.message);
+    throw error;
+  }
+}
+
+/** Where `--promote --full` records the champion it made; without that file the stack's default model serves. */
 export function servingPointerPath(versionsDir: string): string {
   return join(versionsDir, 'serving.json');
 }
@@ -117,7 +153,7 @@ function parseOptions(argv: string[]) {
 }
 
 /** Exports the store's purchase events with the project's own exporter into `file`. */
-function exportEvents(eventsDir: string, file: string, pseudonymKey: string): void {
+function exportEvents(eventsDir: string, file: string, pseudonymKey: string, tokensVerified: boolean): void {
   const result = spawnSync(
     process.execPath,
     [
@@ -133,7 +169,7 @@ function exportEvents(eventsDir: string, file: string, pseudonymKey: string): vo
         RECO_PSEUDONYM_KEY: pseudonymKey,
         // The exporter loads the whole proxy config, which insists on a shopper-identity setting
         // it never uses; raw ids are what the event store holds anyway (the export keys them).
-        ...(process.env.RECO_SHOPPER_TOKEN_SECRET ? {} : { RECO_ALLOW_RAW_USER_IDS: 'true' }),
+        ...(tokensVerified ? {} : { RECO_ALLOW_RAW_USER_IDS: 'true' }),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
@@ -146,6 +182,7 @@ function exportEvents(eventsDir: string, file: string, pseudonymKey: string): vo
  * `--cloud` sends the training data and the model out of the premises, where customers may only
  * appear as pseudonyms under the shop's own key: without one, or with the public demo key (it is in
  * this repository, so anyone could reverse the pseudonyms by hashing customer numbers), it refuses.
+ * A key too short never gets here: `readRetrainEnvironment` refuses it, as the proxy does.
  */
 export function requireCloudPseudonymKey(key: string | undefined): void {
   if (!key)
@@ -159,16 +196,12 @@ export function requireCloudPseudonymKey(key: string | undefined): void {
       'usage',
       "--cloud refuses the demo RECO_PSEUDONYM_KEY: it is public; set the shop's own key (the same as the proxy's)",
     );
-  if (Buffer.byteLength(key) < 32)
-    throw new RetrainError('usage', '--cloud: RECO_PSEUDONYM_KEY must be at least 32 bytes');
 }
 
 async function main(argv: string[]): Promise<number> {
-  const env = environment.safeParse(process.env);
-  if (!env.success)
-    throw new RetrainError('usage', `environment: ${env.error.issues.map((i) => i.message).join('; ')}`);
+  const env = readRetrainEnvironment();
   const options = parseOptions(argv);
-  let pseudonymKey = env.data.RECO_PSEUDONYM_KEY;
+  let pseudonymKey = env.pseudonymKey;
   if (options.cloud) requireCloudPseudonymKey(pseudonymKey);
   if (!pseudonymKey) {
     // The demo's proxy and its first model use this key (demo/processes.ts, scripts/ensure-built.ts).
@@ -178,10 +211,10 @@ async function main(argv: string[]): Promise<number> {
   mkdirSync(options.versions, { recursive: true });
   let eventFiles = options.events ?? [];
   if (eventFiles.length === 0) {
-    const eventsDir = options['events-dir'] ?? env.data.RECO_EVENTS_DIR ?? join(root, 'var/events');
+    const eventsDir = options['events-dir'] ?? env.eventsDir;
     const file = join(options.versions, '.exports', `purchases-${Date.now()}.csv`);
     mkdirSync(join(options.versions, '.exports'), { recursive: true });
-    exportEvents(eventsDir, file, pseudonymKey);
+    exportEvents(eventsDir, file, pseudonymKey, env.shopperTokenSecret !== undefined);
     eventFiles = [file];
   }
   const pointer = servingPointerPath(options.versions);
@@ -215,7 +248,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(renderGateTable(report.rows, report.verdict));
   if (!report.shipped) {
     console.log(`\nretrain: refused; the serving model is untouched. Report: ${options.versions}/refused-*/`);
-    return 10;
+    return retrainExitCodes.gateRefused;
   }
   const shipped = report.shipped;
   console.log(
@@ -223,16 +256,16 @@ async function main(argv: string[]): Promise<number> {
       '(model/, model.tar.gz, retrain-report.json)',
   );
   if (options.cloud) {
-    const s3Uri = options['s3-uri'] ?? env.data.RECO_MODEL_S3_URI;
+    const s3Uri = options['s3-uri'] ?? env.modelS3Uri;
     if (!s3Uri) throw new RetrainError('usage', '--cloud needs --s3-uri s3://bucket/prefix (or RECO_MODEL_S3_URI)');
     const trainingData = join(shipped.dir, 'training', 'purchases.csv.gz');
     const steps = cloudSteps(
       { modelVersion: shipped.modelVersion, archive: shipped.archive, trainingData },
       {
         s3Uri,
-        image: options.image ?? env.data.RECO_MODEL_IMAGE ?? '',
-        roleArn: options.role ?? env.data.RECO_SAGEMAKER_ROLE_ARN ?? '',
-        endpointName: options.endpoint ?? env.data.SAGEMAKER_ENDPOINT_NAME,
+        image: options.image ?? env.modelImage ?? '',
+        roleArn: options.role ?? env.roleArn ?? '',
+        endpointName: options.endpoint ?? env.endpointName,
         create: options.create,
         trainInCloud: options['train-in-cloud'],
         trainingInstanceType: 'ml.c6i.xlarge',
@@ -244,14 +277,14 @@ async function main(argv: string[]): Promise<number> {
       console.log(`retrain: dry run, ${steps.length} AWS request(s) not sent`);
     } else {
       try {
-        await sendSteps(steps, options.region ?? env.data.AWS_REGION);
+        await sendSteps(steps, options.region ?? env.region);
       } catch (error) {
         throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
       }
     }
   }
   if (options.promote) {
-    const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.data.SAGEMAKER_PORT}`;
+    const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.sagemakerPort}`;
     const stackPid = liveStackPid(options['log-dir']);
     const result = await promoteLocally({
       runtimeUrl,

@@ -7,10 +7,23 @@
 import { parseArgs } from 'node:util';
 import { pseudonymizer } from '../../contracts/pseudonym.ts';
 import { loadPurchases, type Purchase } from '../../data/purchases.ts';
+import { secretKey } from '../../environment/parsers.ts';
+import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
 import { writeArtifact, type Manifest } from '../container/artifact.ts';
 import { fitItemItemParts, type ModelParams, type ShippableModel } from './candidates.ts';
 import { buildInteractions, parseDay } from '../recommenders/interactions.ts';
 import { defaultModelDir, jsonReplacer, readShippedConfig } from './shipped-config.ts';
+
+/** What `npm run train` reads from its environment. */
+export const trainDefaults = { pseudonymKey: undefined as string | undefined };
+
+/**
+ * Each variable `npm run train` reads, and the option it sets. Unknown `RECO_*` names are not
+ * refused here: that needs the proxy's list, and this file is in the image, which has no proxy.
+ */
+export const trainEnvironment = {
+  RECO_PSEUDONYM_KEY: ['pseudonymKey', secretKey],
+} as const satisfies EnvironmentTable<typeof trainDefaults>;
 
 /** Trains and writes an artifact; what the CLI and the tests both call. */
 export function trainArtifact(options: {
@@ -61,6 +74,13 @@ export function trainOnPurchases(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  let env = trainDefaults;
+  try {
+    env = readEnvironment('train', trainDefaults, trainEnvironment);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
   const { values } = parseArgs({
     options: { until: { type: 'string' }, out: { type: 'string', default: defaultModelDir } },
   });
@@ -69,7 +89,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { manifest, seconds } = trainArtifact({
     out: values.out,
     model: config,
-    pseudonymKey: process.env.RECO_PSEUDONYM_KEY,
+    pseudonymKey: env.pseudonymKey,
     ...(values.until ? { until: values.until } : {}),
   });
   console.log(

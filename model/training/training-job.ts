@@ -13,17 +13,29 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { nonEmptyText } from '../../environment/parsers.ts';
+import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
 import { type ModelParams, type ShippableModel, shippableModels } from './candidates.ts';
 import { readTrainingChannel } from './training-channel.ts';
 import { defaultShipped } from './shipped-config.ts';
 import { trainOnPurchases } from './train.ts';
 
-const environment = z.object({
-  SM_INPUT_DIR: z.string().min(1).default('/opt/ml/input'),
-  SM_MODEL_DIR: z.string().min(1).default('/opt/ml/model'),
-  SM_OUTPUT_DIR: z.string().min(1).default('/opt/ml/output'),
-  SM_CHANNEL_TRAINING: z.string().min(1).optional(),
-});
+/** SageMaker's tree under /opt/ml, where the environment does not move it. */
+export const trainingJobDefaults = {
+  inputDir: '/opt/ml/input',
+  modelDir: '/opt/ml/model',
+  outputDir: '/opt/ml/output',
+  /** Unset: `<inputDir>/data/training`. */
+  trainingChannel: undefined as string | undefined,
+};
+
+/** Each variable the job reads, and the option it sets. SageMaker sets many more `SM_*`: none is refused. */
+export const trainingJobEnvironment = {
+  SM_INPUT_DIR: ['inputDir', nonEmptyText],
+  SM_MODEL_DIR: ['modelDir', nonEmptyText],
+  SM_OUTPUT_DIR: ['outputDir', nonEmptyText],
+  SM_CHANNEL_TRAINING: ['trainingChannel', nonEmptyText],
+} as const satisfies EnvironmentTable<typeof trainingJobDefaults>;
 
 /** SageMaker's hyper-parameters: strings only; `params` holds the model's parameters as JSON. */
 const hyperparameters = z.object({
@@ -44,14 +56,17 @@ function parseParams(text: string): ModelParams {
   return params;
 }
 
-/** Runs the job in the given tree; returns the exit code (0 done, 1 failed with `output/failure` written). */
+/**
+ * Runs the job in the given tree; returns the exit code (0 done, 1 failed with `output/failure` written).
+ * A bad variable throws `InvalidEnvironmentError` before anything is read or written.
+ */
 export function runTrainingJob(env: NodeJS.ProcessEnv = process.env): number {
-  const paths = environment.parse(env);
+  const paths = readEnvironment('train', trainingJobDefaults, trainingJobEnvironment, env);
   try {
     const hyper = hyperparameters.parse(
-      JSON.parse(readFileSync(join(paths.SM_INPUT_DIR, 'config', 'hyperparameters.json'), 'utf8')),
+      JSON.parse(readFileSync(join(paths.inputDir, 'config', 'hyperparameters.json'), 'utf8')),
     );
-    const channel = paths.SM_CHANNEL_TRAINING ?? join(paths.SM_INPUT_DIR, 'data', 'training');
+    const channel = paths.trainingChannel ?? join(paths.inputDir, 'data', 'training');
     const files = readdirSync(channel)
       .filter((name) => /\.csv(\.gz)?$/.test(name))
       .sort()
@@ -62,15 +77,15 @@ export function runTrainingJob(env: NodeJS.ProcessEnv = process.env): number {
       name: hyper.algorithm,
       params: parseParams(hyper.params),
     };
-    const manifest = trainOnPurchases(purchases, { out: paths.SM_MODEL_DIR, model });
-    console.log(`train: ${manifest.modelVersion} from ${purchases.length} purchases → ${paths.SM_MODEL_DIR}`);
+    const manifest = trainOnPurchases(purchases, { out: paths.modelDir, model });
+    console.log(`train: ${manifest.modelVersion} from ${purchases.length} purchases → ${paths.modelDir}`);
     return 0;
   } catch (error) {
     const reason =
       error instanceof z.ZodError ? `hyperparameters: ${error.issues[0]?.message}` : (error as Error).message;
-    mkdirSync(paths.SM_OUTPUT_DIR, { recursive: true });
+    mkdirSync(paths.outputDir, { recursive: true });
     // SageMaker shows the first 1024 characters of this file as the job's FailureReason.
-    writeFileSync(join(paths.SM_OUTPUT_DIR, 'failure'), reason.slice(0, 1024));
+    writeFileSync(join(paths.outputDir, 'failure'), reason.slice(0, 1024));
     console.error(`train: failed: ${reason}`);
     return 1;
   }

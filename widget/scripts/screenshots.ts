@@ -7,8 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { products, recoResponse } from '../test/products.ts';
+import { nonEmptyText } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 
 const ORIGIN = 'http://shop.example';
+const { executablePath } = readEnvironment(
+  'screenshots',
+  { executablePath: '/usr/bin/chromium' },
+  { CHROMIUM_PATH: ['executablePath', nonEmptyText] },
+);
 const bundle = readFileSync(new URL('../../dist/reco-shelf.js', import.meta.url), 'utf8');
 const out = (name: string) => new URL(`../docs/${name}`, import.meta.url).pathname;
 
@@ -65,7 +72,7 @@ const page = (layout: string) =>
   `heading="Customers also bought"${layout === 'grid' ? ' add-to-cart' : ''}></reco-shelf></body></html>`;
 
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  executablePath,
   args: [
     '--no-sandbox',
     '--headless',

@@ -62,7 +62,7 @@ test('start.ts serves the configured endpoint on 127.0.0.1, never logs the key p
     LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: secret,
     AWS_REGION: 'us-east-1',
     LOCAL_SAGEMAKER_VARIANTS: `Only=${container.url}@2`,
-    LOCAL_SAGEMAKER_LOG_INVOCATIONS: '1',
+    LOCAL_SAGEMAKER_LOG_INVOCATIONS: 'true',
   });
   try {
     const listening = await lineWithMsg(child, 'local-sagemaker listening');

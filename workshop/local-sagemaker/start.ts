@@ -6,13 +6,20 @@
  * Env: SAGEMAKER_PORT (8080), SAGEMAKER_ENDPOINT_NAME (reco-shelf),
  * LOCAL_SAGEMAKER_ACCESS_KEY_ID / LOCAL_SAGEMAKER_SECRET_ACCESS_KEY (documented local pair),
  * AWS_REGION (eu-west-2), LOCAL_SAGEMAKER_VARIANTS (AllTraffic=http://127.0.0.1:8081;
- * `Name=url[@weight],…`), LOCAL_SAGEMAKER_LOG_INVOCATIONS=1 to log every call (level debug),
+ * `Name=url[@weight],…`), LOCAL_SAGEMAKER_LOG_INVOCATIONS=true to log every call (level debug),
  * LOG_LEVEL (info).
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { awsRegion, flag, logLevel, nonEmptyText, port, sagemakerEndpointName } from '../../environment/parsers.ts';
+import {
+  awsRegion,
+  logLevel,
+  nonEmptyText,
+  port,
+  sagemakerEndpointName,
+  trueOrFalse,
+} from '../../environment/parsers.ts';
 import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
 import { createLocalRuntime } from './app.ts';
 import {
@@ -53,7 +60,7 @@ const fromEnv = {
   LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: ['secretAccessKey', nonEmptyText],
   AWS_REGION: ['region', awsRegion],
   LOCAL_SAGEMAKER_VARIANTS: ['variants', variantsSpec],
-  LOCAL_SAGEMAKER_LOG_INVOCATIONS: ['logInvocations', flag],
+  LOCAL_SAGEMAKER_LOG_INVOCATIONS: ['logInvocations', trueOrFalse],
   LOG_LEVEL: ['logLevel', logLevel],
 } as const satisfies EnvironmentTable<typeof defaults>;
 

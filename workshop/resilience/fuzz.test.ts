@@ -16,10 +16,12 @@ import { seeded } from '../../model/recommenders/seeded-random.ts';
 import { fuzzCase, type FuzzCase } from './fuzz-cases.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from '../test-support/proxy-child.ts';
 import { sendRaw, type RawAnswer } from './raw-http.ts';
+import { wholeNumber } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 
 const total = 10_500;
 const concurrency = 32;
-const seed = Number(process.env.FUZZ_SEED ?? 20261127);
+const { seed } = readEnvironment('fuzz', { seed: 20261127 }, { FUZZ_SEED: ['seed', wholeNumber(0)] });
 
 function isErrorShape(answer: RawAnswer): boolean {
   try {

@@ -17,10 +17,12 @@ import { seeded } from '../../model/recommenders/seeded-random.ts';
 import { signShopperToken, testTokenSecret } from '../test-support/shopper-tokens.ts';
 import { startCloud } from '../test-support/targets.ts';
 import { freePort, proxyEnv, startProxyChild, type ProxyChild } from '../test-support/proxy-child.ts';
+import { wholeNumber } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 
 const total = 4000;
 const concurrency = 16;
-const seed = Number(process.env.FUZZ_SEED ?? 20261130);
+const { seed } = readEnvironment('fuzz', { seed: 20261130 }, { FUZZ_SEED: ['seed', wholeNumber(0)] });
 const serverKey = 'fuzz-storefront-server-key-0123456789';
 
 const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;

@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { nonEmptyText } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 import { startLocalRuntime } from './local-sagemaker.ts';
 
 /** What the cloud process announces. */
@@ -62,13 +64,21 @@ async function scriptedContainer(): Promise<{ url: string; modelVersion: string 
   return { url: await listen(server), modelVersion: 'bench-scripted-1' };
 }
 
+// The local runtime's key pair, if the caller chose one (else the runtime's documented pair).
+const keyPair = readEnvironment(
+  'cloud-process',
+  { accessKeyId: undefined as string | undefined, secretAccessKey: undefined as string | undefined },
+  {
+    LOCAL_SAGEMAKER_ACCESS_KEY_ID: ['accessKeyId', nonEmptyText],
+    LOCAL_SAGEMAKER_SECRET_ACCESS_KEY: ['secretAccessKey', nonEmptyText],
+  },
+);
 const real = await realContainer();
 const container = real ?? (await scriptedContainer());
-const env = process.env;
 const runtime = await startLocalRuntime({
   variants: [{ name: 'AllTraffic', url: container.url, weight: 1 }],
-  ...(env.LOCAL_SAGEMAKER_ACCESS_KEY_ID ? { accessKeyId: env.LOCAL_SAGEMAKER_ACCESS_KEY_ID } : {}),
-  ...(env.LOCAL_SAGEMAKER_SECRET_ACCESS_KEY ? { secretAccessKey: env.LOCAL_SAGEMAKER_SECRET_ACCESS_KEY } : {}),
+  ...(keyPair.accessKeyId ? { accessKeyId: keyPair.accessKeyId } : {}),
+  ...(keyPair.secretAccessKey ? { secretAccessKey: keyPair.secretAccessKey } : {}),
 });
 const info: CloudInfo = {
   ready: true,

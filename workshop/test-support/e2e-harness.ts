@@ -12,6 +12,8 @@ import { type RunningStack, type StackPorts, startProcesses } from '../../demo/p
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { freePort, freeStackPorts } from './free-port.ts';
 import { placementsWithBudget } from './placements.ts';
+import { nonEmptyText } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 
 export { freePort };
 
@@ -46,10 +48,15 @@ export async function startE2eStack(
   });
 }
 
-/** Launches headless Chromium as root can run it here. */
+/** Launches headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium) as root can run it here. */
 export function launchChromium(): Promise<Browser> {
+  const { executablePath } = readEnvironment(
+    'e2e',
+    { executablePath: '/usr/bin/chromium' },
+    { CHROMIUM_PATH: ['executablePath', nonEmptyText] },
+  );
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     args: [
       '--no-sandbox',
       '--disable-gpu',

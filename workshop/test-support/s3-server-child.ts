@@ -6,14 +6,23 @@
  */
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
+import { nonEmptyText, port } from '../../environment/parsers.ts';
+import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
 
-const port = Number(process.env.S3_PORT ?? 0);
+const defaults = { port: 0, directory: undefined as string | undefined, bucket: 'reco-events' };
+const fromEnv = {
+  S3_PORT: ['port', port],
+  S3_DIR: ['directory', nonEmptyText],
+  S3_BUCKET: ['bucket', nonEmptyText],
+} as const satisfies EnvironmentTable<typeof defaults>;
+
+const settings = readEnvironment('s3-server', defaults, fromEnv);
 const server = new S3rver({
   address: '127.0.0.1',
-  port,
-  directory: process.env.S3_DIR,
+  port: settings.port,
+  directory: settings.directory,
   silent: true,
-  configureBuckets: [{ name: process.env.S3_BUCKET ?? 'reco-events' }],
+  configureBuckets: [{ name: settings.bucket }],
 });
 const { port: bound } = (await server.run()) as { port: number };
 console.log(JSON.stringify({ ready: true, url: `http://127.0.0.1:${bound}`, port: bound }));

@@ -10,6 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { z } from 'zod';
+import { nonEmptyText } from '../../environment/parsers.ts';
+import { readEnvironment } from '../../environment/read-environment.ts';
 import { loadConfig } from '../../server/config.ts';
 import { startProxy } from '../../server/proxy.ts';
 import { createSageMakerEndpoint } from '../../server/shelf/sagemaker-endpoint.ts';
@@ -25,7 +28,22 @@ export interface TargetInfo {
 }
 
 const kind = process.argv[2];
-const cloud = JSON.parse(process.env.BENCH_CLOUD ?? '{}') as CloudInfo;
+
+/** Text that is JSON: the cloud process's ready line. */
+const jsonText = z.string().transform((text, ctx): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: "must be JSON (the cloud process's ready line)" });
+    return z.NEVER;
+  }
+});
+const settings = readEnvironment(
+  'target-process',
+  { cloud: {} as CloudInfo, bodyFile: '' },
+  { BENCH_CLOUD: ['cloud', jsonText], BENCH_BODY_FILE: ['bodyFile', nonEmptyText] },
+);
+const { cloud } = settings;
 
 function announce(port: number, adminUrl?: string): void {
   const info: TargetInfo = {
@@ -83,7 +101,7 @@ async function startTarget(): Promise<() => Promise<void>> {
     return () => new Promise<void>((resolve) => server.close(() => resolve()));
   }
   if (kind === 'bare-express') {
-    const body = JSON.parse(readFileSync(process.env.BENCH_BODY_FILE ?? '', 'utf8')) as unknown;
+    const body = JSON.parse(readFileSync(settings.bodyFile, 'utf8')) as unknown;
     const app = express();
     app.get('/v1/recommendations', (_req, res) => {
       res.json(body);
