@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../../contracts/ids.ts';
-import { shelfSources } from '../../contracts/shelf-answer.ts';
+import { maxEventBatch, shelfSources } from '../../contracts/shelf-answer.ts';
 
 /** Event types the proxy stores. */
 export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase'] as const;
@@ -55,8 +55,8 @@ export class InvalidBatchError extends Error {
   override readonly name = 'InvalidBatchError';
 }
 
-/** The most events one batch may hold. */
-export const maxBatchSize = 500;
+/** The most events one batch may hold (`contracts/shelf-answer.ts`). */
+export const maxBatchSize = maxEventBatch;
 
 const longest = (words: readonly string[]): string => words.reduce((a, b) => (b.length > a.length ? b : a));
 

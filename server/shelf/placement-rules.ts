@@ -3,6 +3,7 @@
  * fallback strategies and business filters, read from one JSON file.
  */
 import { z } from 'zod';
+import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 
 /** The fallback strategies a placement may list, walked in its order. */
 export const resolverNames = [
@@ -23,7 +24,7 @@ const productId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product i
 
 const placementFields = z.strictObject({
   budgetMs: z.number().int().min(10).max(5000),
-  limit: z.number().int().min(1).max(48),
+  limit: z.number().int().min(1).max(maxShelfSize),
   /** How many more ids than shown to ask the model for, so filters can drop some. */
   overfetch: z.number().min(1).max(10),
   fallback: z.array(z.enum(resolverNames)).min(1),
