@@ -14,6 +14,16 @@ export const itemIdPattern = /^[A-Za-z0-9_-]{1,32}$/;
 export const maxShopperIdLength = 128;
 
 /**
+ * An event id's length, as the widget and the storefront's server make them: at least 8 characters, so
+ * an id is unlikely to repeat by chance (a repeat is taken for a retry and dropped), at most 64 (a UUID
+ * is 36).
+ */
+export const eventIdLength = { min: 8, max: 64 } as const;
+
+/** The longest `requestId` an event may carry back: the proxy's are UUIDs (36 characters). */
+export const maxRequestIdLength = 64;
+
+/**
  * No control characters (C0, DEL, C1): ids end up in logs and headers.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is to refuse control characters
