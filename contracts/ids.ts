@@ -10,7 +10,10 @@ export const placementPattern = /^[a-z0-9-]{1,64}$/;
 /** A product id: letters, digits, `_` and `-`, 1-32 characters (the catalog's stock codes). */
 export const itemIdPattern = /^[A-Za-z0-9_-]{1,32}$/;
 
-/** The longest shopper id (customer id, session id or pseudonym) any part accepts. */
+/**
+ * The longest shopper id (customer id, session id or pseudonym) any part accepts: room for a
+ * storefront's own customer numbers and session ids, short enough for logs and headers.
+ */
 export const maxShopperIdLength = 128;
 
 /**
