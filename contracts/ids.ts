@@ -4,8 +4,11 @@
  * See docs/contracts.md "Ids".
  */
 
-/** A placement name: lower-case letters, digits and dashes, 1-64 characters. */
-export const placementPattern = /^[a-z0-9-]{1,64}$/;
+/** A placement name's rule, as messages quote it: lower-case letters, digits and dashes, 1-64 characters. */
+export const placementRule = '[a-z0-9-]{1,64}';
+
+/** A placement name (`placementRule`, whole). */
+export const placementPattern = new RegExp(`^${placementRule}$`);
 
 /** A product id: letters, digits, `_` and `-`, 1-32 characters (the catalog's stock codes). */
 export const itemIdPattern = /^[A-Za-z0-9_-]{1,32}$/;

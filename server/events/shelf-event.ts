@@ -9,6 +9,7 @@ import {
   maxRequestIdLength,
   maxShopperIdLength,
   placementPattern,
+  placementRule,
   printablePattern,
 } from '../../contracts/ids.ts';
 import { maxEventBatch, shelfSources } from '../../contracts/shelf-answer.ts';
@@ -31,7 +32,7 @@ const eventSchema = z
       .max(eventIdLength.max)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
     type: z.enum(eventTypes),
-    placement: z.string().regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
+    placement: z.string().regex(placementPattern, `must match ${placementRule}`),
     requestId: z.string().max(maxRequestIdLength).regex(printable).optional(),
     source: z.enum(shelfSources).optional(),
     itemId: z.string().regex(itemIdPattern, 'must be a product id'),

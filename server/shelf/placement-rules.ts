@@ -3,6 +3,7 @@
  * fallback strategies and business filters, read from one JSON file.
  */
 import { z } from 'zod';
+import { itemIdPattern, placementPattern, placementRule } from '../../contracts/ids.ts';
 import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 
 /** The fallback strategies a placement may list, walked in its order. */
@@ -20,7 +21,7 @@ export const filterNames = ['in-stock', 'exclude-context', 'exclude-recently-bou
 export type ResolverName = (typeof resolverNames)[number];
 export type FilterName = (typeof filterNames)[number];
 
-const productId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product id');
+const productId = z.string().regex(itemIdPattern, 'must be a product id');
 
 const placementFields = z.strictObject({
   budgetMs: z.number().int().min(10).max(5000),
@@ -51,7 +52,7 @@ const rulesFileSchema = z.strictObject({
   model: z.boolean().optional(),
   defaults: placementFields.partial({ pinned: true, model: true }),
   placements: z.record(
-    z.string().regex(/^[a-z0-9-]{1,64}$/, 'placement names are [a-z0-9-]{1,64}'),
+    z.string().regex(placementPattern, `placement names are ${placementRule}`),
     placementFields.partial(),
   ),
 });

@@ -4,7 +4,13 @@
  * Who the shopper is travels only in a body: URLs end up in access logs (the balancer's, a CDN's).
  */
 import { z } from 'zod';
-import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../../contracts/ids.ts';
+import {
+  itemIdPattern,
+  maxShopperIdLength,
+  placementPattern,
+  placementRule,
+  printablePattern,
+} from '../../contracts/ids.ts';
 import { maxContextItems, maxShelfSize } from '../../contracts/shelf-answer.ts';
 
 /** A valid recommendations request. */
@@ -27,7 +33,7 @@ const shopperId = z
 const itemId = z.string().regex(itemIdPattern, 'item ids are 1-32 letters, digits, _ or -');
 
 const schema = z.strictObject({
-  placement: z.string({ error: 'is required' }).regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
+  placement: z.string({ error: 'is required' }).regex(placementPattern, `must match ${placementRule}`),
   userId: shopperId.optional(),
   sessionId: shopperId.optional(),
   // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
