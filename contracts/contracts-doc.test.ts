@@ -1,13 +1,28 @@
 /**
  * docs/contracts.md is what a newcomer reads instead of the code: every heading the code
- * cites must exist, and the invocation limits it states must be the ones the code keeps.
+ * cites must exist; the limits it states must be the ones the code keeps; its fallback reasons
+ * must be exactly the answer's; and every `RECO_*` variable it names must be one a process reads.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { maxBodyBytes as containerBodyBytes } from '../model/container/app.ts';
+import { knownEnvironmentVariables } from '../server/config.ts';
+import { maxBatchBytes } from '../server/events/shelf-event.ts';
+import { smallBodyBytes } from '../server/http/request-body.ts';
+import {
+  eventIdLength,
+  itemIdPattern,
+  maxRequestIdLength,
+  maxShopperIdLength,
+  placementPattern,
+  printablePattern,
+} from './ids.ts';
 import { invocationLimits } from './invocation.ts';
+import { minPseudonymKeyBytes } from './pseudonym.ts';
+import { fallbackReasons, maxContextItems, maxEventBatch, maxShelfSize } from './shelf-answer.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const doc = readFileSync(join(root, 'docs/contracts.md'), 'utf8');
@@ -72,4 +87,86 @@ test('the invocation limits stated in "Proxy → endpoint" are contracts/invocat
     ['ids', new RegExp(`at most ${maxIdLength} characters\\.`)],
   ];
   for (const [what, pattern] of prose) assert.match(text, pattern, `"Proxy → endpoint" states ${what} differently`);
+});
+
+/** The backticked words of `text`. */
+const quoted = (text: string): string[] => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+
+test("the fallback reasons in docs/contracts.md are exactly contracts/shelf-answer.ts's", () => {
+  const reasons = new Set<string>(fallbackReasons);
+  // The answer's field, where a storefront developer reads what each reason means.
+  const bullet = section('Widget → proxy').match(/\n- `fallbackReason`:[\s\S]*?(?=\n- `)/)?.[0] ?? '';
+  const listed = quoted(bullet).filter((word) => /^[a-z-]+$/.test(word) && word !== 'null');
+  assert.deepEqual([...listed].sort(), [...reasons].sort(), 'the `fallbackReason` bullet of "Widget → proxy"');
+  // The metric's split of the same reasons into fallbacks, model answers and not counted.
+  const metric = section('Proxy → CloudWatch').match(/\n- by `fallbackReason`:[\s\S]*?(?=\n- )/)?.[0] ?? '';
+  const counted = quoted(metric).filter((word) => reasons.has(word));
+  assert.deepEqual(
+    [...counted].sort(),
+    [...reasons].sort(),
+    'the "by `fallbackReason`" bullet of "Proxy → CloudWatch"',
+  );
+  // The classification table's reasons column (its heading aside) names no reason the answer lacks.
+  const classified = [...section('Proxy → endpoint').matchAll(/^\|[^|\n]+\| `([^`]+)` +\|/gm)]
+    .map((m) => m[1]!)
+    .filter((cell) => cell !== 'fallbackReason');
+  assert.ok(classified.length >= 10, 'the table "what happened | fallbackReason | label" was not found');
+  assert.deepEqual(
+    classified.filter((reason) => !reasons.has(reason)),
+    [],
+  );
+});
+
+test('every limit docs/contracts.md states is the constant the code keeps', () => {
+  const kB = (bytes: number) => bytes / 1024;
+  const stated: Array<[string, string, RegExp]> = [
+    ['Widget → proxy', 'the body', new RegExp(`at most ${kB(smallBodyBytes)} kB`)],
+    [
+      'Widget → proxy',
+      'items',
+      new RegExp(`\\| \`items\` +\\| optional; context product ids, at most ${maxContextItems} `),
+    ],
+    [
+      'Widget → proxy',
+      'limit',
+      new RegExp(`\\| \`limit\` +\\| optional; shelf size, a whole number 1\\.\\.${maxShelfSize};`),
+    ],
+    ['Proxy → endpoint', "the container's body", new RegExp(`\`413\` \\(over ${kB(containerBodyBytes)} kB\\)`)],
+    ['Events', 'the batch', new RegExp(`1\\.\\.${maxEventBatch} events a batch`)],
+    ['Events', 'the batch refused', new RegExp(`empty, over ${maxEventBatch}\\)`)],
+    [
+      'Events',
+      'the batch body',
+      new RegExp(`fits ${maxEventBatch} of the longest events \\(about ${(maxBatchBytes / 1e6).toFixed(1)} MB\\)`),
+    ],
+    ['Events', 'the event id', new RegExp(`required; ${eventIdLength.min}-${eventIdLength.max} of`)],
+    ['Ids', 'the request id', new RegExp(`at most ${maxRequestIdLength}\\s+printable characters`)],
+    ['Ids', 'the shopper id', new RegExp(`1-${maxShopperIdLength} printable characters`)],
+    ['Pseudonyms', 'the key', new RegExp(`\`RECO_PSEUDONYM_KEY\` \\(at least ${minPseudonymKeyBytes} bytes\\)`)],
+  ];
+  for (const [heading, what, pattern] of stated) {
+    assert.match(section(heading), pattern, `"${heading}" states ${what} differently from the code`);
+  }
+  // Every "1..N" a `limit` message quotes, wherever it is.
+  for (const m of doc.matchAll(/limit: must be a whole number 1\.\.(\d+)/g)) assert.equal(Number(m[1]), maxShelfSize);
+  // The id rules are patterns: the lengths the doc states are where the patterns stop.
+  const ids = section('Ids');
+  const longest = (pattern: RegExp, char: string) => {
+    let n = 1;
+    while (pattern.test(char.repeat(n + 1))) n++;
+    return n;
+  };
+  assert.match(ids, new RegExp(`\\*\\*placement name\\*\\*:[^\\n]*1-${longest(placementPattern, 'a')} characters`));
+  assert.match(ids, new RegExp(`\\*\\*product id\\*\\*:[^\\n]*1-${longest(itemIdPattern, 'A')} characters`));
+  assert.ok(!printablePattern.test('a\u0000b'), 'shopper ids refuse control characters, as "Ids" says');
+});
+
+test('every RECO_* variable docs/contracts.md names is one a process reads', () => {
+  const named = [...new Set([...doc.matchAll(/\bRECO_[A-Z0-9_]+/g)].map((m) => m[0]))];
+  assert.ok(named.length >= 10, `only ${named.length} variables found; is the pattern still right?`);
+  const known = new Set(knownEnvironmentVariables);
+  assert.deepEqual(
+    named.filter((name) => !known.has(name)),
+    [],
+  );
 });

@@ -4,6 +4,7 @@
  * (`server/shelf/sagemaker-endpoint.ts`), the container (`model/container/invocation.ts`) and the
  * test support that stands in for a model. See docs/contracts.md "Proxy → endpoint".
  */
+import { maxShopperIdLength } from './ids.ts';
 
 /** The `/invocations` request body. */
 export interface Invocation {
@@ -30,9 +31,14 @@ export interface InvocationAnswer {
  * recent `exclude` ids and caps `k`); the container answers 400 above them.
  */
 export const invocationLimits = {
+  /** A few shelves' worth: room for the proxy's overfetch, not a catalog dump (the proxy caps at it). */
   maxK: 100,
+  /** What the container answers when `k` is absent (the proxy always sends one). */
   defaultK: 24,
+  /** At least a request's `maxContextItems` (50), so the proxy never cuts the context. */
   maxItems: 100,
+  /** The context and a heavy buyer's recent purchases; the proxy cuts the oldest purchases first. */
   maxExclude: 1000,
-  maxIdLength: 128,
+  /** A shopper id's longest (`maxShopperIdLength`), so any id the proxy accepts passes. */
+  maxIdLength: maxShopperIdLength,
 } as const;

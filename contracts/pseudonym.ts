@@ -3,8 +3,9 @@
  * HMAC-SHA-256 of the id under `RECO_PSEUDONYM_KEY`, base64url, cut to 128 bits.
  * Same customer and key → same pseudonym, on every instance and across restarts;
  * without the key nobody can turn a pseudonym back into a customer number, nor
- * test a guess. The proxy (InvokeEndpoint body and CustomAttributes), the event
- * export and shipping, and training all call this one function.
+ * test a guess. The proxy (the InvokeEndpoint body's `userId`; `CustomAttributes` holds
+ * only the request id), the event export and shipping, training, retraining's gather and
+ * the monitor all pseudonymise through this module.
  * See docs/contracts.md "Pseudonyms".
  */
 import { createHmac } from 'node:crypto';

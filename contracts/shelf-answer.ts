@@ -1,7 +1,27 @@
 /**
- * Widget → proxy: the names the `/v1/recommendations` answer and the shelf's events share.
+ * Widget → proxy: the names the `/v1/recommendations` answer and the shelf's events share, and
+ * the limits the widget, the proxy and the placement rules must agree on.
  * See docs/contracts.md "Widget → proxy".
  */
+
+/**
+ * The most products one shelf shows (a request's `limit`, a placement's `limit`): the widget clamps
+ * its `limit` attribute to it and the proxy refuses more. A shelf is a few rows, not a catalog page;
+ * kept under `invocationLimits.maxK` (100) so a whole shelf fits in one model answer.
+ */
+export const maxShelfSize = 48;
+
+/**
+ * The most context product ids (`items`) one request may carry: a page's product and a basket,
+ * not a list. Under `invocationLimits.maxItems` (100), so the proxy passes every one on.
+ */
+export const maxContextItems = 50;
+
+/**
+ * The most events one `POST /v1/events` batch may hold; it sizes the largest body the proxy reads
+ * (about 2.5 MB). The widget sends far fewer at a time.
+ */
+export const maxEventBatch = 500;
 
 /** Where a shelf's products came from. */
 export const shelfSources = ['model', 'cache', 'fallback'] as const;

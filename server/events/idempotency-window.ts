@@ -1,9 +1,10 @@
 /**
  * Idempotency of event ids within a time window: the store's promise is that a
  * retry of an id within the window is recognised and not stored twice. Behind an
- * interface so that several proxies can later share one window (e.g. Redis, issue #13)
- * without the segment code changing. The window holds keys (`dedupKeyOf`: namespace and id),
- * never bare ids, so a browser's id never shadows a server's.
+ * interface so that several proxies share one window through Redis
+ * (`shared-idempotency-window.ts`, in front of this one) without the segment code changing.
+ * The window holds keys (`dedupKeyOf`: namespace and id), never bare ids, so a browser's id
+ * never shadows a server's.
  */
 import { randomBytes } from 'node:crypto';
 import type { EventNamespace } from './stored-line.ts';
@@ -42,7 +43,8 @@ const hourMs = 3_600_000;
  * fits in memory at any volume. Both start from seeds drawn at random when the process starts,
  * so a client cannot work out ids that collide (or crowd one slot of the table) in advance; the
  * ids read at start are hashed again with this process's seeds.
- * The pair is left in `hashed` rather than returned, so hashing allocates nothing.
+ * `hashOfIdBytes` leaves the pair in `hashed` rather than returning a new one, so start-up's
+ * millions of hashes allocate nothing; `hashOfKey` (a request's few ids) returns a copy.
  */
 const hashed = new Uint32Array(2);
 const seeds = randomBytes(8);

@@ -3,14 +3,21 @@
  * batch with one bad event still stores the good ones and says what was wrong.
  */
 import { z } from 'zod';
-import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../../contracts/ids.ts';
-import { shelfSources } from '../../contracts/shelf-answer.ts';
+import {
+  eventIdLength,
+  itemIdPattern,
+  maxRequestIdLength,
+  maxShopperIdLength,
+  placementPattern,
+  placementRule,
+  printablePattern,
+} from '../../contracts/ids.ts';
+import { maxEventBatch, shelfSources } from '../../contracts/shelf-answer.ts';
 
 /** Event types the proxy stores. */
 export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase'] as const;
 
 const printable = printablePattern;
-const maxIdLength = 64;
 const maxTokenLength = 4096;
 const maxLabelLength = 64;
 const maxModelVersionLength = 128;
@@ -21,12 +28,12 @@ const eventSchema = z
   .strictObject({
     id: z
       .string()
-      .min(8, 'at least 8 characters')
-      .max(maxIdLength)
+      .min(eventIdLength.min, `at least ${eventIdLength.min} characters`)
+      .max(eventIdLength.max)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
     type: z.enum(eventTypes),
-    placement: z.string().regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
-    requestId: z.string().max(maxLabelLength).regex(printable).optional(),
+    placement: z.string().regex(placementPattern, `must match ${placementRule}`),
+    requestId: z.string().max(maxRequestIdLength).regex(printable).optional(),
     source: z.enum(shelfSources).optional(),
     itemId: z.string().regex(itemIdPattern, 'must be a product id'),
     userId: shopperId.optional(),
@@ -55,17 +62,17 @@ export class InvalidBatchError extends Error {
   override readonly name = 'InvalidBatchError';
 }
 
-/** The most events one batch may hold. */
-export const maxBatchSize = 500;
+/** The most events one batch may hold (`contracts/shelf-answer.ts`). */
+export const maxBatchSize = maxEventBatch;
 
 const longest = (words: readonly string[]): string => words.reduce((a, b) => (b.length > a.length ? b : a));
 
 /** An event with every field at its longest (ASCII), as a page or a server would send it. */
 export const maximalEvent: ShelfEvent = {
-  id: 'i'.repeat(maxIdLength),
+  id: 'i'.repeat(eventIdLength.max),
   type: longest(eventTypes) as ShelfEvent['type'],
   placement: 'p'.repeat(64),
-  requestId: 'r'.repeat(maxLabelLength),
+  requestId: 'r'.repeat(maxRequestIdLength),
   source: longest(shelfSources) as NonNullable<ShelfEvent['source']>,
   itemId: 'I'.repeat(32),
   userId: 'u'.repeat(maxShopperIdLength),

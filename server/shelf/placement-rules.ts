@@ -3,6 +3,8 @@
  * fallback chain and business filters, read from one JSON file.
  */
 import { z } from 'zod';
+import { itemIdPattern, placementPattern, placementRule } from '../../contracts/ids.ts';
+import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 
 /** The fallbacks a placement's chain may list, walked in its order. */
 export const fallbackNames = [
@@ -19,11 +21,11 @@ export const filterNames = ['in-stock', 'exclude-context', 'exclude-recently-bou
 export type FallbackName = (typeof fallbackNames)[number];
 export type FilterName = (typeof filterNames)[number];
 
-const productId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a product id');
+const productId = z.string().regex(itemIdPattern, 'must be a product id');
 
 const placementFields = z.strictObject({
   budgetMs: z.number().int().min(10).max(5000),
-  limit: z.number().int().min(1).max(48),
+  limit: z.number().int().min(1).max(maxShelfSize),
   /** How many more ids than shown to ask the model for, so filters can drop some. */
   overfetch: z.number().min(1).max(10),
   fallback: z.array(z.enum(fallbackNames)).min(1),
@@ -50,7 +52,7 @@ const rulesFileSchema = z.strictObject({
   model: z.boolean().optional(),
   defaults: placementFields.partial({ pinned: true, model: true }),
   placements: z.record(
-    z.string().regex(/^[a-z0-9-]{1,64}$/, 'placement names are [a-z0-9-]{1,64}'),
+    z.string().regex(placementPattern, `placement names are ${placementRule}`),
     placementFields.partial(),
   ),
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { maxShopperIdLength } from '../../contracts/ids.ts';
+import { maxContextItems, maxShelfSize } from '../../contracts/shelf-answer.ts';
 import { InvalidRequestError, parseRecommendationBody, parseRecommendationQuery } from './recommendation-request.ts';
 
 const rejects = (fn: () => unknown, field: RegExp) =>
@@ -62,7 +64,7 @@ describe('recommendation request', () => {
     });
   });
 
-  it('reads requests at every bound as it always did (the schema-free reading of a valid one)', () => {
+  it('reads requests at every bound as it always did', () => {
     const items = Array.from({ length: 50 }, (_, i) => `I${i}`);
     assert.deepEqual(
       parseRecommendationBody({ placement: 'a', userId: 'u'.repeat(128), shopperToken: '', items, limit: 48 }),
@@ -78,6 +80,31 @@ describe('recommendation request', () => {
     rejects(() => parseRecommendationBody({ placement: 'home', limit: 1.5 }), /^limit: /);
     rejects(() => parseRecommendationBody({ placement: 'home', items: [7] }), /^items\.0: /);
     rejects(() => parseRecommendationBody({ placement: 'home', shopperToken: 7 }), /^shopperToken: /);
+  });
+
+  it('keeps the bounds of contracts/, at the bound and one past it, with the messages the docs quote', () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `I${i}`);
+    const valid: Array<Record<string, unknown>> = [
+      { placement: 'home', limit: maxShelfSize },
+      { placement: 'home', items: ids(maxContextItems) },
+      { placement: 'home', sessionId: 's'.repeat(maxShopperIdLength) },
+    ];
+    for (const body of valid) assert.doesNotThrow(() => parseRecommendationBody(body), JSON.stringify(body));
+    const invalid: Array<[Record<string, unknown>, string]> = [
+      [{ placement: 'home', limit: maxShelfSize + 1 }, `limit: must be a whole number 1..${maxShelfSize}`],
+      [{ placement: 'home', limit: 0 }, `limit: must be a whole number 1..${maxShelfSize}`],
+      [{ placement: 'home', items: ids(maxContextItems + 1) }, `items: at most ${maxContextItems} ids`],
+      [
+        { placement: 'home', sessionId: 's'.repeat(maxShopperIdLength + 1) },
+        `sessionId: at most ${maxShopperIdLength} characters`,
+      ],
+    ];
+    for (const [body, message] of invalid) {
+      assert.throws(() => parseRecommendationBody(body), { name: 'InvalidRequestError', message });
+    }
+    assert.throws(() => parseRecommendationQuery({ placement: 'home', limit: String(maxShelfSize + 1) }), {
+      message: `limit: must be a whole number 1..${maxShelfSize}`,
+    });
   });
 
   it('names a body field of the wrong type', () =>

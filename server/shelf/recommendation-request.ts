@@ -4,7 +4,14 @@
  * Who the shopper is travels only in a body: URLs end up in access logs (the balancer's, a CDN's).
  */
 import { z } from 'zod';
-import { itemIdPattern, maxShopperIdLength, placementPattern, printablePattern } from '../../contracts/ids.ts';
+import {
+  itemIdPattern,
+  maxShopperIdLength,
+  placementPattern,
+  placementRule,
+  printablePattern,
+} from '../../contracts/ids.ts';
+import { maxContextItems, maxShelfSize } from '../../contracts/shelf-answer.ts';
 
 /** A valid recommendations request. */
 export interface RecommendationRequest {
@@ -17,30 +24,26 @@ export interface RecommendationRequest {
   limit?: number;
 }
 
-const printable = printablePattern;
-/** Bounds the schema and the schema-free reading of a valid request share. */
-const maxItems = 50;
-const maxLimit = 48;
-const limitMessage = `must be a whole number 1..${maxLimit}`;
+const limitMessage = `must be a whole number 1..${maxShelfSize}`;
 const shopperId = z
   .string()
   .min(1)
   .max(maxShopperIdLength, `at most ${maxShopperIdLength} characters`)
-  .regex(printable, 'printable characters only');
+  .regex(printablePattern, 'printable characters only');
 const itemId = z.string().regex(itemIdPattern, 'item ids are 1-32 letters, digits, _ or -');
 
 const schema = z.strictObject({
-  placement: z.string({ error: 'is required' }).regex(placementPattern, 'must match [a-z0-9-]{1,64}'),
+  placement: z.string({ error: 'is required' }).regex(placementPattern, `must match ${placementRule}`),
   userId: shopperId.optional(),
   sessionId: shopperId.optional(),
   // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
   shopperToken: z.string().optional(),
-  items: z.array(itemId).max(maxItems, `at most ${maxItems} ids`).default([]),
+  items: z.array(itemId).max(maxContextItems, `at most ${maxContextItems} ids`).default([]),
   limit: z
     .number({ error: limitMessage })
     .int(limitMessage)
     .min(1, limitMessage)
-    .max(maxLimit, limitMessage)
+    .max(maxShelfSize, limitMessage)
     .optional(),
 });
 
@@ -49,43 +52,13 @@ export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 }
 
-const fieldNames = new Set(['placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit']);
-
-const isShopperId = (value: unknown): boolean =>
-  value === undefined ||
-  (typeof value === 'string' && value.length >= 1 && value.length <= maxShopperIdLength && printable.test(value));
-
 /**
- * True only when `input` certainly passes the schema: then the request is read straight from it,
- * without zod's copy and issue list per request. Whatever this is unsure of goes through the
- * schema, so every refusal still comes from it and names the field as before.
+ * One definition of every rule: the schema. A hand-written reader of valid requests used to run
+ * first; measured (100 k parses of a typical request on this 2-core machine, 2026-12-07) it
+ * took 0.5 µs a JSON body and 0.8 µs a query where the schema takes 3.5 and 3.0 µs: 2.5 µs saved
+ * of the shelf's ~1 ms own work and its 150 ms budget, not worth a second copy of the rules.
  */
-function certainlyValid(input: Record<string, unknown>): boolean {
-  for (const key in input) if (!fieldNames.has(key)) return false;
-  const { placement, userId, sessionId, shopperToken, items, limit } = input;
-  if (typeof placement !== 'string' || !placementPattern.test(placement)) return false;
-  if (!isShopperId(userId) || !isShopperId(sessionId)) return false;
-  if (shopperToken !== undefined && typeof shopperToken !== 'string') return false;
-  if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= maxLimit))
-    return false;
-  if (items === undefined) return true;
-  if (!Array.isArray(items) || items.length > maxItems) return false;
-  for (const id of items) if (typeof id !== 'string' || !itemIdPattern.test(id)) return false;
-  return true;
-}
-
 function validate(input: Record<string, unknown>): RecommendationRequest {
-  if (certainlyValid(input)) {
-    const request: RecommendationRequest = {
-      placement: input.placement as string,
-      items: (input.items as string[] | undefined) ?? [],
-    };
-    if (input.userId) request.userId = input.userId as string;
-    if (input.sessionId) request.sessionId = input.sessionId as string;
-    if (input.shopperToken) request.shopperToken = input.shopperToken as string;
-    if (input.limit) request.limit = input.limit as number;
-    return request;
-  }
   const parsed = schema.safeParse(input);
   if (parsed.success) {
     const { userId, sessionId, shopperToken, limit, ...rest } = parsed.data;

@@ -8,6 +8,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Invocation } from '../../contracts/invocation.ts';
+import { upstreamSocketPool } from '../config.ts';
 import { ContractError } from './upstream-errors.ts';
 
 /** A model answer that kept the contract. */
@@ -61,7 +62,7 @@ function parseAnswer(body: string, variant: string | null): ModelAnswer {
 
 /** Builds the SDK client once; every call reuses its keep-alive sockets. */
 export function createSageMakerEndpoint(options: EndpointOptions): SageMakerEndpoint {
-  const agentOptions = { keepAlive: true, maxSockets: 256 };
+  const agentOptions = { keepAlive: true, maxSockets: upstreamSocketPool };
   const client = new SageMakerRuntimeClient({
     region: options.region,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),

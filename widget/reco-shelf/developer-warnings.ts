@@ -3,6 +3,7 @@
  * every call site is behind `__RECO_DEV__`, so the production bundle carries none of this).
  * Each names a code that widget/README.md explains under a heading of the same name.
  */
+import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 
 /** Attributes every element may carry, and prefixes of attribute families the shelf leaves alone. */
 const GLOBAL_ATTRIBUTES = new RegExp(
@@ -61,9 +62,13 @@ export function warnInvalidValues(values: AttributeValues, changed: Iterable<Pro
       const meant = allowed.find((a) => a === String(value).toLowerCase());
       invalid(key as string, value, meant ? `values are lower case: "${meant}"` : `use ${allowed.join(' or ')}`);
     } else if (key === 'limit') {
-      if (!Number.isFinite(values.limit)) invalid('limit', value, `a number from 1 to 48; showing ${clamped}`);
+      if (!Number.isFinite(values.limit))
+        invalid('limit', value, `a number from 1 to ${maxShelfSize}; showing ${clamped}`);
       else if (values.limit !== clamped) {
-        warnOnce('RECO_LIMIT_CLAMPED', `limit="${values.limit}" is outside 1–48; the shelf shows ${clamped}.`);
+        warnOnce(
+          'RECO_LIMIT_CLAMPED',
+          `limit="${values.limit}" is outside 1–${maxShelfSize}; the shelf shows ${clamped}.`,
+        );
       }
     } else if (key === 'timeout' && !(values.timeout > 0)) {
       invalid('timeout', value, 'a positive number of milliseconds; using 3000');

@@ -1,4 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 import { defaultCard, navigation, skeletonCards } from './card-view.ts';
 import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
@@ -18,7 +19,7 @@ export function setDefaultEndpoint(origin: string): void {
   defaultEndpoint = origin;
 }
 
-const clampLimit = (limit: number) => Math.min(48, Math.max(1, Math.floor(limit) || 8));
+const clampLimit = (limit: number) => Math.min(maxShelfSize, Math.max(1, Math.floor(limit) || 8));
 const FETCH_KEYS = ['endpoint', 'placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit', 'armed'];
 type Status = 'loading' | 'ready' | 'empty';
 /** Arrow keys, Home and End between cards: code of the second chunk, once it is there. */
