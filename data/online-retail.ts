@@ -6,23 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import type { TrainingRecord } from '../contracts/training-channel.ts';
 
 /** The folder holding the CSV parts and their licence. */
 export const onlineRetailDir = fileURLToPath(new URL('./online-retail/', import.meta.url));
 
-/** One raw invoice line, as the retailer recorded it. */
-export interface InvoiceLine {
-  invoice: string;
-  stockCode: string;
-  description: string;
-  quantity: number;
-  /** Epoch ms; the data holds UK local time without a zone, read here as UTC. */
-  time: number;
-  unitPrice: number;
-  /** Empty when the line has no customer. */
-  customerId: string;
-  country: string;
-}
+/**
+ * One raw invoice line, as the retailer recorded it: the training channel's record, whose columns
+ * are this data's. Its time is UK local time without a zone, read here as UTC; a line with no
+ * customer has an empty `customerId`.
+ */
+export type InvoiceLine = TrainingRecord;
 
 /** Splits one CSV record; only lines holding a quote pay for the slow path. */
 function splitRecord(line: string): string[] {
