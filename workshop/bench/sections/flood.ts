@@ -9,8 +9,13 @@
  * it), and the shelves' p99 beside the budget + 10 ms. Goals: RSS ≤ +50 MB, Redis ≤ +50 MB,
  * p99 ≤ budget + 10 ms. `--unlimited` runs a second arm with the event limit off, to show what
  * the limit bounds (it writes much more to disk and Redis); `--node-args='…'` gives the proxy's
- * Node flags, `--connections=N` the flood's connections. Run with `npm run bench:flood`; writes
- * nothing into the tree (the JSON goes to stdout and a temp folder).
+ * Node flags (default: the shipped unit's, `--optimize-for-size` among them; `--node-args=''` for
+ * none), `--proxy-env='K=V …'` adds to its environment (e.g. glibc's `MALLOC_ARENA_MAX=2`),
+ * `--flood=healthz` floods `GET /healthz` instead (a request rate that keeps no state: the
+ * baseline), `--connections=N` the flood's connections. Where the RSS goes is reported beside it:
+ * the proxy's `process.memoryUsage()` (V8's heap, the buffers outside it) and /proc's anonymous and
+ * file-backed RSS, every 10 s of the flood. Run with `npm run bench:flood`; writes nothing into the
+ * tree (the JSON goes to stdout and a temp folder).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
