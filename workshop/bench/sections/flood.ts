@@ -9,8 +9,13 @@
  * it), and the shelves' p99 beside the budget + 10 ms. Goals: RSS ≤ +50 MB, Redis ≤ +50 MB,
  * p99 ≤ budget + 10 ms. `--unlimited` runs a second arm with the event limit off, to show what
  * the limit bounds (it writes much more to disk and Redis); `--node-args='…'` gives the proxy's
- * Node flags, `--connections=N` the flood's connections. Run with `npm run bench:flood`; writes
- * nothing into the tree (the JSON goes to stdout and a temp folder).
+ * Node flags (default: the shipped unit's, `--optimize-for-size` among them; `--node-args=''` for
+ * none), `--proxy-env='K=V …'` adds to its environment (e.g. glibc's `MALLOC_ARENA_MAX=2`),
+ * `--flood=healthz` floods `GET /healthz` instead (a request rate that keeps no state: the
+ * baseline), `--connections=N` the flood's connections. Where the RSS goes is reported beside it:
+ * the proxy's `process.memoryUsage()` (V8's heap, the buffers outside it) and /proc's anonymous and
+ * file-backed RSS, every 10 s of the flood. Run with `npm run bench:flood`; writes nothing into the
+ * tree (the JSON goes to stdout and a temp folder).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -20,6 +25,7 @@ import { Redis } from 'ioredis';
 import type { CloudInfo } from '../../test-support/cloud-process.ts';
 import { runPaced } from '../../test-support/paced-load.ts';
 import { startRedis } from '../../test-support/redis-process.ts';
+import { shippedFile, unitService, unitValue } from '../../test-support/shipped-files.ts';
 import { nextShopper, shopperPool } from '../../test-support/shoppers.ts';
 import { round, summarize, type LatencySummary } from '../../test-support/stats.ts';
 import { benchProxyEnv, startTarget } from '../../test-support/targets.ts';
@@ -40,6 +46,10 @@ export interface FloodArm {
   requestsPerMinute: number;
   /** Flags the proxy's Node ran with. */
   nodeArgs: string[];
+  /** Environment added to the proxy's (e.g. glibc's `MALLOC_ARENA_MAX`), beyond the bench's own. */
+  proxyEnv: Record<string, string>;
+  /** What the flood sent: 500-event batches, or `GET /healthz` (the baseline: a request rate, no state). */
+  floodKind: FloodKind;
   seconds: number;
   flood: {
     connections: number;
@@ -50,6 +60,13 @@ export interface FloodArm {
     statuses: Record<string, number>;
   };
   rssMb: { before: number; peak: number; after: number; growth: number };
+  /**
+   * Where the RSS is: the proxy's own `process.memoryUsage()` (and /proc's anonymous and file-backed
+   * RSS), sampled every 500 ms: the figure before the flood, its peak, and the last sample.
+   */
+  memoryMb: Record<MemoryField, { before: number; peak: number; after: number }>;
+  /** The same samples every 10 s of the flood (MB), to tell a plateau from growth. */
+  memoryTimeline: Array<{ s: number } & Record<MemoryField, number>>;
   redisMb: { before: number; peak: number; after: number; growth: number };
   /** Keys in Redis after the run (its `dbsize`). */
   redisKeys: number;
@@ -74,7 +91,45 @@ export interface FloodResults {
   goals: { rssGrowthMb: number; redisGrowthMb: number; p99OverBudgetMs: number };
 }
 
+/**
+ * The Node flags the shipped unit runs the proxy with (deploy/reco-proxy@.service's ExecStart, as
+ * server/Dockerfile's CMD): the bench measures the proxy as an operator runs it unless told otherwise.
+ */
+export function shippedNodeArgs(): string[] {
+  const service = unitService(shippedFile('deploy/reco-proxy@.service'), '3001');
+  const [, ...args] = (unitValue(service, 'ExecStart') ?? '').split(/\s+/);
+  const script = args.findIndex((arg) => !arg.startsWith('--'));
+  return script < 0 ? args : args.slice(0, script);
+}
+
 const mb = (bytes: number): number => round(bytes / 1024 / 1024);
+
+/** What the flood sends. */
+export type FloodKind = 'events' | 'healthz';
+
+const memoryFields = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'rssAnon', 'rssFile'] as const;
+type MemoryField = (typeof memoryFields)[number];
+
+/**
+ * A preload for the proxy's Node (`--import`): prints its `process.memoryUsage()` to stderr every
+ * 500 ms as one line, so the bench sees the heap, the buffers outside it and the RSS at one instant.
+ */
+const memoryProbe = `--import=data:text/javascript,${encodeURIComponent(
+  "setInterval(() => process.stderr.write('flood-memory ' + JSON.stringify(process.memoryUsage()) + '\\n'), 500)" +
+    '.unref();',
+)}`;
+
+/** The proxy's memory samples so far (bytes), from its stderr and /proc at the time they are read. */
+function memorySamples(output: string): Array<Record<string, number>> {
+  return [...output.matchAll(/^flood-memory (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as Record<string, number>);
+}
+
+/** Anonymous and file-backed RSS of `pid` (/proc/<pid>/status), in bytes. */
+function rssParts(pid: number): { rssAnon: number; rssFile: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssAnon: kb('RssAnon') * 1024, rssFile: (kb('RssFile') + kb('RssShmem')) * 1024 };
+}
 
 function rssBytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -92,7 +147,8 @@ async function redisUsedMemory(client: Redis): Promise<number> {
 function poster(baseUrl: string, connections: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const { hostname, port } = new URL(baseUrl);
-  const post = (path: string, body: string, client: string): Promise<{ status: number; text: string }> =>
+  /** POSTs `body`, or GETs `path` when `body` is undefined. */
+  const post = (path: string, body: string | undefined, client: string): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
       const req = request(
         {
@@ -100,10 +156,11 @@ function poster(baseUrl: string, connections: number) {
           port,
           path,
           agent,
-          method: 'POST',
+          method: body === undefined ? 'GET' : 'POST',
           headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
+            ...(body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
             'x-forwarded-for': client,
           },
           timeout: 30_000,
@@ -170,6 +227,8 @@ async function floodArm(
   requestLimit: boolean,
   connections: number,
   nodeArgs: string[],
+  proxyEnv: Record<string, string>,
+  floodKind: FloodKind,
 ): Promise<FloodArm> {
   const redis = await startRedis();
   const admin = new Redis(redis.url);
@@ -186,19 +245,33 @@ async function floodArm(
       RECO_REDIS_URL: redis.url,
       RECO_PSEUDONYM_KEY: 'flood-bench-pseudonym-key-0123456789',
       RECO_EVENTS_DIR: eventsDir,
+      ...proxyEnv,
     },
-    nodeArgs,
+    [...nodeArgs, memoryProbe],
   );
+  type MemorySample = { at: number } & Record<MemoryField, number>;
+  const memory: MemorySample[] = [];
+  const sampleMemory = (): void => {
+    const usage = memorySamples(proxy.output()).at(-1);
+    if (!usage) return;
+    const sample = { at: Date.now(), ...usage, ...rssParts(proxy.info.pid) } as MemorySample;
+    // The RSS at the same instant as the parts (the probe's own `rss` is up to 500 ms old).
+    sample.rss = rssBytes(proxy.info.pid);
+    memory.push(sample);
+  };
   const flood = poster(proxy.info.url, connections);
   try {
     const rate = 50;
     const quiet = await shelvesAt(proxy.info.url, rate, 10);
     const rssBefore = rssBytes(proxy.info.pid);
     const redisBefore = await redisUsedMemory(admin);
+    sampleMemory();
+    const floodStart = Date.now();
     let rssPeak = rssBefore;
     let redisPeak = redisBefore;
     const sampler = setInterval(() => {
       rssPeak = Math.max(rssPeak, rssBytes(proxy.info.pid));
+      sampleMemory();
       redisUsedMemory(admin).then(
         (m) => (redisPeak = Math.max(redisPeak, m)),
         () => {},
@@ -213,11 +286,13 @@ async function floodArm(
     const sender = async (): Promise<void> => {
       while (Date.now() < deadline) {
         const n = batches++;
-        const answer = await flood
-          .post('/v1/events', floodBatch(n, size), '203.0.113.66')
-          .catch(() => ({ status: 0, text: '' }));
+        const answer = await (floodKind === 'healthz'
+          ? flood.post('/healthz', undefined, '203.0.113.66')
+          : flood.post('/v1/events', floodBatch(n, size), '203.0.113.66')
+        ).catch(() => ({ status: 0, text: '' }));
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-        if (answer.status === 202) accepted += (JSON.parse(answer.text) as { accepted: number }).accepted;
+        if (floodKind === 'events' && answer.status === 202)
+          accepted += (JSON.parse(answer.text) as { accepted: number }).accepted;
       }
     };
     const [shelves] = await Promise.all([
@@ -230,13 +305,41 @@ async function floodArm(
     const redisAfter = await redisUsedMemory(admin);
     rssPeak = Math.max(rssPeak, rssAfter);
     redisPeak = Math.max(redisPeak, redisAfter);
+    sampleMemory();
+    const [first = {} as MemorySample] = memory;
+    const memoryMb = Object.fromEntries(
+      memoryFields.map((field) => [
+        field,
+        {
+          before: mb(first[field]),
+          peak: mb(Math.max(...memory.map((m) => m[field]))),
+          after: mb(memory.at(-1)![field]),
+        },
+      ]),
+    ) as FloodArm['memoryMb'];
+    const memoryTimeline = memory
+      .filter((m, i) => i === 0 || i === memory.length - 1 || (m.at - floodStart) % 10_000 < 500)
+      .map(({ at, ...fields }) => ({
+        s: Math.round((at - floodStart) / 1000),
+        ...(Object.fromEntries(memoryFields.map((f) => [f, mb(fields[f])])) as Record<MemoryField, number>),
+      }));
     return {
       eventsPerMinute,
       requestsPerMinute: requestLimit ? loadConfig({}).rateLimit : 0,
       nodeArgs,
+      proxyEnv,
+      floodKind,
       seconds,
-      flood: { connections, batches, eventsOffered: batches * size, eventsAccepted: accepted, statuses },
+      flood: {
+        connections,
+        batches,
+        eventsOffered: floodKind === 'events' ? batches * size : 0,
+        eventsAccepted: accepted,
+        statuses,
+      },
       rssMb: { before: mb(rssBefore), peak: mb(rssPeak), after: mb(rssAfter), growth: mb(rssPeak - rssBefore) },
+      memoryMb,
+      memoryTimeline,
       redisMb: {
         before: mb(redisBefore),
         peak: mb(redisPeak),
@@ -269,17 +372,25 @@ export async function measureFlood(
     unlimited?: boolean;
     requestLimit?: boolean;
     connections?: number;
-    /** Flags for the proxy's Node (e.g. `--max-semi-space-size=4`). */
+    /** Flags for the proxy's Node (default: the shipped unit's, `shippedNodeArgs()`). */
     nodeArgs?: string[];
+    /** Environment for the proxy beyond the bench's (e.g. `{ MALLOC_ARENA_MAX: '2' }`). */
+    proxyEnv?: Record<string, string>;
+    /** What the flood sends (default: 500-event batches). */
+    floodKind?: FloodKind;
   } = {},
 ): Promise<FloodResults> {
   const seconds = options.seconds ?? 60;
   const requestLimit = options.requestLimit ?? true;
   const connections = options.connections ?? 1;
-  const nodeArgs = options.nodeArgs ?? [];
+  const nodeArgs = options.nodeArgs ?? shippedNodeArgs();
+  const proxyEnv = options.proxyEnv ?? {};
+  const floodKind = options.floodKind ?? 'events';
   const loadAverageAtStart = loadavg().map((l) => round(l));
-  const arms = [await floodArm(cloud, loadConfig({}).eventsPerMinute, seconds, requestLimit, connections, nodeArgs)];
-  if (options.unlimited) arms.push(await floodArm(cloud, 0, seconds, requestLimit, connections, nodeArgs));
+  const arm = (eventsPerMinute: number): Promise<FloodArm> =>
+    floodArm(cloud, eventsPerMinute, seconds, requestLimit, connections, nodeArgs, proxyEnv, floodKind);
+  const arms = [await arm(loadConfig({}).eventsPerMinute)];
+  if (options.unlimited) arms.push(await arm(0));
   return {
     date: new Date().toISOString(),
     loadAverageAtStart,
@@ -299,17 +410,26 @@ export function floodMarkdown(results: FloodResults): string {
     `Load average ${results.loadAverageAtStart.join(' ')} at start, ${results.loadAverageAtEnd.join(' ')} at end.`,
     '',
     '| events / requests a minute | batches (202 / 429 / other) | events accepted | proxy RSS growth | ' +
-      'Redis growth | Redis keys | shelves p99 quiet → flood (budget) | goals |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      'V8 heap (total, peak in use) | Redis growth | Redis keys | shelves p99 quiet → flood (budget) | goals |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...results.arms.map((a) => {
       const s = a.flood.statuses;
       const other = a.flood.batches - (s['202'] ?? 0) - (s['429'] ?? 0);
       const p99Ok = a.shelves.duringFlood.p99 <= a.shelves.budgetMs + goals.p99OverBudgetMs;
       return (
-        `| ${a.eventsPerMinute || 'off'} / ${a.requestsPerMinute || 'off'}` +
-        `${a.nodeArgs.length ? ` (\`${a.nodeArgs.join(' ')}\`)` : ''} | ` +
+        `| ${a.floodKind === 'healthz' ? 'GET /healthz flood, ' : ''}` +
+        `${a.eventsPerMinute || 'off'} / ${a.requestsPerMinute || 'off'}` +
+        `${a.nodeArgs.length ? ` (\`${a.nodeArgs.join(' ')}\`)` : ''}` +
+        `${
+          Object.keys(a.proxyEnv).length
+            ? ` (\`${Object.entries(a.proxyEnv)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')}\`)`
+            : ''
+        } | ` +
         `${a.flood.batches} (${s['202'] ?? 0} / ${s['429'] ?? 0} / ${other}) | ` +
         `${a.flood.eventsAccepted} | +${a.rssMb.growth} MB (${a.rssMb.before} → ${a.rssMb.peak}) | ` +
+        `${a.memoryMb.heapTotal.before} → ${a.memoryMb.heapTotal.peak} MB, ${a.memoryMb.heapUsed.peak} MB | ` +
         `+${a.redisMb.growth} MB (${a.redisMb.before} → ${a.redisMb.peak}) | ${a.redisKeys} | ` +
         `${a.shelves.quiet.p99} → ${a.shelves.duringFlood.p99} ms (${a.shelves.budgetMs} ms) | ` +
         `RSS ${verdict(a.rssMb.growth <= goals.rssGrowthMb)}, Redis ` +
@@ -332,7 +452,16 @@ if (process.argv[1]?.endsWith('workshop/bench/sections/flood.ts')) {
       unlimited: process.argv.includes('--unlimited'),
       requestLimit: !process.argv.includes('--no-request-limit'),
       connections: Number(option('connections') ?? 1),
-      nodeArgs: option('node-args')?.split(' ').filter(Boolean) ?? [],
+      // `--node-args=''`: none of the shipped flags (the proxy as Node runs it by default).
+      nodeArgs: option('node-args')?.split(' ').filter(Boolean),
+      // `--proxy-env='MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072'`: the proxy's environment, as an operator's.
+      proxyEnv: Object.fromEntries(
+        (option('proxy-env')?.split(' ').filter(Boolean) ?? []).map((pair) => {
+          const at = pair.indexOf('=');
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+      ),
+      floodKind: option('flood') === 'healthz' ? 'healthz' : 'events',
     });
     const file = join(mkdtempSync(join(tmpdir(), 'flood-results-')), 'flood.json');
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
