@@ -18,7 +18,8 @@ const notSources = new Set(['node_modules', 'dist', 'artifacts', 'var']);
  * shop's data formats, and the model's image (it serves, and it trains as a SageMaker training job).
  */
 const product = [
-  'widget/',
+  'widget/index.ts',
+  'widget/reco-shelf/',
   'server/',
   'contracts/',
   'environment/',
