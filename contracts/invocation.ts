@@ -42,3 +42,26 @@ export const invocationLimits = {
   /** A shopper id's longest (`maxShopperIdLength`), so any id the proxy accepts passes. */
   maxIdLength: maxShopperIdLength,
 } as const;
+
+/** One shelf of a batch body: what the single body asks, for one placement (the shopper is the batch's). */
+export interface BatchShelfInvocation {
+  placement: string;
+  items: string[];
+  k: number;
+  exclude: string[];
+}
+
+/** The `/invocations` batch body: several shelves of one page for one shopper, scored in one call. */
+export interface BatchInvocation {
+  userId?: string;
+  shelves: BatchShelfInvocation[];
+}
+
+/** The answer to a batch body: one entry per asked shelf, in the same order. */
+export interface BatchInvocationAnswer {
+  shelves: Array<{ recommendations: Array<{ itemId: string; score: number }> }>;
+  modelVersion: string;
+}
+
+/** A batch body's limit: as many shelves as one `POST /v1/shelves` may ask (`maxShelvesPerRequest`). */
+export const maxBatchShelves = 8;

@@ -50,3 +50,9 @@ export const fallbackReasons = [
 
 /** One of `fallbackReasons`. */
 export type FallbackReason = (typeof fallbackReasons)[number];
+
+/**
+ * The most shelves one `POST /v1/shelves` may ask for: a page's shelves, not a catalog. The container's
+ * batch body keeps the same limit (`maxBatchShelves` in `contracts/invocation.ts`).
+ */
+export const maxShelvesPerRequest = 8;

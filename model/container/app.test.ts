@@ -141,3 +141,42 @@ test('wrong content type, huge body, wrong method and unknown route are refused,
   assert.equal((await fetch(`${base}/nope`)).status, 404);
   assert.equal((await invoke({ k: 3 })).status, 200);
 });
+
+test('a batch body is answered shelf by shelf, in order, each as its single body would be', async () => {
+  const shelves = [
+    { placement: 'home', items: [], k: 5, exclude: [] },
+    { placement: 'product', items: ['85123A'], k: 3, exclude: ['85123A'] },
+  ];
+  const res = await fetch(`${base}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: '17850', shelves }),
+  });
+  assert.equal(res.status, 200);
+  const batch = (await res.json()) as {
+    shelves: Array<{ recommendations: Array<{ itemId: string; score: number }> }>;
+    modelVersion: string;
+  };
+  assert.equal(batch.modelVersion, modelVersion);
+  assert.equal(batch.shelves.length, 2);
+  for (const [i, shelf] of shelves.entries()) {
+    const single = await invoke({ userId: '17850', ...shelf });
+    assert.deepEqual(batch.shelves[i]!.recommendations, single.body.recommendations, shelf.placement);
+    assert.equal(batch.shelves[i]!.recommendations.length, shelf.k);
+  }
+});
+
+test('a bad batch body is a 400 naming the shelf and field', async () => {
+  const nine = Array.from({ length: 9 }, () => ({ placement: 'home', items: [], k: 1, exclude: [] }));
+  for (const [body, message] of [
+    [{ shelves: nine }, /"shelves" must be an array of 1\.\.8 shelves/],
+    [{ shelves: [] }, /"shelves" must be an array of 1\.\.8 shelves/],
+    [{ shelves: [{ placement: 'home', k: 0 }] }, /shelves\[0\]: "k" must be an integer/],
+    [{ shelves: [{ placement: 'home' }, { items: [] }] }, /"shelves\[1\]\.placement" must be a string/],
+    [{ shelves: [{ placement: 'home' }], k: 3 }, /"k" is not a field of a batch body/],
+  ] as const) {
+    const { status, body: answer } = await invoke(body);
+    assert.equal(status, 400, JSON.stringify(body).slice(0, 80));
+    assert.match(answer.error ?? '', message);
+  }
+});

@@ -4,13 +4,13 @@
  * Plain node:http: a call costs well under a millisecond. Bad requests get a 4xx with
  * `{ "error": "…" }`; nothing a client sends can crash the process.
  */
-import type { InvocationAnswer } from '../../contracts/invocation.ts';
+import type { BatchInvocationAnswer, InvocationAnswer } from '../../contracts/invocation.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Logger, pino } from 'pino';
 import { readArtifact, type LoadedModel } from './artifact.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import type { Recommender } from '../recommenders/types.ts';
-import { InvalidInvocationError, parseInvocation, type Invocation } from './invocation.ts';
+import { type BatchInvocation, InvalidInvocationError, type Invocation, parseAnyInvocation } from './invocation.ts';
 
 /** Request bodies above this are refused with 413 (a full contract body is < 10 kB). */
 export const maxBodyBytes = 64 * 1024;
@@ -61,6 +61,21 @@ export function answer(model: LoadedModel, recommender: Recommender, request: In
   };
 }
 
+/** Answers a batch body: one scoring pass per shelf, for the batch's shopper, in the shelves' order. */
+export function answerBatch(
+  model: LoadedModel,
+  recommender: Recommender,
+  batch: BatchInvocation,
+): BatchInvocationAnswer {
+  const user = batch.userId === undefined ? {} : { userId: batch.userId };
+  return {
+    shelves: batch.shelves.map((shelf) => ({
+      recommendations: answer(model, recommender, { ...user, ...shelf }).recommendations,
+    })),
+    modelVersion: model.manifest.modelVersion,
+  };
+}
+
 /** Creates the server (not listening); `ready` resolves once the model is loaded and rejects if it cannot be. */
 export function createInferenceServer(options: InferenceServerOptions): { server: Server; ready: Promise<void> } {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -106,9 +121,9 @@ export function createInferenceServer(options: InferenceServerOptions): { server
         send(res, 503, { error: 'model is not loaded yet' });
         return;
       }
-      let invocation: Invocation;
+      let invocation: Invocation | BatchInvocation;
       try {
-        invocation = parseInvocation(Buffer.concat(chunks).toString('utf8'));
+        invocation = parseAnyInvocation(Buffer.concat(chunks).toString('utf8'));
       } catch (error) {
         if (error instanceof InvalidInvocationError) send(res, 400, { error: `invocations: ${error.message}` });
         else {
@@ -119,7 +134,10 @@ export function createInferenceServer(options: InferenceServerOptions): { server
       }
       try {
         const started = performance.now();
-        const result = answer(model, recommender, invocation);
+        const result =
+          'shelves' in invocation
+            ? answerBatch(model, recommender, invocation)
+            : answer(model, recommender, invocation);
         // Server-Timing lets a caller (and workshop/bench/) see the model's own share of a round trip.
         send(res, 200, result, { 'server-timing': `model;dur=${(performance.now() - started).toFixed(3)}` });
       } catch (error) {

@@ -2,10 +2,15 @@
  * Checks an `/invocations` body against the contract (`contracts/invocation.ts`,
  * docs/contracts.md "Proxy → endpoint") by hand: it runs on every call and must cost microseconds.
  */
-import { type Invocation, invocationLimits } from '../../contracts/invocation.ts';
+import {
+  type BatchInvocation,
+  type Invocation,
+  invocationLimits,
+  maxBatchShelves,
+} from '../../contracts/invocation.ts';
 
-export type { Invocation };
-export { invocationLimits };
+export type { BatchInvocation, Invocation };
+export { invocationLimits, maxBatchShelves };
 
 /** Thrown by `parseInvocation`; the message starts with the field at fault (`"k" must be …`), or `body`. */
 export class InvalidInvocationError extends Error {
@@ -35,8 +40,7 @@ function stringList(value: unknown, field: string, max: number): string[] {
   return value as string[];
 }
 
-/** Parses a request body into an invocation; throws an `InvalidInvocationError` saying what is wrong. */
-export function parseInvocation(body: string): Invocation {
+function parseObject(body: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
@@ -46,7 +50,51 @@ export function parseInvocation(body: string): Invocation {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new InvalidInvocationError('body', 'body must be a JSON object');
   }
-  const { userId, items, k, exclude, placement } = raw as Record<string, unknown>;
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * Parses a request body: the single body (an `Invocation`) or the batch body (`{ userId?, shelves: [...] }`,
+ * at most `maxBatchShelves` shelves, each checked as a single body is, its field named `shelves[i].k`).
+ */
+export function parseAnyInvocation(body: string): Invocation | BatchInvocation {
+  const raw = parseObject(body);
+  if (raw.shelves === undefined) return checkInvocation(raw);
+  const { shelves, userId, ...rest } = raw;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new InvalidInvocationError(extra, `"${extra}" is not a field of a batch body`);
+  if (!Array.isArray(shelves) || shelves.length < 1 || shelves.length > maxBatchShelves) {
+    throw new InvalidInvocationError('shelves', `"shelves" must be an array of 1..${maxBatchShelves} shelves`);
+  }
+  const user = checkInvocation({ userId, items: [] }).userId;
+  return {
+    ...(user !== undefined ? { userId: user } : {}),
+    shelves: shelves.map((shelf, i) => {
+      if (typeof shelf !== 'object' || shelf === null || Array.isArray(shelf)) {
+        throw new InvalidInvocationError(`shelves[${i}]`, `"shelves[${i}]" must be an object`);
+      }
+      const { placement } = shelf as Record<string, unknown>;
+      if (typeof placement !== 'string') {
+        throw new InvalidInvocationError(`shelves[${i}].placement`, `"shelves[${i}].placement" must be a string`);
+      }
+      try {
+        const { items, k, exclude } = checkInvocation({ ...(shelf as Record<string, unknown>), userId: undefined });
+        return { placement, items, k, exclude };
+      } catch (error) {
+        if (!(error instanceof InvalidInvocationError)) throw error;
+        throw new InvalidInvocationError(`shelves[${i}].${error.field}`, `shelves[${i}]: ${error.message}`);
+      }
+    }),
+  };
+}
+
+/** Parses a request body into an invocation; throws an `InvalidInvocationError` saying what is wrong. */
+export function parseInvocation(body: string): Invocation {
+  return checkInvocation(parseObject(body));
+}
+
+function checkInvocation(raw: Record<string, unknown>): Invocation {
+  const { userId, items, k, exclude, placement } = raw;
   if (
     userId !== undefined &&
     userId !== null &&
