@@ -32,6 +32,7 @@ import { freshSessionGate } from './http/fresh-sessions.ts';
 import { addEventsRoute } from './http/routes/events.ts';
 import { adminRoutes, operationsRoute, type Readiness } from './http/routes/operations.ts';
 import { addRecommendationsRoute } from './http/routes/recommendations.ts';
+import { addShelvesRoute } from './http/routes/shelves.ts';
 import type { ApiRoutes } from './http/routes/api-routes.ts';
 import type { SageMakerEndpoint } from './shelf/sagemaker-endpoint.ts';
 import { variantAssigner } from './shoppers/variant-assignment.ts';
@@ -163,17 +164,13 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
   });
   // Counted only when published (RECO_CLOUDWATCH_METRICS): the data of the canary's shop-side alarm.
   const fallbackTally = config.cloudWatchMetrics ? new FallbackTally(Object.keys(config.variants)) : undefined;
-  addRecommendationsRoute(
-    api,
-    fallbackTally ? countingFallbacks(shelfService, fallbackTally, assignVariant) : shelfService,
-    identities,
-    metrics,
-    logger,
-    freshSessionGate({
-      perMinute: config.freshSessionsPerMinute,
-      shared: redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'fresh-sessions' }) },
-    }),
-  );
+  const servedShelves = fallbackTally ? countingFallbacks(shelfService, fallbackTally, assignVariant) : shelfService;
+  const sessionGate = freshSessionGate({
+    perMinute: config.freshSessionsPerMinute,
+    shared: redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'fresh-sessions' }) },
+  });
+  addRecommendationsRoute(api, servedShelves, identities, metrics, logger, sessionGate);
+  addShelvesRoute(api, servedShelves, identities, metrics, logger, sessionGate);
   addEventsRoute(
     api,
     eventLog,

@@ -144,6 +144,22 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
       help: 'SageMaker calls in flight now (the bulkhead caps them at RECO_MAX_INFLIGHT)',
       registers: [registry],
     }),
+    shelfBatches: new Counter({
+      name: 'reco_shelf_batches_total',
+      help: 'POST /v1/shelves answers, by how the model was asked: batch (one call), per-shelf (batch refused), none',
+      labelNames: ['call'] as const,
+      registers: [registry],
+    }),
+    batchShelves: new Counter({
+      name: 'reco_batch_shelves_total',
+      help: 'Shelves answered through POST /v1/shelves (each also counts in reco_requests_total)',
+      registers: [registry],
+    }),
+    batchRefusals: new Counter({
+      name: 'reco_batch_refusals_total',
+      help: 'Batch bodies the endpoint refused (a container without it): its shelves are asked one by one for a while',
+      registers: [registry],
+    }),
     /** `reco_breaker_state`: set from the breaker's changes (`breakerStateLevels` in circuit-breaker.ts). */
     breakerState,
   };

@@ -115,6 +115,12 @@ export function countingFallbacks(
       tally.record(timed.answer, assignVariant(shopperKey(request.userId, request.sessionId)));
       return timed;
     },
+    async recommendShelves(requests, ...rest) {
+      const timed = await service.recommendShelves(requests, ...rest);
+      const variant = assignVariant(shopperKey(requests[0]?.userId, requests[0]?.sessionId));
+      for (const shelf of timed.shelves) tally.record(shelf.answer, variant);
+      return timed;
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface FilterContext {
   catalog: CatalogIndex;
   items: readonly string[];
   recentlyBought: ReadonlySet<string>;
+  /** Products an earlier shelf of the same answer shows (`POST /v1/shelves` with `distinct`): never shown again. */
+  shown?: ReadonlySet<string>;
 }
 
 /** The filled shelf and the sources that filled it, in order. */
@@ -64,7 +66,7 @@ export function buildShelf(
     let contributed = false;
     for (const id of source.ids()) {
       if (shelf.items.length >= limit) break;
-      if (dedupe && taken.has(id)) continue;
+      if ((dedupe && taken.has(id)) || context.shown?.has(id)) continue;
       const product = context.catalog.get(id);
       // An id the catalog does not know cannot be shown, whatever the filters say.
       if (!product || !allowed(product) || !active.every((keep) => keep(id, context))) continue;

@@ -16,7 +16,7 @@ import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { shopperKey } from '../shoppers/holdout.ts';
 import { fallbacks, type FallbackContext } from './fallback-chain/index.ts';
-import type { ModelAnswer, SageMakerEndpoint } from './sagemaker-endpoint.ts';
+import { BatchRefusedError, type ModelAnswer, type SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import { buildShelf, type Shelf, type ShelfSource } from './shelf-builder.ts';
 import { invocationLimits } from '../../contracts/invocation.ts';
 import type { FallbackReason, ShelfSourceName } from '../../contracts/shelf-answer.ts';
@@ -46,6 +46,23 @@ export interface TimedAnswer {
   /** How late the budget timer fired (ms), when it ended the race: the machine's share of `totalMs`. */
   timerLateMs: number | null;
 }
+
+/** The answer to `POST /v1/shelves`: each shelf as `recommend` answers it, in the request's order. */
+export interface TimedShelves {
+  shelves: TimedAnswer[];
+  /** The one model call's round trip (or the longest per-shelf call's), when one was made. */
+  upstreamMs: number | null;
+  totalMs: number;
+  timerLateMs: number | null;
+  /** How the model was asked: one batch call, per-shelf calls (the endpoint refused the batch body), or not. */
+  call: 'batch' | 'per-shelf' | 'none';
+}
+
+/**
+ * How long an endpoint variant that refused the batch body is asked shelf by shelf before the batch
+ * body is tried again (a container of another team, or an older image, until it is replaced).
+ */
+export const batchRefusalMemoryMs = 5 * 60_000;
 
 /** What the shelf service stands on. */
 export interface ShelfServiceDeps {
@@ -411,7 +428,318 @@ export function createShelfService(deps: ShelfServiceDeps) {
     return { answer, upstreamMs, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
   }
 
-  return { recommend };
+  /** Endpoint variants (`''`: the endpoint's own choice) that refused the batch body, until when (ms since epoch). */
+  const batchRefusedUntil = new Map<string, number>();
+
+  /**
+   * One `InvokeEndpoint` with the batch body for `entries` (the shelves the model is asked for), under the
+   * bulkhead and the hard cap; the answers warm each shelf's cache. Undefined: the bulkhead is full.
+   * Rejects with `BatchRefusedError` when the endpoint does not know the batch body (remembered per variant).
+   */
+  function callModelBatch(
+    shopper: string | undefined,
+    userId: string | undefined,
+    entries: Array<{ cacheKey: string; placement: string; items: string[]; k: number; exclude: string[] }>,
+    requestId: string,
+    deadline: number,
+    targetVariant: string | undefined,
+  ): Promise<ModelAnswer[]> | undefined {
+    if (!bulkhead.tryEnter()) return undefined;
+    metrics.upstreamInFlight.set(bulkhead.inFlight);
+    const hardCap = new AbortController();
+    const hardCapTimer = setTimeout(
+      () => hardCap.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      deps.hardCapMs,
+    );
+    hardCapTimer.unref();
+    const signal = hardCap.signal;
+    const leave = (): void => {
+      clearTimeout(hardCapTimer);
+      bulkhead.leave();
+      metrics.upstreamInFlight.set(bulkhead.inFlight);
+    };
+    const started = performance.now();
+    const body = {
+      ...(userId ? { userId: deps.pseudonym(userId) } : {}),
+      shelves: entries.map(({ placement, items, k, exclude }) => ({ placement, items, k, exclude })),
+    };
+    return deps.endpoint!.invokeBatch!(body, {
+      requestId,
+      signal,
+      ...(targetVariant ? { targetVariant } : {}),
+    }).then(
+      (answers) => {
+        leave();
+        if (performance.now() <= deadline) breaker.success();
+        else breaker.failure();
+        const variant = answers[0]?.variant ?? null;
+        if (variant !== null) deps.variantSeen?.(variant);
+        for (const [i, answer] of answers.entries()) cache.set(shopper, entries[i]!.cacheKey, answer);
+        upstreamDurationBy('ok', variant ?? 'unknown').observe((performance.now() - started) / 1000);
+        return answers;
+      },
+      (error: unknown) => {
+        leave();
+        if (error instanceof BatchRefusedError) {
+          // The cloud answered; only this body was refused. Remembered, so the next pages ask shelf by shelf.
+          breaker.release();
+          batchRefusedUntil.set(targetVariant ?? '', Date.now() + batchRefusalMemoryMs);
+          metrics.batchRefusals.inc();
+          deps.logger?.warn(
+            { variant: targetVariant ?? null, err: error },
+            'sagemaker: the endpoint refused the batch body; shelves are asked one by one for a while',
+          );
+          throw error;
+        }
+        const failure = classifyUpstreamError(error, signal.aborted);
+        if (failure.configError) configErrors.record(failure.configError, error);
+        else if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
+        if (failure.causedByRequest) breaker.release();
+        else breaker.failure();
+        upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
+        throw new UpstreamCallError(failure);
+      },
+    );
+  }
+
+  /**
+   * Answers several shelves of one page for one shopper (`POST /v1/shelves`). Each shelf keeps its
+   * placement's rules (fallback chain, filters, limit, reason); the shopper's arm and purchases are read
+   * once; one `InvokeEndpoint` (the batch body) serves every shelf whose placement has the model on and
+   * no fresh cached answer; every shelf is answered by the tightest budget among them, a shelf whose
+   * model part is late or failed from its own fallback chain. With `distinct`, the shelves are built
+   * in order and a later shelf skips what an earlier one shows, refilling from its remaining candidates.
+   */
+  async function recommendShelves(
+    requests: RecommendationRequest[],
+    options: { receivedAt?: number; distinct?: boolean; armShopper?: string } = {},
+  ): Promise<TimedShelves> {
+    const started = options.receivedAt ?? performance.now();
+    const distinct = options.distinct ?? true;
+    const { userId, sessionId } = requests[0]!;
+    const shopper = shopperKey(userId, sessionId);
+    const holdout = deps.inHoldout?.(shopper ?? options.armShopper) ?? false;
+    const book = deps.rules();
+    const parts = requests.map((request) => {
+      const { rules, known } = rulesFor(book, request.placement);
+      if (!known) metrics.unknownPlacements.inc();
+      const limit = request.limit ?? rules.limit;
+      const cacheKey = JSON.stringify([request.placement, shopper ?? '', request.items]);
+      return { request, rules, known, limit, cacheKey, modelOn: rules.model && !holdout };
+    });
+    // The shared cache's entries and the purchases in one tick; one read of purchases per window of days.
+    const loading = parts.map((p) => (p.modelOn ? cache.load?.(shopper, p.cacheKey) : undefined));
+    const boughtBy = new Map<number, ReadonlySet<string> | Promise<ReadonlySet<string>>>();
+    for (const { rules } of parts)
+      if (!boughtBy.has(rules.recentlyBoughtDays))
+        boughtBy.set(rules.recentlyBoughtDays, deps.recentlyBought(userId, rules.recentlyBoughtDays));
+    const bought = new Map<number, ReadonlySet<string>>();
+    for (const [days, set] of boughtBy) bought.set(days, set instanceof Set ? set : await set);
+    for (const load of loading) if (load) await load;
+
+    const margin =
+      answerMarginMs +
+      Math.min(deps.eventLoopDelayMs?.() ?? 0, Math.min(...parts.map((p) => p.rules.budgetMs)) * maxDelayShareOfBudget);
+    const deadline = started + Math.min(...parts.map((p) => p.rules.budgetMs)) - margin;
+    const shelves = parts.map((p) => {
+      const fresh = p.modelOn ? cache.fresh(p.cacheKey) : undefined;
+      if (p.modelOn) cacheLookupsBy(fresh ? 'hit' : 'miss').inc();
+      return {
+        ...p,
+        requestId: randomUUID(),
+        recentlyBought: bought.get(p.rules.recentlyBoughtDays)!,
+        fresh,
+        outcome: undefined as Outcome | undefined,
+        failure: null as UpstreamFailure | null,
+      };
+    });
+    const asked = shelves.filter((s) => s.modelOn && !s.fresh);
+    let allowed: boolean | Promise<boolean> = false;
+    let refusal: UpstreamFailure | null = null;
+    if (!deps.endpoint) refusal = { reason: 'not-configured', label: 'no-endpoint' };
+    else if (asked.length > 0 && bulkhead.inFlight >= bulkhead.limit)
+      refusal = { reason: 'overloaded', label: 'bulkhead-full' };
+    else if (asked.length > 0) allowed = breaker.allows();
+    if (!refusal && asked.length > 0 && allowed !== true && !(await allowed))
+      refusal = { reason: 'circuit-open', label: 'circuit-open' };
+    for (const s of shelves) {
+      if (s.fresh) continue;
+      if (holdout) s.failure = { reason: 'holdout', label: 'holdout' };
+      else if (!deps.endpoint) s.failure = { reason: 'not-configured', label: 'no-endpoint' };
+      else if (!s.rules.model) s.failure = { reason: 'disabled', label: 'disabled' };
+      else if (refusal) s.failure = refusal;
+    }
+
+    // Room for `distinct`: a shelf asks for as many more as the shelves before it may take.
+    let before = 0;
+    const entries = asked.map((s) => {
+      const exclude =
+        s.request.items.length === 0 && s.recentlyBought.size === 0
+          ? []
+          : [...new Set([...s.request.items, ...s.recentlyBought])].slice(0, invocationLimits.maxExclude);
+      const k = Math.min(invocationLimits.maxK, Math.ceil(s.limit * s.rules.overfetch) + (distinct ? before : 0));
+      before += s.limit;
+      return { cacheKey: s.cacheKey, placement: s.request.placement, items: s.request.items, k, exclude };
+    });
+
+    let call: TimedShelves['call'] = 'none';
+    let upstreamMs: number | null = null;
+    let timerLateMs: number | null = null;
+    if (!refusal && asked.length > 0) {
+      const targetVariant = deps.assignVariant(shopper);
+      const callStarted = performance.now();
+      let partCalls: Array<Promise<ModelAnswer> | undefined>;
+      const refusedUntil = batchRefusedUntil.get(targetVariant ?? '') ?? 0;
+      const perShelf = (): Array<Promise<ModelAnswer> | undefined> =>
+        asked.map((s, i) =>
+          callModel(shopper, s.cacheKey, s.request, s.recentlyBought, entries[i]!.k, s.requestId, deadline),
+        );
+      if (asked.length === 1 || !deps.endpoint!.invokeBatch || refusedUntil > Date.now()) {
+        call = asked.length === 1 ? 'batch' : 'per-shelf';
+        partCalls = perShelf();
+      } else {
+        call = 'batch';
+        const batch = callModelBatch(shopper, userId, entries, asked[0]!.requestId, deadline, targetVariant);
+        if (!batch) partCalls = asked.map(() => undefined);
+        else {
+          // A refused batch body turns into per-shelf calls at once, within the same deadline.
+          const split = batch.then(
+            (answers) => answers.map((a) => Promise.resolve(a)),
+            (error: unknown) => {
+              if (!(error instanceof BatchRefusedError)) throw error;
+              call = 'per-shelf';
+              return perShelf().map(
+                (p) => p ?? Promise.reject(new UpstreamCallError({ reason: 'overloaded', label: 'bulkhead-full' })),
+              );
+            },
+          );
+          partCalls = asked.map((_, i) => split.then((calls) => calls[i]!));
+        }
+      }
+      asked.forEach((s, i) => {
+        if (!partCalls[i]) {
+          s.failure = { reason: 'overloaded', label: 'bulkhead-full' };
+          if (breaker.state === 'half-open') breaker.release();
+        }
+      });
+      const pending = asked.flatMap((s, i) => {
+        const part = partCalls[i];
+        if (!part) return [];
+        return [
+          part.then(
+            (answer) => {
+              s.outcome = { answer, upstreamMs: performance.now() - callStarted };
+            },
+            (error: unknown) => {
+              s.outcome = {
+                failure: (error as UpstreamCallError).failure ?? { reason: 'error', label: 'unknown' },
+                upstreamMs: performance.now() - callStarted,
+              };
+            },
+          ),
+        ];
+      });
+      // One timer for the whole batch, armed so every shelf's build fits before the deadline.
+      await new Promise<void>((resolve) => {
+        const dueAt = deadline - buildTimeMs * shelves.length - fallbackBuildSlackMs;
+        const timer = setTimeout(
+          () => {
+            timerLateMs = Math.max(0, performance.now() - dueAt);
+            metrics.budgetTimerLateness.observe(timerLateMs / 1000);
+            for (const p of partCalls)
+              p?.then(
+                () => metrics.lateAnswers.inc(),
+                () => {},
+              );
+            resolve();
+          },
+          Math.max(0, dueAt - performance.now()),
+        );
+        Promise.all(pending).then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      for (const s of asked) {
+        if (!s.outcome && !s.failure) s.failure = { reason: 'timeout', label: 'budget' };
+        if (s.outcome) {
+          upstreamMs = Math.max(upstreamMs ?? 0, s.outcome.upstreamMs ?? 0);
+          if ('failure' in s.outcome) s.failure = s.outcome.failure;
+        }
+      }
+    }
+
+    const shown = distinct ? new Set<string>() : undefined;
+    const answers = shelves.map((s): TimedAnswer => {
+      const { rules, limit, request, failure } = s;
+      let staleModel: RecommendationAnswer['model'] = null;
+      const fallbackContext: FallbackContext = {
+        placement: rules,
+        shopper,
+        cacheKey: s.cacheKey,
+        items: request.items,
+        catalog,
+        cache,
+      };
+      const chain = (withLastAnswer: boolean): ShelfSource[] =>
+        rules.fallback
+          .filter((name) => withLastAnswer || name !== 'last-model-answer')
+          .map((name) => ({
+            name,
+            ids: () => {
+              const result = fallbacks[name].rank(fallbackContext);
+              if (result.model) staleModel = result.model;
+              return result.ids;
+            },
+          }));
+      let source: RecommendationAnswer['source'] = failure ? 'fallback' : 'model';
+      let model: RecommendationAnswer['model'] = null;
+      let primary: ShelfSource[] = [];
+      if (s.fresh) {
+        const fresh = s.fresh;
+        source = 'cache';
+        model = { version: fresh.modelVersion, variant: fresh.variant };
+        primary = [{ name: 'cache', ids: () => fresh.ids }];
+      } else if (s.outcome && 'answer' in s.outcome) {
+        const answer = s.outcome.answer;
+        model = { version: answer.modelVersion, variant: answer.variant };
+        primary = [{ name: 'model', ids: () => answer.ids }];
+      }
+      const filterContext = {
+        catalog,
+        items: request.items,
+        recentlyBought: s.recentlyBought,
+        ...(shown ? { shown } : {}),
+      };
+      const shelf = timedBuild(rules, limit, [...primary, ...chain(failure !== null && s.modelOn)], filterContext);
+      if (shown) for (const item of shelf.items) shown.add(item.id);
+      if (failure && shelf.filledBy[0] === 'last-model-answer') {
+        source = 'cache';
+        model = staleModel;
+      }
+      const fallbackReason: FallbackReason | null = failure?.reason ?? (shelf.items.length < limit ? 'too-few' : null);
+      const answer: RecommendationAnswer = {
+        requestId: s.requestId,
+        placement: request.placement,
+        source,
+        fallbackReason,
+        model,
+        resolvers: shelf.filledBy,
+        items: shelf.items,
+        ...(s.known ? {} : { warnings: [unknownPlacementWarning(request.placement)] }),
+      };
+      const totalMs = performance.now() - started;
+      requestsBy(s.known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
+      requestDurationBy(source).observe(totalMs / 1000);
+      const own = s.outcome?.upstreamMs ?? null;
+      return { answer, upstreamMs: own, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
+    });
+    metrics.shelfBatches.inc({ call });
+    metrics.batchShelves.inc(shelves.length);
+    return { shelves: answers, upstreamMs, totalMs: performance.now() - started, timerLateMs, call };
+  }
+
+  return { recommend, recommendShelves };
 }
 
 /** The shelf service: answers recommendation requests within their budget. */

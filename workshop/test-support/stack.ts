@@ -17,7 +17,12 @@ import { startLocalRuntime, type StartedLocalRuntime } from './local-sagemaker.t
 import { loadConfig, type ProxyConfig } from '../../server/config.ts';
 import { startProxy, type RunningProxy } from '../../server/proxy.ts';
 import type { RecommendationAnswer } from '../../server/shelf/shelf-service.ts';
-import type { Invocation, InvocationAnswer } from '../../contracts/invocation.ts';
+import type {
+  BatchInvocation,
+  BatchInvocationAnswer,
+  Invocation,
+  InvocationAnswer,
+} from '../../contracts/invocation.ts';
 
 /** The model's answer to one request. */
 export type ScriptedModel = (request: Invocation) => InvocationAnswer;
@@ -36,21 +41,43 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return body;
 }
 
-/** A model container on a free port whose answers a test scripts. */
-export async function startScriptedContainer(model: ScriptedModel) {
+/**
+ * A model container on a free port whose answers a test scripts. A batch body is answered shelf by shelf
+ * from `model`, or refused with a 400 as a container without it would (`batch: false`). `received` holds
+ * each shelf asked (a batch's with its `userId`), `bodies` each body as sent.
+ */
+export async function startScriptedContainer(model: ScriptedModel, options: { batch?: boolean } = {}) {
   const received: Invocation[] = [];
+  const bodies: Array<Invocation | BatchInvocation> = [];
   const server = createServer(async (req, res) => {
     if (req.url === '/ping') return res.end('ok');
-    const request = JSON.parse(await readBody(req)) as Invocation;
-    received.push(request);
+    const body = JSON.parse(await readBody(req)) as Invocation | BatchInvocation;
+    bodies.push(body);
     res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify(model(request)));
+    if ('shelves' in body) {
+      if (options.batch === false) {
+        res.statusCode = 400;
+        return res.end(JSON.stringify({ error: 'invocations: "items" must be an array of strings' }));
+      }
+      const user = body.userId === undefined ? {} : { userId: body.userId };
+      const asked = body.shelves.map((shelf) => ({ ...user, ...shelf }));
+      received.push(...asked);
+      const answers = asked.map(model);
+      const batch: BatchInvocationAnswer = {
+        shelves: answers.map(({ recommendations }) => ({ recommendations })),
+        modelVersion: answers[0]?.modelVersion ?? 'none',
+      };
+      return res.end(JSON.stringify(batch));
+    }
+    received.push(body);
+    res.end(JSON.stringify(model(body)));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
+    bodies,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -106,6 +133,8 @@ export async function startStack(
     /** The event folder (default: a fresh temporary one). */
     eventsDir?: string;
     variants?: Array<{ name: string; weight: number }>;
+    /** `false`: the container refuses the batch body with a 400, as one without it does. */
+    batchBody?: boolean;
     withoutCredentials?: boolean;
     /** Every placement's budget; `config.placementsFile` overrides it. Default: `answeredNotHungBudgetMs`. */
     budgetMs?: number;
@@ -119,6 +148,7 @@ export async function startStack(
   const container = await startScriptedContainer(
     options.model ??
       answersWith(['22423', '85123A', '47566', '84879', '20725', '22720', '85099B', '21212', '23203', '22086']),
+    options.batchBody === undefined ? {} : { batch: options.batchBody },
   );
   const runtime = await startLocalRuntime({
     variants: (options.variants ?? [{ name: 'AllTraffic', weight: 1 }]).map((v) => ({ ...v, url: container.url })),

@@ -1,0 +1,107 @@
+/**
+ * Validates a `POST /v1/shelves` body (several shelves of one page, docs/contracts.md "Widget → proxy"):
+ * parsed JSON or the text of a `text/plain` one. Every error names its field (`shelves[2].placement: …`).
+ */
+import { z } from 'zod';
+import {
+  itemIdPattern,
+  maxShopperIdLength,
+  placementPattern,
+  placementRule,
+  printablePattern,
+} from '../../contracts/ids.ts';
+import { maxContextItems, maxShelfSize, maxShelvesPerRequest } from '../../contracts/shelf-answer.ts';
+import { InvalidRequestError } from './recommendation-request.ts';
+
+/** One shelf of the request, with what only the page's HTML needs (`heading`, `layout`). */
+export interface ShelfAsk {
+  placement: string;
+  items: string[];
+  limit?: number;
+  heading?: string;
+  layout?: 'carousel' | 'grid';
+}
+
+/** A valid `POST /v1/shelves` request. */
+export interface ShelvesRequest {
+  shelves: ShelfAsk[];
+  userId?: string;
+  sessionId?: string;
+  shopperToken?: string;
+  distinct: boolean;
+  render: 'json' | 'html';
+}
+
+const limitMessage = `must be a whole number 1..${maxShelfSize}`;
+const shopperId = z
+  .string()
+  .min(1)
+  .max(maxShopperIdLength, `at most ${maxShopperIdLength} characters`)
+  .regex(printablePattern, 'printable characters only');
+const itemId = z.string().regex(itemIdPattern, 'item ids are 1-32 letters, digits, _ or -');
+
+const shelfSchema = z.strictObject({
+  placement: z.string({ error: 'is required' }).regex(placementPattern, `must match ${placementRule}`),
+  items: z.array(itemId).max(maxContextItems, `at most ${maxContextItems} ids`).default([]),
+  limit: z
+    .number({ error: limitMessage })
+    .int(limitMessage)
+    .min(1, limitMessage)
+    .max(maxShelfSize, limitMessage)
+    .optional(),
+  heading: z.string().max(200, 'at most 200 characters').optional(),
+  layout: z.enum(['carousel', 'grid'], { error: 'must be "carousel" or "grid"' }).optional(),
+});
+
+const shelvesMessage = `must be an array of 1..${maxShelvesPerRequest} shelves`;
+const schema = z.strictObject({
+  shelves: z
+    .array(shelfSchema, { error: shelvesMessage })
+    .min(1, shelvesMessage)
+    .max(maxShelvesPerRequest, `at most ${maxShelvesPerRequest} shelves a request`),
+  userId: shopperId.optional(),
+  sessionId: shopperId.optional(),
+  // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
+  shopperToken: z.string().optional(),
+  distinct: z.boolean({ error: 'must be true or false' }).default(true),
+  render: z.enum(['json', 'html'], { error: 'must be "json" or "html"' }).default('json'),
+});
+
+/** Validates a body of `POST /v1/shelves`; throws an `InvalidRequestError` naming the field. */
+export function parseShelvesBody(body: unknown): ShelvesRequest {
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      throw new InvalidRequestError('body: not valid JSON');
+    }
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidRequestError('body: must be a JSON object');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.reduce<string>(
+      (name, part) => (typeof part === 'number' ? `${name}[${part}]` : name ? `${name}.${String(part)}` : String(part)),
+      '',
+    );
+    if (issue.code === 'unrecognized_keys')
+      throw new InvalidRequestError(`${field ? `${field}: ` : ''}unknown field "${issue.keys[0]}"`);
+    throw new InvalidRequestError(`${field || 'body'}: ${issue.message}`);
+  }
+  const { userId, sessionId, shopperToken, shelves, distinct, render } = parsed.data;
+  return {
+    shelves: shelves.map(({ limit, heading, layout, ...rest }) => ({
+      ...rest,
+      ...(limit ? { limit } : {}),
+      ...(heading !== undefined ? { heading } : {}),
+      ...(layout ? { layout } : {}),
+    })),
+    ...(userId ? { userId } : {}),
+    ...(sessionId ? { sessionId } : {}),
+    ...(shopperToken ? { shopperToken } : {}),
+    distinct,
+    render,
+  };
+}
