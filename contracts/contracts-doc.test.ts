@@ -20,9 +20,9 @@ import {
   placementPattern,
   printablePattern,
 } from './ids.ts';
-import { invocationLimits } from './invocation.ts';
+import { invocationLimits, maxBatchShelves } from './invocation.ts';
 import { minPseudonymKeyBytes } from './pseudonym.ts';
-import { fallbackReasons, maxContextItems, maxEventBatch, maxShelfSize } from './shelf-answer.ts';
+import { fallbackReasons, maxContextItems, maxEventBatch, maxShelfSize, maxShelvesPerRequest } from './shelf-answer.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const doc = readFileSync(join(root, 'docs/contracts.md'), 'utf8');
@@ -131,6 +131,8 @@ test('every limit docs/contracts.md states is the constant the code keeps', () =
       'limit',
       new RegExp(`\\| \`limit\` +\\| optional; shelf size, a whole number 1\\.\\.${maxShelfSize};`),
     ],
+    ['Widget → proxy', 'the shelves of a page', new RegExp(`- \`shelves\`: 1\\.\\.${maxShelvesPerRequest} shelves`)],
+    ['Proxy → endpoint', 'the batch body', new RegExp(`at most ${maxBatchShelves} shelves \\(\`maxBatchShelves\``)],
     ['Proxy → endpoint', "the container's body", new RegExp(`\`413\` \\(over ${kB(containerBodyBytes)} kB\\)`)],
     ['Events', 'the batch', new RegExp(`1\\.\\.${maxEventBatch} events a batch`)],
     ['Events', 'the batch refused', new RegExp(`empty, over ${maxEventBatch}\\)`)],
