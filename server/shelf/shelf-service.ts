@@ -646,11 +646,13 @@ export function createShelfService(deps: ShelfServiceDeps) {
           () => {
             timerLateMs = Math.max(0, performance.now() - dueAt);
             metrics.budgetTimerLateness.observe(timerLateMs / 1000);
-            for (const p of partCalls)
-              p?.then(
-                () => metrics.lateAnswers.inc(),
-                () => {},
-              );
+            // Only the parts still out are late answers when they come.
+            for (const [i, s] of asked.entries())
+              if (!s.outcome)
+                partCalls[i]?.then(
+                  () => metrics.lateAnswers.inc(),
+                  () => {},
+                );
             resolve();
           },
           Math.max(0, dueAt - performance.now()),
