@@ -19,6 +19,7 @@ import { judgeGoals, toMarkdown, type BenchResults } from './sections/report.ts'
 import { benchReadme, includeInReadme } from './readme-section.ts';
 import { measureScaleOut, type ScaleOutResults, scaleOutMarkdown } from './sections/scale-out.ts';
 import { compareThroughput, fetchBench, modelShelf } from './sections/throughput.ts';
+import { measureShelves, type ShelvesResults, shelvesMarkdown } from './sections/shelves.ts';
 
 const quick = process.argv.includes('--quick');
 const plan = quick
@@ -160,6 +161,15 @@ try {
   await fallback.stop();
   await bare.stop();
 
+  log('several shelves in one request: CPU per shelf, and three shelves with the cloud hung');
+  const shelves = await measureShelves(cloud.info, {
+    rounds: plan.rounds,
+    seconds: plan.roundSeconds,
+    connections: 16,
+    hungSeconds: plan.budgetSeconds,
+    hungRate: 50,
+  });
+
   log('scale-out: Redis cost on the model path, two proxies behind HAProxy vs one');
   const scaleOut = await measureScaleOut(cloud.info, {
     rounds: plan.rounds,
@@ -191,13 +201,14 @@ try {
     bundle,
     inference,
   };
-  const results: BenchResults & { scaleOut: ScaleOutResults } = {
+  const results: BenchResults & { scaleOut: ScaleOutResults; shelves: ShelvesResults } = {
     ...partial,
     durationSeconds: Math.round((Date.now() - started) / 1000),
     goals: judgeGoals(partial),
     scaleOut,
+    shelves,
   };
-  const markdown = `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}`;
+  const markdown = `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}\n${shelvesMarkdown(shelves)}`;
   // A quick run is a smoke test: its numbers stay out of the committed results.
   const out = quick ? (name: string) => join(tmpdir(), `reco-bench-quick-${name}`) : here;
   writeFileSync(out('results.json'), `${JSON.stringify(results, null, 2)}\n`);
