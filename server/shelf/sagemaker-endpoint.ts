@@ -135,10 +135,11 @@ export function createSageMakerEndpoint(options: EndpointOptions): SageMakerEndp
       try {
         sent = await send(request, options);
       } catch (error) {
-        // A container that refuses the body (its 4xx, a ModelError to the SDK) does not know the batch body.
+        // A container that refuses the body (its 4xx, a ModelError to the SDK) does not know the batch body;
+        // a 413 (too large) or 429 says nothing about the body's shape.
         const e = error as { name?: string; OriginalStatusCode?: number };
         const status = e.OriginalStatusCode ?? 0;
-        if (e.name === 'ModelError' && status >= 400 && status < 500 && status !== 429) {
+        if (e.name === 'ModelError' && status >= 400 && status < 500 && status !== 413 && status !== 429) {
           throw new BatchRefusedError(`sagemaker: the container refused the batch body (${status})`);
         }
         throw error;

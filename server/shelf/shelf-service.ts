@@ -570,13 +570,17 @@ export function createShelfService(deps: ShelfServiceDeps) {
       else if (refusal) s.failure = refusal;
     }
 
-    // Room for `distinct`: a shelf asks for as many more as the shelves before it may take.
+    // Room for `distinct`: a shelf asks for as many more as the shelves before it may take. The shelves share
+    // the single body's `exclude` limit (context first, then the most recent purchases), so a heavy buyer's
+    // batch body stays as small as a single one (the container refuses a body over 64 kB); a purchase cut here
+    // is still filtered out by the proxy (`exclude-recently-bought`).
+    const excludeEach = Math.floor(invocationLimits.maxExclude / Math.max(1, asked.length));
     let before = 0;
     const entries = asked.map((s) => {
       const exclude =
         s.request.items.length === 0 && s.recentlyBought.size === 0
           ? []
-          : [...new Set([...s.request.items, ...s.recentlyBought])].slice(0, invocationLimits.maxExclude);
+          : [...new Set([...s.request.items, ...s.recentlyBought])].slice(0, excludeEach);
       const k = Math.min(invocationLimits.maxK, Math.ceil(s.limit * s.rules.overfetch) + (distinct ? before : 0));
       before += s.limit;
       return { cacheKey: s.cacheKey, placement: s.request.placement, items: s.request.items, k, exclude };

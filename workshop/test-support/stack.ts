@@ -43,10 +43,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * A model container on a free port whose answers a test scripts. A batch body is answered shelf by shelf
- * from `model`, or refused with a 400 as a container without it would (`batch: false`). `received` holds
+ * from `model`, or refused with a 400 as a container without it would (`batch: false`), or read as a single body (`as-single`). `received` holds
  * each shelf asked (a batch's with its `userId`), `bodies` each body as sent.
  */
-export async function startScriptedContainer(model: ScriptedModel, options: { batch?: boolean } = {}) {
+export async function startScriptedContainer(model: ScriptedModel, options: { batch?: boolean | 'as-single' } = {}) {
   const received: Invocation[] = [];
   const bodies: Array<Invocation | BatchInvocation> = [];
   const server = createServer(async (req, res) => {
@@ -59,6 +59,8 @@ export async function startScriptedContainer(model: ScriptedModel, options: { ba
         res.statusCode = 400;
         return res.end(JSON.stringify({ error: 'invocations: "items" must be an array of strings' }));
       }
+      // A container that reads the batch body as a single one (its fields unknown to it): a single answer.
+      if (options.batch === 'as-single') return res.end(JSON.stringify(model({ items: [], k: 24, exclude: [] })));
       const user = body.userId === undefined ? {} : { userId: body.userId };
       const asked = body.shelves.map((shelf) => ({ ...user, ...shelf }));
       received.push(...asked);
@@ -133,8 +135,8 @@ export async function startStack(
     /** The event folder (default: a fresh temporary one). */
     eventsDir?: string;
     variants?: Array<{ name: string; weight: number }>;
-    /** `false`: the container refuses the batch body with a 400, as one without it does. */
-    batchBody?: boolean;
+    /** `false`: the container refuses the batch body with a 400; `as-single`: it answers it as a single body. */
+    batchBody?: boolean | 'as-single';
     withoutCredentials?: boolean;
     /** Every placement's budget; `config.placementsFile` overrides it. Default: `answeredNotHungBudgetMs`. */
     budgetMs?: number;

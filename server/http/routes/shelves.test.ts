@@ -145,43 +145,44 @@ describe('POST /v1/shelves', () => {
   });
 });
 
-describe('POST /v1/shelves against a container without the batch body', () => {
-  let stack: TestStack;
-  before(async () => {
-    stack = await startStack({
-      batchBody: false,
-      config: { cacheFreshMs: 0, breakerFailures: 100, hardCapMs: 600, placementsFile: placementsFile(budgets) },
+for (const batchBody of [false, 'as-single'] as const)
+  describe(`POST /v1/shelves against a container without the batch body (${batchBody === false ? 'a 400' : 'read as a single body'})`, () => {
+    let stack: TestStack;
+    before(async () => {
+      stack = await startStack({
+        batchBody,
+        config: { cacheFreshMs: 0, breakerFailures: 100, hardCapMs: 600, placementsFile: placementsFile(budgets) },
+      });
+    });
+    after(() => stack.close());
+
+    it('asks shelf by shelf, and remembers it for the next page', async () => {
+      // The proxy's warm-up call at start may be among them: only this request's are looked at.
+      const first = stack.container.bodies.length;
+      const { status, body } = await askShelves(stack, page);
+      assert.equal(status, 200);
+      const sent = stack.container.bodies.slice(first);
+      assert.equal(sent.length, 3, 'the refused batch, then one call per shelf');
+      assert.ok('shelves' in sent[0]!);
+      assert.deepEqual(
+        sent
+          .slice(1)
+          .map((b) => ('placement' in b ? b.placement : ''))
+          .sort(),
+        ['home', 'product'],
+      );
+      assert.deepEqual(
+        body.shelves.map((s) => s.source),
+        ['model', 'model', 'fallback'],
+      );
+      const ids = body.shelves.flatMap((s) => s.items.map((i) => i.id));
+      assert.equal(new Set(ids).size, ids.length);
+      await askShelves(stack, { ...page, userId: '12347' });
+      const again = stack.container.bodies.slice(first + 3);
+      assert.equal(again.length, 2, 'one call per shelf');
+      assert.ok(!again.some((b) => 'shelves' in b), 'no second batch body while the refusal is remembered');
+      const metrics = (await stack.admin('/metrics')).text;
+      assert.match(metrics, /reco_batch_refusals_total 1/);
+      assert.match(metrics, /reco_shelf_batches_total\{call="per-shelf"\} 2/);
     });
   });
-  after(() => stack.close());
-
-  it('asks shelf by shelf, and remembers it for the next page', async () => {
-    // The proxy's warm-up call at start may be among them: only this request's are looked at.
-    const first = stack.container.bodies.length;
-    const { status, body } = await askShelves(stack, page);
-    assert.equal(status, 200);
-    const sent = stack.container.bodies.slice(first);
-    assert.equal(sent.length, 3, 'the refused batch, then one call per shelf');
-    assert.ok('shelves' in sent[0]!);
-    assert.deepEqual(
-      sent
-        .slice(1)
-        .map((b) => ('placement' in b ? b.placement : ''))
-        .sort(),
-      ['home', 'product'],
-    );
-    assert.deepEqual(
-      body.shelves.map((s) => s.source),
-      ['model', 'model', 'fallback'],
-    );
-    const ids = body.shelves.flatMap((s) => s.items.map((i) => i.id));
-    assert.equal(new Set(ids).size, ids.length);
-    await askShelves(stack, { ...page, userId: '12347' });
-    const again = stack.container.bodies.slice(first + 3);
-    assert.equal(again.length, 2, 'one call per shelf');
-    assert.ok(!again.some((b) => 'shelves' in b), 'no second batch body while the refusal is remembered');
-    const metrics = (await stack.admin('/metrics')).text;
-    assert.match(metrics, /reco_batch_refusals_total 1/);
-    assert.match(metrics, /reco_shelf_batches_total\{call="per-shelf"\} 2/);
-  });
-});
