@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -22,7 +22,7 @@ const budgets = { home: 900, product: 700, 'new-in': 150 };
 const tightestMs = 150;
 
 interface ShelvesBody {
-  shelves: RecommendationAnswer[];
+  shelves: Array<RecommendationAnswer & { html?: string }>;
   error: { code: string; message: string };
 }
 
@@ -59,6 +59,11 @@ describe('POST /v1/shelves', () => {
       ['home', 'product'],
     );
     assert.deepEqual(sent.shelves[1]!.exclude, ['22423']);
+    // Room to refill: the product shelf asks its own 6 × overfetch 3 plus the 8 the home shelf may take.
+    assert.deepEqual(
+      sent.shelves.map((s) => s.k),
+      [8 * 3, 6 * 3 + 8],
+    );
     const [home, product, christmas] = body.shelves;
     assert.equal(body.shelves.length, 3);
     assert.deepEqual(
@@ -130,6 +135,26 @@ describe('POST /v1/shelves', () => {
       assert.match(res.body.error.message, message);
     });
   }
+
+  // Helper Q's renderer (server/shelf/shelf-html.ts): this runs once it is merged.
+  const rendererMerged = existsSync(new URL('../../shelf/shelf-html.ts', import.meta.url));
+  it('with render "html", gives each shelf its <reco-shelf> fragment naming its own answer', {
+    skip: rendererMerged ? false : 'server/shelf/shelf-html.ts is not on this branch yet',
+  }, async () => {
+    const { status, body } = await askShelves(stack, {
+      ...page,
+      render: 'html',
+      shelves: [{ placement: 'home', heading: 'For <you>', layout: 'grid' }, ...page.shelves.slice(1)],
+    });
+    assert.equal(status, 200);
+    for (const shelf of body.shelves as Array<RecommendationAnswer & { html: string }>) {
+      assert.match(shelf.html, new RegExp(`^<reco-shelf placement="${shelf.placement}"`));
+      assert.match(shelf.html, / data-ssr[ >]/);
+      assert.ok(shelf.html.includes(`data-request-id="${shelf.requestId}"`));
+      assert.ok(shelf.html.includes('<template shadowrootmode="open">'));
+    }
+    assert.ok(!body.shelves[0]!.html!.includes('For <you>'), 'the heading is escaped');
+  });
 
   it('refuses a shopper token or id in the URL', async () => {
     for (const query of ['shopperToken=abc', 'userId=17850']) {
