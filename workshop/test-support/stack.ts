@@ -43,8 +43,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * A model container on a free port whose answers a test scripts. A batch body is answered shelf by shelf
- * from `model`, or refused with a 400 as a container without it would (`batch: false`), or read as a single body (`as-single`). `received` holds
- * each shelf asked (a batch's with its `userId`), `bodies` each body as sent.
+ * from `model`, or refused with a 400 as a container without it would (`batch: false`), or read as a single
+ * body (`as-single`). `received` holds each shelf asked (a batch's with its `userId`), `bodies` each body as sent.
  */
 export async function startScriptedContainer(model: ScriptedModel, options: { batch?: boolean | 'as-single' } = {}) {
   const received: Invocation[] = [];

@@ -170,8 +170,11 @@ describe('POST /v1/shelves', () => {
   });
 });
 
-for (const batchBody of [false, 'as-single'] as const)
-  describe(`POST /v1/shelves against a container without the batch body (${batchBody === false ? 'a 400' : 'read as a single body'})`, () => {
+for (const [batchBody, refusal] of [
+  [false, 'a 400'],
+  ['as-single', 'read as a single body'],
+] as const)
+  describe(`POST /v1/shelves against a container without the batch body (${refusal})`, () => {
     let stack: TestStack;
     before(async () => {
       stack = await startStack({
