@@ -7,7 +7,7 @@ import { startStack, type TestStack } from '../../../workshop/test-support/stack
 import type { RecommendationAnswer } from '../../shelf/shelf-service.ts';
 
 /** The shipped rules with a budget per placement (the tightest `new-in`) and the model off for `christmas`. */
-function placementsFile(budgets: Record<string, number>): string {
+function placementsFileFor(budgets: Record<string, number>): string {
   const rules = JSON.parse(readFileSync(new URL('../../placements.json', import.meta.url), 'utf8')) as {
     placements: Record<string, { budgetMs?: number; model?: boolean }>;
   };
@@ -40,7 +40,7 @@ describe('POST /v1/shelves', () => {
   let stack: TestStack;
   before(async () => {
     stack = await startStack({
-      config: { cacheFreshMs: 0, breakerFailures: 100, hardCapMs: 600, placementsFile: placementsFile(budgets) },
+      config: { cacheFreshMs: 0, breakerFailures: 100, hardCapMs: 600, placementsFile: placementsFileFor(budgets) },
     });
   });
   after(() => stack.close());
@@ -179,7 +179,7 @@ for (const [batchBody, refusal] of [
     before(async () => {
       stack = await startStack({
         batchBody,
-        config: { cacheFreshMs: 0, breakerFailures: 100, hardCapMs: 600, placementsFile: placementsFile(budgets) },
+        config: { cacheFreshMs: 0, breakerFailures: 100, hardCapMs: 600, placementsFile: placementsFileFor(budgets) },
       });
     });
     after(() => stack.close());
@@ -214,3 +214,43 @@ for (const [batchBody, refusal] of [
       assert.match(metrics, /reco_shelf_batches_total\{call="per-shelf"\} 2/);
     });
   });
+
+describe('POST /v1/shelves with fresh cached answers and the holdout', () => {
+  let cached: TestStack;
+  let heldOut: TestStack;
+  before(async () => {
+    const placementsFile = placementsFileFor(budgets);
+    cached = await startStack({ config: { cacheFreshMs: 60_000, placementsFile } });
+    heldOut = await startStack({ config: { holdoutPercent: 100, placementsFile } });
+  });
+  after(async () => {
+    await cached.close();
+    await heldOut.close();
+  });
+
+  it('asks the model only for the shelves no fresh cached answer serves', async () => {
+    await askShelves(cached, { userId: '12347', shelves: page.shelves.slice(0, 2) });
+    const first = cached.container.bodies.length;
+    const { body } = await askShelves(cached, {
+      userId: '12347',
+      shelves: [...page.shelves.slice(0, 2), { placement: 'new-in' }],
+    });
+    assert.deepEqual(
+      body.shelves.map((s) => s.source),
+      ['cache', 'cache', 'model'],
+    );
+    const sent = cached.container.bodies.slice(first);
+    assert.equal(sent.length, 1);
+    assert.equal('placement' in sent[0]! ? sent[0].placement : '', 'new-in', 'one shelf left: the single body');
+  });
+
+  it('answers a held-out shopper from the rules on every shelf, with no call', async () => {
+    const first = heldOut.container.bodies.length;
+    const { body } = await askShelves(heldOut, page);
+    assert.deepEqual(
+      body.shelves.map((s) => `${s.source} ${s.fallbackReason}`),
+      ['fallback holdout', 'fallback holdout', 'fallback holdout'],
+    );
+    assert.equal(heldOut.container.bodies.length, first);
+  });
+});
