@@ -15,6 +15,7 @@ import { styles } from '../reco-shelf/reco-shelf.styles.ts';
 import type { RecoShelf } from '../reco-shelf/reco-shelf.ts';
 import { fakeProxy, type FakeProxy, type ProxyCall } from './fake-proxy.ts';
 import { products } from './products.ts';
+import { readmeBlock } from './readme.ts';
 import { frames } from './shelf-helpers.ts';
 
 let proxy: FakeProxy;
@@ -41,14 +42,14 @@ function answer(items: RecommendationAnswer['items'], over: Partial<Recommendati
 }
 
 /** The fragment as a page without JavaScript shows it: parsed by the HTML parser, laid out, never upgraded. */
-async function serverShelf(fragment: string, csp = ''): Promise<{ host: HTMLElement; doc: Document }> {
+async function serverShelf(fragment: string, csp = '', head = ''): Promise<{ host: HTMLElement; doc: Document }> {
   const frame = document.createElement('iframe');
   frame.setAttribute('sandbox', 'allow-same-origin');
   frame.width = String(width);
   frame.height = '900';
   frame.style.border = '0';
   const meta = csp && `<meta http-equiv="Content-Security-Policy" content="${csp}">`;
-  frame.srcdoc = `<!doctype html><html lang="en"><head>${meta}</head><body>${fragment}</body></html>`;
+  frame.srcdoc = `<!doctype html><html lang="en"><head>${meta}${head}</head><body>${fragment}</body></html>`;
   const loaded = oneEvent(frame, 'load');
   document.body.append(frame);
   cleanup.push(frame);
@@ -209,5 +210,21 @@ describe('a server-rendered shelf', () => {
     expect(await header(`${strict} ${await shelfStyleHash()}`)).to.equal(40);
     expect(await header(`${strict} 'self'`)).not.to.equal(40);
     expect(shelfCss).to.equal(styles.cssText);
+  });
+
+  it('keeps its size on a page that reserves shelves as the README says, with its exemption for them', async () => {
+    const embed = /<style>([\s\S]*?)<\/style>/.exec(await readmeBlock('embed-snippet'))![1]!;
+    const exemption = await readmeBlock('server-render-reservation');
+    const fragment = renderShelfHtml(answer(products.slice(0, 8) as RecommendationAnswer['items']), { layout: 'grid' });
+    const plain = await serverShelf(fragment);
+    const natural = plain.host.getBoundingClientRect().height;
+    expect(natural).to.equal(608);
+    const exempt = await serverShelf(fragment, '', `<style>${embed}${exemption}</style>`);
+    expect(exempt.host.getBoundingClientRect().height).to.equal(natural);
+    expect(exempt.host.getAnimations()).to.have.length(0);
+    // Without the exemption the reservation holds the grid to a carousel's 326px, then releases it to 0.
+    const held = await serverShelf(fragment, '', `<style>${embed}</style>`);
+    expect(held.host.getBoundingClientRect().height).to.equal(326);
+    expect(held.host.getAnimations()).to.have.length(1);
   });
 });
