@@ -89,7 +89,7 @@ function httpError(status: number, body: unknown): RecoRequestError {
 const text = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /** The proxy is ours, but the shelf must survive a broken one: keep only well-formed items. */
-function parseResponse(body: unknown): RecoResponse {
+export function parseResponse(body: unknown): RecoResponse {
   const b = (body ?? {}) as Partial<Record<keyof RecoResponse, unknown>>;
   if (!Array.isArray(b.items)) throw new RecoRequestError(RECO_INVALID_RESPONSE, 'invalid response');
   const items = (b.items as Partial<RecoItem>[]).filter(

