@@ -4,7 +4,8 @@ import { defaultCard, navigation, onImageError, skeletonCards } from './card-vie
 import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
 import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
-import { fetchRecommendations, parseResponse } from './fetch-recommendations.ts';
+import { parseResponse } from './fetch-recommendations.ts';
+import { requestShelf } from './shelf-batch.ts';
 import { type Extras, extras, loadExtras, withExtras } from './extras-loader.ts';
 import { anonymousSessionId } from './random-id.ts';
 import { styles } from './reco-shelf.styles.ts';
@@ -281,7 +282,7 @@ export class RecoShelf extends LitElement {
     try {
       if (!this.placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
       const query = { ...this.#shopper(), items: this.items, limit };
-      const data = await fetchRecommendations(query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
+      const data = await requestShelf(this, query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
       await template;
       // Attributes changed (or the shelf left the page) while this answer was in flight.
       if (controller !== this.#controller) return;
