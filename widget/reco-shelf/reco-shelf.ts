@@ -167,7 +167,14 @@ export class RecoShelf extends LitElement {
   #adopted: ChildNode[] | undefined;
 
   override connectedCallback(): void {
-    if (!this.hasUpdated && this.shadowRoot && this.hasAttribute('data-ssr')) this.#adopt(this.shadowRoot);
+    const ssr = !this.renderRoot && this.hasAttribute('data-ssr');
+    if (ssr && !this.shadowRoot && document.readyState === 'loading') {
+      // Defined before the parser reached the server's shadow root (the script above the shelf).
+      const later = () => this.isConnected && !this.renderRoot && this.connectedCallback();
+      document.addEventListener('DOMContentLoaded', later, { once: true });
+      return;
+    }
+    if (ssr && this.shadowRoot) this.#adopt(this.shadowRoot);
     super.connectedCallback();
     if (__RECO_DEV__) warnUnknownAttributes(this, (this.constructor as typeof RecoShelf).observedAttributes);
     if (this.#adopted) return;
