@@ -151,4 +151,19 @@ describe('reco-shelf adopting a server-rendered shelf', () => {
     expect(now.some((c) => cardsBefore.includes(c))).to.equal(false);
     expect(el.shadowRoot!.querySelectorAll('.reco-base')).to.have.length(1);
   });
+
+  it('asks and renders for itself, without the server nodes, when the fragment has no readable answer', async () => {
+    const markup = await serverFragment(
+      html`<reco-shelf loading="eager" placement="home"></reco-shelf>`,
+      'placement="home" loading="eager"',
+      answer,
+    );
+    const { el } = await placeFragment(markup.replace(/<script[\s\S]*<\/script>/, ''));
+    const loaded = oneEvent(el, 'reco-load');
+    (await proxy.nextCall()).respond(recoResponse(products.slice(0, 2), { requestId: 'own' }));
+    expect((await loaded).detail.requestId).to.equal('own');
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelectorAll('.reco-base')).to.have.length(1);
+    expect(el.shadowRoot!.querySelectorAll('li.reco-card')).to.have.length(2);
+  });
 });

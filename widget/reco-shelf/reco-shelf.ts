@@ -206,6 +206,8 @@ export class RecoShelf extends LitElement {
     try {
       data = parseResponse(JSON.parse(block?.textContent ?? ''));
     } catch {
+      // No answer to go with the cards: the shelf asks and renders for itself instead.
+      root.replaceChildren();
       return;
     }
     this.#adopted = [...root.childNodes];

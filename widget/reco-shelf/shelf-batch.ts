@@ -46,7 +46,10 @@ export function requestShelf(
 function flush(): void {
   const groups = new Map<string, Waiting[]>();
   for (const waiting of queue) {
-    if (waiting.signal.aborted) continue;
+    if (waiting.signal.aborted) {
+      waiting.reject(aborted());
+      continue;
+    }
     const { endpoint, userId, sessionId, shopperToken } = waiting.query;
     const key = JSON.stringify([endpoint, userId, sessionId, shopperToken]);
     groups.set(key, [...(groups.get(key) ?? []), waiting]);

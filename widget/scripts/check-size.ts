@@ -14,8 +14,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const LIMITS: Record<string, number> = {
-  // Over the goal since Lit is carried as published (#22): 11,917 B measured, the goal not met.
-  'reco-shelf.js': 11_977,
+  // Over the goal since Lit is carried as published (#22): 11,940 B measured, the goal not met.
+  'reco-shelf.js': 12_000,
   'reco-shelf.extras.js': 2_425,
 };
 const GOAL = 9 * 1024;
