@@ -1,6 +1,5 @@
 import { minify } from 'terser';
 import { build, defineConfig, type Plugin, type Rollup, type UserConfig } from 'vite';
-import { trimLit } from './widget/scripts/trim-lit.ts';
 
 /**
  * Lit templates keep their source indentation through minification. Minified code has no
@@ -130,7 +129,7 @@ export default defineConfig(({ mode }) => {
   };
   return {
     ...shared,
-    plugins: [...(dev ? [] : [trimLit(), terserPass()]), compactTemplates(!dev), extrasChunk(dev, shared)],
+    plugins: [...(dev ? [] : [terserPass()]), compactTemplates(!dev), extrasChunk(dev, shared)],
     build: {
       outDir: 'dist',
       emptyOutDir: false,

@@ -9,9 +9,13 @@ export interface DefaultCardContext extends CardContext {
   addLabel: string | null;
 }
 
-/** A catalog image that fails to load shows a neutral placeholder instead of a broken icon. */
-function onImageError(e: Event): void {
-  (e.target as HTMLElement).parentElement?.classList.add('reco-broken');
+/**
+ * A catalog image of a default card that fails to load shows a neutral placeholder instead of a
+ * broken icon (the shelf listens on its root; a `<template>` card's image has its own placeholder).
+ */
+export function onImageError(img: Element): void {
+  const media = img.parentElement;
+  if (img.localName === 'img' && media?.classList.contains('reco-media')) media.classList.add('reco-broken');
 }
 
 /**
@@ -37,7 +41,6 @@ export function defaultCard(item: RecoItem, ctx: DefaultCardContext): TemplateRe
             height="176"
             loading="lazy"
             decoding="async"
-            @error=${onImageError}
           />`
           : html`<span class="reco-broken"></span>`
       }</span>
@@ -76,13 +79,13 @@ const nextIcon = chevron('M9 5l7 7-7 7');
 
 /**
  * The carousel's previous/next buttons. `aria-disabled` rather than `disabled` at the ends,
- * so a button does not drop keyboard focus the moment it reaches the end.
+ * so a button does not drop keyboard focus the moment it reaches the end. The shelf's root listener pages.
  */
-export function navigation(atStart: boolean, atEnd: boolean, page: (direction: 1 | -1) => void): TemplateResult {
+export function navigation(atStart: boolean, atEnd: boolean): TemplateResult {
   return html`<div part="navigation" class="reco-nav">
     <button part="nav-button" type="button" aria-label="Previous items" aria-controls="list"
-      aria-disabled=${atStart} @click=${() => page(-1)}>${previousIcon}</button>
+      aria-disabled=${atStart}>${previousIcon}</button>
     <button part="nav-button" type="button" aria-label="Next items" aria-controls="list"
-      aria-disabled=${atEnd} @click=${() => page(1)}>${nextIcon}</button>
+      aria-disabled=${atEnd}>${nextIcon}</button>
   </div>`;
 }

@@ -5,7 +5,8 @@ const FOCUSABLE = 'a[href], button, [tabindex]:not([tabindex="-1"])';
  * Focusing a card scrolls it into view, where scroll-snap aligns it.
  */
 export function moveFocus(e: KeyboardEvent): void {
-  const list = e.currentTarget as HTMLElement;
+  const list = (e.target as Element).closest('.reco-list');
+  if (!list) return;
   const cards = Array.from(list.children);
   const current = cards.findIndex((card) => card.contains(e.target as Node));
   if (current < 0) return;

@@ -25,11 +25,11 @@ export interface RecommendationQuery {
  * logged and a token there would replay) and a JSON body without empty values.
  */
 export function recommendationsRequest({ endpoint, ...fields }: RecommendationQuery): [string, string] {
-  return [
-    new URL('v1/recommendations', endpoint.replace(/\/?$/, '/')).href,
-    JSON.stringify(fields, (_key, value) => (value === '' ? undefined : value)),
-  ];
+  return [proxyUrl(endpoint, 'v1/recommendations'), jsonBody(fields)];
 }
+
+export const proxyUrl = (endpoint: string, path: string) => new URL(path, endpoint.replace(/\/?$/, '/')).href;
+export const jsonBody = (fields: object) => JSON.stringify(fields, (_key, value) => (value === '' ? undefined : value));
 
 /**
  * POST for the shelf's items. Rejects with a `RecoRequestError` whose code and message are what
@@ -37,11 +37,11 @@ export function recommendationsRequest({ endpoint, ...fields }: RecommendationQu
  * message for a 4xx (it names the field), `RECO_PROXY_UNREACHABLE` when fetch itself fails.
  * The caller's signal (element removed, attributes changed) aborts silently as `AbortError`.
  */
-export async function fetchRecommendations(
-  q: RecommendationQuery,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<RecoResponse> {
+export const fetchRecommendations = (q: RecommendationQuery, signal: AbortSignal, timeoutMs: number) =>
+  postToProxy(...recommendationsRequest(q), signal, timeoutMs).then(parseResponse);
+
+/** POSTs `body` to the proxy and reads its JSON answer, with the errors `fetchRecommendations` names. */
+export async function postToProxy(url: string, body: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
   const controller = new AbortController();
   const abort = () => controller.abort();
   signal.addEventListener('abort', abort);
@@ -51,7 +51,6 @@ export async function fetchRecommendations(
     controller.abort();
   }, timeoutMs);
   try {
-    const [url, body] = recommendationsRequest(q);
     // A string body goes as text/plain: with it (and only safelisted headers) the POST is a CORS
     // simple request, sent at once with no preflight; application/json would cost a round trip.
     const res = await fetch(url, {
@@ -63,7 +62,7 @@ export async function fetchRecommendations(
     });
     const answer = await res.json().catch(() => undefined);
     if (!res.ok) throw httpError(res.status, answer);
-    return parseResponse(answer);
+    return answer;
   } catch (e) {
     if (timedOut) throw new RecoRequestError(RECO_TIMEOUT, 'timeout');
     // fetch rejects with a TypeError only when no response came: the proxy is down, or a
@@ -89,7 +88,7 @@ function httpError(status: number, body: unknown): RecoRequestError {
 const text = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /** The proxy is ours, but the shelf must survive a broken one: keep only well-formed items. */
-function parseResponse(body: unknown): RecoResponse {
+export function parseResponse(body: unknown): RecoResponse {
   const b = (body ?? {}) as Partial<Record<keyof RecoResponse, unknown>>;
   if (!Array.isArray(b.items)) throw new RecoRequestError(RECO_INVALID_RESPONSE, 'invalid response');
   const items = (b.items as Partial<RecoItem>[]).filter(

@@ -1,10 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { maxShelfSize } from '../../contracts/shelf-answer.ts';
-import { defaultCard, navigation, skeletonCards } from './card-view.ts';
+import { defaultCard, navigation, onImageError, skeletonCards } from './card-view.ts';
 import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
 import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
-import { fetchRecommendations } from './fetch-recommendations.ts';
+import { parseResponse } from './fetch-recommendations.ts';
+import { requestShelf } from './shelf-batch.ts';
 import { type Extras, extras, loadExtras, withExtras } from './extras-loader.ts';
 import { anonymousSessionId } from './random-id.ts';
 import { styles } from './reco-shelf.styles.ts';
@@ -22,8 +23,6 @@ export function setDefaultEndpoint(origin: string): void {
 const clampLimit = (limit: number) => Math.min(maxShelfSize, Math.max(1, Math.floor(limit) || 8));
 const FETCH_KEYS = ['endpoint', 'placement', 'userId', 'sessionId', 'shopperToken', 'items', 'limit', 'armed'];
 type Status = 'loading' | 'ready' | 'empty';
-/** Arrow keys, Home and End between cards: code of the second chunk, once it is there. */
-const onKeydown = (e: KeyboardEvent) => extras()?.moveFocus(e);
 
 /**
  * A shelf of recommended products, fetched from the reco proxy and rendered in shadow DOM.
@@ -160,10 +159,25 @@ export class RecoShelf extends LitElement {
   #stopWatching: (() => void)[] = [];
   #edgeObserver: ResizeObserver | undefined;
   #measuredList: HTMLElement | undefined;
+  /**
+   * The nodes of a server-rendered shadow root (`data-ssr`, widget/README.md "Server-rendered
+   * shelves") the shelf adopted and shows instead of its own rendering, until an attribute that
+   * changes the request makes it ask and render for itself.
+   */
+  #adopted: ChildNode[] | undefined;
 
   override connectedCallback(): void {
+    const ssr = !this.renderRoot && this.hasAttribute('data-ssr');
+    if (ssr && !this.shadowRoot && document.readyState === 'loading') {
+      // Defined before the parser reached the server's shadow root (the script above the shelf).
+      const later = () => this.isConnected && !this.renderRoot && this.connectedCallback();
+      document.addEventListener('DOMContentLoaded', later, { once: true });
+      return;
+    }
+    if (ssr && this.shadowRoot) this.#adopt(this.shadowRoot);
     super.connectedCallback();
     if (__RECO_DEV__) warnUnknownAttributes(this, (this.constructor as typeof RecoShelf).observedAttributes);
+    if (this.#adopted) return;
     if (this.loading === 'eager') this.armed = true;
     else this.#stopWatching.push(watchViewport(this, '300px', (near) => near && (this.armed = true)));
   }
@@ -182,9 +196,61 @@ export class RecoShelf extends LitElement {
     this.#awaitingExtras = false;
   }
 
+  /**
+   * Takes the server's shadow DOM and answer as the shelf's own: the cards stay the nodes the
+   * server sent (no request, no re-render), and the listeners Lit would bind go on the root.
+   */
+  #adopt(root: ShadowRoot): void {
+    const block = this.querySelector(':scope > script[data-reco-answer]');
+    let data: RecoResponse;
+    try {
+      data = parseResponse(JSON.parse(block?.textContent ?? ''));
+    } catch {
+      // No answer to go with the cards: the shelf asks and renders for itself instead.
+      root.replaceChildren();
+      return;
+    }
+    this.#adopted = [...root.childNodes];
+    this.#data = data.items.length ? data : undefined;
+    this.status = this.#data ? 'ready' : 'empty';
+    // An image that failed before the script ran.
+    for (const img of root.querySelectorAll('img')) if (img.complete && !img.naturalWidth) onImageError(img);
+  }
+
+  // Lit renders before the root's first node; an adopted root's first node leaves with the adoption.
+  // The listeners sit on the root, for the shelf's own cards and for adopted ones alike.
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    if (this.#adopted) this.renderOptions.renderBefore = null;
+    root.addEventListener('click', (e) => {
+      const button = (e.target as Element).closest('.reco-nav button');
+      if (button) this.#page(button.nextElementSibling ? -1 : 1);
+      else this.#onListClick(e as MouseEvent);
+    });
+    root.addEventListener('keydown', (e) => extras()?.moveFocus(e as KeyboardEvent));
+    root.addEventListener('scroll', () => this.#syncEdges(), true);
+    root.addEventListener('error', (e) => onImageError(e.target as Element), true);
+    return root;
+  }
+
+  protected override firstUpdated(): void {
+    const data = this.#data;
+    if (!this.#adopted) return;
+    const { source = 'fallback', fallbackReason = null, requestId = '' } = data ?? {};
+    this.#emit('reco-load', { source, fallbackReason, requestId, count: data?.items.length ?? 0 });
+  }
+
   // Starting a request sets state (status, hold): here it joins this update instead of scheduling another.
   protected override willUpdate(changed: PropertyValues): void {
     if (__RECO_DEV__) warnInvalidValues(this, changed.keys(), clampLimit(this.limit));
+    if (this.#adopted && this.hasUpdated && FETCH_KEYS.some((k) => k !== 'armed' && changed.has(k))) {
+      // The server's answer no longer fits the attributes: ask, and render as a shelf of its own.
+      for (const node of this.#adopted) node.remove();
+      this.#adopted = undefined;
+      this.#show(undefined);
+      this.status = 'loading';
+      this.armed = true;
+    }
     if (this.armed && FETCH_KEYS.some((k) => changed.has(k))) void this.#load();
   }
 
@@ -225,7 +291,7 @@ export class RecoShelf extends LitElement {
     try {
       if (!this.placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
       const query = { ...this.#shopper(), items: this.items, limit };
-      const data = await fetchRecommendations(query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
+      const data = await requestShelf(this, query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
       await template;
       // Attributes changed (or the shelf left the page) while this answer was in flight.
       if (controller !== this.#controller) return;
@@ -316,6 +382,7 @@ export class RecoShelf extends LitElement {
 
   #onListClick(e: MouseEvent): void {
     const path = e.composedPath() as Element[];
+    if (!path.some((n) => n instanceof HTMLElement && n.classList.contains('reco-list'))) return;
     const card = path.find((n) => n instanceof HTMLElement && n.dataset.i !== undefined);
     if (!card) return;
     if (path.some((n) => n instanceof HTMLElement && n.dataset.reco === 'add-to-cart')) {
@@ -337,6 +404,11 @@ export class RecoShelf extends LitElement {
     const list = this.#listElement;
     if (!list) return;
     [this.atStart, this.atEnd] = scrollEdges(list);
+    if (this.#adopted) {
+      const [previous, next] = this.renderRoot.querySelectorAll('.reco-nav button');
+      previous?.setAttribute('aria-disabled', String(this.atStart));
+      next?.setAttribute('aria-disabled', String(this.atEnd));
+    }
   }
 
   #page(direction: 1 | -1): void {
@@ -352,6 +424,8 @@ export class RecoShelf extends LitElement {
   }
 
   protected override render() {
+    // An adopted shelf shows the server's DOM: Lit renders nothing beside it.
+    if (this.#adopted) return nothing;
     const ready = this.status === 'ready' && this.#data ? this.#data : undefined;
     const holdStyle = this.hold ? `min-height:${this.hold}px` : '';
     if (this.status === 'empty') {
@@ -370,7 +444,7 @@ export class RecoShelf extends LitElement {
       currency: this.currency || undefined,
     };
     const list = html`<ul id="list" part="list" class="reco-list" role="list" aria-hidden=${ready ? nothing : 'true'}
-      @click=${this.#onListClick} @keydown=${onKeydown} @scroll=${this.#syncEdges}>
+>
       ${
         ready
           ? ready.items.map(
@@ -391,7 +465,7 @@ export class RecoShelf extends LitElement {
       aria-labelledby="heading" aria-busy=${!ready} style=${holdStyle}>
       <div class="reco-header">
         <h2 id="heading" part="heading" class="reco-heading"><slot name="heading">${this.heading}</slot></h2>
-        ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd, (to) => this.#page(to)) : nothing}
+        ${carousel ? navigation(!ready || this.atStart, !ready || this.atEnd) : nothing}
       </div>
       ${this.#list(list)}
     </section>`;

@@ -83,3 +83,15 @@ export function fakeBeacon(): { sent: { url: string; body: Blob }[]; restore(): 
   };
   return { sent, restore: () => delete (nav as Partial<Navigator>).sendBeacon };
 }
+
+/**
+ * Answers a `POST /v1/shelves` as the proxy does (#22, interface 1): `{ shelves }`, one answer per
+ * shelf asked for, in the request's order; `answer` makes each from the shelf's entry.
+ */
+export function answerShelves(
+  call: ProxyCall,
+  answer: (shelf: Record<string, unknown>, index: number) => unknown,
+): void {
+  if (!call.url.pathname.endsWith('/v1/shelves')) throw new Error(`not a POST /v1/shelves: ${call.url.href}`);
+  call.respond({ shelves: (call.body.shelves as Record<string, unknown>[]).map(answer) });
+}
