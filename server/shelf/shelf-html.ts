@@ -21,6 +21,10 @@ export interface ShelfDisplay {
   items?: readonly string[];
   locale?: string;
   currency?: string;
+  /** The page's shopper token, as the page would set `shopper-token`: an adopted shelf's events carry it. */
+  shopperToken?: string;
+  /** The page's session id, as `session-id`. */
+  sessionId?: string;
 }
 
 /** One shelf of an answer, as `POST /v1/recommendations` gives it (an `html` it carries is left out). */
@@ -135,6 +139,8 @@ export function renderShelfHtml(shelf: ShelfToRender, display: ShelfDisplay = {}
     attr('layout', display.layout) +
     attr('locale', display.locale || undefined) +
     attr('currency', display.currency || undefined) +
+    attr('shopper-token', display.shopperToken || undefined) +
+    attr('session-id', display.sessionId || undefined) +
     ' data-ssr' +
     attr('data-request-id', shelf.requestId) +
     attr('data-source', shelf.source) +

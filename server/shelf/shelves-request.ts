@@ -30,6 +30,9 @@ export interface ShelvesRequest {
   shopperToken?: string;
   distinct: boolean;
   render: 'json' | 'html';
+  /** How the page formats prices (`<html lang>` and the shop's currency), for the rendered cards. */
+  locale?: string;
+  currency?: string;
 }
 
 const limitMessage = `must be a whole number 1..${maxShelfSize}`;
@@ -65,6 +68,20 @@ const schema = z.strictObject({
   shopperToken: z.string().optional(),
   distinct: z.boolean({ error: 'must be true or false' }).default(true),
   render: z.enum(['json', 'html'], { error: 'must be "json" or "html"' }).default('json'),
+  locale: z
+    .string()
+    .refine((tag) => {
+      try {
+        return Intl.NumberFormat.supportedLocalesOf(tag).length > 0;
+      } catch {
+        return false;
+      }
+    }, 'must be a BCP 47 language tag such as en-GB')
+    .optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as GBP')
+    .optional(),
 });
 
 /** Validates a body of `POST /v1/shelves`; throws an `InvalidRequestError` naming the field. */
@@ -90,7 +107,7 @@ export function parseShelvesBody(body: unknown): ShelvesRequest {
       throw new InvalidRequestError(`${field ? `${field}: ` : ''}unknown field "${issue.keys[0]}"`);
     throw new InvalidRequestError(`${field || 'body'}: ${issue.message}`);
   }
-  const { userId, sessionId, shopperToken, shelves, distinct, render } = parsed.data;
+  const { userId, sessionId, shopperToken, shelves, distinct, render, locale, currency } = parsed.data;
   return {
     shelves: shelves.map(({ limit, heading, layout, ...rest }) => ({
       ...rest,
@@ -101,6 +118,8 @@ export function parseShelvesBody(body: unknown): ShelvesRequest {
     ...(userId ? { userId } : {}),
     ...(sessionId ? { sessionId } : {}),
     ...(shopperToken ? { shopperToken } : {}),
+    ...(locale ? { locale } : {}),
+    ...(currency ? { currency } : {}),
     distinct,
     render,
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -136,14 +136,13 @@ describe('POST /v1/shelves', () => {
     });
   }
 
-  // Helper Q's renderer (server/shelf/shelf-html.ts): this runs once it is merged.
-  const rendererMerged = existsSync(new URL('../../shelf/shelf-html.ts', import.meta.url));
-  it('with render "html", gives each shelf its <reco-shelf> fragment naming its own answer', {
-    skip: rendererMerged ? false : 'server/shelf/shelf-html.ts is not on this branch yet',
-  }, async () => {
+  it('with render "html", gives each shelf its <reco-shelf> fragment naming its own answer', async () => {
     const { status, body } = await askShelves(stack, {
       ...page,
       render: 'html',
+      locale: 'de-DE',
+      currency: 'EUR',
+      sessionId: 'page-session-1',
       shelves: [{ placement: 'home', heading: 'For <you>', layout: 'grid' }, ...page.shelves.slice(1)],
     });
     assert.equal(status, 200);
@@ -154,6 +153,15 @@ describe('POST /v1/shelves', () => {
       assert.ok(shelf.html.includes('<template shadowrootmode="open">'));
     }
     assert.ok(!body.shelves[0]!.html!.includes('For <you>'), 'the heading is escaped');
+    // What the page would have written on the element, so the adopted shelf formats and reports as it would.
+    const host = body.shelves[0]!.html!.slice(0, body.shelves[0]!.html!.indexOf('>'));
+    for (const attribute of ['locale="de-DE"', 'currency="EUR"', 'session-id="page-session-1"'])
+      assert.ok(host.includes(` ${attribute}`), `${attribute} on the host: ${host}`);
+    // The catalog's prices carry their currency (GBP): the page's locale decides how they are written.
+    assert.match(body.shelves[0]!.html!, /class="reco-price">\d+,\d{2}\s£</, 'prices written as de-DE writes them');
+    const refused = await askShelves(stack, { ...page, render: 'html', locale: 'not a locale!', currency: 'euro' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error.message, /^(locale|currency): /);
   });
 
   it('refuses a shopper token or id in the URL', async () => {

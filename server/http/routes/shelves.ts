@@ -20,7 +20,7 @@ import {
   refuseShopperInQuery,
 } from '../../shelf/recommendation-request.ts';
 import { parseShelvesBody, type ShelvesRequest } from '../../shelf/shelves-request.ts';
-import { loadShelfHtml } from '../../shelf/shelf-html-loader.ts';
+import { renderShelfHtml, type ShelfDisplay } from '../../shelf/shelf-html.ts';
 import type { Metrics } from '../../operations/metrics.ts';
 import type { ApiRoutes } from './api-routes.ts';
 import type { RecommendationAnswer, ShelfService } from '../../shelf/shelf-service.ts';
@@ -50,9 +50,7 @@ export function addShelvesRoute(
         );
       throw error;
     }
-    const render = claimed.render === 'html' ? await loadShelfHtml() : undefined;
-    if (claimed.render === 'html' && !render)
-      throw new ApiError(501, 'not_implemented', 'render: "html" is not available in this build of the proxy');
+    const render = claimed.render === 'html' ? renderShelfHtml : undefined;
     // Once for the page: the identity, and below the arm and the purchases.
     const identity = await identities.resolve(claimed);
     if (identity.untrusted) metrics.untrustedShoppers.inc({ cause: identity.untrusted });
@@ -80,11 +78,16 @@ export function addShelvesRoute(
     const shelves: Array<RecommendationAnswer & { html?: string }> = timed.shelves.map(({ answer }, i) => {
       if (!render) return answer;
       const { heading, layout, limit, items } = claimed.shelves[i]!;
-      const display = {
+      // What the page would have written on the element: the fragment stands in for it.
+      const display: ShelfDisplay = {
         ...(heading !== undefined ? { heading } : {}),
         ...(layout ? { layout } : {}),
         ...(limit ? { limit } : {}),
         ...(items.length > 0 ? { items } : {}),
+        ...(claimed.locale ? { locale: claimed.locale } : {}),
+        ...(claimed.currency ? { currency: claimed.currency } : {}),
+        ...(claimed.shopperToken ? { shopperToken: claimed.shopperToken } : {}),
+        ...(claimed.sessionId ? { sessionId: claimed.sessionId } : {}),
       };
       return { ...answer, html: render(answer, display) };
     });
