@@ -11,7 +11,9 @@ import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
 import { categories } from '../../data/categories.ts';
 import { productImageSvg } from '../../data/product-image.ts';
 import { cookieValue, readCart, writeCart } from './cart-cookie.ts';
-import { cartPage, homePage, monitorPage, notFoundPage, productPage, type PageContext } from './pages.ts';
+import { raw } from './html.ts';
+import { cartPage, homePage, homeShelf, monitorPage, notFoundPage, productPage, type PageContext } from './pages.ts';
+import { defaultShelfTimeoutMs, renderShelves } from './server-shelves.ts';
 import { readMonitorFigures } from './monitor.ts';
 import { signShopperToken } from './shopper-token.ts';
 import { readWeather, setWeather } from './weather.ts';
@@ -31,6 +33,11 @@ export interface StorefrontOptions {
   shopperTokenSecret: string;
   /** Posts the purchases of a placed order (`RECO_SERVER_KEY`, shared with the proxy). */
   serverKey: string;
+  /**
+   * How long a page waits for its server-rendered shelves (`STOREFRONT_SHELF_TIMEOUT_MS`, default 300 ms) before it
+   * renders their reserved space for the script to fill.
+   */
+  shelfTimeoutMs?: number;
   /** Where a page that failed (500) is logged; default: nowhere. */
   logger?: Logger;
 }
@@ -79,6 +86,9 @@ export function createStorefront(options: StorefrontOptions) {
     if (res.status !== 202)
       throw new Error(`the proxy refused the order's purchases: ${res.status} ${await res.text()}`);
   };
+  // `style-src 'unsafe-inline'` also admits the `<style>` in a server-rendered shelf's declarative shadow root (a
+  // stricter shop lists that text's hash instead: it is the element's own, fixed styles). No script needs more: the
+  // fragment's answer is a JSON data block, which no CSP runs.
   const csp = [
     `default-src 'self'`,
     `script-src 'self' ${proxyOrigin}`,
@@ -156,7 +166,18 @@ export function createStorefront(options: StorefrontOptions) {
           ? send(res, 200, 'image/svg+xml', productImageSvg(product), { 'Cache-Control': 'public, max-age=86400' })
           : send(res, 404, 'text/plain', 'no such image');
       }
-      if (url.pathname === '/' && req.method === 'GET') return page(res, 200, homePage(ctx, offers));
+      if (url.pathname === '/' && req.method === 'GET') {
+        const shelves = await renderShelves(options.proxyUrl, [homeShelf], {
+          shopperToken: ctx.shopperToken,
+          timeoutMs: options.shelfTimeoutMs ?? defaultShelfTimeoutMs,
+        });
+        if (shelves.outcome !== 'server-rendered')
+          logger.warn({ outcome: shelves.outcome }, 'storefront: home shelf left to the script');
+        // The proxy's own timing travels on the page, as it does on the browser's own shelf requests.
+        if (shelves.serverTiming) res.setHeader('Server-Timing', shelves.serverTiming);
+        res.setHeader('X-Shelves', shelves.outcome);
+        return page(res, 200, homePage(ctx, offers, raw(shelves.markup[0]!)));
+      }
       const productMatch = /^\/product\/([A-Za-z0-9_-]{1,32})$/.exec(url.pathname);
       if (productMatch && req.method === 'GET') {
         const product = byId.get(productMatch[1]!);
