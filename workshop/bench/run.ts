@@ -18,6 +18,7 @@ import { measureOverhead } from './sections/overhead.ts';
 import { judgeGoals, toMarkdown, type BenchResults } from './sections/report.ts';
 import { benchReadme, includeInReadme } from './readme-section.ts';
 import { measureScaleOut, type ScaleOutResults, scaleOutMarkdown } from './sections/scale-out.ts';
+import { measurePage, type PageResults, pageMarkdown } from './sections/page.ts';
 import { compareThroughput, fetchBench, modelShelf } from './sections/throughput.ts';
 
 const quick = process.argv.includes('--quick');
@@ -169,6 +170,9 @@ try {
   });
   await stopAll();
 
+  log('page-level figures: the demo storefront in Chromium');
+  const page = await measurePage(quick ? 2 : 5);
+
   log('bundle and model inference');
   const bundle = measureBundle();
   const inference = measureModelInference(plan.inferenceCalls);
@@ -191,13 +195,14 @@ try {
     bundle,
     inference,
   };
-  const results: BenchResults & { scaleOut: ScaleOutResults } = {
+  const results: BenchResults & { scaleOut: ScaleOutResults; page: PageResults } = {
     ...partial,
     durationSeconds: Math.round((Date.now() - started) / 1000),
     goals: judgeGoals(partial),
     scaleOut,
+    page,
   };
-  const markdown = `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}`;
+  const markdown = `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}\n${pageMarkdown(page)}`;
   // A quick run is a smoke test: its numbers stay out of the committed results.
   const out = quick ? (name: string) => join(tmpdir(), `reco-bench-quick-${name}`) : here;
   writeFileSync(out('results.json'), `${JSON.stringify(results, null, 2)}\n`);
