@@ -124,8 +124,9 @@ export function homePage(ctx: PageContext, offers: readonly CatalogProduct[], sh
 export const homeShelf = { id: 'home-shelf', placement: 'home', limit: 8, heading: 'Recommended for you' } as const;
 
 /**
- * A product page with three shelves, rendered by the script: they connect in the same frame, so the element asks
- * for all three in one `POST /v1/shelves` (no product on two of them, the earlier shelf winning).
+ * A product page with three shelves, rendered by the script: they connect in the same frame and load at once
+ * (`loading="eager"`: the lower two would otherwise wait to come near the viewport and ask apart), so the element
+ * asks for all three in one `POST /v1/shelves` (no product on two of them, the earlier shelf winning).
  */
 export function productPage(ctx: PageContext, product: CatalogProduct): string {
   const disabled = product.inStock ? raw('') : raw('disabled');
@@ -143,11 +144,11 @@ export function productPage(ctx: PageContext, product: CatalogProduct): string {
           <button class="button" id="add-to-basket" type="submit" ${disabled}>Add to basket</button></form></td>
     </tr></table>
     <reco-shelf id="product-shelf" placement="product" ${shopper(ctx)} items="${product.id}" limit="6"
-      heading="Bought together"></reco-shelf>
+      loading="eager" heading="Bought together"></reco-shelf>
     <reco-shelf id="new-in-shelf" placement="new-in" ${shopper(ctx)} items="${product.id}" limit="6"
-      heading="New in"></reco-shelf>
+      loading="eager" heading="New in"></reco-shelf>
     <reco-shelf id="recommended-shelf" placement="home" ${shopper(ctx)} limit="6"
-      heading="Recommended for you"></reco-shelf>`,
+      loading="eager" heading="Recommended for you"></reco-shelf>`,
   );
 }
 
