@@ -104,11 +104,12 @@ describe('server-rendered shelves and one request per page (issue #22)', () => {
     await page.locator('#home-shelf [part~="card"]').first().waitFor({ state: 'visible' });
     const fragment = await page.evaluate(() => {
       const shelf = document.querySelector('#home-shelf')!;
-      const w = window as unknown as { __card: Element; __impressed: Promise<void> };
+      const w = window as unknown as { __card: Element; __impressed: boolean };
       w.__card = shelf.shadowRoot!.querySelector('[part~="card"]')!;
-      w.__impressed = new Promise((resolve) =>
-        document.addEventListener('reco-impression', () => resolve(), { once: true }),
-      );
+      w.__impressed = false;
+      document.addEventListener('reco-impression', () => {
+        w.__impressed = true;
+      });
       return {
         defined: customElements.get('reco-shelf') !== undefined,
         requestId: shelf.getAttribute('data-request-id') ?? '',
@@ -120,9 +121,11 @@ describe('server-rendered shelves and one request per page (issue #22)', () => {
     const before = await readLayoutShifts(page);
 
     release();
-    await page.evaluate(() => customElements.whenDefined('reco-shelf'));
+    await page.waitForFunction(() => customElements.get('reco-shelf') !== undefined, null, { timeout: 10_000 });
     // An impression needs a card half visible for a second: the adopted cards are wired.
-    await page.evaluate(() => (window as unknown as { __impressed: Promise<void> }).__impressed);
+    await page.waitForFunction(() => (window as unknown as { __impressed: boolean }).__impressed, null, {
+      timeout: 10_000,
+    });
     const adopted = await page.evaluate(() => {
       const card = (window as unknown as { __card: Element }).__card;
       return card.isConnected && document.querySelector('#home-shelf')!.shadowRoot!.contains(card);

@@ -76,13 +76,17 @@ async function homeView(page: Page, url: string): Promise<{ before: number; afte
   visible = true;
   const before = await readLayoutShifts(page);
   await page.evaluate(() => {
-    (window as unknown as { __impressed: Promise<void> }).__impressed = new Promise((resolve) =>
-      document.addEventListener('reco-impression', () => resolve(), { once: true }),
-    );
+    const w = window as unknown as { __impressed: boolean };
+    w.__impressed = false;
+    document.addEventListener('reco-impression', () => {
+      w.__impressed = true;
+    });
   });
   release();
-  await page.evaluate(() => customElements.whenDefined('reco-shelf'));
-  await page.evaluate(() => (window as unknown as { __impressed: Promise<void> }).__impressed);
+  await page.waitForFunction(() => customElements.get('reco-shelf') !== undefined, null, { timeout: 10_000 });
+  await page.waitForFunction(() => (window as unknown as { __impressed: boolean }).__impressed, null, {
+    timeout: 10_000,
+  });
   const after = await readLayoutShifts(page);
   await page.waitForLoadState('load');
   await Promise.all(counted);
