@@ -17,6 +17,8 @@ export interface PageContext {
   customer: string | null;
   /** The signed-in customer's shopper token, signed by this server: the only way a shelf learns who it is for. */
   shopperToken: string | null;
+  /** A guest's session with this shop (its own cookie), for every shelf when no one is signed in. */
+  sessionId: string | null;
   /** The order just placed (its line count), to confirm on the basket page. */
   ordered?: number;
   customers: readonly string[];
@@ -31,7 +33,8 @@ export interface PageContext {
 const money = (value: number): string => `£${value.toFixed(2)}`;
 
 function shopper(ctx: PageContext): Raw {
-  return ctx.shopperToken ? html`shopper-token="${ctx.shopperToken}"` : raw('');
+  if (ctx.shopperToken) return html`shopper-token="${ctx.shopperToken}"`;
+  return ctx.sessionId ? html`session-id="${ctx.sessionId}"` : raw('');
 }
 
 function layout(ctx: PageContext, title: string, body: Raw): string {

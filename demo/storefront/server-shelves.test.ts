@@ -68,6 +68,22 @@ describe('the storefront asks the proxy for its shelves as HTML', () => {
     ]);
   });
 
+  it("names a guest by the shop's session: in the body, and on the shelf for its events", async () => {
+    bodies.length = 0;
+    answer = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ shelves: [{ html: fragment('home') }, { html: fragment('cart') }] }));
+    };
+    const out = await renderShelves(url, slots, { shopperToken: null, sessionId: 's-1', timeoutMs: 5000 });
+    assert.ok(out.markup[0]!.startsWith('<reco-shelf id="home-shelf" session-id="s-1" placement="home" data-ssr'));
+    assert.equal((bodies[0] as { body: { sessionId?: string } }).body.sessionId, 's-1');
+    assert.equal(
+      reservedShelf(slots[0]!, { shopperToken: null, sessionId: 's-1' }),
+      '<reco-shelf id="home-shelf" placement="home" session-id="s-1" limit="8" heading="Recommended for you">' +
+        '</reco-shelf>',
+    );
+  });
+
   it('renders the reserved space on a refusal or an answer that is not the contract', async () => {
     answer = (_req, _body, res) => {
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -91,7 +107,7 @@ describe('the storefront asks the proxy for its shelves as HTML', () => {
 
   it('escapes what it writes into the reserved space', () => {
     assert.equal(
-      reservedShelf({ id: 'x', placement: 'home', heading: '"><script>alert(1)</script>' }, null),
+      reservedShelf({ id: 'x', placement: 'home', heading: '"><script>alert(1)</script>' }, { shopperToken: null }),
       '<reco-shelf id="x" placement="home" heading="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"></reco-shelf>',
     );
   });

@@ -30,12 +30,21 @@ export const defaultShelfTimeoutMs = 300;
 const attribute = (name: string, value: string | number | undefined | null): string =>
   value === undefined || value === null ? '' : ` ${name}="${escapeHtml(String(value))}"`;
 
+/** Who the shelves are for: the signed-in shopper's token, else the guest's session with this shop. */
+export interface ShelfShopper {
+  shopperToken: string | null;
+  sessionId?: string | null;
+}
+
+const shopperAttributes = ({ shopperToken, sessionId }: ShelfShopper): string =>
+  shopperToken ? attribute('shopper-token', shopperToken) : attribute('session-id', sessionId);
+
 /** The shelf's reserved space: an empty element the script fills (the element reserves its height). */
-export function reservedShelf(slot: ShelfSlot, shopperToken: string | null): string {
+export function reservedShelf(slot: ShelfSlot, shopper: ShelfShopper): string {
   const attributes = [
     attribute('id', slot.id),
     attribute('placement', slot.placement),
-    attribute('shopper-token', shopperToken),
+    shopperAttributes(shopper),
     attribute('items', slot.items),
     attribute('limit', slot.limit),
     attribute('heading', slot.heading),
@@ -44,23 +53,23 @@ export function reservedShelf(slot: ShelfSlot, shopperToken: string | null): str
 }
 
 /**
- * The fragment, given the page's id for it and the shopper's token (for the events its cards send).
+ * The fragment, given the page's id for it and the shopper's token or session (for the events its cards send).
  * Only a fragment that opens as the contract says is placed; anything else counts as a failure.
  */
-function placed(fragment: unknown, slot: ShelfSlot, shopperToken: string | null): string | null {
+function placed(fragment: unknown, slot: ShelfSlot, shopper: ShelfShopper): string | null {
   if (typeof fragment !== 'string' || !fragment.startsWith('<reco-shelf ') || !fragment.endsWith('</reco-shelf>'))
     return null;
-  return `<reco-shelf${attribute('id', slot.id)}${attribute('shopper-token', shopperToken)} ${fragment.slice(12)}`;
+  return `<reco-shelf${attribute('id', slot.id)}${shopperAttributes(shopper)} ${fragment.slice(12)}`;
 }
 
 /** Asks the proxy for `slots` in one request; never throws, never waits past `timeoutMs`. */
 export async function renderShelves(
   proxyUrl: string,
   slots: readonly ShelfSlot[],
-  options: { shopperToken: string | null; timeoutMs: number },
+  options: ShelfShopper & { timeoutMs: number },
 ): Promise<RenderedShelves> {
   const reserved = (outcome: string, serverTiming: string | null = null): RenderedShelves => ({
-    markup: slots.map((slot) => reservedShelf(slot, options.shopperToken)),
+    markup: slots.map((slot) => reservedShelf(slot, options)),
     outcome,
     serverTiming,
   });
@@ -70,7 +79,11 @@ export async function renderShelves(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         shelves: slots.map(({ placement, items, limit, heading }) => ({ placement, items, limit, heading })),
-        ...(options.shopperToken ? { shopperToken: options.shopperToken } : {}),
+        ...(options.shopperToken
+          ? { shopperToken: options.shopperToken }
+          : options.sessionId
+            ? { sessionId: options.sessionId }
+            : {}),
         distinct: true,
         render: 'html',
       }),
@@ -79,7 +92,7 @@ export async function renderShelves(
     const serverTiming = res.headers.get('server-timing');
     if (!res.ok) return reserved(`status ${res.status}`, serverTiming);
     const answer = (await res.json()) as { shelves?: Array<{ html?: unknown }> };
-    const markup = slots.map((slot, i) => placed(answer.shelves?.[i]?.html, slot, options.shopperToken));
+    const markup = slots.map((slot, i) => placed(answer.shelves?.[i]?.html, slot, options));
     if (markup.some((m) => m === null)) return reserved('malformed answer', serverTiming);
     return { markup: markup as string[], outcome: 'server-rendered', serverTiming };
   } catch (error) {

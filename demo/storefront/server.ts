@@ -141,14 +141,24 @@ export function createStorefront(options: StorefrontOptions) {
     const cart = readCart(cookieValue(cookies, 'cart'));
     const debugParam = url.searchParams.get('debug');
     const debug = debugParam === null ? cookieValue(cookies, 'debug') === '1' : debugParam === '1';
-    if (debugParam !== null) res.setHeader('Set-Cookie', `debug=${debug ? 1 : 0}; Path=/; SameSite=Lax`);
     const isPage = req.method === 'GET' && !url.pathname.startsWith('/static/') && !url.pathname.startsWith('/images/');
     const signedIn = customer && /^\d{5}$/.test(customer) ? customer : null;
+    // A guest's session with this shop: the proxy knows a guest's shelves (its cache, its experiment arm) by it,
+    // whether the storefront's server or the page asks, and the shelf's events name it too.
+    const knownSession = cookieValue(cookies, 'session');
+    const sessionId =
+      signedIn || !isPage ? null : knownSession && /^[0-9a-f-]{36}$/.test(knownSession) ? knownSession : randomUUID();
+    const setCookies = [
+      ...(debugParam === null ? [] : [`debug=${debug ? 1 : 0}; Path=/; SameSite=Lax`]),
+      ...(sessionId && sessionId !== knownSession ? [`session=${sessionId}; Path=/; SameSite=Lax; HttpOnly`] : []),
+    ];
+    if (setCookies.length > 0) res.setHeader('Set-Cookie', setCookies);
     const ordered = Number(url.searchParams.get('ordered') ?? 0);
     const ctx: PageContext = {
       proxyUrl: options.proxyUrl,
       customer: signedIn,
       shopperToken: signedIn && isPage ? await signShopperToken(signedIn, options.shopperTokenSecret) : null,
+      sessionId,
       ...(Number.isInteger(ordered) && ordered > 0 && ordered < 1000 ? { ordered } : {}),
       customers: demoCustomers,
       categories,
@@ -169,6 +179,7 @@ export function createStorefront(options: StorefrontOptions) {
       if (url.pathname === '/' && req.method === 'GET') {
         const shelves = await renderShelves(options.proxyUrl, [homeShelf], {
           shopperToken: ctx.shopperToken,
+          sessionId: ctx.sessionId,
           timeoutMs: options.shelfTimeoutMs ?? defaultShelfTimeoutMs,
         });
         if (shelves.outcome !== 'server-rendered')
