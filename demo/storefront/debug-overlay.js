@@ -14,7 +14,7 @@
       .getEntriesByType('resource')
       .filter(
         (r) =>
-          r.name.indexOf('/v1/recommendations') !== -1 &&
+          (r.name.indexOf('/v1/recommendations') !== -1 || r.name.indexOf('/v1/shelves') !== -1) &&
           (r.serverTiming || []).some((t) => t.name === 'placement' && t.description === placement),
       );
     var last = entries[entries.length - 1];
@@ -24,10 +24,7 @@
     });
     return { latency: last ? Math.round(last.responseEnd - last.startTime) : null, server: server };
   }
-  document.addEventListener('reco-load', (event) => {
-    var shelf = event.target;
-    var detail = event.detail;
-    var timing = timingOf(shelf.getAttribute('placement'));
+  function show(shelf, detail, timing) {
     var box = document.getElementById(`${shelf.id}-debug`) || document.createElement('div');
     box.id = `${shelf.id}-debug`;
     box.className = 'reco-debug';
@@ -47,6 +44,16 @@
     place(shelf, box);
     window.addEventListener('resize', () => {
       place(shelf, box);
+    });
+  }
+  document.addEventListener('reco-load', (event) => {
+    show(event.target, event.detail, timingOf(event.target.getAttribute('placement')));
+  });
+  // A shelf the storefront's server rendered made no request from this page: its fragment says where it came from.
+  document.addEventListener('DOMContentLoaded', () => {
+    document.querySelectorAll('reco-shelf[data-ssr][data-source]').forEach((shelf) => {
+      var detail = { source: shelf.dataset.source, fallbackReason: shelf.dataset.fallbackReason || null };
+      show(shelf, detail, { latency: null, server: { variant: shelf.dataset.variant } });
     });
   });
 })();

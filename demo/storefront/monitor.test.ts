@@ -9,6 +9,7 @@ const ctx: PageContext = {
   proxyUrl: 'http://proxy.test',
   customer: null,
   shopperToken: null,
+  sessionId: null,
   customers: [],
   categories: [],
   cartCount: 0,

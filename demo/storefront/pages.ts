@@ -1,6 +1,8 @@
 /**
  * The storefront's server-rendered pages. The shelf is embedded exactly as a
- * customer would embed it: one script tag, one `<reco-shelf>` element.
+ * customer would embed it: one script tag, one `<reco-shelf>` element. The script is deferred: nothing waits for
+ * it, a server-rendered shelf paints from the HTML alone, and it runs once the page is parsed, so every shelf on
+ * the page connects in the same frame (one request) and a server-rendered one is whole when it adopts it.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
 import type { ArmFigures, ExperimentSummary } from '../../model/monitor/experiment.ts';
@@ -15,6 +17,8 @@ export interface PageContext {
   customer: string | null;
   /** The signed-in customer's shopper token, signed by this server: the only way a shelf learns who it is for. */
   shopperToken: string | null;
+  /** A guest's session with this shop (its own cookie), for every shelf when no one is signed in. */
+  sessionId: string | null;
   /** The order just placed (its line count), to confirm on the basket page. */
   ordered?: number;
   customers: readonly string[];
@@ -29,7 +33,8 @@ export interface PageContext {
 const money = (value: number): string => `£${value.toFixed(2)}`;
 
 function shopper(ctx: PageContext): Raw {
-  return ctx.shopperToken ? html`shopper-token="${ctx.shopperToken}"` : raw('');
+  if (ctx.shopperToken) return html`shopper-token="${ctx.shopperToken}"`;
+  return ctx.sessionId ? html`session-id="${ctx.sessionId}"` : raw('');
 }
 
 function layout(ctx: PageContext, title: string, body: Raw): string {
@@ -45,7 +50,7 @@ function layout(ctx: PageContext, title: string, body: Raw): string {
 <title>${title} | The Gift Emporium</title>
 <link rel="stylesheet" href="/static/legacy.css">
 <link rel="icon" href="/static/favicon.svg">
-<script src="${ctx.proxyUrl}/reco-shelf.js"></script>
+<script src="${ctx.proxyUrl}/reco-shelf.js" defer></script>
 ${ctx.debug ? html`<script src="/static/debug-overlay.js"></script>` : raw('')}
 </head>
 <body>
@@ -101,21 +106,31 @@ function offerTable(products: readonly CatalogProduct[]): Raw {
   return html`<table class="offers">${rows.map((row) => html`<tr>${row.map(cell)}</tr>`)}</table>`;
 }
 
-/** The home page: a personalized shelf above the week's offers. */
-export function homePage(ctx: PageContext, offers: readonly CatalogProduct[]): string {
+/**
+ * The home page: a personalized shelf above the week's offers. `shelf` is the markup the server placed for it:
+ * the proxy's server-rendered fragment, or the reserved space the script fills (see `server-shelves.ts`).
+ */
+export function homePage(ctx: PageContext, offers: readonly CatalogProduct[], shelf: Raw): string {
   const back = ctx.customer ? html` back, customer ${ctx.customer}` : raw('');
   return layout(
     ctx,
     'Home',
     html`
     <p class="notice">Welcome${back}! New season stock is in.</p>
-    <reco-shelf id="home-shelf" placement="home" ${shopper(ctx)} limit="8" heading="Recommended for you"></reco-shelf>
+    ${shelf}
     <h2>This week's offers</h2>
     ${offerTable(offers)}`,
   );
 }
 
-/** A product page with its "Bought together" shelf. */
+/** The home page's shelf, as the server asks the proxy for it. */
+export const homeShelf = { id: 'home-shelf', placement: 'home', limit: 8, heading: 'Recommended for you' } as const;
+
+/**
+ * A product page with three shelves, rendered by the script: they connect in the same frame and load at once
+ * (`loading="eager"`: the lower two would otherwise wait to come near the viewport and ask apart), so the element
+ * asks for all three in one `POST /v1/shelves` (no product on two of them, the earlier shelf winning).
+ */
 export function productPage(ctx: PageContext, product: CatalogProduct): string {
   const disabled = product.inStock ? raw('') : raw('disabled');
   return layout(
@@ -132,7 +147,11 @@ export function productPage(ctx: PageContext, product: CatalogProduct): string {
           <button class="button" id="add-to-basket" type="submit" ${disabled}>Add to basket</button></form></td>
     </tr></table>
     <reco-shelf id="product-shelf" placement="product" ${shopper(ctx)} items="${product.id}" limit="6"
-      heading="Bought together"></reco-shelf>`,
+      loading="eager" heading="Bought together"></reco-shelf>
+    <reco-shelf id="new-in-shelf" placement="new-in" ${shopper(ctx)} items="${product.id}" limit="6"
+      loading="eager" heading="New in"></reco-shelf>
+    <reco-shelf id="recommended-shelf" placement="home" ${shopper(ctx)} limit="6"
+      loading="eager" heading="Recommended for you"></reco-shelf>`,
   );
 }
 

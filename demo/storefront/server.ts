@@ -11,7 +11,9 @@ import { readCatalogFile, type CatalogProduct } from '../../data/catalog.ts';
 import { categories } from '../../data/categories.ts';
 import { productImageSvg } from '../../data/product-image.ts';
 import { cookieValue, readCart, writeCart } from './cart-cookie.ts';
-import { cartPage, homePage, monitorPage, notFoundPage, productPage, type PageContext } from './pages.ts';
+import { raw } from './html.ts';
+import { cartPage, homePage, homeShelf, monitorPage, notFoundPage, productPage, type PageContext } from './pages.ts';
+import { defaultShelfTimeoutMs, renderShelves } from './server-shelves.ts';
 import { readMonitorFigures } from './monitor.ts';
 import { signShopperToken } from './shopper-token.ts';
 import { readWeather, setWeather } from './weather.ts';
@@ -31,6 +33,11 @@ export interface StorefrontOptions {
   shopperTokenSecret: string;
   /** Posts the purchases of a placed order (`RECO_SERVER_KEY`, shared with the proxy). */
   serverKey: string;
+  /**
+   * How long a page waits for its server-rendered shelves (`STOREFRONT_SHELF_TIMEOUT_MS`, default 300 ms) before it
+   * renders their reserved space for the script to fill.
+   */
+  shelfTimeoutMs?: number;
   /** Where a page that failed (500) is logged; default: nowhere. */
   logger?: Logger;
 }
@@ -79,6 +86,9 @@ export function createStorefront(options: StorefrontOptions) {
     if (res.status !== 202)
       throw new Error(`the proxy refused the order's purchases: ${res.status} ${await res.text()}`);
   };
+  // `style-src 'unsafe-inline'` also admits the `<style>` in a server-rendered shelf's declarative shadow root (a
+  // stricter shop lists that text's hash instead: it is the element's own, fixed styles). No script needs more: the
+  // fragment's answer is a JSON data block, which no CSP runs.
   const csp = [
     `default-src 'self'`,
     `script-src 'self' ${proxyOrigin}`,
@@ -131,14 +141,24 @@ export function createStorefront(options: StorefrontOptions) {
     const cart = readCart(cookieValue(cookies, 'cart'));
     const debugParam = url.searchParams.get('debug');
     const debug = debugParam === null ? cookieValue(cookies, 'debug') === '1' : debugParam === '1';
-    if (debugParam !== null) res.setHeader('Set-Cookie', `debug=${debug ? 1 : 0}; Path=/; SameSite=Lax`);
     const isPage = req.method === 'GET' && !url.pathname.startsWith('/static/') && !url.pathname.startsWith('/images/');
     const signedIn = customer && /^\d{5}$/.test(customer) ? customer : null;
+    // A guest's session with this shop: the proxy knows a guest's shelves (its cache, its experiment arm) by it,
+    // whether the storefront's server or the page asks, and the shelf's events name it too.
+    const knownSession = cookieValue(cookies, 'session');
+    const sessionId =
+      signedIn || !isPage ? null : knownSession && /^[0-9a-f-]{36}$/.test(knownSession) ? knownSession : randomUUID();
+    const setCookies = [
+      ...(debugParam === null ? [] : [`debug=${debug ? 1 : 0}; Path=/; SameSite=Lax`]),
+      ...(sessionId && sessionId !== knownSession ? [`session=${sessionId}; Path=/; SameSite=Lax; HttpOnly`] : []),
+    ];
+    if (setCookies.length > 0) res.setHeader('Set-Cookie', setCookies);
     const ordered = Number(url.searchParams.get('ordered') ?? 0);
     const ctx: PageContext = {
       proxyUrl: options.proxyUrl,
       customer: signedIn,
       shopperToken: signedIn && isPage ? await signShopperToken(signedIn, options.shopperTokenSecret) : null,
+      sessionId,
       ...(Number.isInteger(ordered) && ordered > 0 && ordered < 1000 ? { ordered } : {}),
       customers: demoCustomers,
       categories,
@@ -156,7 +176,19 @@ export function createStorefront(options: StorefrontOptions) {
           ? send(res, 200, 'image/svg+xml', productImageSvg(product), { 'Cache-Control': 'public, max-age=86400' })
           : send(res, 404, 'text/plain', 'no such image');
       }
-      if (url.pathname === '/' && req.method === 'GET') return page(res, 200, homePage(ctx, offers));
+      if (url.pathname === '/' && req.method === 'GET') {
+        const shelves = await renderShelves(options.proxyUrl, [homeShelf], {
+          shopperToken: ctx.shopperToken,
+          sessionId: ctx.sessionId,
+          timeoutMs: options.shelfTimeoutMs ?? defaultShelfTimeoutMs,
+        });
+        if (shelves.outcome !== 'server-rendered')
+          logger.warn({ outcome: shelves.outcome }, 'storefront: home shelf left to the script');
+        // The proxy's own timing travels on the page, as it does on the browser's own shelf requests.
+        if (shelves.serverTiming) res.setHeader('Server-Timing', shelves.serverTiming);
+        res.setHeader('X-Shelves', shelves.outcome);
+        return page(res, 200, homePage(ctx, offers, raw(shelves.markup[0]!)));
+      }
       const productMatch = /^\/product\/([A-Za-z0-9_-]{1,32})$/.exec(url.pathname);
       if (productMatch && req.method === 'GET') {
         const product = byId.get(productMatch[1]!);

@@ -18,6 +18,7 @@ import { measureOverhead } from './sections/overhead.ts';
 import { judgeGoals, toMarkdown, type BenchResults } from './sections/report.ts';
 import { benchReadme, includeInReadme } from './readme-section.ts';
 import { measureScaleOut, type ScaleOutResults, scaleOutMarkdown } from './sections/scale-out.ts';
+import { measurePage, type PageResults, pageMarkdown } from './sections/page.ts';
 import { compareThroughput, fetchBench, modelShelf } from './sections/throughput.ts';
 import { measureShelves, type ShelvesResults, shelvesMarkdown } from './sections/shelves.ts';
 
@@ -179,6 +180,9 @@ try {
   });
   await stopAll();
 
+  log('page-level figures: the demo storefront in Chromium');
+  const page = await measurePage(quick ? 2 : 5);
+
   log('bundle and model inference');
   const bundle = measureBundle();
   const inference = measureModelInference(plan.inferenceCalls);
@@ -201,21 +205,23 @@ try {
     bundle,
     inference,
   };
-  const results: BenchResults & { scaleOut: ScaleOutResults; shelves: ShelvesResults } = {
+  const results: BenchResults & { scaleOut: ScaleOutResults; shelves: ShelvesResults; page: PageResults } = {
     ...partial,
     durationSeconds: Math.round((Date.now() - started) / 1000),
     goals: judgeGoals(partial),
     scaleOut,
     shelves,
+    page,
   };
-  const markdown = `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}\n${shelvesMarkdown(shelves)}`;
+  const markdown =
+    `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}\n${shelvesMarkdown(shelves)}\n` + pageMarkdown(page);
   // A quick run is a smoke test: its numbers stay out of the committed results.
   const out = quick ? (name: string) => join(tmpdir(), `reco-bench-quick-${name}`) : here;
   writeFileSync(out('results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(out('results.md'), markdown);
   if (!quick) includeInReadme(markdown);
   // The tree's formatter owns Markdown layout too: lay out what the bench wrote as `npm run lint` expects.
-  const biome = here('../node_modules/@biomejs/biome/bin/biome');
+  const biome = here('../../node_modules/@biomejs/biome/bin/biome');
   execFileSync(process.execPath, [biome, 'format', '--write', out('results.md'), ...(quick ? [] : [benchReadme])]);
   console.log(markdown);
   log(`wrote ${out('results.json')} and ${out('results.md')} in ${results.durationSeconds} s`);

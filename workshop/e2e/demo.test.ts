@@ -153,13 +153,18 @@ describe('the demo storefront, end to end', () => {
       await page.goto(`${stack.urls.storefront}/monitor?debug=1`);
       await page.click(`#weather button[value="${mode}"]`);
       await page.waitForSelector(`#weather-now:text("${mode}")`);
+      // The home shelf is rendered by the storefront's server (the page's response carries the proxy's
+      // Server-Timing); the product page's three shelves by the browser, in one `POST /v1/shelves`.
       for (const [path, shelfId] of [
         ['/', '#home-shelf'],
         ['/product/85123A', '#product-shelf'],
       ] as const) {
-        const answered = page.waitForResponse((res) => res.url().includes('/v1/recommendations'));
+        const answered = page.waitForResponse((res) =>
+          path === '/' ? res.url() === `${stack.urls.storefront}/` : res.url().includes('/v1/shelves'),
+        );
         const shelf = await openAndReadShelf(page, `${stack.urls.storefront}${path}`, shelfId);
         const response = await answered;
+        assert.equal(shelf.serverRendered, path === '/', `${shelfId} in ${mode}: rendered by the storefront's server`);
         const source = shelfId === '#home-shelf' ? sources[0] : shelf.source;
         assert.ok((sources as readonly string[]).includes(shelf.source), `${shelfId} in ${mode}: ${shelf.source}`);
         assert.equal(shelf.source, source, `${shelfId} in ${mode}: the first view falls back to the rules`);

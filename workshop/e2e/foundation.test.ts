@@ -35,25 +35,29 @@ describe('storefront → shelf → proxy → SageMaker runtime → model', () =>
     await trackShelves(page);
     const shelfRequests: Array<{ method: string; url: string; body: string | null }> = [];
     page.on('request', (r) => {
-      if (r.url().includes('/v1/recommendations'))
+      if (/\/v1\/(recommendations|shelves)/.test(r.url()))
         shelfRequests.push({ method: r.method(), url: r.url(), body: r.postData() });
     });
-    // Signing in redirects to the home page: its first view.
+    // Signing in redirects to the home page: its first view, its shelf rendered by the storefront's server.
     const personal = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=17850`, '#home-shelf');
     assert.equal(personal.source, 'model', JSON.stringify(personal));
-    // The signed-in shopper's token went in a POST body: no URL a balancer or proxy logs holds it.
+    assert.equal(personal.serverRendered, true);
+    assert.equal(personal.count, 8);
+    assert.equal(personal.titles.length, 8);
+    assert.ok(personal.titles.every((t) => t.length > 0));
+    // The product page's shelves come from the browser. The signed-in shopper's token goes in a POST body: no URL
+    // a balancer or proxy logs holds it.
+    await openAndReadShelf(page, `${stack.urls.storefront}/product/85123A`, '#product-shelf');
     assert.ok(shelfRequests.length > 0);
     for (const { method, url, body } of shelfRequests) {
       assert.equal(method, 'POST', url);
       assert.equal(new URL(url).search, '', url);
       assert.match(body ?? '', /"shopperToken":"eyJ/);
     }
-    assert.equal(personal.count, 8);
-    assert.equal(personal.titles.length, 8);
-    assert.ok(personal.titles.every((t) => t.length > 0));
 
     await setWeather(stack.urls.sagemaker, 'slow', 2000);
-    const answered = page.waitForResponse((res) => res.url().includes('/v1/recommendations'));
+    // The home page's shelf is asked for by the storefront's server: the page carries the proxy's Server-Timing.
+    const answered = page.waitForResponse((res) => res.url() === `${stack.urls.storefront}/`);
     const fallback = await openAndReadShelf(page, `${stack.urls.storefront}/login?customer=12347`, '#home-shelf');
     assert.equal(fallback.source, 'fallback');
     assert.equal(fallback.fallbackReason, 'timeout');

@@ -31,6 +31,13 @@ export { freePort };
  */
 export const e2eBudgetMs = 800;
 
+/**
+ * How long the storefront's pages wait for their server-rendered shelves here: past the budget above (the shipped
+ * 300 ms is the shipped 150 ms budget with room), under the proxy's 2 s hard cap, so a hung cloud still gets a
+ * server-rendered fallback, not the reserved space.
+ */
+export const e2eShelfTimeoutMs = e2eBudgetMs + 700;
+
 /** Starts the whole stack on free ports, logging into a temp folder. */
 export async function startE2eStack(
   env: NodeJS.ProcessEnv | ((ports: StackPorts) => NodeJS.ProcessEnv) = {},
@@ -43,6 +50,7 @@ export async function startE2eStack(
     env: {
       RECO_EVENTS_DIR: join(dir, 'events'),
       RECO_PLACEMENTS_FILE: placementsWithBudget(dir, e2eBudgetMs),
+      STOREFRONT_SHELF_TIMEOUT_MS: String(e2eShelfTimeoutMs),
       ...(typeof env === 'function' ? env(ports) : env),
     },
   });
@@ -107,8 +115,10 @@ export async function startE2e(
   };
 }
 
-/** What a shelf reported with `reco-load`, and what it shows. */
+/** What a shelf reported with `reco-load` (or, server-rendered, what its fragment says), and what it shows. */
 export interface ShelfView {
+  /** Rendered by the storefront's server (the fragment's `data-request-id`), not fetched by the page. */
+  serverRendered: boolean;
   source: string;
   fallbackReason: string | null;
   requestId: string;
@@ -137,21 +147,37 @@ export async function trackShelves(page: Page): Promise<void> {
 }
 
 /**
- * Runs `navigate` (a goto or a click that leads to a page) and resolves with the
- * `reco-load` detail of the shelf `selector` on the page it lands on, and what it shows.
+ * Runs `navigate` (a goto or a click that leads to a page) and resolves with what the shelf `selector` on the page
+ * it lands on answered, and what it shows: a server-rendered shelf's fragment says it (`data-request-id`,
+ * `data-source`, …); a shelf the page fetched reports it with `reco-load`.
  */
 export async function shelfAfter(page: Page, selector: string, navigate: () => Promise<unknown>): Promise<ShelfView> {
   await navigate();
   await page.waitForLoadState('domcontentloaded');
-  await page.waitForFunction((sel) => (window as unknown as ShelfWindow).__shelfLoads?.[sel] !== undefined, selector, {
-    timeout: 10_000,
-  });
+  await page.waitForFunction(
+    (sel) =>
+      document.querySelector(sel)?.hasAttribute('data-request-id') ||
+      (window as unknown as ShelfWindow).__shelfLoads?.[sel] !== undefined,
+    selector,
+    { timeout: 10_000 },
+  );
   return page.evaluate((sel) => {
-    const detail = (window as unknown as ShelfWindow).__shelfLoads[sel]!;
-    const root = document.querySelector(sel)!.shadowRoot!;
+    const shelf = document.querySelector(sel)!;
+    const root = shelf.shadowRoot!;
     const cards = Array.from(root.querySelectorAll('[part~="card"]'));
+    const requestId = shelf.getAttribute('data-request-id');
+    const detail =
+      requestId === null
+        ? (window as unknown as ShelfWindow).__shelfLoads[sel]!
+        : {
+            source: shelf.getAttribute('data-source') ?? '',
+            fallbackReason: shelf.getAttribute('data-fallback-reason'),
+            requestId,
+            count: cards.length,
+          };
     return {
       ...detail,
+      serverRendered: requestId !== null,
       titles: cards.map((c) => c.querySelector('[part~="title"]')?.textContent?.trim() ?? ''),
       ids: cards.map((c) => new URL(c.querySelector('a')?.href ?? location.href).pathname.split('/').pop() ?? ''),
     };
@@ -179,4 +205,61 @@ export async function assertAnsweredWithinBudget(response: Response, label: stri
   const detail = `${label}: proxy total ${total} ms, browser saw ${Math.round(seen)} ms (${serverTiming})`;
   assert.ok(total - timerLate <= e2eBudgetMs, `the proxy missed its budget of ${e2eBudgetMs} ms: ${detail}`);
   assert.ok(seen < proxyDefaults.hardCapMs, `the browser waited as if for the cloud: ${detail}`);
+}
+
+type ShiftWindow = {
+  __shifts: Array<{ value: number; shelf: boolean; what: string }>;
+  __shiftObserver: PerformanceObserver;
+  __onShifts: (entries: PerformanceEntry[]) => void;
+};
+
+/**
+ * Records every layout shift of every document the page opens, from its first byte (`buffered`), and whether a
+ * shelf can have caused it (a shelf, its content, or anything after a shelf in document order moved).
+ */
+export async function watchLayoutShifts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as ShiftWindow;
+    w.__shifts = [];
+    // No named helpers in here: tsx would wrap them in a __name() call the page does not have.
+    w.__onShifts = (entries) => {
+      type Source = { node?: Node | null; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly };
+      for (const entry of entries as Array<
+        PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: Source[] }
+      >) {
+        if (entry.hadRecentInput) continue;
+        const shelves = Array.from(document.querySelectorAll('reco-shelf'));
+        const nodes = (entry.sources ?? []).map((s) => s.node ?? null);
+        const shelf = nodes.some(
+          (node) =>
+            node !== null &&
+            shelves.some(
+              (el) =>
+                el === node ||
+                el.contains(node) ||
+                (el.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
+            ),
+        );
+        const what = nodes.map((n) => (n as Element | null)?.outerHTML?.slice(0, 60) ?? String(n?.nodeName)).join(' ');
+        w.__shifts.push({ value: entry.value, shelf, what: `${what} at ${Math.round(entry.startTime)} ms` });
+      }
+    };
+    w.__shiftObserver = new PerformanceObserver((list) => w.__onShifts(list.getEntries()));
+    w.__shiftObserver.observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
+/** The layout shifts recorded so far (those queued but not yet delivered included), after two more frames. */
+export function readLayoutShifts(page: Page): Promise<{ cls: number; byShelf: string[]; other: string[] }> {
+  return page.evaluate(async () => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const w = window as unknown as ShiftWindow;
+    w.__onShifts(w.__shiftObserver.takeRecords());
+    const shifts = w.__shifts;
+    return {
+      cls: shifts.reduce((sum, s) => sum + s.value, 0),
+      byShelf: shifts.filter((s) => s.shelf).map((s) => s.what),
+      other: shifts.filter((s) => !s.shelf).map((s) => s.what),
+    };
+  });
 }
