@@ -32,12 +32,9 @@ const shopperId = z
   .regex(printablePattern, 'printable characters only');
 const itemId = z.string().regex(itemIdPattern, 'item ids are 1-32 letters, digits, _ or -');
 
-const schema = z.strictObject({
+/** The rules of a shelf's fields, shared by this request and each shelf of `POST /v1/shelves`. */
+export const shelfFields = {
   placement: z.string({ error: 'is required' }).regex(placementPattern, `must match ${placementRule}`),
-  userId: shopperId.optional(),
-  sessionId: shopperId.optional(),
-  // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
-  shopperToken: z.string().optional(),
   items: z.array(itemId).max(maxContextItems, `at most ${maxContextItems} ids`).default([]),
   limit: z
     .number({ error: limitMessage })
@@ -45,7 +42,17 @@ const schema = z.strictObject({
     .min(1, limitMessage)
     .max(maxShelfSize, limitMessage)
     .optional(),
-});
+};
+
+/** The rules of the shopper's fields, shared likewise. */
+export const shopperFields = {
+  userId: shopperId.optional(),
+  sessionId: shopperId.optional(),
+  // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
+  shopperToken: z.string().optional(),
+};
+
+const schema = z.strictObject({ ...shelfFields, ...shopperFields });
 
 /** A request that failed validation; its message names the field. */
 export class InvalidRequestError extends Error {

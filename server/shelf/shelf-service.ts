@@ -161,6 +161,32 @@ export function createShelfService(deps: ShelfServiceDeps) {
     return shelf;
   }
 
+  /**
+   * A place among the upstream calls in flight (undefined when the bulkhead is full) with the hard
+   * cap's abort signal; `leave` frees both. The cap's timer is cleared as soon as the call settles:
+   * AbortSignal.timeout would keep its timer and signal alive for the whole hard cap (2 s) after a
+   * call of a few ms — thousands of live timers at a high rate, for every garbage collection to carry.
+   */
+  function enterUpstream(): { signal: AbortSignal; leave: () => void } | undefined {
+    if (!bulkhead.tryEnter()) return undefined;
+    metrics.upstreamInFlight.set(bulkhead.inFlight);
+    const hardCap = new AbortController();
+    const hardCapTimer = setTimeout(
+      () => hardCap.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      deps.hardCapMs,
+    );
+    // Like AbortSignal.timeout's, it does not hold the process open on its own.
+    hardCapTimer.unref();
+    return {
+      signal: hardCap.signal,
+      leave: () => {
+        clearTimeout(hardCapTimer);
+        bulkhead.leave();
+        metrics.upstreamInFlight.set(bulkhead.inFlight);
+      },
+    };
+  }
+
   function callModel(
     shopper: string | undefined,
     cacheKey: string,
@@ -192,24 +218,9 @@ export function createShelfService(deps: ShelfServiceDeps) {
       metrics.coalesced.inc();
       return shared;
     }
-    if (!bulkhead.tryEnter()) return undefined;
-    metrics.upstreamInFlight.set(bulkhead.inFlight);
-    // The hard cap's timer is cleared as soon as the call settles. AbortSignal.timeout would keep
-    // its timer and signal alive for the whole hard cap (2 s) after a call of a few ms: thousands
-    // of live timers and signals at a high rate, for every garbage collection to carry.
-    const hardCap = new AbortController();
-    const hardCapTimer = setTimeout(
-      () => hardCap.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-      deps.hardCapMs,
-    );
-    // Like AbortSignal.timeout's, it does not hold the process open on its own.
-    hardCapTimer.unref();
-    const signal = hardCap.signal;
-    const leave = (): void => {
-      clearTimeout(hardCapTimer);
-      bulkhead.leave();
-      metrics.upstreamInFlight.set(bulkhead.inFlight);
-    };
+    const slot = enterUpstream();
+    if (!slot) return undefined;
+    const { signal, leave } = slot;
     const started = performance.now();
     const call = deps.endpoint!.invoke(body, { requestId, signal, ...(targetVariant ? { targetVariant } : {}) }).then(
       (answer) => {
@@ -444,20 +455,9 @@ export function createShelfService(deps: ShelfServiceDeps) {
     deadline: number,
     targetVariant: string | undefined,
   ): Promise<ModelAnswer[]> | undefined {
-    if (!bulkhead.tryEnter()) return undefined;
-    metrics.upstreamInFlight.set(bulkhead.inFlight);
-    const hardCap = new AbortController();
-    const hardCapTimer = setTimeout(
-      () => hardCap.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-      deps.hardCapMs,
-    );
-    hardCapTimer.unref();
-    const signal = hardCap.signal;
-    const leave = (): void => {
-      clearTimeout(hardCapTimer);
-      bulkhead.leave();
-      metrics.upstreamInFlight.set(bulkhead.inFlight);
-    };
+    const slot = enterUpstream();
+    if (!slot) return undefined;
+    const { signal, leave } = slot;
     const started = performance.now();
     const body = {
       ...(userId ? { userId: deps.pseudonym(userId) } : {}),

@@ -3,15 +3,8 @@
  * parsed JSON or the text of a `text/plain` one. Every error names its field (`shelves[2].placement: …`).
  */
 import { z } from 'zod';
-import {
-  itemIdPattern,
-  maxShopperIdLength,
-  placementPattern,
-  placementRule,
-  printablePattern,
-} from '../../contracts/ids.ts';
-import { maxContextItems, maxShelfSize, maxShelvesPerRequest } from '../../contracts/shelf-answer.ts';
-import { InvalidRequestError } from './recommendation-request.ts';
+import { maxShelvesPerRequest } from '../../contracts/shelf-answer.ts';
+import { InvalidRequestError, shelfFields, shopperFields } from './recommendation-request.ts';
 
 /** One shelf of the request, with what only the page's HTML needs (`heading`, `layout`). */
 export interface ShelfAsk {
@@ -35,23 +28,8 @@ export interface ShelvesRequest {
   currency?: string;
 }
 
-const limitMessage = `must be a whole number 1..${maxShelfSize}`;
-const shopperId = z
-  .string()
-  .min(1)
-  .max(maxShopperIdLength, `at most ${maxShopperIdLength} characters`)
-  .regex(printablePattern, 'printable characters only');
-const itemId = z.string().regex(itemIdPattern, 'item ids are 1-32 letters, digits, _ or -');
-
 const shelfSchema = z.strictObject({
-  placement: z.string({ error: 'is required' }).regex(placementPattern, `must match ${placementRule}`),
-  items: z.array(itemId).max(maxContextItems, `at most ${maxContextItems} ids`).default([]),
-  limit: z
-    .number({ error: limitMessage })
-    .int(limitMessage)
-    .min(1, limitMessage)
-    .max(maxShelfSize, limitMessage)
-    .optional(),
+  ...shelfFields,
   heading: z.string().max(200, 'at most 200 characters').optional(),
   layout: z.enum(['carousel', 'grid'], { error: 'must be "carousel" or "grid"' }).optional(),
 });
@@ -62,10 +40,7 @@ const schema = z.strictObject({
     .array(shelfSchema, { error: shelvesMessage })
     .min(1, shelvesMessage)
     .max(maxShelvesPerRequest, `at most ${maxShelvesPerRequest} shelves a request`),
-  userId: shopperId.optional(),
-  sessionId: shopperId.optional(),
-  // Any string: a token that is not valid makes the shopper anonymous, it is never a 400.
-  shopperToken: z.string().optional(),
+  ...shopperFields,
   distinct: z.boolean({ error: 'must be true or false' }).default(true),
   render: z.enum(['json', 'html'], { error: 'must be "json" or "html"' }).default('json'),
   locale: z
