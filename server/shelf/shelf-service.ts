@@ -187,6 +187,33 @@ export function createShelfService(deps: ShelfServiceDeps) {
     };
   }
 
+  /** A model call answered (single or batch): the breaker's verdict, the variant seen, its duration. */
+  function answered(variant: string | null, deadline: number, started: number): void {
+    // An answer after the budget served nobody: for the breaker it is a bad call, for the cache a good one.
+    if (performance.now() <= deadline) breaker.success();
+    else breaker.failure();
+    if (variant !== null) deps.variantSeen?.(variant);
+    upstreamDurationBy('ok', variant ?? 'unknown').observe((performance.now() - started) / 1000);
+  }
+
+  /** A model call failed (single or batch): counted and judged; returns the error to throw. */
+  function failed(
+    error: unknown,
+    signal: AbortSignal,
+    targetVariant: string | undefined,
+    started: number,
+  ): UpstreamCallError {
+    const failure = classifyUpstreamError(error, signal.aborted);
+    if (failure.configError) configErrors.record(failure.configError, error);
+    else if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
+    // Every outcome ends a probe: a verdict on the cloud closes or re-opens the breaker, one on the
+    // request alone releases it (open as before; the next caller probes).
+    if (failure.causedByRequest) breaker.release();
+    else breaker.failure();
+    upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
+    return new UpstreamCallError(failure);
+  }
+
   function callModel(
     shopper: string | undefined,
     cacheKey: string,
@@ -226,26 +253,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
       (answer) => {
         inFlight.delete(callKey);
         leave();
-        // An answer after the budget served nobody: for the breaker it is a bad call, for the cache a good one.
-        if (performance.now() <= deadline) breaker.success();
-        else breaker.failure();
-        if (answer.variant !== null) deps.variantSeen?.(answer.variant);
         cache.set(shopper, cacheKey, answer);
-        upstreamDurationBy('ok', answer.variant ?? 'unknown').observe((performance.now() - started) / 1000);
+        answered(answer.variant, deadline, started);
         return answer;
       },
       (error: unknown) => {
         inFlight.delete(callKey);
         leave();
-        const failure = classifyUpstreamError(error, signal.aborted);
-        if (failure.configError) configErrors.record(failure.configError, error);
-        else if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
-        // Every outcome ends a probe: a verdict on the cloud closes or re-opens the breaker, one on the
-        // request alone releases it (open as before; the next caller probes).
-        if (failure.causedByRequest) breaker.release();
-        else breaker.failure();
-        upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
-        throw new UpstreamCallError(failure);
+        throw failed(error, signal, targetVariant, started);
       },
     );
     inFlight.set(callKey, call);
@@ -470,12 +485,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     }).then(
       (answers) => {
         leave();
-        if (performance.now() <= deadline) breaker.success();
-        else breaker.failure();
-        const variant = answers[0]?.variant ?? null;
-        if (variant !== null) deps.variantSeen?.(variant);
         for (const [i, answer] of answers.entries()) cache.set(shopper, entries[i]!.cacheKey, answer);
-        upstreamDurationBy('ok', variant ?? 'unknown').observe((performance.now() - started) / 1000);
+        answered(answers[0]?.variant ?? null, deadline, started);
         return answers;
       },
       (error: unknown) => {
@@ -491,13 +502,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
           );
           throw error;
         }
-        const failure = classifyUpstreamError(error, signal.aborted);
-        if (failure.configError) configErrors.record(failure.configError, error);
-        else if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
-        if (failure.causedByRequest) breaker.release();
-        else breaker.failure();
-        upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
-        throw new UpstreamCallError(failure);
+        throw failed(error, signal, targetVariant, started);
       },
     );
   }
