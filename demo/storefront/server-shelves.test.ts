@@ -8,8 +8,9 @@ const slots: ShelfSlot[] = [
   { id: 'home-shelf', placement: 'home', limit: 8, heading: 'Recommended for you' },
   { id: 'cart-shelf', placement: 'cart', items: '22423,85123A', limit: 6 },
 ];
-const fragment = (placement: string): string =>
-  `<reco-shelf placement="${placement}" data-ssr data-request-id="r-${placement}" data-source="model">` +
+/** A fragment as the proxy writes it: the shopper the request named is on its host (token, else session). */
+const fragment = (placement: string, shopper = ''): string =>
+  `<reco-shelf${shopper} placement="${placement}" data-ssr data-request-id="r-${placement}" data-source="model">` +
   '<template shadowrootmode="open"><style></style></template></reco-shelf>';
 
 describe('the storefront asks the proxy for its shelves as HTML', () => {
@@ -35,7 +36,8 @@ describe('the storefront asks the proxy for its shelves as HTML', () => {
     bodies.length = 0;
     answer = (_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'server-timing': 'total;dur=12.5' });
-      res.end(JSON.stringify({ shelves: [{ html: fragment('home') }, { html: fragment('cart') }] }));
+      const token = ' shopper-token="a.b.c"';
+      res.end(JSON.stringify({ shelves: [{ html: fragment('home', token) }, { html: fragment('cart', token) }] }));
     };
     const out = await renderShelves(url, slots, { shopperToken: 'a.b.c', timeoutMs: 5000 });
     assert.equal(out.outcome, 'server-rendered');
@@ -72,7 +74,8 @@ describe('the storefront asks the proxy for its shelves as HTML', () => {
     bodies.length = 0;
     answer = (_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ shelves: [{ html: fragment('home') }, { html: fragment('cart') }] }));
+      const session = ' session-id="s-1"';
+      res.end(JSON.stringify({ shelves: [{ html: fragment('home', session) }, { html: fragment('cart', session) }] }));
     };
     const out = await renderShelves(url, slots, { shopperToken: null, sessionId: 's-1', timeoutMs: 5000 });
     assert.ok(out.markup[0]!.startsWith('<reco-shelf id="home-shelf" session-id="s-1" placement="home" data-ssr'));

@@ -53,13 +53,13 @@ export function reservedShelf(slot: ShelfSlot, shopper: ShelfShopper): string {
 }
 
 /**
- * The fragment, given the page's id for it and the shopper's token or session (for the events its cards send).
- * Only a fragment that opens as the contract says is placed; anything else counts as a failure.
+ * The fragment, given the page's id for it (the proxy already wrote the shopper's token or session on it, from
+ * the request). Only a fragment that opens as the contract says is placed; anything else counts as a failure.
  */
-function placed(fragment: unknown, slot: ShelfSlot, shopper: ShelfShopper): string | null {
+function placed(fragment: unknown, slot: ShelfSlot): string | null {
   if (typeof fragment !== 'string' || !fragment.startsWith('<reco-shelf ') || !fragment.endsWith('</reco-shelf>'))
     return null;
-  return `<reco-shelf${attribute('id', slot.id)}${shopperAttributes(shopper)} ${fragment.slice(12)}`;
+  return `<reco-shelf${attribute('id', slot.id)} ${fragment.slice(12)}`;
 }
 
 /** Asks the proxy for `slots` in one request; never throws, never waits past `timeoutMs`. */
@@ -92,7 +92,7 @@ export async function renderShelves(
     const serverTiming = res.headers.get('server-timing');
     if (!res.ok) return reserved(`status ${res.status}`, serverTiming);
     const answer = (await res.json()) as { shelves?: Array<{ html?: unknown }> };
-    const markup = slots.map((slot, i) => placed(answer.shelves?.[i]?.html, slot, options));
+    const markup = slots.map((slot, i) => placed(answer.shelves?.[i]?.html, slot));
     if (markup.some((m) => m === null)) return reserved('malformed answer', serverTiming);
     return { markup: markup as string[], outcome: 'server-rendered', serverTiming };
   } catch (error) {
