@@ -78,15 +78,15 @@ export default {
   ],
   middleware: [
     // A stand-in for the proxy, only for the built-bundle test (the other tests stub fetch):
-    // the real proxy runs in the end-to-end suite. It answers the shelf's POST (its body is the
-    // request's JSON) under any prefix, and records every request so a test can read, from
+    // the real proxy runs in the end-to-end suite. It answers the shelf's `POST /v1/shelves` (its
+    // body is the request's JSON) under any prefix, and records every request so a test can read, from
     // /seen/<prefix>, what reached the wire: methods (a preflight is an OPTIONS), URLs, types.
     async (ctx, next) => {
-      if (ctx.path.endsWith('/v1/recommendations')) {
+      if (ctx.path.endsWith('/v1/shelves')) {
         const chunks = [];
         for await (const chunk of ctx.req) chunks.push(chunk);
         const text = Buffer.concat(chunks).toString('utf8');
-        const prefix = ctx.path.slice(0, -'/v1/recommendations'.length);
+        const prefix = ctx.path.slice(0, -'/v1/shelves'.length);
         seen.set(prefix, [
           ...(seen.get(prefix) ?? []),
           { method: ctx.method, url: ctx.url, type: ctx.get('content-type'), body: text },
@@ -102,9 +102,11 @@ export default {
         // The requestId names the host asked, so a test can tell which endpoint the shelf chose.
         ctx.type = 'application/json';
         ctx.body = JSON.stringify({
-          ...recommendations,
-          requestId: `bundle@${ctx.host}`,
-          placement: text ? JSON.parse(text).placement : ctx.query.placement,
+          shelves: (text ? JSON.parse(text).shelves : []).map(({ placement }) => ({
+            ...recommendations,
+            requestId: `bundle@${ctx.host}`,
+            placement,
+          })),
         });
         return;
       }

@@ -4,8 +4,7 @@ import { defaultCard, navigation, onImageError, skeletonCards } from './card-vie
 import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
 import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
-import { parseResponse } from './fetch-recommendations.ts';
-import { requestShelf } from './shelf-batch.ts';
+import { parseResponse, requestShelf } from './shelf-request.ts';
 import { type Extras, extras, loadExtras, withExtras } from './extras-loader.ts';
 import { anonymousSessionId } from './random-id.ts';
 import { styles } from './reco-shelf.styles.ts';

@@ -1,7 +1,7 @@
 /**
  * The built script-tag bundle (dist/reco-shelf.js, made by `npm run build` before the
  * tests) in fresh pages (test/pages/*.html), included the ways storefronts include it.
- * The dev server's middleware answers /v1/recommendations for these pages (see
+ * The dev server's middleware answers POST /v1/shelves for these pages (see
  * web-test-runner.config.mjs).
  */
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
@@ -163,9 +163,11 @@ describe('the built bundle', () => {
     await waitUntil(() => win.loads.length === 1, 'reco-load from the other origin');
     const seen = (await (await fetch(`/seen${prefix}`)).json()) as Array<Record<string, string>>;
     expect(seen.map((r) => r.method)).to.deep.equal(['POST'], 'one POST, and no OPTIONS preflight before it');
-    expect(seen[0]!.url).to.equal(`${prefix}/v1/recommendations`);
+    expect(seen[0]!.url).to.equal(`${prefix}/v1/shelves`);
     expect(seen[0]!.type).to.match(/^text\/plain/);
-    expect(JSON.parse(seen[0]!.body!)).to.include({ placement: 'home', shopperToken: token });
+    const sent = JSON.parse(seen[0]!.body!) as { shelves: { placement: string }[]; shopperToken: string };
+    expect(sent.shelves.map((s) => s.placement)).to.deep.equal(['home']);
+    expect(sent.shopperToken).to.equal(token);
   });
 
   it('claims no globals but its element name and the registry Lit shares between components', async () => {
