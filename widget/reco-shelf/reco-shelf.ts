@@ -1,7 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 import { defaultCard, navigation, onImageError, skeletonCards } from './card-view.ts';
-import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
 import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
 import { parseResponse, requestShelf } from './shelf-request.ts';
@@ -10,8 +9,9 @@ import { anonymousSessionId } from './random-id.ts';
 import { styles } from './reco-shelf.styles.ts';
 import { scrollEdges } from './carousel-keys.ts';
 import { isOnScreen, watchViewport } from './viewport.ts';
+import type { ShownShelf } from './card-events.ts';
 import type { ShelfContext } from './shopper-events.ts';
-import type { RecoResponse, TrackedEventType } from './types.ts';
+import type { RecoResponse } from './types.ts';
 
 let defaultEndpoint = typeof location === 'object' ? location.origin : '';
 /** Set by the bundle entry to the origin the script was loaded from. */
@@ -223,8 +223,10 @@ export class RecoShelf extends LitElement {
     if (this.#adopted) this.renderOptions.renderBefore = null;
     root.addEventListener('click', (e) => {
       const button = (e.target as Element).closest('.reco-nav button');
+      const shown = this.#shown();
+      // Events come with the second chunk: a click before it arrives is reported once it has.
       if (button) this.#page(button.nextElementSibling ? -1 : 1);
-      else this.#onListClick(e as MouseEvent);
+      else if (shown) withExtras((m) => m.onListClick(shown, e as MouseEvent));
     });
     root.addEventListener('keydown', (e) => extras()?.moveFocus(e as KeyboardEvent));
     root.addEventListener('scroll', () => this.#syncEdges(), true);
@@ -257,7 +259,10 @@ export class RecoShelf extends LitElement {
     const list = this.#listElement;
     const m = extras();
     if (this.status === 'ready' && list && m) {
-      this.#tracker ??= new m.ImpressionTracker((cards) => this.#onImpressions(cards), this.impressionDwell);
+      this.#tracker ??= new m.ImpressionTracker(
+        (cards) => m.onImpressions(this.#shown()!, cards),
+        this.impressionDwell,
+      );
       for (const card of list.children) this.#tracker.observe(card);
     } else if (this.status === 'ready' && !this.#awaitingExtras) {
       // Impressions, events and keys come with the second chunk: fetched when the cards first
@@ -342,23 +347,14 @@ export class RecoShelf extends LitElement {
     change();
   }
 
-  #emit(name: string, detail: object, cancelable = false): boolean {
-    return this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
+  #emit(name: string, detail: object): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
-  /**
-   * Records a shopper event on one card (for the proxy: the second chunk queues it) and reports
-   * it as a DOM event, at once: `reco-click` must be cancelable before the link navigates.
-   */
-  #itemEvent(card: Element, type: TrackedEventType, eventName: string, cancelable = false): boolean {
-    const position = Number((card as HTMLElement).dataset.i);
+  /** The answer shown and who the shopper is now: what the second chunk's card events need. */
+  #shown(): ShownShelf | undefined {
     const data = this.#data;
-    const item = data?.items[position];
-    if (!data || !item) return true;
-    const shelf = this.#shopper();
-    withExtras((m) => m.recordShopperEvent(shelf, data, position, type));
-    const { requestId, source } = data;
-    return this.#emit(eventName, { item, position, requestId, source, placement: shelf.placement }, cancelable);
+    return data && { shelf: this, data, context: this.#shopper() };
   }
 
   /** Where the shelf's requests and events go, and for whom (the anonymous session without a user-id). */
@@ -366,33 +362,6 @@ export class RecoShelf extends LitElement {
     const { placement, userId, shopperToken } = this;
     const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
     return { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken };
-  }
-
-  /** GA4, when the storefront opted in with `data-layer`: one push for the cards given. */
-  #ga4(event: Ga4Event, cards: Element[]): void {
-    const data = this.#data;
-    if (this.dataLayer !== null && data) withExtras((m) => m.shelfGa4(this, data, event, cards));
-  }
-
-  #onImpressions(cards: Element[]): void {
-    for (const card of cards) this.#itemEvent(card, 'impression', 'reco-impression');
-    this.#ga4('view_item_list', cards);
-  }
-
-  #onListClick(e: MouseEvent): void {
-    const path = e.composedPath() as Element[];
-    if (!path.some((n) => n instanceof HTMLElement && n.classList.contains('reco-list'))) return;
-    const card = path.find((n) => n instanceof HTMLElement && n.dataset.i !== undefined);
-    if (!card) return;
-    if (path.some((n) => n instanceof HTMLElement && n.dataset.reco === 'add-to-cart')) {
-      // A cart button inside a custom card's link must not also navigate.
-      e.preventDefault();
-      this.#itemEvent(card, 'add_to_cart', 'reco-add-to-cart');
-      this.#ga4('add_to_cart', [card]);
-    } else if (path.some((n) => n instanceof HTMLAnchorElement && n.href)) {
-      this.#ga4('select_item', [card]);
-      if (!this.#itemEvent(card, 'click', 'reco-click', true)) e.preventDefault();
-    }
   }
 
   get #listElement(): HTMLElement | null {

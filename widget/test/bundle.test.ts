@@ -115,7 +115,7 @@ describe('the built bundle', () => {
     expect(win.errors).to.deep.equal([]);
   });
 
-  it('works without its second chunk: default cards for a <template>, links and events, no error', async () => {
+  it('works without its second chunk: default cards for a <template>, links, no card events, no error', async () => {
     const iframe = document.createElement('iframe');
     iframe.style.cssText = 'width:800px;height:500px;border:0';
     iframe.srcdoc = `<script>loads = []; clicks = []; errors = [];
@@ -139,10 +139,11 @@ describe('the built bundle', () => {
     expect(el.getBoundingClientRect().height).to.equal(326 + 44, 'the default card with its button, no hole');
     const chunk = () => win.performance.getEntriesByType('resource').filter((r) => r.name.endsWith('extras.js'));
     await waitUntil(() => chunk().length === 1, 'the chunk was asked for (and failed)');
-    card!.querySelector('a')!.click();
+    // The link is a plain link (clicking it would take the frame away); the card events come with the chunk.
+    expect(card!.querySelector('a')!.href).to.equal(new URL('/product/85123A', location.href).href);
     card!.querySelector('button')!.click();
-    expect(win.clicks).to.deep.equal(['85123A', 'cart 85123A']);
     await new Promise((r) => setTimeout(r, 100));
+    expect(win.clicks, 'no card events without the chunk').to.deep.equal([]);
     expect(win.dataLayer, 'no GA4 without the chunk').to.equal(undefined);
     expect(win.errors).to.deep.equal([]);
   });
