@@ -2,8 +2,7 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 import { defaultCard, navigation, onImageError, skeletonCards } from './card-view.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
-import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
-import { parseResponse, requestShelf } from './shelf-request.ts';
+import { parseResponse, type RequestFailure, requestShelf } from './shelf-request.ts';
 import { type Extras, extras, loadExtras, withExtras } from './extras-loader.ts';
 import { anonymousSessionId } from './random-id.ts';
 import { styles } from './reco-shelf.styles.ts';
@@ -293,7 +292,7 @@ export class RecoShelf extends LitElement {
     // A `<template>` card is filled by code of the second chunk: fetch it alongside.
     const template = this.querySelector(':scope > template') && loadExtras();
     try {
-      if (!this.placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
+      if (!this.placement) throw { failure: 'no-placement' } satisfies RequestFailure;
       const query = { ...this.#shopper(), items: this.items, limit };
       const data = await requestShelf(this, query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
       await template;
@@ -309,10 +308,13 @@ export class RecoShelf extends LitElement {
     } catch (e) {
       if (controller !== this.#controller || controller.signal.aborted) return;
       this.#show(undefined);
-      const { code, message } =
-        e instanceof RecoRequestError ? e : new RecoRequestError(RECO_INVALID_RESPONSE, String(e));
-      if (__RECO_DEV__) warnOnce(code, `placement "${this.placement}": ${message}`);
-      this.#emit('reco-error', { code, error: message });
+      const { placement } = this;
+      // The shelf collapses now; the second chunk names the problem.
+      withExtras((m) => {
+        const detail = m.failureDetail(e);
+        if (__RECO_DEV__) warnOnce(detail.code, `placement "${placement}": ${detail.error}`);
+        this.#emit('reco-error', detail);
+      });
     }
   }
 

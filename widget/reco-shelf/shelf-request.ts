@@ -1,14 +1,18 @@
-import {
-  RECO_INVALID_RESPONSE,
-  RECO_ORIGIN_NOT_ALLOWED,
-  RECO_PROXY_ERROR,
-  RECO_PROXY_UNREACHABLE,
-  RECO_REQUEST_REJECTED,
-  RECO_TIMEOUT,
-  RecoRequestError,
-} from './error-codes.ts';
 import { maxShelvesPerRequest, shelfSources } from '../../contracts/shelf-answer.ts';
 import type { RecoItem, RecoResponse, RecoSource, RecoWarning } from './types.ts';
+
+/**
+ * Why a request failed, as the wire said it: the second chunk names it for `reco-error`
+ * (`failureDetail` of error-codes.ts), so the first-paint file carries no codes.
+ */
+export interface RequestFailure {
+  failure: 'no-placement' | 'timeout' | 'unreachable' | 'http' | 'invalid';
+  /** The proxy's HTTP status, and its JSON answer, for `http`. */
+  status?: number;
+  body?: unknown;
+  /** fetch's own message, for `unreachable`. */
+  message?: string;
+}
 
 export interface ShelfQuery {
   endpoint: string;
@@ -37,10 +41,9 @@ const aborted = () => new DOMException('The operation was aborted.', 'AbortError
  * shelves of one page that connect, or come into view, together) share one `POST /v1/shelves` with
  * `distinct`, so that no product shows on two of them, for the shelves of one proxy and shopper; a
  * shelf that asks alone is a batch of one. Each shelf gets its own answer (its own requestId), or
- * the request's failure as its own: a `RecoRequestError` whose code and message are what
- * `reco-error` reports. The caller's signal (element removed, attributes changed) aborts silently
- * as `AbortError`. The batch lists the shelves in page order: the shelf higher on the page keeps a
- * product.
+ * the request's failure as its own: a `RequestFailure`. The caller's signal (element removed,
+ * attributes changed) aborts silently as `AbortError`. The batch lists the shelves in page order:
+ * the shelf higher on the page keeps a product.
  */
 export function requestShelf(
   shelf: Element,
@@ -115,15 +118,15 @@ async function send(batch: Waiting[]): Promise<void> {
       headers: { accept: 'application/json' },
     });
     const answer = await res.json().catch(() => undefined);
-    if (!res.ok) throw httpError(res.status, answer);
+    if (!res.ok) throw { failure: 'http', status: res.status, body: answer } satisfies RequestFailure;
     shelves = (answer as { shelves?: unknown } | undefined)?.shelves;
   } catch (e) {
     let error = e;
-    if (timedOut) error = new RecoRequestError(RECO_TIMEOUT, 'timeout');
+    if (timedOut) error = { failure: 'timeout' } satisfies RequestFailure;
     // fetch rejects with a TypeError only when no response came: the proxy is down, or a
     // response without CORS headers (the proxy's own 403 for a foreign origin carries them).
     else if (e instanceof TypeError && !controller.signal.aborted)
-      error = new RecoRequestError(RECO_PROXY_UNREACHABLE, e.message);
+      error = { failure: 'unreachable', message: e.message } satisfies RequestFailure;
     for (const shelf of batch) shelf.reject(error);
     return;
   } finally {
@@ -138,21 +141,12 @@ async function send(batch: Waiting[]): Promise<void> {
   });
 }
 
-/** The proxy's errors are `{ error: { code, message } }`; its 4xx messages name the field. */
-function httpError(status: number, body: unknown): RecoRequestError {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  const message = typeof error?.message === 'string' ? error.message : `http ${status}`;
-  if (error?.code === 'origin_not_allowed') return new RecoRequestError(RECO_ORIGIN_NOT_ALLOWED, message);
-  if (status >= 400 && status < 500) return new RecoRequestError(RECO_REQUEST_REJECTED, message);
-  return new RecoRequestError(RECO_PROXY_ERROR, `http ${status}`);
-}
-
 const text = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /** The proxy is ours, but the shelf must survive a broken one: keep only well-formed items. */
 export function parseResponse(body: unknown): RecoResponse {
   const b = (body ?? {}) as Partial<Record<keyof RecoResponse, unknown>>;
-  if (!Array.isArray(b.items)) throw new RecoRequestError(RECO_INVALID_RESPONSE, 'invalid response');
+  if (!Array.isArray(b.items)) throw { failure: 'invalid' } satisfies RequestFailure;
   const items = (b.items as Partial<RecoItem>[]).filter(
     (i): i is RecoItem => !!i && (typeof i.id === 'string' || typeof i.id === 'number') && typeof i.title === 'string',
   );
