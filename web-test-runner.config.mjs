@@ -110,6 +110,19 @@ export default {
         });
         return;
       }
+      // The shelf's event beacons under the same prefixes, recorded the same way (#24: none before consent).
+      if (ctx.path.endsWith('/v1/events')) {
+        const chunks = [];
+        for await (const chunk of ctx.req) chunks.push(chunk);
+        const prefix = ctx.path.slice(0, -'/v1/events'.length);
+        seen.set(prefix, [
+          ...(seen.get(prefix) ?? []),
+          { method: ctx.method, url: ctx.url, type: ctx.get('content-type'), body: Buffer.concat(chunks).toString() },
+        ]);
+        ctx.set('access-control-allow-origin', '*');
+        ctx.status = 204;
+        return;
+      }
       if (ctx.path.startsWith('/seen/')) {
         ctx.type = 'application/json';
         ctx.body = JSON.stringify(seen.get(ctx.path.slice('/seen'.length)) ?? []);

@@ -33,9 +33,9 @@ function itemEvent(
   return emit(shelf, name, { item, position, requestId, source, placement: context.placement }, cancelable);
 }
 
-/** GA4, when the storefront opted in with `data-layer`: one push for the cards given. */
-function ga4({ shelf, data }: ShownShelf, event: Ga4Event, cards: Element[]): void {
-  if (shelf.dataLayer !== null) shelfGa4(shelf, data, event, cards);
+/** GA4, when the storefront opted in with `data-layer` and the shopper consented: one push for the cards given. */
+function ga4({ shelf, data, context }: ShownShelf, event: Ga4Event, cards: Element[]): void {
+  if (shelf.dataLayer !== null && context.granted) shelfGa4(shelf, data, event, cards);
 }
 
 /** Cards that stayed half visible for the dwell time: `reco-impression` each, one `view_item_list`. */

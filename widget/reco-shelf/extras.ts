@@ -9,5 +9,6 @@
 export { templateCard } from './card-template.ts';
 export { moveFocus } from './carousel-keys.ts';
 export { failureDetail } from './error-codes.ts';
+export { withdrawConsent } from './consent-withdrawal.ts';
 export { onImpressions, onListClick } from './card-events.ts';
 export { ImpressionTracker } from './impressions.ts';

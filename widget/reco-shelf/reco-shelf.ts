@@ -5,6 +5,7 @@ import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-
 import { parseResponse, type RequestFailure, requestShelf } from './shelf-request.ts';
 import { type Extras, extras, loadExtras, withExtras } from './extras-loader.ts';
 import { anonymousSessionId } from './random-id.ts';
+import { type ConsentState, consentGranted, setPageConsent } from './consent.ts';
 import { styles } from './reco-shelf.styles.ts';
 import { scrollEdges } from './carousel-keys.ts';
 import { isOnScreen, watchViewport } from './viewport.ts';
@@ -48,6 +49,9 @@ type Status = 'loading' | 'ready' | 'empty';
  *   "Add to cart".
  * @attr data-layer - Push GA4 `view_item_list` / `select_item` / `add_to_cart` events to this data layer
  *   (empty value: `dataLayer`).
+ * @attr consent - `pending`, `granted` or `denied`: until `granted` the shelf keeps nothing on the device
+ *   and sends no events (it still shows recommendations). Absent: granted, unless the page's Google
+ *   Consent Mode or `RecoShelf.setConsent` says otherwise.
  *
  * @prop {number} impressionDwell - Milliseconds a card must stay 50 % visible to count as an impression.
  *   Default 1000.
@@ -96,6 +100,16 @@ type Status = 'loading' | 'ready' | 'empty';
 export class RecoShelf extends LitElement {
   static override styles = styles;
 
+  /**
+   * The shop's consent banner's answer, for every shelf on the page: `granted` lets the shelves
+   * keep their session id and send events from then on; `denied` (a withdrawal) also forgets the
+   * stored session id and drops the events not yet sent.
+   */
+  static setConsent(state: ConsentState): void {
+    setPageConsent(state);
+    if (state === 'denied') withExtras((m) => m.withdrawConsent());
+  }
+
   // Lit's reactive properties: their options here, their defaults as the fields below.
   static override properties = {
     endpoint: {},
@@ -113,6 +127,7 @@ export class RecoShelf extends LitElement {
     timeout: { type: Number },
     addToCart: { attribute: 'add-to-cart' },
     dataLayer: { attribute: 'data-layer' },
+    consent: {},
     impressionDwell: { attribute: false },
     armed: { state: true },
     status: { state: true },
@@ -136,6 +151,7 @@ export class RecoShelf extends LitElement {
   timeout = 3000;
   addToCart: string | null = null;
   dataLayer: string | null = null;
+  consent: ConsentState | null = null;
   impressionDwell = 1000;
   private armed = false;
   private status: Status = 'loading';
@@ -362,8 +378,10 @@ export class RecoShelf extends LitElement {
   /** Where the shelf's requests and events go, and for whom (the anonymous session without a user-id). */
   #shopper(): ShelfContext {
     const { placement, userId, shopperToken } = this;
-    const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
-    return { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken };
+    // Without consent, no anonymous id: it would be kept on the device.
+    const granted = consentGranted(this.consent, this.dataLayer);
+    const sessionId = userId || !granted ? this.sessionId : this.sessionId || anonymousSessionId();
+    return { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken, granted };
   }
 
   get #listElement(): HTMLElement | null {

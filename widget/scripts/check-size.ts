@@ -16,7 +16,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 const LIMITS: Record<string, number> = {
   // Over the goal since Lit is carried as published (#22): 11,940 B measured, the goal not met.
   'reco-shelf.js': 12_000,
-  'reco-shelf.extras.js': 3_090,
+  'reco-shelf.extras.js': 3_150,
 };
 const GOAL = 9 * 1024;
 const dist = new URL('../../dist/', import.meta.url);
