@@ -42,6 +42,8 @@ const recommendations = {
 
 /** What reached the proxy's stand-in, by the endpoint path a test gave its shelf. */
 const seen = new Map();
+/** Second-chunk requests held back, by the id in their path: each resolves its request. */
+const held = new Map();
 
 export default {
   files: ['widget/**/*.test.ts'],
@@ -137,6 +139,23 @@ export default {
         if (ctx.path !== '/no-chunk/reco-shelf.js') return void (ctx.status = 404);
         ctx.type = 'text/javascript';
         ctx.body = await readFile(new URL('./dist/reco-shelf.js', import.meta.url));
+        return;
+      }
+      // The built script whose second chunk is held back until the test releases it
+      // (/slow-chunk-<id>/reco-shelf.js, released by /release/<id>): what the shelf does before it arrives.
+      const slow = /^\/slow-chunk-(\w+)\/(reco-shelf(?:\.extras)?\.js)$/.exec(ctx.path);
+      if (slow) {
+        const [, id, file] = slow;
+        if (file.includes('extras')) await new Promise((release) => held.set(id, release));
+        ctx.set('access-control-allow-origin', '*');
+        ctx.type = 'text/javascript';
+        ctx.body = await readFile(new URL(`./dist/${file}`, import.meta.url));
+        return;
+      }
+      if (ctx.path.startsWith('/release/')) {
+        const release = held.get(ctx.path.slice('/release/'.length));
+        ctx.status = release ? 204 : 409; // 409: the chunk was not asked for (yet)
+        release?.();
         return;
       }
       if (ctx.path.startsWith('/images/')) {

@@ -47,10 +47,10 @@ export function onImpressions(shown: ShownShelf, cards: Element[]): void {
 /**
  * A click in the shelf's list: a card's add-to-cart button, or its link. `reco-click` is
  * cancelable, and cancelling it stops the navigation: the shelf calls this while the click is
- * dispatched when the chunk is there.
+ * dispatched when the chunk is there, else once it has arrived, with the click's path taken at
+ * the time (an event dispatched no longer has one).
  */
-export function onListClick(shown: ShownShelf, e: MouseEvent): void {
-  const path = e.composedPath() as Element[];
+export function onListClick(shown: ShownShelf, e: MouseEvent, path: Element[]): void {
   if (!path.some((n) => n instanceof HTMLElement && n.classList.contains('reco-list'))) return;
   const card = path.find((n) => n instanceof HTMLElement && n.dataset.i !== undefined);
   if (!card) return;

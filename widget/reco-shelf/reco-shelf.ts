@@ -241,7 +241,10 @@ export class RecoShelf extends LitElement {
       const shown = this.#shown();
       // Events come with the second chunk: a click before it arrives is reported once it has.
       if (button) this.#page(button.nextElementSibling ? -1 : 1);
-      else if (shown) withExtras((m) => m.onListClick(shown, e as MouseEvent));
+      else if (shown) {
+        const path = e.composedPath() as Element[];
+        withExtras((m) => m.onListClick(shown, e as MouseEvent, path));
+      }
     });
     root.addEventListener('keydown', (e) => extras()?.moveFocus(e as KeyboardEvent));
     root.addEventListener('scroll', () => this.#syncEdges(), true);

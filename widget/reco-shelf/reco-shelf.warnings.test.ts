@@ -50,6 +50,9 @@ describe('reco-shelf warnings for the storefront developer', () => {
     el.setAttribute('timeout', 'soon');
     await el.updateComplete;
     expect(warnings[2]).to.include('timeout="NaN"');
+    el.setAttribute('consent', 'Granted');
+    await el.updateComplete;
+    expect(warnings[3]).to.include('consent="Granted"').and.include('"granted"');
   });
 
   it('says when limit is clamped, and asks for the clamped number', async () => {

@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const LIMITS: Record<string, number> = {
-  // Over the goal since Lit is carried as published (#22): 11,469 B measured (with consent, #24), the goal not
+  // Over the goal since Lit is carried as published (#22): 11,488 B measured (with consent, #24), the goal not
   // met. What is left is the element's first paint and Lit's own ~5 KB; see widget/README.md "The second chunk".
   'reco-shelf.js': 11_530,
   'reco-shelf.extras.js': 3_150,

@@ -149,6 +149,38 @@ describe('the built bundle', () => {
     expect(win.errors).to.deep.equal([]);
   });
 
+  it('reports a click and an add-to-cart made before the second chunk arrived, once it has', async () => {
+    const id = Math.random().toString(36).slice(2);
+    const iframe = document.createElement('iframe');
+    iframe.style.cssText = 'width:800px;height:500px;border:0';
+    // The page keeps the link's click on this page itself: reco-click comes too late to cancel it.
+    iframe.srcdoc = `<script>loads = []; clicks = [];
+      document.addEventListener('click', (e) => e.preventDefault());
+      document.addEventListener('reco-load', (e) => loads.push(e.detail));
+      document.addEventListener('reco-click', (e) => clicks.push(e.detail.item.id));
+      document.addEventListener('reco-add-to-cart', (e) => clicks.push('cart ' + e.detail.item.id))</script>
+      <script src="/slow-chunk-${id}/reco-shelf.js"></script>
+      <reco-shelf loading="eager" placement="home" add-to-cart></reco-shelf>`;
+    const loaded = oneEvent(iframe, 'load');
+    document.body.append(iframe);
+    await loaded;
+    const win = iframe.contentWindow as ProbeWindow & { clicks: string[] };
+    await waitUntil(() => win.loads.length === 1, 'reco-load');
+    const el = win.document.querySelector('reco-shelf')!;
+    await waitUntil(() => el.shadowRoot!.querySelectorAll('li.reco-card:not(.reco-skeleton)').length === 2, 'cards');
+    // The chunk (asked for once the cards are in view, or by the click) is held by the stand-in.
+    const [card] = el.shadowRoot!.querySelectorAll('li.reco-card');
+    card!.querySelector('a')!.click();
+    card!.querySelector('button')!.click();
+    expect(win.clicks, 'nothing before the chunk').to.deep.equal([]);
+    await waitUntil(
+      async () => (await fetch(`/release/${id}`)).status === 204,
+      'the chunk was asked for, and released',
+    );
+    await waitUntil(() => win.clicks.length === 2, 'both reported once the chunk arrived');
+    expect(win.clicks).to.deep.equal(['85123A', 'cart 85123A']);
+  });
+
   it("sends the shopper's token to another origin in a POST body: nothing in the URL, no preflight", async () => {
     // A path of its own on the stand-in, whose record (by path) says what reached the wire.
     const prefix = `/probe-${Math.random().toString(36).slice(2)}`;
