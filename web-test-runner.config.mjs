@@ -42,6 +42,8 @@ const recommendations = {
 
 /** What reached the proxy's stand-in, by the endpoint path a test gave its shelf. */
 const seen = new Map();
+/** Second-chunk requests held back, by the id in their path: each resolves its request. */
+const held = new Map();
 
 export default {
   files: ['widget/**/*.test.ts'],
@@ -78,15 +80,15 @@ export default {
   ],
   middleware: [
     // A stand-in for the proxy, only for the built-bundle test (the other tests stub fetch):
-    // the real proxy runs in the end-to-end suite. It answers the shelf's POST (its body is the
-    // request's JSON) under any prefix, and records every request so a test can read, from
+    // the real proxy runs in the end-to-end suite. It answers the shelf's `POST /v1/shelves` (its
+    // body is the request's JSON) under any prefix, and records every request so a test can read, from
     // /seen/<prefix>, what reached the wire: methods (a preflight is an OPTIONS), URLs, types.
     async (ctx, next) => {
-      if (ctx.path.endsWith('/v1/recommendations')) {
+      if (ctx.path.endsWith('/v1/shelves')) {
         const chunks = [];
         for await (const chunk of ctx.req) chunks.push(chunk);
         const text = Buffer.concat(chunks).toString('utf8');
-        const prefix = ctx.path.slice(0, -'/v1/recommendations'.length);
+        const prefix = ctx.path.slice(0, -'/v1/shelves'.length);
         seen.set(prefix, [
           ...(seen.get(prefix) ?? []),
           { method: ctx.method, url: ctx.url, type: ctx.get('content-type'), body: text },
@@ -102,10 +104,25 @@ export default {
         // The requestId names the host asked, so a test can tell which endpoint the shelf chose.
         ctx.type = 'application/json';
         ctx.body = JSON.stringify({
-          ...recommendations,
-          requestId: `bundle@${ctx.host}`,
-          placement: text ? JSON.parse(text).placement : ctx.query.placement,
+          shelves: (text ? JSON.parse(text).shelves : []).map(({ placement }) => ({
+            ...recommendations,
+            requestId: `bundle@${ctx.host}`,
+            placement,
+          })),
         });
+        return;
+      }
+      // The shelf's event beacons under the same prefixes, recorded the same way (#24: none before consent).
+      if (ctx.path.endsWith('/v1/events')) {
+        const chunks = [];
+        for await (const chunk of ctx.req) chunks.push(chunk);
+        const prefix = ctx.path.slice(0, -'/v1/events'.length);
+        seen.set(prefix, [
+          ...(seen.get(prefix) ?? []),
+          { method: ctx.method, url: ctx.url, type: ctx.get('content-type'), body: Buffer.concat(chunks).toString() },
+        ]);
+        ctx.set('access-control-allow-origin', '*');
+        ctx.status = 204;
         return;
       }
       if (ctx.path.startsWith('/seen/')) {
@@ -122,6 +139,23 @@ export default {
         if (ctx.path !== '/no-chunk/reco-shelf.js') return void (ctx.status = 404);
         ctx.type = 'text/javascript';
         ctx.body = await readFile(new URL('./dist/reco-shelf.js', import.meta.url));
+        return;
+      }
+      // The built script whose second chunk is held back until the test releases it
+      // (/slow-chunk-<id>/reco-shelf.js, released by /release/<id>): what the shelf does before it arrives.
+      const slow = /^\/slow-chunk-(\w+)\/(reco-shelf(?:\.extras)?\.js)$/.exec(ctx.path);
+      if (slow) {
+        const [, id, file] = slow;
+        if (file.includes('extras')) await new Promise((release) => held.set(id, release));
+        ctx.set('access-control-allow-origin', '*');
+        ctx.type = 'text/javascript';
+        ctx.body = await readFile(new URL(`./dist/${file}`, import.meta.url));
+        return;
+      }
+      if (ctx.path.startsWith('/release/')) {
+        const release = held.get(ctx.path.slice('/release/'.length));
+        ctx.status = release ? 204 : 409; // 409: the chunk was not asked for (yet)
+        release?.();
         return;
       }
       if (ctx.path.startsWith('/images/')) {

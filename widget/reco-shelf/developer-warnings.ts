@@ -44,10 +44,12 @@ export interface AttributeValues {
   timeout: number;
   currency: string;
   locale: string;
+  consent: string | null;
 }
 
 const ONE_OF: Partial<Record<keyof AttributeValues, readonly string[]>> = {
   layout: ['carousel', 'grid'],
+  consent: ['pending', 'granted', 'denied'],
   loading: ['lazy', 'eager'],
 };
 
@@ -58,7 +60,7 @@ export function warnInvalidValues(values: AttributeValues, changed: Iterable<Pro
   for (const key of changed) {
     const value = values[key as keyof AttributeValues];
     const allowed = ONE_OF[key as keyof AttributeValues];
-    if (allowed && !allowed.includes(value as string)) {
+    if (allowed && value !== null && !allowed.includes(value as string)) {
       const meant = allowed.find((a) => a === String(value).toLowerCase());
       invalid(key as string, value, meant ? `values are lower case: "${meant}"` : `use ${allowed.join(' or ')}`);
     } else if (key === 'limit') {

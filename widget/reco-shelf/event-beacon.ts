@@ -58,3 +58,8 @@ export function trackEvent(endpoint: string, event: TrackedEvent): void {
 export function pendingEvents(): TrackedEvent[] {
   return [...queues.values()].flat();
 }
+
+/** Drops the events not yet sent (consent withdrawn). */
+export function dropEvents(): void {
+  queues.clear();
+}

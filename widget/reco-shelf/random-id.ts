@@ -5,7 +5,8 @@ export function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const SESSION_KEY = 'reco-shelf.sid';
+/** Where the anonymous id is kept (one name: consent-withdrawal.ts removes it). */
+export const SESSION_KEY = 'reco-shelf.sid';
 let memorySessionId: string | undefined;
 
 /**

@@ -141,7 +141,7 @@ describe('reco-shelf adopting a server-rendered shelf', () => {
     await el.updateComplete;
     el.setAttribute('items', '22752');
     const call = await proxy.nextCall();
-    expect(call.body.items).to.deep.equal(['22752']);
+    expect(call.body.shelves).to.have.deep.nested.property('[0].items', ['22752']);
     const loaded = oneEvent(el, 'reco-load');
     call.respond(recoResponse(products.slice(6, 9), { requestId: 'fresh' }));
     await loaded;

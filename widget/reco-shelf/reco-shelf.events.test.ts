@@ -111,7 +111,7 @@ describe('reco-shelf load and error events', () => {
     el.setAttribute('items', '22752');
     const second = await proxy.nextCall();
     expect(first.aborted).to.equal(true);
-    expect(second.body.items).to.deep.equal(['22752']);
+    expect(second.body.shelves).to.have.deep.nested.property('[0].items', ['22752']);
     const loads: unknown[] = [];
     el.addEventListener('reco-load', (e) => loads.push(e.detail));
     first.respond(recoResponse(products.slice(0, 2), { requestId: 'stale' }));

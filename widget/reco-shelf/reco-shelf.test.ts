@@ -18,13 +18,12 @@ describe('reco-shelf request', () => {
     );
     const { url, method, body } = await proxy.nextCall();
     expect(method).to.equal('POST');
-    expect(url.href).to.equal('https://reco.example/api/v1/recommendations');
+    expect(url.href).to.equal('https://reco.example/api/v1/shelves');
     expect(body).to.deep.equal({
-      placement: 'pdp',
+      shelves: [{ placement: 'pdp', items: ['85123A', '22423'], limit: 4 }],
       userId: '17850',
       sessionId: 's-1',
-      items: ['85123A', '22423'],
-      limit: 4,
+      distinct: true,
     });
   });
 
@@ -34,7 +33,7 @@ describe('reco-shelf request', () => {
         shopper-token="eyJhbGciOi.x.y"></reco-shelf>`,
     );
     const { url, method, body, headers } = await proxy.nextCall();
-    expect(url.href).to.equal('https://reco.example/v1/recommendations');
+    expect(url.href).to.equal('https://reco.example/v1/shelves');
     expect(method).to.equal('POST');
     expect(body.shopperToken).to.equal('eyJhbGciOi.x.y');
     // Only CORS-safelisted headers, and no content type but the text/plain a string body gets.
@@ -48,7 +47,7 @@ describe('reco-shelf request', () => {
     const { url, body } = await proxy.nextCall();
     expect(url.origin).to.equal(location.origin);
     expect(body.sessionId).to.be.a('string').and.equal(localStorage.getItem('reco-shelf.sid'));
-    expect(body.limit).to.equal(8);
+    expect(body.shelves).to.deep.equal([{ placement: 'home', items: [], limit: 8 }]);
     expect(document.cookie).to.equal(cookies);
   });
 
@@ -60,7 +59,7 @@ describe('reco-shelf request', () => {
     );
     expect(cards(el)).to.have.length(3);
     el.limit = 500;
-    expect((await proxy.nextCall()).body.limit).to.equal(48);
+    expect((await proxy.nextCall()).body.shelves).to.have.nested.property('[0].limit', 48);
   });
 
   it('waits until the shelf nears the viewport when loading is lazy (the default)', async () => {
@@ -70,14 +69,14 @@ describe('reco-shelf request', () => {
     await frames();
     expect(proxy.calls).to.have.length(0);
     el.querySelector('reco-shelf')!.scrollIntoView();
-    expect((await proxy.nextCall()).body.placement).to.equal('home');
+    expect((await proxy.nextCall()).body.shelves).to.have.nested.property('[0].placement', 'home');
   });
 
   it('fetches at once, even off screen, when loading is eager', async () => {
     await fixture(
       html`<div><div style="height:4000px"></div><reco-shelf loading="eager" placement="home"></reco-shelf></div>`,
     );
-    expect((await proxy.nextCall()).body.placement).to.equal('home');
+    expect((await proxy.nextCall()).body.shelves).to.have.nested.property('[0].placement', 'home');
   });
 });
 

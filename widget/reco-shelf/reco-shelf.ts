@@ -1,18 +1,17 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { maxShelfSize } from '../../contracts/shelf-answer.ts';
 import { defaultCard, navigation, onImageError, skeletonCards } from './card-view.ts';
-import type { Ga4Event } from './data-layer.ts';
 import { warnInvalidValues, warnOnce, warnUnknownAttributes } from './developer-warnings.ts';
-import { RECO_INVALID_RESPONSE, RECO_MISSING_PLACEMENT, RecoRequestError } from './error-codes.ts';
-import { parseResponse } from './fetch-recommendations.ts';
-import { requestShelf } from './shelf-batch.ts';
+import { parseResponse, type RequestFailure, requestShelf } from './shelf-request.ts';
 import { type Extras, extras, loadExtras, withExtras } from './extras-loader.ts';
 import { anonymousSessionId } from './random-id.ts';
+import { type ConsentState, consentGranted, setPageConsent } from './consent.ts';
 import { styles } from './reco-shelf.styles.ts';
 import { scrollEdges } from './carousel-keys.ts';
 import { isOnScreen, watchViewport } from './viewport.ts';
+import type { ShownShelf } from './card-events.ts';
 import type { ShelfContext } from './shopper-events.ts';
-import type { RecoResponse, TrackedEventType } from './types.ts';
+import type { RecoResponse } from './types.ts';
 
 let defaultEndpoint = typeof location === 'object' ? location.origin : '';
 /** Set by the bundle entry to the origin the script was loaded from. */
@@ -50,6 +49,9 @@ type Status = 'loading' | 'ready' | 'empty';
  *   "Add to cart".
  * @attr data-layer - Push GA4 `view_item_list` / `select_item` / `add_to_cart` events to this data layer
  *   (empty value: `dataLayer`).
+ * @attr consent - `pending`, `granted` or `denied`: until `granted` the shelf keeps nothing on the device
+ *   and sends no events (it still shows recommendations). Absent: granted, unless the page's Google
+ *   Consent Mode or `RecoShelf.setConsent` says otherwise.
  *
  * @prop {number} impressionDwell - Milliseconds a card must stay 50 % visible to count as an impression.
  *   Default 1000.
@@ -98,6 +100,16 @@ type Status = 'loading' | 'ready' | 'empty';
 export class RecoShelf extends LitElement {
   static override styles = styles;
 
+  /**
+   * The shop's consent banner's answer, for every shelf on the page: `granted` lets the shelves
+   * keep their session id and send events from then on; `denied` (a withdrawal) also forgets the
+   * stored session id and drops the events not yet sent.
+   */
+  static setConsent(state: ConsentState): void {
+    setPageConsent(state);
+    if (state === 'denied') withExtras((m) => m.withdrawConsent());
+  }
+
   // Lit's reactive properties: their options here, their defaults as the fields below.
   static override properties = {
     endpoint: {},
@@ -115,6 +127,7 @@ export class RecoShelf extends LitElement {
     timeout: { type: Number },
     addToCart: { attribute: 'add-to-cart' },
     dataLayer: { attribute: 'data-layer' },
+    consent: {},
     impressionDwell: { attribute: false },
     armed: { state: true },
     status: { state: true },
@@ -138,6 +151,7 @@ export class RecoShelf extends LitElement {
   timeout = 3000;
   addToCart: string | null = null;
   dataLayer: string | null = null;
+  consent: ConsentState | null = null;
   impressionDwell = 1000;
   private armed = false;
   private status: Status = 'loading';
@@ -224,8 +238,13 @@ export class RecoShelf extends LitElement {
     if (this.#adopted) this.renderOptions.renderBefore = null;
     root.addEventListener('click', (e) => {
       const button = (e.target as Element).closest('.reco-nav button');
+      const shown = this.#shown();
+      // Events come with the second chunk: a click before it arrives is reported once it has.
       if (button) this.#page(button.nextElementSibling ? -1 : 1);
-      else this.#onListClick(e as MouseEvent);
+      else if (shown) {
+        const path = e.composedPath() as Element[];
+        withExtras((m) => m.onListClick(shown, e as MouseEvent, path));
+      }
     });
     root.addEventListener('keydown', (e) => extras()?.moveFocus(e as KeyboardEvent));
     root.addEventListener('scroll', () => this.#syncEdges(), true);
@@ -258,7 +277,10 @@ export class RecoShelf extends LitElement {
     const list = this.#listElement;
     const m = extras();
     if (this.status === 'ready' && list && m) {
-      this.#tracker ??= new m.ImpressionTracker((cards) => this.#onImpressions(cards), this.impressionDwell);
+      this.#tracker ??= new m.ImpressionTracker(
+        (cards) => m.onImpressions(this.#shown()!, cards),
+        this.impressionDwell,
+      );
       for (const card of list.children) this.#tracker.observe(card);
     } else if (this.status === 'ready' && !this.#awaitingExtras) {
       // Impressions, events and keys come with the second chunk: fetched when the cards first
@@ -289,7 +311,7 @@ export class RecoShelf extends LitElement {
     // A `<template>` card is filled by code of the second chunk: fetch it alongside.
     const template = this.querySelector(':scope > template') && loadExtras();
     try {
-      if (!this.placement) throw new RecoRequestError(RECO_MISSING_PLACEMENT, 'missing placement');
+      if (!this.placement) throw { failure: 'no-placement' } satisfies RequestFailure;
       const query = { ...this.#shopper(), items: this.items, limit };
       const data = await requestShelf(this, query, controller.signal, this.timeout > 0 ? this.timeout : 3000);
       await template;
@@ -305,10 +327,13 @@ export class RecoShelf extends LitElement {
     } catch (e) {
       if (controller !== this.#controller || controller.signal.aborted) return;
       this.#show(undefined);
-      const { code, message } =
-        e instanceof RecoRequestError ? e : new RecoRequestError(RECO_INVALID_RESPONSE, String(e));
-      if (__RECO_DEV__) warnOnce(code, `placement "${this.placement}": ${message}`);
-      this.#emit('reco-error', { code, error: message });
+      const { placement } = this;
+      // The shelf collapses now; the second chunk names the problem.
+      withExtras((m) => {
+        const detail = m.failureDetail(e);
+        if (__RECO_DEV__) warnOnce(detail.code, `placement "${placement}": ${detail.error}`);
+        this.#emit('reco-error', detail);
+      });
     }
   }
 
@@ -343,57 +368,23 @@ export class RecoShelf extends LitElement {
     change();
   }
 
-  #emit(name: string, detail: object, cancelable = false): boolean {
-    return this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
+  #emit(name: string, detail: object): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
-  /**
-   * Records a shopper event on one card (for the proxy: the second chunk queues it) and reports
-   * it as a DOM event, at once: `reco-click` must be cancelable before the link navigates.
-   */
-  #itemEvent(card: Element, type: TrackedEventType, eventName: string, cancelable = false): boolean {
-    const position = Number((card as HTMLElement).dataset.i);
+  /** The answer shown and who the shopper is now: what the second chunk's card events need. */
+  #shown(): ShownShelf | undefined {
     const data = this.#data;
-    const item = data?.items[position];
-    if (!data || !item) return true;
-    const shelf = this.#shopper();
-    withExtras((m) => m.recordShopperEvent(shelf, data, position, type));
-    const { requestId, source } = data;
-    return this.#emit(eventName, { item, position, requestId, source, placement: shelf.placement }, cancelable);
+    return data && { shelf: this, data, context: this.#shopper() };
   }
 
   /** Where the shelf's requests and events go, and for whom (the anonymous session without a user-id). */
   #shopper(): ShelfContext {
     const { placement, userId, shopperToken } = this;
-    const sessionId = userId ? this.sessionId : this.sessionId || anonymousSessionId();
-    return { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken };
-  }
-
-  /** GA4, when the storefront opted in with `data-layer`: one push for the cards given. */
-  #ga4(event: Ga4Event, cards: Element[]): void {
-    const data = this.#data;
-    if (this.dataLayer !== null && data) withExtras((m) => m.shelfGa4(this, data, event, cards));
-  }
-
-  #onImpressions(cards: Element[]): void {
-    for (const card of cards) this.#itemEvent(card, 'impression', 'reco-impression');
-    this.#ga4('view_item_list', cards);
-  }
-
-  #onListClick(e: MouseEvent): void {
-    const path = e.composedPath() as Element[];
-    if (!path.some((n) => n instanceof HTMLElement && n.classList.contains('reco-list'))) return;
-    const card = path.find((n) => n instanceof HTMLElement && n.dataset.i !== undefined);
-    if (!card) return;
-    if (path.some((n) => n instanceof HTMLElement && n.dataset.reco === 'add-to-cart')) {
-      // A cart button inside a custom card's link must not also navigate.
-      e.preventDefault();
-      this.#itemEvent(card, 'add_to_cart', 'reco-add-to-cart');
-      this.#ga4('add_to_cart', [card]);
-    } else if (path.some((n) => n instanceof HTMLAnchorElement && n.href)) {
-      this.#ga4('select_item', [card]);
-      if (!this.#itemEvent(card, 'click', 'reco-click', true)) e.preventDefault();
-    }
+    // Without consent, no anonymous id: it would be kept on the device.
+    const granted = consentGranted(this.consent, this.dataLayer);
+    const sessionId = userId || !granted ? this.sessionId : this.sessionId || anonymousSessionId();
+    return { endpoint: this.endpoint || defaultEndpoint, placement, userId, sessionId, shopperToken, granted };
   }
 
   get #listElement(): HTMLElement | null {

@@ -50,11 +50,14 @@ describe('reco-shelf warnings for the storefront developer', () => {
     el.setAttribute('timeout', 'soon');
     await el.updateComplete;
     expect(warnings[2]).to.include('timeout="NaN"');
+    el.setAttribute('consent', 'Granted');
+    await el.updateComplete;
+    expect(warnings[3]).to.include('consent="Granted"').and.include('"granted"');
   });
 
   it('says when limit is clamped, and asks for the clamped number', async () => {
     const el = await fixture<RecoShelf>(html`<reco-shelf loading="eager" placement="home" limit="100"></reco-shelf>`);
-    expect((await proxy.nextCall()).body.limit).to.equal(48);
+    expect((await proxy.nextCall()).body.shelves).to.have.nested.property('[0].limit', 48);
     expect(codes()).to.deep.equal(['RECO_LIMIT_CLAMPED']);
     expect(warnings[0]).to.include('limit="100"').and.include('48');
     el.limit = 100;

@@ -13,11 +13,14 @@ export interface ShelfContext {
   userId: string;
   sessionId: string;
   shopperToken: string;
+  /** Whether the shopper consented (consent.ts): without it, no events leave the page. */
+  granted: boolean;
 }
 
 /**
  * Queues one shopper event on an item for the proxy's `/v1/events`, with the requestId,
- * source and model of the answer that showed it (so the proxy can tie it to that answer).
+ * source and model of the answer that showed it (so the proxy can tie it to that answer); none
+ * without the shopper's consent.
  */
 export function recordShopperEvent(
   shelf: ShelfContext,
@@ -26,7 +29,7 @@ export function recordShopperEvent(
   type: TrackedEventType,
 ): void {
   const item = data.items[position];
-  if (!item) return;
+  if (!item || !shelf.granted) return;
   const { requestId, source, model } = data;
   const { placement } = shelf;
   const event: TrackedEvent = { id: randomId(), type, placement, requestId, source, itemId: item.id, ts: Date.now() };

@@ -14,9 +14,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const LIMITS: Record<string, number> = {
-  // Over the goal since Lit is carried as published (#22): 11,940 B measured, the goal not met.
-  'reco-shelf.js': 12_000,
-  'reco-shelf.extras.js': 2_425,
+  // Over the goal since Lit is carried as published (#22): 11,488 B measured (with consent, #24), the goal not
+  // met. What is left is the element's first paint and Lit's own ~5 KB; see widget/README.md "The second chunk".
+  'reco-shelf.js': 11_530,
+  'reco-shelf.extras.js': 3_150,
 };
 const GOAL = 9 * 1024;
 const dist = new URL('../../dist/', import.meta.url);

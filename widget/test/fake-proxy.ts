@@ -41,8 +41,13 @@ export function fakeProxy(): FakeProxy {
         headers: new Headers(init?.headers),
         signal,
         aborted: false,
-        respond: (body, status = 200) =>
-          resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })),
+        respond: (body, status = 200) => {
+          // A shelf asks as a batch of one (`POST /v1/shelves`): a 200 given as one shelf's answer is
+          // sent as the batch route sends it, `{ shelves: [answer] }`.
+          const lone = status === 200 && !(body && typeof body === 'object' && 'shelves' in body);
+          const sent = lone && String(input).endsWith('/v1/shelves') ? { shelves: [body] } : body;
+          resolve(new Response(JSON.stringify(sent), { status, headers: { 'content-type': 'application/json' } }));
+        },
         fail: () => reject(new TypeError('Failed to fetch')),
       };
       signal?.addEventListener('abort', () => {

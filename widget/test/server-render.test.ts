@@ -73,8 +73,7 @@ async function clientShelf(host: HTMLElement, body: RecommendationAnswer | undef
   const call: ProxyCall = await proxy.nextCall();
   if (body) {
     const loaded = oneEvent(el, 'reco-load');
-    // A shelf that batches asks `/v1/shelves` and reads the first of its `shelves`.
-    call.respond(call.url.pathname.endsWith('/v1/shelves') ? { shelves: [body] } : body);
+    call.respond(body);
     await loaded;
   }
   await el.updateComplete;
