@@ -13,15 +13,19 @@ import {
   invocationAnswerSchema,
 } from './invocation.ts';
 
-/** The rule an answer broke, as the proxy logs it and the contract test names it. */
-export type AnswerRule =
-  | 'content-type'
-  | 'json'
-  | 'schema'
-  | 'at-most-k'
-  | 'no-duplicates'
-  | 'best-first'
-  | 'shelf-count';
+/** The rules an answer keeps, as the proxy logs a broken one, in the order they are checked. */
+export const answerRules = [
+  'content-type',
+  'json',
+  'schema',
+  'at-most-k',
+  'no-duplicates',
+  'best-first',
+  'shelf-count',
+] as const;
+
+/** The rule an answer broke. */
+export type AnswerRule = (typeof answerRules)[number];
 
 /** Thrown when an answer breaks a rule; `rule` says which, the message where. */
 export class InvalidInvocationAnswerError extends Error {
