@@ -20,7 +20,9 @@ import {
   placementPattern,
   printablePattern,
 } from './ids.ts';
-import { invocationLimits, maxBatchShelves } from './invocation.ts';
+import { defaultLatencyTarget } from '../model/contract-test/contract-rules.ts';
+import { invocationLimits, maxBatchShelves, maxModelVersionLength, warmUpInvocation } from './invocation.ts';
+import { answerRules } from './invocation-answer.ts';
 import { minPseudonymKeyBytes } from './pseudonym.ts';
 import { fallbackReasons, maxContextItems, maxEventBatch, maxShelfSize, maxShelvesPerRequest } from './shelf-answer.ts';
 
@@ -171,4 +173,14 @@ test('every RECO_* variable docs/contracts.md names is one a process reads', () 
     named.filter((name) => !known.has(name)),
     [],
   );
+});
+
+test('"Proxy → endpoint" states the warm-up body, the answer rules and the latency target the code keeps', () => {
+  const text = section('Proxy → endpoint');
+  assert.ok(text.includes(`\`${JSON.stringify(warmUpInvocation)}\``), 'the warm-up body differs from warmUpInvocation');
+  const listed = text.match(/logs, at `warn`, the\s+rule \(([^)]+)\)/)?.[1] ?? '';
+  assert.deepEqual(quoted(listed), [...answerRules], 'the rules the proxy logs differ from answerRules');
+  assert.match(text, new RegExp(`1-${maxModelVersionLength} characters \\(\`maxModelVersionLength\`\\)`));
+  const { p50Ms, p99Ms } = defaultLatencyTarget;
+  assert.match(text, new RegExp(`\\*\\*p50 ≤ ${p50Ms} ms and p99 ≤ ${p99Ms} ms over keep-alive\\*\\*`));
 });

@@ -100,7 +100,7 @@ const portVariables: Record<keyof StackPorts, string> = {
 };
 
 /** Fails with the variable to change when a port is taken, before anything starts. */
-async function assertPortsFree(ports: StackPorts): Promise<void> {
+async function assertPortsFree(ports: Partial<StackPorts>): Promise<void> {
   for (const [name, port] of Object.entries(ports) as Array<[keyof StackPorts, number]>) {
     const server = createServer();
     const free = await new Promise<boolean>((resolve) => {
@@ -118,9 +118,17 @@ async function assertPortsFree(ports: StackPorts): Promise<void> {
 /** Starts the four processes and resolves once each answers its readiness check. */
 export async function startProcesses(
   ports: StackPorts,
-  options: { env?: NodeJS.ProcessEnv; logDir?: string; readyWithinMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    logDir?: string;
+    readyWithinMs?: number;
+    /** A model container already running elsewhere (`npm start -- --container-url`): none is started. */
+    containerUrl?: string | undefined;
+  } = {},
 ): Promise<RunningStack> {
-  await assertPortsFree(ports);
+  const outside = options.containerUrl;
+  const { container: _ours, ...others } = ports;
+  await assertPortsFree(outside ? others : ports);
   const env = { ...process.env, ...options.env };
   const logDir = options.logDir ?? join(root, 'var', 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -131,13 +139,13 @@ export async function startProcesses(
     proxy: `http://localhost:${ports.proxy}`,
     proxyAdmin: `http://127.0.0.1:${ports.proxyAdmin}`,
     sagemaker: `http://127.0.0.1:${ports.sagemaker}`,
-    container: `http://127.0.0.1:${ports.container}`,
+    container: outside ?? `http://127.0.0.1:${ports.container}`,
   };
   const shared = {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_REGION: env.AWS_REGION || DEFAULT_REGION,
   };
-  const specs: Array<{ name: string; entry: string; env: NodeJS.ProcessEnv; ready: string }> = [
+  const allSpecs: Array<{ name: string; entry: string; env: NodeJS.ProcessEnv; ready: string }> = [
     {
       name: 'model-container',
       entry: 'model/container/serve.ts',
@@ -191,6 +199,8 @@ export async function startProcesses(
       ready: `${urls.storefront}/static/legacy.css`,
     },
   ];
+  // An outside container is not ours to start or wait for: the stand-in pings it until it is in service.
+  const specs = outside ? allSpecs.filter((spec) => spec.name !== 'model-container') : allSpecs;
 
   // Each process ends with this launcher, even one killed without a chance to run its stop.
   const lifetime = exitWithStack(process.pid);

@@ -5,16 +5,19 @@
  * (CONTRIBUTING.md "Logging"); the four processes it starts log with pino.
  */
 import { ensureBuilt } from '../scripts/ensure-built.ts';
+import { outsideContainerUrl } from '../workshop/local-stack/outside-container.ts';
 import { portsFromEnv, startProcesses } from './processes.ts';
 
 const started = Date.now();
 try {
   const ports = portsFromEnv();
+  const containerUrl = outsideContainerUrl(process.argv.slice(2));
   await ensureBuilt();
   // The demo holds 10 % of shoppers out (rules only), so the shop monitor compares model and rules.
   // Set here, not in processes.ts, so the end-to-end tests' shoppers all see the model.
   const stack = await startProcesses(ports, {
     env: { RECO_HOLDOUT_PERCENT: process.env.RECO_HOLDOUT_PERCENT || '10' },
+    containerUrl,
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`
@@ -24,7 +27,7 @@ reco-shelf is running (ready in ${seconds} s)
   Proxy                 ${stack.urls.proxy}   (/v1/recommendations, /reco-shelf.js)
   Proxy admin           ${stack.urls.proxyAdmin}   (/metrics, /healthz, /readyz)
   Local SageMaker       ${stack.urls.sagemaker}   (POST /_weather to change the cloud weather)
-  Model container       ${stack.urls.container}
+  Model container       ${stack.urls.container}${containerUrl ? '   (yours: served once its /ping is 200)' : ''}
   Logs                  ${stack.logDir}
 
 Open ${stack.urls.storefront} — Ctrl-C stops everything.

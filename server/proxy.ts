@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { warmUpInvocation } from '../contracts/invocation.ts';
 import { createApp, type ProxyApp } from './app.ts';
 import { clientErrorAnswer } from './http/api-error.ts';
 import { type CatalogFile, openCatalogFile } from './shelf/catalog-file.ts';
@@ -79,6 +80,7 @@ export async function startProxy(
     region: config.region,
     endpointUrl: config.endpointUrl,
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    logger,
   });
   const proxy = createApp({ config, catalog, placements, eventLog, endpoint, logger });
   registerEventStoreMetrics(proxy.metrics, eventLog, shipper);
@@ -151,10 +153,7 @@ export async function startProxy(
   );
 
   const ready = endpoint
-    .invoke(
-      { items: [], k: 1, exclude: [], placement: 'warm-up' },
-      { requestId: 'warm-up', signal: AbortSignal.timeout(config.hardCapMs) },
-    )
+    .invoke(warmUpInvocation, { requestId: 'warm-up', signal: AbortSignal.timeout(config.hardCapMs) })
     .then(
       () => logger.info('reco-proxy ready: warm-up call answered'),
       (error: unknown) =>

@@ -127,6 +127,12 @@ test('malformed bodies get a 400 saying what is wrong', async () => {
     [{ userId: 17850 }, /"userId"/],
     [{ items: '85123A' }, /"items"/],
     [{ exclude: [1] }, /"exclude"/],
+    // The contract's strictness (docs/contracts.md "Proxy → endpoint"): every id non-empty, no unknown field.
+    [{ userId: '' }, /"userId" must be a non-empty string/],
+    [{ userId: null }, /"userId"/],
+    [{ items: [''] }, /"items" must be an array/],
+    [{ placement: 'Home Page' }, /"placement" must be a placement name/],
+    [{ k: 3, limit: 3 }, /"limit" is not a field of the invocation body/],
   ] as const) {
     const { status, body: answer } = await invoke(body);
     assert.equal(status, 400, JSON.stringify(body));
@@ -171,8 +177,10 @@ test('a bad batch body is a 400 naming the shelf and field', async () => {
   for (const [body, message] of [
     [{ shelves: nine }, /"shelves" must be an array of 1\.\.8 shelves/],
     [{ shelves: [] }, /"shelves" must be an array of 1\.\.8 shelves/],
-    [{ shelves: [{ placement: 'home', k: 0 }] }, /shelves\[0\]: "k" must be an integer/],
-    [{ shelves: [{ placement: 'home' }, { items: [] }] }, /"shelves\[1\]\.placement" must be a string/],
+    [{ shelves: [{ placement: 'home', k: 0 }] }, /"shelves\[0\]\.k" must be an integer/],
+    [{ shelves: [{ placement: 'home' }, { items: [] }] }, /"shelves\[1\]\.placement" must be a placement name/],
+    [{ shelves: [{ placement: 'home' }, 'home'] }, /"shelves\[1\]" must be an object/],
+    [{ shelves: [{ placement: 'home', limit: 3 }] }, /"shelves\[0\]\.limit" is not a field of a batch body/],
     [{ shelves: [{ placement: 'home' }], k: 3 }, /"k" is not a field of a batch body/],
   ] as const) {
     const { status, body: answer } = await invoke(body);

@@ -1,20 +1,26 @@
 /**
- * Checks an `/invocations` body against the contract (`contracts/invocation.ts`,
- * docs/contracts.md "Proxy → endpoint") by hand: it runs on every call and must cost microseconds.
+ * Reads an `/invocations` body with the contract's own schemas (`contracts/invocation.ts`, the same
+ * definition the published JSON Schemas come from), so the reference container refuses exactly what
+ * they refuse: a closed body, every limit. See docs/contracts.md "Proxy → endpoint".
  */
+import type { z } from 'zod';
 import {
   type BatchInvocation,
+  batchInvocationSchema,
   type Invocation,
+  invocationFieldRules,
   invocationLimits,
+  invocationSchema,
   maxBatchShelves,
 } from '../../contracts/invocation.ts';
+import { pathText } from '../../contracts/invocation-answer.ts';
 
 export type { BatchInvocation, Invocation };
 export { invocationLimits, maxBatchShelves };
 
 /** Thrown by `parseInvocation`; the message starts with the field at fault (`"k" must be …`), or `body`. */
 export class InvalidInvocationError extends Error {
-  /** The body field at fault, or `body` when the body as a whole is not an object. */
+  /** The body field at fault (`k`, `shelves[1].k`), or `body` when the body as a whole is not an object. */
   readonly field: string;
 
   constructor(field: string, message: string) {
@@ -22,22 +28,6 @@ export class InvalidInvocationError extends Error {
     this.name = 'InvalidInvocationError';
     this.field = field;
   }
-}
-
-function stringList(value: unknown, field: string, max: number): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new InvalidInvocationError(field, `"${field}" must be an array of strings`);
-  if (value.length > max)
-    throw new InvalidInvocationError(field, `"${field}" holds ${value.length} ids; at most ${max}`);
-  for (const id of value) {
-    if (typeof id !== 'string' || id.length === 0 || id.length > invocationLimits.maxIdLength) {
-      throw new InvalidInvocationError(
-        field,
-        `"${field}" must hold non-empty strings of at most ${invocationLimits.maxIdLength} characters`,
-      );
-    }
-  }
-  return value as string[];
 }
 
 function parseObject(body: string): Record<string, unknown> {
@@ -54,68 +44,44 @@ function parseObject(body: string): Record<string, unknown> {
 }
 
 /**
- * Parses a request body: the single body (an `Invocation`) or the batch body (`{ userId?, shelves: [...] }`,
- * at most `maxBatchShelves` shelves, each checked as a single body is, its field named `shelves[i].k`).
+ * The first issue as a message naming its field: the field's rule (`"k" must be an integer from 1 to
+ * 100 …`), or that a field is not the contract's. An index inside a list names the list
+ * (`items`), but a shelf keeps its place (`shelves[1].k`).
+ */
+function refusal(error: z.ZodError, kind: string): InvalidInvocationError {
+  const issue = error.issues[0]!;
+  const path = [...issue.path];
+  if (issue.code === 'unrecognized_keys') {
+    const field = pathText([...path, issue.keys[0]!]);
+    return new InvalidInvocationError(field, `"${field}" is not a field of ${kind}`);
+  }
+  if (issue.code === 'invalid_type' && issue.expected === 'object') {
+    const field = pathText(path) || 'body';
+    return new InvalidInvocationError(field, `"${field}" must be an object`);
+  }
+  const at = path.findLastIndex((part) => typeof part === 'string' && part in invocationFieldRules);
+  const name = path[at] as keyof typeof invocationFieldRules | undefined;
+  if (name === undefined) return new InvalidInvocationError('body', `body: ${issue.message}`);
+  const field = pathText(path.slice(0, at + 1));
+  return new InvalidInvocationError(field, `"${field}" must be ${invocationFieldRules[name]}`);
+}
+
+/**
+ * Parses a request body: the single body (an `Invocation`) or, when it has `shelves`, the batch body
+ * (at most `maxBatchShelves` shelves, each checked as a single body is, its field named `shelves[i].k`).
  */
 export function parseAnyInvocation(body: string): Invocation | BatchInvocation {
   const raw = parseObject(body);
-  if (raw.shelves === undefined) return checkInvocation(raw);
-  const { shelves, userId, ...rest } = raw;
-  const extra = Object.keys(rest)[0];
-  if (extra !== undefined) throw new InvalidInvocationError(extra, `"${extra}" is not a field of a batch body`);
-  if (!Array.isArray(shelves) || shelves.length < 1 || shelves.length > maxBatchShelves) {
-    throw new InvalidInvocationError('shelves', `"shelves" must be an array of 1..${maxBatchShelves} shelves`);
-  }
-  const user = checkInvocation({ userId, items: [] }).userId;
-  return {
-    ...(user !== undefined ? { userId: user } : {}),
-    shelves: shelves.map((shelf, i) => {
-      if (typeof shelf !== 'object' || shelf === null || Array.isArray(shelf)) {
-        throw new InvalidInvocationError(`shelves[${i}]`, `"shelves[${i}]" must be an object`);
-      }
-      const { placement } = shelf as Record<string, unknown>;
-      if (typeof placement !== 'string') {
-        throw new InvalidInvocationError(`shelves[${i}].placement`, `"shelves[${i}].placement" must be a string`);
-      }
-      try {
-        const { items, k, exclude } = checkInvocation({ ...(shelf as Record<string, unknown>), userId: undefined });
-        return { placement, items, k, exclude };
-      } catch (error) {
-        if (!(error instanceof InvalidInvocationError)) throw error;
-        throw new InvalidInvocationError(`shelves[${i}].${error.field}`, `shelves[${i}]: ${error.message}`);
-      }
-    }),
-  };
+  if (raw.shelves === undefined) return checked(invocationSchema.safeParse(raw), 'the invocation body');
+  return checked(batchInvocationSchema.safeParse(raw), 'a batch body');
 }
 
-/** Parses a request body into an invocation; throws an `InvalidInvocationError` saying what is wrong. */
+/** Parses a request body into a single invocation; throws an `InvalidInvocationError` saying what is wrong. */
 export function parseInvocation(body: string): Invocation {
-  return checkInvocation(parseObject(body));
+  return checked(invocationSchema.safeParse(parseObject(body)), 'the invocation body');
 }
 
-function checkInvocation(raw: Record<string, unknown>): Invocation {
-  const { userId, items, k, exclude, placement } = raw;
-  if (
-    userId !== undefined &&
-    userId !== null &&
-    (typeof userId !== 'string' || userId.length > invocationLimits.maxIdLength)
-  ) {
-    throw new InvalidInvocationError(
-      'userId',
-      `"userId" must be a string of at most ${invocationLimits.maxIdLength} characters`,
-    );
-  }
-  if (k !== undefined && !(Number.isInteger(k) && (k as number) >= 1 && (k as number) <= invocationLimits.maxK)) {
-    throw new InvalidInvocationError('k', `"k" must be an integer from 1 to ${invocationLimits.maxK}`);
-  }
-  if (placement !== undefined && typeof placement !== 'string') {
-    throw new InvalidInvocationError('placement', '"placement" must be a string');
-  }
-  return {
-    ...(typeof userId === 'string' && userId !== '' ? { userId } : {}),
-    items: stringList(items, 'items', invocationLimits.maxItems),
-    k: (k as number | undefined) ?? invocationLimits.defaultK,
-    exclude: stringList(exclude, 'exclude', invocationLimits.maxExclude),
-    ...(typeof placement === 'string' ? { placement } : {}),
-  };
+function checked<T>(result: z.ZodSafeParseResult<T>, kind: string): T {
+  if (!result.success) throw refusal(result.error, kind);
+  return result.data;
 }

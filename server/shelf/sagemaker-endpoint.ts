@@ -7,9 +7,16 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Logger } from 'pino';
 import type { BatchInvocation, Invocation } from '../../contracts/invocation.ts';
 import { upstreamSocketPool } from '../config.ts';
-import { ContractError } from './upstream-errors.ts';
+import {
+  checkBatchInvocationAnswer,
+  checkInvocationAnswer,
+  InvalidInvocationAnswerError,
+  readAnswerJson,
+} from '../../contracts/invocation-answer.ts';
+import { ContractBreachLog, ContractError } from './upstream-errors.ts';
 
 /** A model answer that kept the contract. */
 export interface ModelAnswer {
@@ -48,49 +55,48 @@ export interface EndpointOptions {
   region: string;
   endpointUrl?: string | undefined;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Where an answer that broke the contract is logged, with the rule and the variant; default: nowhere. */
+  logger?: Logger | undefined;
 }
 
-function parseJson(body: string): unknown {
+/** Turns a broken rule into the proxy's `ContractError` (a `bad-contract` failure), naming rule and variant. */
+function contractError(error: unknown, variant: string | null): never {
+  if (!(error instanceof InvalidInvocationAnswerError)) throw error;
+  throw new ContractError(`sagemaker: the answer broke the contract: ${error.message}`, error.rule, variant);
+}
+
+/** A single answer: the content type, JSON, the answer schema, at most `k`, no duplicates, best first. */
+export function parseAnswer(
+  body: string,
+  contentType: string | undefined,
+  variant: string | null,
+  k: number,
+): ModelAnswer {
   try {
-    return JSON.parse(body);
-  } catch {
-    throw new ContractError('sagemaker: the endpoint answered with a body that is not JSON');
+    const { recommendations, modelVersion } = checkInvocationAnswer(readAnswerJson(body, contentType), k);
+    return { ids: recommendations.map((r) => r.itemId), modelVersion, variant };
+  } catch (error) {
+    return contractError(error, variant);
   }
 }
 
-function parseAnswer(body: string, variant: string | null): ModelAnswer {
-  const { recommendations, modelVersion } = (parseJson(body) ?? {}) as {
-    recommendations?: unknown;
-    modelVersion?: unknown;
-  };
-  if (!Array.isArray(recommendations) || typeof modelVersion !== 'string') {
-    throw new ContractError('sagemaker: the answer lacks recommendations[] or modelVersion');
+/** A batch answer: `shelves[]` of exactly one entry per asked shelf, each kept to its rules, and `modelVersion`. */
+export function parseBatchAnswer(
+  body: string,
+  contentType: string | undefined,
+  variant: string | null,
+  ks: readonly number[],
+): ModelAnswer[] {
+  try {
+    const raw = readAnswerJson(body, contentType);
+    if (typeof raw === 'object' && raw !== null && (raw as { shelves?: unknown }).shelves === undefined) {
+      throw new BatchRefusedError('sagemaker: the endpoint answered a batch without shelves[]');
+    }
+    const { shelves, modelVersion } = checkBatchInvocationAnswer(raw, ks);
+    return shelves.map((shelf) => ({ ids: shelf.recommendations.map((r) => r.itemId), modelVersion, variant }));
+  } catch (error) {
+    return contractError(error, variant);
   }
-  return { ids: itemIds(recommendations), modelVersion, variant };
-}
-
-/** A batch answer: `shelves[]` of exactly `asked` entries, each with `recommendations[]`, and `modelVersion`. */
-export function parseBatchAnswer(body: string, variant: string | null, asked: number): ModelAnswer[] {
-  const { shelves, modelVersion } = (parseJson(body) ?? {}) as { shelves?: unknown; modelVersion?: unknown };
-  if (shelves === undefined) throw new BatchRefusedError('sagemaker: the endpoint answered a batch without shelves[]');
-  if (!Array.isArray(shelves) || shelves.length !== asked || typeof modelVersion !== 'string') {
-    throw new ContractError(`sagemaker: the batch answer lacks ${asked} shelves[] or modelVersion`);
-  }
-  return shelves.map((shelf) => {
-    const { recommendations } = (shelf ?? {}) as { recommendations?: unknown };
-    if (!Array.isArray(recommendations)) throw new ContractError('sagemaker: a batch shelf lacks recommendations[]');
-    return { ids: itemIds(recommendations), modelVersion, variant };
-  });
-}
-
-function itemIds(recommendations: unknown[]): string[] {
-  const ids: string[] = [];
-  for (const r of recommendations) {
-    const itemId = (r as { itemId?: unknown } | null)?.itemId;
-    if (typeof itemId !== 'string') throw new ContractError('sagemaker: a recommendation lacks a string itemId');
-    ids.push(itemId);
-  }
-  return ids;
 }
 
 /** Builds the SDK client once; every call reuses its keep-alive sockets. */
@@ -122,16 +128,27 @@ export function createSageMakerEndpoint(options: EndpointOptions): SageMakerEndp
     );
     return {
       body: output.Body ? new TextDecoder().decode(output.Body) : '',
+      contentType: output.ContentType,
       variant: output.InvokedProductionVariant ?? null,
     };
   };
+  const breaches = new ContractBreachLog(options.logger);
+  /** Logs a broken contract (rule, variant, the call's request id) before it goes on as a failure. */
+  const logged = <T>(parse: () => T, requestId: string): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (error instanceof ContractError) breaches.record(error, requestId);
+      throw error;
+    }
+  };
   return {
     async invoke(request, options) {
-      const { body, variant } = await send(request, options);
-      return parseAnswer(body, variant);
+      const { body, contentType, variant } = await send(request, options);
+      return logged(() => parseAnswer(body, contentType, variant, request.k), options.requestId);
     },
     async invokeBatch(request, options) {
-      let sent: { body: string; variant: string | null };
+      let sent: { body: string; contentType: string | undefined; variant: string | null };
       try {
         sent = await send(request, options);
       } catch (error) {
@@ -144,7 +161,8 @@ export function createSageMakerEndpoint(options: EndpointOptions): SageMakerEndp
         }
         throw error;
       }
-      return parseBatchAnswer(sent.body, sent.variant, request.shelves.length);
+      const ks = request.shelves.map((shelf) => shelf.k);
+      return logged(() => parseBatchAnswer(sent.body, sent.contentType, sent.variant, ks), options.requestId);
     },
     close: () => client.destroy(),
   };

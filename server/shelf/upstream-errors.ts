@@ -3,6 +3,7 @@
  * `fallbackReason`, with a finer label for the metrics (docs/contracts.md "Proxy → endpoint").
  */
 import type { Logger } from 'pino';
+import type { AnswerRule } from '../../contracts/invocation-answer.ts';
 import type { FallbackReason } from '../../contracts/shelf-answer.ts';
 
 /**
@@ -34,9 +35,59 @@ export interface UpstreamFailure {
   configError?: ConfigErrorKind;
 }
 
-/** The endpoint answered 200 with a body that breaks the contract. */
+/** The endpoint answered 200 with a body that breaks the contract: which rule, and which variant answered. */
 export class ContractError extends Error {
   override readonly name = 'ContractError';
+  constructor(
+    message: string,
+    /** The rule broken (`contracts/invocation-answer.ts`'s `AnswerRule`: `schema`, `at-most-k`, `best-first`…). */
+    readonly rule: AnswerRule | 'unknown' = 'unknown',
+    /** The production variant that answered, when SageMaker said. */
+    readonly variant: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** How often each (rule, variant) of a broken contract is logged at most: a broken model fails every call. */
+export const contractBreachLogEveryMs = 60_000;
+
+/**
+ * Logs answers that broke the contract at `warn`: each rule and variant at once the first time, then at
+ * most once per `contractBreachLogEveryMs` with how many came in between. The line names the rule, the
+ * variant and the detail, so the team that owns the model sees what to fix (the request log says only
+ * `bad-contract`).
+ */
+export class ContractBreachLog {
+  readonly #last = new Map<string, { at: number; since: number }>();
+
+  constructor(
+    private readonly logger: Logger | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(error: ContractError, requestId: string): void {
+    if (!this.logger) return;
+    const key = `${error.rule}\u0000${error.variant ?? ''}`;
+    const now = this.now();
+    const last = this.#last.get(key);
+    if (last && now - last.at < contractBreachLogEveryMs) {
+      last.since++;
+      return;
+    }
+    this.logger.warn(
+      {
+        rule: error.rule,
+        variant: error.variant,
+        requestId,
+        detail: error.message,
+        sinceLastLog: last ? last.since + 1 : 1,
+      },
+      `sagemaker: the model's answer broke the contract (rule ${error.rule}); ` +
+        'the shelf fell back (logged once a minute per rule and variant)',
+    );
+    this.#last.set(key, { at: now, since: 0 });
+  }
 }
 
 interface ErrorLike {

@@ -9,6 +9,7 @@ import { type Logger, pino } from 'pino';
 import { sendAwsError, unknownOperation } from './aws-errors.ts';
 import { WeatherState } from './weather.ts';
 import { createContainerClient } from './container-client.ts';
+import { ContainerReadiness } from './container-readiness.ts';
 import { handleControlRoute } from './control-routes.ts';
 import { DEFAULT_CONTAINER_TIMEOUT_MS, LOCAL_ACCOUNT_ID } from './defaults.ts';
 import { header, type InvocationStats, type InvokeContext } from './invoke-context.ts';
@@ -71,6 +72,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     byVariant: Object.fromEntries(variants.map((v) => [v.name, 0])),
   };
   const containers = createContainerClient();
+  // As SageMaker, the stand-in pings each variant's container until it answers 200 before serving it.
+  const readiness = new ContainerReadiness(logger);
+  readiness.watch(variants);
   const ctx: InvokeContext = {
     endpointName: options.endpointName,
     region: options.region,
@@ -87,6 +91,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     weather,
     stats,
     containers,
+    readiness,
     containerTimeoutMs: options.containerTimeoutMs ?? DEFAULT_CONTAINER_TIMEOUT_MS,
     logger,
   };
@@ -96,6 +101,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     get: (): readonly Variant[] => ctx.variants,
     set: (next: readonly Variant[]): void => {
       ctx.variants = next;
+      readiness.watch(next);
     },
   };
 
@@ -146,6 +152,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   // Longer than SDK keep-alive reuse windows, so a pooled socket is not closed under a request.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  server.on('close', () => containers.destroy());
+  server.on('close', () => {
+    containers.destroy();
+    readiness.stop();
+  });
   return { server, weather, stats, variants: variantsHolder.get, metricData };
 }

@@ -156,3 +156,17 @@ export function modelTimeout(details: Omit<ModelErrorDetails, 'status' | 'body'>
       `Limit: ${Math.round(timeoutMs / 1000)} seconds.`,
   });
 }
+
+/**
+ * 429 ModelNotReadyException, InvokeEndpoint's documented "the model is not ready yet" error: what the
+ * stand-in answers for a variant whose container has not yet answered `GET /ping` with 200 (real
+ * SageMaker would keep such an endpoint or variant out of service).
+ */
+export function modelNotReady(endpointName: string, variantName: string): AwsError {
+  return modeled(
+    429,
+    'ModelNotReadyException',
+    `Model for endpoint ${endpointName} variant ${variantName} is not ready: ` +
+      'its container has not answered GET /ping with 200 yet. Wait and try your request again.',
+  );
+}

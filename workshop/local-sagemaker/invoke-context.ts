@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import type { ContainerReadiness } from './container-readiness.ts';
 import type { WeatherState } from './weather.ts';
 import type { ContainerClient } from './container-client.ts';
 import type { SigV4Verifier } from './sigv4-verify.ts';
@@ -28,6 +29,8 @@ export interface InvokeContext {
   weather: WeatherState;
   stats: InvocationStats;
   containers: ContainerClient;
+  /** Which containers answered `/ping` with 200: a call never reaches one that has not. */
+  readiness: ContainerReadiness;
   containerTimeoutMs: number;
   /** Rejections at `warn`, every finished call at `debug` (off unless asked: benchmarks run through here). */
   logger: Logger;

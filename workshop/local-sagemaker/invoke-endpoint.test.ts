@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { MAX_PAYLOAD_BYTES } from './defaults.ts';
 import type { FakeContainer } from '../test-support/fake-container.ts';
 import { startFakeContainer } from '../test-support/fake-container.ts';
+import { until } from '../test-support/until.ts';
 import { rejection, sdkClientFor } from '../test-support/sdk-client.ts';
 import type { StartedLocalRuntime } from '../test-support/local-sagemaker.ts';
 import { startLocalRuntime } from '../test-support/local-sagemaker.ts';
@@ -183,22 +184,18 @@ describe('InvokeEndpoint through the local runtime', () => {
 });
 
 describe('InvokeEndpoint when the container is unreachable', () => {
-  test('the SDK sees a 503 ServiceUnavailable', async () => {
+  test('one that was in service and went away: the SDK sees a 503 ServiceUnavailable', async () => {
     const gone = await startFakeContainer();
-    const url = gone.url;
-    await gone.close();
-    const started = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url, weight: 1 }] });
+    const started = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url: gone.url, weight: 1 }] });
     const client = sdkClientFor(started);
-    try {
-      const err = await rejection(() =>
-        client.send(
-          new InvokeEndpointCommand({
-            EndpointName: started.endpointName,
-            Body: '{}',
-            ContentType: 'application/json',
-          }),
-        ),
+    const call = () =>
+      client.send(
+        new InvokeEndpointCommand({ EndpointName: started.endpointName, Body: '{}', ContentType: 'application/json' }),
       );
+    try {
+      await call(); // in service: its /ping answered 200
+      await gone.close();
+      const err = await rejection(call);
       assert.equal(err.name, 'ServiceUnavailable');
       assert.equal((err.$metadata as { httpStatusCode: number }).httpStatusCode, 503);
     } finally {
@@ -208,10 +205,56 @@ describe('InvokeEndpoint when the container is unreachable', () => {
   });
 });
 
+describe('InvokeEndpoint before the container answers /ping with 200', () => {
+  test('calls get ModelNotReadyException and never reach it; once /ping is 200 they do', async () => {
+    let pingStatus = 503;
+    const invocations: string[] = [];
+    const container = http.createServer((req, res) => {
+      req.resume();
+      if (req.url === '/ping') return void res.writeHead(pingStatus).end();
+      invocations.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"recommendations":[],"modelVersion":"v"}');
+    });
+    await new Promise<void>((resolve) => container.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(container.address() as AddressInfo).port}`;
+    const started = await startLocalRuntime({ variants: [{ name: 'AllTraffic', url, weight: 1 }] });
+    const client = sdkClientFor(started);
+    const call = () =>
+      client.send(
+        new InvokeEndpointCommand({ EndpointName: started.endpointName, Body: '{}', ContentType: 'application/json' }),
+      );
+    try {
+      const err = await rejection(call);
+      assert.equal(err.name, 'ModelNotReadyException');
+      assert.equal((err.$metadata as { httpStatusCode: number }).httpStatusCode, 429);
+      assert.match(err.message, /has not answered GET \/ping with 200/);
+      assert.deepEqual(invocations, [], 'a container not in service is never called');
+      pingStatus = 200;
+      // The stand-in's own rounds (or this call's ping) see the 200; no restart, no wait guessed.
+      await until(
+        () =>
+          call().then(
+            () => true,
+            () => false,
+          ),
+        (ok) => ok,
+        'the variant to come into service',
+      );
+      assert.equal(invocations.length, 1);
+    } finally {
+      client.destroy();
+      await started.close();
+      container.closeAllConnections();
+      await new Promise<void>((resolve) => container.close(() => resolve()));
+    }
+  });
+});
+
 describe('InvokeEndpoint when the container does not answer in time', () => {
   test('the SDK sees a 424 ModelError saying the invocation timed out', async () => {
-    const silent = http.createServer(() => {
-      // Accepts the request and never answers, like a wedged model.
+    const silent = http.createServer((req, res) => {
+      // In service (its /ping answers), then accepts each invocation and never answers, like a wedged model.
+      if (req.url === '/ping') res.end();
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;

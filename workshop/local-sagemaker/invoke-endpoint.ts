@@ -10,6 +10,7 @@ import {
   constraintViolation,
   endpointNotFound,
   internalFailure,
+  modelNotReady,
   payloadTooLarge,
   sendAwsError,
   throttling,
@@ -174,5 +175,10 @@ export async function handleInvokeEndpoint(
       break;
   }
 
+  // The weather above stands for the cloud; past it, a container never seen healthy is not in service.
+  if (!(await ctx.readiness.ready(variant.url))) {
+    logDone(429, { notReady: true });
+    return sendAwsError(res, requestId, modelNotReady(ctx.endpointName, variant.name));
+  }
   await relayToContainer(req, res, { requestId, body, variant, ctx, logDone });
 }

@@ -17,11 +17,13 @@ import { startLocalRuntime, type StartedLocalRuntime } from './local-sagemaker.t
 import { loadConfig, type ProxyConfig } from '../../server/config.ts';
 import { startProxy, type RunningProxy } from '../../server/proxy.ts';
 import type { RecommendationAnswer } from '../../server/shelf/shelf-service.ts';
-import type {
-  BatchInvocation,
-  BatchInvocationAnswer,
-  Invocation,
-  InvocationAnswer,
+import {
+  type BatchInvocation,
+  type BatchInvocationAnswer,
+  batchInvocationSchema,
+  type Invocation,
+  type InvocationAnswer,
+  invocationSchema,
 } from '../../contracts/invocation.ts';
 
 /** The model's answer to one request. */
@@ -54,6 +56,12 @@ export async function startScriptedContainer(model: ScriptedModel, options: { ba
     const body = JSON.parse(await readBody(req)) as Invocation | BatchInvocation;
     bodies.push(body);
     res.setHeader('Content-Type', 'application/json');
+    // What the proxy sends is held to the contract's closed schemas, as the reference container holds it.
+    const checked = ('shelves' in body ? batchInvocationSchema : invocationSchema).safeParse(body);
+    if (!checked.success) {
+      res.statusCode = 400;
+      return res.end(JSON.stringify({ error: `invocations: ${JSON.stringify(checked.error.issues[0])}` }));
+    }
     if ('shelves' in body) {
       if (options.batch === false) {
         res.statusCode = 400;
