@@ -58,9 +58,12 @@ function baselineIn(dir: string): void {
   writeBaseline(dir, { modelVersion: 'm-baseline', itemIds, binOf, rows });
 }
 
+const captureDirOf = () => join(scratch, 'capture');
+const eventsDirOf = () => join(scratch, 'events');
+
 describe("npm run monitor on the stand-in's data capture and the proxy's events", () => {
-  const captureDir = join(scratch, 'capture');
-  const eventsDir = join(scratch, 'events');
+  const captureDir = captureDirOf();
+  const eventsDir = eventsDirOf();
   const baselineDir = join(scratch, 'baseline');
   const t0 = Date.now() - 9 * DAY;
 
@@ -199,6 +202,39 @@ describe("npm run monitor on the stand-in's data capture and the proxy's events"
     assert.match(gauges, /reco_monitor_constraint_violations\{check="baseline_drift_check"\} 2/);
     assert.match(gauges, /reco_monitor_fallback_share 0\.25/);
     assert.match(gauges, /reco_monitor_live_ndcg\{bound="estimate"\} 1/);
+  });
+});
+
+describe('a baseline suggested from a window of capture (a model that wrote none)', () => {
+  it('is written in the same shapes, and the same window then breaks none of it', async () => {
+    const run = promisify(execFile);
+    const suggested = join(scratch, 'suggested');
+    const cli = (args: string[]) =>
+      run(
+        process.execPath,
+        [
+          ...['--import', 'tsx', 'model/monitor/main.ts', '--dir', eventsDirOf(), '--capture-dir', captureDirOf()],
+          ...['--model-dir', join(scratch, 'no-artifact'), '--days', '14', ...args],
+        ],
+        { cwd: projectRoot, env: { PATH: process.env.PATH ?? '' } },
+      );
+    const made = await cli(['--suggest-baseline', suggested]);
+    assert.match(made.stdout, /baseline of m-2 from 120 captured shelves/);
+    for (const f of ['statistics.json', 'constraints.json', 'popularity-bins.json', 'model-quality-constraints.json'])
+      assert.ok(existsSync(join(suggested, f)), f);
+    const out = join(scratch, 'monitor-suggested');
+    await cli([
+      '--baseline',
+      suggested,
+      '--monitor-dir',
+      out,
+      '--out',
+      join(out, 'r.json'),
+      '--textfile',
+      join(out, 'r.prom'),
+    ]);
+    const violations = JSON.parse(readFileSync(join(out, 'data-quality/constraint_violations.json'), 'utf8'));
+    assert.deepEqual(violations, { violations: [] });
   });
 });
 

@@ -14,6 +14,8 @@
  *   --horizon-days N     purchases this many days after a shelf are its ground truth (default 7)
  *   --k N                the served shelf's length for the live NDCG (default 8, the home placement's)
  *   --monitor-dir DIR    Model Monitor's files: data-quality/, model-quality/ (default var/monitor)
+ *   --suggest-baseline DIR  write a baseline from the last --days of capture and purchases instead (a
+ *                        model that wrote none: another language's), then stop
  *   --model-dir DIR      the serving artifact, if any (default: model/artifacts/model)
  *   --days N             drift, cold start, unknown items and lift over the last N days (default 7)
  *   --replay-weeks N     replay NDCG@10 on purchases of the last N weeks after training (default 4)
@@ -36,6 +38,8 @@ import { eventTypes } from '../../server/events/shelf-event.ts';
 import { folderSegments, storedEvents } from '../../server/events/stored-events.ts';
 import { readMonitorEnvironment } from './monitor-environment.ts';
 import { createCaptureMonitor } from './capture-monitor.ts';
+import { readCapturedShelves } from './captured-inferences.ts';
+import { baselineSuggester } from './suggest-baseline.ts';
 import { capturedSummary, type MonitorOutput } from './capture-summary.ts';
 import { createMonitorReport, type Figure, type MonitorReport } from './report.ts';
 import { renderTextfile } from './textfile.ts';
@@ -69,6 +73,7 @@ const { values } = parseArgs({
     // The served shelf's length: the home placement's limit.
     k: { type: 'string', default: '8' },
     'monitor-dir': { type: 'string', default: join(root, 'var/monitor') },
+    'suggest-baseline': { type: 'string' },
     out: { type: 'string', default: join(root, 'var/monitor/report.json') },
     textfile: { type: 'string', default: join(root, 'var/monitor/reco_monitor.prom') },
   },
@@ -84,6 +89,29 @@ for (const t of driftTypes)
   if (!(eventTypes as readonly string[]).includes(t)) fail(`--drift-types: unknown type ${t}`);
 
 const horizonDays = positive(values['horizon-days']!, '--horizon-days');
+if (values['suggest-baseline'] !== undefined) {
+  // Model Monitor's suggest_baseline: the last --days of capture and purchases become the baseline.
+  const to = Date.now();
+  const from = to - days * 86_400_000;
+  const suggester = baselineSuggester();
+  for await (const event of storedEvents(folderSegments(values.dir!), {
+    since: from,
+    dedupHours: env.eventsDedupHours,
+    segmentSeconds: env.eventsSegmentSeconds,
+  }))
+    suggester.add(event);
+  try {
+    const shelves = readCapturedShelves(values['capture-dir']!, values.endpoint!, from, to).shelves;
+    const made = suggester.write(values['suggest-baseline'], shelves);
+    console.log(
+      `monitor: baseline of ${made.modelVersion} from ${made.rows} captured shelves and ${made.items} items bought ` +
+        `→ ${values['suggest-baseline']} (use it with --baseline)`,
+    );
+    process.exit(0);
+  } catch (error) {
+    fail((error as Error).message.replace(/^monitor: /, ''));
+  }
+}
 // The artifact is optional: a foreign container is monitored from its capture and baseline alone.
 let artifact: ReturnType<typeof readArtifact> | undefined;
 let artifactNote = 'read';
