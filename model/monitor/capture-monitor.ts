@@ -87,10 +87,15 @@ function writeJson(file: string, value: unknown): void {
 /** Starts a run; feed it the stored events since `since`, then `finish`. */
 export function createCaptureMonitor(options: CaptureMonitorOptions) {
   const from = options.now - options.days * DAY_MS;
-  const hasBaseline = existsSync(join(options.baselineDir, 'constraints.json'));
-  const quality = hasBaseline
-    ? readJson<ModelQualityConstraints>(join(options.baselineDir, 'model-quality-constraints.json'))
-    : undefined;
+  // statistics.json and constraints.json are Model Monitor's; the other two are ours, and optional.
+  const baselineFile = (name: string): string | undefined => {
+    const file = join(options.baselineDir, name);
+    return existsSync(file) ? file : undefined;
+  };
+  const hasBaseline = baselineFile('constraints.json') !== undefined && baselineFile('statistics.json') !== undefined;
+  const qualityFile = hasBaseline ? baselineFile('model-quality-constraints.json') : undefined;
+  const quality = qualityFile ? readJson<ModelQualityConstraints>(qualityFile) : undefined;
+  const binsFile = hasBaseline ? baselineFile('popularity-bins.json') : undefined;
   const fallbacks = fallbackShareCounter(from, options.now);
   const merge = groundTruthMerge({
     now: options.now,
@@ -115,11 +120,7 @@ export function createCaptureMonitor(options: CaptureMonitorOptions) {
     );
     const recent = reading.shelves.filter((s) => s.at >= from);
     const binOf = new Map<string, number>(
-      hasBaseline
-        ? Object.entries(
-            readJson<{ binOf: Record<string, number> }>(join(options.baselineDir, 'popularity-bins.json')).binOf,
-          )
-        : [],
+      binsFile ? Object.entries(readJson<{ binOf: Record<string, number> }>(binsFile).binOf) : [],
     );
     const rows = recent.map((s) => inferenceRow(s.asked, s.answered, binOf));
     const current = datasetStatistics(rows);
