@@ -8,7 +8,8 @@
  * "Monitoring"); it never fails for lack of data: each figure says so instead.
  *
  *   --dir DIR            the event folder (default: RECO_EVENTS_DIR, as the proxy)
- *   --capture-dir DIR    the data capture: a copy of the endpoint's DestinationS3Uri (default var/data-capture)
+ *   --capture-dir DIR    the data capture: the endpoint's DestinationS3Uri (s3://…, the window's hours are
+ *                        copied to var/data-capture-s3/) or a local copy of it (default var/data-capture)
  *   --endpoint NAME      the endpoint whose capture is read (default: SAGEMAKER_ENDPOINT_NAME, as the proxy)
  *   --baseline DIR       statistics.json and constraints.json (default: the artifact's baseline/)
  *   --horizon-days N     purchases this many days after a shelf are its ground truth (default 7)
@@ -38,6 +39,7 @@ import { eventTypes } from '../../server/events/shelf-event.ts';
 import { folderSegments, storedEvents } from '../../server/events/stored-events.ts';
 import { readMonitorEnvironment } from './monitor-environment.ts';
 import { createCaptureMonitor } from './capture-monitor.ts';
+import { parseCaptureUri, syncCaptureFromS3 } from './capture-from-s3.ts';
 import { readCapturedShelves } from './captured-inferences.ts';
 import { baselineSuggester } from './suggest-baseline.ts';
 import { capturedSummary, type MonitorOutput } from './capture-summary.ts';
@@ -89,6 +91,24 @@ for (const t of driftTypes)
   if (!(eventTypes as readonly string[]).includes(t)) fail(`--drift-types: unknown type ${t}`);
 
 const horizonDays = positive(values['horizon-days']!, '--horizon-days');
+/** The capture folder to read: `--capture-dir` itself, or the local copy of the S3 prefix it names. */
+async function captureFolder(from: number, to: number): Promise<string> {
+  const dir = values['capture-dir']!;
+  if (!dir.startsWith('s3://')) return dir;
+  const { bucket, prefix } = parseCaptureUri(dir);
+  const localDir = join(root, 'var', 'data-capture-s3', bucket, prefix);
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({});
+  try {
+    const synced = await syncCaptureFromS3(client, dir, { endpoint: values.endpoint!, from, to, localDir });
+    console.log(`monitor: ${synced.listed} capture file(s) of the window in ${dir}, ${synced.fetched} fetched`);
+  } catch (error) {
+    fail(`reading ${dir}: ${(error as Error).message}`);
+  } finally {
+    client.destroy();
+  }
+  return localDir;
+}
 if (values['suggest-baseline'] !== undefined) {
   // Model Monitor's suggest_baseline: the last --days of capture and purchases become the baseline.
   const to = Date.now();
@@ -101,7 +121,7 @@ if (values['suggest-baseline'] !== undefined) {
   }))
     suggester.add(event);
   try {
-    const shelves = readCapturedShelves(values['capture-dir']!, values.endpoint!, from, to).shelves;
+    const shelves = readCapturedShelves(await captureFolder(from, to), values.endpoint!, from, to).shelves;
     const made = suggester.write(values['suggest-baseline'], shelves);
     console.log(
       `monitor: baseline of ${made.modelVersion} from ${made.rows} captured shelves and ${made.items} items bought ` +
@@ -134,7 +154,7 @@ const report =
   artifact &&
   createMonitorReport(artifact, itemItemRecommender(artifact.parts), { now, days, replayWeeks, driftTypes, modelIdOf });
 const captured = createCaptureMonitor({
-  captureDir: values['capture-dir']!,
+  captureDir: await captureFolder(now - (days + horizonDays) * 86_400_000, now),
   endpoint: values.endpoint!,
   baselineDir: values.baseline ?? join(values['model-dir']!, 'baseline'),
   outDir: values['monitor-dir']!,
