@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { readLoadTestResult } from '../image/loadtest-result.ts';
 import { packageModel } from '../training/package.ts';
 import { planFromArgs } from './deploy.ts';
 import type { DeployStep } from './plan.ts';
@@ -22,8 +23,28 @@ function archiveOf(version: string): string {
   return join(scratch, `${version}.tar.gz`);
 }
 
+/** A load test's result: 1,000 calls/s within the target, three instances for its target load. */
+const loadTest = join(scratch, 'loadtest-result.json');
+const step = { concurrency: 8, requestsPerSecond: 1000, p50Ms: 2, p99Ms: 40, errors: 0 };
+writeFileSync(
+  loadTest,
+  JSON.stringify({
+    measuredAt: '2026-12-01T00:00:00.000Z',
+    measuredOn: 'ml.c6i.large',
+    modelVersion: 'ease-buy-again-all-0badc0de',
+    p99TargetMs: 100,
+    targetRps: 2000,
+    utilisation: 0.7,
+    steps: [step, { ...step, concurrency: 32, requestsPerSecond: 1200, p99Ms: 180 }],
+    best: step,
+    instances: 3,
+  }),
+);
+
 const archive = archiveOf('ease-buy-again-all-0badc0de');
 const newModel = [
+  '--loadtest',
+  loadTest,
   '--archive',
   archive,
   '--image',
@@ -81,6 +102,8 @@ test('--dry-run of an update prints the whole guarded roll-out, sending nothing'
     CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
     CaptureContentTypeHeader: { JsonContentTypes: ['application/json'] },
   });
+  const config = input(steps, 'CreateEndpointConfig') as { ProductionVariants: { InitialInstanceCount: number }[] };
+  assert.equal(config.ProductionVariants[0]!.InitialInstanceCount, 3, "the load test's count");
   const alarms = steps
     .filter((s) => s.command === 'PutMetricAlarm')
     .map((s) => s.input as unknown as Record<string, unknown>);
@@ -94,6 +117,15 @@ test('--dry-run of an update prints the whole guarded roll-out, sending nothing'
   );
   assert.equal(alarms[1]!.Threshold, 250_000, 'ModelLatency is in microseconds');
   assert.equal(alarms[1]!.ExtendedStatistic, 'p99');
+  // The new fleet alone: its EndpointConfigName on every SageMaker metric the rollback alarms read.
+  const newFleet = [
+    { Name: 'EndpointName', Value: 'reco-shelf' },
+    { Name: 'VariantName', Value: 'AllTraffic' },
+    { Name: 'EndpointConfigName', Value: 'reco-shelf-cfg-1' },
+  ];
+  const metrics = alarms[0]!.Metrics as { MetricStat?: { Metric: { Dimensions: unknown } } }[];
+  for (const m of metrics.filter((m) => m.MetricStat)) assert.deepEqual(m.MetricStat!.Metric.Dimensions, newFleet);
+  assert.deepEqual(alarms[1]!.Dimensions, newFleet);
   assert.deepEqual(input(steps, 'UpdateEndpoint'), {
     EndpointName: 'reco-shelf',
     EndpointConfigName: 'reco-shelf-cfg-1',
@@ -101,14 +133,23 @@ test('--dry-run of an update prints the whole guarded roll-out, sending nothing'
       BlueGreenUpdatePolicy: {
         TrafficRoutingConfiguration: {
           Type: 'CANARY',
-          CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 },
+          // 10 % of three instances, in whole instances: one.
+          CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
           WaitIntervalInSeconds: 600,
         },
         TerminationWaitInSeconds: 600,
         MaximumExecutionTimeoutInSeconds: 3600,
       },
-      AutoRollbackConfiguration: { Alarms: alarms.map((a) => ({ AlarmName: a.AlarmName })) },
+      // The proxy's fallback rate mixes both fleets: created, not rolled back on.
+      AutoRollbackConfiguration: { Alarms: alarms.slice(0, 2).map((a) => ({ AlarmName: a.AlarmName })) },
     },
+  });
+  assert.deepEqual(input(steps, 'RegisterScalableTarget'), {
+    ServiceNamespace: 'sagemaker',
+    ResourceId: 'endpoint/reco-shelf/variant/AllTraffic',
+    ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+    MinCapacity: 3,
+    MaxCapacity: 6,
   });
   assert.deepEqual(input(steps, 'PutScalingPolicy'), {
     ServiceNamespace: 'sagemaker',
@@ -117,7 +158,8 @@ test('--dry-run of an update prints the whole guarded roll-out, sending nothing'
     PolicyName: 'reco-shelf-AllTraffic-invocations-per-instance',
     PolicyType: 'TargetTrackingScaling',
     TargetTrackingScalingPolicyConfiguration: {
-      TargetValue: 600,
+      // 1,000 calls/s at 70 % utilisation, per minute (the metric's unit).
+      TargetValue: 42_000,
       PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
       ScaleInCooldown: 300,
       ScaleOutCooldown: 60,
@@ -149,10 +191,11 @@ test('a first deployment creates the tagged endpoint, waits for it, then scales 
 
 test('the model is named from the archive deployed, not from any local artifact', () => {
   const other = archiveOf('item-knn-all-12345678');
-  const steps = plan([...newModel.slice(2), '--archive', other, '--create']);
+  const noArchive = newModel.filter((a, i) => a !== '--archive' && newModel[i - 1] !== '--archive');
+  const steps = plan([...noArchive, '--archive', other, '--create']);
   assert.equal((input(steps, 'CreateModel') as { ModelName: string }).ModelName, 'reco-shelf-item-knn-all-12345678');
-  assert.throws(() => plan(newModel.slice(2)), /--archive model\.tar\.gz/);
-  assert.throws(() => plan([...newModel.slice(2), '--archive', join(scratch, 'none.tar.gz')]), /no archive at/);
+  assert.throws(() => plan(noArchive), /--archive model\.tar\.gz/);
+  assert.throws(() => plan([...noArchive, '--archive', join(scratch, 'none.tar.gz')]), /no archive at/);
 });
 
 test('variants carry their own instance type; data capture and the canary follow their options', () => {
@@ -183,7 +226,7 @@ test('variants carry their own instance type; data capture and the canary follow
     config.ProductionVariants.map((v) => [v.InstanceType, v.InitialInstanceCount]),
     [
       ['ml.c6i.xlarge', 2],
-      ['ml.c7i.large', 1],
+      ['ml.c7i.large', 3],
     ],
   );
   assert.equal(config.DataCaptureConfig.InitialSamplingPercentage, 100);
@@ -194,9 +237,10 @@ test('variants carry their own instance type; data capture and the canary follow
       AutoRollbackConfiguration: { Alarms: { AlarmName: string }[] };
     };
   };
-  assert.equal(update.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value, 25);
+  // 25 % of the smaller variant's two instances, rounded down, is none: one whole instance.
+  assert.equal(update.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value, 1);
   const rollback = update.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a) => a.AlarmName);
-  assert.equal(rollback.length, 1 + 3 * 2, 'the named alarm and three per variant');
+  assert.equal(rollback.length, 1 + 2 * 2, "the named alarm and the new fleet's two per variant");
   assert.equal(rollback[0], 'shop-conversion-drop');
   assert.equal(steps.filter((s) => s.service === 'application-autoscaling').length, 0);
   assert.equal(
@@ -277,4 +321,75 @@ test('bad input is refused before anything is sent', () => {
   assert.throws(() => plan([...newModel, '--model-data', 'https://x']), /s3:\/\//);
   assert.throws(() => plan([...newModel, '--update', '--create']), /contradict/);
   assert.throws(() => plan([...newModel, '--canary-percent', '100']), /canary-percent/);
+});
+
+test('a canary is at most half of each variant and one whole instance at least on each side', () => {
+  const canaryOf = (args: string[]): number =>
+    (
+      input(plan([...newModel, '--update', ...args]), 'UpdateEndpoint') as {
+        DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { CanarySize: { Value: number } } } };
+      }
+    ).DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value;
+  assert.equal(canaryOf(['--instance-count', '4', '--canary-percent', '50']), 2);
+  assert.equal(canaryOf(['--instance-count', '10', '--canary-percent', '20']), 2);
+  assert.equal(canaryOf(['--instance-count', '2', '--canary-percent', '5']), 1);
+  // AWS takes at most 50 %; the old default accepted 99.
+  assert.throws(() => plan([...newModel, '--update', '--canary-percent', '51']), /at most 50/);
+  assert.throws(() => plan([...newModel, '--update', '--canary-percent', '99']), /at most 50/);
+  // One instance: a "10 %" canary would be the whole new fleet.
+  assert.throws(
+    () => plan([...newModel, '--update', '--instance-count', '1']),
+    /at least 2 instances in every variant \(one whole instance on each side\), got 1/,
+  );
+  assert.throws(
+    () => plan([...newModel, '--update', '--variant', 'a=new:1:ml.c6i.large:1', '--variant', 'b=old:1']),
+    /got 1/,
+  );
+  // Without a canary one instance is allowed (all at once).
+  assert.doesNotThrow(() => plan([...newModel, '--update', '--no-canary', '--instance-count', '1']));
+});
+
+test('at most ten alarms roll a deployment back', () => {
+  const variants = (n: number): string[] => Array.from({ length: n }, (_, i) => ['--variant', `v${i}=new:1`]).flat();
+  const rollback = (args: string[]): number =>
+    (
+      input(plan([...newModel, '--update', ...args]), 'UpdateEndpoint') as {
+        DeploymentConfig: { AutoRollbackConfiguration: { Alarms: unknown[] } };
+      }
+    ).DeploymentConfig.AutoRollbackConfiguration.Alarms.length;
+  assert.equal(rollback([...variants(4), '--alarm', 'a', '--alarm', 'b']), 10);
+  assert.throws(
+    () => plan([...newModel, '--update', ...variants(5), '--alarm', 'a']),
+    /11 rollback alarms.*at most 10/,
+  );
+  assert.throws(() => plan([...newModel, '--update', ...variants(6)]), /12 rollback alarms/);
+  assert.equal(rollback([...variants(6), '--no-create-alarms', '--alarm', 'mine']), 1);
+});
+
+test("instance counts and the scaling target come from the load test's result, or must be given", () => {
+  const missing = join(scratch, 'no-loadtest.json');
+  const withoutResult = newModel.map((a) => (a === loadTest ? missing : a));
+  assert.throws(
+    () => plan([...withoutResult, '--create']),
+    /no load test result at .*no-loadtest\.json: run npm run model:loadtest .*--instance-count, --min-instances/,
+  );
+  const given = plan([
+    ...withoutResult,
+    ...['--create', '--instance-count', '2', '--min-instances', '2', '--max-instances', '5'],
+    ...['--invocations-per-instance', '9000'],
+  ]);
+  assert.equal((input(given, 'RegisterScalableTarget') as { MaxCapacity: number }).MaxCapacity, 5);
+  assert.doesNotThrow(() => plan([...withoutResult, '--create', '--instance-count', '2', '--no-autoscaling']));
+  // The committed result (model/image/loadtest-result.json) is the default.
+  const committed = readLoadTestResult()!;
+  const byDefault = plan(newModel.slice(2).concat('--create'));
+  const variant = (
+    input(byDefault, 'CreateEndpointConfig') as { ProductionVariants: { InitialInstanceCount: number }[] }
+  ).ProductionVariants[0]!;
+  assert.equal(variant.InitialInstanceCount, committed.instances);
+  assert.equal(
+    (input(byDefault, 'PutScalingPolicy') as { TargetTrackingScalingPolicyConfiguration: { TargetValue: number } })
+      .TargetTrackingScalingPolicyConfiguration.TargetValue,
+    Math.floor(committed.best!.requestsPerSecond * committed.utilisation * 60),
+  );
 });

@@ -8,15 +8,19 @@
  *   --endpoint reco-shelf  --model-name NAME (default reco-shelf-<modelVersion of --archive>)
  *   --variant NAME=MODEL:WEIGHT[:INSTANCE_TYPE[:COUNT]] (repeatable; MODEL `new` = this model;
  *             default AllTraffic=new:1)
- *   --instance-type ml.c6i.large --instance-count 1 --config-name NAME --region R
+ *   --instance-type ml.c6i.large --instance-count N --config-name NAME --region R
  *   --update | --create       the endpoint exists / does not (default: DescribeEndpoint decides;
  *                             a dry run assumes --create)
  *   --capture-percent 20 --capture-uri s3://…  --no-data-capture      (default: beside --model-data)
- *   --canary-percent 10 --bake-minutes 10      (blue/green canary of an update; --no-canary: all at
+ *   --canary-percent 10 --bake-minutes 10      (blue/green canary of an update, ≤ 50 %, in whole instances
+ *                                             with one at least on each side; --no-canary: all at
  *                                             once, for a config that adds or renames variants)
  *   --alarm NAME (repeatable) --no-create-alarms --max-5xx-percent 1 --max-p99-ms 250
- *   --max-fallback-percent 5                   (what rolls the canary back)
- *   --min-instances 1 --max-instances 4 --invocations-per-instance 600 --no-autoscaling
+ *   --max-fallback-percent 5                   (the new fleet's alarms roll the canary back; ten at most)
+ *   --min-instances N --max-instances N --invocations-per-instance N --no-autoscaling
+ *   --loadtest FILE                            (npm run model:loadtest's result: the defaults of the
+ *                                             instance counts and the scaling target; default
+ *                                             model/image/loadtest-result.json)
  *   --shift-weights champion=0.2,challenger=0.8   (roll-out: UpdateEndpointWeightsAndCapacities only)
  *   --proxy-env FILE  --force-weights          (who decides weights: see weightAuthority)
  */
@@ -28,9 +32,16 @@ import { awsRegion, sagemakerEndpointName } from '../../environment/parsers.ts';
 import { readEnvironment } from '../../environment/read-environment.ts';
 import { knownEnvironmentVariables } from '../../server/config.ts';
 import { readFromTarGz } from '../training/package.ts';
+import {
+  type DeployDefaults,
+  defaultLoadTestResult,
+  deployDefaultsOf,
+  readLoadTestResult,
+} from '../image/loadtest-result.ts';
 import { endpointExists, printSteps, sendSteps } from './aws-calls.ts';
 import {
   captureBeside,
+  canaryInstances,
   type DeployStep,
   deploymentPlan,
   parseVariant,
@@ -50,7 +61,7 @@ export const deployOptions = {
   'model-name': { type: 'string' },
   variant: { type: 'string', multiple: true, default: [] as string[] },
   'instance-type': { type: 'string', default: 'ml.c6i.large' },
-  'instance-count': { type: 'string', default: '1' },
+  'instance-count': { type: 'string' },
   'config-name': { type: 'string' },
   update: { type: 'boolean', default: false },
   create: { type: 'boolean', default: false },
@@ -65,9 +76,10 @@ export const deployOptions = {
   'max-5xx-percent': { type: 'string', default: '1' },
   'max-p99-ms': { type: 'string', default: '250' },
   'max-fallback-percent': { type: 'string', default: '5' },
-  'min-instances': { type: 'string', default: '1' },
-  'max-instances': { type: 'string', default: '4' },
-  'invocations-per-instance': { type: 'string', default: '600' },
+  'min-instances': { type: 'string' },
+  'max-instances': { type: 'string' },
+  'invocations-per-instance': { type: 'string' },
+  loadtest: { type: 'string', default: defaultLoadTestResult },
   'no-autoscaling': { type: 'boolean', default: false },
   'shift-weights': { type: 'string' },
   'proxy-env': { type: 'string' },
@@ -176,6 +188,7 @@ export function planFromArgs(
       : [{ name: defaultVariantName, model: 'new', weight: 1 }];
   if (variants.length > 1) guardWeights('a deployment with several weighted variants');
   const update = values.update ? true : values.create ? false : exists;
+  const sized = sizing(values, warnings);
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const steps = deploymentPlan({
     endpointName: endpoint,
@@ -185,7 +198,7 @@ export function planFromArgs(
     modelDataUrl: values['model-data'],
     roleArn: values.role,
     instanceType: values['instance-type'],
-    instanceCount: number('instance-count', values['instance-count']),
+    instanceCount: sized.instanceCount,
     variants,
     endpointConfigName: values['config-name'] ?? `${endpoint}-${stamp}`.slice(0, 63),
     update: update ?? false,
@@ -211,12 +224,55 @@ export function planFromArgs(
     autoscaling: values['no-autoscaling']
       ? null
       : {
-          minInstances: number('min-instances', values['min-instances']),
-          maxInstances: number('max-instances', values['max-instances']),
-          invocationsPerInstance: number('invocations-per-instance', values['invocations-per-instance']),
+          minInstances: sized.minInstances,
+          maxInstances: sized.maxInstances,
+          invocationsPerInstance: sized.invocationsPerInstance,
         },
   });
+  if (update && !values['no-canary']) {
+    const counts = variants.map((v) => v.instanceCount ?? sized.instanceCount);
+    const canary = canaryInstances(number('canary-percent', values['canary-percent']), counts);
+    warnings.push(
+      `deploy: canary of ${canary} instance(s) per variant, of ${Math.min(...counts)} or more: ` +
+        `${Math.round((100 * canary) / Math.min(...counts))} % of the smallest variant's calls first`,
+    );
+  }
   return { ...base, update, steps };
+}
+
+/**
+ * Instance counts and the scaling target: each flag given wins; the rest come from the load test's
+ * result. Without a result, the flags the plan needs must be given.
+ */
+function sizing(
+  values: { [name: string]: string | boolean | string[] | undefined },
+  warnings: string[],
+): Omit<DeployDefaults, 'source'> {
+  const file = values.loadtest as string;
+  const flags = ['instance-count', 'min-instances', 'max-instances', 'invocations-per-instance'] as const;
+  const given = (name: (typeof flags)[number]): number | undefined =>
+    values[name] === undefined ? undefined : number(name, values[name] as string);
+  const result = readLoadTestResult(file);
+  const measured = result && deployDefaultsOf(result, file);
+  const needed = values['no-autoscaling'] ? flags.slice(0, 1) : flags;
+  const missing = needed.filter((name) => values[name] === undefined);
+  if (!measured && missing.length > 0) {
+    const why = result ? `${file} has no step within its latency target` : `no load test result at ${file}`;
+    throw new Error(
+      `deploy: ${why}: run npm run model:loadtest (on the endpoint's instance type), ` +
+        `or give ${missing.map((m) => `--${m}`).join(', ')}`,
+    );
+  }
+  if (measured && missing.length > 0)
+    warnings.push(`deploy: instance counts and scaling target from ${measured.source}`);
+  const instanceCount = given('instance-count') ?? measured!.instanceCount;
+  const minInstances = given('min-instances') ?? measured?.minInstances ?? instanceCount;
+  return {
+    instanceCount,
+    minInstances,
+    maxInstances: given('max-instances') ?? measured?.maxInstances ?? 2 * minInstances,
+    invocationsPerInstance: given('invocations-per-instance') ?? measured?.invocationsPerInstance ?? 0,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -3,9 +3,10 @@
  * real run sends, in order:
  *   CreateModel (tagged with the model version) → CreateEndpointConfig (weighted production
  *   variants, an instance type each, DataCaptureConfig) → PutMetricAlarm ×3 per variant (5XX
- *   rate, ModelLatency p99, and the proxy's fallback rate) → CreateEndpoint, or UpdateEndpoint
- *   with a blue/green canary that rolls back on those alarms → wait for InService →
- *   RegisterScalableTarget + PutScalingPolicy per variant (invocations per instance).
+ *   rate and ModelLatency p99 of the new fleet alone, by its EndpointConfigName; the proxy's
+ *   fallback rate, which cannot tell the fleets apart) → CreateEndpoint, or UpdateEndpoint with a
+ *   blue/green canary of whole instances that rolls back on the new fleet's alarms → wait for
+ *   InService → RegisterScalableTarget + PutScalingPolicy per variant (invocations per instance).
  * A roll-out between existing variants is UpdateEndpointWeightsAndCapacities alone.
  */
 import type { PutScalingPolicyRequest, RegisterScalableTargetRequest } from '@aws-sdk/client-application-auto-scaling';
@@ -38,10 +39,38 @@ export interface DataCaptureSpec {
   destination: string;
 }
 
-/** The blue/green canary of an update: share of capacity first, then the bake before the rest. */
+/**
+ * The blue/green canary of an update: share of each variant's instances first (at most 50 %, as
+ * SageMaker allows, and sent as a whole instance count), then the bake before the rest.
+ */
 export interface CanarySpec {
   capacityPercent: number;
   bakeSeconds: number;
+}
+
+/** At most this many alarms roll a deployment back (`AutoRollbackConfig.Alarms`: 1..10). */
+export const maxRollbackAlarms = 10;
+
+/** Throws unless `percent` is a canary share SageMaker takes: above 0, at most 50. */
+export function checkCanaryPercent(percent: number): void {
+  if (!(percent > 0 && percent <= 50))
+    throw new Error(`deploy: --canary-percent must be above 0 and at most 50 (SageMaker's limit), got ${percent}`);
+}
+
+/**
+ * The canary's instance count: `percent` of the smallest variant's instances, rounded down, at
+ * least one, and never more than half (SageMaker: at most 50 % of the variant's instance count),
+ * so each side of the canary holds at least one whole instance. Throws when that cannot be.
+ */
+export function canaryInstances(percent: number, variantInstances: readonly number[]): number {
+  checkCanaryPercent(percent);
+  const fewest = Math.min(...variantInstances);
+  if (!(fewest >= 2))
+    throw new Error(
+      `deploy: a canary needs at least 2 instances in every variant (one whole instance on each side), ` +
+        `got ${fewest}: raise --instance-count (npm run model:loadtest recommends it) or deploy --no-canary`,
+    );
+  return Math.min(Math.floor(fewest / 2), Math.max(1, Math.floor((fewest * percent) / 100)));
 }
 
 /** Alarms the update rolls back on: created by this plan, named by the caller, or both. */
@@ -152,12 +181,25 @@ export function captureBeside(modelDataUrl: string): string {
   return `${modelDataUrl.replace(/\/[^/]*$/, '')}/data-capture`;
 }
 
-/** The three alarms of one variant, named so a reader of the console knows what each guards. */
-export function variantAlarms(endpointName: string, variant: string, alarms: AlarmSpec): PutMetricAlarmInput[] {
+/**
+ * The three alarms of one variant, named so a reader of the console knows what each guards. With
+ * `endpointConfigName` the first two watch that config's fleet alone: during a blue/green update
+ * SageMaker reports each fleet's invocations under its own `EndpointConfigName` dimension, so a
+ * canary failing 5 % of its calls is 5 %, not 5 % diluted by the old fleet's traffic. The third,
+ * the proxy's fallback rate, is by endpoint and variant only: the proxy cannot tell the fleets apart.
+ */
+export function variantAlarms(
+  endpointName: string,
+  variant: string,
+  alarms: AlarmSpec,
+  endpointConfigName?: string,
+): PutMetricAlarmInput[] {
   const dimensions = [
     { Name: 'EndpointName', Value: endpointName },
     { Name: 'VariantName', Value: variant },
+    ...(endpointConfigName === undefined ? [] : [{ Name: 'EndpointConfigName', Value: endpointConfigName }]),
   ];
+  const fleet = endpointConfigName === undefined ? '' : ` on the ${endpointConfigName} fleet alone`;
   const common = {
     ComparisonOperator: 'GreaterThanThreshold' as const,
     EvaluationPeriods: 3,
@@ -178,7 +220,7 @@ export function variantAlarms(endpointName: string, variant: string, alarms: Ala
     {
       ...common,
       AlarmName: `${endpointName}-${variant}-5xx-rate`,
-      AlarmDescription: `Share of ${variant}'s invocations answered 5XX, in percent; rolls back a canary`,
+      AlarmDescription: `Share of ${variant}'s invocations answered 5XX${fleet}, in percent; rolls back a canary`,
       Threshold: alarms.max5xxPercent,
       Metrics: [
         metric('errors', 'Invocation5XXErrors'),
@@ -189,7 +231,7 @@ export function variantAlarms(endpointName: string, variant: string, alarms: Ala
     {
       ...common,
       AlarmName: `${endpointName}-${variant}-model-latency-p99`,
-      AlarmDescription: `ModelLatency p99 of ${variant} above ${alarms.maxP99Ms} ms`,
+      AlarmDescription: `ModelLatency p99 of ${variant}${fleet} above ${alarms.maxP99Ms} ms; rolls back a canary`,
       Namespace: 'AWS/SageMaker',
       MetricName: 'ModelLatency',
       Dimensions: dimensions,
@@ -203,7 +245,8 @@ export function variantAlarms(endpointName: string, variant: string, alarms: Ala
       AlarmName: `${endpointName}-${variant}-proxy-fallback-rate`,
       AlarmDescription:
         `Share of shelves the on-prem proxy answered without ${variant}'s model, in percent; ` +
-        'published by each proxy run with RECO_CLOUDWATCH_METRICS=true (without it this alarm never breaches)',
+        'published by each proxy run with RECO_CLOUDWATCH_METRICS=true (without it this alarm never breaches); ' +
+        'old and new fleet together, so it does not roll a canary back',
       // What the proxy publishes (RECO_CLOUDWATCH_METRICS): the contract both sides import.
       Namespace: modelFallbackMetric.namespace,
       MetricName: modelFallbackMetric.name,
@@ -231,8 +274,13 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
     throw new Error(`deploy: data capture sampling must be 1..100 %, got ${capture.samplingPercent}`);
   if (capture && !capture.destination.startsWith('s3://'))
     throw new Error(`deploy: --capture-uri must be an s3:// URI, got "${capture.destination}"`);
-  if (spec.canary && !(spec.canary.capacityPercent > 0 && spec.canary.capacityPercent < 100))
-    throw new Error(`deploy: --canary-percent must be between 0 and 100, got ${spec.canary.capacityPercent}`);
+  const instancesOf = (v: VariantSpec): number => v.instanceCount ?? spec.instanceCount;
+  for (const v of spec.variants)
+    if (!(Number.isInteger(instancesOf(v)) && instancesOf(v) >= 1))
+      throw new Error(`deploy: variant ${v.name} needs a whole number of instances (1 or more), got ${instancesOf(v)}`);
+  const canary =
+    spec.update && spec.canary ? canaryInstances(spec.canary.capacityPercent, spec.variants.map(instancesOf)) : 0;
+  if (spec.canary) checkCanaryPercent(spec.canary.capacityPercent);
   const tags = [{ Key: modelVersionTagKey, Value: spec.modelVersion }];
 
   const steps: DeployStep[] = [];
@@ -261,7 +309,7 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
         VariantName: v.name,
         ModelName: v.model === 'new' ? spec.modelName : v.model,
         InstanceType: (v.instanceType ?? spec.instanceType) as never,
-        InitialInstanceCount: v.instanceCount ?? spec.instanceCount,
+        InitialInstanceCount: instancesOf(v),
         InitialVariantWeight: v.weight,
       })),
       ...(capture
@@ -281,11 +329,18 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
   });
   const alarmNames = [...spec.alarms.names];
   if (spec.update && spec.canary && spec.alarms.create)
-    for (const v of spec.variants)
-      for (const alarm of variantAlarms(spec.endpointName, v.name, spec.alarms)) {
+    for (const v of spec.variants) {
+      const alarms = variantAlarms(spec.endpointName, v.name, spec.alarms, spec.endpointConfigName);
+      for (const alarm of alarms)
         steps.push({ service: 'cloudwatch', command: 'PutMetricAlarm', input: { ...alarm, Tags: tags } });
-        alarmNames.push(alarm.AlarmName!);
-      }
+      // The new fleet's own alarms roll back; the proxy's fallback rate (the third) mixes both fleets.
+      alarmNames.push(...alarms.slice(0, 2).map((a) => a.AlarmName!));
+    }
+  if (spec.update && spec.canary && alarmNames.length > maxRollbackAlarms)
+    throw new Error(
+      `deploy: ${alarmNames.length} rollback alarms (--alarm and 2 per variant), SageMaker takes at most ` +
+        `${maxRollbackAlarms}: fewer variants or --alarm, or --no-create-alarms`,
+    );
   const endpoint = { EndpointName: spec.endpointName, EndpointConfigName: spec.endpointConfigName };
   if (spec.update && !spec.canary) steps.push({ service: 'sagemaker', command: 'UpdateEndpoint', input: endpoint });
   else if (spec.update && spec.canary)
@@ -298,7 +353,8 @@ export function deploymentPlan(spec: DeploySpec): DeployStep[] {
           BlueGreenUpdatePolicy: {
             TrafficRoutingConfiguration: {
               Type: 'CANARY',
-              CanarySize: { Type: 'CAPACITY_PERCENT', Value: spec.canary.capacityPercent },
+              // Whole instances: a percentage of one instance would be the whole new fleet.
+              CanarySize: { Type: 'INSTANCE_COUNT', Value: canary },
               WaitIntervalInSeconds: spec.canary.bakeSeconds,
             },
             // The old fleet stays this long after the full shift, so a late alarm can still roll back.

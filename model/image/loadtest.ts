@@ -11,28 +11,23 @@
  *   --p99-ms MS            latency target (default 100)
  *   --target-rps N         the load to size for (default 200 requests/s)
  *   --utilisation X        share of the measured maximum an instance is planned at (default 0.7)
+ *   --measured-on NAME     what the container ran on, e.g. ml.c6i.large (default: this machine's CPU)
+ *   --out FILE             the result the deploy plans with (default model/image/loadtest-result.json)
  *
  * The numbers are this machine's, load generator included: read them as a ratio to re-measure
  * on the instance type of the endpoint, not as the endpoint's.
  */
 import { freeLoopbackPort } from '../container/loopback-port.ts';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { seeded } from '../recommenders/seeded-random.ts';
 import { bundleDir, bundleImage } from './bundle.ts';
-
-/** One concurrency step's result. */
-export interface LoadStep {
-  concurrency: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
+import { defaultLoadTestResult, type LoadStep, type LoadTestResult } from './loadtest-result.ts';
 
 /** The recommendation: the best step within the latency target and the instances the target load needs. */
 export function recommendInstances(
@@ -83,6 +78,8 @@ async function main(): Promise<void> {
       'p99-ms': { type: 'string', default: '100' },
       'target-rps': { type: 'string', default: '200' },
       utilisation: { type: 'string', default: '0.7' },
+      'measured-on': { type: 'string', default: `this machine (${cpus().length} × ${cpus()[0]?.model.trim()})` },
+      out: { type: 'string', default: defaultLoadTestResult },
     },
   });
   const levels = values.concurrency.split(',').map(Number);
@@ -143,6 +140,19 @@ async function main(): Promise<void> {
       utilisation: Number(values.utilisation),
     };
     const { best, instances } = recommendInstances(steps, options);
+    const manifest = JSON.parse(readFileSync(join(values['model-dir'], 'manifest.json'), 'utf8'));
+    const result: LoadTestResult = {
+      measuredAt: new Date().toISOString(),
+      measuredOn: values['measured-on'],
+      modelVersion: String(manifest.modelVersion),
+      p99TargetMs: options.p99Ms,
+      targetRps: options.targetRps,
+      utilisation: options.utilisation,
+      steps,
+      best: best ?? null,
+      instances: instances ?? null,
+    };
+    writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
     if (!best) console.log(`\nmodel:loadtest: no step kept p99 within ${options.p99Ms} ms without errors`);
     else
       console.log(
@@ -150,6 +160,7 @@ async function main(): Promise<void> {
           `(≤ ${options.p99Ms} ms, concurrency ${best.concurrency}); for ${options.targetRps} req/s at ` +
           `${options.utilisation * 100} % utilisation: ${instances} instance(s)`,
       );
+    console.log(`model:loadtest: result → ${values.out} (npm run model:deploy plans with it)`);
   } finally {
     container.kill('SIGTERM');
   }

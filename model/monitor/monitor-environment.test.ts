@@ -17,6 +17,7 @@ const refused: Record<string, [string, string] | 'any text'> = {
   RECO_EVENTS_DEDUP_HOURS: ['721', 'must be at most 720'],
   RECO_EVENTS_SEGMENT_SECONDS: ['1.5', 'must be a whole number'],
   RECO_PSEUDONYM_KEY: ['é'.repeat(15), 'must be at least 32 bytes'],
+  SAGEMAKER_ENDPOINT_NAME: ['reco_shelf', 'must be a SageMaker endpoint name'],
 };
 
 describe("the monitor's environment", () => {

@@ -13,6 +13,7 @@
  * 0.1–0.25 some shift, above 0.25 a real shift. With n recent pairs, sampling alone gives
  * about (bins − 1) / n, reported as the noise floor.
  */
+import { binsByTrainingMass } from '../training/baseline.ts';
 
 /** The PSI and how it was made. */
 export interface PopularityDrift {
@@ -24,20 +25,6 @@ export interface PopularityDrift {
 }
 
 const floor = 1e-4;
-
-/** Cuts items 0..n−1 (most training buyers first) into `bins` groups of about equal training mass. */
-export function binsByTrainingMass(trainingBuyers: ArrayLike<number>, bins: number): Int32Array {
-  let total = 0;
-  for (let i = 0; i < trainingBuyers.length; i++) total += trainingBuyers[i]!;
-  const binOf = new Int32Array(trainingBuyers.length);
-  let cumulative = 0;
-  for (let i = 0; i < trainingBuyers.length; i++) {
-    // The bin is decided by the mass before the item, so every bin up to the last gets items.
-    binOf[i] = total > 0 ? Math.min(bins - 1, Math.floor((cumulative / total) * bins)) : 0;
-    cumulative += trainingBuyers[i]!;
-  }
-  return binOf;
-}
 
 /**
  * The PSI of `recentPairs` (per item number, distinct recent shopper–item pairs) against

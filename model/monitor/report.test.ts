@@ -61,7 +61,7 @@ describe('the monitor report', () => {
     }
     assert.equal(report.modelAgeDays.status, 'ok');
     assert.ok(report.modelAgeDays.status === 'ok' && Math.abs(report.modelAgeDays.value - 40) < 1e-9);
-    const text = renderTextfile(report);
+    const text = renderTextfile(report, now);
     assert.doesNotMatch(text, /NaN|Inf/);
     assert.match(text, /reco_monitor_figure_ok\{figure="online_lift"\} 0/);
     assert.match(text, /reco_monitor_model_age_days 40/);
@@ -101,7 +101,7 @@ describe('the monitor report', () => {
     assert.ok(r.popularityDrift.status === 'ok' && r.popularityDrift.psi > 1, 'a shift to an unsold item is large');
     assert.equal(r.onlineLift.status, 'ok');
     if (r.onlineLift.status === 'ok') assert.ok(r.onlineLift.clickThrough!.difference > 0);
-    const text = renderTextfile(r);
+    const text = renderTextfile(r, now);
     assert.match(text, /reco_monitor_online_lift_click_through\{bound="low"\} -?\d/);
     assert.doesNotMatch(text, /NaN|Inf/);
   });

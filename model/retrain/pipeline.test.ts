@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -34,7 +43,9 @@ const optionsFor = (w: RetrainWorld, overrides: Partial<RetrainOptions> = {}): R
 /** A fingerprint of every file of a folder, to prove the serving artifact was not touched. */
 const fingerprint = (dir: string): string => {
   const hash = createHash('sha256');
-  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(join(dir, name)));
+  // Recursive: training writes Model Monitor's baseline into a baseline/ folder of the artifact.
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort())
+    if (statSync(join(dir, name)).isFile()) hash.update(name).update(readFileSync(join(dir, name)));
   return hash.digest('hex');
 };
 

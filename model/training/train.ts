@@ -10,6 +10,7 @@ import { loadPurchases, type Purchase } from '../../data/purchases.ts';
 import { secretKey } from '../../environment/parsers.ts';
 import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
 import { writeArtifact, type Manifest } from '../container/artifact.ts';
+import { writeTrainingBaseline } from './baseline.ts';
 import { fitItemItemParts, type ModelParams, type ShippableModel } from './candidates.ts';
 import { buildInteractions, parseDay } from '../recommenders/interactions.ts';
 import { defaultModelDir, jsonReplacer, readShippedConfig } from './shipped-config.ts';
@@ -64,13 +65,15 @@ export function trainOnPurchases(
   const { name, params } = options.model;
   const data = buildInteractions(purchases, until === undefined ? undefined : parseDay(until, 'train'));
   const parts = fitItemItemParts(data, name, params);
-  return writeArtifact(options.out, {
+  const manifest = writeArtifact(options.out, {
     parts,
     itemIds: data.itemIds,
     userIds: data.userIds,
     trainedUntil: until ?? 'all',
     params: JSON.parse(JSON.stringify(params, jsonReplacer)) as Record<string, unknown>,
   });
+  writeTrainingBaseline(options.out, { ...data, parts, modelVersion: manifest.modelVersion });
+  return manifest;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

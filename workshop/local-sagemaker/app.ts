@@ -11,6 +11,7 @@ import { WeatherState } from './weather.ts';
 import { createContainerClient } from './container-client.ts';
 import { ContainerReadiness } from './container-readiness.ts';
 import { handleControlRoute } from './control-routes.ts';
+import { type DataCaptureOptions, dataCaptureWriter } from './data-capture.ts';
 import { DEFAULT_CONTAINER_TIMEOUT_MS, LOCAL_ACCOUNT_ID } from './defaults.ts';
 import { header, type InvocationStats, type InvokeContext } from './invoke-context.ts';
 import { cloudWatchTarget, handleCloudWatchCall, type RecordedDatum } from './put-metric-data.ts';
@@ -40,6 +41,8 @@ export interface LocalRuntimeOptions {
   containerTimeoutMs?: number;
   /** Clock for signature freshness; default `Date.now`. */
   now?: () => number;
+  /** Writes answered calls in SageMaker's data-capture layout below `dir` (`data-capture.ts`). */
+  dataCapture?: DataCaptureOptions;
 }
 
 /** A runtime ready to `listen`. */
@@ -94,6 +97,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     readiness,
     containerTimeoutMs: options.containerTimeoutMs ?? DEFAULT_CONTAINER_TIMEOUT_MS,
     logger,
+    ...(options.dataCapture ? { capture: dataCaptureWriter(options.dataCapture) } : {}),
   };
 
   // Replaced whole by `POST /_variants`; each call reads `ctx.variants` once, when it picks.

@@ -9,6 +9,7 @@ import type { WeatherState } from './weather.ts';
 import type { ContainerClient } from './container-client.ts';
 import type { SigV4Verifier } from './sigv4-verify.ts';
 import type { Variant } from './variants.ts';
+import type { AnsweredCall } from './data-capture.ts';
 
 /** Invocation counters exposed on `GET /_stats`. */
 export interface InvocationStats {
@@ -34,6 +35,8 @@ export interface InvokeContext {
   containerTimeoutMs: number;
   /** Rejections at `warn`, every finished call at `debug` (off unless asked: benchmarks run through here). */
   logger: Logger;
+  /** Data capture of answered calls (`data-capture.ts`), when the runtime was asked for it. */
+  capture?: (call: AnsweredCall) => void;
 }
 
 /** A request header as one string (repeated headers joined with commas), or `undefined`. */

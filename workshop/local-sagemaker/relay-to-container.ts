@@ -57,6 +57,13 @@ export async function relayToContainer(req: IncomingMessage, res: ServerResponse
     res.writeHead(200, headers);
     res.end(answer.body);
     logDone(200);
+    ctx.capture?.({
+      endpointName: ctx.endpointName,
+      variantName: variant.name,
+      inferenceId: header(req, 'x-amzn-sagemaker-inference-id'),
+      input: { contentType: header(req, 'content-type') ?? 'application/octet-stream', body },
+      output: { contentType: String(headers['content-type']), body: answer.body },
+    });
   } catch (err) {
     const reason = err instanceof ContainerCallError ? err.reason : 'unreachable';
     if (reason === 'aborted') return logDone(0, { clientGone: true });

@@ -7,7 +7,8 @@
  * LOCAL_SAGEMAKER_ACCESS_KEY_ID / LOCAL_SAGEMAKER_SECRET_ACCESS_KEY (documented local pair),
  * AWS_REGION (eu-west-2), LOCAL_SAGEMAKER_VARIANTS (AllTraffic=http://127.0.0.1:8081;
  * `Name=url[@weight],…`), LOCAL_SAGEMAKER_LOG_INVOCATIONS=true to log every call (level debug),
- * LOG_LEVEL (info).
+ * LOCAL_SAGEMAKER_CAPTURE_DIR (unset: no data capture) to capture answered calls as SageMaker lays
+ * them out, LOG_LEVEL (info).
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -40,6 +41,7 @@ const defaults = {
   region: DEFAULT_REGION,
   variants: parseVariantsSpec(DEFAULT_VARIANTS_SPEC),
   logInvocations: false,
+  captureDir: undefined as string | undefined,
   logLevel: 'info',
 };
 
@@ -61,6 +63,7 @@ const fromEnv = {
   AWS_REGION: ['region', awsRegion],
   LOCAL_SAGEMAKER_VARIANTS: ['variants', variantsSpec],
   LOCAL_SAGEMAKER_LOG_INVOCATIONS: ['logInvocations', trueOrFalse],
+  LOCAL_SAGEMAKER_CAPTURE_DIR: ['captureDir', nonEmptyText],
   LOG_LEVEL: ['logLevel', logLevel],
 } as const satisfies EnvironmentTable<typeof defaults>;
 
@@ -80,6 +83,7 @@ function main(): void {
     region: settings.region,
     variants,
     logger,
+    ...(settings.captureDir ? { dataCapture: { dir: settings.captureDir } } : {}),
   });
   const { server } = runtime;
   server.on('error', (err) => {
