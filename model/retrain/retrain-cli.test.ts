@@ -25,7 +25,9 @@ async function retrainCli(
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const argv = ['--import', 'tsx', 'model/retrain/retrain-cli.ts', '--history', w.historyDir, '--events', w.eventsFile];
-  argv.push('--serving', w.servingDir, '--versions', w.versionsDir, ...args);
+  // The world's window holds a few dozen customers; the gate's minimum is lowered unless a test sets it.
+  const minimum = args.includes('--min-customers') ? [] : ['--min-customers', '20'];
+  argv.push('--serving', w.servingDir, '--versions', w.versionsDir, ...minimum, ...args);
   try {
     const { stdout, stderr } = await run(process.execPath, argv, {
       cwd: projectRoot,
@@ -136,6 +138,15 @@ test('the CLI ends a planned stop with its exit code and a one-line reason on st
   assert.equal(code, 5);
   assert.match(stderr, /^retrain: the serving artifact .* cannot be read/);
   assert.equal((await retrainCli(w, ['--full'])).code, 2, '--full without --promote is a usage error');
+});
+
+test('too few test customers for the default minimum: exit 11, "not enough evidence", nothing built', async () => {
+  const w = writeRetrainWorld(join(scratch, 'tiny'));
+  const { code, stdout, stderr } = await retrainCli(w, ['--min-customers', '300']);
+  assert.equal(code, 11, stderr);
+  assert.match(stdout, /FAIL {2}≥ 300 test customers \(all\): \d+ customers/);
+  assert.match(stdout, /gate: NOT ENOUGH EVIDENCE/);
+  assert.match(stdout, /nothing shipped, nothing refused/);
 });
 
 /** The JSON requests a dry run printed, in order. */

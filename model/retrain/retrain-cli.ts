@@ -12,7 +12,9 @@
  *                          model/artifacts/model)
  *   --versions DIR         where versions go (default model/artifacts/versions)
  *   --window-days N        the test window (default 14)
- *   --tolerance X          relative NDCG@10 loss accepted against the serving model (default 0.05)
+ *   --tolerance X          relative NDCG@10 loss accepted against the serving model, at the paired
+ *                          interval's lower bound (default 0.05)
+ *   --min-customers N      fewest test customers per gated view for a verdict (default 300)
  *   --keep-history-dates   do not move an old history up to the events (see gather.ts)
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
  *   --full                 with --promote: make it the champion (the others kept at weight 0)
@@ -29,7 +31,7 @@
  *   --create               with --cloud: the endpoint does not exist yet (created, not updated)
  *
  * Exit codes: model/retrain/retrain-error.ts (0 shipped, 2 bad options or environment, 10 refused by
- * the gate).
+ * the gate, 11 not enough evidence; every code in model/README.md).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -111,6 +113,7 @@ function parseOptions(argv: string[]) {
         versions: { type: 'string', default: join(root, 'model/artifacts/versions') },
         'window-days': { type: 'string', default: '14' },
         tolerance: { type: 'string', default: String(defaultGateRules.tolerance) },
+        'min-customers': { type: 'string', default: String(defaultGateRules.minCustomers) },
         'keep-history-dates': { type: 'boolean', default: false },
         promote: { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
@@ -148,6 +151,7 @@ function parseOptions(argv: string[]) {
     ...values,
     windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
     tolerance: number('tolerance', values.tolerance, (x) => x >= 0 && x < 1),
+    minCustomers: number('min-customers', values['min-customers'], (x) => Number.isInteger(x) && x >= 1),
     share: number('share', values.share, (x) => x > 0 && x < 100),
   };
 }
@@ -233,7 +237,7 @@ async function main(argv: string[]): Promise<number> {
     pseudonymKey,
     rebaseHistory: !options['keep-history-dates'],
     windowDays: options.windowDays,
-    rules: { ...defaultGateRules, tolerance: options.tolerance },
+    rules: { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers },
     model,
     writeTrainingData: options['train-in-cloud'],
   });
@@ -244,11 +248,18 @@ async function main(argv: string[]): Promise<number> {
       `events ${d.events.purchases} purchases by ${d.events.customers} customers (${d.events.from} … ` +
       `${d.events.through}), ${d.events.newItems.length} item(s) new to the model`,
   );
-  console.log(`retrain: test window ${report.window.testFrom} … ${report.window.testThrough}\n`);
+  console.log(`retrain: test window ${report.window.testFrom} … ${report.window.testThrough}`);
+  console.log(`retrain: serving ${report.serving.scored.algorithm}, ${report.serving.scored.how}\n`);
   console.log(renderGateTable(report.rows, report.verdict));
   if (!report.shipped) {
-    console.log(`\nretrain: refused; the serving model is untouched. Report: ${options.versions}/refused-*/`);
-    return retrainExitCodes.gateRefused;
+    const outcome = report.verdict.outcome;
+    console.log(
+      outcome === 'not-enough-evidence'
+        ? `\nretrain: not enough evidence (fewer than ${options.minCustomers} test customers in a view): nothing ` +
+            `shipped, nothing refused. Report: ${options.versions}/${outcome}-*/`
+        : `\nretrain: refused; the serving model is untouched. Report: ${options.versions}/${outcome}-*/`,
+    );
+    return outcome === 'not-enough-evidence' ? retrainExitCodes.notEnoughEvidence : retrainExitCodes.gateRefused;
   }
   const shipped = report.shipped;
   console.log(
