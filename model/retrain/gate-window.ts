@@ -11,7 +11,7 @@ import type { ModelParams } from '../training/candidates.ts';
 import { type GateRules, type GateVerdict, judge, type ScoredRow } from './gate.ts';
 import { type GateModel, gateComparators, scoreForGate } from './gate-scoring.ts';
 import { type Gathered, gather } from './gather.ts';
-import { RetrainError } from './retrain-error.ts';
+import { RetrainError, retrainExitCodes } from './retrain-error.ts';
 import { type ServingAtCutoff, servingAtCutoff } from './serving-at-cutoff.ts';
 
 const DAY_MS = 86_400_000;
@@ -66,6 +66,11 @@ function servingNewestEvent(servingDir: string): number | undefined {
   return Number.isFinite(newest) ? newest : undefined;
 }
 
+/** The test window of gathered purchases: [T − days, T], T the newest event; train strictly before. */
+export function windowCut(gathered: Pick<Gathered, 'newestEvent'>, days: number): { cutoff: number; end: number } {
+  return { cutoff: gathered.newestEvent - days * DAY_MS, end: gathered.newestEvent + 1 };
+}
+
 /** Gathers and cuts; throws a `RetrainError` on every planned stop. */
 export function openTestWindow(options: WindowOptions): TestWindow {
   const serving = readServing(options.servingDir);
@@ -95,8 +100,7 @@ export function openTestWindow(options: WindowOptions): TestWindow {
       `no purchase event newer than ${iso(learntUpTo)}, the newest the serving model ` +
         `(${serving.manifest.modelVersion}) learnt from: nothing new to learn`,
     );
-  const end = gathered.newestEvent + 1;
-  const cutoff = gathered.newestEvent - options.windowDays * DAY_MS;
+  const { cutoff, end } = windowCut(gathered, options.windowDays);
   const split = temporalSplit(gathered.purchases, cutoff, end);
   if (split.targetsAll.length === 0) {
     const c = split.counts;
@@ -137,3 +141,24 @@ export function gateCandidate(
     serving: { how: serving.how, algorithm: serving.algorithm },
   };
 }
+
+/** The lines every judged run prints before its table: the data, the window, how serving was scored. */
+export function windowLines(command: string, window: TestWindow, serving: GateResult['serving']): string[] {
+  const { history, events } = window.gathered;
+  return [
+    `${command}: history ${history.purchases} purchases (${history.from} … ${history.through}` +
+      `${history.rebasedDays ? `, moved ${history.rebasedDays} days forward` : ''}); events ${events.purchases} ` +
+      `purchases by ${events.customers} customers (${events.from} … ${events.through}), ` +
+      `${events.newItems.length} item(s) new to the model`,
+    `${command}: test window ${iso(window.cutoff)} … ${iso(window.gathered.newestEvent)}`,
+    `${command}: serving ${serving.algorithm}, ${serving.how}`,
+  ];
+}
+
+/** The exit code of a verdict. */
+export const verdictExitCode = (verdict: GateResult['verdict']): number =>
+  verdict.outcome === 'passed'
+    ? 0
+    : verdict.outcome === 'refused'
+      ? retrainExitCodes.gateRefused
+      : retrainExitCodes.notEnoughEvidence;

@@ -29,77 +29,38 @@
  *                          (defaults: RECO_MODEL_S3_URI, RECO_MODEL_IMAGE, RECO_SAGEMAKER_ROLE_ARN,
  *                          SAGEMAKER_ENDPOINT_NAME or reco-shelf, AWS_REGION)
  *   --create               with --cloud: the endpoint does not exist yet (created, not updated)
+ *   --export-only [--out DIR]  write the training channel for a trainer of any language and stop
+ *                          (model/retrain/export-channel.ts; default DIR versions/export-<time>)
+ *   --candidate-url URL    judge a running container black-box instead of training a candidate (as
+ *                          npm run gate does); with --promote, serve it as the challenger on a pass
  *
  * Exit codes: model/retrain/retrain-error.ts (0 shipped, 2 bad options or environment, 10 refused by
  * the gate, 11 not enough evidence; every code in model/README.md).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
-import { fixedPort, nonEmptyText, secretKey } from '../../environment/parsers.ts';
-import { type EnvironmentTable, InvalidEnvironmentError, readEnvironment } from '../../environment/read-environment.ts';
-import { knownEnvironmentVariables, defaults as proxyDefaults } from '../../server/config.ts';
 import { liveStackPid } from '../../workshop/local-stack/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
 import { jsonReplacer, readShippedConfig } from '../training/shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
 import { defaultGateRules, renderGateTable } from './gate.ts';
-import { promoteLocally } from './local-promotion.ts';
+import { promoteLocally, variantNameFor } from './local-promotion.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
 import { RetrainError, retrainExitCodes } from './retrain-error.ts';
+import { type Inputs, resolveInputs, servingPointerPath } from './retrain-inputs.ts';
+import { gateContainer } from './container-candidate.ts';
+import { exportTrainingChannel } from './export-channel.ts';
+import { openTestWindow, verdictExitCode, windowLines } from './gate-window.ts';
+
+import { readRetrainEnvironment } from './retrain-environment.ts';
+
+export { servingPointerPath } from './retrain-inputs.ts';
+export { readRetrainEnvironment, retrainDefaults, retrainEnvironment } from './retrain-environment.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** What the retrain takes from its environment when no flag says otherwise. */
-export const retrainDefaults = {
-  pseudonymKey: undefined as string | undefined,
-  /** Set when the proxy verifies shopper tokens; the exporter the retrain starts then needs no raw-ids setting. */
-  shopperTokenSecret: undefined as string | undefined,
-  eventsDir: proxyDefaults.eventsDir,
-  sagemakerPort: 8080,
-  modelS3Uri: undefined as string | undefined,
-  modelImage: undefined as string | undefined,
-  roleArn: undefined as string | undefined,
-  endpointName: 'reco-shelf',
-  region: undefined as string | undefined,
-};
-
-/** Each variable the retrain reads, and the option it sets. */
-export const retrainEnvironment = {
-  RECO_PSEUDONYM_KEY: ['pseudonymKey', secretKey],
-  RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
-  RECO_EVENTS_DIR: ['eventsDir', nonEmptyText],
-  SAGEMAKER_PORT: ['sagemakerPort', fixedPort],
-  RECO_MODEL_S3_URI: ['modelS3Uri', z.string().startsWith('s3://', 'must be an s3://bucket/prefix URI')],
-  RECO_MODEL_IMAGE: ['modelImage', nonEmptyText],
-  RECO_SAGEMAKER_ROLE_ARN: ['roleArn', z.string().startsWith('arn:', 'must be an IAM role ARN (arn:…)')],
-  SAGEMAKER_ENDPOINT_NAME: ['endpointName', nonEmptyText],
-  AWS_REGION: ['region', nonEmptyText],
-} as const satisfies EnvironmentTable<typeof retrainDefaults>;
-
-/**
- * The retrain's settings from `env`; a bad variable, or a `RECO_*` one no process reads, is a usage
- * error. The proxy's own variables pass: an operator runs the retrain with the proxy's env file.
- */
-export function readRetrainEnvironment(env: NodeJS.ProcessEnv = process.env): typeof retrainDefaults {
-  try {
-    return readEnvironment('environment', retrainDefaults, retrainEnvironment, env, {
-      unknown: { prefix: 'RECO_', known: knownEnvironmentVariables },
-    });
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) throw new RetrainError('usage', error.message);
-    throw error;
-  }
-}
-
-/** Where `--promote --full` records the champion it made; without that file the stack's default model serves. */
-export function servingPointerPath(versionsDir: string): string {
-  return join(versionsDir, 'serving.json');
-}
 
 function parseOptions(argv: string[]) {
   const parse = () =>
@@ -129,6 +90,9 @@ function parseOptions(argv: string[]) {
         endpoint: { type: 'string' },
         create: { type: 'boolean', default: false },
         region: { type: 'string' },
+        'export-only': { type: 'boolean', default: false },
+        out: { type: 'string' },
+        'candidate-url': { type: 'string' },
       },
     });
   let values: ReturnType<typeof parse>['values'];
@@ -145,6 +109,19 @@ function parseOptions(argv: string[]) {
   if (values.full && !values.promote) throw new RetrainError('usage', '--full only makes sense with --promote');
   if (values.cloud && values.promote)
     throw new RetrainError('usage', '--promote serves locally, --cloud on SageMaker: choose one');
+  if (values['export-only'] && (values.promote || values.cloud || values['candidate-url']))
+    throw new RetrainError(
+      'usage',
+      '--export-only writes the training channel and stops: no --promote, --cloud or --candidate-url',
+    );
+  if (values.out && !values['export-only']) throw new RetrainError('usage', '--out goes with --export-only');
+  if (values['candidate-url'] && values.cloud)
+    throw new RetrainError(
+      'usage',
+      '--candidate-url is judged and promoted locally; its image goes to the cloud by model:deploy',
+    );
+  if (values['candidate-url'] && !/^https?:\/\/[^/]+/.test(values['candidate-url']))
+    throw new RetrainError('usage', `--candidate-url: "${values['candidate-url']}" is not an http(s) URL`);
   if ((values['train-in-cloud'] || values['dry-run']) && !values.cloud)
     throw new RetrainError('usage', '--train-in-cloud and --dry-run go with --cloud');
   return {
@@ -154,32 +131,6 @@ function parseOptions(argv: string[]) {
     minCustomers: number('min-customers', values['min-customers'], (x) => Number.isInteger(x) && x >= 1),
     share: number('share', values.share, (x) => x > 0 && x < 100),
   };
-}
-
-/** Exports the store's purchase events with the project's own exporter into `file`. */
-function exportEvents(eventsDir: string, file: string, pseudonymKey: string, tokensVerified: boolean): void {
-  const result = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'server/events/export-cli.ts'),
-      ...['--dir', eventsDir, '--types', 'purchase', '--format', 'csv', '--out', file],
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        RECO_PSEUDONYM_KEY: pseudonymKey,
-        // The exporter loads the whole proxy config, which insists on a shopper-identity setting
-        // it never uses; raw ids are what the event store holds anyway (the export keys them).
-        ...(tokensVerified ? {} : { RECO_ALLOW_RAW_USER_IDS: 'true' }),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  if (result.status !== 0)
-    throw new RetrainError('exportFailed', `events:export of ${eventsDir} failed (exit ${result.status})`);
 }
 
 /**
@@ -202,31 +153,101 @@ export function requireCloudPseudonymKey(key: string | undefined): void {
     );
 }
 
+type Options = ReturnType<typeof parseOptions>;
+type Environment = ReturnType<typeof readRetrainEnvironment>;
+
+/** `--promote`: serves the version (an artifact folder, or a running container) as a variant of the local runtime. */
+async function promote(
+  options: Options,
+  env: Environment,
+  shipped: { modelVersion: string; modelDir: string; containerUrl?: string },
+): Promise<void> {
+  const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.sagemakerPort}`;
+  const stackPid = liveStackPid(options['log-dir']);
+  const result = await promoteLocally({
+    runtimeUrl,
+    modelDir: shipped.modelDir,
+    modelVersion: shipped.modelVersion,
+    containerUrl: shipped.containerUrl,
+    sharePercent: options.share,
+    full: options.full,
+    logDir: options['log-dir'],
+    stackPid,
+  });
+  // The retrain re-fits the serving recipe from an artifact: a container promoted by URL is not recorded.
+  if (options.full && shipped.containerUrl === undefined)
+    writeFileSync(
+      servingPointerPath(options.versions),
+      `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`,
+    );
+  const pid = result.container.pid === undefined ? 'already running' : `pid ${result.container.pid}`;
+  console.log(`retrain: promoted at ${runtimeUrl}: container ${result.container.url} (${pid})`);
+  for (const v of result.variants) console.log(`  variant ${v.name.padEnd(32)} weight ${v.weight}  ${v.url}`);
+  if (result.container.pid !== undefined)
+    console.log(
+      stackPid === undefined
+        ? `retrain: no npm start stack logs into ${options['log-dir']}; the challenger runs until stopped ` +
+            `(kill ${result.container.pid})`
+        : `retrain: the challenger stops with the stack (launcher pid ${stackPid})`,
+    );
+}
+
+/** `--export-only`: the training channel for a foreign trainer, then stop. */
+function exportOnly(options: Options, inputs: Inputs): number {
+  const outDir = options.out ?? join(options.versions, `export-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const summary = exportTrainingChannel({
+    historyDir: options.history,
+    eventFiles: inputs.eventFiles,
+    pseudonymKey: inputs.pseudonymKey,
+    rebaseHistory: !options['keep-history-dates'],
+    windowDays: options.windowDays,
+    outDir,
+  });
+  console.log(`retrain: exported the training channel to ${outDir} (export.json says what is where)`);
+  console.log(`  ${summary.gate.file}: ${summary.gate.purchases} purchases before ${summary.window.cutoff}`);
+  console.log(`  ${summary.full.file}: ${summary.full.purchases} purchases, everything`);
+  console.log(`retrain: train a candidate on gate/, serve it, then: ${summary.gateCommand}`);
+  return 0;
+}
+
+/** `--candidate-url`: the gate on a running container; on a pass with `--promote`, that container serves. */
+async function judgeContainer(options: Options, env: Environment, inputs: Inputs, url: string): Promise<number> {
+  const window = openTestWindow({
+    historyDir: options.history,
+    eventFiles: inputs.eventFiles,
+    servingDir: inputs.servingDir,
+    pseudonymKey: inputs.pseudonymKey,
+    rebaseHistory: !options['keep-history-dates'],
+    windowDays: options.windowDays,
+  });
+  const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
+  const judged = await gateContainer(window, url, rules);
+  for (const line of windowLines('retrain', window, judged.serving)) console.log(line);
+  console.log(`retrain: candidate ${judged.candidate.modelVersion} at ${url} (${judged.candidate.calls} calls)\n`);
+  console.log(renderGateTable(judged.rows, judged.verdict));
+  const code = verdictExitCode(judged.verdict);
+  if (code !== 0 || !options.promote) return code;
+  const modelVersion = variantNameFor(judged.candidate.modelVersion);
+  await promote(options, env, { modelVersion, modelDir: '', containerUrl: url });
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const env = readRetrainEnvironment();
   const options = parseOptions(argv);
-  let pseudonymKey = env.pseudonymKey;
-  if (options.cloud) requireCloudPseudonymKey(pseudonymKey);
-  if (!pseudonymKey) {
-    // The demo's proxy and its first model use this key (demo/processes.ts, scripts/ensure-built.ts).
-    console.log('retrain: RECO_PSEUDONYM_KEY is not set; using the demo key, as npm start does');
-    pseudonymKey = developmentPseudonymKey;
-  }
-  mkdirSync(options.versions, { recursive: true });
-  let eventFiles = options.events ?? [];
-  if (eventFiles.length === 0) {
-    const eventsDir = options['events-dir'] ?? env.eventsDir;
-    const file = join(options.versions, '.exports', `purchases-${Date.now()}.csv`);
-    mkdirSync(join(options.versions, '.exports'), { recursive: true });
-    exportEvents(eventsDir, file, pseudonymKey, env.shopperTokenSecret !== undefined);
-    eventFiles = [file];
-  }
-  const pointer = servingPointerPath(options.versions);
-  const servingDir =
-    options.serving ??
-    (existsSync(pointer)
-      ? (JSON.parse(readFileSync(pointer, 'utf8')) as { modelDir: string }).modelDir
-      : join(root, 'model/artifacts/model'));
+  if (options.cloud) requireCloudPseudonymKey(env.pseudonymKey);
+  const inputs = resolveInputs({
+    events: options.events,
+    eventsDir: options['events-dir'] ?? env.eventsDir,
+    versions: options.versions,
+    serving: options.serving,
+    pseudonymKey: env.pseudonymKey,
+    tokensVerified: env.shopperTokenSecret !== undefined,
+    command: 'retrain',
+  });
+  if (options['export-only']) return exportOnly(options, inputs);
+  if (options['candidate-url']) return judgeContainer(options, env, inputs, options['candidate-url']);
+  const { pseudonymKey, eventFiles, servingDir } = inputs;
   const model = readShippedConfig();
   console.log(`retrain: candidate ${model.name} (parameters from ${model.source}); serving ${servingDir}`);
   const report: RetrainReport = retrain({
@@ -294,31 +315,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
   }
-  if (options.promote) {
-    const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.sagemakerPort}`;
-    const stackPid = liveStackPid(options['log-dir']);
-    const result = await promoteLocally({
-      runtimeUrl,
-      modelDir: shipped.modelDir,
-      modelVersion: shipped.modelVersion,
-      sharePercent: options.share,
-      full: options.full,
-      logDir: options['log-dir'],
-      stackPid,
-    });
-    if (options.full)
-      writeFileSync(pointer, `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`);
-    const pid = result.container.pid === undefined ? 'already running' : `pid ${result.container.pid}`;
-    console.log(`retrain: promoted at ${runtimeUrl}: container ${result.container.url} (${pid})`);
-    for (const v of result.variants) console.log(`  variant ${v.name.padEnd(32)} weight ${v.weight}  ${v.url}`);
-    if (result.container.pid !== undefined)
-      console.log(
-        stackPid === undefined
-          ? `retrain: no npm start stack logs into ${options['log-dir']}; the challenger runs until stopped ` +
-              `(kill ${result.container.pid})`
-          : `retrain: the challenger stops with the stack (launcher pid ${stackPid})`,
-      );
-  }
+  if (options.promote) await promote(options, env, { modelVersion: shipped.modelVersion, modelDir: shipped.modelDir });
   return 0;
 }
 
