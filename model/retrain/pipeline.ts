@@ -14,7 +14,7 @@ import { packageModel } from '../training/package.ts';
 import { jsonReplacer } from '../training/shipped-config.ts';
 import { trainOnPurchases } from '../training/train.ts';
 import type { GateRules, GateVerdict, ScoredRow } from './gate.ts';
-import { type GateResult, gateCandidate, iso, openTestWindow, reportFileName } from './gate-window.ts';
+import { type GateResult, gateCandidate, iso, openTestWindow, reportFileName, type TestWindow } from './gate-window.ts';
 import { everyView } from './gate-scoring.ts';
 import type { Gathered } from './gather.ts';
 import { writeTrainingCsv } from './training-csv.ts';
@@ -36,8 +36,13 @@ export interface RetrainOptions {
   windowDays: number;
   rules: GateRules;
   model: { name: ShippableModel; params: ModelParams };
-  /** Also write the gathered purchases as `training/purchases.csv.gz` (a cloud training job's channel). */
+  /**
+   * Also write the gathered purchases as `training/purchases.csv.gz` and those before the cut-off as
+   * `training-gate/purchases.csv.gz` (the channels of the cloud's training jobs).
+   */
   writeTrainingData?: boolean;
+  /** Told the window once it is cut (the cloud roll-out judges the model its gate job trains on it). */
+  onWindow?: (window: TestWindow) => void;
 }
 
 /** What `retrain-report.json` holds. */
@@ -59,6 +64,7 @@ export interface RetrainReport {
 export function retrain(options: RetrainOptions): RetrainReport {
   const started = performance.now();
   const window = openTestWindow(options);
+  options.onWindow?.(window);
   const { serving, gathered, cutoff, split } = window;
   const candidate = everyView('candidate', fitModel(split.train, options.model.name, options.model.params));
   const {
@@ -117,16 +123,19 @@ export function retrain(options: RetrainOptions): RetrainReport {
       reused,
     };
     report.seconds = (performance.now() - started) / 1000;
-    if (reused && options.writeTrainingData && !existsSync(join(dir, 'training', 'purchases.csv.gz'))) {
-      mkdirSync(join(dir, 'training'), { recursive: true });
-      writeTrainingCsv(purchases, join(dir, 'training', 'purchases.csv.gz'));
-    }
+    const writeChannels = (into: string): void => {
+      for (const [channel, rows] of [
+        ['training', purchases],
+        ['training-gate', purchases.filter((p) => p.time < cutoff)],
+      ] as const) {
+        mkdirSync(join(into, channel), { recursive: true });
+        writeTrainingCsv(rows, join(into, channel, 'purchases.csv.gz'));
+      }
+    };
+    if (reused && options.writeTrainingData) writeChannels(dir);
     if (!reused) {
       packageModel(join(scratch, 'model'), join(scratch, 'model.tar.gz'));
-      if (options.writeTrainingData) {
-        mkdirSync(join(scratch, 'training'));
-        writeTrainingCsv(purchases, join(scratch, 'training', 'purchases.csv.gz'));
-      }
+      if (options.writeTrainingData) writeChannels(scratch);
       writeFileSync(join(scratch, reportFileName), `${JSON.stringify(report, null, 2)}\n`);
       renameSync(scratch, dir);
     }

@@ -208,29 +208,46 @@ describe('npm run retrain -- --cloud --dry-run prints every AWS request and send
     assert.match(local.stdout, /RECO_PSEUDONYM_KEY is not set; using the demo key/);
   });
 
-  test('--train-in-cloud uploads the training data and creates the training job that makes the archive', async () => {
+  test('--train-in-cloud: a gate job on the data before the window, judged, then the job that deploys', async () => {
     const w = writeRetrainWorld(join(scratch, 'train-in-cloud'));
     const { code, stdout, stderr } = await retrainCli(w, [...cloud, '--train-in-cloud', '--create'], noAws);
     assert.equal(code, 0, stderr);
     const steps = printedSteps(stdout);
-    assert.deepEqual(
-      steps.slice(0, 3).map((s) => s.command),
-      ['PutObject', 'CreateTrainingJob', 'WaitForTrainingJob'],
-    );
-    const job = steps[1]!.input as {
+    type Job = {
       TrainingJobName: string;
       HyperParameters: Record<string, string>;
       InputDataConfig: { DataSource: { S3DataSource: { S3Uri: string } } }[];
       OutputDataConfig: { S3OutputPath: string };
     };
-    assert.match(
-      String(steps[0]!.input.Key),
-      /^flywheel\/ease-buy-again-all-[0-9a-f]{8}\/training\/purchases\.csv\.gz$/,
+    assert.deepEqual(
+      steps.slice(0, 6).map((s) => s.command),
+      ['PutObject', 'CreateTrainingJob', 'WaitForTrainingJob', 'PutObject', 'CreateTrainingJob', 'WaitForTrainingJob'],
     );
-    assert.equal(
-      job.InputDataConfig[0]!.DataSource.S3DataSource.S3Uri,
-      `s3://reco-models/${String(steps[0]!.input.Key).replace(/purchases\.csv\.gz$/, '')}`,
-    );
+    const [gateData, gateJob, , data, job] = steps.map((s) => s.input) as [
+      Record<string, unknown>,
+      Job,
+      unknown,
+      Record<string, unknown>,
+      Job,
+    ];
+    const base = /^flywheel\/ease-buy-again-all-[0-9a-f]{8}\//;
+    assert.match(String(gateData.Key), new RegExp(`${base.source}training-gate/purchases\\.csv\\.gz$`));
+    assert.match(String(data.Key), new RegExp(`${base.source}training/purchases\\.csv\\.gz$`));
+    assert.equal(gateJob.TrainingJobName, `${job.TrainingJobName}-gate`);
+    for (const [channel, j] of [
+      [gateData, gateJob],
+      [data, job],
+    ] as const)
+      assert.equal(
+        j.InputDataConfig[0]!.DataSource.S3DataSource.S3Uri,
+        `s3://reco-models/${String(channel.Key).replace(/purchases\.csv\.gz$/, '')}`,
+      );
+    // The gate sits between the two jobs: the printed plan names the archive it judges.
+    const gateArchive = `${gateJob.OutputDataConfig.S3OutputPath}/${gateJob.TrainingJobName}/output/model.tar.gz`;
+    const gateLine = `retrain: gate — ${gateArchive}`;
+    const at = stdout.indexOf(gateLine);
+    assert.ok(at > 0, stdout);
+    assert.ok(at > stdout.indexOf('WaitForTrainingJob') && at < stdout.lastIndexOf('CreateTrainingJob'));
     assert.equal(job.HyperParameters.algorithm, 'ease+buy-again');
     assert.equal(typeof JSON.parse(job.HyperParameters.params!).lambda, 'number');
     const model = steps.find((s) => s.command === 'CreateModel')!.input as {

@@ -53,7 +53,8 @@ import { RetrainError, retrainExitCodes } from './retrain-error.ts';
 import { type Inputs, resolveInputs, servingPointerPath } from './retrain-inputs.ts';
 import { gateContainer } from './container-candidate.ts';
 import { exportTrainingChannel } from './export-channel.ts';
-import { openTestWindow, verdictExitCode, windowLines } from './gate-window.ts';
+import { openTestWindow, type TestWindow, verdictExitCode, windowLines } from './gate-window.ts';
+import { gateCloudModel, rollOutInCloud } from './cloud-gate.ts';
 
 import { readRetrainEnvironment } from './retrain-environment.ts';
 
@@ -232,6 +233,63 @@ async function judgeContainer(options: Options, env: Environment, inputs: Inputs
   return 0;
 }
 
+/**
+ * `--cloud`: the AWS requests around the gate (cloud-rollout.ts). With `--train-in-cloud` the model the
+ * gate job trains is fetched and judged on `window` before the second job and the deploy are sent.
+ */
+async function rollOut(
+  options: Options,
+  env: Environment,
+  model: ReturnType<typeof readShippedConfig>,
+  shipped: NonNullable<RetrainReport['shipped']>,
+  window: TestWindow,
+): Promise<number> {
+  const s3Uri = options['s3-uri'] ?? env.modelS3Uri;
+  if (!s3Uri) throw new RetrainError('usage', '--cloud needs --s3-uri s3://bucket/prefix (or RECO_MODEL_S3_URI)');
+  const plan = cloudSteps(
+    {
+      modelVersion: shipped.modelVersion,
+      archive: shipped.archive,
+      trainingData: join(shipped.dir, 'training', 'purchases.csv.gz'),
+      gateTrainingData: join(shipped.dir, 'training-gate', 'purchases.csv.gz'),
+    },
+    {
+      s3Uri,
+      image: options.image ?? env.modelImage ?? '',
+      roleArn: options.role ?? env.roleArn ?? '',
+      endpointName: options.endpoint ?? env.endpointName,
+      create: options.create,
+      trainInCloud: options['train-in-cloud'],
+      trainingInstanceType: 'ml.c6i.xlarge',
+      model: { name: model.name, params: JSON.parse(JSON.stringify(model.params, jsonReplacer)) },
+    },
+  );
+  if (options['dry-run']) {
+    printSteps(plan.beforeGate);
+    if (plan.gateModelData !== null)
+      console.log(
+        `retrain: gate — ${plan.gateModelData} is fetched and judged on the test window here; ` +
+          'the requests below are sent only on a pass',
+      );
+    printSteps(plan.afterGate);
+    console.log(`retrain: dry run, ${plan.beforeGate.length + plan.afterGate.length} AWS request(s) not sent`);
+    return 0;
+  }
+  const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
+  const region = options.region ?? env.region;
+  return rollOutInCloud(
+    plan,
+    async (steps) => {
+      try {
+        await sendSteps(steps, region);
+      } catch (error) {
+        throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
+      }
+    },
+    (uri) => gateCloudModel(uri, window, model.params, rules, region ? { region } : {}),
+  );
+}
+
 async function main(argv: string[]): Promise<number> {
   const env = readRetrainEnvironment();
   const options = parseOptions(argv);
@@ -250,6 +308,7 @@ async function main(argv: string[]): Promise<number> {
   const { pseudonymKey, eventFiles, servingDir } = inputs;
   const model = readShippedConfig();
   console.log(`retrain: candidate ${model.name} (parameters from ${model.source}); serving ${servingDir}`);
+  let window: TestWindow | undefined;
   const report: RetrainReport = retrain({
     historyDir: options.history,
     eventFiles,
@@ -261,6 +320,9 @@ async function main(argv: string[]): Promise<number> {
     rules: { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers },
     model,
     writeTrainingData: options['train-in-cloud'],
+    onWindow: (cut) => {
+      window = cut;
+    },
   });
   const d = report.data;
   console.log(
@@ -288,32 +350,8 @@ async function main(argv: string[]): Promise<number> {
       '(model/, model.tar.gz, retrain-report.json)',
   );
   if (options.cloud) {
-    const s3Uri = options['s3-uri'] ?? env.modelS3Uri;
-    if (!s3Uri) throw new RetrainError('usage', '--cloud needs --s3-uri s3://bucket/prefix (or RECO_MODEL_S3_URI)');
-    const trainingData = join(shipped.dir, 'training', 'purchases.csv.gz');
-    const steps = cloudSteps(
-      { modelVersion: shipped.modelVersion, archive: shipped.archive, trainingData },
-      {
-        s3Uri,
-        image: options.image ?? env.modelImage ?? '',
-        roleArn: options.role ?? env.roleArn ?? '',
-        endpointName: options.endpoint ?? env.endpointName,
-        create: options.create,
-        trainInCloud: options['train-in-cloud'],
-        trainingInstanceType: 'ml.c6i.xlarge',
-        model: { name: model.name, params: JSON.parse(JSON.stringify(model.params, jsonReplacer)) },
-      },
-    );
-    if (options['dry-run']) {
-      printSteps(steps);
-      console.log(`retrain: dry run, ${steps.length} AWS request(s) not sent`);
-    } else {
-      try {
-        await sendSteps(steps, options.region ?? env.region);
-      } catch (error) {
-        throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
-      }
-    }
+    const code = await rollOut(options, env, model, shipped, window!);
+    if (code !== 0) return code;
   }
   if (options.promote) await promote(options, env, { modelVersion: shipped.modelVersion, modelDir: shipped.modelDir });
   return 0;
