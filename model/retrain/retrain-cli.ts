@@ -39,8 +39,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
 import { liveStackPid } from '../../workshop/local-stack/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
@@ -50,6 +48,7 @@ import { defaultGateRules, renderGateTable } from './gate.ts';
 import { promoteLocally, variantNameFor } from './local-promotion.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
 import { RetrainError, retrainExitCodes } from './retrain-error.ts';
+import { parseOptions, type RetrainOptions as Options } from './retrain-options.ts';
 import { type Inputs, resolveInputs, servingPointerPath } from './retrain-inputs.ts';
 import { gateContainer } from './container-candidate.ts';
 import { exportTrainingChannel } from './export-channel.ts';
@@ -60,79 +59,6 @@ import { readRetrainEnvironment } from './retrain-environment.ts';
 
 export { servingPointerPath } from './retrain-inputs.ts';
 export { readRetrainEnvironment, retrainDefaults, retrainEnvironment } from './retrain-environment.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function parseOptions(argv: string[]) {
-  const parse = () =>
-    parseArgs({
-      args: argv,
-      options: {
-        events: { type: 'string', multiple: true },
-        'events-dir': { type: 'string' },
-        history: { type: 'string', default: join(root, 'data/online-retail') },
-        serving: { type: 'string' },
-        versions: { type: 'string', default: join(root, 'model/artifacts/versions') },
-        'window-days': { type: 'string', default: '14' },
-        tolerance: { type: 'string', default: String(defaultGateRules.tolerance) },
-        'min-customers': { type: 'string', default: String(defaultGateRules.minCustomers) },
-        'keep-history-dates': { type: 'boolean', default: false },
-        promote: { type: 'boolean', default: false },
-        full: { type: 'boolean', default: false },
-        share: { type: 'string', default: '10' },
-        'runtime-url': { type: 'string' },
-        'log-dir': { type: 'string', default: join(root, 'var/logs') },
-        cloud: { type: 'boolean', default: false },
-        'train-in-cloud': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        's3-uri': { type: 'string' },
-        image: { type: 'string' },
-        role: { type: 'string' },
-        endpoint: { type: 'string' },
-        create: { type: 'boolean', default: false },
-        region: { type: 'string' },
-        'export-only': { type: 'boolean', default: false },
-        out: { type: 'string' },
-        'candidate-url': { type: 'string' },
-      },
-    });
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse().values;
-  } catch (error) {
-    throw new RetrainError('usage', (error as Error).message);
-  }
-  const number = (name: string, text: string, ok: (x: number) => boolean): number => {
-    const x = Number(text);
-    if (!Number.isFinite(x) || !ok(x)) throw new RetrainError('usage', `--${name}: "${text}" is out of range`);
-    return x;
-  };
-  if (values.full && !values.promote) throw new RetrainError('usage', '--full only makes sense with --promote');
-  if (values.cloud && values.promote)
-    throw new RetrainError('usage', '--promote serves locally, --cloud on SageMaker: choose one');
-  if (values['export-only'] && (values.promote || values.cloud || values['candidate-url']))
-    throw new RetrainError(
-      'usage',
-      '--export-only writes the training channel and stops: no --promote, --cloud or --candidate-url',
-    );
-  if (values.out && !values['export-only']) throw new RetrainError('usage', '--out goes with --export-only');
-  if (values['candidate-url'] && values.cloud)
-    throw new RetrainError(
-      'usage',
-      '--candidate-url is judged and promoted locally; its image goes to the cloud by model:deploy',
-    );
-  if (values['candidate-url'] && !/^https?:\/\/[^/]+/.test(values['candidate-url']))
-    throw new RetrainError('usage', `--candidate-url: "${values['candidate-url']}" is not an http(s) URL`);
-  if ((values['train-in-cloud'] || values['dry-run']) && !values.cloud)
-    throw new RetrainError('usage', '--train-in-cloud and --dry-run go with --cloud');
-  return {
-    ...values,
-    windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
-    tolerance: number('tolerance', values.tolerance, (x) => x >= 0 && x < 1),
-    minCustomers: number('min-customers', values['min-customers'], (x) => Number.isInteger(x) && x >= 1),
-    share: number('share', values.share, (x) => x > 0 && x < 100),
-  };
-}
 
 /**
  * `--cloud` sends the training data and the model out of the premises, where customers may only
@@ -154,7 +80,6 @@ export function requireCloudPseudonymKey(key: string | undefined): void {
     );
 }
 
-type Options = ReturnType<typeof parseOptions>;
 type Environment = ReturnType<typeof readRetrainEnvironment>;
 
 /** `--promote`: serves the version (an artifact folder, or a running container) as a variant of the local runtime. */
