@@ -83,9 +83,10 @@ export async function containerCandidate(
         const exclude = query.exclude ? [...query.exclude] : [];
         const body = {
           ...(query.user === undefined ? {} : { userId: split.train.userIds[query.user]! }),
-          items: [],
+          // The items in view (none in views `all` and `new`; a view with context sends it as the proxy does).
+          items: (query.context ?? []).slice(0, invocationLimits.maxItems).map((i) => split.train.itemIds[i]!),
           k: query.k,
-          // The proxy keeps the most recent first and cuts at the contract's limit; the rest is filtered here.
+          // At most the contract's limit, as the proxy sends; whatever is cut is filtered from the answer below.
           exclude: exclude.slice(0, invocationLimits.maxExclude).map((i) => split.train.itemIds[i]!),
           placement,
         };
