@@ -85,8 +85,9 @@ export async function containerCandidate(
           ...(query.user === undefined ? {} : { userId: split.train.userIds[query.user]! }),
           // The items in view (none in views `all` and `new`; a view with context sends it as the proxy does).
           items: (query.context ?? []).slice(0, invocationLimits.maxItems).map((i) => split.train.itemIds[i]!),
-          k: query.k,
-          // At most the contract's limit, as the proxy sends; whatever is cut is filtered from the answer below.
+          // At most the contract's limit of exclusions, as the proxy sends; whatever is cut is filtered from the
+          // answer below, and asked for as extra answers (up to the contract's k) so the list stays k long.
+          k: Math.min(invocationLimits.maxK, query.k + Math.max(0, exclude.length - invocationLimits.maxExclude)),
           exclude: exclude.slice(0, invocationLimits.maxExclude).map((i) => split.train.itemIds[i]!),
           placement,
         };
