@@ -1,9 +1,10 @@
 /**
  * `npm run retrain -- [options]`: the flywheel, local by default. Exports the stored purchase
  * events, gathers them with the history, trains a candidate on all but the test window (the
- * last --window-days), scores it and the serving artifact on that window, gates, and on pass
- * trains on everything into a new versioned folder (packaged as model.tar.gz). See
- * model/README.md "Retraining". The environment is read by `readRetrainEnvironment` below.
+ * last --window-days), scores it beside the serving recipe re-fitted on the same data, buy-again and
+ * popularity on that window, gates on the paired intervals' lower bounds (gate.ts), and on pass
+ * trains on everything into a new versioned folder (packaged as model.tar.gz). See model/README.md
+ * "Retrain: the flywheel". The environment is read by `readRetrainEnvironment` (retrain-environment.ts).
  *
  *   --events FILE|DIR      exported purchase CSVs to use instead of exporting (repeatable)
  *   --events-dir DIR       the event store to export from (default RECO_EVENTS_DIR, else the proxy's)
@@ -24,7 +25,8 @@
  *                          launcher the challenger exits with
  *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
  *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
- *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
+ *   --train-in-cloud       with --cloud: train in SageMaker training jobs, the first on the data before the
+ *                          window, its model gated here before the second job and the deploy are sent
  *   --s3-uri s3://b/p --image URI --role ARN --endpoint NAME --region R
  *                          (defaults: RECO_MODEL_S3_URI, RECO_MODEL_IMAGE, RECO_SAGEMAKER_ROLE_ARN,
  *                          SAGEMAKER_ENDPOINT_NAME or reco-shelf, AWS_REGION)
@@ -34,8 +36,9 @@
  *   --candidate-url URL    judge a running container black-box instead of training a candidate (as
  *                          npm run gate does); with --promote, serve it as the challenger on a pass
  *
- * Exit codes: model/retrain/retrain-error.ts (0 shipped, 2 bad options or environment, 10 refused by
- * the gate, 11 not enough evidence; every code in model/README.md).
+ * Exit codes: model/retrain/retrain-error.ts (0 shipped, 2 bad options or environment, 9 the candidate
+ * container broke the contract, 10 refused by the gate, 11 not enough evidence, 12 the serving model
+ * cannot be compared fairly; every code in model/README.md).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +57,6 @@ import { gateContainer } from './container-candidate.ts';
 import { exportTrainingChannel } from './export-channel.ts';
 import { openTestWindow, type TestWindow, verdictExitCode, windowLines } from './gate-window.ts';
 import { gateCloudModel, rollOutInCloud } from './cloud-gate.ts';
-
 import { readRetrainEnvironment } from './retrain-environment.ts';
 
 export { servingPointerPath } from './retrain-inputs.ts';
