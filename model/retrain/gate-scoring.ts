@@ -7,7 +7,7 @@ import { evaluateRecommender, type View } from '../evaluation/evaluate-recommend
 import type { TemporalSplit } from '../evaluation/split.ts';
 import type { Recommender } from '../recommenders/types.ts';
 import { fitModel, type ModelParams } from '../training/candidates.ts';
-import { gateViews, type ScoredModel } from './gate.ts';
+import { buyAgainViews, gateViews, type ScoredModel } from './gate.ts';
 
 /** A model the gate asks per view (a container's answers are fetched per view beforehand). */
 export interface GateModel {
@@ -30,7 +30,7 @@ export function gateComparators(split: TemporalSplit, params: ModelParams): Gate
 }
 
 /** Views where a model has something of its own to say (buy-again excludes everything in `new`). */
-const scoredIn = (name: string, view: View): boolean => name !== 'buy-again' || view === 'all';
+const scoredIn = (name: string, view: View): boolean => name !== 'buy-again' || buyAgainViews.includes(view);
 
 /** Each model's row and per-customer NDCG@10 in every gated view, in `models`' order within a view. */
 export function scoreForGate(split: TemporalSplit, models: readonly GateModel[]): ScoredModel[] {
