@@ -35,7 +35,7 @@ export interface Evaluation {
 const K = 10;
 
 /** The queries and ground truth of `view`, in a fixed order shared by every model (so they pair). */
-function queriesOf(split: TemporalSplit, view: View): { query: Query; relevant: Set<number> }[] {
+export function queriesOf(split: TemporalSplit, view: View): { query: Query; relevant: Set<number> }[] {
   switch (view) {
     case 'all':
       return split.targetsAll.map((t) => ({ query: { user: t.user, k: K }, relevant: new Set(t.items) }));

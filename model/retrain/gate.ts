@@ -1,24 +1,57 @@
 /**
- * The gate a candidate passes before it may serve: on the last 14 days, in views `all` and
- * `new`, its NDCG@10 is no worse than the serving model's beyond a relative tolerance, and in
- * view `all` it is at least twice popularity's. HR@10 and coverage are reported, not gated:
- * with a few hundred test customers they move with NDCG and add noise, not information.
+ * The gate a candidate passes before it may serve. Every model in the comparison was fitted on
+ * the same purchases, before the same cut-off, and scored on the same customers after it
+ * (model/retrain/serving-at-cutoff.ts, gate-scoring.ts); the verdict reads the lower bound of a
+ * paired bootstrap interval of the NDCG@10 difference, never a point estimate:
+ *
+ * - enough evidence: at least `minCustomers` test customers in every gated view, else the verdict
+ *   is "not enough evidence" (neither passed nor refused; its own exit code);
+ * - no worse than the serving configuration, in every gated view: the interval's lower bound of
+ *   candidate − serving is at least −tolerance × serving's NDCG@10 (non-inferiority: the burden of
+ *   proof is on the candidate, so a noisy tie on a small window is refused, not waved through);
+ * - no worse than buy-again (view `all`; in `new` every past item is excluded and buy-again has nothing
+ *   to say), by the same rule: a model that cannot match re-ordering is worse than the rule;
+ * - better than popularity in every gated view: the lower bound of candidate − popularity is above 0.
+ *
+ * HR@10 and coverage are reported, not gated: they move with NDCG and add noise, not information.
  */
+import { type BootstrapOptions, type PairedInterval, pairedBootstrap } from '../evaluation/bootstrap.ts';
 import type { EvaluationRow, View } from '../evaluation/evaluate-recommender.ts';
+
+/** The views the gate judges, in report order (one list: a view added here is gated everywhere). */
+export const gateViews: readonly View[] = ['all', 'new'];
+
+/** The gated views where buy-again is a comparator (in `new` every past item is excluded: it has nothing to say). */
+export const buyAgainViews: readonly View[] = ['all'];
 
 /** The gate's thresholds. */
 export interface GateRules {
-  /** Largest relative NDCG@10 loss against the serving model accepted (0.05 = 5 %). */
+  /** Largest relative NDCG@10 loss against the serving model (and buy-again) accepted, at the interval's bound. */
   tolerance: number;
-  /** The candidate's NDCG@10 in view `all` must be at least this multiple of popularity's. */
-  popularityMultiple: number;
+  /** Fewest test customers in every gated view for a verdict; below, "not enough evidence". */
+  minCustomers: number;
+  /** The paired bootstrap's settings (coverage 0.95: the lower bound is the 2.5th percentile). */
+  bootstrap: BootstrapOptions;
 }
 
 /** The defaults the README states. */
-export const defaultGateRules: GateRules = { tolerance: 0.05, popularityMultiple: 2 };
+export const defaultGateRules: GateRules = {
+  tolerance: 0.05,
+  minCustomers: 300,
+  bootstrap: { resamples: 2000, seed: 1, level: 0.95 },
+};
+
+/** The names the gate compares; every scored set holds these in every gated view. */
+export const gateModels = ['candidate', 'serving', 'buy-again', 'popularity'] as const;
 
 /** The metrics of one model in one view, as the report keeps them. */
 export type ScoredRow = Pick<EvaluationRow, 'name' | 'view' | 'ndcg@10' | 'hr@10' | 'coverage' | 'users'>;
+
+/** One model in one view: its row and each test customer's NDCG@10, in the view's fixed target order. */
+export interface ScoredModel {
+  row: ScoredRow;
+  ndcgPerTarget: Float64Array;
+}
 
 /** One check of the gate and its outcome. */
 export interface GateCheck {
@@ -26,52 +59,74 @@ export interface GateCheck {
   passed: boolean;
   /** The numbers the rule compared, in words. */
   detail: string;
+  /** candidate − comparator with its interval, when the rule compared two models. */
+  difference?: PairedInterval;
 }
 
-/** The verdict: passed only when every check passed. */
+/** `passed` and `refused` are decisions; `not-enough-evidence` is neither (the candidate is not shipped). */
+export type GateOutcome = 'passed' | 'refused' | 'not-enough-evidence';
+
+/** The verdict: passed only when there was enough evidence and every check passed. */
 export interface GateVerdict {
+  outcome: GateOutcome;
   passed: boolean;
   rules: GateRules;
   checks: GateCheck[];
 }
 
-const row = (rows: readonly ScoredRow[], name: string, view: View): ScoredRow => {
-  const found = rows.find((r) => r.name === name && r.view === view);
+const f = (x: number): string => x.toFixed(4);
+const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+const interval = (d: PairedInterval): string => `${signed(d.difference)} [${signed(d.low)}, ${signed(d.high)}]`;
+
+function scored(models: readonly ScoredModel[], name: string, view: View): ScoredModel {
+  const found = models.find((m) => m.row.name === name && m.row.view === view);
   if (!found) throw new Error(`gate: no ${name} row in view ${view}`);
   return found;
-};
-const f = (x: number): string => x.toFixed(4);
-
-/** Judges `candidate` against `serving` and `popularity` on the rows scored on the same test period. */
-export function judge(rows: readonly ScoredRow[], rules: GateRules = defaultGateRules): GateVerdict {
-  const checks: GateCheck[] = [];
-  for (const view of ['all', 'new'] as const) {
-    const candidate = row(rows, 'candidate', view);
-    const serving = row(rows, 'serving', view);
-    if (candidate.users === 0) {
-      checks.push({ rule: `no worse than serving (${view})`, passed: true, detail: 'no customers in this view' });
-      continue;
-    }
-    const floor = serving['ndcg@10'] * (1 - rules.tolerance);
-    checks.push({
-      rule: `no worse than serving (${view})`,
-      passed: candidate['ndcg@10'] >= floor,
-      detail: `NDCG@10 ${f(candidate['ndcg@10'])} vs serving ${f(serving['ndcg@10'])} (floor ${f(floor)})`,
-    });
-  }
-  const candidate = row(rows, 'candidate', 'all');
-  const popularity = row(rows, 'popularity', 'all');
-  const needed = popularity['ndcg@10'] * rules.popularityMultiple;
-  checks.push({
-    rule: `≥ ${rules.popularityMultiple}× popularity (all)`,
-    // A candidate that finds nothing does not beat a popularity that finds nothing either.
-    passed: candidate['ndcg@10'] > 0 && candidate['ndcg@10'] >= needed,
-    detail: `NDCG@10 ${f(candidate['ndcg@10'])} vs popularity ${f(popularity['ndcg@10'])} (needs ${f(needed)})`,
-  });
-  return { passed: checks.every((c) => c.passed), rules, checks };
 }
 
-/** The short table the CLI prints: one line per model and view, then each check. */
+/** Judges the candidate against the serving model and the comparators, scored on the same customers. */
+export function judge(models: readonly ScoredModel[], rules: GateRules = defaultGateRules): GateVerdict {
+  const checks: GateCheck[] = [];
+  for (const view of gateViews) {
+    const users = scored(models, 'candidate', view).row.users;
+    checks.push({
+      rule: `≥ ${rules.minCustomers} test customers (${view})`,
+      passed: users >= rules.minCustomers,
+      detail: `${users} customers`,
+    });
+  }
+  if (checks.some((c) => !c.passed)) return { outcome: 'not-enough-evidence', passed: false, rules, checks };
+  const bound = (view: View, comparator: string, kind: 'no worse' | 'better'): void => {
+    const candidate = scored(models, 'candidate', view);
+    const other = scored(models, comparator, view);
+    const difference = pairedBootstrap(candidate.ndcgPerTarget, other.ndcgPerTarget, rules.bootstrap);
+    const floor = kind === 'better' ? 0 : -rules.tolerance * other.row['ndcg@10'];
+    checks.push({
+      rule: kind === 'better' ? `better than ${comparator} (${view})` : `no worse than ${comparator} (${view})`,
+      passed: kind === 'better' ? difference.low > floor : difference.low >= floor,
+      detail:
+        `NDCG@10 ${f(candidate.row['ndcg@10'])} vs ${f(other.row['ndcg@10'])}: difference ${interval(difference)}, ` +
+        `lower bound must be ${kind === 'better' ? '>' : '≥'} ${signed(floor)}`,
+      difference,
+    });
+  };
+  for (const view of gateViews) {
+    bound(view, 'serving', 'no worse');
+    if (buyAgainViews.includes(view)) bound(view, 'buy-again', 'no worse');
+    bound(view, 'popularity', 'better');
+  }
+  const passed = checks.every((c) => c.passed);
+  return { outcome: passed ? 'passed' : 'refused', passed, rules, checks };
+}
+
+/** The verdict in the words the CLIs print. */
+export const outcomeWords: Record<GateOutcome, string> = {
+  passed: 'PASSED',
+  refused: 'REFUSED',
+  'not-enough-evidence': 'NOT ENOUGH EVIDENCE',
+};
+
+/** The short table the CLIs print: one line per model and view, then each check and the verdict. */
 export function renderGateTable(rows: readonly ScoredRow[], verdict: GateVerdict): string {
   const pad = (s: string, n: number): string => s.padEnd(n);
   const lines = [
@@ -83,6 +138,10 @@ export function renderGateTable(rows: readonly ScoredRow[], verdict: GateVerdict
         `${pad(f(r.coverage), 10)}${r.users}`,
     );
   for (const c of verdict.checks) lines.push(`${c.passed ? 'pass' : 'FAIL'}  ${c.rule}: ${c.detail}`);
-  lines.push(`gate: ${verdict.passed ? 'PASSED' : 'REFUSED'} (tolerance ${verdict.rules.tolerance * 100} %)`);
+  const { tolerance, bootstrap } = verdict.rules;
+  lines.push(
+    `gate: ${outcomeWords[verdict.outcome]} (tolerance ${tolerance * 100} % at the ${bootstrap.level * 100} % ` +
+      `interval's lower bound, ${bootstrap.resamples} paired resamples)`,
+  );
   return lines.join('\n');
 }

@@ -27,6 +27,11 @@ export interface PromotionOptions {
   /** The new version's artifact folder and its version (which names its variant). */
   modelDir: string;
   modelVersion: string;
+  /**
+   * A container already running (any language, `--candidate-url`): served as the variant as it is,
+   * nothing started; `modelDir` is then unused.
+   */
+  containerUrl?: string | undefined;
   /** Percent of traffic for the new version (1..99); ignored with `full`. */
   sharePercent: number;
   /** Make the new version the champion: all traffic, the others kept at weight 0. */
@@ -168,14 +173,33 @@ async function runtimeVariants(runtimeUrl: string): Promise<RuntimeVariant[]> {
   }
 }
 
-/** Serves `modelDir` as a production variant of the running local runtime. */
+/**
+ * A variant name for a container's `modelVersion` (SageMaker's rule: letters, digits, inner hyphens,
+ * at most 63), since a foreign container's version may be anything.
+ */
+export function variantNameFor(modelVersion: string): string {
+  const name = modelVersion
+    .replace(/[^a-zA-Z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return name === '' ? 'challenger' : name;
+}
+
+/** Serves `modelDir` (or the running `containerUrl`) as a production variant of the running local runtime. */
 export async function promoteLocally(options: PromotionOptions): Promise<PromotionResult> {
   if (!options.full && !(options.sharePercent > 0 && options.sharePercent < 100))
     throw new RetrainError('usage', `--share must be a percentage between 0 and 100, got ${options.sharePercent}`);
   const current = await runtimeVariants(options.runtimeUrl);
   const existing = current.find((v) => v.name === options.modelVersion);
-  const container =
-    existing && (await pingOk(existing.url)) ? { url: existing.url, pid: undefined } : await startContainer(options);
+  let container: { url: string; pid: number | undefined };
+  if (existing && (await pingOk(existing.url))) container = { url: existing.url, pid: undefined };
+  else if (options.containerUrl !== undefined) {
+    const url = options.containerUrl.replace(/\/+$/, '');
+    if (!(await pingOk(url)))
+      throw new RetrainError('promotionFailed', `the candidate container at ${url} does not answer /ping with 200`);
+    container = { url, pid: undefined };
+  } else container = await startContainer(options);
   const variants = promotedWeights(
     current,
     { name: options.modelVersion, url: container.url },

@@ -16,8 +16,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { type RetrainWorld, worldKey, writeRetrainWorld } from '../../workshop/test-support/retrain-world.ts';
 import { readArtifact } from '../container/artifact.ts';
-import { defaultShipped } from '../training/shipped-config.ts';
-import { defaultGateRules } from './gate.ts';
+import { defaultShipped, readShippedConfig } from '../training/shipped-config.ts';
+import { buyAgainViews, defaultGateRules, gateViews } from './gate.ts';
 import { type RetrainOptions, retrain } from './pipeline.ts';
 import { RetrainError, retrainExitCodes } from './retrain-error.ts';
 
@@ -35,8 +35,9 @@ const optionsFor = (w: RetrainWorld, overrides: Partial<RetrainOptions> = {}): R
   pseudonymKey: worldKey,
   rebaseHistory: true,
   windowDays: 14,
-  rules: defaultGateRules,
-  model: { name: defaultShipped.name, params: { ...defaultShipped.params, lambda: 10 } },
+  // The world's window holds a few dozen customers: the minimum is lowered, as `--min-customers` would.
+  rules: { ...defaultGateRules, minCustomers: 20 },
+  model: (({ name, params }) => ({ name, params }))(readShippedConfig()),
   ...overrides,
 });
 
@@ -70,7 +71,8 @@ describe('a retrain on fresh purchases', () => {
       const users = report.rows.filter((r) => r.view === view).map((r) => `${r.name}:${r.users}`);
       const n = report.rows.find((r) => r.view === view)!.users;
       assert.ok(n > 0);
-      assert.deepEqual(users, [`candidate:${n}`, `serving:${n}`, `popularity:${n}`]);
+      const buyAgain = buyAgainViews.includes(view) ? [`buy-again:${n}`] : [];
+      assert.deepEqual(users, [`candidate:${n}`, `serving:${n}`, ...buyAgain, `popularity:${n}`]);
     }
     const serving = report.rows.find((r) => r.name === 'serving' && r.view === 'all')!;
     // The serving model knows these customers: translated ids, not a cold start.
@@ -89,7 +91,9 @@ describe('a retrain on fresh purchases', () => {
     assert.ok(gunzipSync(readFileSync(shipped.archive)).includes('manifest.json'));
     const written = JSON.parse(readFileSync(join(shipped.dir, 'retrain-report.json'), 'utf8'));
     assert.equal(written.verdict.passed, true);
-    assert.equal(written.rows.length, 6);
+    // candidate, serving and popularity in every gated view, buy-again where it is a comparator.
+    assert.equal(written.rows.length, 3 * gateViews.length + buyAgainViews.length);
+    assert.equal(written.serving.scored.how, 're-fitted at the cut-off');
     assert.deepEqual(
       readdirSync(w.versionsDir).filter((n) => !n.startsWith('.')),
       [shipped.modelVersion],
@@ -110,13 +114,25 @@ describe('a retrain on fresh purchases', () => {
 
 test('a candidate the gate refuses ships nothing and leaves its report in a refused-* folder', () => {
   const w = world();
-  const report = retrain(optionsFor(w, { rules: { tolerance: 0.05, popularityMultiple: 1000 } }));
-  assert.equal(report.verdict.passed, false);
+  // Popularity's recipe as the candidate: no better than the comparator it must beat.
+  const popular = { ...defaultShipped.params, lambda: 1e12, repeatWeight: 0, historyCap: 1 };
+  const report = retrain(optionsFor(w, { model: { name: 'ease', params: popular } }));
+  assert.equal(report.verdict.outcome, 'refused', JSON.stringify(report.verdict.checks, null, 1));
   assert.equal(report.shipped, null);
   const folders = readdirSync(w.versionsDir);
   assert.equal(folders.length, 1);
   assert.match(folders[0]!, /^refused-/);
   assert.ok(existsSync(join(w.versionsDir, folders[0]!, 'retrain-report.json')));
+});
+
+test('too few test customers: not enough evidence, nothing shipped, report in not-enough-evidence-*', () => {
+  const w = world();
+  const report = retrain(optionsFor(w, { rules: defaultGateRules }));
+  assert.equal(report.verdict.outcome, 'not-enough-evidence');
+  assert.equal(report.shipped, null);
+  const folders = readdirSync(w.versionsDir);
+  assert.equal(folders.length, 1);
+  assert.match(folders[0]!, /^not-enough-evidence-/);
 });
 
 test('products the history never sold are kept from the events (price 0 from the export) and learnt', () => {

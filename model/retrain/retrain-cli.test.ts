@@ -25,7 +25,9 @@ async function retrainCli(
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const argv = ['--import', 'tsx', 'model/retrain/retrain-cli.ts', '--history', w.historyDir, '--events', w.eventsFile];
-  argv.push('--serving', w.servingDir, '--versions', w.versionsDir, ...args);
+  // The world's window holds a few dozen customers; the gate's minimum is lowered unless a test sets it.
+  const minimum = args.includes('--min-customers') ? [] : ['--min-customers', '20'];
+  argv.push('--serving', w.servingDir, '--versions', w.versionsDir, ...minimum, ...args);
   try {
     const { stdout, stderr } = await run(process.execPath, argv, {
       cwd: projectRoot,
@@ -138,6 +140,15 @@ test('the CLI ends a planned stop with its exit code and a one-line reason on st
   assert.equal((await retrainCli(w, ['--full'])).code, 2, '--full without --promote is a usage error');
 });
 
+test('too few test customers for the default minimum: exit 11, "not enough evidence", nothing built', async () => {
+  const w = writeRetrainWorld(join(scratch, 'tiny'));
+  const { code, stdout, stderr } = await retrainCli(w, ['--min-customers', '300']);
+  assert.equal(code, 11, stderr);
+  assert.match(stdout, /FAIL {2}≥ 300 test customers \(all\): \d+ customers/);
+  assert.match(stdout, /gate: NOT ENOUGH EVIDENCE/);
+  assert.match(stdout, /nothing shipped, nothing refused/);
+});
+
 /** The JSON requests a dry run printed, in order. */
 const printedSteps = (stdout: string): { service: string; command: string; input: Record<string, unknown> }[] =>
   [...stdout.matchAll(/^\{\n[\s\S]*?^\}$/gm)].map((m) => JSON.parse(m[0]));
@@ -197,29 +208,46 @@ describe('npm run retrain -- --cloud --dry-run prints every AWS request and send
     assert.match(local.stdout, /RECO_PSEUDONYM_KEY is not set; using the demo key/);
   });
 
-  test('--train-in-cloud uploads the training data and creates the training job that makes the archive', async () => {
+  test('--train-in-cloud: a gate job on the data before the window, judged, then the job that deploys', async () => {
     const w = writeRetrainWorld(join(scratch, 'train-in-cloud'));
     const { code, stdout, stderr } = await retrainCli(w, [...cloud, '--train-in-cloud', '--create'], noAws);
     assert.equal(code, 0, stderr);
     const steps = printedSteps(stdout);
-    assert.deepEqual(
-      steps.slice(0, 3).map((s) => s.command),
-      ['PutObject', 'CreateTrainingJob', 'WaitForTrainingJob'],
-    );
-    const job = steps[1]!.input as {
+    type Job = {
       TrainingJobName: string;
       HyperParameters: Record<string, string>;
       InputDataConfig: { DataSource: { S3DataSource: { S3Uri: string } } }[];
       OutputDataConfig: { S3OutputPath: string };
     };
-    assert.match(
-      String(steps[0]!.input.Key),
-      /^flywheel\/ease-buy-again-all-[0-9a-f]{8}\/training\/purchases\.csv\.gz$/,
+    assert.deepEqual(
+      steps.slice(0, 6).map((s) => s.command),
+      ['PutObject', 'CreateTrainingJob', 'WaitForTrainingJob', 'PutObject', 'CreateTrainingJob', 'WaitForTrainingJob'],
     );
-    assert.equal(
-      job.InputDataConfig[0]!.DataSource.S3DataSource.S3Uri,
-      `s3://reco-models/${String(steps[0]!.input.Key).replace(/purchases\.csv\.gz$/, '')}`,
-    );
+    const [gateData, gateJob, , data, job] = steps.map((s) => s.input) as [
+      Record<string, unknown>,
+      Job,
+      unknown,
+      Record<string, unknown>,
+      Job,
+    ];
+    const base = /^flywheel\/ease-buy-again-all-[0-9a-f]{8}\//;
+    assert.match(String(gateData.Key), new RegExp(`${base.source}training-gate/purchases\\.csv\\.gz$`));
+    assert.match(String(data.Key), new RegExp(`${base.source}training/purchases\\.csv\\.gz$`));
+    assert.equal(gateJob.TrainingJobName, `${job.TrainingJobName}-gate`);
+    for (const [channel, j] of [
+      [gateData, gateJob],
+      [data, job],
+    ] as const)
+      assert.equal(
+        j.InputDataConfig[0]!.DataSource.S3DataSource.S3Uri,
+        `s3://reco-models/${String(channel.Key).replace(/purchases\.csv\.gz$/, '')}`,
+      );
+    // The gate sits between the two jobs: the printed plan names the archive it judges.
+    const gateArchive = `${gateJob.OutputDataConfig.S3OutputPath}/${gateJob.TrainingJobName}/output/model.tar.gz`;
+    const gateLine = `retrain: gate — ${gateArchive}`;
+    const at = stdout.indexOf(gateLine);
+    assert.ok(at > 0, stdout);
+    assert.ok(at > stdout.indexOf('WaitForTrainingJob') && at < stdout.lastIndexOf('CreateTrainingJob'));
     assert.equal(job.HyperParameters.algorithm, 'ease+buy-again');
     assert.equal(typeof JSON.parse(job.HyperParameters.params!).lambda, 'number');
     const model = steps.find((s) => s.command === 'CreateModel')!.input as {

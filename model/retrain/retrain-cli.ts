@@ -1,9 +1,10 @@
 /**
  * `npm run retrain -- [options]`: the flywheel, local by default. Exports the stored purchase
  * events, gathers them with the history, trains a candidate on all but the test window (the
- * last --window-days), scores it and the serving artifact on that window, gates, and on pass
- * trains on everything into a new versioned folder (packaged as model.tar.gz). See
- * model/README.md "Retraining". The environment is read by `readRetrainEnvironment` below.
+ * last --window-days), scores it beside the serving recipe re-fitted on the same data, buy-again and
+ * popularity on that window, gates on the paired intervals' lower bounds (gate.ts), and on pass
+ * trains on everything into a new versioned folder (packaged as model.tar.gz). See model/README.md
+ * "Retrain: the flywheel". The environment is read by `readRetrainEnvironment` (retrain-environment.ts).
  *
  *   --events FILE|DIR      exported purchase CSVs to use instead of exporting (repeatable)
  *   --events-dir DIR       the event store to export from (default RECO_EVENTS_DIR, else the proxy's)
@@ -12,7 +13,9 @@
  *                          model/artifacts/model)
  *   --versions DIR         where versions go (default model/artifacts/versions)
  *   --window-days N        the test window (default 14)
- *   --tolerance X          relative NDCG@10 loss accepted against the serving model (default 0.05)
+ *   --tolerance X          relative NDCG@10 loss accepted against the serving model, at the paired
+ *                          interval's lower bound (default 0.05)
+ *   --min-customers N      fewest test customers per gated view for a verdict (default 300)
  *   --keep-history-dates   do not move an old history up to the events (see gather.ts)
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
  *   --full                 with --promote: make it the champion (the others kept at weight 0)
@@ -22,161 +25,42 @@
  *                          launcher the challenger exits with
  *   --cloud                upload model.tar.gz to S3, create the model, roll it out as a canary
  *                          (model/retrain/cloud-rollout.ts); --dry-run prints every AWS request
- *   --train-in-cloud       with --cloud: upload the training data and train in a SageMaker training job
+ *   --train-in-cloud       with --cloud: train in SageMaker training jobs, the first on the data before the
+ *                          window, its model gated here before the second job and the deploy are sent
  *   --s3-uri s3://b/p --image URI --role ARN --endpoint NAME --region R
  *                          (defaults: RECO_MODEL_S3_URI, RECO_MODEL_IMAGE, RECO_SAGEMAKER_ROLE_ARN,
  *                          SAGEMAKER_ENDPOINT_NAME or reco-shelf, AWS_REGION)
  *   --create               with --cloud: the endpoint does not exist yet (created, not updated)
+ *   --export-only [--out DIR]  write the training channel for a trainer of any language and stop
+ *                          (model/retrain/export-channel.ts; default DIR versions/export-<time>)
+ *   --candidate-url URL    judge a running container black-box instead of training a candidate (as
+ *                          npm run gate does); with --promote, serve it as the challenger on a pass
  *
- * Exit codes: model/retrain/retrain-error.ts (0 shipped, 2 bad options or environment, 10 refused by
- * the gate).
+ * Exit codes: model/retrain/retrain-error.ts (0 shipped, 2 bad options or environment, 9 the candidate
+ * container broke the contract, 10 refused by the gate, 11 not enough evidence, 12 the serving model
+ * cannot be compared fairly; every code in model/README.md).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
-import { fixedPort, nonEmptyText, secretKey } from '../../environment/parsers.ts';
-import { type EnvironmentTable, InvalidEnvironmentError, readEnvironment } from '../../environment/read-environment.ts';
-import { knownEnvironmentVariables, defaults as proxyDefaults } from '../../server/config.ts';
 import { liveStackPid } from '../../workshop/local-stack/stack-lifetime.ts';
 import { printSteps, sendSteps } from '../deploy/aws-calls.ts';
 import { jsonReplacer, readShippedConfig } from '../training/shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
 import { defaultGateRules, renderGateTable } from './gate.ts';
-import { promoteLocally } from './local-promotion.ts';
+import { promoteLocally, variantNameFor } from './local-promotion.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
 import { RetrainError, retrainExitCodes } from './retrain-error.ts';
+import { parseOptions, type RetrainOptions as Options } from './retrain-options.ts';
+import { type Inputs, resolveInputs, servingPointerPath } from './retrain-inputs.ts';
+import { gateContainer } from './container-candidate.ts';
+import { exportTrainingChannel } from './export-channel.ts';
+import { openTestWindow, type TestWindow, verdictExitCode, windowLines } from './gate-window.ts';
+import { gateCloudModel, rollOutInCloud } from './cloud-gate.ts';
+import { readRetrainEnvironment } from './retrain-environment.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** What the retrain takes from its environment when no flag says otherwise. */
-export const retrainDefaults = {
-  pseudonymKey: undefined as string | undefined,
-  /** Set when the proxy verifies shopper tokens; the exporter the retrain starts then needs no raw-ids setting. */
-  shopperTokenSecret: undefined as string | undefined,
-  eventsDir: proxyDefaults.eventsDir,
-  sagemakerPort: 8080,
-  modelS3Uri: undefined as string | undefined,
-  modelImage: undefined as string | undefined,
-  roleArn: undefined as string | undefined,
-  endpointName: 'reco-shelf',
-  region: undefined as string | undefined,
-};
-
-/** Each variable the retrain reads, and the option it sets. */
-export const retrainEnvironment = {
-  RECO_PSEUDONYM_KEY: ['pseudonymKey', secretKey],
-  RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
-  RECO_EVENTS_DIR: ['eventsDir', nonEmptyText],
-  SAGEMAKER_PORT: ['sagemakerPort', fixedPort],
-  RECO_MODEL_S3_URI: ['modelS3Uri', z.string().startsWith('s3://', 'must be an s3://bucket/prefix URI')],
-  RECO_MODEL_IMAGE: ['modelImage', nonEmptyText],
-  RECO_SAGEMAKER_ROLE_ARN: ['roleArn', z.string().startsWith('arn:', 'must be an IAM role ARN (arn:…)')],
-  SAGEMAKER_ENDPOINT_NAME: ['endpointName', nonEmptyText],
-  AWS_REGION: ['region', nonEmptyText],
-} as const satisfies EnvironmentTable<typeof retrainDefaults>;
-
-/**
- * The retrain's settings from `env`; a bad variable, or a `RECO_*` one no process reads, is a usage
- * error. The proxy's own variables pass: an operator runs the retrain with the proxy's env file.
- */
-export function readRetrainEnvironment(env: NodeJS.ProcessEnv = process.env): typeof retrainDefaults {
-  try {
-    return readEnvironment('environment', retrainDefaults, retrainEnvironment, env, {
-      unknown: { prefix: 'RECO_', known: knownEnvironmentVariables },
-    });
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) throw new RetrainError('usage', error.message);
-    throw error;
-  }
-}
-
-/** Where `--promote --full` records the champion it made; without that file the stack's default model serves. */
-export function servingPointerPath(versionsDir: string): string {
-  return join(versionsDir, 'serving.json');
-}
-
-function parseOptions(argv: string[]) {
-  const parse = () =>
-    parseArgs({
-      args: argv,
-      options: {
-        events: { type: 'string', multiple: true },
-        'events-dir': { type: 'string' },
-        history: { type: 'string', default: join(root, 'data/online-retail') },
-        serving: { type: 'string' },
-        versions: { type: 'string', default: join(root, 'model/artifacts/versions') },
-        'window-days': { type: 'string', default: '14' },
-        tolerance: { type: 'string', default: String(defaultGateRules.tolerance) },
-        'keep-history-dates': { type: 'boolean', default: false },
-        promote: { type: 'boolean', default: false },
-        full: { type: 'boolean', default: false },
-        share: { type: 'string', default: '10' },
-        'runtime-url': { type: 'string' },
-        'log-dir': { type: 'string', default: join(root, 'var/logs') },
-        cloud: { type: 'boolean', default: false },
-        'train-in-cloud': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        's3-uri': { type: 'string' },
-        image: { type: 'string' },
-        role: { type: 'string' },
-        endpoint: { type: 'string' },
-        create: { type: 'boolean', default: false },
-        region: { type: 'string' },
-      },
-    });
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse().values;
-  } catch (error) {
-    throw new RetrainError('usage', (error as Error).message);
-  }
-  const number = (name: string, text: string, ok: (x: number) => boolean): number => {
-    const x = Number(text);
-    if (!Number.isFinite(x) || !ok(x)) throw new RetrainError('usage', `--${name}: "${text}" is out of range`);
-    return x;
-  };
-  if (values.full && !values.promote) throw new RetrainError('usage', '--full only makes sense with --promote');
-  if (values.cloud && values.promote)
-    throw new RetrainError('usage', '--promote serves locally, --cloud on SageMaker: choose one');
-  if ((values['train-in-cloud'] || values['dry-run']) && !values.cloud)
-    throw new RetrainError('usage', '--train-in-cloud and --dry-run go with --cloud');
-  return {
-    ...values,
-    windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
-    tolerance: number('tolerance', values.tolerance, (x) => x >= 0 && x < 1),
-    share: number('share', values.share, (x) => x > 0 && x < 100),
-  };
-}
-
-/** Exports the store's purchase events with the project's own exporter into `file`. */
-function exportEvents(eventsDir: string, file: string, pseudonymKey: string, tokensVerified: boolean): void {
-  const result = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'server/events/export-cli.ts'),
-      ...['--dir', eventsDir, '--types', 'purchase', '--format', 'csv', '--out', file],
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        RECO_PSEUDONYM_KEY: pseudonymKey,
-        // The exporter loads the whole proxy config, which insists on a shopper-identity setting
-        // it never uses; raw ids are what the event store holds anyway (the export keys them).
-        ...(tokensVerified ? {} : { RECO_ALLOW_RAW_USER_IDS: 'true' }),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  if (result.status !== 0)
-    throw new RetrainError('exportFailed', `events:export of ${eventsDir} failed (exit ${result.status})`);
-}
+export { servingPointerPath } from './retrain-inputs.ts';
+export { readRetrainEnvironment, retrainDefaults, retrainEnvironment } from './retrain-environment.ts';
 
 /**
  * `--cloud` sends the training data and the model out of the premises, where customers may only
@@ -198,33 +82,160 @@ export function requireCloudPseudonymKey(key: string | undefined): void {
     );
 }
 
+type Environment = ReturnType<typeof readRetrainEnvironment>;
+
+/** `--promote`: serves the version (an artifact folder, or a running container) as a variant of the local runtime. */
+async function promote(
+  options: Options,
+  env: Environment,
+  shipped: { modelVersion: string; modelDir: string; containerUrl?: string },
+): Promise<void> {
+  const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.sagemakerPort}`;
+  const stackPid = liveStackPid(options['log-dir']);
+  const result = await promoteLocally({
+    runtimeUrl,
+    modelDir: shipped.modelDir,
+    modelVersion: shipped.modelVersion,
+    containerUrl: shipped.containerUrl,
+    sharePercent: options.share,
+    full: options.full,
+    logDir: options['log-dir'],
+    stackPid,
+  });
+  // The retrain re-fits the serving recipe from an artifact: a container promoted by URL is not recorded.
+  if (options.full && shipped.containerUrl === undefined)
+    writeFileSync(
+      servingPointerPath(options.versions),
+      `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`,
+    );
+  const pid = result.container.pid === undefined ? 'already running' : `pid ${result.container.pid}`;
+  console.log(`retrain: promoted at ${runtimeUrl}: container ${result.container.url} (${pid})`);
+  for (const v of result.variants) console.log(`  variant ${v.name.padEnd(32)} weight ${v.weight}  ${v.url}`);
+  if (result.container.pid !== undefined)
+    console.log(
+      stackPid === undefined
+        ? `retrain: no npm start stack logs into ${options['log-dir']}; the challenger runs until stopped ` +
+            `(kill ${result.container.pid})`
+        : `retrain: the challenger stops with the stack (launcher pid ${stackPid})`,
+    );
+}
+
+/** `--export-only`: the training channel for a foreign trainer, then stop. */
+function exportOnly(options: Options, inputs: Inputs): number {
+  const outDir = options.out ?? join(options.versions, `export-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const summary = exportTrainingChannel({
+    historyDir: options.history,
+    eventFiles: inputs.eventFiles,
+    pseudonymKey: inputs.pseudonymKey,
+    rebaseHistory: !options['keep-history-dates'],
+    windowDays: options.windowDays,
+    outDir,
+  });
+  console.log(`retrain: exported the training channel to ${outDir} (export.json says what is where)`);
+  console.log(`  ${summary.gate.file}: ${summary.gate.purchases} purchases before ${summary.window.cutoff}`);
+  console.log(`  ${summary.full.file}: ${summary.full.purchases} purchases, everything`);
+  console.log(`retrain: train a candidate on gate/, serve it, then: ${summary.gateCommand}`);
+  return 0;
+}
+
+/** `--candidate-url`: the gate on a running container; on a pass with `--promote`, that container serves. */
+async function judgeContainer(options: Options, env: Environment, inputs: Inputs, url: string): Promise<number> {
+  const window = openTestWindow({
+    historyDir: options.history,
+    eventFiles: inputs.eventFiles,
+    servingDir: inputs.servingDir,
+    pseudonymKey: inputs.pseudonymKey,
+    rebaseHistory: !options['keep-history-dates'],
+    windowDays: options.windowDays,
+  });
+  const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
+  const judged = await gateContainer(window, url, rules);
+  for (const line of windowLines('retrain', window, judged.serving)) console.log(line);
+  console.log(`retrain: candidate ${judged.candidate.modelVersion} at ${url} (${judged.candidate.calls} calls)\n`);
+  console.log(renderGateTable(judged.rows, judged.verdict));
+  const code = verdictExitCode(judged.verdict);
+  if (code !== 0 || !options.promote) return code;
+  const modelVersion = variantNameFor(judged.candidate.modelVersion);
+  await promote(options, env, { modelVersion, modelDir: '', containerUrl: url });
+  return 0;
+}
+
+/**
+ * `--cloud`: the AWS requests around the gate (cloud-rollout.ts). With `--train-in-cloud` the model the
+ * gate job trains is fetched and judged on `window` before the second job and the deploy are sent.
+ */
+async function rollOut(
+  options: Options,
+  env: Environment,
+  model: ReturnType<typeof readShippedConfig>,
+  shipped: NonNullable<RetrainReport['shipped']>,
+  window: TestWindow,
+): Promise<number> {
+  const s3Uri = options['s3-uri'] ?? env.modelS3Uri;
+  if (!s3Uri) throw new RetrainError('usage', '--cloud needs --s3-uri s3://bucket/prefix (or RECO_MODEL_S3_URI)');
+  const plan = cloudSteps(
+    {
+      modelVersion: shipped.modelVersion,
+      archive: shipped.archive,
+      trainingData: join(shipped.dir, 'training', 'purchases.csv.gz'),
+      gateTrainingData: join(shipped.dir, 'training-gate', 'purchases.csv.gz'),
+    },
+    {
+      s3Uri,
+      image: options.image ?? env.modelImage ?? '',
+      roleArn: options.role ?? env.roleArn ?? '',
+      endpointName: options.endpoint ?? env.endpointName,
+      create: options.create,
+      trainInCloud: options['train-in-cloud'],
+      trainingInstanceType: 'ml.c6i.xlarge',
+      model: { name: model.name, params: JSON.parse(JSON.stringify(model.params, jsonReplacer)) },
+    },
+  );
+  if (options['dry-run']) {
+    printSteps(plan.beforeGate);
+    if (plan.gateModelData !== null)
+      console.log(
+        `retrain: gate — ${plan.gateModelData} is fetched and judged on the test window here; ` +
+          'the requests below are sent only on a pass',
+      );
+    printSteps(plan.afterGate);
+    console.log(`retrain: dry run, ${plan.beforeGate.length + plan.afterGate.length} AWS request(s) not sent`);
+    return 0;
+  }
+  const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
+  const region = options.region ?? env.region;
+  return rollOutInCloud(
+    plan,
+    async (steps) => {
+      try {
+        await sendSteps(steps, region);
+      } catch (error) {
+        throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
+      }
+    },
+    (uri) => gateCloudModel(uri, window, model.params, rules, region ? { region } : {}),
+  );
+}
+
 async function main(argv: string[]): Promise<number> {
   const env = readRetrainEnvironment();
   const options = parseOptions(argv);
-  let pseudonymKey = env.pseudonymKey;
-  if (options.cloud) requireCloudPseudonymKey(pseudonymKey);
-  if (!pseudonymKey) {
-    // The demo's proxy and its first model use this key (demo/processes.ts, scripts/ensure-built.ts).
-    console.log('retrain: RECO_PSEUDONYM_KEY is not set; using the demo key, as npm start does');
-    pseudonymKey = developmentPseudonymKey;
-  }
-  mkdirSync(options.versions, { recursive: true });
-  let eventFiles = options.events ?? [];
-  if (eventFiles.length === 0) {
-    const eventsDir = options['events-dir'] ?? env.eventsDir;
-    const file = join(options.versions, '.exports', `purchases-${Date.now()}.csv`);
-    mkdirSync(join(options.versions, '.exports'), { recursive: true });
-    exportEvents(eventsDir, file, pseudonymKey, env.shopperTokenSecret !== undefined);
-    eventFiles = [file];
-  }
-  const pointer = servingPointerPath(options.versions);
-  const servingDir =
-    options.serving ??
-    (existsSync(pointer)
-      ? (JSON.parse(readFileSync(pointer, 'utf8')) as { modelDir: string }).modelDir
-      : join(root, 'model/artifacts/model'));
+  if (options.cloud) requireCloudPseudonymKey(env.pseudonymKey);
+  const inputs = resolveInputs({
+    events: options.events,
+    eventsDir: options['events-dir'] ?? env.eventsDir,
+    versions: options.versions,
+    serving: options.serving,
+    pseudonymKey: env.pseudonymKey,
+    tokensVerified: env.shopperTokenSecret !== undefined,
+    command: 'retrain',
+  });
+  if (options['export-only']) return exportOnly(options, inputs);
+  if (options['candidate-url']) return judgeContainer(options, env, inputs, options['candidate-url']);
+  const { pseudonymKey, eventFiles, servingDir } = inputs;
   const model = readShippedConfig();
   console.log(`retrain: candidate ${model.name} (parameters from ${model.source}); serving ${servingDir}`);
+  let window: TestWindow | undefined;
   const report: RetrainReport = retrain({
     historyDir: options.history,
     eventFiles,
@@ -233,9 +244,12 @@ async function main(argv: string[]): Promise<number> {
     pseudonymKey,
     rebaseHistory: !options['keep-history-dates'],
     windowDays: options.windowDays,
-    rules: { ...defaultGateRules, tolerance: options.tolerance },
+    rules: { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers },
     model,
     writeTrainingData: options['train-in-cloud'],
+    onWindow: (cut) => {
+      window = cut;
+    },
   });
   const d = report.data;
   console.log(
@@ -244,11 +258,18 @@ async function main(argv: string[]): Promise<number> {
       `events ${d.events.purchases} purchases by ${d.events.customers} customers (${d.events.from} … ` +
       `${d.events.through}), ${d.events.newItems.length} item(s) new to the model`,
   );
-  console.log(`retrain: test window ${report.window.testFrom} … ${report.window.testThrough}\n`);
+  console.log(`retrain: test window ${report.window.testFrom} … ${report.window.testThrough}`);
+  console.log(`retrain: serving ${report.serving.scored.algorithm}, ${report.serving.scored.how}\n`);
   console.log(renderGateTable(report.rows, report.verdict));
   if (!report.shipped) {
-    console.log(`\nretrain: refused; the serving model is untouched. Report: ${options.versions}/refused-*/`);
-    return retrainExitCodes.gateRefused;
+    const outcome = report.verdict.outcome;
+    console.log(
+      outcome === 'not-enough-evidence'
+        ? `\nretrain: not enough evidence (fewer than ${options.minCustomers} test customers in a view): nothing ` +
+            `shipped, nothing refused. Report: ${options.versions}/${outcome}-*/`
+        : `\nretrain: refused; the serving model is untouched. Report: ${options.versions}/${outcome}-*/`,
+    );
+    return outcome === 'not-enough-evidence' ? retrainExitCodes.notEnoughEvidence : retrainExitCodes.gateRefused;
   }
   const shipped = report.shipped;
   console.log(
@@ -256,58 +277,10 @@ async function main(argv: string[]): Promise<number> {
       '(model/, model.tar.gz, retrain-report.json)',
   );
   if (options.cloud) {
-    const s3Uri = options['s3-uri'] ?? env.modelS3Uri;
-    if (!s3Uri) throw new RetrainError('usage', '--cloud needs --s3-uri s3://bucket/prefix (or RECO_MODEL_S3_URI)');
-    const trainingData = join(shipped.dir, 'training', 'purchases.csv.gz');
-    const steps = cloudSteps(
-      { modelVersion: shipped.modelVersion, archive: shipped.archive, trainingData },
-      {
-        s3Uri,
-        image: options.image ?? env.modelImage ?? '',
-        roleArn: options.role ?? env.roleArn ?? '',
-        endpointName: options.endpoint ?? env.endpointName,
-        create: options.create,
-        trainInCloud: options['train-in-cloud'],
-        trainingInstanceType: 'ml.c6i.xlarge',
-        model: { name: model.name, params: JSON.parse(JSON.stringify(model.params, jsonReplacer)) },
-      },
-    );
-    if (options['dry-run']) {
-      printSteps(steps);
-      console.log(`retrain: dry run, ${steps.length} AWS request(s) not sent`);
-    } else {
-      try {
-        await sendSteps(steps, options.region ?? env.region);
-      } catch (error) {
-        throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
-      }
-    }
+    const code = await rollOut(options, env, model, shipped, window!);
+    if (code !== 0) return code;
   }
-  if (options.promote) {
-    const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.sagemakerPort}`;
-    const stackPid = liveStackPid(options['log-dir']);
-    const result = await promoteLocally({
-      runtimeUrl,
-      modelDir: shipped.modelDir,
-      modelVersion: shipped.modelVersion,
-      sharePercent: options.share,
-      full: options.full,
-      logDir: options['log-dir'],
-      stackPid,
-    });
-    if (options.full)
-      writeFileSync(pointer, `${JSON.stringify({ modelVersion: shipped.modelVersion, modelDir: shipped.modelDir })}\n`);
-    const pid = result.container.pid === undefined ? 'already running' : `pid ${result.container.pid}`;
-    console.log(`retrain: promoted at ${runtimeUrl}: container ${result.container.url} (${pid})`);
-    for (const v of result.variants) console.log(`  variant ${v.name.padEnd(32)} weight ${v.weight}  ${v.url}`);
-    if (result.container.pid !== undefined)
-      console.log(
-        stackPid === undefined
-          ? `retrain: no npm start stack logs into ${options['log-dir']}; the challenger runs until stopped ` +
-              `(kill ${result.container.pid})`
-          : `retrain: the challenger stops with the stack (launcher pid ${stackPid})`,
-      );
-  }
+  if (options.promote) await promote(options, env, { modelVersion: shipped.modelVersion, modelDir: shipped.modelDir });
   return 0;
 }
 

@@ -53,7 +53,7 @@ test('killing the stack (SIGKILL of npm start) leaves no challenger, and no serv
     process.execPath,
     [
       ...['--import', 'tsx', 'model/retrain/retrain-cli.ts', '--history', w.historyDir, '--events', w.eventsFile],
-      ...['--serving', w.servingDir, '--versions', w.versionsDir],
+      ...['--serving', w.servingDir, '--versions', w.versionsDir, '--min-customers', '20'],
       ...['--promote', '--runtime-url', stack.urls.sagemaker, '--log-dir', logDir],
     ],
     { cwd: projectRoot, env: { ...process.env, RECO_PSEUDONYM_KEY: worldKey } },

@@ -2,14 +2,14 @@
  * Test support for the retrain: a small shop whose customers each keep to one taste group,
  * written as the retrain reads it — a history folder of gzip CSV parts (2011, raw customer
  * numbers) and an exported purchase-event CSV (2026, pseudonymised as the export does) —
- * plus a serving artifact trained on the history alone. Deterministic (seeded).
+ * plus a serving artifact trained on the history alone with the shipped recipe. Deterministic (seeded).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pseudonymOf } from '../../contracts/pseudonym.ts';
 import type { Purchase } from '../../data/purchases.ts';
-import { defaultShipped } from '../../model/training/shipped-config.ts';
+import { readShippedConfig } from '../../model/training/shipped-config.ts';
 import { seeded } from '../../model/recommenders/seeded-random.ts';
 import { trainOnPurchases } from '../../model/training/train.ts';
 import { trainingCsvHeader } from '../../contracts/training-channel.ts';
@@ -88,10 +88,13 @@ export function writeRetrainWorld(dir: string, events: 'fresh' | 'unknown-items'
   const eventsFile = join(dir, 'purchases.csv');
   writeFileSync(eventsFile, `${[trainingCsvHeader, ...eventLines].join('\n')}\n`);
 
+  // The serving model is the shipped recipe (what `npm run retrain` trains its candidate with), so a
+  // retrain of the world compares a recipe with itself: the gate's verdict then rests on the data alone.
   const servingDir = join(dir, 'serving', 'model');
+  const { name, params } = readShippedConfig();
   trainOnPurchases(
     history.map((p) => ({ ...p, customerId: pseudonymOf(p.customerId, worldKey) })),
-    { out: servingDir, model: { name: defaultShipped.name, params: { ...defaultShipped.params, lambda: 10 } } },
+    { out: servingDir, model: { name, params } },
   );
   return { historyDir, eventsFile, servingDir, versionsDir: join(dir, 'versions') };
 }

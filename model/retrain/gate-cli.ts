@@ -1,0 +1,118 @@
+/**
+ * `npm run gate -- --candidate-url URL [options]`: the retrain's gate for any running container that
+ * keeps the invocation contract, whatever its language. Gathers the purchases as the retrain does,
+ * cuts the same window, asks the container black-box through `/invocations` for every test customer
+ * (by pseudonym, as the proxy asks), scores it beside the serving recipe re-fitted at the cut-off,
+ * buy-again and popularity, and prints the retrain's table and verdict. The container must have
+ * learnt only from purchases before the window: train it on `npm run retrain -- --export-only`'s
+ * `gate` channel. A person reads its report, so it prints with `console`.
+ *
+ *   --candidate-url URL    the container (required); `${URL}/invocations` is called
+ *   --events, --events-dir, --history, --serving, --versions, --window-days, --keep-history-dates,
+ *   --tolerance, --min-customers   as for npm run retrain (model/retrain/retrain-cli.ts)
+ *   --report FILE          also write the report as JSON
+ *
+ * Exit codes: those of npm run retrain (model/README.md): 0 passed, 10 refused, 11 not enough
+ * evidence, 9 the container broke the contract, 2 bad options, 3–6 and 12 as the retrain.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gateContainer } from './container-candidate.ts';
+import { defaultGateRules, outcomeWords, renderGateTable } from './gate.ts';
+import { iso, openTestWindow, verdictExitCode, windowLines } from './gate-window.ts';
+import { RetrainError } from './retrain-error.ts';
+import { readRetrainEnvironment } from './retrain-environment.ts';
+import { resolveInputs } from './retrain-inputs.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The gate's options (the retrain's, where they mean the same). */
+export function parseGateOptions(argv: string[]) {
+  const parse = () =>
+    parseArgs({
+      args: argv,
+      options: {
+        'candidate-url': { type: 'string' },
+        events: { type: 'string', multiple: true },
+        'events-dir': { type: 'string' },
+        history: { type: 'string', default: join(root, 'data/online-retail') },
+        serving: { type: 'string' },
+        versions: { type: 'string', default: join(root, 'model/artifacts/versions') },
+        'window-days': { type: 'string', default: '14' },
+        tolerance: { type: 'string', default: String(defaultGateRules.tolerance) },
+        'min-customers': { type: 'string', default: String(defaultGateRules.minCustomers) },
+        'keep-history-dates': { type: 'boolean', default: false },
+        report: { type: 'string' },
+      },
+    });
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse().values;
+  } catch (error) {
+    throw new RetrainError('usage', (error as Error).message);
+  }
+  const number = (name: string, text: string, ok: (x: number) => boolean): number => {
+    const x = Number(text);
+    if (!Number.isFinite(x) || !ok(x)) throw new RetrainError('usage', `--${name}: "${text}" is out of range`);
+    return x;
+  };
+  const url = values['candidate-url'];
+  if (!url) throw new RetrainError('usage', '--candidate-url URL is required (the container to judge)');
+  if (!/^https?:\/\/[^/]+/.test(url))
+    throw new RetrainError('usage', `--candidate-url: "${url}" is not an http(s) URL`);
+  return {
+    ...values,
+    candidateUrl: url,
+    windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
+    tolerance: number('tolerance', values.tolerance, (x) => x >= 0 && x < 1),
+    minCustomers: number('min-customers', values['min-customers'], (x) => Number.isInteger(x) && x >= 1),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const env = readRetrainEnvironment();
+  const options = parseGateOptions(argv);
+  const inputs = resolveInputs({
+    events: options.events,
+    eventsDir: options['events-dir'] ?? env.eventsDir,
+    versions: options.versions,
+    serving: options.serving,
+    pseudonymKey: env.pseudonymKey,
+    tokensVerified: env.shopperTokenSecret !== undefined,
+    command: 'gate',
+  });
+  const window = openTestWindow({
+    historyDir: options.history,
+    eventFiles: inputs.eventFiles,
+    servingDir: inputs.servingDir,
+    pseudonymKey: inputs.pseudonymKey,
+    rebaseHistory: !options['keep-history-dates'],
+    windowDays: options.windowDays,
+  });
+  const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
+  const judged = await gateContainer(window, options.candidateUrl, rules);
+  for (const line of windowLines('gate', window, judged.serving)) console.log(line);
+  console.log(
+    `gate: candidate ${judged.candidate.modelVersion} at ${judged.candidate.url} (${judged.candidate.calls} calls)\n`,
+  );
+  console.log(renderGateTable(judged.rows, judged.verdict));
+  if (options.report) {
+    mkdirSync(dirname(options.report), { recursive: true });
+    const report = { ...judged, window: { testFrom: iso(window.cutoff), counts: window.split.counts } };
+    writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  console.log(`\ngate: ${outcomeWords[judged.verdict.outcome]}`);
+  return verdictExitCode(judged.verdict);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`gate: ${error.message}`);
+      process.exit(error instanceof RetrainError ? error.exitCode : 1);
+    },
+  );
+}

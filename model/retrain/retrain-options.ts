@@ -1,0 +1,86 @@
+/**
+ * `npm run retrain`'s command line, parsed and checked: a bad option or a combination that makes no
+ * sense is a usage error (exit 2) naming it. The options themselves are listed in retrain-cli.ts.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultGateRules } from './gate.ts';
+import { RetrainError } from './retrain-error.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The retrain's options, checked. */
+export type RetrainOptions = ReturnType<typeof parseOptions>;
+
+/** Parses `argv`; throws a usage `RetrainError` naming the option at fault. */
+export function parseOptions(argv: string[]) {
+  const parse = () =>
+    parseArgs({
+      args: argv,
+      options: {
+        events: { type: 'string', multiple: true },
+        'events-dir': { type: 'string' },
+        history: { type: 'string', default: join(root, 'data/online-retail') },
+        serving: { type: 'string' },
+        versions: { type: 'string', default: join(root, 'model/artifacts/versions') },
+        'window-days': { type: 'string', default: '14' },
+        tolerance: { type: 'string', default: String(defaultGateRules.tolerance) },
+        'min-customers': { type: 'string', default: String(defaultGateRules.minCustomers) },
+        'keep-history-dates': { type: 'boolean', default: false },
+        promote: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        share: { type: 'string', default: '10' },
+        'runtime-url': { type: 'string' },
+        'log-dir': { type: 'string', default: join(root, 'var/logs') },
+        cloud: { type: 'boolean', default: false },
+        'train-in-cloud': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        's3-uri': { type: 'string' },
+        image: { type: 'string' },
+        role: { type: 'string' },
+        endpoint: { type: 'string' },
+        create: { type: 'boolean', default: false },
+        region: { type: 'string' },
+        'export-only': { type: 'boolean', default: false },
+        out: { type: 'string' },
+        'candidate-url': { type: 'string' },
+      },
+    });
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse().values;
+  } catch (error) {
+    throw new RetrainError('usage', (error as Error).message);
+  }
+  const number = (name: string, text: string, ok: (x: number) => boolean): number => {
+    const x = Number(text);
+    if (!Number.isFinite(x) || !ok(x)) throw new RetrainError('usage', `--${name}: "${text}" is out of range`);
+    return x;
+  };
+  if (values.full && !values.promote) throw new RetrainError('usage', '--full only makes sense with --promote');
+  if (values.cloud && values.promote)
+    throw new RetrainError('usage', '--promote serves locally, --cloud on SageMaker: choose one');
+  if (values['export-only'] && (values.promote || values.cloud || values['candidate-url']))
+    throw new RetrainError(
+      'usage',
+      '--export-only writes the training channel and stops: no --promote, --cloud or --candidate-url',
+    );
+  if (values.out && !values['export-only']) throw new RetrainError('usage', '--out goes with --export-only');
+  if (values['candidate-url'] && values.cloud)
+    throw new RetrainError(
+      'usage',
+      '--candidate-url is judged and promoted locally; its image goes to the cloud by model:deploy',
+    );
+  if (values['candidate-url'] && !/^https?:\/\/[^/]+/.test(values['candidate-url']))
+    throw new RetrainError('usage', `--candidate-url: "${values['candidate-url']}" is not an http(s) URL`);
+  if ((values['train-in-cloud'] || values['dry-run']) && !values.cloud)
+    throw new RetrainError('usage', '--train-in-cloud and --dry-run go with --cloud');
+  return {
+    ...values,
+    windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
+    tolerance: number('tolerance', values.tolerance, (x) => x >= 0 && x < 1),
+    minCustomers: number('min-customers', values['min-customers'], (x) => Number.isInteger(x) && x >= 1),
+    share: number('share', values.share, (x) => x > 0 && x < 100),
+  };
+}
