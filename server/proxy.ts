@@ -81,6 +81,7 @@ export async function startProxy(
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   const proxy = createApp({ config, catalog, placements, eventLog, endpoint, logger });
+  proxy.erasure.attachShipper(shipper);
   registerEventStoreMetrics(proxy.metrics, eventLog, shipper);
   const fallbackMetric =
     proxy.fallbackTally &&
@@ -118,6 +119,7 @@ export async function startProxy(
       placements.close();
       catalogFile.close();
       proxy.eventLoopDelay.stop();
+      proxy.erasure.stop();
       await eventLog.close();
       await shipper?.stop();
       endpoint.close();
