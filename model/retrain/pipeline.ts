@@ -34,6 +34,8 @@ export interface RetrainOptions {
   versionsDir: string;
   pseudonymKey?: string | undefined;
   rebaseHistory: boolean;
+  /** The event folder whose erasure log names the customers to leave out (`RECO_EVENTS_DIR`). */
+  erasureLogDir?: string | undefined;
   /** The test period: the last this many days before the newest event (14). */
   windowDays: number;
   rules: GateRules;
@@ -91,6 +93,7 @@ export function retrain(options: RetrainOptions): RetrainReport {
     eventFiles: options.eventFiles,
     pseudonymKey: options.pseudonymKey,
     rebaseHistory: options.rebaseHistory,
+    erasureLogDir: options.erasureLogDir,
     windowDays: options.windowDays,
   });
   // The same customers under another key look like strangers to the serving model, which would then

@@ -232,6 +232,7 @@ async function main(argv: string[]): Promise<number> {
     versionsDir: options.versions,
     pseudonymKey,
     rebaseHistory: !options['keep-history-dates'],
+    erasureLogDir: options['events-dir'] ?? env.eventsDir,
     windowDays: options.windowDays,
     rules: { ...defaultGateRules, tolerance: options.tolerance },
     model,
