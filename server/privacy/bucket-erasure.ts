@@ -19,7 +19,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { segmentInstance, segmentStartedAt } from '../events/segment-files.ts';
-import type { BucketAddress } from '../events/segment-shipper.ts';
+import { type BucketAddress, failureCause } from '../events/segment-shipper.ts';
 import { type ErasedLine, eventKeyOf } from '../events/segment-erasure.ts';
 
 /** What the bucket pass did. */
@@ -33,9 +33,9 @@ export interface BucketErasure {
   verified: boolean;
 }
 
-/** The rewritten object's body does not read back as sent. */
-export class BucketErasureVerificationError extends Error {
-  override name = 'BucketErasureVerificationError';
+/** The bucket did not take a step of the erasure, or an object does not read back as rewritten. */
+export class BucketErasureError extends Error {
+  override name = 'BucketErasureError';
 }
 
 async function listed(client: S3Client, address: BucketAddress): Promise<Map<string, string>> {
@@ -63,6 +63,21 @@ async function readObject(
 
 /** Cuts the erased lines out of the bucket's segment objects (of `instance` only, when given). */
 export async function eraseFromBucket(
+  client: S3Client,
+  address: BucketAddress,
+  erased: ErasedLine,
+  options: { dryRun: boolean; instance?: string },
+): Promise<BucketErasure> {
+  try {
+    return await rewriteBucket(client, address, erased, options);
+  } catch (error) {
+    if (error instanceof BucketErasureError) throw error;
+    const cause = failureCause(error);
+    throw new BucketErasureError(`bucket: ${cause.name}: ${cause.message}; run the erasure again`);
+  }
+}
+
+async function rewriteBucket(
   client: S3Client,
   address: BucketAddress,
   erased: ErasedLine,
@@ -113,7 +128,7 @@ export async function eraseFromBucket(
       const head = await client.send(new HeadObjectCommand({ Bucket: address.bucket, Key: key }));
       const back = await readObject(client, address.bucket, key);
       if (head.ContentLength !== body.length || head.Metadata?.sha256 !== sha256 || back.text !== plain)
-        throw new BucketErasureVerificationError(`${key} does not read back as rewritten`);
+        throw new BucketErasureError(`bucket: ${key} does not read back as rewritten; run the erasure again`);
       read.set(key, put.ETag ?? head.ETag ?? '');
       result.objectsRewritten++;
     }

@@ -14,6 +14,7 @@ import { pseudonymOf } from '../../contracts/pseudonym.ts';
 import { EventLog } from '../events/event-log.ts';
 import type { ShelfEvent } from '../events/shelf-event.ts';
 import { eventLogOptions } from '../../workshop/test-support/event-store.ts';
+import { freePort } from '../../workshop/test-support/free-port.ts';
 import { erasureLogName, readErasureLog } from './erasure-log.ts';
 
 const key = 'erase-cli-test-pseudonym-key-0123456789abcdef';
@@ -77,6 +78,26 @@ describe('npm run erase on a stopped proxy’s folder', { timeout: 120_000 }, ()
     assert.deepEqual([report.dryRun, report.removed.segments.lines], [true, 2]);
     assert.equal(readErasureLog(dir).length, 0);
     assert.ok(folderText(dir).includes(erased));
+  });
+
+  it('a bucket that does not answer fails the erasure (exit 1, no done record): never taken as done', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'erase-cli-'));
+    const log = await EventLog.open(eventLogOptions(own));
+    await log.append([purchase('evt-cli-000000009', erased)], undefined, 'server');
+    await log.close();
+    const closed = await freePort();
+    const run = await erase(['--customer', erased], {
+      RECO_EVENTS_DIR: own,
+      RECO_PSEUDONYM_KEY: key,
+      RECO_EVENTS_S3_BUCKET: 'reco-erasure-nowhere',
+      RECO_EVENTS_S3_ENDPOINT: `http://127.0.0.1:${closed}`,
+      AWS_ACCESS_KEY_ID: 'none',
+      AWS_SECRET_ACCESS_KEY: 'none',
+    });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, /BucketErasureError: bucket: .*run the erasure again/);
+    const steps = readErasureLog(own).map((r) => r.step);
+    assert.deepEqual(steps, ['requested', 'instance'], 'requested and this folder done, the whole not');
   });
 
   it('rewrites the folder itself and logs the steps by pseudonym', async () => {

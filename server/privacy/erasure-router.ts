@@ -8,7 +8,7 @@
 import express from 'express';
 import { ApiError, methodNotAllowed } from '../http/api-error.ts';
 import { jsonBody } from '../http/request-body.ts';
-import { BucketErasureVerificationError } from './bucket-erasure.ts';
+import { BucketErasureError } from './bucket-erasure.ts';
 import { type ErasureReport, ErasureUnavailableError, InvalidErasureError } from './erasure.ts';
 import { RedisErasureError } from './redis-erasure.ts';
 
@@ -43,7 +43,7 @@ export function erasureRouter(deps: ErasureRouterDeps): express.Router {
       } catch (error) {
         if (error instanceof InvalidErasureError) throw new ApiError(400, 'invalid_request', error.message);
         if (error instanceof ErasureUnavailableError) throw new ApiError(409, 'erasure_unavailable', error.message);
-        if (error instanceof RedisErasureError || error instanceof BucketErasureVerificationError)
+        if (error instanceof RedisErasureError || error instanceof BucketErasureError)
           throw new ApiError(503, 'erasure_incomplete', error.message);
         throw error;
       }
