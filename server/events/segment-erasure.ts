@@ -60,35 +60,45 @@ async function syncFolder(path: string): Promise<void> {
   await folder.sync().finally(() => folder.close());
 }
 
-/** Rewrites the file at `path` without the lines `erased` names (unless `dryRun`). */
-export async function rewriteWithout(path: string, erased: ErasedLine, dryRun: boolean): Promise<FileErasure> {
-  const found: FileErasure = { lines: 0, eventKeys: [], bytes: 0 };
-  const kept: Buffer[] = [];
+/** Calls `line(text, last)` for each line of the file (`last`: a torn tail without its newline). */
+async function eachLineOf(path: string, line: (text: string, last: boolean) => void, chunkDone?: () => Promise<void>) {
   const lines = lineChunks(createReadStream(path, { highWaterMark: 1 << 20 }));
-  const take = (text: string, newline: boolean): void => {
-    if (text === '') return;
-    if (erased(text)) {
-      found.lines++;
-      const key = eventKeyOf(text);
-      if (key !== undefined) found.eventKeys.push(key);
-      return;
-    }
-    const bytes = Buffer.from(newline ? `${text}\n` : text);
-    kept.push(bytes);
-    found.bytes += bytes.length;
-  };
   let next = await lines.next();
   for (; !next.done; next = await lines.next()) {
     const text = next.value.bytes.toString('utf8');
-    for (const line of text.slice(0, -1).split('\n')) take(line, true);
+    for (const one of text.slice(0, -1).split('\n')) if (one !== '') line(one, false);
+    await chunkDone?.();
   }
-  // A line torn by a crash stays as it was, unless it names the customer.
-  take(next.value.tail.toString('utf8'), false);
+  const tail = next.value.tail.toString('utf8');
+  if (tail !== '') line(tail, true);
+}
+
+/**
+ * Rewrites the file at `path` without the lines `erased` names (unless `dryRun`): read once to find
+ * them, and only when there are some, read again into the new file a chunk at a time (constant memory).
+ */
+export async function rewriteWithout(path: string, erased: ErasedLine, dryRun: boolean): Promise<FileErasure> {
+  const found: FileErasure = { lines: 0, eventKeys: [], bytes: 0 };
+  await eachLineOf(path, (text) => {
+    if (!erased(text)) return;
+    found.lines++;
+    const key = eventKeyOf(text);
+    if (key !== undefined) found.eventKeys.push(key);
+  });
   if (found.lines === 0 || dryRun) return found;
   const temporary = `${path}${temporarySuffix}`;
   const out = await open(temporary, 'w');
   try {
-    for (const piece of kept) await out.write(piece);
+    let kept: string[] = [];
+    const flush = async (): Promise<void> => {
+      const bytes = Buffer.from(kept.join(''));
+      kept = [];
+      if (bytes.length > 0) await out.write(bytes);
+      found.bytes += bytes.length;
+    };
+    // A line torn by a crash stays as it was (without a newline), unless it names the customer.
+    await eachLineOf(path, (text, last) => (erased(text) ? undefined : kept.push(last ? text : `${text}\n`)), flush);
+    await flush();
     await out.datasync();
   } finally {
     await out.close();

@@ -19,7 +19,14 @@ export function localLineErased(
   isErased: (pseudonym: string) => boolean,
   pseudonymOf: (customerId: string) => string,
 ): ErasedLine {
-  return (line) => userIdsOf(line).some((id) => isErased(pseudonymOf(id)));
+  // One HMAC per customer, not per line: a folder holds many lines of each.
+  const known = new Map<string, boolean>();
+  const erased = (id: string): boolean => {
+    let answer = known.get(id);
+    if (answer === undefined) known.set(id, (answer = isErased(pseudonymOf(id))));
+    return answer;
+  };
+  return (line) => userIdsOf(line).some(erased);
 }
 
 /** For the bucket's objects: a line whose (pseudonymised) customer is erased. */
