@@ -134,9 +134,8 @@ try {
     values.customer!,
     { dryRun: values['dry-run']!, by: 'cli' },
   );
-  console.log(
-    JSON.stringify({ ...report, folder: owner === undefined ? 'rewritten here' : `by proxy pid ${owner}` }, null, 2),
-  );
+  const folder = values['dry-run'] ? 'read here' : owner === undefined ? 'rewritten here' : `by proxy pid ${owner}`;
+  console.log(JSON.stringify({ ...report, folder }, null, 2));
 } catch (error) {
   if (error instanceof InvalidErasureError || error instanceof ErasureUnavailableError) usage((error as Error).message);
   console.error(`erase: ${(error as Error).name}: ${(error as Error).message}`);
