@@ -184,6 +184,8 @@ describe('erasing a customer', { timeout: 180_000 }, () => {
       (all) => customers.every((c) => all.some((e) => e.startsWith(`reco:bought:${digest(c)}`))),
       'every purchase in the fleet’s index',
     );
+    // A key another part of the proxy keeps by shopper (a sticky arm, say): whatever names them goes too.
+    for (const customer of customers) await client.set(`reco:arm:${digest(`u:${customer}`)}`, 'challenger');
     before1 = await texts();
   });
 
@@ -271,7 +273,11 @@ describe('erasing a customer', { timeout: 180_000 }, () => {
     }
     for (const text of after1.bucket) assert.ok(!text.includes(pseudonym), 'a bucket object holds the pseudonym');
     for (const entry of after1.redis) {
-      assert.ok(!entry.includes(erased) && !entry.includes(digest(erased)), `redis: ${entry.slice(0, 120)}`);
+      const names = [erased, digest(erased), digest(`u:${erased}`)];
+      assert.ok(
+        names.every((name) => !entry.includes(name)),
+        `redis: ${entry.slice(0, 120)}`,
+      );
       if (entry.includes(pseudonym)) assert.ok(entry.startsWith('reco:erased '), `redis: ${entry.slice(0, 120)}`);
     }
     for (const stack of stacks) {
@@ -295,6 +301,7 @@ describe('erasing a customer', { timeout: 180_000 }, () => {
     assert.equal(count(after1.local, `"userId":"${kept}"`), count(before1.local, `"userId":"${kept}"`));
     assert.deepEqual(keptEvents(after1), keptEvents(before1));
     assert.ok(after1.redis.some((e) => e.startsWith(`reco:bought:${digest(kept)}`)));
+    assert.ok(after1.redis.some((e) => e.startsWith(`reco:arm:${digest(`u:${kept}`)}`)));
   });
 
   it('serves the erased customer as anonymous at every proxy, and keeps their new events anonymous', async () => {

@@ -124,6 +124,7 @@ export async function eraseCustomer(
   const redis = parts.redis
     ? await eraseFromRedis(parts.redis.connection, {
         customerDigest: parts.redis.digest(customer),
+        namedBy: [parts.redis.digest(`u:${customer}`), pseudonym],
         eventKeys: [...new Set([...here.eventKeys, ...(bucket?.eventKeys ?? [])])],
         dryRun,
       })

@@ -40,14 +40,29 @@ async function keysMatching(redis: RedisConnection, pattern: string): Promise<st
 /** Deletes what Redis holds of the customer (`customerDigest`: `redisDigester` of their id, when known). */
 export async function eraseFromRedis(
   redis: RedisConnection,
-  options: { customerDigest?: string; eventKeys: readonly string[]; dryRun: boolean; answers?: boolean },
+  options: {
+    customerDigest?: string;
+    /**
+     * What else names the customer in a key (the digest of their shopper key, their pseudonym): every
+     * key whose name holds one goes too, whichever part of the proxy made it.
+     */
+    namedBy?: readonly string[];
+    eventKeys: readonly string[];
+    dryRun: boolean;
+    answers?: boolean;
+  },
 ): Promise<RedisErasure> {
-  const keys = [
+  const named = [options.customerDigest, ...(options.namedBy ?? [])].filter((n): n is string => n !== undefined);
+  const anyNaming: string[] = [];
+  for (const name of named) anyNaming.push(...(await keysMatching(redis, `${redis.key('')}*${name}*`)));
+  const listed = [
+    ...anyNaming,
     ...(options.customerDigest === undefined ? [] : [redis.key(`bought:${options.customerDigest}`)]),
     ...options.eventKeys.map((key) => redis.key(`event:${key}`)),
     ...(options.answers === false ? [] : await keysMatching(redis, `${redis.key('answer:')}*`)),
     ...(options.answers === false ? [] : await keysMatching(redis, `${redis.key('latest:')}*`)),
   ];
+  const keys = [...new Set(listed)];
   let count = 0;
   for (let i = 0; i < keys.length; i += 500) {
     const slice = keys.slice(i, i + 500);
