@@ -38,6 +38,7 @@ import type { SageMakerEndpoint } from './shelf/sagemaker-endpoint.ts';
 import { variantAssigner } from './shoppers/variant-assignment.ts';
 import { holdoutAssigner, shopperKey } from './shoppers/holdout.ts';
 import { VariantLabels } from './shoppers/variant-label.ts';
+import { startProxyErasure } from './privacy/proxy-erasure.ts';
 
 /** What the app is built from. */
 export interface AppParts {
@@ -79,6 +80,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     redis && redisDigest
       ? new SharedAnswerCache(localCache, redis, { staleMs: config.cacheStaleMs, digest: redisDigest })
       : localCache;
+  // The erased list the shopper identity checks, and the erasure of this instance's copies (server/privacy/).
+  const erasure = startProxyErasure({ config, eventLog, cache, redis, logger });
   const breakerOptions: BreakerOptions = {
     failures: config.breakerFailures,
     failureShare: config.breakerFailureShare,
@@ -161,6 +164,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     issuer: config.shopperTokenIssuer,
     audience: config.shopperTokenAudience,
     maxAgeS: config.shopperTokenMaxAgeS,
+    isErased: (userId) => erasure.erased.has(userId),
   });
   // Counted only when published (RECO_CLOUDWATCH_METRICS): the data of the canary's shop-side alarm.
   const fallbackTally = config.cloudWatchMetrics ? new FallbackTally(Object.keys(config.variants)) : undefined;
@@ -224,6 +228,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     state,
     eventLoopDelay,
     fallbackTally,
+    erasure,
   };
 }
 

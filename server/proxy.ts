@@ -83,6 +83,7 @@ export async function startProxy(
     logger,
   });
   const proxy = createApp({ config, catalog, placements, eventLog, endpoint, logger });
+  proxy.erasure.attachShipper(shipper);
   registerEventStoreMetrics(proxy.metrics, eventLog, shipper);
   const fallbackMetric =
     proxy.fallbackTally &&
@@ -120,6 +121,7 @@ export async function startProxy(
       placements.close();
       catalogFile.close();
       proxy.eventLoopDelay.stop();
+      proxy.erasure.stop();
       await eventLog.close();
       await shipper?.stop();
       endpoint.close();

@@ -26,6 +26,8 @@ export interface ExportOptions {
   eventFiles: readonly string[];
   pseudonymKey: string;
   rebaseHistory: boolean;
+  /** The event folder whose erasure log names the customers to leave out. */
+  erasureLogDir?: string | undefined;
   windowDays: number;
   /** The folder to create (it must not exist yet; written aside and renamed into place). */
   outDir: string;

@@ -89,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     servingDir: inputs.servingDir,
     pseudonymKey: inputs.pseudonymKey,
     rebaseHistory: !options['keep-history-dates'],
+    erasureLogDir: inputs.erasureLogDir,
     windowDays: options.windowDays,
   });
   const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };

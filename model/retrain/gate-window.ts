@@ -28,6 +28,8 @@ export interface WindowOptions {
   servingDir: string;
   pseudonymKey?: string | undefined;
   rebaseHistory: boolean;
+  /** The event folder whose erasure log names the customers to leave out (`RECO_EVENTS_DIR`). */
+  erasureLogDir?: string | undefined;
   /** The test period: the last this many days before the newest event (14). */
   windowDays: number;
 }
@@ -79,6 +81,7 @@ export function openTestWindow(options: WindowOptions): TestWindow {
     eventFiles: options.eventFiles,
     pseudonymKey: options.pseudonymKey,
     rebaseHistory: options.rebaseHistory,
+    erasureLogDir: options.erasureLogDir,
     windowDays: options.windowDays,
   });
   // The same customers under another key look like strangers to the serving model, and a model

@@ -16,6 +16,7 @@ import { readInvoiceLines } from '../../data/online-retail.ts';
 import { cleaningRules, type Purchase } from '../../data/purchases.ts';
 import { InvalidTrainingChannelError, readTrainingChannel } from '../training/training-channel.ts';
 import { RetrainError } from './retrain-error.ts';
+import { erasedPseudonyms } from '../../server/privacy/erasure-log.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -37,6 +38,8 @@ export interface GatherOptions {
   rebaseHistory: boolean;
   /** The test period's length in days (the history is kept out of it when moved). */
   windowDays: number;
+  /** The event folder whose erasure log names the erased customers: left out of history and events. */
+  erasureLogDir?: string | undefined;
 }
 
 /** What was gathered, for the report. */
@@ -132,13 +135,17 @@ export function gather(options: GatherOptions): Gathered {
       'usage',
       'events are pseudonymised but RECO_PSEUDONYM_KEY is not set: set it to the key they were exported with',
     );
+  // Erased customers (the erasure log) are learnt from no more, in the history as in the events.
+  const erased = options.erasureLogDir === undefined ? new Set() : erasedPseudonyms(options.erasureLogDir);
+  const kept = (p: Purchase): boolean => !erased.has(p.customerId);
   // The export already pseudonymised events when it had the key; raw ids (exported without it) are keyed here.
   const eventPurchases: Purchase[] = eventLines
     .filter((l) => l.customerId !== '')
     .map((l) => ({
       ...l,
       customerId: l.customerId.startsWith(pseudonymPrefix) ? l.customerId : pseudonym(l.customerId),
-    }));
+    }))
+    .filter(kept);
   if (eventPurchases.length === 0)
     throw new RetrainError(
       'noNewEvents',
@@ -163,11 +170,13 @@ export function gather(options: GatherOptions): Gathered {
       ? Math.max(0, Math.floor((target - historyThrough) / DAY_MS))
       : 0;
   const shift = rebasedDays * DAY_MS;
-  const historyPurchases = history.purchases.map((p) => ({
-    ...p,
-    time: p.time + shift,
-    customerId: pseudonym(p.customerId),
-  }));
+  const historyPurchases = history.purchases
+    .map((p) => ({
+      ...p,
+      time: p.time + shift,
+      customerId: pseudonym(p.customerId),
+    }))
+    .filter(kept);
   const historyItems = new Set(historyPurchases.map((p) => p.stockCode));
   const newItems = [...new Set(eventPurchases.map((p) => p.stockCode))].filter((id) => !historyItems.has(id)).sort();
   return {

@@ -32,6 +32,8 @@ export interface RetrainOptions {
   versionsDir: string;
   pseudonymKey?: string | undefined;
   rebaseHistory: boolean;
+  /** The event folder whose erasure log names the customers to leave out (`RECO_EVENTS_DIR`). */
+  erasureLogDir?: string | undefined;
   /** The test period: the last this many days before the newest event (14). */
   windowDays: number;
   rules: GateRules;

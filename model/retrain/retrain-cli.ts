@@ -128,6 +128,7 @@ function exportOnly(options: Options, inputs: Inputs): number {
     eventFiles: inputs.eventFiles,
     pseudonymKey: inputs.pseudonymKey,
     rebaseHistory: !options['keep-history-dates'],
+    erasureLogDir: inputs.erasureLogDir,
     windowDays: options.windowDays,
     outDir,
   });
@@ -146,6 +147,7 @@ async function judgeContainer(options: Options, env: Environment, inputs: Inputs
     servingDir: inputs.servingDir,
     pseudonymKey: inputs.pseudonymKey,
     rebaseHistory: !options['keep-history-dates'],
+    erasureLogDir: inputs.erasureLogDir,
     windowDays: options.windowDays,
   });
   const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
@@ -243,6 +245,7 @@ async function main(argv: string[]): Promise<number> {
     versionsDir: options.versions,
     pseudonymKey,
     rebaseHistory: !options['keep-history-dates'],
+    erasureLogDir: inputs.erasureLogDir,
     windowDays: options.windowDays,
     rules: { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers },
     model,

@@ -60,6 +60,8 @@ export interface Inputs {
   pseudonymKey: string;
   eventFiles: string[];
   servingDir: string;
+  /** The event folder whose erasure log names the customers every gather leaves out. */
+  erasureLogDir: string;
 }
 
 /** Resolves the key, exports the events when none are given and finds the serving folder. */
@@ -84,5 +86,5 @@ export function resolveInputs(options: InputOptions): Inputs {
     (existsSync(pointer)
       ? (JSON.parse(readFileSync(pointer, 'utf8')) as { modelDir: string }).modelDir
       : join(root, 'model/artifacts/model'));
-  return { pseudonymKey, eventFiles, servingDir };
+  return { pseudonymKey, eventFiles, servingDir, erasureLogDir: options.eventsDir };
 }

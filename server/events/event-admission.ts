@@ -80,5 +80,8 @@ export async function admitEvents(
     }
     admission.events.push({ ...rest, ...(identity.userId === undefined ? {} : { userId: identity.userId }) });
   }
+  // Last, with no wait before the store takes the batch: an erased customer's events are kept anonymous.
+  for (const e of admission.events)
+    if (e.userId !== undefined && context.identities.isErased(e.userId)) delete e.userId;
   return admission;
 }

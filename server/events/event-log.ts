@@ -131,6 +131,8 @@ export class EventLog {
   #lastHousekeeping = 0;
   #quarantined = 0;
   #closing = false;
+  /** The last of the segment moves, cuts and erasure's rewrites, which run one at a time. */
+  #held: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly options: EventLogOptions,
@@ -414,11 +416,13 @@ export class EventLog {
 
   /** Deletes shipped segments past retention and prunes the window and the index. */
   async housekeep(): Promise<void> {
-    const now = this.#now();
-    this.#lastHousekeeping = now;
-    await this.#retention.deleteExpired();
-    this.#bought.prune(now);
-    if (this.#window instanceof InProcessIdempotencyWindow) this.#window.prune(now);
+    await this.#serially(async () => {
+      const now = this.#now();
+      this.#lastHousekeeping = now;
+      await this.#retention.deleteExpired();
+      this.#bought.prune(now);
+      if (this.#window instanceof InProcessIdempotencyWindow) this.#window.prune(now);
+    });
   }
 
   /** Closed segments not yet shipped, oldest first. */
@@ -428,8 +432,26 @@ export class EventLog {
 
   /** Records that `name` is uploaded and verified: it moves to `shipped/`, to be deleted after retention. */
   async markShipped(name: string): Promise<void> {
-    await this.#retention.markShipped(name);
+    await this.#serially(() => this.#retention.markShipped(name));
     await this.housekeep();
+  }
+
+  /**
+   * Runs `work` on every closed segment once the appends begun before this call are written and the
+   * open segment is closed, while no segment is moved to `shipped/`, cut or deleted by age (erasure's
+   * rewrite, `segment-erasure.ts`; the disk bound may still delete a shipped one).
+   */
+  async withSegmentsHeld<T>(work: (closed: Map<string, SegmentFile>) => Promise<T>): Promise<T> {
+    await Promise.allSettled([...this.#inFlight.values()]);
+    await this.roll();
+    return this.#serially(() => work(this.#closed));
+  }
+
+  /** Runs `work` after the segment moves, cuts and rewrites queued before it. */
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#held.then(work);
+    this.#held = run.catch(() => {});
+    return run;
   }
 
   /** Calls `listener` whenever a segment is closed. */
@@ -447,6 +469,11 @@ export class EventLog {
   /** Items this customer bought within the last `days` days, the most recent purchase first. */
   recentlyBought(userId: string | undefined, days: number, now = this.#now()): ReadonlySet<string> {
     return userId === undefined ? new Set() : this.#bought.recentlyBought(userId, days, now);
+  }
+
+  /** Forgets the purchases of the customers `erased` names (erasure); returns how many customers. */
+  forgetPurchases(erased: (userId: string) => boolean): number {
+    return this.#bought.forget(erased);
   }
 
   /** Whether the store takes events, and why not. */

@@ -13,6 +13,8 @@ export interface RecentlyBoughtIndex {
   recentlyBought(userId: string, days: number, now: number): ReadonlySet<string>;
   /** Forgets purchases older than the index's horizon. */
   prune(now: number): void;
+  /** Forgets every purchase of the customers `erased` names (an erasure); returns how many customers. */
+  forget(erased: (userId: string) => boolean): number;
   /** How far back purchases are kept, in ms (the largest `recentlyBoughtDays` in use). */
   readonly horizonMs: number;
 }
@@ -51,6 +53,12 @@ export class InProcessRecentlyBought implements RecentlyBoughtIndex {
       for (const [itemId, at] of items) if (at < since) items.delete(itemId);
       if (items.size === 0) this.#byUser.delete(userId);
     }
+  }
+
+  forget(erased: (userId: string) => boolean): number {
+    const gone = [...this.#byUser.keys()].filter(erased);
+    for (const userId of gone) this.#byUser.delete(userId);
+    return gone.length;
   }
 
   /** Customers with a purchase in the index. */

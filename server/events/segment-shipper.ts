@@ -80,6 +80,8 @@ export function failureCause(error: unknown): FailureCause {
 /** A running shipper. */
 export interface SegmentShipper {
   stats(): ShippingStats;
+  /** Resolves once the uploads under way have ended (erasure rewrites the bucket after them). */
+  idle(): Promise<void>;
   /** Resolves once nothing closed is waiting (tests); rejects if `stop` is called first. */
   drained(): Promise<void>;
   /** Stops shipping; an upload in flight is abandoned (and redone next start, to the same key). */
@@ -272,6 +274,9 @@ export function shipSegments(options: ShipperOptions): SegmentShipper {
   kick();
   return {
     stats: () => ({ ...stats, failuresByCause: { ...stats.failuresByCause } }),
+    idle: async () => {
+      await running?.catch(() => {});
+    },
     drained: () =>
       new Promise<void>((resolve, reject) => {
         waiters.push({ resolve, reject });

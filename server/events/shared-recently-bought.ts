@@ -92,4 +92,9 @@ export class SharedRecentlyBought implements RecentlyBoughtIndex {
   prune(now: number): void {
     this.local.prune(now);
   }
+
+  /** This instance's own; the fleet's key goes with the erasure (`server/privacy/redis-erasure.ts`). */
+  forget(erased: (userId: string) => boolean): number {
+    return this.local.forget(erased);
+  }
 }

@@ -77,6 +77,11 @@ export class SharedAnswerCache implements AnswerStore {
     });
   }
 
+  /** This process's entries; the fleet's in Redis go with the erasure (`server/privacy/redis-erasure.ts`). */
+  clear(): void {
+    this.local.clear();
+  }
+
   load(shopper: string | undefined, key: string): Promise<void> | undefined {
     // A fresh answer here is served without asking Redis: the hot path of a warm shopper stays local.
     if (this.local.fresh(key)) return undefined;

@@ -31,6 +31,8 @@ export interface AnswerStore {
    * `stale`; `undefined` when there is nothing to wait for (the in-process cache).
    */
   load?(shopper: string | undefined, key: string): Promise<void> | undefined;
+  /** Forgets every answer (an erasure: answers are keyed by shopper, so all go). */
+  clear(): void;
 }
 
 /** An LRU of model answers per shopper and context, in this process. */
@@ -91,6 +93,11 @@ export class AnswerCache implements AnswerStore {
     if (exact || shopper === undefined) return exact;
     const latest = this.#latestByShopper.get(shopper);
     return latest === undefined ? undefined : this.#get(latest, this.options.staleMs);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#latestByShopper.clear();
   }
 
   /** Entries held. */

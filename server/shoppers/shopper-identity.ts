@@ -61,6 +61,8 @@ export interface ShopperIdentityOptions {
   audience?: string | undefined;
   /** `RECO_SHOPPER_TOKEN_MAX_AGE_S`: the oldest a token may be, by its `iat` (then required); 0 or unset: any. */
   maxAgeS?: number | undefined;
+  /** Whether a customer was erased (`server/privacy/erased-customers.ts`): then answered as anonymous. */
+  isErased?: (userId: string) => boolean;
 }
 
 /**
@@ -84,7 +86,8 @@ function causeOf(error: unknown): UntrustedCause {
 }
 
 /** Builds the resolver; `resolve` never throws, whatever the request holds. */
-export function shopperIdentity({ secret, allowRawUserIds, issuer, audience, maxAgeS }: ShopperIdentityOptions) {
+export function shopperIdentity(options: ShopperIdentityOptions) {
+  const { secret, allowRawUserIds, issuer, audience, maxAgeS, isErased = () => false } = options;
   const key = secret === undefined ? undefined : new TextEncoder().encode(secret);
   const checks: JWTVerifyOptions = {
     algorithms: ['HS256'],
@@ -110,8 +113,7 @@ export function shopperIdentity({ secret, allowRawUserIds, issuer, audience, max
     }
   }
 
-  return {
-    /** Decides who the request is for. */
+  const believed = {
     async resolve(claimed: ClaimedShopper): Promise<ShopperIdentity> {
       const sessionId = claimed.sessionId;
       if (claimed.shopperToken !== undefined && claimed.shopperToken !== '') {
@@ -124,6 +126,14 @@ export function shopperIdentity({ secret, allowRawUserIds, issuer, audience, max
         return { userId: undefined, sessionId, untrusted: 'raw-user-id' };
       }
       return { userId: undefined, sessionId, untrusted: undefined };
+    },
+  };
+  return {
+    isErased,
+    /** Decides who the request is for: an erased customer is an anonymous shopper. */
+    async resolve(claimed: ClaimedShopper): Promise<ShopperIdentity> {
+      const identity = await believed.resolve(claimed);
+      return identity.userId !== undefined && isErased(identity.userId) ? { ...identity, userId: undefined } : identity;
     },
   };
 }
