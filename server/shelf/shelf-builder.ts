@@ -2,9 +2,12 @@
  * Fills a shelf: walks the sources in order (the model or cached answer, then
  * the placement's fallback chain), keeps what passes the placement's filters,
  * and stops once the shelf is full. Fallbacks are only asked when needed.
+ * Then the merchandiser's rules in force (pin, boost, bury, hide) shape it.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
+import type { CardReason } from '../../contracts/shelf-answer.ts';
+import { activeMerchandising } from './placement-merchandising.ts';
 import type { FilterName, PlacementRules } from './placement-rules.ts';
 
 /** A named source of ranked ids, asked lazily. */
@@ -20,12 +23,17 @@ export interface FilterContext {
   recentlyBought: ReadonlySet<string>;
   /** Products an earlier shelf of the same answer shows (`POST /v1/shelves` with `distinct`): never shown again. */
   shown?: ReadonlySet<string>;
+  /** The instant the merchandising's time windows are judged at (ms since the epoch); default now. */
+  now?: number;
 }
 
 /** The filled shelf and the sources that filled it, in order. */
 export interface Shelf {
+  /** Each with its `reason`. */
   items: ShelfItem[];
   filledBy: string[];
+  /** The shelf the sources and filters alone would give, before the merchandising (the admin's preview). */
+  beforeRules: ShelfItem[];
 }
 
 const filters: Record<Exclude<FilterName, 'no-duplicates'>, (id: string, context: FilterContext) => boolean> = {
@@ -47,7 +55,25 @@ function placementConstraint(rules: PlacementRules, catalog: CatalogIndex): (pro
     (since === undefined || product.firstSold >= since) && (category === undefined || product.category === category);
 }
 
-/** Builds a shelf of at most `limit` products from `sources`. */
+/** A product that passed the filters, where its source ranked it, and why it is there. */
+interface Candidate {
+  product: CatalogProduct;
+  source: string;
+  reason: CardReason;
+  /** A merchandiser's hide or pin takes it out of the ranked pool. */
+  held: boolean;
+}
+
+/** A card's reason from its source: the model's answer (this request's or cached), else the fallback that gave it. */
+const sourceReason = (name: string): CardReason =>
+  name === 'model' || name === 'cache' ? 'model' : `fallback:${name}`;
+
+/**
+ * Builds a shelf of at most `limit` products from `sources`, then applies the placement's merchandising
+ * (placement-merchandising.ts) in force at `context.now`: hidden products are skipped, boosts and buries
+ * re-rank the filtered products (the first source's ids up to `limit × overfetch`, then the next sources'
+ * only while the shelf would be short), and pinned products take their positions if they pass the filters.
+ */
 export function buildShelf(
   rules: PlacementRules,
   limit: number,
@@ -59,22 +85,70 @@ export function buildShelf(
     .map((f) => filters[f]);
   const dedupe = rules.filters.includes('no-duplicates');
   const allowed = placementConstraint(rules, context.catalog);
+  const merch = activeMerchandising(rules, context.now ?? Date.now());
+  const pinnedIds = new Set(merch?.pins.map((p) => p.itemId));
+  const passes = (id: string): CatalogProduct | undefined => {
+    if (context.shown?.has(id)) return undefined;
+    const product = context.catalog.get(id);
+    // An id the catalog does not know cannot be shown, whatever the filters say.
+    return product && allowed(product) && active.every((keep) => keep(id, context)) ? product : undefined;
+  };
+  // Boosts and buries need room below the shelf to pull products up from.
+  const poolSize = merch?.reorders ? Math.max(limit, Math.ceil(limit * rules.overfetch)) : limit;
   const taken = new Set<string>();
-  const shelf: Shelf = { items: [], filledBy: [] };
+  const candidates: Candidate[] = [];
+  let usable = 0;
   for (const source of sources) {
-    if (shelf.items.length >= limit) break;
-    let contributed = false;
+    if (usable >= limit) break;
     for (const id of source.ids()) {
-      if (shelf.items.length >= limit) break;
-      if ((dedupe && taken.has(id)) || context.shown?.has(id)) continue;
-      const product = context.catalog.get(id);
-      // An id the catalog does not know cannot be shown, whatever the filters say.
-      if (!product || !allowed(product) || !active.every((keep) => keep(id, context))) continue;
+      if (usable >= poolSize) break;
+      if (dedupe && taken.has(id)) continue;
+      const product = passes(id);
+      if (!product) continue;
       taken.add(id);
-      shelf.items.push(context.catalog.toShelfItem(product));
-      contributed = true;
+      const held = merch !== undefined && (pinnedIds.has(id) || merch.isHidden(id, product.category));
+      candidates.push({ product, source: source.name, reason: sourceReason(source.name), held });
+      if (!held) usable++;
     }
-    if (contributed) shelf.filledBy.push(source.name);
   }
-  return shelf;
+  const card = (c: { product: CatalogProduct; reason: CardReason }): ShelfItem => ({
+    ...context.catalog.toShelfItem(c.product),
+    reason: c.reason,
+  });
+  const filledByOf = (chosen: readonly Candidate[]): string[] => {
+    const names = new Set(chosen.map((c) => c.source));
+    return sources.map((s) => s.name).filter((name) => names.has(name));
+  };
+  const beforeRules = candidates.slice(0, limit);
+  if (!merch) {
+    const items = beforeRules.map(card);
+    return { items, filledBy: filledByOf(beforeRules), beforeRules: items };
+  }
+
+  // Boosts and buries: a product moves its net weight in places (it goes before the one whose place it
+  // reaches: the one that moved further wins a tie), other ties keep the sources' order.
+  const ranked = candidates
+    .filter((c) => !c.held)
+    .map((c, rank) => ({ c, rank, shift: merch.reorders ? merch.shift(c.product.id, c.product.category) : 0 }))
+    .sort((a, b) => a.rank - a.shift - (b.rank - b.shift) || b.shift - a.shift || a.rank - b.rank)
+    .map(({ c, shift }) => (shift > 0 ? { ...c, reason: 'boosted' as const } : c));
+  // Pins take their positions first (an earlier pin wins a contested one; the later moves to the next free).
+  const slots: Array<Candidate | undefined> = new Array(limit);
+  for (const pin of merch.pins) {
+    if (dedupe && slots.some((s) => s?.product.id === pin.itemId)) continue;
+    const product = passes(pin.itemId);
+    if (!product || merch.isHidden(product.id, product.category)) continue;
+    let at = pin.position - 1;
+    while (at < limit && slots[at]) at++;
+    if (at < limit) slots[at] = { product, source: 'pinned', reason: 'pinned', held: true };
+  }
+  const rest = ranked.values();
+  for (let i = 0; i < limit; i++) slots[i] ??= rest.next().value;
+  // A pin past the end of a short shelf closes up to its last card.
+  const chosen = slots.filter((s): s is Candidate => s !== undefined);
+  return {
+    items: chosen.map(card),
+    filledBy: filledByOf(chosen.filter((c) => c.source !== 'pinned')),
+    beforeRules: beforeRules.map(card),
+  };
 }

@@ -45,6 +45,8 @@ export interface TimedAnswer {
   failureLabel: string | null;
   /** How late the budget timer fired (ms), when it ended the race: the machine's share of `totalMs`. */
   timerLateMs: number | null;
+  /** The shelf before the merchandiser's rules (the admin's preview); never sent to a shopper. */
+  beforeRules: ShelfItem[];
 }
 
 /** The answer to `POST /v1/shelves`: each shelf as `recommend` answers it, in the request's order. */
@@ -451,7 +453,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const totalMs = performance.now() - started;
     requestsBy(known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
     requestDurationBy(source).observe(totalMs / 1000);
-    return { answer, upstreamMs, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
+    return {
+      answer,
+      upstreamMs,
+      totalMs,
+      timerLateMs,
+      failureLabel: failure?.label ?? null,
+      beforeRules: shelf.beforeRules,
+    };
   }
 
   /** Endpoint variants (`''`: the endpoint's own choice) that refused the batch body, until when (ms since epoch). */
@@ -743,7 +752,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
       requestsBy(s.known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
       requestDurationBy(source).observe(totalMs / 1000);
       const own = s.outcome?.upstreamMs ?? null;
-      return { answer, upstreamMs: own, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
+      const failureLabel = failure?.label ?? null;
+      return { answer, upstreamMs: own, totalMs, timerLateMs, failureLabel, beforeRules: shelf.beforeRules };
     });
     metrics.shelfBatches.inc({ call });
     metrics.batchShelves.inc(shelves.length);
