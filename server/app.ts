@@ -30,6 +30,7 @@ import { SharedBreaker } from './shared-state/shared-breaker.ts';
 import { createShelfService } from './shelf/shelf-service.ts';
 import { freshSessionGate } from './http/fresh-sessions.ts';
 import { addEventsRoute } from './http/routes/events.ts';
+import { adminPageRoutes } from './admin/admin-routes.ts';
 import { adminRoutes, operationsRoute, type Readiness } from './http/routes/operations.ts';
 import { addRecommendationsRoute } from './http/routes/recommendations.ts';
 import { addShelvesRoute } from './http/routes/shelves.ts';
@@ -210,6 +211,17 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     next();
   });
   adminApp.use(adminRoutes(metrics, readiness));
+  // The merchandiser's page (server/admin/): off unless RECO_ADMIN_KEY or RECO_ADMIN_USER_HEADER is set.
+  adminApp.use(
+    adminPageRoutes({
+      key: config.adminKey,
+      userHeader: config.adminUserHeader,
+      rulesFile: config.placementsFile,
+      placements,
+      shelfService,
+      catalog,
+    }),
+  );
   adminApp.use(notFound);
   adminApp.use(errorHandler(logger));
   return {

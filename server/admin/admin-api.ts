@@ -1,0 +1,166 @@
+/**
+ * The admin page's JSON API (`/admin/api/…`, behind admin-auth.ts): the placements and their rules, an edit of
+ * one placement (validated, written atomically, audited), a preview of any placement as a customer or an
+ * anonymous shopper, the audit log and the revert of one of its entries.
+ */
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { placementPattern, placementRule } from '../../contracts/ids.ts';
+import { ApiError, sendError } from '../http/api-error.ts';
+import { jsonBody } from '../http/request-body.ts';
+import type { CatalogIndex, ShelfItem } from '../shelf/catalog-index.ts';
+import type { PlacementFile } from '../shelf/placement-file.ts';
+import { fallbackNames, filterNames, InvalidPlacementRulesError } from '../shelf/placement-rules.ts';
+import { InvalidRequestError, parseRecommendationBody } from '../shelf/recommendation-request.ts';
+import type { ShelfService } from '../shelf/shelf-service.ts';
+import type { AuditLog } from './audit-log.ts';
+import { EditConflictError, type RulesFileEditor, versionOf } from './rules-file-editor.ts';
+
+/** What the admin API stands on. */
+export interface AdminApiDeps {
+  editor: RulesFileEditor;
+  audit: AuditLog;
+  placements: PlacementFile;
+  shelfService: ShelfService;
+  catalog: CatalogIndex;
+}
+
+/** How long an edit waits for this instance to load it, so the preview that follows shows it. */
+const reloadWaitMs = 3000;
+
+const editBody = z.strictObject({
+  rules: z.record(z.string(), z.unknown()).nullable(),
+  version: z.string().max(64).optional(),
+});
+const placementName = z.string().regex(placementPattern, `placement names are ${placementRule}`);
+
+/** A card as the preview shows it. */
+const card = (item: ShelfItem) => ({ id: item.id, title: item.title, category: item.category, reason: item.reason });
+
+/** Runs `work`, answering the errors a person can fix as 4xx with the message that names what is wrong. */
+async function answering(res: Response, work: () => Promise<unknown> | unknown): Promise<void> {
+  try {
+    res.json(await work());
+  } catch (error) {
+    if (error instanceof InvalidPlacementRulesError) return sendError(res, 400, 'invalid_rules', error.message);
+    if (error instanceof InvalidRequestError) return sendError(res, 400, 'invalid_request', error.message);
+    if (error instanceof EditConflictError) return sendError(res, 409, 'conflict', error.message);
+    if (error instanceof ApiError) return sendError(res, error.status, error.code, error.message);
+    throw error;
+  }
+}
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new ApiError(400, 'invalid_request', `${[what, ...issue.path].join('.')}: ${issue.message}`);
+}
+
+/** The admin API's router, to mount at `/admin/api` behind `adminAuth`. */
+export function adminApi(deps: AdminApiDeps): Router {
+  const { editor, audit, placements } = deps;
+  const router = Router();
+
+  /** Writes placement `name`'s rules, audits the change, and waits until this instance serves it. */
+  async function save(
+    res: Response,
+    name: string,
+    rules: Record<string, unknown> | null,
+    version?: string,
+    revertOf?: string,
+  ) {
+    const generation = placements.generation;
+    let entry: ReturnType<AuditLog['append']> | undefined;
+    const written = await editor.setPlacement(name, rules, version, (before, after) => {
+      entry = audit.append({
+        who: String(res.locals.adminUser),
+        placement: name,
+        action: revertOf ? 'revert' : 'edit',
+        ...(revertOf ? { revertOf } : {}),
+        before,
+        after,
+      });
+    });
+    const deadline = Date.now() + reloadWaitMs;
+    while (placements.generation === generation && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    return { placement: name, version: written.version, live: placements.generation !== generation, entry };
+  }
+
+  router.get('/placements', (_req, res) => {
+    const doc = editor.read();
+    const book = placements.current();
+    res.json({
+      file: editor.path,
+      defaults: doc.defaults,
+      fallbackNames,
+      filterNames,
+      placements: Object.entries(doc.placements).map(([name, rules]) => ({
+        name,
+        rules,
+        version: versionOf(rules),
+        // What this instance serves now, with the defaults filled in.
+        effective: book.placements.get(name) ?? null,
+      })),
+    });
+  });
+
+  router.put('/placements/:name', ...jsonBody, (req, res) =>
+    answering(res, () => {
+      const name = parsed(placementName, req.params.name, 'placement');
+      const body = parsed(editBody, req.body, 'body');
+      return save(res, name, body.rules, body.version);
+    }),
+  );
+
+  router.post('/preview', ...jsonBody, (req, res) =>
+    answering(res, async () => {
+      const body = parsed(
+        z.strictObject({
+          placement: z.string(),
+          customer: z.string().optional(),
+          items: z.array(z.string()).optional(),
+        }),
+        req.body,
+        'body',
+      );
+      const request = parseRecommendationBody({
+        placement: body.placement,
+        ...(body.customer ? { userId: body.customer } : {}),
+        items: body.items ?? [],
+      });
+      // A real request, as that shopper's would be: it counts in the metrics and warms the cache alike.
+      const timed = await deps.shelfService.recommend(request);
+      const { answer } = timed;
+      return {
+        placement: answer.placement,
+        customer: body.customer ?? null,
+        source: answer.source,
+        fallbackReason: answer.fallbackReason,
+        model: answer.model,
+        warnings: answer.warnings ?? [],
+        beforeRules: timed.beforeRules.map(card),
+        items: answer.items.map(card),
+      };
+    }),
+  );
+
+  router.get('/audit', (_req, res) => res.json({ file: audit.path, entries: audit.entries() }));
+
+  router.post('/audit/:id/revert', ...jsonBody, (req, res) =>
+    answering(res, () => {
+      const entry = audit.find(String(req.params.id));
+      if (!entry) throw new ApiError(404, 'not_found', `no audit entry ${String(req.params.id).slice(0, 64)}`);
+      const now = editor.read().placements[entry.placement] ?? null;
+      if (versionOf(now) !== versionOf(entry.after))
+        throw new EditConflictError(
+          `placements.${entry.placement} changed after this edit: revert the later changes first, newest first`,
+        );
+      return save(res, entry.placement, entry.before, versionOf(now), entry.id);
+    }),
+  );
+
+  router.use((_req, res) => sendError(res, 404, 'not_found', 'no such admin API route'));
+  return router;
+}
