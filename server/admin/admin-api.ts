@@ -83,9 +83,10 @@ export function adminApi(deps: AdminApiDeps): Router {
       });
     });
     const deadline = Date.now() + reloadWaitMs;
-    while (placements.generation === generation && Date.now() < deadline)
+    while (written.changed && placements.generation === generation && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    return { placement: name, version: written.version, live: placements.generation !== generation, entry };
+    const live = !written.changed || placements.generation !== generation;
+    return { placement: name, version: written.version, changed: written.changed, live, entry };
   }
 
   router.get('/placements', (_req, res) => {

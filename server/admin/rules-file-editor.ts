@@ -41,6 +41,13 @@ export function versionOf(fields: unknown): string {
     .slice(0, 16);
 }
 
+/** What an edit did: the placement's rules before it, its new version, and whether the file changed. */
+export interface EditResult {
+  before: Record<string, unknown> | null;
+  version: string;
+  changed: boolean;
+}
+
 /** How long a lock may be held before it is taken as left by a crashed instance. */
 const staleLockMs = 10_000;
 const lockWaitMs = 3_000;
@@ -86,7 +93,7 @@ export class RulesFileEditor {
     fields: Record<string, unknown> | null,
     basedOn: string | undefined,
     record: (before: Record<string, unknown> | null, after: Record<string, unknown> | null) => void,
-  ): Promise<{ before: Record<string, unknown> | null; version: string }> {
+  ): Promise<EditResult> {
     const edit = this.queue.then(() => this.underLock(() => this.apply(name, fields, basedOn, record)));
     this.queue = edit.catch(() => {});
     return edit;
@@ -97,9 +104,10 @@ export class RulesFileEditor {
     fields: Record<string, unknown> | null,
     basedOn: string | undefined,
     record: (before: Record<string, unknown> | null, after: Record<string, unknown> | null) => void,
-  ): { before: Record<string, unknown> | null; version: string } {
+  ): EditResult {
     const target = realpathSync(this.path);
-    const doc = JSON.parse(readFileSync(target, 'utf8')) as RulesDocument;
+    const current = readFileSync(target, 'utf8');
+    const doc = JSON.parse(current) as RulesDocument;
     const before = doc.placements[name] ?? null;
     if (basedOn !== undefined && basedOn !== versionOf(before))
       throw new EditConflictError(
@@ -110,16 +118,19 @@ export class RulesFileEditor {
     else placements[name] = fields;
     const next = { ...doc, placements };
     parseRuleBook(next);
+    const text = formatRulesFile(next);
+    // Nothing to write, to log or to reload.
+    if (text === current) return { before, version: versionOf(fields), changed: false };
     const temp = join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`);
     try {
-      writeDurably(temp, formatRulesFile(next));
+      writeDurably(temp, text);
       record(before, fields);
       renameSync(temp, target);
     } finally {
       rmSync(temp, { force: true });
     }
     syncFolder(dirname(target));
-    return { before, version: versionOf(fields) };
+    return { before, version: versionOf(fields), changed: true };
   }
 
   /** Runs `work` holding `<file>.lock` (created exclusively; one older than `staleLockMs` is taken over). */
