@@ -41,7 +41,7 @@ describe('merchandising on the routes', () => {
       shelves: Array<{ items: Card[]; source: string }>;
     };
 
-  it('shapes the model shelf: pinned first, the boosted category up from tenth, the rest in the model order', async () => {
+  it('shapes the model shelf: pinned first, the boosted category up from tenth, then the model order', async () => {
     const { items } = await post('/v1/recommendations', { placement: 'home', userId: '17850' });
     assert.deepEqual(
       items.slice(0, 4).map((c) => `${c.id}:${c.reason}`),

@@ -68,6 +68,33 @@ interface Candidate {
 const sourceReason = (name: string): CardReason =>
   name === 'model' || name === 'cache' ? 'model' : `fallback:${name}`;
 
+/** The product behind `id` when it may be shown: known, allowed on the placement, passing every filter. */
+function admissible(
+  id: string,
+  context: FilterContext,
+  allowed: (product: CatalogProduct) => boolean,
+  active: ReadonlyArray<(id: string, context: FilterContext) => boolean>,
+): CatalogProduct | undefined {
+  if (context.shown?.has(id)) return undefined;
+  const product = context.catalog.get(id);
+  if (!product || !allowed(product)) return undefined;
+  for (const keep of active) if (!keep(id, context)) return undefined;
+  return product;
+}
+
+/**
+ * The product's shelf form with `reason`: made once per product and reason and shared, as the catalog shares
+ * each product's shelf form (answers only serialise their items), so a card costs no allocation.
+ */
+const reasoned = new WeakMap<ShelfItem, Map<CardReason, ShelfItem>>();
+function withReason(item: ShelfItem, reason: CardReason): ShelfItem {
+  let byReason = reasoned.get(item);
+  if (!byReason) reasoned.set(item, (byReason = new Map()));
+  let reasonedItem = byReason.get(reason);
+  if (!reasonedItem) byReason.set(reason, (reasonedItem = Object.freeze({ ...item, reason })));
+  return reasonedItem;
+}
+
 /**
  * Builds a shelf of at most `limit` products from `sources`, then applies the placement's merchandising
  * (placement-merchandising.ts) in force at `context.now`: hidden products are skipped, boosts and buries
@@ -85,45 +112,55 @@ export function buildShelf(
     .map((f) => filters[f]);
   const dedupe = rules.filters.includes('no-duplicates');
   const allowed = placementConstraint(rules, context.catalog);
-  const merch = activeMerchandising(rules, context.now ?? Date.now());
-  const pinnedIds = new Set(merch?.pins.map((p) => p.itemId));
-  const passes = (id: string): CatalogProduct | undefined => {
-    if (context.shown?.has(id)) return undefined;
-    const product = context.catalog.get(id);
-    // An id the catalog does not know cannot be shown, whatever the filters say.
-    return product && allowed(product) && active.every((keep) => keep(id, context)) ? product : undefined;
-  };
-  // Boosts and buries need room below the shelf to pull products up from.
-  const poolSize = merch?.reorders ? Math.max(limit, Math.ceil(limit * rules.overfetch)) : limit;
   const taken = new Set<string>();
+  const merch = activeMerchandising(rules, context.now ?? Date.now());
+  if (!merch) {
+    // The path of nearly every shelf: no rule in force, nothing to hold back or re-rank.
+    const items: ShelfItem[] = [];
+    const filledBy: string[] = [];
+    for (const source of sources) {
+      if (items.length >= limit) break;
+      const reason = sourceReason(source.name);
+      let contributed = false;
+      for (const id of source.ids()) {
+        if (items.length >= limit) break;
+        if (dedupe && taken.has(id)) continue;
+        const product = admissible(id, context, allowed, active);
+        if (!product) continue;
+        taken.add(id);
+        items.push(withReason(context.catalog.toShelfItem(product), reason));
+        contributed = true;
+      }
+      if (contributed) filledBy.push(source.name);
+    }
+    return { items, filledBy, beforeRules: items };
+  }
+
+  const pinnedIds = new Set(merch.pins.map((p) => p.itemId));
+  // Boosts and buries need room below the shelf to pull products up from.
+  const poolSize = merch.reorders ? Math.max(limit, Math.ceil(limit * rules.overfetch)) : limit;
   const candidates: Candidate[] = [];
   let usable = 0;
   for (const source of sources) {
     if (usable >= limit) break;
+    const reason = sourceReason(source.name);
     for (const id of source.ids()) {
       if (usable >= poolSize) break;
       if (dedupe && taken.has(id)) continue;
-      const product = passes(id);
+      const product = admissible(id, context, allowed, active);
       if (!product) continue;
       taken.add(id);
-      const held = merch !== undefined && (pinnedIds.has(id) || merch.isHidden(id, product.category));
-      candidates.push({ product, source: source.name, reason: sourceReason(source.name), held });
+      const held = pinnedIds.has(id) || merch.isHidden(id, product.category);
+      candidates.push({ product, source: source.name, reason, held });
       if (!held) usable++;
     }
   }
-  const card = (c: { product: CatalogProduct; reason: CardReason }): ShelfItem => ({
-    ...context.catalog.toShelfItem(c.product),
-    reason: c.reason,
-  });
+  const card = (c: Candidate): ShelfItem => withReason(context.catalog.toShelfItem(c.product), c.reason);
   const filledByOf = (chosen: readonly Candidate[]): string[] => {
     const names = new Set(chosen.map((c) => c.source));
     return sources.map((s) => s.name).filter((name) => names.has(name));
   };
   const beforeRules = candidates.slice(0, limit);
-  if (!merch) {
-    const items = beforeRules.map(card);
-    return { items, filledBy: filledByOf(beforeRules), beforeRules: items };
-  }
 
   // Boosts and buries: a product moves its net weight in places (it goes before the one whose place it
   // reaches: the one that moved further wins a tie), other ties keep the sources' order.
@@ -136,7 +173,7 @@ export function buildShelf(
   const slots: Array<Candidate | undefined> = new Array(limit);
   for (const pin of merch.pins) {
     if (dedupe && slots.some((s) => s?.product.id === pin.itemId)) continue;
-    const product = passes(pin.itemId);
+    const product = admissible(pin.itemId, context, allowed, active);
     if (!product || merch.isHidden(product.id, product.category)) continue;
     let at = pin.position - 1;
     while (at < limit && slots[at]) at++;
