@@ -165,6 +165,30 @@ describe('the admin API', () => {
     assert.equal((await adminCall(stack, 'GET', '/admin/api/audit')).body.entries.length, entriesBefore);
   });
 
+  it('previews a later day: a pin scheduled for then shows in that preview only', async () => {
+    const { body } = await adminCall(stack, 'GET', '/admin/api/placements');
+    const cart = body.placements.find((p) => p.name === 'cart')!;
+    const pin = [{ itemId: pinned, position: 1, from: '2099-12-24T00:00:00Z', until: '2099-12-27T00:00:00Z' }];
+    const saved = await adminCall(stack, 'PUT', '/admin/api/placements/cart', {
+      rules: { ...cart.rules, pin },
+      version: cart.version,
+    });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    const first = async (at?: string) =>
+      (await adminCall(stack, 'POST', '/admin/api/preview', { placement: 'cart', ...(at ? { at } : {}) })).body
+        .items[0];
+    assert.notEqual((await first())?.id, pinned);
+    assert.deepEqual(await first('2099-12-25T12:00:00+01:00'), {
+      id: pinned,
+      title: 'Rabbit Night Light',
+      category: 'Candles & Lights',
+      reason: 'pinned',
+    });
+    const bad = await adminCall(stack, 'POST', '/admin/api/preview', { placement: 'cart', at: 'Christmas' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /^body\.at: must be a date-time/);
+  });
+
   it('refuses an edit based on rules that changed since (409)', async () => {
     const res = await adminCall(stack, 'PUT', '/admin/api/placements/cart', { rules: { limit: 4 }, version: 'stale' });
     assert.equal(res.status, 409);

@@ -122,6 +122,8 @@ export function adminApi(deps: AdminApiDeps): Router {
           placement: z.string(),
           customer: z.string().optional(),
           items: z.array(z.string()).optional(),
+          /** Judge the merchandising's time windows at this instant instead of now: a scheduled rule's shelf. */
+          at: z.iso.datetime({ offset: true, error: 'must be a date-time with its offset' }).optional(),
         }),
         req.body,
         'body',
@@ -132,11 +134,13 @@ export function adminApi(deps: AdminApiDeps): Router {
         items: body.items ?? [],
       });
       // A real request, as that shopper's would be: it counts in the metrics and warms the cache alike.
-      const timed = await deps.shelfService.recommend(request);
+      const at = body.at === undefined ? undefined : Date.parse(body.at);
+      const timed = await deps.shelfService.recommend(request, undefined, undefined, undefined, at);
       const { answer } = timed;
       return {
         placement: answer.placement,
         customer: body.customer ?? null,
+        at: body.at ?? null,
         source: answer.source,
         fallbackReason: answer.fallbackReason,
         model: answer.model,

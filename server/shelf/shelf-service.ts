@@ -95,6 +95,8 @@ export interface ShelfServiceDeps {
   logger?: Logger;
   /** Told of the production variant behind each model answer (`InvokedProductionVariant`). */
   variantSeen?: (variant: string) => void;
+  /** The clock the merchandising's time windows are judged by (ms since the epoch); default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -326,6 +328,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     receivedAt: number = performance.now(),
     requestId: string = randomUUID(),
     armShopper?: string,
+    /** The instant the merchandising is judged at (the admin's preview of a later day); default now. */
+    at?: number,
   ): Promise<TimedAnswer> {
     const started = receivedAt;
     const { rules, known } = rulesFor(deps.rules(), request.placement);
@@ -343,7 +347,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const bought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
     const recentlyBought = bought instanceof Set ? bought : await bought;
     if (loading) await loading;
-    const filterContext = { catalog, items: request.items, recentlyBought };
+    const now = at ?? deps.now?.() ?? Date.now();
+    const filterContext = { catalog, items: request.items, recentlyBought, now };
     const fallbackContext: FallbackContext = {
       placement: rules,
       shopper,
@@ -690,6 +695,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
     }
 
     const shown = distinct ? new Set<string>() : undefined;
+    const now = deps.now?.() ?? Date.now();
     const answers = shelves.map((s): TimedAnswer => {
       const { rules, limit, request, failure } = s;
       let staleModel: RecommendationAnswer['model'] = null;
@@ -729,6 +735,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         catalog,
         items: request.items,
         recentlyBought: s.recentlyBought,
+        now,
         ...(shown ? { shown } : {}),
       };
       const shelf = timedBuild(rules, limit, [...primary, ...chain(failure !== null && s.modelOn)], filterContext);

@@ -265,6 +265,7 @@ function renderPreviewForm() {
     { id: 'preview-form' },
     field('Customer id', { name: 'customer', placeholder: 'blank: anonymous', size: 12 }),
     field('Context product ids', { name: 'items', placeholder: 'e.g. 85123A, 22423', size: 18 }),
+    field('As on', { name: 'at', type: 'datetime-local', title: 'blank: now' }),
     el('button', { text: 'Preview' }),
   );
   form.addEventListener('submit', (event) => {
@@ -274,7 +275,12 @@ function renderPreviewForm() {
       .split(/[\s,]+/)
       .map((id) => id.trim())
       .filter(Boolean);
-    preview({ placement: state.selected, ...(data.customer.trim() ? { customer: data.customer.trim() } : {}), items });
+    preview({
+      placement: state.selected,
+      ...(data.customer.trim() ? { customer: data.customer.trim() } : {}),
+      items,
+      ...(data.at ? { at: instant(data.at) } : {}),
+    });
   });
   $('#preview').replaceChildren(
     el('h2', { id: 'preview-title', text: 'Preview' }),
@@ -290,7 +296,10 @@ async function preview(request) {
     const who = shown.customer ? `customer ${shown.customer}` : 'an anonymous shopper';
     const from = shown.source === 'fallback' ? `the rules (${shown.fallbackReason})` : `the ${shown.source}`;
     $('#preview-result').replaceChildren(
-      el('p', { class: 'muted', text: `“${shown.placement}” as ${who} sees it now, from ${from}.` }),
+      el('p', {
+        class: 'muted',
+        text: `“${shown.placement}” as ${who} sees it ${shown.at ? `on ${when(shown.at)}` : 'now'}, from ${from}.`,
+      }),
       el(
         'div',
         { class: 'columns' },
