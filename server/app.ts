@@ -220,6 +220,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
       placements,
       shelfService,
       catalog,
+      logger,
     }),
   );
   adminApp.use(notFound);

@@ -4,6 +4,7 @@
  * anonymous shopper, the audit log and the revert of one of its entries.
  */
 import { Router, type Response } from 'express';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { placementPattern, placementRule } from '../../contracts/ids.ts';
 import { ApiError, sendError } from '../http/api-error.ts';
@@ -23,6 +24,8 @@ export interface AdminApiDeps {
   placements: PlacementFile;
   shelfService: ShelfService;
   catalog: CatalogIndex;
+  /** Where each change is logged too (who, which placement, what); silent without one. */
+  logger?: Logger | undefined;
 }
 
 /** How long an edit waits for this instance to load it, so the preview that follows shows it. */
@@ -82,6 +85,11 @@ export function adminApi(deps: AdminApiDeps): Router {
         after,
       });
     });
+    if (entry)
+      deps.logger?.info(
+        { who: entry.who, placement: name, action: entry.action, changed: entry.diff.map((c) => c.path) },
+        'admin: placement rules changed',
+      );
     const deadline = Date.now() + reloadWaitMs;
     while (written.changed && placements.generation === generation && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -166,6 +174,5 @@ export function adminApi(deps: AdminApiDeps): Router {
     }),
   );
 
-  router.use((_req, res) => sendError(res, 404, 'not_found', 'no such admin API route'));
   return router;
 }

@@ -32,6 +32,8 @@ export interface AdminOptions extends Omit<AdminApiDeps, 'editor' | 'audit'> {
   userHeader?: string | undefined;
   /** The rules file (`RECO_PLACEMENTS_FILE`); its audit log is beside it. */
   rulesFile: string;
+  /** More routers for `/admin/api`, behind the same sign-in and cross-site guard (e.g. the erasure router). */
+  apiRouters?: Router[];
 }
 
 /** The admin page's router, to mount at the admin listener's root. */
@@ -65,6 +67,6 @@ export function adminPageRoutes(options: AdminOptions): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use('/admin/api', adminApi({ ...options, editor, audit }));
+  router.use('/admin/api', adminApi({ ...options, editor, audit }), ...(options.apiRouters ?? []));
   return router;
 }
