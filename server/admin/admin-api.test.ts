@@ -21,6 +21,7 @@ interface AdminBody {
     Array<{ diff: unknown }>;
   entry: { who: string };
   live: boolean;
+  warnings: string[];
   beforeRules: Array<{ id: string; reason: string }>;
   items: Array<{ id: string; reason: string }>;
 }
@@ -187,6 +188,22 @@ describe('the admin API', () => {
     const bad = await adminCall(stack, 'POST', '/admin/api/preview', { placement: 'cart', at: 'Christmas' });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /^body\.at: must be a date-time/);
+  });
+
+  it('finds products by title or id, and warns of a rule naming a product the catalog lacks', async () => {
+    const found = await fetch(`${stack.proxy.adminUrl}/admin/api/products?q=rabbit%20night`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const { products } = (await found.json()) as { products: Array<{ id: string }> };
+    assert.ok(products.some((p) => p.id === pinned));
+    const { body } = await adminCall(stack, 'GET', '/admin/api/placements');
+    const newIn = body.placements.find((p) => p.name === 'new-in')!;
+    const saved = await adminCall(stack, 'PUT', '/admin/api/placements/new-in', {
+      rules: { ...newIn.rules, hide: [{ itemId: 'NOSUCH1' }] },
+      version: newIn.version,
+    });
+    assert.equal(saved.status, 200);
+    assert.deepEqual(saved.body.warnings, ['hide[0].itemId: NOSUCH1 is not in the catalog, so it never shows']);
   });
 
   it('refuses an edit based on rules that changed since (409)', async () => {

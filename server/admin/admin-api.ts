@@ -97,6 +97,32 @@ export function adminApi(deps: AdminApiDeps): Router {
     return { placement: name, version: written.version, changed: written.changed, live, entry };
   }
 
+  /** The rules that name a product the catalog does not have (a typo, or a product since withdrawn). */
+  function unknownProducts(rules: Record<string, unknown> | null): string[] {
+    const warnings: string[] = [];
+    for (const kind of ['pin', 'boost', 'bury', 'hide'])
+      for (const [i, rule] of ((rules?.[kind] as Array<{ itemId?: string }> | undefined) ?? []).entries())
+        if (rule.itemId !== undefined && !deps.catalog.get(rule.itemId))
+          warnings.push(`${kind}[${i}].itemId: ${rule.itemId} is not in the catalog, so it never shows`);
+    return warnings;
+  }
+
+  router.get('/products', (req, res) => {
+    const query = String(req.query.q ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 64);
+    const found: Array<{ id: string; title: string; category: string }> = [];
+    if (query.length >= 2)
+      for (const id of deps.catalog.bestSellers) {
+        const product = deps.catalog.get(id)!;
+        if (!product.id.toLowerCase().startsWith(query) && !product.title.toLowerCase().includes(query)) continue;
+        found.push({ id: product.id, title: product.title, category: product.category });
+        if (found.length >= 20) break;
+      }
+    res.json({ products: found });
+  });
+
   router.get('/placements', (_req, res) => {
     const doc = editor.read();
     const book = placements.current();
@@ -119,7 +145,10 @@ export function adminApi(deps: AdminApiDeps): Router {
     answering(res, () => {
       const name = parsed(placementName, req.params.name, 'placement');
       const body = parsed(editBody, req.body, 'body');
-      return save(res, name, body.rules, body.version);
+      return save(res, name, body.rules, body.version).then((saved) => ({
+        ...saved,
+        warnings: unknownProducts(body.rules),
+      }));
     }),
   );
 

@@ -74,7 +74,8 @@ async function save(placement, rules, what) {
       rules,
       version: placement.version,
     });
-    say(`${what}: saved${saved.live ? ', live now' : ''}.`);
+    const warnings = saved.warnings?.length ? ` Note: ${saved.warnings.join('; ')}.` : '';
+    say(`${what}: saved${saved.live ? ', live now' : ''}.${warnings}`, warnings !== '');
     await load();
     if (state.lastPreview?.placement === placement.name) await preview(state.lastPreview);
   } catch (error) {
@@ -116,6 +117,21 @@ function ruleTable(placement, kind, columns, describe) {
 
 function field(label, props) {
   return el('label', {}, `${label} `, el('input', props));
+}
+
+/** A product id field that suggests products by id or title as the merchandiser types. */
+function productField(label, name) {
+  const list = `products-${name}-${Math.random().toString(36).slice(2)}`;
+  const options = el('datalist', { id: list });
+  const input = el('input', { name, required: true, size: 10, list, autocomplete: 'off' });
+  input.addEventListener('input', async () => {
+    if (input.value.trim().length < 2) return;
+    const { products } = await api('GET', `/products?q=${encodeURIComponent(input.value.trim())}`).catch(() => ({
+      products: [],
+    }));
+    options.replaceChildren(...products.map((p) => el('option', { value: p.id, text: `${p.title} (${p.category})` })));
+  });
+  return el('label', {}, `${label} `, input, options);
 }
 function targetSelect() {
   return el(
@@ -178,7 +194,7 @@ function renderPlacement(placement) {
       placement,
       'Pin a product',
       [
-        field('Product id', { name: 'itemId', required: true, size: 10 }),
+        productField('Product id', 'itemId'),
         field('Position', { name: 'position', type: 'number', min: 1, max: 48, value: 1, required: true }),
         field('From', { name: 'from', type: 'datetime-local' }),
         field('Until', { name: 'until', type: 'datetime-local' }),
