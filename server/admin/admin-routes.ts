@@ -15,6 +15,8 @@ import { RulesFileEditor } from './rules-file-editor.ts';
 const pageFiles = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/admin.js': ['admin.js', 'text/javascript; charset=utf-8'],
+  '/page-kit.js': ['page-kit.js', 'text/javascript; charset=utf-8'],
+  '/placement-editor.js': ['placement-editor.js', 'text/javascript; charset=utf-8'],
   '/admin.css': ['admin.css', 'text/css; charset=utf-8'],
 } as const;
 
@@ -55,12 +57,15 @@ export function adminPageRoutes(options: AdminOptions): Router {
     ]),
   );
   router.get('/admin', (_req, res) => res.redirect(301, '/admin/'));
-  router.get(['/admin/', '/admin/admin.js', '/admin/admin.css'], (req, res) => {
-    const page = pages.get(req.path.slice('/admin'.length))!;
-    res.setHeader('Content-Security-Policy', pagePolicy);
-    res.setHeader('Cache-Control', 'no-store');
-    res.type(page.type).send(page.body);
-  });
+  router.get(
+    Object.keys(pageFiles).map((path) => `/admin${path}`),
+    (req, res) => {
+      const page = pages.get(req.path.slice('/admin'.length))!;
+      res.setHeader('Content-Security-Policy', pagePolicy);
+      res.setHeader('Cache-Control', 'no-store');
+      res.type(page.type).send(page.body);
+    },
+  );
   const editor = new RulesFileEditor(options.rulesFile);
   const audit = new AuditLog(auditPathFor(options.rulesFile));
   router.use('/admin/api', adminAuth(auth), sameSiteOnly, (_req, res, next) => {
