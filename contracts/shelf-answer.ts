@@ -56,3 +56,11 @@ export type FallbackReason = (typeof fallbackReasons)[number];
  * batch body keeps the same limit (`maxBatchShelves` in `contracts/invocation.ts`).
  */
 export const maxShelvesPerRequest = 8;
+
+/**
+ * Why a card is where it is (`reason` on each item of a shelf answer): `model` (the model's answer, this
+ * request's or an earlier one), `pinned` (a merchandiser's pin put it at its position), `boosted` (a boost
+ * moved it up), or `fallback:<fallback name>` (the rules' fallback that filled it, e.g.
+ * `fallback:best-sellers`). A buried card keeps its source's reason.
+ */
+export type CardReason = 'model' | 'pinned' | 'boosted' | `fallback:${string}`;

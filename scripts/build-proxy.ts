@@ -2,10 +2,10 @@
  * `npm run build:proxy`: the proxy compiled ahead of time for production, so nothing is
  * transpiled at start: `server/main.ts` and everything it imports, npm packages included,
  * bundled by esbuild into one ES module, `dist/server/main.js` (`node dist/server/main.js`,
- * no tsx, no node_modules), with the shipped placement rules beside it. `--out DIR`
+ * no tsx, no node_modules), with the shipped placement rules and the admin page's files beside it. `--out DIR`
  * writes elsewhere (the image test).
  */
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -38,6 +38,8 @@ export async function buildProxy(dir: string): Promise<string> {
   });
   // config.ts finds its defaults from its own URL: next to the bundle, `../server/placements.json`.
   copyFileSync(join(root, 'server/placements.json'), join(dir, 'placements.json'));
+  // The admin page's files, which server/admin/admin-routes.ts reads from `./page/` beside its module.
+  cpSync(join(root, 'server/admin/page'), join(dir, 'page'), { recursive: true });
   return outfile;
 }
 

@@ -30,6 +30,7 @@ import { SharedBreaker } from './shared-state/shared-breaker.ts';
 import { createShelfService } from './shelf/shelf-service.ts';
 import { freshSessionGate } from './http/fresh-sessions.ts';
 import { addEventsRoute } from './http/routes/events.ts';
+import { adminPageRoutes } from './admin/admin-routes.ts';
 import { adminRoutes, operationsRoute, type Readiness } from './http/routes/operations.ts';
 import { addRecommendationsRoute } from './http/routes/recommendations.ts';
 import { addShelvesRoute } from './http/routes/shelves.ts';
@@ -38,6 +39,7 @@ import type { SageMakerEndpoint } from './shelf/sagemaker-endpoint.ts';
 import { variantAssigner } from './shoppers/variant-assignment.ts';
 import { holdoutAssigner, shopperKey } from './shoppers/holdout.ts';
 import { VariantLabels } from './shoppers/variant-label.ts';
+import { erasureRouter } from './privacy/erasure-router.ts';
 import { startProxyErasure } from './privacy/proxy-erasure.ts';
 
 /** What the app is built from. */
@@ -214,6 +216,20 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     next();
   });
   adminApp.use(adminRoutes(metrics, readiness));
+  // The merchandiser's page (server/admin/): off unless RECO_ADMIN_KEY or RECO_ADMIN_USER_HEADER is set.
+  adminApp.use(
+    adminPageRoutes({
+      key: config.adminKey,
+      userHeader: config.adminUserHeader,
+      rulesFile: config.placementsFile,
+      placements,
+      shelfService,
+      catalog,
+      logger,
+      // Erasing a customer (server/privacy/), behind the same sign-in and cross-site guard.
+      apiRouters: [erasureRouter({ erase: erasure.erase })],
+    }),
+  );
   adminApp.use(notFound);
   adminApp.use(errorHandler(logger));
   return {

@@ -140,6 +140,11 @@ export const defaults = {
   adminPort: 9464,
   /** Its interface: loopback, so only this host (its Prometheus agent) reads it unless told otherwise. */
   adminHost: '127.0.0.1',
+  // The merchandiser's admin page (issue #24) on the admin listener: off unless one of these is set.
+  /** The bearer key (≥ 32 bytes) that opens `/admin/api/…`; its user in the audit log is `key`. */
+  adminKey: undefined as string | undefined,
+  /** The header a single-sign-on proxy in front of the admin listener sets to the signed-in user's name. */
+  adminUserHeader: undefined as string | undefined,
   // Events (issue #20, D): what one client may make the store and the idempotency window hold.
   /** Events a minute per client address on `POST /v1/events` (not the storefront's server); 0: no limit. */
   eventsPerMinute: 3000,
@@ -284,6 +289,15 @@ const fromEnv = {
   // Admin listener (issue 20, B).
   RECO_ADMIN_PORT: ['adminPort', port],
   RECO_ADMIN_HOST: ['adminHost', nonEmptyText],
+  // The admin page (issue #24).
+  RECO_ADMIN_KEY: ['adminKey', secretKey],
+  RECO_ADMIN_USER_HEADER: [
+    'adminUserHeader',
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name (letters, digits and dashes)')
+      .transform((name) => name.toLowerCase()),
+  ],
   // Events (issue #20, D)
   RECO_EVENTS_PER_MINUTE: [
     'eventsPerMinute',

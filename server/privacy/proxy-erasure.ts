@@ -54,7 +54,13 @@ export function startProxyErasure({ config, eventLog, cache, redis, logger }: Pr
     : undefined;
   erased.follow(eventLog.dir, redis);
   const ownerFile = join(eventLog.dir, ownerFileName);
-  writeFileSync(ownerFile, `${process.pid}\n`);
+  try {
+    writeFileSync(ownerFile, `${process.pid}\n`);
+  } catch (error) {
+    // A full or read-only event disk must not stop the shelves; `npm run erase` then cannot tell
+    // that this proxy holds the folder, so the guide says to erase through the admin route.
+    logger.warn({ err: error, file: ownerFile }, 'erasure: cannot mark this proxy as the folder owner');
+  }
   return {
     erased,
     /** The shipper, once started (the bucket is rewritten after its uploads under way). */

@@ -3,6 +3,7 @@
  * the fallbacks draw from, computed once at load.
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
+import type { CardReason } from '../../contracts/shelf-answer.ts';
 
 /** The product fields a shelf shows; everything else stays on the server. */
 export interface ShelfItem {
@@ -12,6 +13,8 @@ export interface ShelfItem {
   image: string;
   price: { value: number; currency: string };
   category: string;
+  /** Why the card is where it is (`contracts/shelf-answer.ts`); set by the shelf builder. */
+  reason?: CardReason;
 }
 
 /** Read-only lookups over the catalog. */

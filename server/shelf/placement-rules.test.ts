@@ -32,7 +32,7 @@ describe('placement rules', () => {
     assert.throws(() => parseRuleBook(bad), /placements\.home\.budgetMs/);
     bad.placements.home.budgetMs = 150;
     bad.placements.home.fallback = ['best-sellers', 'magic'];
-    assert.throws(() => parseRuleBook(bad), /placements\.home\.fallback\.1/);
+    assert.throws(() => parseRuleBook(bad), /placements\.home\.fallback\[1\]/);
   });
 
   it('re-reads the file on change, and keeps the last good rules after a bad edit', async () => {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { itemIdPattern, placementPattern, placementRule } from '../../contracts/ids.ts';
 import { maxShelfSize } from '../../contracts/shelf-answer.ts';
+import { merchandisingFields } from './placement-merchandising.ts';
 
 /** The fallbacks a placement's chain may list, walked in its order. */
 export const fallbackNames = [
@@ -45,12 +46,17 @@ const placementFields = z.strictObject({
       category: z.string().min(1).max(64).optional(),
     })
     .optional(),
+  /** A merchandiser's pins, boosts, buries and hides (placement-merchandising.ts): per placement only. */
+  ...merchandisingFields,
 });
+
+/** The fields only a placement may set, never the defaults. */
+const perPlacementOnly = { pin: true, boost: true, bury: true, hide: true } as const;
 
 const rulesFileSchema = z.strictObject({
   /** `false` turns the model off for every placement, whatever each says. */
   model: z.boolean().optional(),
-  defaults: placementFields.partial({ pinned: true, model: true }),
+  defaults: placementFields.omit(perPlacementOnly).partial({ pinned: true, model: true }),
   placements: z.record(
     z.string().regex(placementPattern, `placement names are ${placementRule}`),
     placementFields.partial(),
@@ -72,17 +78,32 @@ export function rulesFor(book: RuleBook, name: string): { rules: PlacementRules;
   return rules ? { rules, known: true } : { rules: { ...book.defaults, name }, known: false };
 }
 
+/** A rules file that is not valid: the message names the rule at fault. */
+export class InvalidPlacementRulesError extends Error {
+  override name = 'InvalidPlacementRulesError';
+}
+
+/** A key's path as a person reads it: `placements.home.pin[1].position`. */
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
 /**
- * Validates a parsed rules file; the error names the bad key's path,
- * e.g. `placements.home.budgetMs: Too small: expected number to be >=10`.
+ * Validates a parsed rules file; the error names the bad key's path (a list's entries counted from 0),
+ * e.g. `placements.home.budgetMs: Too small: expected number to be >=10` or
+ * `placements.home.pin[1].position: Too small: expected number to be >=1`.
  */
 export function parseRuleBook(json: unknown): RuleBook {
   const parsed = rulesFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`placements: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidPlacementRulesError(`placements: ${pathOf(issue.path) || '(root)'}: ${issue.message}`);
   }
-  const defaults: PlacementRules = { pinned: [], model: true, ...parsed.data.defaults, name: '' };
+  const noMerchandising = { pin: [], boost: [], bury: [], hide: [] };
+  const defaults: PlacementRules = { pinned: [], model: true, ...noMerchandising, ...parsed.data.defaults, name: '' };
   const allOff = parsed.data.model === false ? { model: false } : {};
   const placements = new Map<string, PlacementRules>();
   for (const [name, fields] of Object.entries(parsed.data.placements)) {

@@ -45,6 +45,8 @@ export interface TimedAnswer {
   failureLabel: string | null;
   /** How late the budget timer fired (ms), when it ended the race: the machine's share of `totalMs`. */
   timerLateMs: number | null;
+  /** The shelf before the merchandiser's rules (the admin's preview); never sent to a shopper. */
+  beforeRules: ShelfItem[];
 }
 
 /** The answer to `POST /v1/shelves`: each shelf as `recommend` answers it, in the request's order. */
@@ -93,6 +95,8 @@ export interface ShelfServiceDeps {
   logger?: Logger;
   /** Told of the production variant behind each model answer (`InvokedProductionVariant`). */
   variantSeen?: (variant: string) => void;
+  /** The clock the merchandising's time windows are judged by (ms since the epoch); default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -324,6 +328,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     receivedAt: number = performance.now(),
     requestId: string = randomUUID(),
     armShopper?: string,
+    /** The instant the merchandising is judged at (the admin's preview of a later day); default now. */
+    at?: number,
   ): Promise<TimedAnswer> {
     const started = receivedAt;
     const { rules, known } = rulesFor(deps.rules(), request.placement);
@@ -341,7 +347,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const bought = deps.recentlyBought(request.userId, rules.recentlyBoughtDays);
     const recentlyBought = bought instanceof Set ? bought : await bought;
     if (loading) await loading;
-    const filterContext = { catalog, items: request.items, recentlyBought };
+    const now = at ?? deps.now?.() ?? Date.now();
+    const filterContext = { catalog, items: request.items, recentlyBought, now };
     const fallbackContext: FallbackContext = {
       placement: rules,
       shopper,
@@ -451,7 +458,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const totalMs = performance.now() - started;
     requestsBy(known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
     requestDurationBy(source).observe(totalMs / 1000);
-    return { answer, upstreamMs, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
+    return {
+      answer,
+      upstreamMs,
+      totalMs,
+      timerLateMs,
+      failureLabel: failure?.label ?? null,
+      beforeRules: shelf.beforeRules,
+    };
   }
 
   /** Endpoint variants (`''`: the endpoint's own choice) that refused the batch body, until when (ms since epoch). */
@@ -681,6 +695,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
     }
 
     const shown = distinct ? new Set<string>() : undefined;
+    const now = deps.now?.() ?? Date.now();
     const answers = shelves.map((s): TimedAnswer => {
       const { rules, limit, request, failure } = s;
       let staleModel: RecommendationAnswer['model'] = null;
@@ -720,6 +735,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         catalog,
         items: request.items,
         recentlyBought: s.recentlyBought,
+        now,
         ...(shown ? { shown } : {}),
       };
       const shelf = timedBuild(rules, limit, [...primary, ...chain(failure !== null && s.modelOn)], filterContext);
@@ -743,7 +759,8 @@ export function createShelfService(deps: ShelfServiceDeps) {
       requestsBy(s.known ? request.placement : 'unknown', source, fallbackReason ?? 'none').inc();
       requestDurationBy(source).observe(totalMs / 1000);
       const own = s.outcome?.upstreamMs ?? null;
-      return { answer, upstreamMs: own, totalMs, timerLateMs, failureLabel: failure?.label ?? null };
+      const failureLabel = failure?.label ?? null;
+      return { answer, upstreamMs: own, totalMs, timerLateMs, failureLabel, beforeRules: shelf.beforeRules };
     });
     metrics.shelfBatches.inc({ call });
     metrics.batchShelves.inc(shelves.length);
