@@ -24,6 +24,8 @@ export interface Manifest {
   modelItems: number;
   repeatWeight: number;
   historyCap: number;
+  /** The trend prior's weight (absent in models without one). */
+  trendWeight?: number;
   itemIds: string[];
   userIds: string[];
   files: Record<BinaryName, { type: 'float32' | 'int32'; length: number }>;
@@ -78,6 +80,8 @@ export function writeArtifact(
       model.params,
       parts.repeatWeight,
       parts.historyCap,
+      // Only when set, so a model without a trend prior keeps the version it always had.
+      ...(parts.trendWeight === undefined ? [] : [parts.trendWeight]),
       model.itemIds,
       model.userIds,
     ]),
@@ -100,6 +104,7 @@ export function writeArtifact(
     modelItems: parts.modelItems,
     repeatWeight: parts.repeatWeight,
     historyCap: parts.historyCap,
+    ...(parts.trendWeight === undefined ? {} : { trendWeight: parts.trendWeight }),
     itemIds: model.itemIds,
     userIds: model.userIds,
     files,
@@ -152,6 +157,7 @@ export function readArtifact(dir: string): LoadedModel {
     userRepeat: arrays.userRepeat as Float32Array,
     repeatWeight: manifest.repeatWeight,
     historyCap: manifest.historyCap,
+    ...(typeof manifest.trendWeight === 'number' ? { trendWeight: manifest.trendWeight } : {}),
   };
   return {
     manifest,

@@ -26,6 +26,11 @@ export interface ItemItemParts {
   repeatWeight: number;
   /** At most this many of a user's items (highest repeat score first) feed the matrix; bounds latency. */
   historyCap: number;
+  /**
+   * Weight of `popularity` (recent buyers) beside a real signal: the trend prior. Absent: a whisper
+   * (`POPULARITY_WEIGHT`) that only breaks ties.
+   */
+  trendWeight?: number;
 }
 
 /** Popularity only breaks ties and fills lists; it never outranks a real signal. */
@@ -110,7 +115,7 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
     if (profile.length > 0) for (let j = 0; j < n; j++) if (cf[j]! > cfMax) cfMax = cf[j]!;
     const cfWeight = cfMax > 0 ? (1 - repeatWeight) / cfMax : 0;
     // A cold start is popularity alone, so it gets popularity's full scale.
-    const popularityWeight = cfMax > 0 || hasHistory ? POPULARITY_WEIGHT : 1;
+    const popularityWeight = cfMax > 0 || hasHistory ? (parts.trendWeight ?? POPULARITY_WEIGHT) : 1;
     for (let i = 0; i < n; i++) scores[i] = cf[i]! * cfWeight + popularity[i]! * popularityWeight;
     for (let i = n; i < itemCount; i++) scores[i] = popularity[i]! * popularityWeight;
 
