@@ -28,17 +28,23 @@ export interface Manifest {
   trendWeight?: number;
   itemIds: string[];
   userIds: string[];
-  files: Record<BinaryName, { type: 'float32' | 'int32'; length: number }>;
+  files: Record<RequiredBinary, { type: 'float32' | 'int32'; length: number }> &
+    Partial<Record<OptionalBinary, { type: 'float32' | 'int32'; length: number }>>;
 }
 
-type BinaryName = 'itemItem' | 'popularity' | 'userPtr' | 'userItems' | 'userRepeat';
+type RequiredBinary = 'itemItem' | 'popularity' | 'userPtr' | 'userItems' | 'userRepeat';
+/** Files only some models have (absent from the manifest: the model has no such part). */
+type OptionalBinary = 'userRepeatWeight';
+type BinaryName = RequiredBinary | OptionalBinary;
 const fileNames: Record<BinaryName, string> = {
   itemItem: 'item-item.f32',
   popularity: 'popularity.f32',
   userPtr: 'user-ptr.i32',
   userItems: 'user-items.i32',
   userRepeat: 'user-repeat.f32',
+  userRepeatWeight: 'user-repeat-weight.f32',
 };
+const optionalBinaries: readonly OptionalBinary[] = ['userRepeatWeight'];
 
 /** A loaded model: the scoring parts plus the id maps the container needs. */
 export interface LoadedModel {
@@ -65,12 +71,13 @@ export function writeArtifact(
 ): Manifest {
   const { parts } = model;
   mkdirSync(dir, { recursive: true });
-  const arrays: Record<BinaryName, Float32Array | Int32Array> = {
+  const arrays: Partial<Record<BinaryName, Float32Array | Int32Array>> = {
     itemItem: parts.itemItem,
     popularity: parts.popularity,
     userPtr: parts.userPtr,
     userItems: parts.userItems,
     userRepeat: parts.userRepeat,
+    ...(parts.userRepeatWeight ? { userRepeatWeight: parts.userRepeatWeight } : {}),
   };
   const hash = createHash('sha256');
   hash.update(
@@ -140,9 +147,12 @@ export function readArtifact(dir: string): LoadedModel {
   const arrays = {} as Record<BinaryName, Float32Array | Int32Array>;
   for (const name of Object.keys(fileNames) as BinaryName[]) {
     const spec = manifest.files[name];
+    if (!spec && optionalBinaries.includes(name as OptionalBinary)) continue;
     if (!spec) throw new Error(`artifact: manifest lists no ${name}`);
     arrays[name] = readArray(dir, name, spec);
   }
+  if (arrays.userRepeatWeight && arrays.userRepeatWeight.length !== manifest.userIds.length)
+    throw new Error('artifact: user-repeat-weight.f32 and the user ids disagree in length');
   if (manifest.itemIds.length !== manifest.itemCount || arrays.userPtr.length !== manifest.userIds.length + 1) {
     throw new Error('artifact: ids and arrays disagree in length');
   }
@@ -158,6 +168,7 @@ export function readArtifact(dir: string): LoadedModel {
     repeatWeight: manifest.repeatWeight,
     historyCap: manifest.historyCap,
     ...(typeof manifest.trendWeight === 'number' ? { trendWeight: manifest.trendWeight } : {}),
+    ...(arrays.userRepeatWeight ? { userRepeatWeight: arrays.userRepeatWeight as Float32Array } : {}),
   };
   return {
     manifest,

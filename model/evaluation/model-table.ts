@@ -85,7 +85,8 @@ export function describeSpec(spec: ModelSpec | undefined): string {
         `λ = ${p.lambda}, top ${p.topItems}, repeat weight ${p.repeatWeight}, half-life ${days(p.blendHalfLifeDays)}` +
         (p.cycle ? `, cycle weight ${p.cycle}` : '') +
         (p.trend ? `, trend prior ${p.trend}` : '') +
-        (p.knnMix ? `, item-kNN mix ${p.knnMix}` : '')
+        (p.knnMix ? `, item-kNN mix ${p.knnMix}` : '') +
+        (p.repeatShift ? `, per-customer weight slope ${p.repeatShift}` : '')
       );
     default:
       return 'none';

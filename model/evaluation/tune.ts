@@ -38,7 +38,9 @@ export const searchSpace = {
   /** The trend prior's weight in the blend (scores are max-normalised to 1). */
   trend: [0.02, 0.05, 0.1, 0.2],
   /** Item-kNN's share in the blend's matrix. */
-  knnMix: [0.25, 0.5, 1],
+  knnMix: [0.25, 0.5, 1, 2],
+  /** The per-customer repeat-vs-explore weight's slope. */
+  repeatShift: [0.25, 0.5, 1],
   neighbours: [50, 20, 100, 200],
   easeLambda: [100, 300, 1000, 3000],
   blendLambda: [300, 1000, 3000],
@@ -172,11 +174,14 @@ export function tune(
     }
     if (name === 'ease+buy-again') {
       // The levers, in turn, each on top of the best setting so far: the repurchase cycle, the
-      // trend prior, item-kNN mixed into EASE's matrix.
+      // trend prior, item-kNN mixed into EASE's matrix; then λ again, with the levers on; then the
+      // per-customer repeat-vs-explore weight.
       for (const [key, values] of [
         ['cycle', searchSpace.cycle],
         ['trend', searchSpace.trend],
         ['knnMix', searchSpace.knnMix],
+        ['lambda', searchSpace.blendLambda],
+        ['repeatShift', searchSpace.repeatShift],
       ] as const) {
         const base = tried.reduce((a, b) => (lift(b.rows) > lift(a.rows) ? b : a)).spec;
         for (const value of values) {

@@ -31,6 +31,8 @@ export interface ItemItemParts {
    * (`POPULARITY_WEIGHT`) that only breaks ties.
    */
   trendWeight?: number;
+  /** Each user's own weight of the buy-again part (replacing `repeatWeight` for known users), when present. */
+  userRepeatWeight?: Float32Array;
 }
 
 /** Popularity only breaks ties and fills lists; it never outranks a real signal. */
@@ -113,19 +115,20 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
 
     let cfMax = 0;
     if (profile.length > 0) for (let j = 0; j < n; j++) if (cf[j]! > cfMax) cfMax = cf[j]!;
-    const cfWeight = cfMax > 0 ? (1 - repeatWeight) / cfMax : 0;
+    const ownWeight = user !== undefined && parts.userRepeatWeight ? parts.userRepeatWeight[user]! : repeatWeight;
+    const cfWeight = cfMax > 0 ? (1 - ownWeight) / cfMax : 0;
     // A cold start is popularity alone, so it gets popularity's full scale.
     const popularityWeight = cfMax > 0 || hasHistory ? (parts.trendWeight ?? POPULARITY_WEIGHT) : 1;
     for (let i = 0; i < n; i++) scores[i] = cf[i]! * cfWeight + popularity[i]! * popularityWeight;
     for (let i = n; i < itemCount; i++) scores[i] = popularity[i]! * popularityWeight;
 
-    if (user !== undefined && repeatWeight > 0) {
+    if (user !== undefined && ownWeight > 0) {
       const from = userPtr[user]!,
         to = userPtr[user + 1]!;
       let repeatMax = 0;
       for (let p = from; p < to; p++) if (userRepeat[p]! > repeatMax) repeatMax = userRepeat[p]!;
       if (repeatMax > 0) {
-        const w = repeatWeight / repeatMax;
+        const w = ownWeight / repeatMax;
         for (let p = from; p < to; p++) scores[userItems[p]!]! += userRepeat[p]! * w;
       }
     }

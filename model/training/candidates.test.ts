@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
 import { readArtifact, writeArtifact } from '../container/artifact.ts';
 import { buildInteractions } from '../recommenders/interactions.ts';
-import { blendRepeatScores, fitItemItemParts } from './candidates.ts';
+import { blendRepeatScores, fitItemItemParts, userRepeatWeights } from './candidates.ts';
 import { defaultShipped, readShippedConfig } from './shipped-config.ts';
 
 const buy = (customerId: string, stockCode: string, day: number): Purchase => ({
@@ -54,6 +54,38 @@ test("the blend's levers reach the artifact: the trend prior round-trips, the pa
     const report = join(dir, 'evaluation.json');
     writeFileSync(report, JSON.stringify({ shipped: 'ease+buy-again', params }));
     assert.deepEqual(readShippedConfig(report).params, params);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the per-customer weight: a customer who re-orders more gets more buy-again, and it reaches the artifact', () => {
+  // A re-orders (6 invoices over 2 items); B buys 3 items once each.
+  const shop = buildInteractions(
+    [...[1, 11, 21].map((d) => buy('A', '10001', d)), ...[1, 4, 7].map((d) => buy('A', '10002', d))].concat(
+      ['10001', '10002', '10003'].map((code, d) => buy('B', code, d + 1)),
+    ),
+    Date.UTC(2011, 0, 24),
+  );
+  const [a, b] = ['A', 'B'].map((id) => shop.userIndex.get(id)!);
+  const weights = userRepeatWeights(shop, 0.5, 1);
+  // Shares: A 4/6, B 0; mean 1/3.
+  assert.ok(Math.abs(weights[a!]! - (0.5 + 1 / 3)) < 1e-6 && Math.abs(weights[b!]! - (0.5 - 1 / 3)) < 1e-6);
+  const dir = mkdtempSync(join(tmpdir(), 'reco-levers-'));
+  try {
+    const params = { ...defaultShipped.params, topItems: 3, lambda: 1, repeatWeight: 0.5, repeatShift: 1 };
+    const parts = fitItemItemParts(shop, 'ease+buy-again', params);
+    writeArtifact(dir, { parts, itemIds: shop.itemIds, userIds: shop.userIds, trainedUntil: 'all', params: {} });
+    assert.deepEqual(readArtifact(dir).parts.userRepeatWeight, weights);
+    const without = join(dir, 'without');
+    writeArtifact(without, {
+      parts: fitItemItemParts(shop, 'ease+buy-again', { ...params, repeatShift: 0 }),
+      itemIds: shop.itemIds,
+      userIds: shop.userIds,
+      trainedUntil: 'all',
+      params: {},
+    });
+    assert.equal(readArtifact(without).parts.userRepeatWeight, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -51,6 +51,12 @@ export interface ModelParams {
    * scaled to unit root-mean-square first (absent or 0: EASE alone). One matrix, so it serves as EASE.
    */
   knnMix?: number;
+  /**
+   * ease+buy-again: the per-customer repeat-vs-explore weight. A customer whose purchases are more
+   * often re-orders than the average customer's gets a larger buy-again weight:
+   * clamp(repeatWeight + s × (their re-order share − the mean share), 0.05, 0.95). Absent or 0: one weight.
+   */
+  repeatShift?: number;
   /** ease+buy-again, for the ablation only: 0 drops the propensity, or the square roots (absent or 1: kept). */
   blendPropensity?: number;
   blendRoots?: number;
@@ -64,6 +70,7 @@ export const optionalParamKeys = [
   'cycle',
   'trend',
   'knnMix',
+  'repeatShift',
   'blendPropensity',
   'blendRoots',
 ] as const satisfies readonly (keyof ModelParams)[];
@@ -163,6 +170,22 @@ function easeOf(data: Interactions, lambda: number, topItems: number): { matrix:
   return fits.get(key)!;
 }
 
+/** Each customer's buy-again weight from their re-order share (invoices beyond an item's first). */
+export function userRepeatWeights(data: Interactions, weight: number, shift: number): Float32Array {
+  const users = data.userPtr.length - 1;
+  const share = new Float64Array(users);
+  let total = 0;
+  for (let u = 0; u < users; u++) {
+    let invoices = 0;
+    for (let p = data.userPtr[u]!; p < data.userPtr[u + 1]!; p++) invoices += data.userBaskets[p]!;
+    const items = data.userPtr[u + 1]! - data.userPtr[u]!;
+    share[u] = invoices > 0 ? (invoices - items) / invoices : 0;
+    total += share[u]!;
+  }
+  const mean = users > 0 ? total / users : 0;
+  return Float32Array.from(share, (r) => Math.min(0.95, Math.max(0.05, weight + shift * (r - mean))));
+}
+
 /** EASE's matrix plus `mix` × item-kNN's (k = 100) over the same items, each at unit root-mean-square. */
 function mixedMatrix(data: Interactions, lambda: number, topItems: number, mix: number) {
   const ease = easeOf(data, lambda, topItems);
@@ -202,6 +225,9 @@ export function fitItemItemParts(data: Interactions, name: ShippableModel, param
     repeatWeight: name === 'ease+buy-again' ? params.repeatWeight : 0,
     historyCap: params.historyCap,
     ...(name === 'ease+buy-again' && params.trend ? { trendWeight: params.trend } : {}),
+    ...(name === 'ease+buy-again' && params.repeatShift
+      ? { userRepeatWeight: userRepeatWeights(data, params.repeatWeight, params.repeatShift) }
+      : {}),
   };
 }
 
