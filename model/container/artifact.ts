@@ -26,6 +26,9 @@ export interface Manifest {
   historyCap: number;
   /** The trend prior's weight (absent in models without one). */
   trendWeight?: number;
+  /** The customer-to-customer part's weight and neighbour count (absent in models without one). */
+  neighbourWeight?: number;
+  neighbours?: number;
   itemIds: string[];
   userIds: string[];
   files: Record<RequiredBinary, { type: 'float32' | 'int32'; length: number }> &
@@ -34,7 +37,7 @@ export interface Manifest {
 
 type RequiredBinary = 'itemItem' | 'popularity' | 'userPtr' | 'userItems' | 'userRepeat';
 /** Files only some models have (absent from the manifest: the model has no such part). */
-type OptionalBinary = 'userRepeatWeight';
+type OptionalBinary = 'userRepeatWeight' | 'userVectors';
 type BinaryName = RequiredBinary | OptionalBinary;
 const fileNames: Record<BinaryName, string> = {
   itemItem: 'item-item.f32',
@@ -43,8 +46,9 @@ const fileNames: Record<BinaryName, string> = {
   userItems: 'user-items.i32',
   userRepeat: 'user-repeat.f32',
   userRepeatWeight: 'user-repeat-weight.f32',
+  userVectors: 'user-vectors.f32',
 };
-const optionalBinaries: readonly OptionalBinary[] = ['userRepeatWeight'];
+const optionalBinaries: readonly OptionalBinary[] = ['userRepeatWeight', 'userVectors'];
 
 /** A loaded model: the scoring parts plus the id maps the container needs. */
 export interface LoadedModel {
@@ -78,6 +82,7 @@ export function writeArtifact(
     userItems: parts.userItems,
     userRepeat: parts.userRepeat,
     ...(parts.userRepeatWeight ? { userRepeatWeight: parts.userRepeatWeight } : {}),
+    ...(parts.userVectors ? { userVectors: parts.userVectors } : {}),
   };
   const hash = createHash('sha256');
   hash.update(
@@ -89,6 +94,7 @@ export function writeArtifact(
       parts.historyCap,
       // Only when set, so a model without a trend prior keeps the version it always had.
       ...(parts.trendWeight === undefined ? [] : [parts.trendWeight]),
+      ...(parts.neighbourWeight === undefined ? [] : [parts.neighbourWeight, parts.neighbours]),
       model.itemIds,
       model.userIds,
     ]),
@@ -112,6 +118,9 @@ export function writeArtifact(
     repeatWeight: parts.repeatWeight,
     historyCap: parts.historyCap,
     ...(parts.trendWeight === undefined ? {} : { trendWeight: parts.trendWeight }),
+    ...(parts.neighbourWeight === undefined
+      ? {}
+      : { neighbourWeight: parts.neighbourWeight, neighbours: parts.neighbours }),
     itemIds: model.itemIds,
     userIds: model.userIds,
     files,
@@ -153,6 +162,8 @@ export function readArtifact(dir: string): LoadedModel {
   }
   if (arrays.userRepeatWeight && arrays.userRepeatWeight.length !== manifest.userIds.length)
     throw new Error('artifact: user-repeat-weight.f32 and the user ids disagree in length');
+  if (arrays.userVectors && arrays.userVectors.length !== arrays.userItems.length)
+    throw new Error('artifact: user-vectors.f32 and user-items.i32 disagree in length');
   if (manifest.itemIds.length !== manifest.itemCount || arrays.userPtr.length !== manifest.userIds.length + 1) {
     throw new Error('artifact: ids and arrays disagree in length');
   }
@@ -169,6 +180,13 @@ export function readArtifact(dir: string): LoadedModel {
     historyCap: manifest.historyCap,
     ...(typeof manifest.trendWeight === 'number' ? { trendWeight: manifest.trendWeight } : {}),
     ...(arrays.userRepeatWeight ? { userRepeatWeight: arrays.userRepeatWeight as Float32Array } : {}),
+    ...(arrays.userVectors && typeof manifest.neighbourWeight === 'number'
+      ? {
+          userVectors: arrays.userVectors as Float32Array,
+          neighbourWeight: manifest.neighbourWeight,
+          neighbours: manifest.neighbours ?? 100,
+        }
+      : {}),
   };
   return {
     manifest,

@@ -32,10 +32,11 @@ export function ablationEntries(blend: ModelSpec): Entry[] {
     ...(blend.params.trend ? [variant('blend − trend prior', { trend: 0 })] : []),
     ...(blend.params.knnMix ? [variant('blend − item-kNN mix', { knnMix: 0 })] : []),
     ...(blend.params.repeatShift ? [variant('blend − per-customer weight', { repeatShift: 0 })] : []),
+    ...(blend.params.neighbourWeight ? [variant('blend − nearest customers', { neighbourWeight: 0 })] : []),
     variant('blend − propensity', { blendPropensity: 0 }),
     variant('blend − recency decay', { blendHalfLifeDays: Infinity }),
     variant('blend − square roots', { blendRoots: 0 }),
-    variant('blend − repeat part', { repeatWeight: 0, repeatShift: 0 }),
+    variant('blend − repeat part', { repeatWeight: 0, repeatShift: 0, neighbourWeight: 0 }),
     variant('blend − EASE part', { repeatWeight: 1, repeatShift: 0 }),
   ];
 }

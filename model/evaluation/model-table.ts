@@ -86,7 +86,8 @@ export function describeSpec(spec: ModelSpec | undefined): string {
         (p.cycle ? `, cycle weight ${p.cycle}` : '') +
         (p.trend ? `, trend prior ${p.trend}` : '') +
         (p.knnMix ? `, item-kNN mix ${p.knnMix}` : '') +
-        (p.repeatShift ? `, per-customer weight slope ${p.repeatShift}` : '')
+        (p.repeatShift ? `, per-customer weight slope ${p.repeatShift}` : '') +
+        (p.neighbourWeight ? `, nearest customers ${p.neighbourWeight}` : '')
       );
     default:
       return 'none';

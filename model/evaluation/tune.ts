@@ -41,6 +41,8 @@ export const searchSpace = {
   knnMix: [0.25, 0.5, 1, 2],
   /** The per-customer repeat-vs-explore weight's slope. */
   repeatShift: [0.25, 0.5, 1],
+  /** The customer-to-customer part's weight (the blend's scores are max-normalised to 1). */
+  neighbourWeight: [0.1, 0.2, 0.4],
   neighbours: [50, 20, 100, 200],
   easeLambda: [100, 300, 1000, 3000],
   blendLambda: [300, 1000, 3000],
@@ -175,13 +177,14 @@ export function tune(
     if (name === 'ease+buy-again') {
       // The levers, in turn, each on top of the best setting so far: the repurchase cycle, the
       // trend prior, item-kNN mixed into EASE's matrix; then λ again, with the levers on; then the
-      // per-customer repeat-vs-explore weight.
+      // per-customer repeat-vs-explore weight; then the customer-to-customer part.
       for (const [key, values] of [
         ['cycle', searchSpace.cycle],
         ['trend', searchSpace.trend],
         ['knnMix', searchSpace.knnMix],
         ['lambda', searchSpace.blendLambda],
         ['repeatShift', searchSpace.repeatShift],
+        ['neighbourWeight', searchSpace.neighbourWeight],
       ] as const) {
         const base = tried.reduce((a, b) => (lift(b.rows) > lift(a.rows) ? b : a)).spec;
         for (const value of values) {

@@ -5,6 +5,7 @@
  * through this one class, so what is measured is what is served.
  */
 import { topK } from './top-k.ts';
+import { neighbourScorer } from './user-neighbours.ts';
 import type { Query, Recommender, Scored } from './types.ts';
 
 /** Everything an item-item recommender needs; also exactly what the artifact stores. */
@@ -33,6 +34,13 @@ export interface ItemItemParts {
   trendWeight?: number;
   /** Each user's own weight of the buy-again part (replacing `repeatWeight` for known users), when present. */
   userRepeatWeight?: Float32Array;
+  /**
+   * The customer-to-customer part: `neighbourWeight` × the max-normalised mean vector of the user's
+   * `neighbours` nearest customers (`user-neighbours.ts`), from `userVectors` (aligned with `userItems`).
+   */
+  neighbourWeight?: number;
+  neighbours?: number;
+  userVectors?: Float32Array;
 }
 
 /** Popularity only breaks ties and fills lists; it never outranks a real signal. */
@@ -65,6 +73,12 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
   if (itemItem.length !== n * n)
     throw new Error(`model: item-item matrix has ${itemItem.length} entries, expected ${n * n}`);
   const scores = new Float64Array(itemCount);
+  const neighbourWeight = parts.userVectors ? (parts.neighbourWeight ?? 0) : 0;
+  const nearest =
+    neighbourWeight > 0
+      ? neighbourScorer(userPtr, userItems, parts.userVectors!, itemCount, parts.neighbours ?? 100)
+      : undefined;
+  const fromNeighbours = nearest ? new Float64Array(itemCount) : undefined;
   const cf = new Float64Array(n);
   const contextCf = new Float64Array(n);
   const inProfile = new Uint8Array(n);
@@ -132,6 +146,10 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
         for (let p = from; p < to; p++) scores[userItems[p]!]! += userRepeat[p]! * w;
       }
     }
+    if (nearest && hasHistory) {
+      const max = nearest.fill(nearestOf?.[user!] ?? nearest.nearest(user!), fromNeighbours!);
+      if (max > 0) for (let i = 0; i < itemCount; i++) scores[i]! += (fromNeighbours![i]! / max) * neighbourWeight;
+    }
     if (contextLed) blendContext(context);
     // Context items are what the shopper already has in view: never recommend them back.
     if (context) for (const h of context) if (h >= 0 && h < itemCount) scores[h] = -Infinity;
@@ -154,6 +172,11 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
     for (let j = n; j < itemCount; j++) scores[j] = scores[j]! * (1 - CONTEXT_SHARE);
   }
 
+  // Neighbours depend on the user alone: found once here, so a request only sums their items.
+  const nearestOf =
+    nearest && options.precomputeUsers
+      ? Array.from({ length: userPtr.length - 1 }, (_, user) => nearest.nearest(user))
+      : undefined;
   if (userCf) {
     for (let user = 0; user + 1 < userPtr.length; user++) {
       cf.fill(0);

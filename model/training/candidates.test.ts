@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
 import { readArtifact, writeArtifact } from '../container/artifact.ts';
 import { buildInteractions } from '../recommenders/interactions.ts';
+import { itemItemRecommender } from '../recommenders/item-item.ts';
 import { blendRepeatScores, fitItemItemParts, userRepeatWeights } from './candidates.ts';
 import { defaultShipped, readShippedConfig } from './shipped-config.ts';
 
@@ -86,6 +87,53 @@ test('the per-customer weight: a customer who re-orders more gets more buy-again
       params: {},
     });
     assert.equal(readArtifact(without).parts.userRepeatWeight, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the nearest customers part: their items come up, and the container scores it as evaluation does', () => {
+  // A and B share 10001 and 10002; B also bought 10003, which nothing else links to A.
+  const shop = buildInteractions(
+    [
+      buy('A', '10001', 1),
+      buy('A', '10002', 1),
+      buy('B', '10001', 2),
+      buy('B', '10002', 2),
+      buy('B', '10003', 3),
+    ].concat([buy('C', '10004', 4), buy('C', '10005', 4)]),
+    Date.UTC(2011, 0, 24),
+  );
+  const a = shop.userIndex.get('A')!;
+  const params = { ...defaultShipped.params, topItems: 2, lambda: 1, repeatWeight: 0.5 }; // the matrix omits 10003
+  const third = (parts: ReturnType<typeof fitItemItemParts>) =>
+    itemItemRecommender(parts).recommend({ user: a, k: 3 })[2]!;
+  const plain = fitItemItemParts(shop, 'ease+buy-again', params);
+  const withNeighbours = fitItemItemParts(shop, 'ease+buy-again', { ...params, neighbourWeight: 0.4 });
+  assert.ok(third(plain).score < 1e-3, 'without the part, the third item is popularity filling');
+  assert.equal(shop.itemIds[third(withNeighbours).item], '10003');
+  assert.ok(third(withNeighbours).score > 0.1);
+  const dir = mkdtempSync(join(tmpdir(), 'reco-levers-'));
+  try {
+    writeArtifact(dir, {
+      parts: withNeighbours,
+      itemIds: shop.itemIds,
+      userIds: shop.userIds,
+      trainedUntil: 'all',
+      params: {},
+    });
+    const served = readArtifact(dir).parts;
+    assert.equal(served.neighbourWeight, 0.4);
+    // The container finds each customer's neighbours at start-up: the same lists as per request.
+    for (let user = 0; user < shop.userIds.length; user++)
+      assert.deepEqual(
+        itemItemRecommender(served, { precomputeUsers: true }).recommend({ user, k: 5 }),
+        itemItemRecommender(withNeighbours).recommend({ user, k: 5 }),
+      );
+    assert.deepEqual(
+      itemItemRecommender(served).recommend({ user: a, k: 5 }),
+      itemItemRecommender(withNeighbours).recommend({ user: a, k: 5 }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { fitEase } from '../recommenders/ease.ts';
 import { fitIals, type IalsParams, ialsRecommender } from '../recommenders/ials.ts';
 import { fitItemKnn } from '../recommenders/item-knn.ts';
 import { fitTifuKnn } from '../recommenders/tifu-knn.ts';
+import { userVectors } from '../recommenders/user-neighbours.ts';
 import { itemItemRecommender, type ItemItemParts } from '../recommenders/item-item.ts';
 import { fitPopularity } from '../recommenders/popularity.ts';
 import type { Recommender } from '../recommenders/types.ts';
@@ -57,6 +58,11 @@ export interface ModelParams {
    * clamp(repeatWeight + s × (their re-order share − the mean share), 0.05, 0.95). Absent or 0: one weight.
    */
   repeatShift?: number;
+  /**
+   * ease+buy-again: weight of the customer-to-customer part (the mean vector of the 100 nearest
+   * customers, as TIFU-KNN's neighbour term; absent or 0: none).
+   */
+  neighbourWeight?: number;
   /** ease+buy-again, for the ablation only: 0 drops the propensity, or the square roots (absent or 1: kept). */
   blendPropensity?: number;
   blendRoots?: number;
@@ -71,6 +77,7 @@ export const optionalParamKeys = [
   'trend',
   'knnMix',
   'repeatShift',
+  'neighbourWeight',
   'blendPropensity',
   'blendRoots',
 ] as const satisfies readonly (keyof ModelParams)[];
@@ -188,6 +195,13 @@ export function userRepeatWeights(data: Interactions, weight: number, shift: num
 
 /** EASE's matrix plus `mix` × item-kNN's (k = 100) over the same items, each at unit root-mean-square. */
 function mixedMatrix(data: Interactions, lambda: number, topItems: number, mix: number) {
+  if (!easeFits.has(data)) easeFits.set(data, new Map());
+  const key = `${lambda}/${topItems}/mix ${mix}`;
+  if (!easeFits.get(data)!.has(key)) easeFits.get(data)!.set(key, mixOf(data, lambda, topItems, mix));
+  return easeFits.get(data)!.get(key)!;
+}
+
+function mixOf(data: Interactions, lambda: number, topItems: number, mix: number) {
   const ease = easeOf(data, lambda, topItems);
   const knn = fitItemKnn(data, { neighbours: 100, topItems: ease.n });
   const rms = (m: Float32Array) => Math.sqrt(m.reduce((s, x) => s + x * x, 0) / m.length) || 1;
@@ -225,6 +239,13 @@ export function fitItemItemParts(data: Interactions, name: ShippableModel, param
     repeatWeight: name === 'ease+buy-again' ? params.repeatWeight : 0,
     historyCap: params.historyCap,
     ...(name === 'ease+buy-again' && params.trend ? { trendWeight: params.trend } : {}),
+    ...(name === 'ease+buy-again' && params.neighbourWeight
+      ? {
+          neighbourWeight: params.neighbourWeight,
+          neighbours: 100,
+          userVectors: userVectors(data, params.blendHalfLifeDays),
+        }
+      : {}),
     ...(name === 'ease+buy-again' && params.repeatShift
       ? { userRepeatWeight: userRepeatWeights(data, params.repeatWeight, params.repeatShift) }
       : {}),
