@@ -29,6 +29,7 @@ export interface Manifest {
   /** The customer-to-customer part's weight and neighbour count (absent in models without one). */
   neighbourWeight?: number;
   neighbours?: number;
+  neighbourOwnOnly?: boolean;
   itemIds: string[];
   userIds: string[];
   files: Record<RequiredBinary, { type: 'float32' | 'int32'; length: number }> &
@@ -95,6 +96,7 @@ export function writeArtifact(
       // Only when set, so a model without a trend prior keeps the version it always had.
       ...(parts.trendWeight === undefined ? [] : [parts.trendWeight]),
       ...(parts.neighbourWeight === undefined ? [] : [parts.neighbourWeight, parts.neighbours]),
+      ...(parts.neighbourOwnOnly ? ['own only'] : []),
       model.itemIds,
       model.userIds,
     ]),
@@ -121,6 +123,7 @@ export function writeArtifact(
     ...(parts.neighbourWeight === undefined
       ? {}
       : { neighbourWeight: parts.neighbourWeight, neighbours: parts.neighbours }),
+    ...(parts.neighbourOwnOnly ? { neighbourOwnOnly: true } : {}),
     itemIds: model.itemIds,
     userIds: model.userIds,
     files,
@@ -185,6 +188,7 @@ export function readArtifact(dir: string): LoadedModel {
           userVectors: arrays.userVectors as Float32Array,
           neighbourWeight: manifest.neighbourWeight,
           neighbours: manifest.neighbours ?? 100,
+          ...(manifest.neighbourOwnOnly ? { neighbourOwnOnly: true } : {}),
         }
       : {}),
   };

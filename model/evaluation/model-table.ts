@@ -87,7 +87,7 @@ export function describeSpec(spec: ModelSpec | undefined): string {
         (p.trend ? `, trend prior ${p.trend}` : '') +
         (p.knnMix ? `, item-kNN mix ${p.knnMix}` : '') +
         (p.repeatShift ? `, per-customer weight slope ${p.repeatShift}` : '') +
-        (p.neighbourWeight ? `, nearest customers ${p.neighbourWeight}` : '')
+        (p.neighbourWeight ? `, nearest customers ${p.neighbourWeight}${p.neighbourOwn ? ' (own items)' : ''}` : '')
       );
     default:
       return 'none';

@@ -43,6 +43,8 @@ export const searchSpace = {
   repeatShift: [0.25, 0.5, 1],
   /** The customer-to-customer part's weight (the blend's scores are max-normalised to 1). */
   neighbourWeight: [0.1, 0.2, 0.4],
+  /** 1: the nearest customers only re-rank the customer's own items (0, every item, is the point before). */
+  neighbourOwn: [1],
   neighbours: [50, 20, 100, 200],
   easeLambda: [100, 300, 1000, 3000],
   blendLambda: [300, 1000, 3000],
@@ -177,7 +179,8 @@ export function tune(
     if (name === 'ease+buy-again') {
       // The levers, in turn, each on top of the best setting so far: the repurchase cycle, the
       // trend prior, item-kNN mixed into EASE's matrix; then λ again, with the levers on; then the
-      // per-customer repeat-vs-explore weight; then the customer-to-customer part.
+      // per-customer repeat-vs-explore weight; then the customer-to-customer part, on every item or
+      // on the customer's own.
       for (const [key, values] of [
         ['cycle', searchSpace.cycle],
         ['trend', searchSpace.trend],
@@ -185,6 +188,7 @@ export function tune(
         ['lambda', searchSpace.blendLambda],
         ['repeatShift', searchSpace.repeatShift],
         ['neighbourWeight', searchSpace.neighbourWeight],
+        ['neighbourOwn', searchSpace.neighbourOwn],
       ] as const) {
         const base = tried.reduce((a, b) => (lift(b.rows) > lift(a.rows) ? b : a)).spec;
         for (const value of values) {

@@ -41,6 +41,8 @@ export interface ItemItemParts {
   neighbourWeight?: number;
   neighbours?: number;
   userVectors?: Float32Array;
+  /** The nearest customers only re-rank the user's own past items (true), or every item (absent). */
+  neighbourOwnOnly?: boolean;
 }
 
 /** Popularity only breaks ties and fills lists; it never outranks a real signal. */
@@ -148,7 +150,10 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
     }
     if (nearest && hasHistory) {
       const max = nearest.fill(nearestOf?.[user!] ?? nearest.nearest(user!), fromNeighbours!);
-      if (max > 0) for (let i = 0; i < itemCount; i++) scores[i]! += (fromNeighbours![i]! / max) * neighbourWeight;
+      if (max > 0 && parts.neighbourOwnOnly)
+        for (let p = userPtr[user!]!; p < userPtr[user! + 1]!; p++)
+          scores[userItems[p]!]! += (fromNeighbours![userItems[p]!]! / max) * neighbourWeight;
+      else if (max > 0) for (let i = 0; i < itemCount; i++) scores[i]! += (fromNeighbours![i]! / max) * neighbourWeight;
     }
     if (contextLed) blendContext(context);
     // Context items are what the shopper already has in view: never recommend them back.

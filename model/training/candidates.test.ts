@@ -113,6 +113,9 @@ test('the nearest customers part: their items come up, and the container scores 
   assert.ok(third(plain).score < 1e-3, 'without the part, the third item is popularity filling');
   assert.equal(shop.itemIds[third(withNeighbours).item], '10003');
   assert.ok(third(withNeighbours).score > 0.1);
+  // Restricted to the customer's own items, the neighbours re-rank those and bring nothing new.
+  const ownOnly = fitItemItemParts(shop, 'ease+buy-again', { ...params, neighbourWeight: 0.4, neighbourOwn: 1 });
+  assert.ok(third(ownOnly).score < 1e-3);
   const dir = mkdtempSync(join(tmpdir(), 'reco-levers-'));
   try {
     writeArtifact(dir, {
@@ -124,6 +127,15 @@ test('the nearest customers part: their items come up, and the container scores 
     });
     const served = readArtifact(dir).parts;
     assert.equal(served.neighbourWeight, 0.4);
+    const ownDir = join(dir, 'own');
+    writeArtifact(ownDir, {
+      parts: ownOnly,
+      itemIds: shop.itemIds,
+      userIds: shop.userIds,
+      trainedUntil: 'all',
+      params: {},
+    });
+    assert.equal(readArtifact(ownDir).parts.neighbourOwnOnly, true);
     // The container finds each customer's neighbours at start-up: the same lists as per request.
     for (let user = 0; user < shop.userIds.length; user++)
       assert.deepEqual(

@@ -63,6 +63,8 @@ export interface ModelParams {
    * customers, as TIFU-KNN's neighbour term; absent or 0: none).
    */
   neighbourWeight?: number;
+  /** ease+buy-again: 1 = the nearest customers only re-rank the customer's own past items. */
+  neighbourOwn?: number;
   /** ease+buy-again, for the ablation only: 0 drops the propensity, or the square roots (absent or 1: kept). */
   blendPropensity?: number;
   blendRoots?: number;
@@ -78,6 +80,7 @@ export const optionalParamKeys = [
   'knnMix',
   'repeatShift',
   'neighbourWeight',
+  'neighbourOwn',
   'blendPropensity',
   'blendRoots',
 ] as const satisfies readonly (keyof ModelParams)[];
@@ -244,6 +247,7 @@ export function fitItemItemParts(data: Interactions, name: ShippableModel, param
           neighbourWeight: params.neighbourWeight,
           neighbours: 100,
           userVectors: userVectors(data, params.blendHalfLifeDays),
+          ...(params.neighbourOwn ? { neighbourOwnOnly: true } : {}),
         }
       : {}),
     ...(name === 'ease+buy-again' && params.repeatShift
