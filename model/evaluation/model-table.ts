@@ -179,7 +179,8 @@ export function renderModelTable(report: EvaluationReport): string {
     wrap(
       'Lines are the test month\'s purchase lines; "unseen" is the share of them whose item was never sold ' +
         'before the cut-off (no model can recommend it; left out of the targets). "design seen": the blend\'s ' +
-        'design was settled after looking at data from 2011-10-01 on, so read those months as optimistic.',
+        'design was settled after looking at data from 2011-10-01 on, so read those months as optimistic. ' +
+        '"seconds": what this run spent at the cut-off (scores found in the cache cost nothing).',
     ),
     '',
     markdownTable(
