@@ -24,19 +24,32 @@ export interface Manifest {
   modelItems: number;
   repeatWeight: number;
   historyCap: number;
+  /** The trend prior's weight (absent in models without one). */
+  trendWeight?: number;
+  /** The customer-to-customer part's weight and neighbour count (absent in models without one). */
+  neighbourWeight?: number;
+  neighbours?: number;
+  neighbourOwnOnly?: boolean;
   itemIds: string[];
   userIds: string[];
-  files: Record<BinaryName, { type: 'float32' | 'int32'; length: number }>;
+  files: Record<RequiredBinary, { type: 'float32' | 'int32'; length: number }> &
+    Partial<Record<OptionalBinary, { type: 'float32' | 'int32'; length: number }>>;
 }
 
-type BinaryName = 'itemItem' | 'popularity' | 'userPtr' | 'userItems' | 'userRepeat';
+type RequiredBinary = 'itemItem' | 'popularity' | 'userPtr' | 'userItems' | 'userRepeat';
+/** Files only some models have (absent from the manifest: the model has no such part). */
+type OptionalBinary = 'userRepeatWeight' | 'userVectors';
+type BinaryName = RequiredBinary | OptionalBinary;
 const fileNames: Record<BinaryName, string> = {
   itemItem: 'item-item.f32',
   popularity: 'popularity.f32',
   userPtr: 'user-ptr.i32',
   userItems: 'user-items.i32',
   userRepeat: 'user-repeat.f32',
+  userRepeatWeight: 'user-repeat-weight.f32',
+  userVectors: 'user-vectors.f32',
 };
+const optionalBinaries: readonly OptionalBinary[] = ['userRepeatWeight', 'userVectors'];
 
 /** A loaded model: the scoring parts plus the id maps the container needs. */
 export interface LoadedModel {
@@ -63,12 +76,14 @@ export function writeArtifact(
 ): Manifest {
   const { parts } = model;
   mkdirSync(dir, { recursive: true });
-  const arrays: Record<BinaryName, Float32Array | Int32Array> = {
+  const arrays: Partial<Record<BinaryName, Float32Array | Int32Array>> = {
     itemItem: parts.itemItem,
     popularity: parts.popularity,
     userPtr: parts.userPtr,
     userItems: parts.userItems,
     userRepeat: parts.userRepeat,
+    ...(parts.userRepeatWeight ? { userRepeatWeight: parts.userRepeatWeight } : {}),
+    ...(parts.userVectors ? { userVectors: parts.userVectors } : {}),
   };
   const hash = createHash('sha256');
   hash.update(
@@ -78,6 +93,10 @@ export function writeArtifact(
       model.params,
       parts.repeatWeight,
       parts.historyCap,
+      // Only when set, so a model without a trend prior keeps the version it always had.
+      ...(parts.trendWeight === undefined ? [] : [parts.trendWeight]),
+      ...(parts.neighbourWeight === undefined ? [] : [parts.neighbourWeight, parts.neighbours]),
+      ...(parts.neighbourOwnOnly ? ['own only'] : []),
       model.itemIds,
       model.userIds,
     ]),
@@ -100,6 +119,11 @@ export function writeArtifact(
     modelItems: parts.modelItems,
     repeatWeight: parts.repeatWeight,
     historyCap: parts.historyCap,
+    ...(parts.trendWeight === undefined ? {} : { trendWeight: parts.trendWeight }),
+    ...(parts.neighbourWeight === undefined
+      ? {}
+      : { neighbourWeight: parts.neighbourWeight, neighbours: parts.neighbours }),
+    ...(parts.neighbourOwnOnly ? { neighbourOwnOnly: true } : {}),
     itemIds: model.itemIds,
     userIds: model.userIds,
     files,
@@ -135,9 +159,14 @@ export function readArtifact(dir: string): LoadedModel {
   const arrays = {} as Record<BinaryName, Float32Array | Int32Array>;
   for (const name of Object.keys(fileNames) as BinaryName[]) {
     const spec = manifest.files[name];
+    if (!spec && optionalBinaries.includes(name as OptionalBinary)) continue;
     if (!spec) throw new Error(`artifact: manifest lists no ${name}`);
     arrays[name] = readArray(dir, name, spec);
   }
+  if (arrays.userRepeatWeight && arrays.userRepeatWeight.length !== manifest.userIds.length)
+    throw new Error('artifact: user-repeat-weight.f32 and the user ids disagree in length');
+  if (arrays.userVectors && arrays.userVectors.length !== arrays.userItems.length)
+    throw new Error('artifact: user-vectors.f32 and user-items.i32 disagree in length');
   if (manifest.itemIds.length !== manifest.itemCount || arrays.userPtr.length !== manifest.userIds.length + 1) {
     throw new Error('artifact: ids and arrays disagree in length');
   }
@@ -152,6 +181,16 @@ export function readArtifact(dir: string): LoadedModel {
     userRepeat: arrays.userRepeat as Float32Array,
     repeatWeight: manifest.repeatWeight,
     historyCap: manifest.historyCap,
+    ...(typeof manifest.trendWeight === 'number' ? { trendWeight: manifest.trendWeight } : {}),
+    ...(arrays.userRepeatWeight ? { userRepeatWeight: arrays.userRepeatWeight as Float32Array } : {}),
+    ...(arrays.userVectors && typeof manifest.neighbourWeight === 'number'
+      ? {
+          userVectors: arrays.userVectors as Float32Array,
+          neighbourWeight: manifest.neighbourWeight,
+          neighbours: manifest.neighbours ?? 100,
+          ...(manifest.neighbourOwnOnly ? { neighbourOwnOnly: true } : {}),
+        }
+      : {}),
   };
   return {
     manifest,

@@ -78,3 +78,16 @@ test('per-target scores average to the row, in every view', () => {
     assert.ok(Math.abs(ndcgPerTarget.reduce((s, x) => s + x, 0) / row.users - row['ndcg@10']) < 1e-12);
   }
 });
+
+test("view served asks for 8 cards and excludes the last 30 days' purchases; metrics are taken at 8", () => {
+  const r = recording([item('10003')]);
+  const { row } = evaluateRecommender(r, split, 'served');
+  const a = split.train.userIndex.get('A')!;
+  // A's one earlier purchase is 30.5 days old: it is shown again (split.test.ts covers what is left out).
+  assert.deepEqual(
+    r.queries.map((q) => [q.user, q.k, q.exclude && [...q.exclude]]),
+    [[a, 8, []]],
+  );
+  assert.equal(row.k, 8);
+  assert.equal(row.users, 1);
+});

@@ -4,58 +4,83 @@ import { averagePrecisionAt, hitAt, ndcgAt, recallAt } from './metrics.ts';
 import type { TemporalSplit } from './split.ts';
 
 /**
- * The views: known customers with re-purchases counting (`all`) or only items new to them
- * (`new`); customers new after the cut-off, served anonymously with nothing in view (`cold`)
- * or with their first invoice in view (`cold-context`).
+ * The views: known customers with re-purchases counting (`all`), only items new to them
+ * (`new`), or what the proxy can show them (`served`: the last 30 days' purchases excluded, 8
+ * cards); customers new after the cut-off, served anonymously with nothing in view (`cold`) or
+ * with their first invoice in view (`cold-context`).
  */
-export type View = 'all' | 'new' | 'cold' | 'cold-context';
+export type View = 'all' | 'new' | 'served' | 'cold' | 'cold-context';
 
 /** Every view, in the order the tables list them. */
-export const views: readonly View[] = ['all', 'new', 'cold', 'cold-context'];
+export const views: readonly View[] = ['all', 'new', 'served', 'cold', 'cold-context'];
 
-/** One row of the evaluation table. */
+/** The views of known customers: the ones models are tuned and chosen on. */
+export const knownViews = ['all', 'new', 'served'] as const satisfies readonly View[];
+export type KnownView = (typeof knownViews)[number];
+
+/** The placement's limit in view `served` (the shelf shows 8 cards); 10 elsewhere. */
+export function cutoffOf(view: View): number {
+  return view === 'served' ? 8 : 10;
+}
+
+/**
+ * One row of the evaluation table. The metric keys keep their `@10` names (the gate reads them),
+ * but each is taken at the row's `k`: 8 in view `served`, 10 elsewhere.
+ */
 export interface EvaluationRow {
   name: string;
   view: View;
+  /** The list length the metrics are taken at. */
+  k?: number;
   'ndcg@10': number;
   'hr@10': number;
   'map@10': number;
   'recall@10': number;
-  /** Share of the training items that appear in at least one customer's top 10. */
+  /** Share of the training items that appear in at least one customer's top k. */
   coverage: number;
   users: number;
 }
 
-/** A row plus each target's NDCG@10, in the split's target order (what the paired bootstrap resamples). */
+/** A row plus each target's NDCG, in the split's target order (what the paired bootstrap resamples). */
 export interface Evaluation {
   row: EvaluationRow;
   ndcgPerTarget: Float64Array;
 }
 
-const K = 10;
-
 /** The queries and ground truth of `view`, in a fixed order shared by every model (so they pair). */
-export function queriesOf(split: TemporalSplit, view: View): { query: Query; relevant: Set<number> }[] {
+export function queriesOf(
+  split: TemporalSplit,
+  view: View,
+): { query: Query; relevant: Set<number>; customer: string }[] {
+  const k = cutoffOf(view);
   switch (view) {
     case 'all':
-      return split.targetsAll.map((t) => ({ query: { user: t.user, k: K }, relevant: new Set(t.items) }));
-    case 'new':
-      return split.targetsNew.map((t) => ({
-        query: { user: t.user, k: K, exclude: t.history },
+      return split.targetsAll.map((t) => ({
+        query: { user: t.user, k },
         relevant: new Set(t.items),
+        customer: t.customer,
+      }));
+    case 'new':
+    case 'served':
+      return (view === 'new' ? split.targetsNew : split.targetsServed).map((t) => ({
+        query: { user: t.user, k, exclude: t.history },
+        relevant: new Set(t.items),
+        customer: t.customer,
       }));
     case 'cold':
     case 'cold-context':
       return (view === 'cold' ? split.targetsCold : split.targetsColdContext).map((t) => ({
-        query: t.context.length > 0 ? { context: t.context, k: K } : { k: K },
+        query: t.context.length > 0 ? { context: t.context, k } : { k },
         relevant: new Set(t.items),
+        customer: t.customer,
       }));
   }
 }
 
-/** Metrics @10 of `recommender` on `split` in `view`; in view `new` past items are excluded from the lists. */
+/** Metrics at the view's k of `recommender` on `split` in `view`; views `new` and `served` exclude from the lists. */
 export function evaluateRecommender(recommender: Recommender, split: TemporalSplit, view: View): Evaluation {
   const queries = queriesOf(split, view);
+  const K = cutoffOf(view);
   const shown = new Set<number>();
   const ndcgPerTarget = new Float64Array(queries.length);
   let hr = 0,
@@ -75,6 +100,7 @@ export function evaluateRecommender(recommender: Recommender, split: TemporalSpl
     row: {
       name: recommender.name,
       view,
+      k: K,
       'ndcg@10': mean(ndcgPerTarget.reduce((sum, x) => sum + x, 0)),
       'hr@10': mean(hr),
       'map@10': mean(map),

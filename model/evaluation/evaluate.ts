@@ -1,11 +1,12 @@
 /**
- * `npm run evaluate`: tunes every model on a validation period, evaluates every model on two
- * test periods (the one the design was settled on, and a later one nothing looked at), writes
+ * `npm run evaluate`: tunes every model on a validation month, evaluates every model on rolling
+ * monthly cut-offs after it, pools the months with intervals over customers, and writes
  * model/artifacts/evaluation.json and the generated model table of model/README.md. The table is
  * for a person, so it is printed with `console`, not logged (CONTRIBUTING.md "Logging").
- *   --test-from YYYY-MM-DD        first test period's cut-off (default 2011-10-01; test runs to the end of the data)
- *   --later-from YYYY-MM-DD       second test period's cut-off (default 2011-11-01)
- *   --validation-from YYYY-MM-DD  validation cut-off (default 2011-07-23: ~10 weeks before --test-from)
+ *   --validation-from YYYY-MM-DD  validation cut-off (default 2011-05-01; validation runs to the first cut-off)
+ *   --first-cutoff YYYY-MM        first monthly test cut-off (default 2011-06)
+ *   --last-cutoff YYYY-MM         last monthly test cut-off (default 2011-11; it tests to the end of the data)
+ *   --cache DIR                   per-cut-off score cache (default model/artifacts/cache; "none" for no cache)
  *   --out FILE                    report path (default model/artifacts/evaluation.json)
  *   --readme FILE                 README whose model-table section is rewritten (default model/README.md;
  *                                 "none" to skip)
@@ -16,20 +17,22 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadPurchases } from '../../data/purchases.ts';
-import { evaluateTestPeriod } from './test-period.ts';
 import { type EvaluationReport, modelTableSection, renderModelTable } from './model-table.ts';
 import { writeSection } from './readme-section.ts';
 import { temporalSplit } from './split.ts';
 import { tune } from './tune.ts';
+import { ablationEntries, evaluationEntries } from './entries.ts';
+import { evaluateRolling, monthlyCutoffs } from './rolling-evaluation.ts';
 import { parseDay } from '../recommenders/interactions.ts';
 import { evaluationPath, jsonReplacer } from '../training/shipped-config.ts';
 
 const started = performance.now();
 const { values } = parseArgs({
   options: {
-    'test-from': { type: 'string', default: '2011-10-01' },
-    'later-from': { type: 'string', default: '2011-11-01' },
-    'validation-from': { type: 'string', default: '2011-07-23' },
+    'validation-from': { type: 'string', default: '2011-05-01' },
+    'first-cutoff': { type: 'string', default: '2011-06' },
+    'last-cutoff': { type: 'string', default: '2011-11' },
+    cache: { type: 'string', default: fileURLToPath(new URL('../artifacts/cache/', import.meta.url)) },
     out: { type: 'string', default: evaluationPath },
     readme: { type: 'string', default: fileURLToPath(new URL('../README.md', import.meta.url)) },
     'table-only': { type: 'boolean', default: false },
@@ -41,49 +44,49 @@ if (values['table-only']) {
   console.log(`evaluate: rendered ${values.out} into ${values.readme}`);
   process.exit(0);
 }
-const testFrom = parseDay(values['test-from'], 'evaluate');
-const laterFrom = parseDay(values['later-from'], 'evaluate');
+const cutoffs = monthlyCutoffs(values['first-cutoff'], values['last-cutoff']);
 const validationFrom = parseDay(values['validation-from'], 'evaluate');
-if (!(validationFrom < testFrom && testFrom < laterFrom))
-  throw new Error('evaluate: expected --validation-from < --test-from < --later-from');
+if (!(validationFrom < cutoffs[0]!)) throw new Error('evaluate: expected --validation-from before --first-cutoff');
+const cacheDir = values.cache === 'none' ? undefined : values.cache;
 
 const { purchases, rawLines, dropped } = loadPurchases();
 const end = purchases.reduce((max, p) => Math.max(max, p.time), 0) + 1;
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
-const tuned = tune(temporalSplit(purchases, validationFrom, testFrom), (line) => console.error(line));
+const tuned = tune(temporalSplit(purchases, validationFrom, cutoffs[0]!), (line) => console.error(line), cacheDir);
 const tuning = seconds(started);
 console.error(`evaluate: tuned in ${tuning} s; shipping ${tuned.shipped}`);
 
 // Seeded, so the report replays exactly; the same resamples serve every model of a view.
 const bootstrap = { resamples: 2000, seed: 20111001, level: 0.95 };
-const testPeriods = [
-  { name: 'Test period 1', cutoff: testFrom, designSeen: true },
-  { name: 'Test period 2', cutoff: laterFrom, designSeen: false },
-].map(({ name, cutoff, designSeen }) => {
-  const testPeriod = evaluateTestPeriod(purchases, cutoff, end, tuned, bootstrap);
-  console.error(`evaluate: ${name} in ${testPeriod.seconds} s`);
-  return { name, designSeen, ...testPeriod };
+// The blend's design (propensity, square roots) was settled looking at the test period from 2011-10-01.
+const designSeenFrom = parseDay('2011-10-01', 'evaluate');
+const entries = [...evaluationEntries(tuned), ...ablationEntries(tuned.blendSpec)];
+const rolling = evaluateRolling(purchases, cutoffs, end, entries, tuned.shipped, {
+  bootstrap,
+  designSeenFrom,
+  cacheDir,
+  log: (line) => console.error(line),
 });
 
 const report: EvaluationReport & { data: unknown } = {
   data: { rawLines, purchases: purchases.length, dropped, from: day(purchases[0]?.time ?? 0), to: day(end - 1) },
-  k: 10,
   shipped: tuned.shipped,
   shippedBecause: tuned.shippedBecause,
-  params: tuned.params[tuned.shipped],
-  paramsByModel: tuned.params,
-  ials: tuned.ials,
+  params: tuned.shippedSpec.params,
+  shippedSpec: tuned.shippedSpec,
+  blendSpec: tuned.blendSpec,
+  byView: tuned.byView,
   goal: 0.03,
   bootstrap,
   validation: {
     trainBefore: day(validationFrom),
     testFrom: day(validationFrom),
-    testBefore: day(testFrom),
+    testBefore: day(cutoffs[0]!),
     models: tuned.validation,
   },
-  testPeriods,
+  rolling,
   seconds: { tuning, total: 0 },
 };
 report.seconds.total = seconds(started);

@@ -80,3 +80,18 @@ test('test lines of items unseen in training are counted, not silently dropped',
     seenItemPairs: 1,
   });
 });
+
+test('view served drops only what the customer bought in the 30 days before the cut-off', () => {
+  const item = (code: string) => split.train.itemIndex.get(code)!;
+  // A bought 10001 30.5 days before the cut-off (still shown) and 10002 29.5 days before (left out).
+  assert.deepEqual(
+    split.targetsServed.map((t) => [t.customer, t.items, [...t.history]]),
+    [['A', [item('10001')], [item('10002')]]],
+  );
+  const late = temporalSplit(
+    [...purchases, buy('A', '10001', '2011-01-20')],
+    Date.parse('2011-02-01T00:00:00Z'),
+    Date.parse('2011-03-01T00:00:00Z'),
+  );
+  assert.deepEqual(late.targetsServed, []); // A re-bought 10001 within 30 days: nothing left to serve
+});

@@ -1,9 +1,10 @@
 /**
  * Temporal splits: train on everything strictly before a cut-off, test on what customers
- * bought in [cut-off, end). Known customers are tested in views `all` and `new`; customers
- * first seen after the cut-off are tested as the proxy would serve them, anonymously
- * (views `cold` and `cold-context`). Test lines whose item was never sold in training cannot
- * be recommended by any model; they are counted, not silently dropped.
+ * bought in [cut-off, end). Known customers are tested in views `all`, `new` and `served`
+ * (`all` minus what the proxy excludes); customers first seen after the cut-off are tested as
+ * the proxy would serve them, anonymously (views `cold` and `cold-context`). Test lines whose
+ * item was never sold in training cannot be recommended by any model; they are counted, not
+ * silently dropped.
  */
 import type { Purchase } from '../../data/purchases.ts';
 import { buildInteractions, type Interactions } from '../recommenders/interactions.ts';
@@ -11,14 +12,17 @@ import { buildInteractions, type Interactions } from '../recommenders/interactio
 /** One known customer's ground truth after the cut-off, in training item numbers. */
 export interface Target {
   user: number;
+  /** The customer's id: the unit the pooled bootstrap resamples (one customer recurs across cut-offs). */
+  customer: string;
   /** Distinct items bought in the test period (view `all`) … */
   items: number[];
-  /** … and the training-period items of this customer (to exclude in view `new`). */
+  /** … and what the view excludes from lists: every past item (`new`), the last 30 days' (`served`). */
   history: Set<number>;
 }
 
 /** A customer with no purchase before the cut-off: an anonymous shopper to the model. */
 export interface ColdTarget {
+  customer: string;
   /** Items in view when asked (the first invoice's items in view `cold-context`, none in `cold`). */
   context: number[];
   /** Distinct items to find: the whole period (`cold`), or later invoices minus the context (`cold-context`). */
@@ -48,12 +52,21 @@ export interface TemporalSplit {
   targetsAll: Target[];
   /** View `new`: test purchases of items the customer had not bought before; customers left with none dropped. */
   targetsNew: Target[];
+  /**
+   * View `served`: what the proxy can show a known customer. It drops the customer's purchases of the
+   * last 30 days before the cut-off (`history` holds them here) from targets and lists; customers left
+   * with no target are dropped. The proxy also drops the items in view, and evaluation sends none.
+   */
+  targetsServed: Target[];
   /** View `cold`: new customers, nothing in view: the shelf of a first visit. */
   targetsCold: ColdTarget[];
   /** View `cold-context`: new customers with a later invoice, their first invoice in view. */
   targetsColdContext: ColdTarget[];
   counts: TestPeriodCounts;
 }
+
+/** The proxy leaves out what a customer bought in this many days before the request (`server/shelf`). */
+export const RECENT_DAYS = 30;
 
 /** Splits purchases at `cutoff` (epoch ms); test purchases run to `end` (exclusive). */
 export function temporalSplit(purchases: readonly Purchase[], cutoff: number, end: number): TemporalSplit {
@@ -102,12 +115,19 @@ export function temporalSplit(purchases: readonly Purchase[], cutoff: number, en
   for (const codes of unseen.values()) counts.unseenItemPairs += codes.size;
   const targetsAll: Target[] = [];
   const targetsNew: Target[] = [];
+  const targetsServed: Target[] = [];
   for (const [user, items] of [...bought.entries()].sort((a, b) => a[0] - b[0])) {
     counts.seenItemPairs += items.size;
+    const customer = train.userIds[user]!;
     const history = new Set(train.userItems.subarray(train.userPtr[user]!, train.userPtr[user + 1]!));
-    targetsAll.push({ user, items: [...items], history });
+    targetsAll.push({ user, customer, items: [...items], history });
     const fresh = [...items].filter((i) => !history.has(i));
-    if (fresh.length > 0) targetsNew.push({ user, items: fresh, history });
+    if (fresh.length > 0) targetsNew.push({ user, customer, items: fresh, history });
+    const recent = new Set<number>();
+    for (let p = train.userPtr[user]!; p < train.userPtr[user + 1]!; p++)
+      if (train.userAgeDays[p]! < RECENT_DAYS) recent.add(train.userItems[p]!);
+    const servable = [...items].filter((i) => !recent.has(i));
+    if (servable.length > 0) targetsServed.push({ user, customer, items: servable, history: recent });
   }
   const targetsCold: ColdTarget[] = [];
   const targetsColdContext: ColdTarget[] = [];
@@ -116,10 +136,10 @@ export function temporalSplit(purchases: readonly Purchase[], cutoff: number, en
       .sort((a, b) => a[1].time - b[1].time || (a[0] < b[0] ? -1 : 1))
       .map(([, invoice]) => invoice.items);
     const all = new Set(invoices.flatMap((items) => [...items]));
-    if (all.size > 0) targetsCold.push({ context: [], items: [...all] });
+    if (all.size > 0) targetsCold.push({ customer, context: [], items: [...all] });
     const first = invoices[0]!;
     const later = [...new Set(invoices.slice(1).flatMap((items) => [...items]))].filter((i) => !first.has(i));
-    if (first.size > 0 && later.length > 0) targetsColdContext.push({ context: [...first], items: later });
+    if (first.size > 0 && later.length > 0) targetsColdContext.push({ customer, context: [...first], items: later });
   }
-  return { train, cutoff, end, targetsAll, targetsNew, targetsCold, targetsColdContext, counts };
+  return { train, cutoff, end, targetsAll, targetsNew, targetsServed, targetsCold, targetsColdContext, counts };
 }

@@ -16,9 +16,26 @@ export function repeatScores(data: Interactions, halfLifeDays: number): Float32A
   return out;
 }
 
-/** Past items first (by repeat score), then all-time best sellers so the list is always full. */
-export function fitBuyAgain(data: Interactions, halfLifeDays: number): Recommender {
+/**
+ * Past items first (by repeat score), then all-time best sellers so the list is always full. With
+ * `propensity` > 0 the repeat score is multiplied by the item's re-purchase propensity (the smoothed
+ * share of its buyers who bought it in two or more invoices) to that power: the blend's repeat part
+ * uses it, so the baseline may too (tuned on validation).
+ */
+export function fitBuyAgain(data: Interactions, halfLifeDays: number, propensity = 0): Recommender {
   const repeat = repeatScores(data, halfLifeDays);
+  if (propensity > 0) {
+    const rebuyers = new Float64Array(data.itemIds.length);
+    const buyers = new Float64Array(data.itemIds.length);
+    for (let p = 0; p < data.userItems.length; p++) {
+      buyers[data.userItems[p]!]!++;
+      if (data.userBaskets[p]! >= 2) rebuyers[data.userItems[p]!]!++;
+    }
+    for (let p = 0; p < repeat.length; p++) {
+      const item = data.userItems[p]!;
+      repeat[p] = repeat[p]! * ((rebuyers[item]! + 1) / (buyers[item]! + 4)) ** propensity;
+    }
+  }
   let maxBuyers = 1;
   for (const b of data.itemBuyers) maxBuyers = Math.max(maxBuyers, b);
   const scores = new Float64Array(data.itemIds.length);

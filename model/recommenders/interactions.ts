@@ -23,6 +23,8 @@ export interface Interactions {
   userBaskets: Float32Array;
   /** Days between the user's last purchase of the item and `end`. */
   userAgeDays: Float32Array;
+  /** Days between the user's first purchase of the item and `end` (with `userAgeDays`: the re-purchase cycle). */
+  userFirstAgeDays: Float32Array;
   /** Distinct buyers per item, all time. */
   itemBuyers: Float32Array;
   /** Distinct buyers per item in the last 30 days before `end`. */
@@ -42,16 +44,17 @@ export function buildInteractions(purchases: readonly Purchase[], end?: number):
   const recentFrom = endTime - 30 * DAY_MS;
 
   // user -> item -> { invoices, last time }
-  const byUser = new Map<string, Map<string, { invoices: Set<string>; last: number }>>();
+  const byUser = new Map<string, Map<string, { invoices: Set<string>; first: number; last: number }>>();
   const buyers = new Map<string, Set<string>>();
   const recentBuyers = new Map<string, Set<string>>();
   for (const p of purchases) {
     let items = byUser.get(p.customerId);
     if (!items) byUser.set(p.customerId, (items = new Map()));
     let cell = items.get(p.stockCode);
-    if (!cell) items.set(p.stockCode, (cell = { invoices: new Set(), last: p.time }));
+    if (!cell) items.set(p.stockCode, (cell = { invoices: new Set(), first: p.time, last: p.time }));
     cell.invoices.add(p.invoice);
     if (p.time > cell.last) cell.last = p.time;
+    if (p.time < cell.first) cell.first = p.time;
     let b = buyers.get(p.stockCode);
     if (!b) buyers.set(p.stockCode, (b = new Set()));
     b.add(p.customerId);
@@ -73,6 +76,7 @@ export function buildInteractions(purchases: readonly Purchase[], end?: number):
   const userItems = new Int32Array(pairs);
   const userBaskets = new Float32Array(pairs);
   const userAgeDays = new Float32Array(pairs);
+  const userFirstAgeDays = new Float32Array(pairs);
   let at = 0;
   userIds.forEach((userId, u) => {
     userPtr[u] = at;
@@ -82,6 +86,7 @@ export function buildInteractions(purchases: readonly Purchase[], end?: number):
       userItems[at] = item;
       userBaskets[at] = cell.invoices.size;
       userAgeDays[at] = Math.max(0, (endTime - cell.last) / DAY_MS);
+      userFirstAgeDays[at] = Math.max(0, (endTime - cell.first) / DAY_MS);
       at++;
     }
   });
@@ -102,6 +107,7 @@ export function buildInteractions(purchases: readonly Purchase[], end?: number):
     userItems,
     userBaskets,
     userAgeDays,
+    userFirstAgeDays,
     itemBuyers,
     itemRecentBuyers,
     end: endTime,

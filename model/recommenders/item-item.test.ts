@@ -90,3 +90,27 @@ test("a known customer's list follows the context items when there are some", ()
   const withContext = recommender.recommend({ user: u1, context: [item('20001')], k: 1 }).map((s) => id(s.item));
   assert.deepEqual(withContext, ['20002']);
 });
+
+test("a customer's own buy-again weight replaces the model's: 1 keeps only their items, 0 only the matrix", () => {
+  const parts = fitItemItemParts(data, 'ease+buy-again', params);
+  const u3 = data.userIndex.get('u3')!; // bought 10001 and 10002
+  const weights = new Float32Array(data.userIds.length).fill(0.5);
+  const ranked = (w: number) => {
+    weights[u3] = w;
+    const model = itemItemRecommender({ ...parts, userRepeatWeight: weights });
+    return model.recommend({ user: u3, k: 3 }).map((s) => [id(s.item), s.score] as const);
+  };
+  const repeatOnly = ranked(1);
+  assert.deepEqual(new Set(repeatOnly.slice(0, 2).map(([i]) => i)), new Set(['10001', '10002']));
+  assert.ok(repeatOnly[2]![1] < 1e-3, 'the third item is only popularity');
+  // Weight 0: the matrix alone, as plain EASE ranks it.
+  const ease = itemItemRecommender(fitItemItemParts(data, 'ease', params));
+  assert.deepEqual(
+    ranked(0).map(([i]) => i),
+    ease.recommend({ user: u3, k: 3 }).map((s) => id(s.item)),
+  );
+  assert.notDeepEqual(
+    ranked(0).map(([i]) => i),
+    repeatOnly.map(([i]) => i),
+  );
+});

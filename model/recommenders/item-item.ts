@@ -5,6 +5,7 @@
  * through this one class, so what is measured is what is served.
  */
 import { topK } from './top-k.ts';
+import { neighbourScorer } from './user-neighbours.ts';
 import type { Query, Recommender, Scored } from './types.ts';
 
 /** Everything an item-item recommender needs; also exactly what the artifact stores. */
@@ -26,6 +27,22 @@ export interface ItemItemParts {
   repeatWeight: number;
   /** At most this many of a user's items (highest repeat score first) feed the matrix; bounds latency. */
   historyCap: number;
+  /**
+   * Weight of `popularity` (recent buyers) beside a real signal: the trend prior. Absent: a whisper
+   * (`POPULARITY_WEIGHT`) that only breaks ties.
+   */
+  trendWeight?: number;
+  /** Each user's own weight of the buy-again part (replacing `repeatWeight` for known users), when present. */
+  userRepeatWeight?: Float32Array;
+  /**
+   * The customer-to-customer part: `neighbourWeight` × the max-normalised mean vector of the user's
+   * `neighbours` nearest customers (`user-neighbours.ts`), from `userVectors` (aligned with `userItems`).
+   */
+  neighbourWeight?: number;
+  neighbours?: number;
+  userVectors?: Float32Array;
+  /** The nearest customers only re-rank the user's own past items (true), or every item (absent). */
+  neighbourOwnOnly?: boolean;
 }
 
 /** Popularity only breaks ties and fills lists; it never outranks a real signal. */
@@ -58,6 +75,12 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
   if (itemItem.length !== n * n)
     throw new Error(`model: item-item matrix has ${itemItem.length} entries, expected ${n * n}`);
   const scores = new Float64Array(itemCount);
+  const neighbourWeight = parts.userVectors ? (parts.neighbourWeight ?? 0) : 0;
+  const nearest =
+    neighbourWeight > 0
+      ? neighbourScorer(userPtr, userItems, parts.userVectors!, itemCount, parts.neighbours ?? 100)
+      : undefined;
+  const fromNeighbours = nearest ? new Float64Array(itemCount) : undefined;
   const cf = new Float64Array(n);
   const contextCf = new Float64Array(n);
   const inProfile = new Uint8Array(n);
@@ -108,21 +131,29 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
 
     let cfMax = 0;
     if (profile.length > 0) for (let j = 0; j < n; j++) if (cf[j]! > cfMax) cfMax = cf[j]!;
-    const cfWeight = cfMax > 0 ? (1 - repeatWeight) / cfMax : 0;
+    const ownWeight = user !== undefined && parts.userRepeatWeight ? parts.userRepeatWeight[user]! : repeatWeight;
+    const cfWeight = cfMax > 0 ? (1 - ownWeight) / cfMax : 0;
     // A cold start is popularity alone, so it gets popularity's full scale.
-    const popularityWeight = cfMax > 0 || hasHistory ? POPULARITY_WEIGHT : 1;
+    const popularityWeight = cfMax > 0 || hasHistory ? (parts.trendWeight ?? POPULARITY_WEIGHT) : 1;
     for (let i = 0; i < n; i++) scores[i] = cf[i]! * cfWeight + popularity[i]! * popularityWeight;
     for (let i = n; i < itemCount; i++) scores[i] = popularity[i]! * popularityWeight;
 
-    if (user !== undefined && repeatWeight > 0) {
+    if (user !== undefined && ownWeight > 0) {
       const from = userPtr[user]!,
         to = userPtr[user + 1]!;
       let repeatMax = 0;
       for (let p = from; p < to; p++) if (userRepeat[p]! > repeatMax) repeatMax = userRepeat[p]!;
       if (repeatMax > 0) {
-        const w = repeatWeight / repeatMax;
+        const w = ownWeight / repeatMax;
         for (let p = from; p < to; p++) scores[userItems[p]!]! += userRepeat[p]! * w;
       }
+    }
+    if (nearest && hasHistory) {
+      const max = nearest.fill(nearestOf?.[user!] ?? nearest.nearest(user!), fromNeighbours!);
+      if (max > 0 && parts.neighbourOwnOnly)
+        for (let p = userPtr[user!]!; p < userPtr[user! + 1]!; p++)
+          scores[userItems[p]!]! += (fromNeighbours![userItems[p]!]! / max) * neighbourWeight;
+      else if (max > 0) for (let i = 0; i < itemCount; i++) scores[i]! += (fromNeighbours![i]! / max) * neighbourWeight;
     }
     if (contextLed) blendContext(context);
     // Context items are what the shopper already has in view: never recommend them back.
@@ -146,6 +177,11 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
     for (let j = n; j < itemCount; j++) scores[j] = scores[j]! * (1 - CONTEXT_SHARE);
   }
 
+  // Neighbours depend on the user alone: found once here, so a request only sums their items.
+  const nearestOf =
+    nearest && options.precomputeUsers
+      ? Array.from({ length: userPtr.length - 1 }, (_, user) => nearest.nearest(user))
+      : undefined;
   if (userCf) {
     for (let user = 0; user + 1 < userPtr.length; user++) {
       cf.fill(0);

@@ -2,15 +2,15 @@
  * The gate a candidate passes before it may serve. Every model in the comparison was fitted on
  * the same purchases, before the same cut-off, and scored on the same customers after it
  * (model/retrain/serving-at-cutoff.ts, gate-scoring.ts); the verdict reads the lower bound of a
- * paired bootstrap interval of the NDCG@10 difference, never a point estimate:
+ * paired bootstrap interval of the NDCG difference (@10, and @8 in view `served`), never a point estimate:
  *
  * - enough evidence: at least `minCustomers` test customers in every gated view, else the verdict
  *   is "not enough evidence" (neither passed nor refused; its own exit code);
  * - no worse than the serving configuration, in every gated view: the interval's lower bound of
  *   candidate − serving is at least −tolerance × serving's NDCG@10 (non-inferiority: the burden of
  *   proof is on the candidate, so a noisy tie on a small window is refused, not waved through);
- * - no worse than buy-again (view `all`; in `new` every past item is excluded and buy-again has nothing
- *   to say), by the same rule: a model that cannot match re-ordering is worse than the rule;
+ * - no worse than buy-again (views `all` and `served`; in `new` every past item is excluded and buy-again
+ *   has nothing to say), by the same rule: a model that cannot match re-ordering is worse than the rule;
  * - better than popularity in every gated view: the lower bound of candidate − popularity is above 0.
  *
  * HR@10 and coverage are reported, not gated: they move with NDCG and add noise, not information.

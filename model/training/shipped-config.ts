@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { shippableModels, type ModelParams, type ShippableModel } from './candidates.ts';
+import { optionalParamKeys, shippableModels, type ModelParams, type ShippableModel } from './candidates.ts';
 
 /** Where `npm run evaluate` writes its report. */
 export const evaluationPath = fileURLToPath(new URL('../artifacts/evaluation.json', import.meta.url));
@@ -33,8 +33,8 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 function reviveParams(raw: Record<string, unknown>): ModelParams {
-  const out = { ...defaultShipped.params };
-  for (const key of Object.keys(out) as (keyof ModelParams)[]) {
+  const out: ModelParams = { ...defaultShipped.params };
+  for (const key of [...Object.keys(out), ...optionalParamKeys] as (keyof ModelParams)[]) {
     const v = raw[key];
     if (v === 'Infinity') out[key] = Infinity;
     else if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { nonEmptyText } from '../../environment/parsers.ts';
 import { type EnvironmentTable, readEnvironment } from '../../environment/read-environment.ts';
-import { type ModelParams, type ShippableModel, shippableModels } from './candidates.ts';
+import { type ModelParams, optionalParamKeys, type ShippableModel, shippableModels } from './candidates.ts';
 import { readTrainingChannel } from './training-channel.ts';
 import { defaultShipped } from './shipped-config.ts';
 import { trainOnPurchases } from './train.ts';
@@ -48,7 +48,8 @@ function parseParams(text: string): ModelParams {
   const raw = JSON.parse(text) as Record<string, unknown>;
   const params = { ...defaultShipped.params };
   for (const [key, value] of Object.entries(raw)) {
-    if (!(key in params)) throw new Error(`hyperparameters: unknown parameter "${key}"`);
+    if (!(key in params) && !(optionalParamKeys as readonly string[]).includes(key))
+      throw new Error(`hyperparameters: unknown parameter "${key}"`);
     const number = value === 'Infinity' ? Infinity : Number(value);
     if (Number.isNaN(number)) throw new Error(`hyperparameters: ${key} is not a number: ${String(value)}`);
     params[key as keyof ModelParams] = number;

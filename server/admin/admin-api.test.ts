@@ -245,7 +245,7 @@ describe('the admin API', () => {
     assert.doesNotMatch(readFileSync(file, 'utf8'), /"limit": 5/);
   });
 
-  it('erases a customer through the same sign-in: a dry run names the stores, a missing customer is a 400', async () => {
+  it('erases a customer behind the same sign-in: a dry run names the stores, no customer is a 400', async () => {
     const anonymous = await fetch(`${stack.proxy.adminUrl}/admin/api/erasures`, { method: 'POST' });
     assert.equal(anonymous.status, 401);
     const dry = await adminCall(stack, 'POST', '/admin/api/erasures', { customer: '12347', dryRun: true });

@@ -213,8 +213,9 @@ try {
     shelves,
     page,
   };
-  const markdown =
-    `${toMarkdown(results)}\n${scaleOutMarkdown(scaleOut)}\n${shelvesMarkdown(shelves)}\n` + pageMarkdown(page);
+  const markdown = [toMarkdown(results), scaleOutMarkdown(scaleOut), shelvesMarkdown(shelves), pageMarkdown(page)].join(
+    '\n',
+  );
   // A quick run is a smoke test: its numbers stay out of the committed results.
   const out = quick ? (name: string) => join(tmpdir(), `reco-bench-quick-${name}`) : here;
   writeFileSync(out('results.json'), `${JSON.stringify(results, null, 2)}\n`);
