@@ -15,7 +15,8 @@
  *   --tolerance X          relative NDCG@10 loss accepted against the serving model (default 0.05)
  *   --keep-history-dates   do not move an old history up to the events (see gather.ts)
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
- *   --full                 with --promote: make it the champion (the others kept at weight 0)
+ *   --full                 with --promote: make it the champion (the others kept at weight 0), once the
+ *                          online evidence (online-evidence.ts) is enough; --force promotes without it
  *   --runtime-url URL      the local runtime (default http://127.0.0.1:$SAGEMAKER_PORT, port 8080)
  *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, the
  *                          list of promoted containers npm start's stop ends, and stack.json, whose
@@ -47,6 +48,7 @@ import { jsonReplacer, readShippedConfig } from '../training/shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
 import { defaultGateRules, renderGateTable } from './gate.ts';
 import { promoteLocally } from './local-promotion.ts';
+import { onlineEvidence } from './online-evidence.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
 import { RetrainError, retrainExitCodes } from './retrain-error.ts';
 
@@ -114,6 +116,7 @@ function parseOptions(argv: string[]) {
         'keep-history-dates': { type: 'boolean', default: false },
         promote: { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
         share: { type: 'string', default: '10' },
         'runtime-url': { type: 'string' },
         'log-dir': { type: 'string', default: join(root, 'var/logs') },
@@ -282,6 +285,15 @@ async function main(argv: string[]): Promise<number> {
         throw new RetrainError('promotionFailed', `cloud roll-out: ${(error as Error).message}`);
       }
     }
+  }
+  if (options.promote && options.full) {
+    const evidence = onlineEvidence({
+      eventsDir: options['events-dir'] ?? env.eventsDir,
+      challenger: shipped.modelVersion,
+    });
+    console.log(`\n${evidence.lines.join('\n')}\n`);
+    if (!evidence.enough && !options.force)
+      throw new RetrainError('gateRefused', '--full refused without enough online evidence (--force promotes anyway)');
   }
   if (options.promote) {
     const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.sagemakerPort}`;
