@@ -31,7 +31,7 @@ import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type ClaimState, type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
-import { InProcessRecentlyBought, type RecentlyBoughtIndex } from './recently-bought.ts';
+import { InProcessRecentlyBought, type RecentlyBoughtIndex, sessionBuyer } from './recently-bought.ts';
 import { instanceIdOf, listSegments, type SegmentFile, segmentName } from './segment-files.ts';
 import { SegmentRetention } from './segment-retention.ts';
 import type { ShelfEvent } from './shelf-event.ts';
@@ -288,8 +288,10 @@ export class EventLog {
         settle();
       }
       for (const e of fresh) {
-        if (e.type === 'purchase' && e.userId !== undefined)
-          this.#bought.add(e.userId, e.itemId, Math.min(e.ts, receivedAt));
+        // A guest's purchase is kept under its session, and joins the customer's when the session signs in.
+        const buyer = e.userId ?? (e.sessionId === undefined ? undefined : sessionBuyer(e.sessionId));
+        if (e.type === 'purchase' && buyer !== undefined) this.#bought.add(buyer, e.itemId, Math.min(e.ts, receivedAt));
+        if (e.type === 'identify') this.#bought.join(sessionBuyer(e.sessionId!), e.userId!);
       }
     } else settle();
     // A duplicate is acknowledged only once its original is durable; if that write failed, so does this batch.

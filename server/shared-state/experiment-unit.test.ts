@@ -190,4 +190,16 @@ describe('the experiment unit', { timeout: 120_000 }, () => {
     assert.equal(lines.length, 2, exported.stdout);
     assert.match(lines[1]!, /^Wreqguestbefore,85123A,.*,17850,Web$/, "the guest add-to-cart is the customer's");
   });
+
+  it("keeps a guest's purchase off the shelf of the customer the session signs in as, across instances", async () => {
+    const [a, b] = await pair();
+    const shown = async () => (await askShelf(a, { placement: 'home', userId: '12347' })).body.items.map((i) => i.id);
+    assert.ok((await shown()).includes('22423'), 'the model puts 22423 first');
+    const guest = { sessionId: 'guest-buyer-1', type: 'purchase', itemId: '22423' };
+    assert.equal((await a.send('POST', '/v1/events', batch(event(guest)), fromServer)).status, 202);
+    assert.ok((await shown()).includes('22423'), "a guest purchase is nobody else's");
+    const identify = { id: 'identify-guest-buyer-1', type: 'identify', sessionId: 'guest-buyer-1', userId: '12347' };
+    assert.equal((await b.send('POST', '/v1/events', batch({ ...identify, ts: Date.now() }), fromServer)).status, 202);
+    await until(shown, (ids) => !ids.includes('22423'), 'the purchase joins the customer at A');
+  });
 });
