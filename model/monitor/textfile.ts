@@ -20,6 +20,9 @@ export const monitorGauges = {
   reco_monitor_replay_ndcg: 'NDCG@10 of the serving artifact replayed on purchases after training, by bound',
   reco_monitor_online_lift_click_through: 'Click-through of the model arm minus the holdout, by bound',
   reco_monitor_online_lift_add_to_cart: 'Add-to-cart rate of the model arm minus the holdout, by bound',
+  reco_monitor_experiment_verdict:
+    'Model arm vs holdout by shopper at the fixed horizon: 1 better, 0 no difference, -1 worse; absent before it',
+  reco_monitor_experiment_sample_ratio_p: 'p-value of the arms sizes (shoppers) against the configured holdout share',
 } as const;
 
 type GaugeName = keyof typeof monitorGauges;
@@ -69,6 +72,11 @@ export function renderTextfile(report: MonitorReport): string {
     bounds('reco_monitor_online_lift_click_through', report.onlineLift.clickThrough as DifferenceInterval | null);
     bounds('reco_monitor_online_lift_add_to_cart', report.onlineLift.addToCart as DifferenceInterval | null);
   }
+  const byShopper = report.shopperExperiment;
+  const verdicts = { better: 1, 'no-difference': 0, worse: -1 } as const;
+  if (byShopper && byShopper.horizon.verdict !== 'running')
+    set('reco_monitor_experiment_verdict', verdicts[byShopper.horizon.verdict]);
+  if (byShopper?.sampleRatio) set('reco_monitor_experiment_sample_ratio_p', byShopper.sampleRatio.pValue);
   const lines: string[] = [];
   for (const [name, list] of samples) {
     lines.push(`# HELP ${name} ${monitorGauges[name]}`, `# TYPE ${name} gauge`, ...list);
