@@ -110,6 +110,8 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     metrics: { shoppers: metrics.experimentShoppers, holdoutShare: metrics.experimentHoldoutShare },
   });
   const { inHoldout, assignVariant } = experiment;
+  // Without Redis the sign-in links live in this process: the ones the store holds are read back at start.
+  if (!redis) for (const [sessionId, userId] of eventLog.identifiedAtStart) experiment.identify(sessionId, userId);
   const variantLabels = new VariantLabels(Object.keys(config.variants));
   const shelfService = createShelfService({
     catalog,

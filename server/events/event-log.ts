@@ -130,6 +130,7 @@ export class EventLog {
   #tick: NodeJS.Timeout | undefined;
   #lastHousekeeping = 0;
   #quarantined = 0;
+  readonly #identifiedAtStart: Array<readonly [string, string]> = [];
   #closing = false;
 
   private constructor(
@@ -185,6 +186,7 @@ export class EventLog {
       purchaseDays: options.purchaseDays(),
       now: log.#now(),
       logger: options.logger,
+      onIdentify: (sessionId, userId) => log.#identifiedAtStart.push([sessionId, userId]),
     });
     log.#quarantined = scan.quarantinedLines;
     log.#tick = setInterval(() => log.#onTick(), 1000).unref();
@@ -444,6 +446,11 @@ export class EventLog {
     this.#rollDue = true;
     this.#flushing ??= this.#flush();
     await this.#flushing;
+  }
+
+  /** The sign-ins (`identify`: session, customer) read from the segments at start, oldest first. */
+  get identifiedAtStart(): ReadonlyArray<readonly [string, string]> {
+    return this.#identifiedAtStart;
   }
 
   /** Items this customer bought within the last `days` days, the most recent purchase first. */

@@ -202,4 +202,32 @@ describe('the experiment unit', { timeout: 120_000 }, () => {
     assert.equal((await b.send('POST', '/v1/events', batch({ ...identify, ts: Date.now() }), fromServer)).status, 202);
     await until(shown, (ids) => !ids.includes('22423'), 'the purchase joins the customer at A');
   });
+
+  it('keeps the sign-in and the guest purchase across a restart without Redis', async () => {
+    const first = await start({ holdoutPercent: 50 });
+    const unit = first.proxy.experiment;
+    let session = '';
+    let customer = '';
+    for (let i = 0; i < 200 && !session; i++)
+      if (unit.inHoldout(`s:restart-${i}`) && !unit.inHoldout(`u:${14000 + i}`))
+        [session, customer] = [`restart-${i}`, String(14000 + i)];
+    const guest = event({ sessionId: session, type: 'purchase', itemId: '22423' });
+    const identify = {
+      id: `identify-${session}`,
+      type: 'identify',
+      sessionId: session,
+      userId: customer,
+      ts: Date.now(),
+    };
+    assert.equal((await first.send('POST', '/v1/events', batch(guest, identify), fromServer)).status, 202);
+    const eventsDir = first.proxy.eventLog.dir;
+    await first.close();
+    opened.splice(opened.indexOf(first), 1);
+    const second = await startStack({ eventsDir, config: { serverKey, holdoutPercent: 50 } });
+    opened.push(second);
+    const shelf = await askShelf(second, { placement: 'home', sessionId: session });
+    assert.equal(shelf.body.source, 'model', "the session is still in its customer's arm");
+    const customerShelf = await askShelf(second, { placement: 'home', userId: customer });
+    assert.ok(!customerShelf.body.items.some((i) => i.id === '22423'), 'the guest purchase is still theirs');
+  });
 });

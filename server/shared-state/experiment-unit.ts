@@ -140,8 +140,13 @@ export function experimentUnit(options: ExperimentUnitOptions) {
     hooks: {
       async before(key) {
         if (!redis || key === undefined) return;
-        if (key.startsWith('s:')) await links.get(personOf(key));
-        if (!byHash) await pins.get(unitOf(key)!.person);
+        // The session's link and its own pin in one round trip; the customer's pin after, only for a linked one.
+        const own = personOf(key);
+        const [link] = await Promise.all([
+          key.startsWith('s:') ? links.get(own) : undefined,
+          byHash ? undefined : pins.get(own),
+        ]);
+        if (link && !byHash) await pins.get(link.person);
       },
       answered(answer, key, failureLabel) {
         const unit = unitOf(key);
