@@ -61,9 +61,16 @@ export function addEventsRoute(
    * The event as stored: variant, model version, arm (and placement, source) from the answer remembered by its
    * requestId, never from the sender; without one, no variant or model version, and the shopper's arm.
    */
-  const joined = async (event: ShelfEvent): Promise<ShelfEvent & { arm: Arm }> => {
+  const joined = async (
+    event: ShelfEvent,
+    recalls: Map<string, Promise<RememberedAnswer | undefined> | undefined>,
+  ): Promise<ShelfEvent & { arm: Arm }> => {
     const { variant: _echoedVariant, modelVersion: _echoedVersion, ...rest } = event;
-    const answer = event.requestId === undefined ? undefined : await experiment.recallAnswer?.(event.requestId);
+    const { requestId } = event;
+    // A beacon's events mostly share their shelf's requestId: one recall (one Redis read at most) for each.
+    if (requestId !== undefined && !recalls.has(requestId))
+      recalls.set(requestId, experiment.recallAnswer?.(requestId));
+    const answer = requestId === undefined ? undefined : await recalls.get(requestId);
     if (!answer) {
       joins.inc({ outcome: event.requestId === undefined ? 'none' : 'unknown' });
       return { ...rest, arm: await experiment.armOf(event) };
@@ -168,7 +175,8 @@ export function addEventsRoute(
         );
       }
       // Each event is stored with the arm, variant and model version of its answer, so the export compares them.
-      const withArms = await Promise.all(batch.events.map(joined));
+      const recalls = new Map<string, Promise<RememberedAnswer | undefined> | undefined>();
+      const withArms = await Promise.all(batch.events.map((event) => joined(event, recalls)));
       const namespace = caller === 'storefront-server' ? 'server' : 'browser';
       const { stored, duplicates, dedupRecorded } = await eventLog
         .append(withArms, undefined, namespace)
