@@ -104,9 +104,10 @@ export function createMonitorReport(model: LoadedModel, recommender: Recommender
   const byShopper = shopperExperiment();
 
   function add(event: StoredEvent): void {
-    if (event.receivedAt > options.now) return;
+    // A sign-in names no product and was no shelf event: none of the figures count it.
+    if (event.receivedAt > options.now || event.type === 'identify') return;
     const fixed = options.byShopper;
-    if (fixed && event.arm && event.type !== 'identify' && event.receivedAt >= fixed.since)
+    if (fixed && event.arm && event.receivedAt >= fixed.since)
       byShopper.add({
         shopper: event.userId === undefined ? `s:${event.sessionId}` : `u:${event.userId}`,
         arm: event.arm,
