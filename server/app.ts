@@ -27,6 +27,7 @@ import { SharedRecentlyBought } from './events/shared-recently-bought.ts';
 import { openRedisConnection } from './shared-state/redis-connection.ts';
 import { SharedAnswerCache } from './shared-state/shared-answer-cache.ts';
 import { SharedBreaker } from './shared-state/shared-breaker.ts';
+import { identifiedSessionDays } from './config.ts';
 import { createShelfService } from './shelf/shelf-service.ts';
 import { freshSessionGate } from './http/fresh-sessions.ts';
 import { addEventsRoute } from './http/routes/events.ts';
@@ -36,8 +37,7 @@ import { addRecommendationsRoute } from './http/routes/recommendations.ts';
 import { addShelvesRoute } from './http/routes/shelves.ts';
 import type { ApiRoutes } from './http/routes/api-routes.ts';
 import type { SageMakerEndpoint } from './shelf/sagemaker-endpoint.ts';
-import { variantAssigner } from './shoppers/variant-assignment.ts';
-import { holdoutAssigner, shopperKey } from './shoppers/holdout.ts';
+import { experimentUnit } from './shared-state/experiment-unit.ts';
 import { VariantLabels } from './shoppers/variant-label.ts';
 import { erasureRouter } from './privacy/erasure-router.ts';
 import { startProxyErasure } from './privacy/proxy-erasure.ts';
@@ -102,8 +102,21 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     breaker = shared;
   } else breaker = new CircuitBreaker(breakerOptions);
   const bulkhead = new Bulkhead(config.maxInflight);
-  const inHoldout = holdoutAssigner(config.holdoutPercent);
-  const assignVariant = variantAssigner(config.variants);
+  // Arms, variants and answers by person, shared through Redis when on (serve./shared-state/experiment-unit.ts).
+  const experiment = experimentUnit({
+    holdoutPercent: config.holdoutPercent,
+    variants: config.variants,
+    answerMemory: { maxEntries: config.answerMemoryEntries, ttlMs: config.answerMemoryTtlS * 1000 },
+    pinTtlMs: config.variantPinHours * 3_600_000,
+    linkTtlMs: identifiedSessionDays * 86_400_000,
+    maxPeople: config.answerMemoryEntries,
+    redis,
+    digest: redisDigest,
+    metrics: { shoppers: metrics.experimentShoppers, holdoutShare: metrics.experimentHoldoutShare },
+  });
+  const { inHoldout, assignVariant } = experiment;
+  // Without Redis the sign-in links live in this process: the ones the store holds are read back at start.
+  if (!redis) for (const [sessionId, userId] of eventLog.identifiedAtStart) experiment.identify(sessionId, userId);
   const variantLabels = new VariantLabels(Object.keys(config.variants));
   const shelfService = createShelfService({
     catalog,
@@ -175,16 +188,19 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     perMinute: config.freshSessionsPerMinute,
     shared: redis && { redis, onSharedError: () => metrics.sharedStateErrors.inc({ operation: 'fresh-sessions' }) },
   });
-  addRecommendationsRoute(api, servedShelves, identities, metrics, logger, sessionGate);
-  addShelvesRoute(api, servedShelves, identities, metrics, logger, sessionGate);
+  addRecommendationsRoute(api, servedShelves, identities, metrics, logger, sessionGate, experiment.hooks);
+  addShelvesRoute(api, servedShelves, identities, metrics, logger, sessionGate, experiment.hooks);
   addEventsRoute(
     api,
     eventLog,
     metrics,
     { callerOf: serverCallerOf(config.serverKey), identities, catalog },
     {
-      armOf: (e) => (inHoldout(shopperKey(e.userId, e.sessionId)) ? 'holdout' : 'model'),
+      armOf: (e) => experiment.armOf(e),
       variantLabel: (variant) => variantLabels.label(variant),
+      recallAnswer: (requestId) => experiment.answers.recallAnswer(requestId),
+      variantSeen: (variant) => variantLabels.saw(variant),
+      identify: (sessionId, userId) => experiment.identify(sessionId, userId),
     },
     {
       eventsPerMinute: config.eventsPerMinute,
@@ -245,6 +261,7 @@ export function createApp({ config, catalog, placements, eventLog, endpoint, log
     eventLoopDelay,
     fallbackTally,
     erasure,
+    experiment,
   };
 }
 

@@ -100,6 +100,12 @@ export const defaults = {
    * session id) gets the rules even while the cloud is healthy, so model vs rules is randomised.
    */
   holdoutPercent: 0,
+  /** The answer memory (events are joined to their answer by requestId): at most this many answers… */
+  answerMemoryEntries: 100_000,
+  /** …each for this long: longer than a shelf's events come after it. */
+  answerMemoryTtlS: 3600,
+  /** Without `RECO_VARIANTS`: how long a person keeps the variant that first answered them. */
+  variantPinHours: 168,
   logLevel: 'info',
   /** The HS256 key storefront tokens are verified with (≥ 32 bytes); unset: no token is valid. */
   shopperTokenSecret: undefined as string | undefined,
@@ -194,6 +200,9 @@ const variantWeights = z.string().transform((text, ctx) => {
   return weights;
 });
 
+/** How long a session stays joined to the customer an `identify` event named (its events count for them). */
+export const identifiedSessionDays = 30;
+
 /** Environment variable → option, with the parser that validates it (read by `environment/read-environment.ts`). */
 const fromEnv = {
   PROXY_PORT: ['port', port],
@@ -270,6 +279,10 @@ const fromEnv = {
   RECO_REDIS_KEY_PREFIX: ['redisKeyPrefix', z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/, 'must be [A-Za-z0-9:_-]{0,64}')],
   RECO_VARIANTS: ['variants', variantWeights],
   RECO_HOLDOUT_PERCENT: ['holdoutPercent', wholeNumber(0, 100, 'a whole percentage 0..100')],
+  // Experiments by shopper (issue #23 item 4, #24 item 5; X1).
+  RECO_ANSWER_MEMORY_ENTRIES: ['answerMemoryEntries', wholeNumber(1, 100_000_000, 'answers, at least 1')],
+  RECO_ANSWER_MEMORY_TTL_S: ['answerMemoryTtlS', wholeNumber(1, 7 * 86_400, 'seconds, 1..604800')],
+  RECO_VARIANT_PIN_HOURS: ['variantPinHours', wholeNumber(1, 24 * 366, 'hours, 1..8784')],
   LOG_LEVEL: ['logLevel', logLevel],
   RECO_SHOPPER_TOKEN_SECRET: ['shopperTokenSecret', secretKey],
   RECO_ALLOW_RAW_USER_IDS: ['allowRawUserIds', trueOrFalse],

@@ -86,6 +86,19 @@ export function createStorefront(options: StorefrontOptions) {
     if (res.status !== 202)
       throw new Error(`the proxy refused the order's purchases: ${res.status} ${await res.text()}`);
   };
+  /** Tells the proxy, from this server, that the guest's session signed in as `customer` (`identify`). */
+  const postIdentify = async (sessionId: string, customer: string): Promise<void> => {
+    const identify = { id: `identify-${randomUUID()}`, type: 'identify', sessionId, userId: customer, ts: Date.now() };
+    const res = await fetch(`${options.proxyUrl}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.serverKey}` },
+      body: JSON.stringify({ events: [identify] }),
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => undefined);
+    await res?.arrayBuffer();
+    // A sign-in never fails for it: the session then counts as itself.
+    if (res?.status !== 202) logger.warn({ status: res?.status ?? null }, 'storefront: the proxy refused identify');
+  };
   // `style-src 'unsafe-inline'` also admits the `<style>` in a server-rendered shelf's declarative shadow root (a
   // stricter shop lists that text's hash instead: it is the element's own, fixed styles). No script needs more: the
   // fragment's answer is a JSON data block, which no CSP runs.
@@ -226,6 +239,8 @@ export function createStorefront(options: StorefrontOptions) {
       if (url.pathname === '/login' && req.method === 'GET') {
         const chosen = url.searchParams.get('customer') ?? '';
         const value = (demoCustomers as readonly string[]).includes(chosen) ? chosen : '';
+        // A guest signing in: the proxy joins the session to the customer (their arm, their purchases, the export).
+        if (value && knownSession) await postIdentify(knownSession, value);
         return redirect(res, '/', `customer=${value}; Path=/; SameSite=Lax${value ? '' : '; Max-Age=0'}`);
       }
       page(res, 404, notFoundPage(ctx));

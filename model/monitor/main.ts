@@ -23,6 +23,8 @@
  *   --drift-types LIST   event types whose shopper–item pairs are recent popularity (default purchase)
  *   --out FILE           the JSON report (default var/monitor/report.json)
  *   --textfile FILE      the gauges, for node_exporter's textfile collector (default var/monitor/reco_monitor.prom)
+ *   --experiment-since T model vs holdout by shopper from T (default: the artifact's trainedAt), decided at
+ *   --horizon-shoppers N a fixed horizon of N shoppers an arm (default 1000); --holdout-percent P the split (0)
  *
  * Customer ids are turned into the model's pseudonyms with RECO_PSEUDONYM_KEY; when it is unset
  * and the artifact knows customers by pseudonym, the demo's key is used (`npm start` trains with it).
@@ -33,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pseudonymizer, pseudonymPrefix } from '../../contracts/pseudonym.ts';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
+import { readCatalogFile } from '../../data/catalog.ts';
 import { readArtifact } from '../container/artifact.ts';
 import { itemItemRecommender } from '../recommenders/item-item.ts';
 import { eventTypes } from '../../server/events/shelf-event.ts';
@@ -78,6 +81,9 @@ const { values } = parseArgs({
     'suggest-baseline': { type: 'string' },
     out: { type: 'string', default: join(root, 'var/monitor/report.json') },
     textfile: { type: 'string', default: join(root, 'var/monitor/reco_monitor.prom') },
+    'experiment-since': { type: 'string' },
+    'horizon-shoppers': { type: 'string', default: '1000' },
+    'holdout-percent': { type: 'string', default: '0' },
   },
 });
 const positive = (text: string, what: string): number => {
@@ -150,9 +156,26 @@ if (key === undefined) {
 
 const now = Date.now();
 const modelIdOf = pseudonymizer(key);
+// Revenue per shopper prices each purchase at the catalog's price (none found: revenue 0).
+let prices = new Map<string, number>();
+try {
+  prices = new Map(readCatalogFile().products.map((p) => [p.id, p.price.value]));
+} catch {}
 const report =
   artifact &&
-  createMonitorReport(artifact, itemItemRecommender(artifact.parts), { now, days, replayWeeks, driftTypes, modelIdOf });
+  createMonitorReport(artifact, itemItemRecommender(artifact.parts), {
+    now,
+    days,
+    replayWeeks,
+    driftTypes,
+    modelIdOf,
+    byShopper: {
+      since: Date.parse(values['experiment-since'] ?? artifact.manifest.trainedAt) || 0,
+      horizonShoppers: positive(values['horizon-shoppers']!, '--horizon-shoppers'),
+      holdoutShare: Number(values['holdout-percent']) / 100 || 0,
+      priceOf: (id) => prices.get(id) ?? 0,
+    },
+  });
 const captured = createCaptureMonitor({
   captureDir: await captureFolder(now - (days + horizonDays) * 86_400_000, now),
   endpoint: values.endpoint!,
@@ -233,6 +256,16 @@ const fromArtifact = (r: MonitorReport): string[] => [
   line('online lift, add-to-cart', r.onlineLift, (f) =>
     f.addToCart ? `${pp(f.addToCart.difference)} (${pp(f.addToCart.low)} … ${pp(f.addToCart.high)})` : 'no data',
   ),
+  (() => {
+    const x = r.shopperExperiment!;
+    const ct = x.lift.clickThrough;
+    const srm = x.sampleRatio ? `, sample ratio p ${x.sampleRatio.pValue.toPrecision(2)}` : '';
+    return (
+      `  ${'model vs holdout, shoppers'.padEnd(28)} ${x.rows[0]!.shoppers} vs ${x.rows[1]!.shoppers} ` +
+      `(horizon ${x.horizon.shoppersPerArm} an arm): ${x.horizon.verdict}` +
+      `${ct ? `; click-through ${pp(ct.estimate)} (${pp(ct.low)} … ${pp(ct.high)})` : ''}${srm}`
+    );
+  })(),
 ];
 console.log(
   [

@@ -121,3 +121,25 @@ describe('the PSI', () => {
     assert.equal(popularityDrift(training, [0, 0, 0, 0], 4), null);
   });
 });
+
+describe('the monitor report by shopper', () => {
+  it('writes the fixed-horizon verdict only once both arms reach the horizon', () => {
+    const fixed = { ...options, byShopper: { since: now - 30 * DAY, horizonShoppers: 40, holdoutShare: 0.5 } };
+    const report = createMonitorReport(model, recommender, fixed);
+    // Model-arm shoppers click on 5 of 10 impressions, holdout ones on 1 of 10 (30 a side: short of the horizon).
+    const shoppers = (from: number, to: number) => {
+      for (let s = from; s < to; s++)
+        for (const arm of ['model', 'holdout'] as const)
+          for (let v = 0; v < 10; v++) {
+            report.add(event({ sessionId: `${arm}-${s}`, arm, receivedAt: now - DAY + s }));
+            if (v < (arm === 'model' ? 5 : 1)) report.add(event({ type: 'click', sessionId: `${arm}-${s}`, arm }));
+          }
+    };
+    shoppers(0, 30);
+    const early = renderTextfile(report.finish(), now);
+    assert.doesNotMatch(early, /reco_monitor_experiment_verdict/, 'no verdict before the horizon');
+    assert.match(early, /reco_monitor_experiment_sample_ratio_p 1\b/);
+    shoppers(30, 60);
+    assert.match(renderTextfile(report.finish(), now), /reco_monitor_experiment_verdict 1\b/);
+  });
+});

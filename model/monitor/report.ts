@@ -7,7 +7,13 @@
 import type { LoadedModel } from '../container/artifact.ts';
 import type { Recommender } from '../recommenders/types.ts';
 import type { StoredEvent } from '../../server/events/stored-line.ts';
-import { type ExperimentCount, type ExperimentSummary, summariseExperiment } from './experiment.ts';
+import {
+  type ExperimentCount,
+  type ExperimentSummary,
+  type ShopperExperiment,
+  shopperExperiment,
+  summariseExperiment,
+} from './experiment.ts';
 import { type PopularityDrift, popularityDrift } from './popularity-drift.ts';
 import { type ReplayResult, type ReplayTarget, replayNdcg } from './replay.ts';
 
@@ -42,6 +48,8 @@ export interface MonitorOptions {
   driftTypes: readonly string[];
   /** Turns a customer id into the id the model knows (its pseudonym). */
   modelIdOf: (customerId: string) => string;
+  /** The model-vs-holdout comparison by shopper at a fixed horizon (experiment.ts), from `since` on. */
+  byShopper?: { since: number; horizonShoppers: number; holdoutShare: number; priceOf?: (itemId: string) => number };
 }
 
 /** The JSON report. */
@@ -59,6 +67,8 @@ export interface MonitorReport {
     addToCart: ExperimentSummary['lift']['addToCart'];
   }>;
   experiment: ExperimentSummary;
+  /** By shopper, at a fixed horizon (null without `byShopper`). */
+  shopperExperiment: ShopperExperiment | null;
 }
 
 const tooLittle = (have: number, need: number, of: string) => ({ status: 'too-little-data' as const, have, need, of });
@@ -91,8 +101,21 @@ export function createMonitorReport(model: LoadedModel, recommender: Recommender
   let unknownPurchases = 0;
   let withoutArm = 0;
 
+  const byShopper = shopperExperiment();
+
   function add(event: StoredEvent): void {
-    if (event.receivedAt > options.now) return;
+    // A sign-in names no product and was no shelf event: none of the figures count it.
+    if (event.receivedAt > options.now || event.type === 'identify') return;
+    const fixed = options.byShopper;
+    if (fixed && event.arm && event.receivedAt >= fixed.since)
+      byShopper.add({
+        shopper: event.userId === undefined ? `s:${event.sessionId}` : `u:${event.userId}`,
+        arm: event.arm,
+        variant: event.variant,
+        type: event.type,
+        at: event.receivedAt,
+        revenue: event.type === 'purchase' ? (fixed.priceOf?.(event.itemId) ?? 0) : 0,
+      });
     const item = model.itemIndex.get(event.itemId);
     const modelUser = event.userId === undefined ? undefined : options.modelIdOf(event.userId);
     if (event.type === 'purchase' && event.receivedAt > replayStart && modelUser !== undefined && item !== undefined) {
@@ -194,8 +217,18 @@ export function createMonitorReport(model: LoadedModel, recommender: Recommender
           ? { status: 'ok', clickThrough: experiment.lift.clickThrough, addToCart: experiment.lift.addToCart }
           : tooLittle(fewestImpressions, minimumData.armImpressions, 'impressions in the smaller arm'),
       experiment,
+      shopperExperiment: options.byShopper
+        ? byShopper.finish({
+            expectedHoldoutShare: options.byShopper.holdoutShare,
+            horizonShoppers: options.byShopper.horizonShoppers,
+          })
+        : null,
     };
   }
 
-  return { add, finish, since: Math.min(windowStart, replayStart) };
+  return {
+    add,
+    finish,
+    since: Math.min(windowStart, replayStart, options.byShopper?.since ?? Number.POSITIVE_INFINITY),
+  };
 }

@@ -29,6 +29,9 @@ export const monitorGauges = {
   reco_monitor_fallback_share: 'Share of shelves the rules served, from the proxy impressions (holdout left out)',
   reco_monitor_live_ndcg: 'NDCG of the served shelf against later purchases (ground-truth merge), by bound',
   reco_monitor_live_ndcg_over_popularity: 'Live NDCG minus the popularity shelf on the same shelves, by bound',
+  reco_monitor_experiment_verdict:
+    'Model arm vs holdout by shopper at the fixed horizon: 1 better, 0 no difference, -1 worse; absent before it',
+  reco_monitor_experiment_sample_ratio_p: 'p-value of the arms sizes (shoppers) against the configured holdout share',
 } as const;
 
 type GaugeName = keyof typeof monitorGauges;
@@ -116,4 +119,9 @@ function artifactGauges(report: MonitorReport, set: SetGauge, bounds: SetBounds)
     bounds('reco_monitor_online_lift_click_through', report.onlineLift.clickThrough as DifferenceInterval | null);
     bounds('reco_monitor_online_lift_add_to_cart', report.onlineLift.addToCart as DifferenceInterval | null);
   }
+  const byShopper = report.shopperExperiment;
+  const verdicts = { better: 1, 'no-difference': 0, worse: -1 } as const;
+  if (byShopper && byShopper.horizon.verdict !== 'running')
+    set('reco_monitor_experiment_verdict', verdicts[byShopper.horizon.verdict]);
+  if (byShopper?.sampleRatio) set('reco_monitor_experiment_sample_ratio_p', byShopper.sampleRatio.pValue);
 }

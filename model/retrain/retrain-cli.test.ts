@@ -102,8 +102,13 @@ describe('npm run retrain -- --promote, against a running local runtime', () => 
   });
 
   test('--promote --full makes it the champion on the same container, the old one kept at weight 0', async () => {
+    // No shopper has seen the challenger yet: refused (the gate's exit code), champion vs challenger shown.
+    const refused = await retrainCli(w, ['--promote', '--full', '--runtime-url', runtime.url, '--log-dir', logDir]);
+    assert.equal(refused.code, 10, refused.stderr);
+    assert.match(refused.stdout, /not enough evidence: 0 of 300 shoppers/);
+    assert.match(refused.stderr, /--full refused without enough online evidence/);
     const { code, stdout, stderr } = await retrainCli(w, [
-      ...['--promote', '--full', '--runtime-url', runtime.url, '--log-dir', logDir],
+      ...['--promote', '--full', '--force', '--runtime-url', runtime.url, '--log-dir', logDir],
     ]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /already built/);

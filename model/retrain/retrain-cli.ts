@@ -18,7 +18,8 @@
  *   --min-customers N      fewest test customers per gated view for a verdict (default 300)
  *   --keep-history-dates   do not move an old history up to the events (see gather.ts)
  *   --promote [--share P]  serve the new version locally as a challenger variant (P %, default 10)
- *   --full                 with --promote: make it the champion (the others kept at weight 0)
+ *   --full                 with --promote: make it the champion (the others kept at weight 0), once the
+ *                          online evidence (online-evidence.ts) is enough; --force promotes without it
  *   --runtime-url URL      the local runtime (default http://127.0.0.1:$SAGEMAKER_PORT, port 8080)
  *   --log-dir DIR          the stack's log folder (default var/logs): the challenger's log, the
  *                          list of promoted containers npm start's stop ends, and stack.json, whose
@@ -49,6 +50,7 @@ import { jsonReplacer, readShippedConfig } from '../training/shipped-config.ts';
 import { cloudSteps } from './cloud-rollout.ts';
 import { defaultGateRules, renderGateTable } from './gate.ts';
 import { promoteLocally, variantNameFor } from './local-promotion.ts';
+import { onlineEvidence } from './online-evidence.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
 import { RetrainError, retrainExitCodes } from './retrain-error.ts';
 import { parseOptions, type RetrainOptions as Options } from './retrain-options.ts';
@@ -90,6 +92,16 @@ async function promote(
   env: Environment,
   shipped: { modelVersion: string; modelDir: string; containerUrl?: string },
 ): Promise<void> {
+  if (options.full) {
+    // The champion changes only on what shoppers did with the challenger (model/retrain/online-evidence.ts).
+    const evidence = onlineEvidence({
+      eventsDir: options['events-dir'] ?? env.eventsDir,
+      challenger: shipped.modelVersion,
+    });
+    console.log(`\n${evidence.lines.join('\n')}\n`);
+    if (!evidence.enough && !options.force)
+      throw new RetrainError('gateRefused', '--full refused without enough online evidence (--force promotes anyway)');
+  }
   const runtimeUrl = options['runtime-url'] ?? `http://127.0.0.1:${env.sagemakerPort}`;
   const stackPid = liveStackPid(options['log-dir']);
   const result = await promoteLocally({

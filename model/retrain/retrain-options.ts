@@ -30,6 +30,7 @@ export function parseOptions(argv: string[]) {
         'keep-history-dates': { type: 'boolean', default: false },
         promote: { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
         share: { type: 'string', default: '10' },
         'runtime-url': { type: 'string' },
         'log-dir': { type: 'string', default: join(root, 'var/logs') },

@@ -56,6 +56,12 @@ export async function admitEvents(
       );
       continue;
     }
+    if (event.type === 'identify') {
+      // Who a session signed in as is the storefront server's word alone (a page could join itself to anyone).
+      if (context.fromServer) admission.events.push(event);
+      else reject(index, 'type: identify events come only from the storefront server (its RECO_SERVER_KEY)');
+      continue;
+    }
     if (!context.catalog.get(event.itemId)) {
       reject(index, `itemId: "${event.itemId}" is not a catalog product`);
       continue;

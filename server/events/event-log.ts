@@ -31,7 +31,7 @@ import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type ClaimState, type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
-import { InProcessRecentlyBought, type RecentlyBoughtIndex } from './recently-bought.ts';
+import { InProcessRecentlyBought, type RecentlyBoughtIndex, sessionBuyer } from './recently-bought.ts';
 import { instanceIdOf, listSegments, type SegmentFile, segmentName } from './segment-files.ts';
 import { SegmentRetention } from './segment-retention.ts';
 import type { ShelfEvent } from './shelf-event.ts';
@@ -130,6 +130,7 @@ export class EventLog {
   #tick: NodeJS.Timeout | undefined;
   #lastHousekeeping = 0;
   #quarantined = 0;
+  readonly #identifiedAtStart: Array<readonly [string, string]> = [];
   #closing = false;
   /** The last of the segment moves, cuts and erasure's rewrites, which run one at a time. */
   #held: Promise<unknown> = Promise.resolve();
@@ -187,6 +188,7 @@ export class EventLog {
       purchaseDays: options.purchaseDays(),
       now: log.#now(),
       logger: options.logger,
+      onIdentify: (sessionId, userId) => log.#identifiedAtStart.push([sessionId, userId]),
     });
     log.#quarantined = scan.quarantinedLines;
     log.#tick = setInterval(() => log.#onTick(), 1000).unref();
@@ -290,8 +292,10 @@ export class EventLog {
         settle();
       }
       for (const e of fresh) {
-        if (e.type === 'purchase' && e.userId !== undefined)
-          this.#bought.add(e.userId, e.itemId, Math.min(e.ts, receivedAt));
+        // A guest's purchase is kept under its session, and joins the customer's when the session signs in.
+        const buyer = e.userId ?? (e.sessionId === undefined ? undefined : sessionBuyer(e.sessionId));
+        if (e.type === 'purchase' && buyer !== undefined) this.#bought.add(buyer, e.itemId, Math.min(e.ts, receivedAt));
+        if (e.type === 'identify') this.#bought.join(sessionBuyer(e.sessionId!), e.userId!);
       }
     } else settle();
     // A duplicate is acknowledged only once its original is durable; if that write failed, so does this batch.
@@ -464,6 +468,11 @@ export class EventLog {
     this.#rollDue = true;
     this.#flushing ??= this.#flush();
     await this.#flushing;
+  }
+
+  /** The sign-ins (`identify`: session, customer) read from the segments at start, oldest first. */
+  get identifiedAtStart(): ReadonlyArray<readonly [string, string]> {
+    return this.#identifiedAtStart;
   }
 
   /** Items this customer bought within the last `days` days, the most recent purchase first. */

@@ -33,7 +33,7 @@ import { eventsS3Client } from './segment-shipper.ts';
 import { eventTypes } from './shelf-event.ts';
 import { bucketSegments, folderSegments, type SegmentSource, storedEvents } from './stored-events.ts';
 import { trainingCsvHeader } from '../../contracts/training-channel.ts';
-import { trainingCsvLine } from './training-export.ts';
+import { sessionCustomers, trainingCsvLine, withCustomer } from './training-export.ts';
 
 const fail = (message: string): never => {
   console.error(`events:export: ${message}`);
@@ -96,15 +96,23 @@ const segmentDone = (name: string): void => {
   if (instance !== undefined && !(name <= (doneThrough[instance] ?? ''))) doneThrough[instance] = name;
 };
 
-let segments: Iterable<SegmentSource> | AsyncIterable<SegmentSource>;
 let pseudonymize = (id: string): string => id;
-if (values.s3) {
-  if (!config.eventsS3Bucket) fail('--s3 needs RECO_EVENTS_S3_BUCKET');
-  segments = bucketSegments(eventsS3Client(config), { bucket: config.eventsS3Bucket!, prefix: config.eventsS3Prefix });
-} else {
-  segments = folderSegments(values.dir!);
-  pseudonymize = pseudonymizer(config.pseudonymKey);
-}
+if (values.s3 && !config.eventsS3Bucket) fail('--s3 needs RECO_EVENTS_S3_BUCKET');
+if (!values.s3) pseudonymize = pseudonymizer(config.pseudonymKey);
+const openSegments = (): Iterable<SegmentSource> | AsyncIterable<SegmentSource> =>
+  values.s3
+    ? bucketSegments(eventsS3Client(config), { bucket: config.eventsS3Bucket!, prefix: config.eventsS3Prefix })
+    : folderSegments(values.dir!);
+// A first pass for the sign-ins: a session's events before its `identify` count for the customer too. (With
+// --watermark, a session's events in segments exported by an earlier run stay as they were exported: anonymous.)
+const customers = await sessionCustomers(
+  storedEvents(openSegments(), {
+    dedupHours: config.eventsDedupHours,
+    segmentSeconds: config.eventsSegmentSeconds,
+    ...(since === undefined ? {} : { since }),
+  }),
+);
+let segments = openSegments();
 if (values.watermark) {
   const all = segments;
   segments = (async function* () {
@@ -138,7 +146,8 @@ for await (const event of storedEvents(segments, {
   ...(since === undefined ? {} : { since }),
 })) {
   if (!types.has(event.type)) continue;
-  const e = event.userId === undefined ? event : { ...event, userId: pseudonymize(event.userId) };
+  const joined = withCustomer(event, customers);
+  const e = joined.userId === undefined ? joined : { ...joined, userId: pseudonymize(joined.userId) };
   const line = values.format === 'csv' ? trainingCsvLine(e, (id) => byId.get(id)) : JSON.stringify(e);
   if (line === undefined) continue;
   await write(`${line}\n`);

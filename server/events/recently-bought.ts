@@ -17,7 +17,15 @@ export interface RecentlyBoughtIndex {
   forget(erased: (userId: string) => boolean): number;
   /** How far back purchases are kept, in ms (the largest `recentlyBoughtDays` in use). */
   readonly horizonMs: number;
+  /** Adds `from`'s purchases (a session's, `sessionBuyer`) to `userId`'s, at their times: `identify`. */
+  join(from: string, userId: string): void;
 }
+
+/**
+ * The index's key for an anonymous session's purchases (a guest checkout): a control character no customer id
+ * holds (`printablePattern`), so it never names a customer. An `identify` joins them to the customer's.
+ */
+export const sessionBuyer = (sessionId: string): string => `\u0001${sessionId}`;
 
 /** One day in ms: `recentlyBoughtDays` × this is a look-back. */
 export const dayMs = 86_400_000;
@@ -45,6 +53,10 @@ export class InProcessRecentlyBought implements RecentlyBoughtIndex {
     const since = now - days * dayMs;
     const recent = [...items].filter(([, at]) => at >= since).sort((a, b) => b[1] - a[1]);
     return new Set(recent.map(([itemId]) => itemId));
+  }
+
+  join(from: string, userId: string): void {
+    for (const [itemId, at] of this.#byUser.get(from) ?? []) this.add(userId, itemId, at);
   }
 
   prune(now: number): void {

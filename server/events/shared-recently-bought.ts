@@ -58,6 +58,18 @@ export class SharedRecentlyBought implements RecentlyBoughtIndex {
     );
   }
 
+  /**
+   * Joins the session's purchases (the fleet's) to the customer's, here and in Redis: dated at the sign-in, a
+   * little later than bought, so they stay off the customer's shelf a little longer, never shorter.
+   */
+  join(from: string, userId: string): void {
+    this.local.join(from, userId);
+    const now = this.now();
+    void this.fleetRecentlyBought(from, this.horizonMs / dayMs, now).then((items) => {
+      for (const itemId of items) this.add(userId, itemId, now);
+    });
+  }
+
   /** This instance's own view only (no Redis): what the shelf falls back on. */
   recentlyBought(userId: string, days: number, now: number): ReadonlySet<string> {
     return this.local.recentlyBought(userId, days, now);

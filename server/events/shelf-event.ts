@@ -14,8 +14,15 @@ import {
 } from '../../contracts/ids.ts';
 import { maxEventBatch, shelfSources } from '../../contracts/shelf-answer.ts';
 
-/** Event types the proxy stores. */
-export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase'] as const;
+/**
+ * Event types the proxy stores. `identify` is the storefront server's word that a session signed in as a
+ * customer (`sessionId` → `userId`): the session's events count for that customer from then on, in its arm
+ * (server/shared-state/experiment-unit.ts) and in the training export (training-export.ts).
+ */
+export const eventTypes = ['impression', 'click', 'add_to_cart', 'purchase', 'identify'] as const;
+
+/** An `identify` names no product and no shelf: stored with this placement and an empty `itemId`. */
+export const signInPlacement = 'sign-in';
 
 const printable = printablePattern;
 const maxTokenLength = 4096;
@@ -31,7 +38,7 @@ const eventSchema = z
       .min(eventIdLength.min, `at least ${eventIdLength.min} characters`)
       .max(eventIdLength.max)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _.:- only'),
-    type: z.enum(eventTypes),
+    type: z.enum(eventTypes).exclude(['identify']),
     placement: z.string().regex(placementPattern, `must match ${placementRule}`),
     requestId: z.string().max(maxRequestIdLength).regex(printable).optional(),
     source: z.enum(shelfSources).optional(),
@@ -54,8 +61,18 @@ const eventSchema = z
     path: ['userId'],
   });
 
-/** One valid shelf event. */
-export type ShelfEvent = z.infer<typeof eventSchema>;
+const identifySchema = z
+  .strictObject({
+    id: eventSchema.shape.id,
+    type: z.literal('identify'),
+    sessionId: shopperId,
+    userId: shopperId,
+    ts: eventSchema.shape.ts,
+  })
+  .transform((e) => ({ ...e, placement: signInPlacement, itemId: '' }));
+
+/** One valid shelf event (or an `identify`, which names no product). */
+export type ShelfEvent = Omit<z.infer<typeof eventSchema>, 'type'> & { type: (typeof eventTypes)[number] };
 
 /** A batch whose envelope is unusable. */
 export class InvalidBatchError extends Error {
@@ -117,7 +134,8 @@ export function parseEventBatch(body: unknown): ParsedBatch {
   if (events.length > maxBatchSize) throw new InvalidBatchError(`events: at most ${maxBatchSize} a batch`);
   const parsed: ParsedBatch = { events: [], rejected: [] };
   events.forEach((event, index) => {
-    const result = eventSchema.safeParse(event);
+    const identify = (event as { type?: unknown } | null)?.type === 'identify';
+    const result = identify ? identifySchema.safeParse(event) : eventSchema.safeParse(event);
     if (result.success) parsed.events.push(result.data);
     else {
       const issue = result.error.issues[0]!;

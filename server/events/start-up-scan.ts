@@ -11,7 +11,7 @@ import { appendFile, open, rename, rm, truncate, unlink } from 'node:fs/promises
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { hashOfIdBytes, type IdempotencyWindow, InProcessIdempotencyWindow } from './idempotency-window.ts';
-import type { RecentlyBoughtIndex } from './recently-bought.ts';
+import { type RecentlyBoughtIndex, sessionBuyer } from './recently-bought.ts';
 import { quarantineFolder, type SegmentFile } from './segment-files.ts';
 import { eachLine, lineChunks, readLineChunks } from './segment-lines.ts';
 import { dedupKeyOf, parseStoredLine, type StoredEvent, scanStoredLine } from './stored-line.ts';
@@ -34,6 +34,8 @@ export interface StartUpScanOptions {
   purchaseDays: number;
   /** The time of the start, epoch ms. */
   now: number;
+  /** Told of each sign-in (`identify`) read, oldest first: the session's link to its customer outlives a restart. */
+  onIdentify?: (sessionId: string, userId: string) => void;
   logger?: Logger | undefined;
 }
 
@@ -73,9 +75,15 @@ async function loadSegment(
   const purchaseStart = options.now - options.purchaseDays * dayMs;
   let bad = 0;
   const remember = (event: StoredEvent): void => {
-    if (event.type === 'purchase' && event.userId !== undefined) {
+    // A guest's purchase under its session (`sessionBuyer`), joined to the customer by a later sign-in.
+    const buyer = event.userId ?? (event.sessionId === undefined ? undefined : sessionBuyer(event.sessionId));
+    if (event.type === 'purchase' && buyer !== undefined) {
       const at = Math.min(event.ts, event.receivedAt);
-      if (at >= purchaseStart) options.recentlyBought.add(event.userId, event.itemId, at);
+      if (at >= purchaseStart) options.recentlyBought.add(buyer, event.itemId, at);
+    }
+    if (event.type === 'identify' && event.sessionId !== undefined && event.userId !== undefined) {
+      options.recentlyBought.join(sessionBuyer(event.sessionId), event.userId);
+      options.onIdentify?.(event.sessionId, event.userId);
     }
   };
   const tail = await readLineChunks(segment.path, (bytes, chunkEnd) => {
@@ -83,7 +91,7 @@ async function loadSegment(
     for (let start = 0, end = bytes.indexOf(10); end !== -1 && end < chunkEnd; ) {
       if (start !== end) {
         const scanned = scanStoredLine(bytes, start, end);
-        if (scanned && scanned.type !== 'purchase') {
+        if (scanned && scanned.type !== 'purchase' && scanned.type !== 'identify') {
           if (window && scanned.receivedAt >= windowStart) {
             const hash = hashOfIdBytes(scanned.namespace, bytes, scanned.idStart, scanned.idEnd);
             window.addHash(hash[0]!, hash[1]!, scanned.receivedAt);

@@ -45,8 +45,9 @@ const prefix = Buffer.from('{"id":"');
 const typeKey = Buffer.from(',"type":"');
 const serverNamespace = Buffer.from(',"namespace":"server"');
 const receivedAtKey = Buffer.from(',"receivedAt":');
-const typeByFirstByte: Array<readonly [ScannedLine['type'], Buffer] | undefined> = [];
-for (const t of eventTypes) typeByFirstByte[t.charCodeAt(0)] = [t, Buffer.from(`${t}"`)];
+// By first letter; `impression` and `identify` share theirs, so the letter gives a short list to match.
+const typeByFirstByte: Array<Array<readonly [ScannedLine['type'], Buffer]> | undefined> = [];
+for (const t of eventTypes) (typeByFirstByte[t.charCodeAt(0)] ??= []).push([t, Buffer.from(`${t}"`)]);
 
 /** 1 for a byte an id may hold (`[A-Za-z0-9_.:-]`, the schema's), else 0: one load per byte. */
 const idByte = new Uint8Array(256);
@@ -83,9 +84,11 @@ export function scanStoredLine(bytes: Buffer, start: number, end: number): Scann
   if (namespace === 'server') typeAt += serverNamespace.length;
   if (!matches(bytes, typeAt, typeKey)) return;
   const typeStart = typeAt + typeKey.length;
-  // The first letter tells the four types apart.
-  const candidate = typeByFirstByte[bytes[typeStart]!];
-  if (!candidate || !matches(bytes, typeStart, candidate[1])) return;
+  const candidates = typeByFirstByte[bytes[typeStart]!];
+  if (!candidates) return;
+  let candidate: (typeof candidates)[number] | undefined;
+  for (const c of candidates) if (matches(bytes, typeStart, c[1])) candidate = c;
+  if (!candidate) return;
   // receivedAt: 13 to 15 digits before the closing brace, after its key.
   let digits = end - 1;
   const digitsLimit = Math.max(typeStart, end - 17);

@@ -3,7 +3,8 @@
  * the UCI Online Retail CSV format that `data/online-retail.ts` reads, so new
  * interactions can be appended to the training data as another part.
  * Only events with a customer id (or its pseudonym) count: the model learns from customers.
- * An event's time is when the proxy received it, not the shopper's clock.
+ * An event's time is when the proxy received it, not the shopper's clock. A session's events count for the
+ * customer an `identify` event joined it to, those before the sign-in included (`sessionCustomers`).
  */
 import type { CatalogProduct } from '../../data/catalog.ts';
 import { pseudonymPrefix } from '../../contracts/pseudonym.ts';
@@ -17,7 +18,7 @@ export function trainingCsvLine(
   e: StoredEvent,
   catalog: (id: string) => CatalogProduct | undefined,
 ): string | undefined {
-  if (e.userId === undefined || !customerId.test(e.userId)) return undefined;
+  if (e.type === 'identify' || e.userId === undefined || !customerId.test(e.userId)) return undefined;
   const product = catalog(e.itemId);
   const invoice = `W${(e.requestId ?? e.id).replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}`;
   return trainingCsvRecord({
@@ -36,15 +37,34 @@ export function trainingCsvLine(
  * CSV lines for the events of the given types. Events of one request form one
  * invoice (a basket), so co-occurrence survives the export.
  */
-export function toTrainingCsv(
+export async function toTrainingCsv(
   events: readonly StoredEvent[],
   types: ReadonlySet<string>,
   catalog: (id: string) => CatalogProduct | undefined,
-): string {
+): Promise<string> {
+  const customers = await sessionCustomers(events);
   const lines = [trainingCsvHeader];
   for (const e of events) {
-    const line = types.has(e.type) ? trainingCsvLine(e, catalog) : undefined;
+    const line = types.has(e.type) ? trainingCsvLine(withCustomer(e, customers), catalog) : undefined;
     if (line !== undefined) lines.push(line);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Who each identified session signed in as (`identify` events: session id → customer id); the latest wins. */
+export async function sessionCustomers(
+  events: Iterable<StoredEvent> | AsyncIterable<StoredEvent>,
+): Promise<Map<string, string>> {
+  const customers = new Map<string, string>();
+  for await (const e of events)
+    if (e.type === 'identify' && e.sessionId !== undefined && e.userId !== undefined)
+      customers.set(e.sessionId, e.userId);
+  return customers;
+}
+
+/** The event as its customer's: an anonymous session's event takes the customer `identify` joined it to. */
+export function withCustomer(e: StoredEvent, customers: ReadonlyMap<string, string>): StoredEvent {
+  if (e.userId !== undefined || e.sessionId === undefined) return e;
+  const userId = customers.get(e.sessionId);
+  return userId === undefined ? e : { ...e, userId };
 }

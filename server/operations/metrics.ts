@@ -162,6 +162,18 @@ export function createMetrics(eventLoopDelay?: EventLoopDelay) {
     }),
     /** `reco_breaker_state`: set from the breaker's changes (`breakerStateLevels` in circuit-breaker.ts). */
     breakerState,
+    // The arms' sizes, for the sample-ratio alert (server/shared-state/experiment-unit.ts counts them).
+    experimentShoppers: new Counter({
+      name: 'reco_experiment_shoppers_total',
+      help: 'People answered for the first time, by arm (each once in the fleet with Redis): the sample-ratio check',
+      labelNames: ['arm'] as const,
+      registers: [registry],
+    }),
+    experimentHoldoutShare: new Gauge({
+      name: 'reco_experiment_holdout_share',
+      help: 'The share of people the configuration holds out (RECO_HOLDOUT_PERCENT / 100)',
+      registers: [registry],
+    }),
   };
 }
 

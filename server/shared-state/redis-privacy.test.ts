@@ -104,11 +104,22 @@ describe('what Redis holds', { timeout: 60_000 }, () => {
       json,
     );
     assert.equal(click.status, 202);
+    // A guest purchase by the session, then its sign-in as the customer (the experiment's memories and the join).
+    const guest = { ...anonymous, id: 'evt-privacy-0003', sessionId: session, type: 'purchase', itemId: '22423' };
+    const identify = { id: 'evt-privacy-0004', type: 'identify', sessionId: session, userId: customer, ts: Date.now() };
+    const signedIn = await stack.send('POST', '/v1/events', JSON.stringify({ events: [guest, identify] }), {
+      ...json,
+      authorization: `Bearer ${serverKey}`,
+    });
+    assert.equal(signedIn.status, 202);
     // The writes go out after each answer: wait until the shared cache and the purchase index hold them.
     const held = await until(
       () => everything(client),
-      (all) => all.filter((e) => /latest:/.test(e)).length >= 2 && all.some((e) => /bought:/.test(e)),
-      'the shared cache and the purchase index to be written',
+      (all) =>
+        all.filter((e) => /latest:/.test(e)).length >= 2 &&
+        all.filter((e) => /bought:/.test(e)).length >= 2 &&
+        ['served:', 'pinned:', 'identified:', 'seen:'].every((name) => all.some((e) => e.includes(name))),
+      'the shared cache, the purchase index and the experiment memories to be written',
     );
     for (const [id, shopperKey] of [
       [customer, `u:${customer}`],

@@ -73,10 +73,12 @@ describe('a proxy with every shopper held out', () => {
     assert.match(metrics, /reco_requests_total\{placement="home",source="fallback",reason="holdout"\} 1/);
   });
 
-  it('stores each event with its arm, variant and model version, and counts it by arm and variant', async () => {
+  it('stores each event with its arm; a variant and model version only from a remembered answer', async () => {
+    const shelf = await askShelf(stack, { placement: 'home', userId: '17850' });
     const base = { type: 'impression', placement: 'home', itemId: '85123A', ts: Date.now() };
     const events = [
-      { ...base, id: 'evt-arm-0001', userId: '17850', source: 'fallback' },
+      { ...base, id: 'evt-arm-0001', userId: '17850', source: 'model', requestId: shelf.body.requestId },
+      // An echo of a variant no answer of this proxy gave (no requestId): dropped, never trusted.
       { ...base, id: 'evt-arm-0002', userId: '12347', source: 'model', variant: 'AllTraffic', modelVersion: 'm-1' },
     ];
     const res = await stack.send('POST', '/v1/events', JSON.stringify({ events }), {
@@ -85,22 +87,19 @@ describe('a proxy with every shopper held out', () => {
     assert.equal(res.status, 202);
     const stored = (await readStoredEvents(stack.proxy.eventLog.dir)).filter((e) => e.id.startsWith('evt-arm'));
     assert.deepEqual(
-      stored.map((e) => [e.arm, e.variant, e.modelVersion]),
+      stored.map((e) => [e.arm, e.source, e.variant, e.modelVersion]),
       [
-        ['holdout', undefined, undefined],
-        ['holdout', 'AllTraffic', 'm-1'],
+        ['holdout', 'fallback', undefined, undefined],
+        ['holdout', 'model', undefined, undefined],
       ],
     );
     const metrics = (await stack.admin('/metrics')).text;
-    // Every shopper is held out, so no answer of this proxy came from AllTraffic: not a label (yet).
-    assert.match(
-      metrics,
-      /reco_shelf_events_total\{type="impression",source="model",arm="holdout",variant="other"\} 1/,
-    );
+    // The first is joined to its answer (the rules', by design); the second's source is the sender's word.
     assert.match(
       metrics,
       /reco_shelf_events_total\{type="impression",source="fallback",arm="holdout",variant="none"\} 1/,
     );
+    assert.match(metrics, /reco_shelf_events_total\{type="impression",source="model",arm="holdout",variant="none"\} 1/);
   });
 });
 

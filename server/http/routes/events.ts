@@ -7,6 +7,7 @@
  * with Retry-After and nothing stored — refused before its body is parsed once nothing is left.
  */
 import type { Request, RequestHandler } from 'express';
+import { Counter } from 'prom-client';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { CatalogIndex } from '../../shelf/catalog-index.ts';
 import { admitEvents } from '../../events/event-admission.ts';
@@ -21,6 +22,8 @@ import type { Arm } from '../../shoppers/holdout.ts';
 import type { Metrics } from '../../operations/metrics.ts';
 import type { ApiRoutes } from './api-routes.ts';
 import type { ShopperIdentityResolver } from '../../shoppers/shopper-identity.ts';
+import type { ShelfEvent } from '../../events/shelf-event.ts';
+import type { RememberedAnswer } from '../../shared-state/answer-memory.ts';
 
 const eventBody = jsonOrTextBodyUpTo(maxBatchBytes, `${maxBatchSize} events of the longest kind`);
 
@@ -32,13 +35,57 @@ export function addEventsRoute(
   trust: { callerOf: (req: Request) => ServerCaller; identities: ShopperIdentityResolver; catalog: CatalogIndex },
   experiment: {
     /** The arm of the shopper who sent an event (the shelf service's holdout decision, replayed). */
-    armOf: (event: { userId?: string | undefined; sessionId?: string | undefined }) => Arm;
+    armOf: (event: { userId?: string | undefined; sessionId?: string | undefined }) => Arm | Promise<Arm>;
     /** The bounded `variant` label (`variant-label.ts`). */
     variantLabel: (variant: string | undefined) => string;
+    /** The answer the proxy gave under a request id (`answer-memory.ts`); absent: nothing is remembered. */
+    recallAnswer?: (requestId: string) => Promise<RememberedAnswer | undefined>;
+    /** `identify`: the session stands for the customer from now on (`experiment-unit.ts`). */
+    identify?: (sessionId: string, userId: string) => void;
+    /** Told of a variant a remembered answer (this instance's or another's) came from: a label from then on. */
+    variantSeen?: (variant: string) => void;
   } = { armOf: () => 'model', variantLabel: () => 'none' },
   /** Events a minute per client (0: no limit), counted by `counter` (in memory when not given). */
   limit: { eventsPerMinute: number; counter?: PointsCounter } = { eventsPerMinute: 0 },
 ): void {
+  const joins = new Counter({
+    name: 'reco_event_answer_joins_total',
+    help:
+      'Accepted events by how their variant, model version and arm were found: joined (the answer remembered ' +
+      'by requestId), unknown (a requestId no longer or never remembered: variant dropped, arm by shopper), ' +
+      'none (no requestId)',
+    labelNames: ['outcome'] as const,
+    registers: [metrics.registry],
+  });
+  /**
+   * The event as stored: variant, model version, arm (and placement, source) from the answer remembered by its
+   * requestId, never from the sender; without one, no variant or model version, and the shopper's arm.
+   */
+  const joined = async (
+    event: ShelfEvent,
+    recalls: Map<string, Promise<RememberedAnswer | undefined> | undefined>,
+  ): Promise<ShelfEvent & { arm: Arm }> => {
+    const { variant: _echoedVariant, modelVersion: _echoedVersion, ...rest } = event;
+    const { requestId } = event;
+    // A beacon's events mostly share their shelf's requestId: one recall (one Redis read at most) for each.
+    if (requestId !== undefined && !recalls.has(requestId))
+      recalls.set(requestId, experiment.recallAnswer?.(requestId));
+    const answer = requestId === undefined ? undefined : await recalls.get(requestId);
+    if (!answer) {
+      joins.inc({ outcome: event.requestId === undefined ? 'none' : 'unknown' });
+      return { ...rest, arm: await experiment.armOf(event) };
+    }
+    joins.inc({ outcome: 'joined' });
+    if (answer.variant !== undefined) experiment.variantSeen?.(answer.variant);
+    return {
+      ...rest,
+      placement: answer.placement,
+      source: answer.source,
+      ...(answer.variant === undefined ? {} : { variant: answer.variant }),
+      ...(answer.modelVersion === undefined ? {} : { modelVersion: answer.modelVersion }),
+      arm: answer.arm,
+    };
+  };
   const counter = limit.eventsPerMinute > 0 ? (limit.counter ?? eventCounter(limit.eventsPerMinute)) : undefined;
   const refuse = (res: Parameters<RequestHandler>[1], msBeforeNext: number, message: string): void => {
     metrics.rateLimited.inc();
@@ -127,8 +174,9 @@ export function addEventsRoute(
             .join('; '),
         );
       }
-      // Each event is stored with its shopper's arm, so the export compares model and holdout.
-      const withArms = batch.events.map((event) => ({ ...event, arm: experiment.armOf(event) }));
+      // Each event is stored with the arm, variant and model version of its answer, so the export compares them.
+      const recalls = new Map<string, Promise<RememberedAnswer | undefined> | undefined>();
+      const withArms = await Promise.all(batch.events.map((event) => joined(event, recalls)));
       const namespace = caller === 'storefront-server' ? 'server' : 'browser';
       const { stored, duplicates, dedupRecorded } = await eventLog
         .append(withArms, undefined, namespace)
@@ -140,10 +188,14 @@ export function addEventsRoute(
         });
       const accepted = stored.length;
       for (const e of stored) {
+        if (e.type === 'identify') {
+          experiment.identify?.(e.sessionId!, e.userId!);
+          continue;
+        }
         metrics.shelfEvents.inc({
           type: e.type,
           source: e.source ?? 'unknown',
-          arm: e.arm ?? experiment.armOf(e),
+          arm: e.arm ?? 'model',
           variant: experiment.variantLabel(e.variant),
         });
       }

@@ -24,6 +24,7 @@ import type { Metrics } from '../../operations/metrics.ts';
 import type { ApiRoutes } from './api-routes.ts';
 import type { ShelfService } from '../../shelf/shelf-service.ts';
 import type { ShopperIdentityResolver } from '../../shoppers/shopper-identity.ts';
+import type { AnswerHooks } from '../../shared-state/experiment-unit.ts';
 
 /** Adds the recommendations route to `router`. */
 export function addRecommendationsRoute(
@@ -34,6 +35,8 @@ export function addRecommendationsRoute(
   logger: Logger,
   /** Bounds the new session ids one client may bring (fresh-sessions.ts); absent: no bound. */
   freshSessions?: FreshSessionGate,
+  /** The experiment's side of the route (`server/shared-state/experiment-unit.ts`): before and after each answer. */
+  experiment?: AnswerHooks,
 ): void {
   const sessionsDropped = new Counter({
     name: 'reco_fresh_sessions_dropped_total',
@@ -64,6 +67,8 @@ export function addRecommendationsRoute(
     // A dropped session is answered as anonymous, in its own arm: its events name the session, and the
     // experiment counts them in that arm (a held-out session must not be shown the model's shelf).
     const armShopper = request.sessionId === sessionId ? undefined : shopperKey(undefined, sessionId);
+    const armKey = shopperKey(request.userId, request.sessionId) ?? armShopper;
+    await experiment?.before(armKey);
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
       request,
       arrivalOf(req),
@@ -82,6 +87,7 @@ export function addRecommendationsRoute(
     if (answer.model?.variant) timing += `, variant;desc="${answer.model.variant.replace(/[^A-Za-z0-9-]/g, '')}"`;
     res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
+    experiment?.answered(answer, armKey, failureLabel);
     sendJson(res, answer);
     // The line's object is not even built when the level would drop it (LOG_LEVEL=warn or above).
     if (!logger.isLevelEnabled('info')) return;

@@ -25,6 +25,7 @@ import type { Metrics } from '../../operations/metrics.ts';
 import type { ApiRoutes } from './api-routes.ts';
 import type { RecommendationAnswer, ShelfService } from '../../shelf/shelf-service.ts';
 import type { ShopperIdentityResolver } from '../../shoppers/shopper-identity.ts';
+import type { AnswerHooks } from '../../shared-state/experiment-unit.ts';
 
 /** Adds the shelves route to `router`. */
 export function addShelvesRoute(
@@ -35,6 +36,8 @@ export function addShelvesRoute(
   logger: Logger,
   /** Bounds the new session ids one client may bring (fresh-sessions.ts); absent: no bound. */
   freshSessions?: FreshSessionGate,
+  /** The experiment's side of the route (`server/shared-state/experiment-unit.ts`): before and after each answer. */
+  experiment?: AnswerHooks,
 ): void {
   const answer = async (req: Request, res: Response): Promise<void> => {
     let claimed: ShelvesRequest;
@@ -70,6 +73,8 @@ export function addShelvesRoute(
       return request;
     });
     const armShopper = keptSession === sessionId ? undefined : shopperKey(undefined, sessionId);
+    const armKey = shopperKey(identity.userId, keptSession) ?? armShopper;
+    await experiment?.before(armKey);
     const timed = await shelfService.recommendShelves(requests, {
       receivedAt: arrivalOf(req),
       distinct: claimed.distinct,
@@ -101,6 +106,7 @@ export function addShelvesRoute(
     }
     res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
+    for (const { answer: shelf, failureLabel } of timed.shelves) experiment?.answered(shelf, armKey, failureLabel);
     sendJson(res, { shelves });
     if (!logger.isLevelEnabled('info')) return;
     logger.info(
