@@ -12,6 +12,7 @@
  * the same artifact, so they use the view-`all` setting.
  */
 import {
+  evaluatedModels,
   type ModelName,
   type ModelParams,
   type ModelSpec,
@@ -131,17 +132,8 @@ function grid(name: ModelName): ModelSpec[] {
   }
 }
 
-/** The models tuned, in table order. */
-export const tunedModels: readonly ModelName[] = [
-  'popularity',
-  'popularity-30d',
-  'buy-again',
-  'item-knn',
-  'ials',
-  'ease',
-  'tifu-knn',
-  'ease+buy-again',
-];
+/** The models tuned: every model the evaluation reports, in table order (one list). */
+export const tunedModels: readonly ModelName[] = evaluatedModels;
 
 /** Grid search on `validation`; `log` receives one line per setting tried; scores are cached in `cacheDir`. */
 export function tune(

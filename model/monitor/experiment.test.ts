@@ -4,27 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seeded } from '../recommenders/seeded-random.ts';
 import { type ShopperEvent, shopperExperiment } from './experiment.ts';
 import { ratioOverShoppers, sampleRatio, srmAlpha, wilsonInterval } from './proportions.ts';
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < tolerance, `${what}: ${actual}, expected ${expected}`);
 
-/** A tiny deterministic generator (mulberry32): the same shoppers every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Shoppers of one arm: each sees `views` impressions and clicks each with their own propensity. */
 function shoppers(arm: 'model' | 'holdout', count: number, clickRate: number, seed: number, from = 0): ShopperEvent[] {
-  const next = random(seed);
+  const next = seeded(seed);
   const events: ShopperEvent[] = [];
   for (let s = 0; s < count; s++) {
     const shopper = `${arm}-${from + s}`;
