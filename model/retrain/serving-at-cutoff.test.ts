@@ -6,7 +6,10 @@ import { after, test } from 'node:test';
 import { worldKey, writeRetrainWorld } from '../../workshop/test-support/retrain-world.ts';
 import { openTestWindow } from './gate-window.ts';
 import { type RetrainError, retrainExitCodes } from './retrain-error.ts';
-import { servingAtCutoff } from './serving-at-cutoff.ts';
+import { queriesOf } from '../evaluation/evaluate-recommender.ts';
+import { fitModel, optionalParamKeys } from '../training/candidates.ts';
+import { readShippedConfig } from '../training/shipped-config.ts';
+import { manifestParams, servingAtCutoff } from './serving-at-cutoff.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'serving-at-cutoff-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -24,6 +27,18 @@ const foreign = { ...window.serving, manifest: { ...window.serving.manifest, alg
 
 test("a recipe the project knows is re-fitted on the candidate's data", () => {
   assert.equal(servingAtCutoff(window.serving, window.split, undefined).how, 're-fitted at the cut-off');
+});
+
+test("the re-fit keeps the recipe's optional parts: it answers as the shipped recipe fitted on the same data", () => {
+  const shipped = readShippedConfig();
+  const optional = optionalParamKeys.filter((key) => shipped.params[key] !== undefined);
+  assert.ok(optional.length > 0, 'the shipped recipe has optional parts (else this test proves nothing)');
+  const params = manifestParams(window.serving.manifest.params);
+  for (const key of optional) assert.equal(params[key], shipped.params[key], key);
+  const refitted = servingAtCutoff(window.serving, window.split, undefined).recommender;
+  const recipe = fitModel(window.split.train, shipped.name, shipped.params);
+  for (const { query } of queriesOf(window.split, 'all'))
+    assert.deepEqual(refitted.recommend(query), recipe.recommend(query));
 });
 
 test('a foreign model is scored as is only when its retrain report shows its data ends before the window', () => {

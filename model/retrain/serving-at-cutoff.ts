@@ -10,7 +10,7 @@ import type { LoadedModel } from '../container/artifact.ts';
 import type { TemporalSplit } from '../evaluation/split.ts';
 import type { Recommender } from '../recommenders/types.ts';
 import { fitModel, type ModelParams, shippableModels } from '../training/candidates.ts';
-import { defaultShipped } from '../training/shipped-config.ts';
+import { reviveParams } from '../training/shipped-config.ts';
 import { artifactRecommender } from './artifact-recommender.ts';
 import { RetrainError } from './retrain-error.ts';
 
@@ -21,15 +21,12 @@ export interface ServingAtCutoff {
   algorithm: string;
 }
 
-/** A manifest's parameters as the models take them (`"Infinity"` revived; missing ones the defaults). */
+/**
+ * A manifest's parameters as the models take them (`"Infinity"` revived, the blend's optional parts
+ * kept, missing required ones the defaults): the serving recipe re-fitted whole, not without its new parts.
+ */
 export function manifestParams(raw: Record<string, unknown>): ModelParams {
-  const params = { ...defaultShipped.params };
-  for (const key of Object.keys(params) as (keyof ModelParams)[]) {
-    const value = raw[key];
-    if (value === 'Infinity') params[key] = Infinity;
-    else if (typeof value === 'number' && Number.isFinite(value)) params[key] = value;
-  }
-  return params;
+  return reviveParams(raw);
 }
 
 /**

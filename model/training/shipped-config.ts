@@ -32,7 +32,12 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return value === Infinity ? 'Infinity' : value;
 }
 
-function reviveParams(raw: Record<string, unknown>): ModelParams {
+/**
+ * Parameters as JSON holds them (a report's or a manifest's), as the models take them: `"Infinity"`
+ * revived, the optional parts (trend prior, item-kNN mix, nearest customers, …) kept when present,
+ * the defaults for missing required ones.
+ */
+export function reviveParams(raw: Record<string, unknown>): ModelParams {
   const out: ModelParams = { ...defaultShipped.params };
   for (const key of [...Object.keys(out), ...optionalParamKeys] as (keyof ModelParams)[]) {
     const v = raw[key];
