@@ -4,7 +4,7 @@
  * pseudonym (the gathered purchases are keyed with RECO_PSEUDONYM_KEY, as the proxy keys its calls),
  * the contract's body, JSON in and out. Every question of a view is asked before scoring (the
  * evaluation is synchronous), a few at a time over keep-alive; the answers are then replayed in the
- * evaluation's fixed order, so the container's NDCG@10 pairs customer by customer with the others'.
+ * evaluation's fixed order, so the container's NDCG (at the view's k) pairs customer by customer with the others'.
  */
 import { type InvocationAnswer, invocationLimits } from '../../contracts/invocation.ts';
 import { queriesOf, type View } from '../evaluation/evaluate-recommender.ts';

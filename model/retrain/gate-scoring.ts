@@ -1,7 +1,7 @@
 /**
  * Scores the gate's models on one split: the candidate, the serving configuration and the two
  * comparators (buy-again, popularity), all fitted on the split's training data, in every gated
- * view, with the evaluation's own code — so each customer's NDCG@10 pairs across models.
+ * view, with the evaluation's own code — so each customer's NDCG (at the view's k) pairs across models.
  */
 import { evaluateRecommender, type View } from '../evaluation/evaluate-recommender.ts';
 import type { TemporalSplit } from '../evaluation/split.ts';
@@ -32,7 +32,7 @@ export function gateComparators(split: TemporalSplit, params: ModelParams): Gate
 /** Views where a model has something of its own to say (buy-again excludes everything in `new`). */
 const scoredIn = (name: string, view: View): boolean => name !== 'buy-again' || buyAgainViews.includes(view);
 
-/** Each model's row and per-customer NDCG@10 in every gated view, in `models`' order within a view. */
+/** Each model's row and per-customer NDCG (at the view's k) in every gated view, in `models`' order within a view. */
 export function scoreForGate(split: TemporalSplit, models: readonly GateModel[]): ScoredModel[] {
   const out: ScoredModel[] = [];
   for (const view of gateViews)

@@ -16,13 +16,13 @@
  * HR@10 and coverage are reported, not gated: they move with NDCG and add noise, not information.
  */
 import { type BootstrapOptions, type PairedInterval, pairedBootstrap } from '../evaluation/bootstrap.ts';
-import type { EvaluationRow, View } from '../evaluation/evaluate-recommender.ts';
+import { cutoffOf, type EvaluationRow, type View } from '../evaluation/evaluate-recommender.ts';
 
 /** The views the gate judges, in report order (one list: a view added here is gated everywhere). */
-export const gateViews: readonly View[] = ['all', 'new'];
+export const gateViews: readonly View[] = ['all', 'new', 'served'];
 
 /** The gated views where buy-again is a comparator (in `new` every past item is excluded: it has nothing to say). */
-export const buyAgainViews: readonly View[] = ['all'];
+export const buyAgainViews: readonly View[] = ['all', 'served'];
 
 /** The gate's thresholds. */
 export interface GateRules {
@@ -44,10 +44,13 @@ export const defaultGateRules: GateRules = {
 /** The names the gate compares; every scored set holds these in every gated view. */
 export const gateModels = ['candidate', 'serving', 'buy-again', 'popularity'] as const;
 
-/** The metrics of one model in one view, as the report keeps them. */
+/**
+ * The metrics of one model in one view, as the report keeps them: the keys keep their `@10` names,
+ * each taken at the view's k (`cutoffOf`: 8 in view `served`, the shelf's cards; 10 elsewhere).
+ */
 export type ScoredRow = Pick<EvaluationRow, 'name' | 'view' | 'ndcg@10' | 'hr@10' | 'coverage' | 'users'>;
 
-/** One model in one view: its row and each test customer's NDCG@10, in the view's fixed target order. */
+/** One model in one view: its row and each test customer's NDCG at the view's k, in the view's fixed target order. */
 export interface ScoredModel {
   row: ScoredRow;
   ndcgPerTarget: Float64Array;
@@ -105,7 +108,8 @@ export function judge(models: readonly ScoredModel[], rules: GateRules = default
       rule: kind === 'better' ? `better than ${comparator} (${view})` : `no worse than ${comparator} (${view})`,
       passed: kind === 'better' ? difference.low > floor : difference.low >= floor,
       detail:
-        `NDCG@10 ${f(candidate.row['ndcg@10'])} vs ${f(other.row['ndcg@10'])}: difference ${interval(difference)}, ` +
+        `NDCG@${cutoffOf(view)} ${f(candidate.row['ndcg@10'])} vs ${f(other.row['ndcg@10'])}: ` +
+        `difference ${interval(difference)}, ` +
         `lower bound must be ${kind === 'better' ? '>' : '≥'} ${signed(floor)}`,
       difference,
     });
@@ -126,16 +130,19 @@ export const outcomeWords: Record<GateOutcome, string> = {
   'not-enough-evidence': 'NOT ENOUGH EVIDENCE',
 };
 
-/** The short table the CLIs print: one line per model and view, then each check and the verdict. */
+/**
+ * The short table the CLIs print: one line per model and view (its metrics at the view's k), then each
+ * check and the verdict.
+ */
 export function renderGateTable(rows: readonly ScoredRow[], verdict: GateVerdict): string {
   const pad = (s: string, n: number): string => s.padEnd(n);
   const lines = [
-    `${pad('model', 12)}${pad('view', 6)}${pad('NDCG@10', 9)}${pad('HR@10', 9)}${pad('coverage', 10)}customers`,
+    `${pad('model', 12)}${pad('view', 8)}${pad('k', 4)}${pad('NDCG', 9)}${pad('HR', 9)}${pad('coverage', 10)}customers`,
   ];
   for (const r of rows)
     lines.push(
-      `${pad(r.name, 12)}${pad(r.view, 6)}${pad(f(r['ndcg@10']), 9)}${pad(f(r['hr@10']), 9)}` +
-        `${pad(f(r.coverage), 10)}${r.users}`,
+      `${pad(r.name, 12)}${pad(r.view, 8)}${pad(String(cutoffOf(r.view)), 4)}${pad(f(r['ndcg@10']), 9)}` +
+        `${pad(f(r['hr@10']), 9)}${pad(f(r.coverage), 10)}${r.users}`,
     );
   for (const c of verdict.checks) lines.push(`${c.passed ? 'pass' : 'FAIL'}  ${c.rule}: ${c.detail}`);
   const { tolerance, bootstrap } = verdict.rules;

@@ -67,7 +67,7 @@ describe('a retrain on fresh purchases', () => {
   const report = retrain(optionsFor(w));
 
   test('scores the candidate and the serving artifact on the same customers of the last 14 days', () => {
-    for (const view of ['all', 'new'] as const) {
+    for (const view of gateViews) {
       const users = report.rows.filter((r) => r.view === view).map((r) => `${r.name}:${r.users}`);
       const n = report.rows.find((r) => r.view === view)!.users;
       assert.ok(n > 0);
