@@ -24,7 +24,8 @@ import { defaultGateRules, outcomeWords, renderGateTable } from './gate.ts';
 import { iso, openTestWindow, verdictExitCode, windowLines } from './gate-window.ts';
 import { RetrainError } from './retrain-error.ts';
 import { readRetrainEnvironment } from './retrain-environment.ts';
-import { resolveInputs } from './retrain-inputs.ts';
+import { checkCandidateUrl, usageOf, windowNumbers, windowOptionSpecs } from './retrain-options.ts';
+import { resolveInputs, windowOptionsOf } from './retrain-inputs.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -35,39 +36,18 @@ export function parseGateOptions(argv: string[]) {
       args: argv,
       options: {
         'candidate-url': { type: 'string' },
-        events: { type: 'string', multiple: true },
-        'events-dir': { type: 'string' },
-        history: { type: 'string', default: join(root, 'data/online-retail') },
-        serving: { type: 'string' },
-        versions: { type: 'string', default: join(root, 'model/artifacts/versions') },
-        'window-days': { type: 'string', default: '14' },
-        tolerance: { type: 'string', default: String(defaultGateRules.tolerance) },
-        'min-customers': { type: 'string', default: String(defaultGateRules.minCustomers) },
-        'keep-history-dates': { type: 'boolean', default: false },
+        ...windowOptionSpecs,
         report: { type: 'string' },
       },
     });
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse().values;
-  } catch (error) {
-    throw new RetrainError('usage', (error as Error).message);
-  }
-  const number = (name: string, text: string, ok: (x: number) => boolean): number => {
-    const x = Number(text);
-    if (!Number.isFinite(x) || !ok(x)) throw new RetrainError('usage', `--${name}: "${text}" is out of range`);
-    return x;
-  };
+  const values = usageOf(parse).values;
   const url = values['candidate-url'];
   if (!url) throw new RetrainError('usage', '--candidate-url URL is required (the container to judge)');
-  if (!/^https?:\/\/[^/]+/.test(url))
-    throw new RetrainError('usage', `--candidate-url: "${url}" is not an http(s) URL`);
+  checkCandidateUrl(url);
   return {
     ...values,
     candidateUrl: url,
-    windowDays: number('window-days', values['window-days'], (x) => Number.isInteger(x) && x >= 1),
-    tolerance: number('tolerance', values.tolerance, (x) => x >= 0 && x < 1),
-    minCustomers: number('min-customers', values['min-customers'], (x) => Number.isInteger(x) && x >= 1),
+    ...windowNumbers(values),
   };
 }
 
@@ -83,15 +63,7 @@ async function main(argv: string[]): Promise<number> {
     tokensVerified: env.shopperTokenSecret !== undefined,
     command: 'gate',
   });
-  const window = openTestWindow({
-    historyDir: options.history,
-    eventFiles: inputs.eventFiles,
-    servingDir: inputs.servingDir,
-    pseudonymKey: inputs.pseudonymKey,
-    rebaseHistory: !options['keep-history-dates'],
-    erasureLogDir: inputs.erasureLogDir,
-    windowDays: options.windowDays,
-  });
+  const window = openTestWindow(windowOptionsOf(options, inputs));
   const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
   const judged = await gateContainer(window, options.candidateUrl, rules);
   for (const line of windowLines('gate', window, judged.serving)) console.log(line);

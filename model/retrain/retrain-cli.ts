@@ -54,7 +54,7 @@ import { onlineEvidence } from './online-evidence.ts';
 import { type RetrainReport, retrain } from './pipeline.ts';
 import { RetrainError, retrainExitCodes } from './retrain-error.ts';
 import { parseOptions, type RetrainOptions as Options } from './retrain-options.ts';
-import { type Inputs, resolveInputs, servingPointerPath } from './retrain-inputs.ts';
+import { type Inputs, resolveInputs, servingPointerPath, windowOptionsOf } from './retrain-inputs.ts';
 import { gateContainer } from './container-candidate.ts';
 import { exportTrainingChannel } from './export-channel.ts';
 import { openTestWindow, type TestWindow, verdictExitCode, windowLines } from './gate-window.ts';
@@ -153,15 +153,7 @@ function exportOnly(options: Options, inputs: Inputs): number {
 
 /** `--candidate-url`: the gate on a running container; on a pass with `--promote`, that container serves. */
 async function judgeContainer(options: Options, env: Environment, inputs: Inputs, url: string): Promise<number> {
-  const window = openTestWindow({
-    historyDir: options.history,
-    eventFiles: inputs.eventFiles,
-    servingDir: inputs.servingDir,
-    pseudonymKey: inputs.pseudonymKey,
-    rebaseHistory: !options['keep-history-dates'],
-    erasureLogDir: inputs.erasureLogDir,
-    windowDays: options.windowDays,
-  });
+  const window = openTestWindow(windowOptionsOf(options, inputs));
   const rules = { ...defaultGateRules, tolerance: options.tolerance, minCustomers: options.minCustomers };
   const judged = await gateContainer(window, url, rules);
   for (const line of windowLines('retrain', window, judged.serving)) console.log(line);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
+import type { WindowOptions } from './gate-window.ts';
 import { RetrainError } from './retrain-error.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -87,4 +88,20 @@ export function resolveInputs(options: InputOptions): Inputs {
       ? (JSON.parse(readFileSync(pointer, 'utf8')) as { modelDir: string }).modelDir
       : join(root, 'model/artifacts/model'));
   return { pseudonymKey, eventFiles, servingDir, erasureLogDir: options.eventsDir };
+}
+
+/** The test window's options from the command line's and the resolved inputs (`retrain`, `gate`). */
+export function windowOptionsOf(
+  options: { history: string; 'keep-history-dates': boolean; windowDays: number },
+  inputs: Inputs,
+): WindowOptions {
+  return {
+    historyDir: options.history,
+    eventFiles: inputs.eventFiles,
+    servingDir: inputs.servingDir,
+    pseudonymKey: inputs.pseudonymKey,
+    rebaseHistory: !options['keep-history-dates'],
+    erasureLogDir: inputs.erasureLogDir,
+    windowDays: options.windowDays,
+  };
 }
