@@ -16,8 +16,7 @@
  * evidence, 9 the container broke the contract, 2 bad options, 3–6 and 12 as the retrain.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gateContainer } from './container-candidate.ts';
 import { defaultGateRules, outcomeWords, renderGateTable } from './gate.ts';
@@ -26,8 +25,6 @@ import { RetrainError } from './retrain-error.ts';
 import { readRetrainEnvironment } from './retrain-environment.ts';
 import { checkCandidateUrl, usageOf, windowNumbers, windowOptionSpecs } from './retrain-options.ts';
 import { resolveInputs, windowOptionsOf } from './retrain-inputs.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The gate's options (the retrain's, where they mean the same). */
 export function parseGateOptions(argv: string[]) {
