@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
+import { EventLog } from '../../server/events/event-log.ts';
+import type { ShelfEvent } from '../../server/events/shelf-event.ts';
 import { writeStackFile } from '../../workshop/local-stack/stack-lifetime.ts';
+import { eventLogOptions } from '../../workshop/test-support/event-store.ts';
 import { sdkClientFor } from '../../workshop/test-support/sdk-client.ts';
 import { projectRoot } from '../../workshop/test-support/child.ts';
 import { type FakeContainer, startFakeContainer } from '../../workshop/test-support/fake-container.ts';
@@ -268,5 +271,30 @@ describe('npm run retrain -- --cloud --dry-run prints every AWS request and send
       steps.some((s) => s.command === 'CreateEndpoint'),
       '--create: a first deployment',
     );
+  });
+});
+
+describe('npm run retrain reading the event folder itself', () => {
+  test("its scratch export of the shoppers' purchases is gone when the command ends", async () => {
+    const w = writeRetrainWorld(join(scratch, 'scratch-export'));
+    const eventsDir = join(scratch, 'scratch-export-events');
+    const store = await EventLog.open(eventLogOptions(eventsDir));
+    const purchase = (n: number): ShelfEvent => ({
+      id: `scratch-${String(n).padStart(4, '0')}`,
+      type: 'purchase',
+      placement: 'home',
+      itemId: '85123A',
+      userId: `1200${n}`,
+      ts: Date.now() - 1000,
+    });
+    await store.append([purchase(1), purchase(2)]);
+    await store.close();
+    const out = join(scratch, 'scratch-export-out');
+    const argv = ['--import', 'tsx', 'model/retrain/retrain-cli.ts', '--history', w.historyDir];
+    argv.push('--events-dir', eventsDir, '--versions', w.versionsDir, '--export-only', '--out', out);
+    const env = { ...process.env, RECO_PSEUDONYM_KEY: worldKey, RECO_ALLOW_RAW_USER_IDS: 'true' };
+    await run(process.execPath, argv, { cwd: projectRoot, env });
+    assert.ok(existsSync(join(out, 'export.json')), 'the export ran on the exported events');
+    assert.deepEqual(readdirSync(join(w.versionsDir, '.exports')), []);
   });
 });

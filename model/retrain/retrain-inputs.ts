@@ -4,7 +4,7 @@
  * exporter unless files are given) and the serving artifact's folder.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
@@ -78,6 +78,9 @@ export function resolveInputs(options: InputOptions): Inputs {
   if (eventFiles.length === 0) {
     const file = join(options.versions, '.exports', `purchases-${Date.now()}.csv`);
     mkdirSync(join(options.versions, '.exports'), { recursive: true });
+    // A scratch copy of the shoppers' purchases: gone when the command ends, so an erasure need not
+    // chase it (the version it trains keeps what it learnt; the erasure log keeps the next one clean).
+    process.once('exit', () => rmSync(file, { force: true }));
     exportEvents(options.eventsDir, file, pseudonymKey, options.tokensVerified);
     eventFiles = [file];
   }
