@@ -18,6 +18,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,9 +99,11 @@ test('the proxy image: its COPY lines, ENV, USER, VOLUME, CMD and HEALTHCHECK ru
       const files = buildOutputs(source);
       assert.ok(files.length > 0 && files.every(existsSync), `the build stage makes ${source}`);
       for (const file of files) {
-        const to = destination.endsWith('/') ? join(target, basename(file)) : target;
+        // As Docker's COPY: a folder's contents go into the destination, a file goes into it or becomes it.
+        const folder = statSync(file).isDirectory();
+        const to = destination.endsWith('/') && !folder ? join(target, basename(file)) : target;
         mkdirSync(dirname(to), { recursive: true });
-        cpSync(file, to);
+        cpSync(file, to, { recursive: folder });
       }
     }
   }
