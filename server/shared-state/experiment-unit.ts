@@ -27,7 +27,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Counter, Gauge } from 'prom-client';
 import type { ShelfSourceName } from '../../contracts/shelf-answer.ts';
-import { type AnswerMemory, answerMemory } from './answer-memory.ts';
+import { type AnswerMemory, answerMemory, type RememberedAnswer } from './answer-memory.ts';
 import type { RedisConnection } from './redis-connection.ts';
 import { SharedMemo } from './shared-memo.ts';
 import { type Arm, holdoutAssigner, shopperKey } from '../shoppers/holdout.ts';
@@ -158,13 +158,15 @@ export function experimentUnit(options: ExperimentUnitOptions) {
       answered(answer, key, failureLabel) {
         const unit = unitOf(key);
         const variant = answer.model?.variant ?? undefined;
-        answers.rememberAnswer(answer.requestId, {
+        // Built in place: the memory keeps one object an answer, no spread of a temporary one.
+        const remembered: RememberedAnswer = {
           placement: answer.placement,
           source: answer.source,
           arm: unit?.arm ?? 'model',
-          ...(variant ? { variant } : {}),
-          ...(answer.model?.version ? { modelVersion: answer.model.version } : {}),
-        });
+        };
+        if (variant) remembered.variant = variant;
+        if (answer.model?.version) remembered.modelVersion = answer.model.version;
+        answers.rememberAnswer(answer.requestId, remembered);
         if (unit) count(unit);
         if (byHash || !unit) return;
         if (failureLabel === 'variant-not-found') pins.delete(unit.person);
