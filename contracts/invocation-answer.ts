@@ -79,7 +79,8 @@ function checkList(recommendations: InvocationAnswer['recommendations'], k: numb
   }
   const seen = new Set<string>();
   let previous = Number.POSITIVE_INFINITY;
-  for (const [i, { itemId, score }] of recommendations.entries()) {
+  for (let i = 0; i < recommendations.length; i++) {
+    const { itemId, score } = recommendations[i]!;
     // Product ids match case-insensitively (docs/contracts.md "Ids"): 85123a and 85123A are one product.
     const key = itemId.toUpperCase();
     if (seen.has(key)) throw new InvalidInvocationAnswerError('no-duplicates', `${where}[${i}]: "${itemId}" twice`);

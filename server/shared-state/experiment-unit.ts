@@ -27,7 +27,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Counter, Gauge } from 'prom-client';
 import type { ShelfSourceName } from '../../contracts/shelf-answer.ts';
-import { type AnswerMemory, answerMemory } from './answer-memory.ts';
+import { type AnswerMemory, answerMemory, type RememberedAnswer } from './answer-memory.ts';
 import type { RedisConnection } from './redis-connection.ts';
 import { SharedMemo } from './shared-memo.ts';
 import { type Arm, holdoutAssigner, shopperKey } from '../shoppers/holdout.ts';
@@ -43,7 +43,8 @@ export interface AnswerSeen {
 
 /** What the routes tell the experiment: before an answer (loads what other instances know), after it. */
 export interface AnswerHooks {
-  before(armKey: string | undefined): Promise<void>;
+  /** A promise while it loads from other instances; undefined when there is nothing to wait for. */
+  before(armKey: string | undefined): Promise<void> | undefined;
   answered(answer: AnswerSeen, armKey: string | undefined, failureLabel: string | null): void;
 }
 
@@ -117,6 +118,17 @@ export function experimentUnit(options: ExperimentUnitOptions) {
       });
   }
 
+  /** Loads what other instances know of the person behind `key`: the session's link and the pins. */
+  async function loadPerson(key: string): Promise<void> {
+    // The session's link and its own pin in one round trip; the customer's pin after, only for a linked one.
+    const own = personOf(key);
+    const [link] = await Promise.all([
+      key.startsWith('s:') ? links.get(own) : undefined,
+      byHash ? undefined : pins.get(own),
+    ]);
+    if (link && !byHash) await pins.get(link.person);
+  }
+
   /** The person behind a shopper key, with this process's knowledge of links (see `before`). */
   function unitOf(key: string | undefined): Unit | undefined {
     if (key === undefined) return undefined;
@@ -138,26 +150,23 @@ export function experimentUnit(options: ExperimentUnitOptions) {
       return byHash ? byHash(unit.person) : pins.peek(unit.person)?.variant;
     },
     hooks: {
-      async before(key) {
-        if (!redis || key === undefined) return;
-        // The session's link and its own pin in one round trip; the customer's pin after, only for a linked one.
-        const own = personOf(key);
-        const [link] = await Promise.all([
-          key.startsWith('s:') ? links.get(own) : undefined,
-          byHash ? undefined : pins.get(own),
-        ]);
-        if (link && !byHash) await pins.get(link.person);
+      before(key) {
+        // Without Redis this process already knows all it can: no promise, no turn of the event loop.
+        if (!redis || key === undefined) return undefined;
+        return loadPerson(key);
       },
       answered(answer, key, failureLabel) {
         const unit = unitOf(key);
         const variant = answer.model?.variant ?? undefined;
-        answers.rememberAnswer(answer.requestId, {
+        // Built in place: the memory keeps one object an answer, no spread of a temporary one.
+        const remembered: RememberedAnswer = {
           placement: answer.placement,
           source: answer.source,
           arm: unit?.arm ?? 'model',
-          ...(variant ? { variant } : {}),
-          ...(answer.model?.version ? { modelVersion: answer.model.version } : {}),
-        });
+        };
+        if (variant) remembered.variant = variant;
+        if (answer.model?.version) remembered.modelVersion = answer.model.version;
+        answers.rememberAnswer(answer.requestId, remembered);
         if (unit) count(unit);
         if (byHash || !unit) return;
         if (failureLabel === 'variant-not-found') pins.delete(unit.person);

@@ -113,27 +113,27 @@ export function shopperIdentity(options: ShopperIdentityOptions) {
     }
   }
 
-  const believed = {
-    async resolve(claimed: ClaimedShopper): Promise<ShopperIdentity> {
-      const sessionId = claimed.sessionId;
-      if (claimed.shopperToken !== undefined && claimed.shopperToken !== '') {
-        const verified = await verify(claimed.shopperToken);
-        if ('userId' in verified) return { userId: verified.userId, sessionId, untrusted: undefined };
-        return { userId: undefined, sessionId, untrusted: verified.cause };
-      }
-      if (claimed.userId !== undefined) {
-        if (allowRawUserIds) return { userId: claimed.userId, sessionId, untrusted: undefined };
-        return { userId: undefined, sessionId, untrusted: 'raw-user-id' };
-      }
-      return { userId: undefined, sessionId, untrusted: undefined };
-    },
-  };
+  /** The customer `userId` names, unless erased: then the shopper is anonymous. */
+  const customer = (userId: string, sessionId: string | undefined): ShopperIdentity =>
+    isErased(userId)
+      ? { userId: undefined, sessionId, untrusted: undefined }
+      : { userId, sessionId, untrusted: undefined };
+
   return {
     isErased,
     /** Decides who the request is for: an erased customer is an anonymous shopper. */
     async resolve(claimed: ClaimedShopper): Promise<ShopperIdentity> {
-      const identity = await believed.resolve(claimed);
-      return identity.userId !== undefined && isErased(identity.userId) ? { ...identity, userId: undefined } : identity;
+      const sessionId = claimed.sessionId;
+      if (claimed.shopperToken !== undefined && claimed.shopperToken !== '') {
+        const verified = await verify(claimed.shopperToken);
+        if ('userId' in verified) return customer(verified.userId, sessionId);
+        return { userId: undefined, sessionId, untrusted: verified.cause };
+      }
+      if (claimed.userId !== undefined) {
+        if (allowRawUserIds) return customer(claimed.userId, sessionId);
+        return { userId: undefined, sessionId, untrusted: 'raw-user-id' };
+      }
+      return { userId: undefined, sessionId, untrusted: undefined };
     },
   };
 }

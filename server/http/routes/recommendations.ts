@@ -68,7 +68,8 @@ export function addRecommendationsRoute(
     // experiment counts them in that arm (a held-out session must not be shown the model's shelf).
     const armShopper = request.sessionId === sessionId ? undefined : shopperKey(undefined, sessionId);
     const armKey = shopperKey(request.userId, request.sessionId) ?? armShopper;
-    await experiment?.before(armKey);
+    const loading = experiment?.before(armKey);
+    if (loading) await loading;
     const { answer, upstreamMs, totalMs, timerLateMs, failureLabel } = await shelfService.recommend(
       request,
       arrivalOf(req),

@@ -74,7 +74,8 @@ export function addShelvesRoute(
     });
     const armShopper = keptSession === sessionId ? undefined : shopperKey(undefined, sessionId);
     const armKey = shopperKey(identity.userId, keptSession) ?? armShopper;
-    await experiment?.before(armKey);
+    const loading = experiment?.before(armKey);
+    if (loading) await loading;
     const timed = await shelfService.recommendShelves(requests, {
       receivedAt: arrivalOf(req),
       distinct: claimed.distinct,
