@@ -13,8 +13,8 @@
  * Already cleaned: re-applying the cleaning rules would drop exactly the products new to the catalog
  * (the export prices them 0), which are what the model must learn.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { trainingCsvHeader } from '../../contracts/training-channel.ts';
 import { iso, windowCut } from './gate-window.ts';
 import { gather } from './gather.ts';
@@ -39,6 +39,7 @@ export interface ExportSummary {
   window: { cutoff: string; testThrough: string; days: number };
   gate: { file: string; purchases: number };
   full: { file: string; purchases: number };
+  /** The event files the channels were cut from, copied into the export (the gate command reads them). */
   eventFiles: string[];
   /** The command that judges a container trained on the gate channel, on the same purchases. */
   gateCommand: string;
@@ -55,7 +56,14 @@ export function exportTrainingChannel(options: ExportOptions): ExportSummary {
   const file = (part: string) => join(part, 'training', 'purchases.csv.gz');
   writeTrainingCsv(before, join(scratch, file('gate')));
   writeTrainingCsv(gathered.purchases, join(scratch, file('full')));
-  const events = options.eventFiles.map((f) => `--events ${f}`).join(' ');
+  // The events travel with the export: the retrain's own scratch export is gone when it ends, and the
+  // gate must read the very purchases this channel was cut from.
+  const eventFiles = options.eventFiles.map((from, n) => {
+    const kept = join('events', `${n}-${basename(from)}`);
+    cpSync(from, join(scratch, kept), { recursive: true });
+    return join(options.outDir, kept);
+  });
+  const events = eventFiles.map((f) => `--events ${f}`).join(' ');
   const summary: ExportSummary = {
     format: {
       columns: trainingCsvHeader,
@@ -66,7 +74,7 @@ export function exportTrainingChannel(options: ExportOptions): ExportSummary {
     window: { cutoff: iso(cutoff), testThrough: iso(gathered.newestEvent), days: options.windowDays },
     gate: { file: file('gate'), purchases: before.length },
     full: { file: file('full'), purchases: gathered.purchases.length },
-    eventFiles: [...options.eventFiles],
+    eventFiles,
     gateCommand:
       `npm run gate -- --candidate-url URL --history ${options.historyDir} ${events} ` +
       `--window-days ${options.windowDays}` +

@@ -120,6 +120,12 @@ describe('a foreign container: exported, trained, gated and promoted', () => {
       'customers as pseudonyms only',
     );
     assert.match(summary.gateCommand, /^npm run gate -- --candidate-url URL /);
+    // The events travel with the export: the command it prints reads files that outlive the retrain.
+    assert.ok(summary.eventFiles.length > 0);
+    for (const file of summary.eventFiles) {
+      assert.ok(file.startsWith(exportDir) && existsSync(file), file);
+      assert.ok(summary.gateCommand.includes(`--events ${file}`));
+    }
     assert.equal(existsSync(join(w.versionsDir, 'serving.json')), false, 'nothing promoted');
   });
 

@@ -59,6 +59,8 @@ export interface RetrainReport {
   candidate: { algorithm: string; params: unknown; trainedBeforeItems: number };
   /** The new version, when the gate passed. */
   shipped: { modelVersion: string; dir: string; modelDir: string; archive: string; reused: boolean } | null;
+  /** The folder of this report when nothing shipped (`refused-…`, `not-enough-evidence-…`). */
+  unshippedDir?: string;
   seconds: number;
 }
 
@@ -107,7 +109,7 @@ export function retrain(options: RetrainOptions): RetrainReport {
     mkdirSync(dir, { recursive: true });
     report.seconds = (performance.now() - started) / 1000;
     writeFileSync(join(dir, reportFileName), `${JSON.stringify(report, null, 2)}\n`);
-    return { ...report, shipped: null };
+    return { ...report, shipped: null, unshippedDir: dir };
   }
 
   // Built aside, then renamed into place: a version folder is either whole or absent.

@@ -298,3 +298,15 @@ describe('npm run retrain reading the event folder itself', () => {
     assert.deepEqual(readdirSync(join(w.versionsDir, '.exports')), []);
   });
 });
+
+describe('npm run retrain when nothing ships', () => {
+  test('names the folder of its report, which holds the report', async () => {
+    const w = writeRetrainWorld(join(scratch, 'unshipped'));
+    const { code, stdout, stderr } = await retrainCli(w, ['--min-customers', '100000']);
+    assert.equal(code, 11, stderr);
+    const named = /Report: (\S+)\/$/m.exec(stdout)?.[1];
+    assert.ok(named, stdout);
+    assert.match(named, /not-enough-evidence-\d{4}-/);
+    assert.ok(existsSync(join(named, 'retrain-report.json')));
+  });
+});

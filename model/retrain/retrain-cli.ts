@@ -273,8 +273,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(
       outcome === 'not-enough-evidence'
         ? `\nretrain: not enough evidence (fewer than ${options.minCustomers} test customers in a view): nothing ` +
-            `shipped, nothing refused. Report: ${options.versions}/${outcome}-*/`
-        : `\nretrain: refused; the serving model is untouched. Report: ${options.versions}/${outcome}-*/`,
+            `shipped, nothing refused. Report: ${report.unshippedDir}/`
+        : `\nretrain: refused; the serving model is untouched. Report: ${report.unshippedDir}/`,
     );
     return outcome === 'not-enough-evidence' ? retrainExitCodes.notEnoughEvidence : retrainExitCodes.gateRefused;
   }
