@@ -12,15 +12,16 @@ import type { Bulkhead } from './bulkhead.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
 import type { Breaker } from './circuit-breaker.ts';
 import { boundChildren, type Metrics } from '../operations/metrics.ts';
-import { rulesFor, type RuleBook } from './placement-rules.ts';
+import { type PlacementRules, rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { shopperKey } from '../shoppers/holdout.ts';
 import { fallbacks, type FallbackContext } from './fallback-chain/index.ts';
 import { BatchRefusedError, type ModelAnswer, type SageMakerEndpoint } from './sagemaker-endpoint.ts';
-import { buildShelf, type Shelf, type ShelfSource } from './shelf-builder.ts';
+import type { Shelf, ShelfSource } from './shelf-builder.ts';
 import { invocationLimits } from '../../contracts/invocation.ts';
 import type { FallbackReason, ShelfSourceName } from '../../contracts/shelf-answer.ts';
-import { ConfigErrorReport, classifyUpstreamError, type UpstreamFailure } from './upstream-errors.ts';
+import type { UpstreamFailure } from './upstream-errors.ts';
+import { createModelCalls, fallbackBuildSlackMs, type Outcome, UpstreamCallError } from './model-calls.ts';
 
 /** The 200 body of `/v1/recommendations` (docs/contracts.md "Widget → proxy"). */
 export interface RecommendationAnswer {
@@ -59,12 +60,6 @@ export interface TimedShelves {
   /** How the model was asked: one batch call, per-shelf calls (the endpoint refused the batch body), or not. */
   call: 'batch' | 'per-shelf' | 'none';
 }
-
-/**
- * How long an endpoint variant that refused the batch body is asked shelf by shelf before the batch
- * body is tried again (a container of another team, or an older image, until it is replaced).
- */
-export const batchRefusalMemoryMs = 5 * 60_000;
 
 /** What the shelf service stands on. */
 export interface ShelfServiceDeps {
@@ -112,29 +107,6 @@ export const answerMarginMs = 10;
  */
 export const maxDelayShareOfBudget = 0.25;
 
-/**
- * The rules' shelf is built only when a race may need it: when the call failed, or when the
- * race ends, this long plus the longest recent build before the deadline, so that by the
- * deadline only sending is left. The slack covers a build that runs slower than those measured.
- */
-export const fallbackBuildSlackMs = 1;
-
-/**
- * How fast the longest recent build of the rules' shelf is forgotten, per build: a decaying
- * maximum, so one slow build (a GC pause) moves the lead at once and fades over a few hundred.
- */
-const buildTimeDecay = 0.99;
-
-class UpstreamCallError extends Error {
-  constructor(readonly failure: UpstreamFailure) {
-    super(`sagemaker: ${failure.label}`);
-  }
-}
-
-type Outcome =
-  | { answer: ModelAnswer; upstreamMs: number }
-  | { failure: UpstreamFailure; upstreamMs: number | null; timerLateMs?: number };
-
 function unknownPlacementWarning(placement: string): { code: string; message: string } {
   return {
     code: 'unknown-placement',
@@ -142,182 +114,37 @@ function unknownPlacementWarning(placement: string): { code: string; message: st
   };
 }
 
+/**
+ * A placement's fallback chain as the shelf builder's sources over `context` (`sources(false)` leaves the
+ * last model answer out: it belongs only where a model call failed), and the model behind a stale answer,
+ * remembered when its fallback runs so it is looked up once.
+ */
+function fallbackChain(rules: PlacementRules, context: FallbackContext) {
+  let staleModel: RecommendationAnswer['model'] = null;
+  return {
+    sources: (withLastAnswer: boolean): ShelfSource[] =>
+      rules.fallback
+        .filter((name) => withLastAnswer || name !== 'last-model-answer')
+        .map((name) => ({
+          name,
+          ids: () => {
+            const result = fallbacks[name].rank(context);
+            if (result.model) staleModel = result.model;
+            return result.ids;
+          },
+        })),
+    staleModel: (): RecommendationAnswer['model'] => staleModel,
+  };
+}
+
 /** Builds the shelf service; `recommend` never throws for a sick cloud. */
 export function createShelfService(deps: ShelfServiceDeps) {
   const { catalog, cache, breaker, bulkhead, metrics } = deps;
-  const inFlight = new Map<string, Promise<ModelAnswer>>();
+  const calls = createModelCalls(deps);
+  const { timedBuild, callModel, callModelBatch, raceBudget } = calls;
   const requestsBy = boundChildren((...values) => metrics.requests.labels(...values));
   const requestDurationBy = boundChildren((...values) => metrics.requestDuration.labels(...values));
-  const upstreamDurationBy = boundChildren((...values) => metrics.upstreamDuration.labels(...values));
   const cacheLookupsBy = boundChildren((...values) => metrics.cacheLookups.labels(...values));
-  const configErrors = new ConfigErrorReport({
-    count: (kind) => metrics.upstreamConfigErrors.inc({ kind }),
-    logger: deps.logger,
-  });
-  /** The longest recent build of a rules' shelf (ms), decaying: how early the lazy build is armed. */
-  let buildTimeMs = 0;
-
-  /** Builds a shelf and remembers how long it took. */
-  function timedBuild(...args: Parameters<typeof buildShelf>): Shelf {
-    const begun = performance.now();
-    const shelf = buildShelf(...args);
-    buildTimeMs = Math.max(performance.now() - begun, buildTimeMs * buildTimeDecay);
-    return shelf;
-  }
-
-  /**
-   * A place among the upstream calls in flight (undefined when the bulkhead is full) with the hard
-   * cap's abort signal; `leave` frees both. The cap's timer is cleared as soon as the call settles:
-   * AbortSignal.timeout would keep its timer and signal alive for the whole hard cap (2 s) after a
-   * call of a few ms — thousands of live timers at a high rate, for every garbage collection to carry.
-   */
-  function enterUpstream(): { signal: AbortSignal; leave: () => void } | undefined {
-    if (!bulkhead.tryEnter()) return undefined;
-    metrics.upstreamInFlight.set(bulkhead.inFlight);
-    const hardCap = new AbortController();
-    const hardCapTimer = setTimeout(
-      () => hardCap.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-      deps.hardCapMs,
-    );
-    // Like AbortSignal.timeout's, it does not hold the process open on its own.
-    hardCapTimer.unref();
-    return {
-      signal: hardCap.signal,
-      leave: () => {
-        clearTimeout(hardCapTimer);
-        bulkhead.leave();
-        metrics.upstreamInFlight.set(bulkhead.inFlight);
-      },
-    };
-  }
-
-  /** A model call answered (single or batch): the breaker's verdict, the variant seen, its duration. */
-  function answered(variant: string | null, deadline: number, started: number): void {
-    // An answer after the budget served nobody: for the breaker it is a bad call, for the cache a good one.
-    if (performance.now() <= deadline) breaker.success();
-    else breaker.failure();
-    if (variant !== null) deps.variantSeen?.(variant);
-    upstreamDurationBy('ok', variant ?? 'unknown').observe((performance.now() - started) / 1000);
-  }
-
-  /** A model call failed (single or batch): counted and judged; returns the error to throw. */
-  function failed(
-    error: unknown,
-    signal: AbortSignal,
-    targetVariant: string | undefined,
-    started: number,
-  ): UpstreamCallError {
-    const failure = classifyUpstreamError(error, signal.aborted);
-    if (failure.configError) configErrors.record(failure.configError, error);
-    else if (failure.causedByRequest) metrics.requestCausedUpstreamErrors.inc({ label: failure.label });
-    // Every outcome ends a probe: a verdict on the cloud closes or re-opens the breaker, one on the
-    // request alone releases it (open as before; the next caller probes).
-    if (failure.causedByRequest) breaker.release();
-    else breaker.failure();
-    upstreamDurationBy(failure.label, targetVariant ?? 'unknown').observe((performance.now() - started) / 1000);
-    return new UpstreamCallError(failure);
-  }
-
-  function callModel(
-    shopper: string | undefined,
-    cacheKey: string,
-    request: RecommendationRequest,
-    recentlyBought: ReadonlySet<string>,
-    k: number,
-    requestId: string,
-    deadline: number,
-  ): Promise<ModelAnswer> | undefined {
-    // The context items first, then purchases most recent first, up to the limit the container
-    // keeps: a heavy buyer still gets the model, and what is cut is what they bought longest ago.
-    const exclude =
-      request.items.length === 0 && recentlyBought.size === 0
-        ? []
-        : [...new Set([...request.items, ...recentlyBought])].slice(0, invocationLimits.maxExclude);
-    const body = {
-      // The customer id never leaves the premises: the model knows the shopper by pseudonym.
-      ...(request.userId ? { userId: deps.pseudonym(request.userId) } : {}),
-      items: request.items,
-      k,
-      exclude,
-      placement: request.placement,
-    };
-    const targetVariant = deps.assignVariant(shopper);
-    // In this process only: a separator no cache key holds (JSON escapes control characters).
-    const callKey = `${cacheKey}\u0000${body.k}\u0000${targetVariant ?? ''}`;
-    const shared = inFlight.get(callKey);
-    if (shared) {
-      metrics.coalesced.inc();
-      return shared;
-    }
-    const slot = enterUpstream();
-    if (!slot) return undefined;
-    const { signal, leave } = slot;
-    const started = performance.now();
-    const call = deps.endpoint!.invoke(body, { requestId, signal, ...(targetVariant ? { targetVariant } : {}) }).then(
-      (answer) => {
-        inFlight.delete(callKey);
-        leave();
-        cache.set(shopper, cacheKey, answer);
-        answered(answer.variant, deadline, started);
-        return answer;
-      },
-      (error: unknown) => {
-        inFlight.delete(callKey);
-        leave();
-        throw failed(error, signal, targetVariant, started);
-      },
-    );
-    inFlight.set(callKey, call);
-    return call;
-  }
-
-  /**
-   * Waits for the call until `deadline` (a `performance.now()` time); a late call keeps
-   * running. The timer is armed here, from the deadline, so work done before counts. It fires
-   * the longest recent build (plus slack) before the deadline, runs `prepareFallback` and ends
-   * the race, so the fallback is ready when the deadline comes and only sending is left; a
-   * call that answers first skips both. One timer, not one to build and another to wait out
-   * the last millisecond: each wake-up of a process on a busy machine can come late, and a
-   * second one would add its own lateness to the answer's.
-   */
-  function raceBudget(
-    call: Promise<ModelAnswer>,
-    deadline: number,
-    started: number,
-    prepareFallback: () => void,
-  ): Promise<Outcome> {
-    return new Promise((resolve) => {
-      const dueAt = deadline - buildTimeMs - fallbackBuildSlackMs;
-      const timer = setTimeout(
-        () => {
-          // How late the timer fired against its own due time: the machine's share, not the proxy's.
-          const timerLateMs = Math.max(0, performance.now() - dueAt);
-          prepareFallback();
-          metrics.budgetTimerLateness.observe(timerLateMs / 1000);
-          resolve({ failure: { reason: 'timeout', label: 'budget' }, upstreamMs: null, timerLateMs });
-          call.then(
-            () => metrics.lateAnswers.inc(),
-            () => {},
-          );
-        },
-        Math.max(0, dueAt - performance.now()),
-      );
-      call.then(
-        (answer) => {
-          clearTimeout(timer);
-          resolve({ answer, upstreamMs: performance.now() - started });
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          resolve({
-            failure: (error as UpstreamCallError).failure ?? { reason: 'error', label: 'unknown' },
-            upstreamMs: performance.now() - started,
-          });
-        },
-      );
-    });
-  }
-
   /**
    * Answers `request`; `receivedAt` (a `performance.now()` time) is when the budget started. `armShopper`
    * is the shopper key the arm is decided by when the request no longer carries it (a session id the
@@ -349,27 +176,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
     if (loading) await loading;
     const now = at ?? deps.now?.() ?? Date.now();
     const filterContext = { catalog, items: request.items, recentlyBought, now };
-    const fallbackContext: FallbackContext = {
+    const fallback = fallbackChain(rules, {
       placement: rules,
       shopper,
       cacheKey,
       items: request.items,
       catalog,
       cache,
-    };
-    // The model behind a stale answer, remembered when its fallback runs, so it is looked up once.
-    let staleModel: RecommendationAnswer['model'] = null;
-    const chain = (withLastAnswer: boolean): ShelfSource[] =>
-      rules.fallback
-        .filter((name) => withLastAnswer || name !== 'last-model-answer')
-        .map((name) => ({
-          name,
-          ids: () => {
-            const result = fallbacks[name].rank(fallbackContext);
-            if (result.model) staleModel = result.model;
-            return result.ids;
-          },
-        }));
+    });
 
     let source: RecommendationAnswer['source'];
     let model: RecommendationAnswer['model'] = null;
@@ -420,7 +234,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
         // the call has failed. A call that answers in time (nearly every one) never pays for it.
         let rulesShelf: Shelf | undefined;
         const prepareRulesShelf = (): void => {
-          rulesShelf ??= timedBuild(rules, limit, chain(true), filterContext);
+          rulesShelf ??= timedBuild(rules, limit, fallback.sources(true), filterContext);
         };
         const outcome = await raceBudget(call, deadline, callStarted, prepareRulesShelf);
         upstreamMs = outcome.upstreamMs;
@@ -439,10 +253,10 @@ export function createShelfService(deps: ShelfServiceDeps) {
 
     // Every build's time sets how early the next lazy one is armed: a model answer's shelf
     // walks the same catalog and filters as the rules' one.
-    shelf ??= timedBuild(rules, limit, [...primary, ...chain(failure !== null && modelOn)], filterContext);
+    shelf ??= timedBuild(rules, limit, [...primary, ...fallback.sources(failure !== null && modelOn)], filterContext);
     if (failure && shelf.filledBy[0] === 'last-model-answer') {
       source = 'cache';
-      model = staleModel;
+      model = fallback.staleModel();
     }
     const fallbackReason: FallbackReason | null = failure?.reason ?? (shelf.items.length < limit ? 'too-few' : null);
     const answer: RecommendationAnswer = {
@@ -466,59 +280,6 @@ export function createShelfService(deps: ShelfServiceDeps) {
       failureLabel: failure?.label ?? null,
       beforeRules: shelf.beforeRules,
     };
-  }
-
-  /** Endpoint variants (`''`: the endpoint's own choice) that refused the batch body, until when (ms since epoch). */
-  const batchRefusedUntil = new Map<string, number>();
-
-  /**
-   * One `InvokeEndpoint` with the batch body for `entries` (the shelves the model is asked for), under the
-   * bulkhead and the hard cap; the answers warm each shelf's cache. Undefined: the bulkhead is full.
-   * Rejects with `BatchRefusedError` when the endpoint does not know the batch body (remembered per variant).
-   */
-  function callModelBatch(
-    shopper: string | undefined,
-    userId: string | undefined,
-    entries: Array<{ cacheKey: string; placement: string; items: string[]; k: number; exclude: string[] }>,
-    requestId: string,
-    deadline: number,
-    targetVariant: string | undefined,
-  ): Promise<ModelAnswer[]> | undefined {
-    const slot = enterUpstream();
-    if (!slot) return undefined;
-    const { signal, leave } = slot;
-    const started = performance.now();
-    const body = {
-      ...(userId ? { userId: deps.pseudonym(userId) } : {}),
-      shelves: entries.map(({ placement, items, k, exclude }) => ({ placement, items, k, exclude })),
-    };
-    return deps.endpoint!.invokeBatch!(body, {
-      requestId,
-      signal,
-      ...(targetVariant ? { targetVariant } : {}),
-    }).then(
-      (answers) => {
-        leave();
-        for (const [i, answer] of answers.entries()) cache.set(shopper, entries[i]!.cacheKey, answer);
-        answered(answers[0]?.variant ?? null, deadline, started);
-        return answers;
-      },
-      (error: unknown) => {
-        leave();
-        if (error instanceof BatchRefusedError) {
-          // The cloud answered; only this body was refused. Remembered, so the next pages ask shelf by shelf.
-          breaker.release();
-          batchRefusedUntil.set(targetVariant ?? '', Date.now() + batchRefusalMemoryMs);
-          metrics.batchRefusals.inc();
-          deps.logger?.warn(
-            { variant: targetVariant ?? null, err: error },
-            'sagemaker: the endpoint refused the batch body; shelves are asked one by one for a while',
-          );
-          throw error;
-        }
-        throw failed(error, signal, targetVariant, started);
-      },
-    );
   }
 
   /**
@@ -612,7 +373,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
       const targetVariant = deps.assignVariant(shopper);
       const callStarted = performance.now();
       let partCalls: Array<Promise<ModelAnswer> | undefined>;
-      const refusedUntil = batchRefusedUntil.get(targetVariant ?? '') ?? 0;
+      const refusedUntil = calls.batchRefusedUntil(targetVariant ?? '');
       const perShelf = (): Array<Promise<ModelAnswer> | undefined> =>
         asked.map((s, i) =>
           callModel(shopper, s.cacheKey, s.request, s.recentlyBought, entries[i]!.k, s.requestId, deadline),
@@ -664,7 +425,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
       });
       // One timer for the whole batch, armed so every shelf's build fits before the deadline.
       await new Promise<void>((resolve) => {
-        const dueAt = deadline - buildTimeMs * shelves.length - fallbackBuildSlackMs;
+        const dueAt = deadline - calls.buildTimeMs() * shelves.length - fallbackBuildSlackMs;
         const timer = setTimeout(
           () => {
             timerLateMs = Math.max(0, performance.now() - dueAt);
@@ -698,26 +459,14 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const now = deps.now?.() ?? Date.now();
     const answers = shelves.map((s): TimedAnswer => {
       const { rules, limit, request, failure } = s;
-      let staleModel: RecommendationAnswer['model'] = null;
-      const fallbackContext: FallbackContext = {
+      const fallback = fallbackChain(rules, {
         placement: rules,
         shopper,
         cacheKey: s.cacheKey,
         items: request.items,
         catalog,
         cache,
-      };
-      const chain = (withLastAnswer: boolean): ShelfSource[] =>
-        rules.fallback
-          .filter((name) => withLastAnswer || name !== 'last-model-answer')
-          .map((name) => ({
-            name,
-            ids: () => {
-              const result = fallbacks[name].rank(fallbackContext);
-              if (result.model) staleModel = result.model;
-              return result.ids;
-            },
-          }));
+      });
       let source: RecommendationAnswer['source'] = failure ? 'fallback' : 'model';
       let model: RecommendationAnswer['model'] = null;
       let primary: ShelfSource[] = [];
@@ -738,11 +487,16 @@ export function createShelfService(deps: ShelfServiceDeps) {
         now,
         ...(shown ? { shown } : {}),
       };
-      const shelf = timedBuild(rules, limit, [...primary, ...chain(failure !== null && s.modelOn)], filterContext);
+      const shelf = timedBuild(
+        rules,
+        limit,
+        [...primary, ...fallback.sources(failure !== null && s.modelOn)],
+        filterContext,
+      );
       if (shown) for (const item of shelf.items) shown.add(item.id);
       if (failure && shelf.filledBy[0] === 'last-model-answer') {
         source = 'cache';
-        model = staleModel;
+        model = fallback.staleModel();
       }
       const fallbackReason: FallbackReason | null = failure?.reason ?? (shelf.items.length < limit ? 'too-few' : null);
       const answer: RecommendationAnswer = {
