@@ -3,6 +3,7 @@
  * takes the variable's text and says, when it refuses it, what the value must be.
  */
 import { z } from 'zod';
+import { secret } from './read-environment.ts';
 
 /** A whole number in `min..max`; the message says `must be <what>` for anything else. */
 export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number') =>
@@ -49,4 +50,4 @@ export const sagemakerEndpointName = z
 export const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2');
 
 /** A secret key: at least 32 bytes (HS256's key size), compared or hashed as UTF-8 bytes. */
-export const secretKey = z.string().refine((key) => Buffer.byteLength(key) >= 32, 'must be at least 32 bytes');
+export const secretKey = secret(z.string().refine((key) => Buffer.byteLength(key) >= 32, 'must be at least 32 bytes'));

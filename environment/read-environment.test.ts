@@ -91,6 +91,25 @@ describe('readEnvironment with unknown variables refused', () => {
     );
   });
 
+  it('never quotes a bad secret, nor the user and password of a bad URL (errors reach the logs)', () => {
+    const withSecrets = { ...table, APP_KEY: ['key', secretKey], APP_STORE_URL: ['store', httpUrl] } as const;
+    const short = 'my-real-but-31-byte-pseudonymky';
+    assert.throws(
+      () => readEnvironment('app', { ...defaults, key: '', store: '' }, withSecrets, { APP_KEY: short }),
+      (error: InvalidEnvironmentError) =>
+        error.message === 'app: APP_KEY=(31 bytes, not shown): must be at least 32 bytes' &&
+        !error.message.includes(short),
+    );
+    assert.throws(
+      () =>
+        readEnvironment('app', { ...defaults, key: '', store: '' }, withSecrets, {
+          APP_STORE_URL: 'redis://:hunter2@cache:6379',
+        }),
+      (error: InvalidEnvironmentError) =>
+        error.message.startsWith('app: APP_STORE_URL="redis://***@cache:6379": ') && !error.message.includes('hunter2'),
+    );
+  });
+
   it('counts edits as Levenshtein does', () => {
     assert.equal(editDistance('RECO_EVENTS_FILE', 'RECO_EVENTS_DIR'), 3);
     assert.equal(editDistance('', 'abc'), 3);

@@ -26,6 +26,21 @@ export class InvalidEnvironmentError extends Error {
 /** Longest part of a bad value quoted in an error: enough to recognise it, short enough for one line. */
 const quotedValueLength = 80;
 
+const secretParsers = new WeakSet<z.ZodType>();
+
+/** Marks `parser`'s values as secrets: a bad one is named by its length in errors, never quoted (logs keep errors). */
+export function secret<Parser extends z.ZodType>(parser: Parser): Parser {
+  secretParsers.add(parser);
+  return parser;
+}
+
+/** A bad value as an error may show it: a secret by its length; a URL without its user and password. */
+function quoted(raw: string, parser: z.ZodType): string {
+  if (secretParsers.has(parser)) return `(${Buffer.byteLength(raw)} bytes, not shown)`;
+  const withoutCredentials = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+  return JSON.stringify(withoutCredentials.slice(0, quotedValueLength));
+}
+
 /** Which variables a process refuses as unknown: those of `prefix` in neither `known` nor the table. */
 export interface UnknownVariables {
   prefix: string;
@@ -94,7 +109,7 @@ export function readEnvironment<Options extends object>(
     if (parsed.success) options[option as string] = parsed.data;
     else {
       const why = parsed.error.issues[0]?.message ?? 'invalid';
-      problems.push(`${name}=${JSON.stringify(raw.slice(0, quotedValueLength))}: ${why}`);
+      problems.push(`${name}=${quoted(raw, parser)}: ${why}`);
     }
   }
   if (problems.length > 0) throw new InvalidEnvironmentError(processName, problems);

@@ -2,10 +2,10 @@
  * `npm run build:proxy`: the proxy compiled ahead of time for production, so nothing is
  * transpiled at start: `server/main.ts` and everything it imports, npm packages included,
  * bundled by esbuild into one ES module, `dist/server/main.js` (`node dist/server/main.js`,
- * no tsx, no node_modules), with the shipped placement rules and the admin page's files beside it. `--out DIR`
- * writes elsewhere (the image test).
+ * no tsx, no node_modules), with the admin page's files beside it. Its default paths (catalog, placements, events,
+ * widget) stay the repository's, as in the sources. `--out DIR` writes elsewhere (the image test).
  */
-import { copyFileSync, cpSync, mkdirSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -28,6 +28,8 @@ export async function buildProxy(dir: string): Promise<string> {
     sourcemap: true,
     legalComments: 'linked',
     logLevel: 'warning',
+    // server/config.ts's default paths are the repository's, two folders up from dist/server/main.js.
+    define: { __RECO_ROOT_FROM_MODULE__: JSON.stringify('../../') },
     // CommonJS packages inside an ES module bundle still call require() for Node's own modules.
     banner: {
       js: [
@@ -36,8 +38,6 @@ export async function buildProxy(dir: string): Promise<string> {
       ].join(' '),
     },
   });
-  // config.ts finds its defaults from its own URL: next to the bundle, `../server/placements.json`.
-  copyFileSync(join(root, 'server/placements.json'), join(dir, 'placements.json'));
   // The admin page's files, which server/admin/admin-routes.ts reads from `./page/` beside its module.
   cpSync(join(root, 'server/admin/page'), join(dir, 'page'), { recursive: true });
   return outfile;

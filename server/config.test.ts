@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig, requirePseudonymsLeavingTheHost, requireShopperIdentity } from './config.ts';
+import { loadConfig, startProblems } from './config.ts';
 
 /** The least a start needs: a way to know who the shopper is. */
 const trusted = { RECO_ALLOW_RAW_USER_IDS: 'true' };
 
 describe('config', () => {
   it('refuses to start a proxy without a token secret or trusted raw ids, naming both', () => {
-    assert.throws(
-      () => requireShopperIdentity(loadConfig({})),
+    assert.match(
+      startProblems(loadConfig({})).join('\n'),
       /RECO_SHOPPER_TOKEN_SECRET .* or RECO_ALLOW_RAW_USER_IDS=true/,
     );
-    requireShopperIdentity(loadConfig(trusted));
+    assert.doesNotMatch(startProblems(loadConfig(trusted)).join('\n'), /RECO_SHOPPER_TOKEN_SECRET/);
     assert.equal(loadConfig({ RECO_SHOPPER_TOKEN_SECRET: 's'.repeat(32) }).allowRawUserIds, false);
     assert.throws(
       () => loadConfig({ RECO_SHOPPER_TOKEN_SECRET: 'short' }),
-      /RECO_SHOPPER_TOKEN_SECRET="short": must be at least 32 bytes/,
+      /RECO_SHOPPER_TOKEN_SECRET=\(5 bytes, not shown\): must be at least 32 bytes/,
     );
   });
 
@@ -124,8 +124,10 @@ describe('config', () => {
   });
 
   it('refuses to start without RECO_PSEUDONYM_KEY unless the endpoint is on this host, saying why', () => {
-    const start = (env: Record<string, string>) => () =>
-      requirePseudonymsLeavingTheHost(loadConfig({ ...trusted, ...env }));
+    const start = (env: Record<string, string>) => () => {
+      const problems = startProblems(loadConfig({ ...trusted, ...env }));
+      if (problems.length > 0) throw new Error(problems.join('; '));
+    };
     assert.throws(start({}), /RECO_PSEUDONYM_KEY is unset .*AWS's own endpoint in eu-west-2.*raw customer ids/);
     for (const far of [
       'https://runtime.sagemaker.eu-west-2.amazonaws.com',
@@ -146,12 +148,21 @@ describe('config', () => {
       SAGEMAKER_ENDPOINT_URL: 'http://127.0.0.1:8080',
       RECO_REDIS_URL: 'redis://127.0.0.1:6379',
     };
-    assert.throws(
-      () => requirePseudonymsLeavingTheHost(loadConfig(local)),
+    assert.match(
+      startProblems(loadConfig(local)).join('\n'),
       /RECO_REDIS_URL needs RECO_PSEUDONYM_KEY: Redis holds customer and session ids only as digests/,
     );
-    assert.doesNotThrow(() =>
-      requirePseudonymsLeavingTheHost(loadConfig({ ...local, RECO_PSEUDONYM_KEY: 'k'.repeat(32) })),
+    assert.deepEqual(startProblems(loadConfig({ ...local, RECO_PSEUDONYM_KEY: 'k'.repeat(32) })), []);
+  });
+
+  it('names every problem that keeps a start from working at once, the missing files with their variables', () => {
+    const problems = startProblems(
+      loadConfig({ RECO_CATALOG_FILE: '/nonexistent/catalog.json', RECO_PLACEMENTS_FILE: '/nonexistent/p.json' }),
     );
+    assert.equal(problems.length, 4, problems.join('\n'));
+    assert.match(problems[0]!, /RECO_SHOPPER_TOKEN_SECRET/);
+    assert.match(problems[1]!, /RECO_PSEUDONYM_KEY is unset/);
+    assert.match(problems[2]!, /^RECO_CATALOG_FILE: no catalog at \/nonexistent\/catalog\.json/);
+    assert.match(problems[3]!, /^RECO_PLACEMENTS_FILE: no placement rules at \/nonexistent\/p\.json/);
   });
 });

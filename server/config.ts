@@ -2,6 +2,7 @@
  * The proxy's configuration: one defaults object, overridden from the
  * environment and validated once at start. Every option is listed in the README.
  */
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -19,7 +20,13 @@ import {
 import { otherProcessVariables } from '../environment/project-variables.ts';
 import { readEnvironment } from '../environment/read-environment.ts';
 
-const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+/**
+ * The defaults' paths are the repository's: one folder up from this module in the sources, and two up from the
+ * compiled `dist/server/main.js`, whose build (scripts/build-proxy.ts) sets `__RECO_ROOT_FROM_MODULE__`.
+ */
+declare const __RECO_ROOT_FROM_MODULE__: string | undefined;
+const rootFromModule = typeof __RECO_ROOT_FROM_MODULE__ === 'string' ? __RECO_ROOT_FROM_MODULE__ : '../';
+const root = (path: string): string => fileURLToPath(new URL(`${rootFromModule}${path}`, import.meta.url));
 
 /** Keep-alive sockets the SageMaker client may hold open; the bulkhead's default matches it. */
 export const upstreamSocketPool = 256;
@@ -355,20 +362,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return loaded;
 }
 
-/**
- * A proxy must know how to tell who a shopper is: by verifying the storefront's tokens, or by
- * trusting raw ids from a back end. With neither it refuses to start (tools that only read the
- * configuration, such as the event export, do not need either).
- */
-export function requireShopperIdentity(config: ProxyConfig): void {
-  if (config.shopperTokenSecret === undefined && !config.allowRawUserIds) {
-    throw new Error(
-      'config: set RECO_SHOPPER_TOKEN_SECRET (the key storefront tokens are signed with) or ' +
-        "RECO_ALLOW_RAW_USER_IDS=true (only when the proxy is called from the storefront's own back end)",
-    );
-  }
-}
-
 /** Whether `url` names this host: 127.0.0.0/8, ::1 or localhost (the local stand-in of the endpoint). */
 export function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname;
@@ -376,31 +369,52 @@ export function isLoopbackUrl(url: string): boolean {
 }
 
 /**
- * Nothing raw leaves the host by default. Without `RECO_PSEUDONYM_KEY` a proxy refuses to start
- * unless its SageMaker endpoint is on this host: every InvokeEndpoint body would carry the raw
- * customer id (and the endpoint's data capture would store it in S3). Redis holds ids only as
- * digests keyed with it, and every instance sharing Redis must use the same key, so `RECO_REDIS_URL`
- * needs it too. Checked at start, as `requireShopperIdentity`: tools that only read the
- * configuration (the event export) do not need it.
+ * What keeps a proxy from starting, every problem at once so that an operator fixes them in one go (tools
+ * that only read the configuration, such as the event export, need none of it):
+ *
+ * - **Who a shopper is**: by verifying the storefront's tokens, or by trusting raw ids from a back end.
+ * - **Nothing raw leaves the host.** Without `RECO_PSEUDONYM_KEY` every InvokeEndpoint body would carry the
+ *   raw customer id (and the endpoint's data capture would store it in S3), so only a SageMaker endpoint on
+ *   this host (the local stand-in) runs without it. Redis holds ids only as digests keyed with it, and every
+ *   instance sharing Redis must use the same key, so `RECO_REDIS_URL` needs it too.
+ * - **The files it serves from**: the catalog and the placement rules must exist.
  */
-export function requirePseudonymsLeavingTheHost(config: ProxyConfig): void {
-  if (config.pseudonymKey !== undefined) return;
-  if (config.redisUrl !== undefined) {
-    throw new Error(
-      'config: RECO_REDIS_URL needs RECO_PSEUDONYM_KEY: Redis holds customer and session ids only as digests ' +
-        'keyed with it (every instance sharing Redis sets the same key), never raw',
+export function startProblems(config: ProxyConfig): string[] {
+  const problems: string[] = [];
+  if (config.shopperTokenSecret === undefined && !config.allowRawUserIds) {
+    problems.push(
+      'set RECO_SHOPPER_TOKEN_SECRET (the key storefront tokens are signed with) or ' +
+        "RECO_ALLOW_RAW_USER_IDS=true (only when the proxy is called from the storefront's own back end)",
     );
   }
-  if (config.endpointUrl === undefined || !isLoopbackUrl(config.endpointUrl)) {
+  if (config.pseudonymKey === undefined && config.redisUrl !== undefined) {
+    problems.push(
+      'RECO_REDIS_URL needs RECO_PSEUDONYM_KEY: Redis holds customer and session ids only as digests ' +
+        'keyed with it (every instance sharing Redis sets the same key), never raw',
+    );
+  } else if (
+    config.pseudonymKey === undefined &&
+    (config.endpointUrl === undefined || !isLoopbackUrl(config.endpointUrl))
+  ) {
     const where =
       config.endpointUrl === undefined
         ? `AWS's own endpoint in ${config.region} (SAGEMAKER_ENDPOINT_URL unset)`
         : `SAGEMAKER_ENDPOINT_URL=${config.endpointUrl}, not this host`;
-    throw new Error(
-      `config: RECO_PSEUDONYM_KEY is unset and the SageMaker endpoint is ${where}: every InvokeEndpoint body ` +
+    problems.push(
+      `RECO_PSEUDONYM_KEY is unset and the SageMaker endpoint is ${where}: every InvokeEndpoint body ` +
         'would carry raw customer ids off the premises (and data capture would store them). Set ' +
         'RECO_PSEUDONYM_KEY (≥ 32 bytes, the key the model was trained with); only a local stand-in on ' +
         '127.0.0.1, ::1 or localhost runs without it',
     );
   }
+  if (!existsSync(config.catalogFile)) {
+    problems.push(
+      `RECO_CATALOG_FILE: no catalog at ${config.catalogFile} (set it to the shop's catalog export; ` +
+        "`npm run data:catalog` writes the demo's)",
+    );
+  }
+  if (!existsSync(config.placementsFile)) {
+    problems.push(`RECO_PLACEMENTS_FILE: no placement rules at ${config.placementsFile}`);
+  }
+  return problems;
 }

@@ -2,6 +2,7 @@
  * Loads the proxy's parts (catalog, rules, event log, SageMaker client),
  * listens, and warms the SDK up with one call before reporting ready.
  */
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
@@ -10,7 +11,7 @@ import { warmUpInvocation } from '../contracts/invocation.ts';
 import { createApp, type ProxyApp } from './app.ts';
 import { clientErrorAnswer } from './http/api-error.ts';
 import { type CatalogFile, openCatalogFile } from './shelf/catalog-file.ts';
-import { type ProxyConfig, requirePseudonymsLeavingTheHost, requireShopperIdentity } from './config.ts';
+import { type ProxyConfig, startProblems } from './config.ts';
 import { EventLog } from './events/event-log.ts';
 import { type SegmentShipper, startSegmentShipper } from './events/segment-shipper.ts';
 import { openPlacementFile } from './shelf/placement-file.ts';
@@ -51,9 +52,16 @@ export async function startProxy(
   config: ProxyConfig,
   options: { credentials?: EndpointOptions['credentials']; logger?: Logger } = {},
 ): Promise<RunningProxy> {
-  requireShopperIdentity(config);
-  requirePseudonymsLeavingTheHost(config);
+  const problems = startProblems(config);
+  if (problems.length > 0) throw new Error(`config: ${problems.join('; ')}`);
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'reco-proxy' } });
+  if (!existsSync(config.widgetBundle)) {
+    // Not a reason to refuse: a proxy called only by a storefront's back end needs no script.
+    logger.warn(
+      { widgetBundle: config.widgetBundle },
+      'RECO_WIDGET_BUNDLE names no file: /reco-shelf.js answers 404 (npm run build writes dist/reco-shelf.js)',
+    );
+  }
   const catalogFile = openCatalogFile(config.catalogFile, logger, config.catalogBaseUrl);
   const catalog = catalogFile.index;
   const placements = openPlacementFile(config.placementsFile, logger);

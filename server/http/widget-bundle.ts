@@ -292,7 +292,12 @@ export function widgetBundles(
   const send = (req: Request, res: Parameters<RequestHandler>[1], name: string, versioned: boolean): void => {
     const file = built.get(name);
     if (!file) {
-      sendError(res, 404, 'not_found', `${name} is not built: run npm run build`);
+      sendError(
+        res,
+        404,
+        'not_found',
+        `${name} is not here: the file RECO_WIDGET_BUNDLE names is missing (npm run build writes it)`,
+      );
       return;
     }
     const origin = req.headers.origin;

@@ -54,7 +54,7 @@ describe('the shipped environment', () => {
 
   it('the image keeps its events in a declared volume that node owns, and runs on a supported Node LTS', () => {
     const eventsDir = imageEnv.RECO_EVENTS_DIR;
-    assert.ok(eventsDir, 'RECO_EVENTS_DIR is set (the default, beside the bundle, is not writable)');
+    assert.ok(eventsDir, 'RECO_EVENTS_DIR is set (the default is in the repository, which the image does not have)');
     assert.ok(dockerVolumes(stage).includes(eventsDir), `${eventsDir} is a VOLUME`);
     const runs = stage.filter(([keyword]) => keyword === 'RUN').map(([, args]) => args);
     assert.ok(
