@@ -177,6 +177,8 @@ export async function startProcesses(
         RECO_SHOPPER_TOKEN_SECRET: env.RECO_SHOPPER_TOKEN_SECRET || developmentShopperTokenSecret,
         RECO_PSEUDONYM_KEY: env.RECO_PSEUDONYM_KEY || developmentPseudonymKey,
         RECO_SERVER_KEY: env.RECO_SERVER_KEY || developmentServerKey,
+        // No balancer has to take the demo's one proxy out before it stops: Ctrl-C stops it at once.
+        RECO_DRAIN_MS: env.RECO_DRAIN_MS || '0',
         // The demo storefront must always be allowed; the caller's origins come on top.
         RECO_ALLOWED_ORIGINS: [
           env.RECO_ALLOWED_ORIGINS,

@@ -150,7 +150,7 @@ export function productPage(ctx: PageContext, product: CatalogProduct): string {
       loading="eager" heading="Bought together"></reco-shelf>
     <reco-shelf id="new-in-shelf" placement="new-in" ${shopper(ctx)} items="${product.id}" limit="6"
       loading="eager" heading="New in"></reco-shelf>
-    <reco-shelf id="recommended-shelf" placement="home" ${shopper(ctx)} limit="6"
+    <reco-shelf id="recommended-shelf" placement="home" ${shopper(ctx)} items="${product.id}" limit="6"
       loading="eager" heading="Recommended for you"></reco-shelf>`,
   );
 }

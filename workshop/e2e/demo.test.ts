@@ -175,6 +175,11 @@ describe('the demo storefront, end to end', () => {
         await overlay.waitFor();
         assert.equal(await overlay.getAttribute('data-source'), source);
         assert.equal(await overlay.getAttribute('data-reason'), reason ?? '');
+        // The strip times the shelf's request: the page's one POST /v1/shelves, or the proxy's call from the
+        // storefront's server, whose Server-Timing the page forwards.
+        const strip = (await overlay.textContent()) ?? '';
+        assert.match(strip, /latency: \d+ ms/, `${shelfId} in ${mode}: ${strip}`);
+        if (mode === 'normal') assert.doesNotMatch(strip, /variant: -/, `${shelfId} in ${mode}: ${strip}`);
         const shift = await page.evaluate(() => {
           const w = window as unknown as { __cls: number; __byShelf: string[]; __other: string[] };
           return { cls: w.__cls, byShelf: w.__byShelf, other: w.__other };

@@ -191,6 +191,19 @@ describe('server-rendered shelves and one request per page (issue #22)', () => {
     await context.close();
   });
 
+  it('leaves the product the page shows off all three of its shelves', async () => {
+    // Anonymous: "Recommended for you" is then the best sellers, first among them 85123A.
+    const context = await newShopperContext(browser);
+    const page = await context.newPage();
+    await trackShelves(page);
+    const shelves = [await openAndReadShelf(page, `${stack.urls.storefront}/product/85123A`, productShelves[0])];
+    for (const id of productShelves.slice(1)) shelves.push(await readLoaded(page, id));
+    const offered = shelves.flatMap((s) => s.ids);
+    assert.ok(offered.length > 0);
+    assert.ok(!offered.includes('85123A'), `85123A on its own page's shelves: ${offered.join(' ')}`);
+    await context.close();
+  });
+
   it('answers every shelf within its budget while the cloud hangs, server-rendered and batched alike', async () => {
     const context = await newShopperContext(browser);
     const page = await context.newPage();

@@ -105,6 +105,9 @@ export function addShelvesRoute(
       const reason = shelf.fallbackReason ? ` ${shelf.fallbackReason}` : '';
       timing += `, shelf-${i};desc="${shelf.placement} ${shelf.source}${reason}"`;
     }
+    // One model call serves the batch, so one variant: as the single-shelf route names it.
+    const variant = timed.shelves.find(({ answer: shelf }) => shelf.model?.variant)?.answer.model?.variant;
+    if (variant) timing += `, variant;desc="${variant.replace(/[^A-Za-z0-9-]/g, '')}"`;
     res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
     for (const { answer: shelf, failureLabel } of timed.shelves) experiment?.answered(shelf, armKey, failureLabel);
