@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import {
   answerJson,
   renderShelfHtml,
-  type ShelfDisplay,
   shelfCss,
   shelfStyleHash,
   type ShelfToRender,
@@ -168,76 +161,5 @@ describe('renderShelfHtml', () => {
   it('names the CSP hash of its <style>', async () => {
     const expected = createHash('sha256').update(shelfCss, 'utf8').digest('base64');
     assert.equal(await shelfStyleHash(), `'sha256-${expected}'`);
-  });
-});
-
-describe("widget/README.md's Node example of server-rendered shelves", () => {
-  /** The README's block marked `<!-- server-render-node -->`, as a module in a temporary folder. */
-  async function readmeExample(): Promise<{ renderShelves: (shelves: object[], token?: string) => Promise<string[]> }> {
-    const readme = readFileSync(new URL('../../widget/README.md', import.meta.url), 'utf8');
-    const block = /<!-- server-render-node -->\n```js\n([\s\S]*?)```/.exec(readme);
-    assert.ok(block, 'widget/README.md has a js block marked <!-- server-render-node -->');
-    const file = join(mkdtempSync(join(tmpdir(), 'reco-readme-')), 'shelves.mjs');
-    writeFileSync(file, block[1]!);
-    return import(pathToFileURL(file).href);
-  }
-
-  /** A stand-in proxy: answers with rendered shelves, fails with a 503, or never answers. */
-  async function standIn(mode: () => 'answer' | 'fail' | 'hang'): Promise<{ url: string; close(): void }> {
-    const server = createServer(async (req, res) => {
-      let text = '';
-      for await (const chunk of req) text += chunk;
-      const how = mode();
-      if (how === 'hang') return;
-      if (how === 'fail' || req.url !== '/v1/shelves') return void res.writeHead(503).end();
-      const body = JSON.parse(text) as { shelves: ShelfDisplay[]; render: string };
-      assert.equal(body.render, 'html');
-      const shelves = body.shelves.map((display, i) => {
-        const answer = shelf([item(String(i))], { placement: (display as { placement: string }).placement });
-        return { ...answer, html: renderShelfHtml(answer, display) };
-      });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ shelves }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () => {
-        server.closeAllConnections();
-        server.close();
-      },
-    };
-  }
-
-  it('writes the proxy’s fragments, and each shelf’s reserved space when the proxy fails or hangs', {
-    timeout: 10_000,
-  }, async () => {
-    let how: 'answer' | 'fail' | 'hang' = 'answer';
-    const proxy = await standIn(() => how);
-    process.env.RECO_PROXY_URL = proxy.url;
-    try {
-      const { renderShelves } = await readmeExample();
-      const shelves = [
-        { placement: 'product', items: ['85123A', '22423'], heading: 'Bought "together" <now>' },
-        { placement: 'home', limit: 4, layout: 'grid' },
-      ];
-      const rendered = await renderShelves(shelves, 'tok.en');
-      assert.equal(rendered.length, 2);
-      assert.match(rendered[0]!, /^<reco-shelf placement="product" items="85123A,22423" heading="Bought &quot;/);
-      assert.match(rendered[1]!, /^<reco-shelf placement="home" limit="4" layout="grid" data-ssr /);
-      const reserved = [
-        '<reco-shelf placement="product" items="85123A,22423" heading="Bought &#34;together&#34; &#60;now&#62;"' +
-          ' shopper-token="tok.en"></reco-shelf>',
-        '<reco-shelf placement="home" limit="4" layout="grid" shopper-token="tok.en"></reco-shelf>',
-      ];
-      how = 'fail';
-      assert.deepEqual(await renderShelves(shelves, 'tok.en'), reserved);
-      how = 'hang';
-      // A proxy that never answers: the example's own timeout ends the wait (else this test times out).
-      assert.deepEqual(await renderShelves(shelves, 'tok.en'), reserved);
-    } finally {
-      delete process.env.RECO_PROXY_URL;
-      proxy.close();
-    }
   });
 });
