@@ -12,7 +12,8 @@ import { ApiError, methodNotAllowed } from '../api-error.ts';
 import { clientOf } from '../client-of.ts';
 import { arrivalOf } from '../received-at.ts';
 import { jsonOrTextBody } from '../request-body.ts';
-import { sendJson } from '../send-json.ts';
+import { sendJsonText } from '../send-json.ts';
+import { answerJson } from '../../shelf/answer-json.ts';
 import {
   InvalidRequestError,
   parseRecommendationBody,
@@ -89,7 +90,7 @@ export function addRecommendationsRoute(
     res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
     experiment?.answered(answer, armKey, failureLabel);
-    sendJson(res, answer);
+    sendJsonText(res, answerJson(answer));
     // The line's object is not even built when the level would drop it (LOG_LEVEL=warn or above).
     if (!logger.isLevelEnabled('info')) return;
     logger.info(

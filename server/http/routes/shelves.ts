@@ -13,7 +13,8 @@ import { ApiError, methodNotAllowed } from '../api-error.ts';
 import { clientOf } from '../client-of.ts';
 import { arrivalOf } from '../received-at.ts';
 import { jsonOrTextBody } from '../request-body.ts';
-import { sendJson } from '../send-json.ts';
+import { sendJsonText } from '../send-json.ts';
+import { shelvesJson } from '../../shelf/answer-json.ts';
 import {
   InvalidRequestError,
   type RecommendationRequest,
@@ -108,7 +109,7 @@ export function addShelvesRoute(
     res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
     for (const { answer: shelf, failureLabel } of timed.shelves) experiment?.answered(shelf, armKey, failureLabel);
-    sendJson(res, { shelves });
+    sendJsonText(res, shelvesJson(shelves));
     if (!logger.isLevelEnabled('info')) return;
     logger.info(
       {
