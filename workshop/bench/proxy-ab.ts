@@ -3,8 +3,9 @@
  * `git archive` of the commit before a change, with node_modules linked in) and this tree's
  * proxy, each against the same reference, in interleaved rounds (reference, base, this,
  * reference, …) so the machine's drift hits all three alike. Reports answers per second,
- * the CPU each process spent per answer (least disturbed by other work) and the answers'
- * sources. A CLI report for a person, hence `console`.
+ * the CPU each process spent per answer (least disturbed by other work), the median of the
+ * per-round ratios of this tree's proxy to the base's, and the answers' sources. A CLI report
+ * for a person, hence `console`.
  *
  *   npx tsx workshop/bench/proxy-ab.ts --base /tmp/pfs-base [--path model|fallback] [--rounds 4]
  *     [--seconds 5] [--budget-ms 150]
@@ -115,6 +116,8 @@ try {
   );
   const ratio = (name: 'before' | 'after') =>
     round(medianOf(runs[name].map((r, i) => r.okPerSec / runs.reference[i]!.okPerSec)));
+  // After against before, round by round (the two ran seconds apart): steadier than either against the reference.
+  const paired = (of: (r: Round) => number) => round(medianOf(runs.after.map((r, i) => of(r) / of(runs.before[i]!))));
   console.log(
     JSON.stringify(
       {
@@ -122,6 +125,7 @@ try {
         budgetMs,
         summary,
         ratioToReference: { before: ratio('before'), after: ratio('after') },
+        afterOverBefore: { okPerSec: paired((r) => r.okPerSec), cpuMsPerAnswer: paired((r) => r.cpuMsPerAnswer) },
         sources: { before: await sourcesOf('before'), after: await sourcesOf('after') },
         loadAverageAtEnd: load(),
       },
