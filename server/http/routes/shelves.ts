@@ -12,7 +12,7 @@ import { shopperKey } from '../../shoppers/holdout.ts';
 import { ApiError, methodNotAllowed } from '../api-error.ts';
 import { clientOf } from '../client-of.ts';
 import { arrivalOf } from '../received-at.ts';
-import { jsonOrTextBody } from '../request-body.ts';
+import { bodyRead, jsonOrTextBody } from '../request-body.ts';
 import { sendJsonText } from '../send-json.ts';
 import { shelvesJson } from '../../shelf/answer-json.ts';
 import {
@@ -132,7 +132,7 @@ export function addShelvesRoute(
   router
     .route('/shelves')
     .post(...jsonOrTextBody, (req, res) => {
-      if (!req.is('application/json') && !req.is('text/plain'))
+      if (!bodyRead(req))
         throw new ApiError(415, 'unsupported_media_type', 'body: send JSON as application/json or text/plain');
       return answer(req, res);
     })
