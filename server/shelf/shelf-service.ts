@@ -184,8 +184,10 @@ export function createShelfService(deps: ShelfServiceDeps) {
       else if (!modelOn) failure = { reason: 'disabled', label: 'disabled' };
       else if (bulkhead.inFlight >= bulkhead.limit) failure = { reason: 'overloaded', label: 'bulkhead-full' };
       else allowed = breaker.allows();
-      // A sync `true` (the breaker closed) skips the await, so the bulkhead check and the call stay atomic.
-      if (!failure && allowed !== true && !(await allowed)) failure = { reason: 'circuit-open', label: 'circuit-open' };
+      // A sync answer skips the await: `true` (closed), so the bulkhead check and the call stay atomic; `false`
+      // (open), so a fallback answer takes no turn of the microtask queue for it.
+      if (!failure && allowed !== true && (allowed === false || !(await allowed)))
+        failure = { reason: 'circuit-open', label: 'circuit-open' };
       const margin = answerMarginMs + Math.min(deps.eventLoopDelayMs?.() ?? 0, rules.budgetMs * maxDelayShareOfBudget);
       const deadline = started + rules.budgetMs - margin;
       const callStarted = performance.now();
