@@ -5,9 +5,8 @@
  */
 import type { Response } from 'express';
 
-/** Serialises `body` once and sends it; a HEAD request gets the headers alone. */
-export function sendJson(res: Response, body: unknown): void {
-  const text = JSON.stringify(body);
+/** Sends `text`, already JSON (shelf/answer-json.ts); a HEAD request gets the headers alone. */
+export function sendJsonText(res: Response, text: string): void {
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
   if (res.req.method === 'HEAD') res.end();

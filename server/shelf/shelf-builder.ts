@@ -55,6 +55,35 @@ function placementConstraint(rules: PlacementRules, catalog: CatalogIndex): (pro
     (since === undefined || product.firstSold >= since) && (category === undefined || product.category === category);
 }
 
+/** A placement's filters as the builder runs them. */
+interface PlacementFilters {
+  catalog: CatalogIndex;
+  active: ReadonlyArray<(id: string, context: FilterContext) => boolean>;
+  dedupe: boolean;
+  allowed: (product: CatalogProduct) => boolean;
+}
+
+/**
+ * Made once per placement's rules (a rules file read anew makes new rules) and catalog, not once per shelf:
+ * the fallback path builds a shelf on every request.
+ */
+const preparedFilters = new WeakMap<PlacementRules, PlacementFilters>();
+function filtersOf(rules: PlacementRules, catalog: CatalogIndex): PlacementFilters {
+  let prepared = preparedFilters.get(rules);
+  if (prepared?.catalog !== catalog) {
+    prepared = {
+      catalog,
+      active: rules.filters
+        .filter((f): f is Exclude<FilterName, 'no-duplicates'> => f !== 'no-duplicates')
+        .map((f) => filters[f]),
+      dedupe: rules.filters.includes('no-duplicates'),
+      allowed: placementConstraint(rules, catalog),
+    };
+    preparedFilters.set(rules, prepared);
+  }
+  return prepared;
+}
+
 /** A product that passed the filters, where its source ranked it, and why it is there. */
 interface Candidate {
   product: CatalogProduct;
@@ -107,11 +136,7 @@ export function buildShelf(
   sources: readonly ShelfSource[],
   context: FilterContext,
 ): Shelf {
-  const active = rules.filters
-    .filter((f): f is Exclude<FilterName, 'no-duplicates'> => f !== 'no-duplicates')
-    .map((f) => filters[f]);
-  const dedupe = rules.filters.includes('no-duplicates');
-  const allowed = placementConstraint(rules, context.catalog);
+  const { active, dedupe, allowed } = filtersOf(rules, context.catalog);
   const taken = new Set<string>();
   const merch = activeMerchandising(rules, context.now ?? Date.now());
   if (!merch) {

@@ -12,10 +12,10 @@ import type { Bulkhead } from './bulkhead.ts';
 import type { CatalogIndex, ShelfItem } from './catalog-index.ts';
 import type { Breaker } from './circuit-breaker.ts';
 import { boundChildren, type Metrics } from '../operations/metrics.ts';
-import { type PlacementRules, rulesFor, type RuleBook } from './placement-rules.ts';
+import { rulesFor, type RuleBook } from './placement-rules.ts';
 import type { RecommendationRequest } from './recommendation-request.ts';
 import { shopperKey } from '../shoppers/holdout.ts';
-import { fallbacks, type FallbackContext } from './fallback-chain/index.ts';
+import { PlacementChain } from './fallback-chain/placement-chain.ts';
 import { BatchRefusedError, type ModelAnswer, type SageMakerEndpoint } from './sagemaker-endpoint.ts';
 import type { Shelf, ShelfSource } from './shelf-builder.ts';
 import { invocationLimits } from '../../contracts/invocation.ts';
@@ -114,29 +114,6 @@ function unknownPlacementWarning(placement: string): { code: string; message: st
   };
 }
 
-/**
- * A placement's fallback chain as the shelf builder's sources over `context` (`sources(false)` leaves the
- * last model answer out: it belongs only where a model call failed), and the model behind a stale answer,
- * remembered when its fallback runs so it is looked up once.
- */
-function fallbackChain(rules: PlacementRules, context: FallbackContext) {
-  let staleModel: RecommendationAnswer['model'] = null;
-  return {
-    sources: (withLastAnswer: boolean): ShelfSource[] =>
-      rules.fallback
-        .filter((name) => withLastAnswer || name !== 'last-model-answer')
-        .map((name) => ({
-          name,
-          ids: () => {
-            const result = fallbacks[name].rank(context);
-            if (result.model) staleModel = result.model;
-            return result.ids;
-          },
-        })),
-    staleModel: (): RecommendationAnswer['model'] => staleModel,
-  };
-}
-
 /** Builds the shelf service; `recommend` never throws for a sick cloud. */
 export function createShelfService(deps: ShelfServiceDeps) {
   const { catalog, cache, breaker, bulkhead, metrics } = deps;
@@ -176,7 +153,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
     if (loading) await loading;
     const now = at ?? deps.now?.() ?? Date.now();
     const filterContext = { catalog, items: request.items, recentlyBought, now };
-    const fallback = fallbackChain(rules, {
+    const fallback = new PlacementChain({
       placement: rules,
       shopper,
       cacheKey,
@@ -207,8 +184,10 @@ export function createShelfService(deps: ShelfServiceDeps) {
       else if (!modelOn) failure = { reason: 'disabled', label: 'disabled' };
       else if (bulkhead.inFlight >= bulkhead.limit) failure = { reason: 'overloaded', label: 'bulkhead-full' };
       else allowed = breaker.allows();
-      // A sync `true` (the breaker closed) skips the await, so the bulkhead check and the call stay atomic.
-      if (!failure && allowed !== true && !(await allowed)) failure = { reason: 'circuit-open', label: 'circuit-open' };
+      // A sync answer skips the await: `true` (closed), so the bulkhead check and the call stay atomic; `false`
+      // (open), so a fallback answer takes no turn of the microtask queue for it.
+      if (!failure && allowed !== true && (allowed === false || !(await allowed)))
+        failure = { reason: 'circuit-open', label: 'circuit-open' };
       const margin = answerMarginMs + Math.min(deps.eventLoopDelayMs?.() ?? 0, rules.budgetMs * maxDelayShareOfBudget);
       const deadline = started + rules.budgetMs - margin;
       const callStarted = performance.now();
@@ -459,7 +438,7 @@ export function createShelfService(deps: ShelfServiceDeps) {
     const now = deps.now?.() ?? Date.now();
     const answers = shelves.map((s): TimedAnswer => {
       const { rules, limit, request, failure } = s;
-      const fallback = fallbackChain(rules, {
+      const fallback = new PlacementChain({
         placement: rules,
         shopper,
         cacheKey: s.cacheKey,

@@ -16,7 +16,7 @@ import { InvalidBatchError, maxBatchBytes, maxBatchSize, parseEventBatch } from 
 import { ApiError, methodNotAllowed, sendError } from '../api-error.ts';
 import { clientOf } from '../client-of.ts';
 import { eventCounter, type PointsCounter } from '../rate-limit.ts';
-import { jsonOrTextBodyUpTo } from '../request-body.ts';
+import { bodyRead, jsonOrTextBodyUpTo } from '../request-body.ts';
 import type { ServerCaller } from '../server-key.ts';
 import type { Arm } from '../../shoppers/holdout.ts';
 import type { Metrics } from '../../operations/metrics.ts';
@@ -118,7 +118,7 @@ export function addEventsRoute(
           'authorization: the server key is for the storefront server, never a page',
         );
       }
-      if (!req.is('application/json') && !req.is('text/plain')) {
+      if (!bodyRead(req)) {
         throw new ApiError(415, 'unsupported_media_type', 'body: send application/json or text/plain');
       }
       let batch: ReturnType<typeof parseEventBatch>;

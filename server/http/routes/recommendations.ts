@@ -11,8 +11,9 @@ import { shopperKey } from '../../shoppers/holdout.ts';
 import { ApiError, methodNotAllowed } from '../api-error.ts';
 import { clientOf } from '../client-of.ts';
 import { arrivalOf } from '../received-at.ts';
-import { jsonOrTextBody } from '../request-body.ts';
-import { sendJson } from '../send-json.ts';
+import { bodyRead, jsonOrTextBody } from '../request-body.ts';
+import { sendJsonText } from '../send-json.ts';
+import { answerJson } from '../../shelf/answer-json.ts';
 import {
   InvalidRequestError,
   parseRecommendationBody,
@@ -89,7 +90,7 @@ export function addRecommendationsRoute(
     res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
     experiment?.answered(answer, armKey, failureLabel);
-    sendJson(res, answer);
+    sendJsonText(res, answerJson(answer));
     // The line's object is not even built when the level would drop it (LOG_LEVEL=warn or above).
     if (!logger.isLevelEnabled('info')) return;
     logger.info(
@@ -111,7 +112,7 @@ export function addRecommendationsRoute(
     .route('/recommendations')
     .get((req, res) => answer(req, res, () => parseRecommendationQuery(req.query as Record<string, unknown>)))
     .post(...jsonOrTextBody, (req, res) => {
-      if (!req.is('application/json') && !req.is('text/plain'))
+      if (!bodyRead(req))
         throw new ApiError(415, 'unsupported_media_type', 'body: send JSON as application/json or text/plain');
       return answer(req, res, () => {
         // Only when there is a query at all: the shelf's own POST has none, and is spared parsing one.

@@ -12,8 +12,9 @@ import { shopperKey } from '../../shoppers/holdout.ts';
 import { ApiError, methodNotAllowed } from '../api-error.ts';
 import { clientOf } from '../client-of.ts';
 import { arrivalOf } from '../received-at.ts';
-import { jsonOrTextBody } from '../request-body.ts';
-import { sendJson } from '../send-json.ts';
+import { bodyRead, jsonOrTextBody } from '../request-body.ts';
+import { sendJsonText } from '../send-json.ts';
+import { shelvesJson } from '../../shelf/answer-json.ts';
 import {
   InvalidRequestError,
   type RecommendationRequest,
@@ -111,7 +112,7 @@ export function addShelvesRoute(
     res.setHeader('Server-Timing', timing);
     res.setHeader('Cache-Control', 'no-store');
     for (const { answer: shelf, failureLabel } of timed.shelves) experiment?.answered(shelf, armKey, failureLabel);
-    sendJson(res, { shelves });
+    sendJsonText(res, shelvesJson(shelves));
     if (!logger.isLevelEnabled('info')) return;
     logger.info(
       {
@@ -134,7 +135,7 @@ export function addShelvesRoute(
   router
     .route('/shelves')
     .post(...jsonOrTextBody, (req, res) => {
-      if (!req.is('application/json') && !req.is('text/plain'))
+      if (!bodyRead(req))
         throw new ApiError(415, 'unsupported_media_type', 'body: send JSON as application/json or text/plain');
       return answer(req, res);
     })
