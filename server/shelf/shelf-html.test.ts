@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import {
-  answerJson,
-  renderShelfHtml,
-  shelfCss,
-  shelfStyleHash,
-  type ShelfToRender,
-} from './shelf-html.ts';
+import { answerJson, renderShelfHtml, shelfCss, shelfStyleHash, type ShelfToRender } from './shelf-html.ts';
 
 const item = (id: string, over: Record<string, unknown> = {}) => ({
   id,
