@@ -11,12 +11,15 @@ import { InvalidEnvironmentError } from '../../environment/read-environment.ts';
 import { projectRoot } from '../../workshop/test-support/child.ts';
 import { monitorDefaults, monitorEnvironment, readMonitorEnvironment } from './monitor-environment.ts';
 
-/** Each variable the monitor reads, a value it refuses, and why; a folder takes any non-empty text. */
-const refused: Record<string, [string, string] | 'any text'> = {
+/**
+ * Each variable the monitor reads, a value it refuses, why, and how the message shows the value (a
+ * secret by its length alone); a folder takes any non-empty text.
+ */
+const refused: Record<string, [string, string, string?] | 'any text'> = {
   RECO_EVENTS_DIR: 'any text',
   RECO_EVENTS_DEDUP_HOURS: ['721', 'must be at most 720'],
   RECO_EVENTS_SEGMENT_SECONDS: ['1.5', 'must be a whole number'],
-  RECO_PSEUDONYM_KEY: ['é'.repeat(15), 'must be at least 32 bytes'],
+  RECO_PSEUDONYM_KEY: ['é'.repeat(15), 'must be at least 32 bytes', '(30 bytes, not shown)'],
   SAGEMAKER_ENDPOINT_NAME: ['reco_shelf', 'must be a SageMaker endpoint name'],
 };
 
@@ -32,7 +35,7 @@ describe("the monitor's environment", () => {
         () => readMonitorEnvironment({ [name]: bad[0] }),
         (error: unknown) =>
           error instanceof InvalidEnvironmentError &&
-          error.message === `monitor: ${name}=${JSON.stringify(bad[0])}: ${bad[1]}`,
+          error.message === `monitor: ${name}=${bad[2] ?? JSON.stringify(bad[0])}: ${bad[1]}`,
       );
     });
   }

@@ -13,10 +13,13 @@ import { retrainExitCodes } from './retrain-error.ts';
 
 const key = 'retrain-environment-test-key-0123456789';
 
-/** Each variable the retrain reads, a value it refuses, and why; text variables take any non-empty text. */
-const refused: Record<string, [string, string] | 'any text'> = {
-  RECO_PSEUDONYM_KEY: ['k'.repeat(31), 'must be at least 32 bytes'],
-  RECO_SHOPPER_TOKEN_SECRET: ['short', 'must be at least 32 bytes'],
+/**
+ * Each variable the retrain reads, a value it refuses, why, and how the message shows the value (a
+ * secret by its length alone); text variables take any non-empty text.
+ */
+const refused: Record<string, [string, string, string?] | 'any text'> = {
+  RECO_PSEUDONYM_KEY: ['k'.repeat(31), 'must be at least 32 bytes', '(31 bytes, not shown)'],
+  RECO_SHOPPER_TOKEN_SECRET: ['short', 'must be at least 32 bytes', '(5 bytes, not shown)'],
   RECO_EVENTS_DIR: 'any text',
   SAGEMAKER_PORT: ['0', 'must be at least 1'],
   RECO_MODEL_S3_URI: ['https://bucket/prefix', 'must be an s3://bucket/prefix URI'],
@@ -37,7 +40,7 @@ describe("the retrain's environment", () => {
       assert.throws(
         () => readRetrainEnvironment({ [name]: bad[0] }),
         (error: Error & { exitCode?: number }) =>
-          error.message === `environment: ${name}=${JSON.stringify(bad[0])}: ${bad[1]}` &&
+          error.message === `environment: ${name}=${bad[2] ?? JSON.stringify(bad[0])}: ${bad[1]}` &&
           error.exitCode === retrainExitCodes.usage,
       );
     });
@@ -71,6 +74,6 @@ describe("the retrain's environment", () => {
       (error: { code: number; stderr: string }) => error,
     );
     assert.equal(result.code, retrainExitCodes.usage);
-    assert.equal(result.stderr, 'retrain: environment: RECO_PSEUDONYM_KEY="short": must be at least 32 bytes\n');
+    assert.equal(result.stderr, 'retrain: environment: RECO_PSEUDONYM_KEY=(5 bytes, not shown): must be at least 32 bytes\n');
   });
 });

@@ -83,14 +83,12 @@ export class ErasedCustomers {
     this.#timers.push(setInterval(() => this.#readLog(dir), times.logMs).unref());
     if (!redis) return;
     this.#redis = redis;
-    const subscriber = redis.subscriber();
-    this.#subscriber = subscriber;
-    const channel = redis.key('erasures');
-    subscriber.on('message', (from: string, pseudonym: string) => {
-      if (from === channel) this.add(pseudonym);
-    });
-    subscriber.subscribe(channel).catch(() => {});
-    void this.#readFleet();
+    // Each (re)connection re-reads the set: what was announced while the link was down was never heard.
+    this.#subscriber = redis.follow(
+      redis.key('erasures'),
+      (pseudonym) => this.add(pseudonym),
+      () => void this.#readFleet(),
+    );
     this.#timers.push(setInterval(() => void this.#readFleet(), times.fleetMs).unref());
   }
 

@@ -57,8 +57,13 @@ export interface RedisConnection {
    * on a connection of its own, bounded by `writeTimeoutMs`, never by the reads' `timeoutMs`.
    */
   attemptWrite<T>(operation: string, call: (client: Redis) => Promise<T>): Promise<T | undefined>;
-  /** A second connection for subscriptions (Redis takes a subscribed connection for nothing else). */
-  subscriber(): Redis;
+  /**
+   * Follows `channel` on a connection of its own (Redis takes a subscribed connection for nothing else):
+   * `onMessage` hears each message; on every (re)connection the subscription is asked for anew and
+   * `onConnected` runs, for the follower to catch up on what it missed while the link was down.
+   * Returns the connection, to disconnect.
+   */
+  follow(channel: string, onMessage: (message: string) => void, onConnected?: () => void): Redis;
   close(): Promise<void>;
 }
 
@@ -149,7 +154,23 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     },
     attempt: (operation, call) => bounded(client, timeoutMs, operation, call),
     attemptWrite: (operation, call) => bounded(writer, writeTimeoutMs, operation, call),
-    subscriber: () => watch(new Redis(options.url, { ...clientOptions, commandTimeout: undefined }), 'subscriber'),
+    follow(channel, onMessage, onConnected) {
+      // Subscribed on 'ready', never before: without an offline queue, a SUBSCRIBE sent while connecting is
+      // refused at once. ioredis's own re-subscription is off: it runs unawaited, and a link dropped mid-way
+      // leaves its refusal unhandled.
+      const subscriber = watch(
+        new Redis(options.url, { ...clientOptions, commandTimeout: undefined, autoResubscribe: false }),
+        'subscriber',
+      );
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) onMessage(message);
+      });
+      subscriber.on('ready', () => {
+        subscriber.subscribe(channel).catch(() => {});
+        onConnected?.();
+      });
+      return subscriber;
+    },
     async close() {
       clearInterval(ping);
       for (const c of clients) c.disconnect(false);

@@ -146,14 +146,11 @@ export class SharedBreaker implements Breaker {
 
   /** Listens for the fleet's changes and takes the fleet's current state; call once. */
   start(): void {
-    const subscriber = this.redis.subscriber();
-    this.#subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => this.#hear(message));
-    // On every (re)connection: subscribe (there is no offline queue to hold an early one) and catch up.
-    subscriber.on('ready', () => {
-      subscriber.subscribe(this.#keys.channel).catch(() => {});
-      void this.#catchUp();
-    });
+    this.#subscriber = this.redis.follow(
+      this.#keys.channel,
+      (message) => this.#hear(message),
+      () => void this.#catchUp(),
+    );
   }
 
   async #catchUp(): Promise<void> {
