@@ -74,6 +74,9 @@ describe("the retrain's environment", () => {
       (error: { code: number; stderr: string }) => error,
     );
     assert.equal(result.code, retrainExitCodes.usage);
-    assert.equal(result.stderr, 'retrain: environment: RECO_PSEUDONYM_KEY=(5 bytes, not shown): must be at least 32 bytes\n');
+    assert.equal(
+      result.stderr,
+      'retrain: environment: RECO_PSEUDONYM_KEY=(5 bytes, not shown): must be at least 32 bytes\n',
+    );
   });
 });
