@@ -1,0 +1,263 @@
+/**
+ * A small gradient-boosted regression-tree learner with a listwise objective (LambdaMART: Burges
+ * 2010), for the re-ranker (`reranker.ts`). Each tree is fitted by Newton steps to the LambdaRank
+ * gradients of every question (a customer's candidate list): for each (bought, not bought) pair the
+ * RankNet gradient weighted by |ΔNDCG| of swapping the two. Splits are searched over per-feature
+ * quantile bins (at most 32), so a level costs one pass over the rows; trees grow level by level.
+ *
+ * Hand-written on purpose: no well-kept npm package trains LambdaMART in JavaScript or TypeScript.
+ * A search of package docs (2026-12-07) found LambdaMART in Python (lezzago/LambdaMart, sklearn
+ * trees), Java (RankLib), Scala (metarank/ltrlib, wrapping XGBoost/LightGBM/CatBoost) and C++
+ * (LightGBM, XGBoost); their JS bindings need native builds or WASM and a second model format in the
+ * container. Serving needs only `predict` over plain JSON trees, a few lines with no dependency.
+ *
+ * Deterministic: no sampling, ties broken by index, so the same data gives the same trees.
+ */
+
+/** One tree as plain arrays (JSON as is): node 0 is the root; `feature[n] < 0` marks a leaf. */
+export interface Tree {
+  feature: number[];
+  /** Go left when the feature's value is ≤ the threshold. */
+  threshold: number[];
+  left: number[];
+  right: number[];
+  /** A leaf's output (learning rate applied); 0 for inner nodes. */
+  value: number[];
+}
+
+/** A trained ensemble: the score is the sum of every tree's leaf. */
+export interface Forest {
+  features: number;
+  trees: Tree[];
+}
+
+export interface GbdtOptions {
+  trees: number;
+  depth: number;
+  learningRate: number;
+  /** A leaf needs at least this much summed hessian (a regulariser against tiny leaves). */
+  minLeafHessian?: number;
+  /** L2 penalty on leaf values. */
+  lambda?: number;
+  /** Quantile bins per feature. */
+  bins?: number;
+}
+
+/** Training questions: rows of `features` floats, grouped by `groupPtr` (question q = rows [ptr[q], ptr[q+1])). */
+export interface RankingData {
+  features: number;
+  x: Float32Array;
+  /** 1 for an item bought in the label window, 0 otherwise. */
+  label: Uint8Array;
+  groupPtr: Int32Array;
+}
+
+/** The ensemble's score of one row (`x` at `offset`, `forest.features` values). */
+export function predict(forest: Forest, x: ArrayLike<number>, offset = 0): number {
+  let sum = 0;
+  for (const tree of forest.trees) {
+    let node = 0;
+    while (tree.feature[node]! >= 0)
+      node = x[offset + tree.feature[node]!]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+    sum += tree.value[node]!;
+  }
+  return sum;
+}
+
+/** Quantile edges per feature from the sorted distinct values (deterministic; every row counted). */
+function binEdges(data: RankingData, bins: number): Float64Array[] {
+  const rows = data.label.length;
+  const out: Float64Array[] = [];
+  const column = new Float64Array(rows);
+  for (let f = 0; f < data.features; f++) {
+    for (let r = 0; r < rows; r++) column[r] = data.x[r * data.features + f]!;
+    const sorted = column.slice().sort();
+    const edges: number[] = [];
+    for (let b = 1; b <= bins; b++) {
+      const v = sorted[Math.min(rows - 1, Math.floor((b * rows) / bins) - 1)]!;
+      if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
+    }
+    out.push(Float64Array.from(edges));
+  }
+  return out;
+}
+
+function binOf(edges: Float64Array, v: number): number {
+  let lo = 0,
+    hi = edges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (v <= edges[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * LambdaRank gradients (ascent direction) and hessians into `g`, `h` for every row, from the current
+ * `scores`. NDCG over the whole candidate list, binary gains.
+ */
+function lambdas(data: RankingData, scores: Float64Array, g: Float64Array, h: Float64Array): void {
+  g.fill(0);
+  h.fill(0);
+  const order: number[] = [];
+  const rank = new Int32Array(data.label.length);
+  for (let q = 0; q + 1 < data.groupPtr.length; q++) {
+    const from = data.groupPtr[q]!,
+      to = data.groupPtr[q + 1]!;
+    order.length = 0;
+    let positives = 0;
+    for (let r = from; r < to; r++) {
+      order.push(r);
+      positives += data.label[r]!;
+    }
+    if (positives === 0 || positives === to - from) continue;
+    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+    for (let i = 0; i < order.length; i++) rank[order[i]!] = i;
+    let ideal = 0;
+    for (let i = 0; i < positives; i++) ideal += 1 / Math.log2(i + 2);
+    for (let i = from; i < to; i++) {
+      if (!data.label[i]) continue;
+      const di = 1 / Math.log2(rank[i]! + 2);
+      for (let j = from; j < to; j++) {
+        if (data.label[j]) continue;
+        const delta = Math.abs(di - 1 / Math.log2(rank[j]! + 2)) / ideal;
+        const rho = 1 / (1 + Math.exp(scores[i]! - scores[j]!));
+        g[i] = g[i]! + delta * rho;
+        g[j] = g[j]! - delta * rho;
+        const w = delta * rho * (1 - rho);
+        h[i] = h[i]! + w;
+        h[j] = h[j]! + w;
+      }
+    }
+  }
+}
+
+/** Trains a forest on `data`; `log` gets one line every 25 trees. */
+export function trainGbdt(data: RankingData, options: GbdtOptions): Forest {
+  const { features } = data;
+  const rows = data.label.length;
+  const nBins = options.bins ?? 32;
+  const minLeaf = options.minLeafHessian ?? 1;
+  const l2 = options.lambda ?? 1;
+  const edges = binEdges(data, nBins);
+  const binned = new Uint8Array(rows * features);
+  for (let r = 0; r < rows; r++)
+    for (let f = 0; f < features; f++) binned[r * features + f] = binOf(edges[f]!, data.x[r * features + f]!);
+
+  const scores = new Float64Array(rows);
+  const g = new Float64Array(rows);
+  const h = new Float64Array(rows);
+  const nodeOf = new Int32Array(rows);
+  const trees: Tree[] = [];
+  for (let t = 0; t < options.trees; t++) {
+    lambdas(data, scores, g, h);
+    const tree: Tree = { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0] };
+    nodeOf.fill(0);
+    let level = [0];
+    for (let depth = 0; depth < options.depth && level.length > 0; depth++) {
+      // One pass over the rows fills every node's histograms at this level.
+      const slot = new Map(level.map((node, s) => [node, s]));
+      const hist = new Float64Array(level.length * features * nBins * 2);
+      for (let r = 0; r < rows; r++) {
+        const s = slot.get(nodeOf[r]!);
+        if (s === undefined) continue;
+        const base = s * features * nBins * 2;
+        for (let f = 0; f < features; f++) {
+          const at = base + (f * nBins + binned[r * features + f]!) * 2;
+          hist[at] = hist[at]! + g[r]!;
+          hist[at + 1] = hist[at + 1]! + h[r]!;
+        }
+      }
+      const next: number[] = [];
+      const splitBin = new Map<number, { feature: number; bin: number }>();
+      level.forEach((node, s) => {
+        const base = s * features * nBins * 2;
+        let G = 0,
+          H = 0;
+        for (let b = 0; b < nBins; b++) {
+          G += hist[base + b * 2]!;
+          H += hist[base + b * 2 + 1]!;
+        }
+        const parent = (G * G) / (H + l2);
+        let best = 1e-9,
+          bestFeature = -1,
+          bestBin = -1;
+        for (let f = 0; f < features; f++) {
+          let GL = 0,
+            HL = 0;
+          for (let b = 0; b + 1 < edges[f]!.length; b++) {
+            const at = base + (f * nBins + b) * 2;
+            GL += hist[at]!;
+            HL += hist[at + 1]!;
+            const HR = H - HL;
+            if (HL < minLeaf || HR < minLeaf) continue;
+            const GR = G - GL;
+            const gain = (GL * GL) / (HL + l2) + (GR * GR) / (HR + l2) - parent;
+            if (gain > best) {
+              best = gain;
+              bestFeature = f;
+              bestBin = b;
+            }
+          }
+        }
+        if (bestFeature < 0) return;
+        const left = tree.feature.length,
+          right = left + 1;
+        for (let i = 0; i < 2; i++) {
+          tree.feature.push(-1);
+          tree.threshold.push(0);
+          tree.left.push(-1);
+          tree.right.push(-1);
+          tree.value.push(0);
+        }
+        tree.feature[node] = bestFeature;
+        tree.threshold[node] = edges[bestFeature]![bestBin]!;
+        tree.left[node] = left;
+        tree.right[node] = right;
+        splitBin.set(node, { feature: bestFeature, bin: bestBin });
+        next.push(left, right);
+      });
+      for (let r = 0; r < rows; r++) {
+        const split = splitBin.get(nodeOf[r]!);
+        if (!split) continue;
+        nodeOf[r] =
+          binned[r * features + split.feature]! <= split.bin ? tree.left[nodeOf[r]!]! : tree.right[nodeOf[r]!]!;
+      }
+      level = next;
+    }
+    // Newton leaf values: Σg / (Σh + λ), shrunk by the learning rate.
+    const G = new Float64Array(tree.feature.length),
+      H = new Float64Array(tree.feature.length);
+    for (let r = 0; r < rows; r++) {
+      G[nodeOf[r]!] = G[nodeOf[r]!]! + g[r]!;
+      H[nodeOf[r]!] = H[nodeOf[r]!]! + h[r]!;
+    }
+    for (let n = 0; n < tree.feature.length; n++)
+      if (tree.feature[n]! < 0) tree.value[n] = (options.learningRate * G[n]!) / (H[n]! + l2);
+    for (let r = 0; r < rows; r++) scores[r] = scores[r]! + tree.value[nodeOf[r]!]!;
+    trees.push(tree);
+  }
+  return { features, trees };
+}
+
+/** Checks a forest read from JSON: every index in range, every leaf a number (throws `rerank: …`). */
+export function checkForest(value: unknown): Forest {
+  const forest = value as Forest;
+  if (!forest || typeof forest.features !== 'number' || !Array.isArray(forest.trees))
+    throw new Error('rerank: the trees file is not a forest');
+  for (const tree of forest.trees) {
+    const n = tree.feature?.length;
+    for (const key of ['threshold', 'left', 'right', 'value'] as const)
+      if (!Array.isArray(tree[key]) || tree[key].length !== n) throw new Error(`rerank: a tree's ${key} is malformed`);
+    for (let i = 0; i < n; i++) {
+      if (tree.feature[i]! >= forest.features) throw new Error('rerank: a tree uses a feature out of range');
+      if (
+        tree.feature[i]! >= 0 &&
+        !(tree.left[i]! > i && tree.right[i]! > i && Math.max(tree.left[i]!, tree.right[i]!) < n)
+      )
+        throw new Error('rerank: a tree points outside itself');
+    }
+  }
+  return forest;
+}
