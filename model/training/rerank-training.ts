@@ -33,10 +33,28 @@ interface Questions {
 }
 
 /**
- * Questions by (purchases, cut-off, blend setting, candidates): the rolling evaluation's cut-offs
- * share most of their training months, and the tuning grid shares them across tree settings.
+ * Questions by (the purchases before the window's end, cut-off, blend setting, candidates): the rolling
+ * evaluation's cut-offs share most of their training months (each split filters its own copy of the
+ * purchases, so they are fingerprinted, not compared by identity), and the tuning grid shares them
+ * across tree settings. The newest `cachedQuestionSets` are kept.
  */
-const questionCache = new WeakMap<readonly Purchase[], Map<string, Questions>>();
+const questionCache = new Map<string, Questions>();
+const cachedQuestionSets = 24;
+
+/** A fingerprint of the purchases before `end` (FNV-1a over time, customer, item and invoice). */
+function fingerprint(purchases: readonly Purchase[], end: number): string {
+  let hash = 0x811c9dc5,
+    count = 0;
+  const mix = (text: string) => {
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  };
+  for (const p of purchases) {
+    if (p.time >= end) continue;
+    count++;
+    mix(`${p.time}|${p.customerId}|${p.stockCode}|${p.invoice}`);
+  }
+  return `${count}/${(hash >>> 0).toString(16)}`;
+}
 
 /** `months` calendar months before `time` (UTC), same day and time of day. */
 export function monthsBefore(time: number, months: number): number {
@@ -60,10 +78,8 @@ function questionsAt(
   blendKey: string,
   fitBlend: (data: Interactions) => ItemItemParts,
 ): Questions {
-  if (!questionCache.has(purchases)) questionCache.set(purchases, new Map());
-  const cache = questionCache.get(purchases)!;
-  const key = `${cutoff}/${windowEnd}/${candidates}/${blendKey}`;
-  const hit = cache.get(key);
+  const key = `${fingerprint(purchases, windowEnd)}/${cutoff}/${windowEnd}/${candidates}/${blendKey}`;
+  const hit = questionCache.get(key);
   if (hit) return hit;
   const before = purchases.filter((p) => p.time < cutoff);
   const empty: Questions = { x: new Float32Array(0), label: new Uint8Array(0), sizes: [] };
@@ -96,7 +112,8 @@ function questionsAt(
     sizes.push(list.length);
   }
   const out: Questions = { x: concat(rows, Float32Array), label: concat(labels, Uint8Array), sizes };
-  cache.set(key, out);
+  questionCache.set(key, out);
+  if (questionCache.size > cachedQuestionSets) questionCache.delete(questionCache.keys().next().value!);
   return out;
 }
 
