@@ -41,6 +41,8 @@ export interface GbdtOptions {
   lambda?: number;
   /** Quantile bins per feature. */
   bins?: number;
+  /** Swaps below this rank on both sides change NDCG@truncation by nothing (absent: the whole list). */
+  truncation?: number;
 }
 
 /** Training questions: rows of `features` floats, grouped by `groupPtr` (question q = rows [ptr[q], ptr[q+1])). */
@@ -97,11 +99,19 @@ function binOf(edges: Float64Array, v: number): number {
  * LambdaRank gradients (ascent direction) and hessians into `g`, `h` for every row, from the current
  * `scores`. NDCG over the whole candidate list, binary gains.
  */
-function lambdas(data: RankingData, scores: Float64Array, g: Float64Array, h: Float64Array): void {
+function lambdas(
+  data: RankingData,
+  scores: Float64Array,
+  g: Float64Array,
+  h: Float64Array,
+  truncation = Infinity,
+): void {
   g.fill(0);
   h.fill(0);
   const order: number[] = [];
   const rank = new Int32Array(data.label.length);
+  const discounts = new Float64Array(data.label.length);
+  const exps = new Float64Array(data.label.length);
   for (let q = 0; q + 1 < data.groupPtr.length; q++) {
     const from = data.groupPtr[q]!,
       to = data.groupPtr[q + 1]!;
@@ -115,14 +125,24 @@ function lambdas(data: RankingData, scores: Float64Array, g: Float64Array, h: Fl
     order.sort((a, b) => scores[b]! - scores[a]! || a - b);
     for (let i = 0; i < order.length; i++) rank[order[i]!] = i;
     let ideal = 0;
-    for (let i = 0; i < positives; i++) ideal += 1 / Math.log2(i + 2);
+    for (let i = 0; i < Math.min(positives, truncation); i++) ideal += 1 / Math.log2(i + 2);
+    // Per row once: its discount at its rank and e^score (the pair's ρ = e_j / (e_i + e_j)), scores
+    // shifted by the question's best so the exponentials stay finite.
+    const top = scores[order[0]!]!;
+    for (let r = from; r < to; r++) {
+      discounts[r] = rank[r]! < truncation ? 1 / Math.log2(rank[r]! + 2) : 0;
+      exps[r] = Math.exp(scores[r]! - top);
+    }
     for (let i = from; i < to; i++) {
       if (!data.label[i]) continue;
-      const di = 1 / Math.log2(rank[i]! + 2);
+      const di = discounts[i]!,
+        ei = exps[i]!;
       for (let j = from; j < to; j++) {
         if (data.label[j]) continue;
-        const delta = Math.abs(di - 1 / Math.log2(rank[j]! + 2)) / ideal;
-        const rho = 1 / (1 + Math.exp(scores[i]! - scores[j]!));
+        const delta = Math.abs(di - discounts[j]!) / ideal;
+        if (delta === 0) continue;
+        const sum = ei + exps[j]!;
+        const rho = sum > 0 ? exps[j]! / sum : 0.5;
         g[i] = g[i]! + delta * rho;
         g[j] = g[j]! - delta * rho;
         const w = delta * rho * (1 - rho);
@@ -151,26 +171,33 @@ export function trainGbdt(data: RankingData, options: GbdtOptions): Forest {
   const nodeOf = new Int32Array(rows);
   const trees: Tree[] = [];
   for (let t = 0; t < options.trees; t++) {
-    lambdas(data, scores, g, h);
+    lambdas(data, scores, g, h, options.truncation);
     const tree: Tree = { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0] };
     nodeOf.fill(0);
     let level = [0];
     for (let depth = 0; depth < options.depth && level.length > 0; depth++) {
       // One pass over the rows fills every node's histograms at this level.
-      const slot = new Map(level.map((node, s) => [node, s]));
+      const slot = new Int32Array(tree.feature.length).fill(-1);
+      level.forEach((node, s) => {
+        slot[node] = s;
+      });
       const hist = new Float64Array(level.length * features * nBins * 2);
       for (let r = 0; r < rows; r++) {
-        const s = slot.get(nodeOf[r]!);
-        if (s === undefined) continue;
+        const s = slot[nodeOf[r]!]!;
+        if (s < 0) continue;
         const base = s * features * nBins * 2;
+        const gr = g[r]!,
+          hr = h[r]!,
+          rowAt = r * features;
         for (let f = 0; f < features; f++) {
-          const at = base + (f * nBins + binned[r * features + f]!) * 2;
-          hist[at] = hist[at]! + g[r]!;
-          hist[at + 1] = hist[at + 1]! + h[r]!;
+          const at = base + (f * nBins + binned[rowAt + f]!) * 2;
+          hist[at] = hist[at]! + gr;
+          hist[at + 1] = hist[at + 1]! + hr;
         }
       }
       const next: number[] = [];
-      const splitBin = new Map<number, { feature: number; bin: number }>();
+      const splitFeature = new Int32Array(tree.feature.length).fill(-1);
+      const splitAt = new Int32Array(tree.feature.length);
       level.forEach((node, s) => {
         const base = s * features * nBins * 2;
         let G = 0,
@@ -215,14 +242,15 @@ export function trainGbdt(data: RankingData, options: GbdtOptions): Forest {
         tree.threshold[node] = edges[bestFeature]![bestBin]!;
         tree.left[node] = left;
         tree.right[node] = right;
-        splitBin.set(node, { feature: bestFeature, bin: bestBin });
+        splitFeature[node] = bestFeature;
+        splitAt[node] = bestBin;
         next.push(left, right);
       });
       for (let r = 0; r < rows; r++) {
-        const split = splitBin.get(nodeOf[r]!);
-        if (!split) continue;
-        nodeOf[r] =
-          binned[r * features + split.feature]! <= split.bin ? tree.left[nodeOf[r]!]! : tree.right[nodeOf[r]!]!;
+        const node = nodeOf[r]!;
+        const f = node < splitFeature.length ? splitFeature[node]! : -1;
+        if (f < 0) continue;
+        nodeOf[r] = binned[r * features + f]! <= splitAt[node]! ? tree.left[node]! : tree.right[node]!;
       }
       level = next;
     }

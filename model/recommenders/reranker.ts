@@ -9,6 +9,15 @@ import type { ItemItemParts, ItemItemRecommender } from './item-item.ts';
 import { featureCount, featureFiller, type RerankPart } from './rerank-features.ts';
 import type { Query, Recommender, Scored } from './types.ts';
 
+/**
+ * What the trees re-rank for a known customer without context: the blend's best `n` items. Training
+ * asks through this too, so it learns on the lists it will re-rank. (Adding the customer's other past
+ * items after them was tried on validation, May 2011: NDCG@10 in view all 0.3616 against 0.3640.)
+ */
+export function rerankCandidates(base: ItemItemRecommender, query: Query & { user: number }, n: number): Scored[] {
+  return base.recommend({ ...query, k: n });
+}
+
 export function rerankedRecommender(base: ItemItemRecommender, parts: ItemItemParts, rerank: RerankPart): Recommender {
   if (rerank.forest.features !== featureCount)
     throw new Error(`rerank: the trees read ${rerank.forest.features} features, this code builds ${featureCount}`);
@@ -20,7 +29,7 @@ export function rerankedRecommender(base: ItemItemRecommender, parts: ItemItemPa
     const known = user !== undefined && user >= 0 && user + 1 < userPtr.length && userPtr[user + 1]! > userPtr[user]!;
     if (!known || (context !== undefined && context.length > 0)) return base.recommend(query);
     // A k beyond the candidate count re-ranks k items, so the answer's scores stay one scale, best first.
-    const candidates = base.recommend({ ...query, k: Math.max(k, rerank.candidates) });
+    const candidates = rerankCandidates(base, { ...query, user }, Math.max(k, rerank.candidates));
     if (rows.length < candidates.length * featureCount) rows = new Float32Array(candidates.length * featureCount);
     fill(user, candidates, base.lastParts(), rows);
     const scored = candidates.map((c, r) => ({
