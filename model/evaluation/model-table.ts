@@ -89,7 +89,8 @@ export function describeSpec(spec: ModelSpec | undefined): string {
         (p.repeatShift ? `, per-customer weight slope ${p.repeatShift}` : '') +
         (p.neighbourWeight ? `, nearest customers ${p.neighbourWeight}${p.neighbourOwn ? ' (own items)' : ''}` : '') +
         (p.rerankCandidates
-          ? `, re-ranker: top ${p.rerankCandidates} by ${p.rerankTrees} trees of depth ${p.rerankDepth}, rate ${p.rerankRate}`
+          ? `, re-ranker: top ${p.rerankCandidates} by ${p.rerankTrees} trees of depth ${p.rerankDepth}, ` +
+            `rate ${p.rerankRate}`
           : '')
       );
     default:
