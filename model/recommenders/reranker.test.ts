@@ -11,7 +11,6 @@ import { temporalSplit } from '../evaluation/split.ts';
 import { fitItemItemParts, type ModelParams, withoutReranker } from '../training/candidates.ts';
 import { minQuestions, monthsBefore } from '../training/rerank-training.ts';
 import { defaultShipped } from '../training/shipped-config.ts';
-import { buildInteractions } from './interactions.ts';
 import { itemItemRecommender } from './item-item.ts';
 import { seeded } from './seeded-random.ts';
 import type { Recommender } from './types.ts';
