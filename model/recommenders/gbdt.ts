@@ -97,63 +97,78 @@ function binOf(edges: Float64Array, v: number): number {
 
 /**
  * LambdaRank gradients (ascent direction) and hessians into `g`, `h` for every row, from the current
- * `scores`. NDCG over the whole candidate list, binary gains.
+ * `scores`. NDCG over the whole candidate list (or its top `truncation`), binary gains. Made once per
+ * training: each question's order is kept from the tree before and re-sorted by insertion, which is
+ * nearly free because one tree moves scores a little.
  */
-function lambdas(
-  data: RankingData,
-  scores: Float64Array,
-  g: Float64Array,
-  h: Float64Array,
-  truncation = Infinity,
-): void {
-  g.fill(0);
-  h.fill(0);
-  const order: number[] = [];
-  const rank = new Int32Array(data.label.length);
-  const discounts = new Float64Array(data.label.length);
-  const exps = new Float64Array(data.label.length);
-  for (let q = 0; q + 1 < data.groupPtr.length; q++) {
-    const from = data.groupPtr[q]!,
-      to = data.groupPtr[q + 1]!;
-    order.length = 0;
-    let positives = 0;
-    for (let r = from; r < to; r++) {
-      order.push(r);
-      positives += data.label[r]!;
-    }
-    if (positives === 0 || positives === to - from) continue;
-    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-    for (let i = 0; i < order.length; i++) rank[order[i]!] = i;
-    let ideal = 0;
-    for (let i = 0; i < Math.min(positives, truncation); i++) ideal += 1 / Math.log2(i + 2);
-    // Per row once: its discount at its rank and e^score (the pair's ρ = e_j / (e_i + e_j)), scores
-    // shifted by the question's best so the exponentials stay finite.
-    const top = scores[order[0]!]!;
-    for (let r = from; r < to; r++) {
-      discounts[r] = rank[r]! < truncation ? 1 / Math.log2(rank[r]! + 2) : 0;
-      exps[r] = Math.exp(scores[r]! - top);
-    }
-    for (let i = from; i < to; i++) {
-      if (!data.label[i]) continue;
-      const di = discounts[i]!,
-        ei = exps[i]!;
-      for (let j = from; j < to; j++) {
-        if (data.label[j]) continue;
-        const delta = Math.abs(di - discounts[j]!) / ideal;
-        if (delta === 0) continue;
-        const sum = ei + exps[j]!;
-        const rho = sum > 0 ? exps[j]! / sum : 0.5;
-        g[i] = g[i]! + delta * rho;
-        g[j] = g[j]! - delta * rho;
-        const w = delta * rho * (1 - rho);
-        h[i] = h[i]! + w;
-        h[j] = h[j]! + w;
+function lambdaComputer(data: RankingData, truncation = Infinity) {
+  const rows = data.label.length;
+  const order = Int32Array.from({ length: rows }, (_, r) => r);
+  const rank = new Int32Array(rows);
+  const discounts = new Float64Array(rows);
+  const exps = new Float64Array(rows);
+  let longest = 0;
+  for (let q = 0; q + 1 < data.groupPtr.length; q++)
+    longest = Math.max(longest, data.groupPtr[q + 1]! - data.groupPtr[q]!);
+  const discountAt = Float64Array.from({ length: longest }, (_, r) => (r < truncation ? 1 / Math.log2(r + 2) : 0));
+  const positivesOf = Int32Array.from({ length: data.groupPtr.length - 1 }, (_, q) => {
+    let n = 0;
+    for (let r = data.groupPtr[q]!; r < data.groupPtr[q + 1]!; r++) n += data.label[r]!;
+    return n;
+  });
+  return function lambdas(scores: Float64Array, g: Float64Array, h: Float64Array): void {
+    g.fill(0);
+    h.fill(0);
+    for (let q = 0; q + 1 < data.groupPtr.length; q++) {
+      const from = data.groupPtr[q]!,
+        to = data.groupPtr[q + 1]!;
+      const positives = positivesOf[q]!;
+      if (positives === 0 || positives === to - from) continue;
+      // Best score first, the lower row first on a tie: one total order, whatever the sort.
+      for (let i = from + 1; i < to; i++) {
+        const row = order[i]!,
+          s = scores[row]!;
+        let at = i;
+        while (at > from) {
+          const before = order[at - 1]!;
+          if (scores[before]! > s || (scores[before]! === s && before < row)) break;
+          order[at] = before;
+          at--;
+        }
+        order[at] = row;
+      }
+      for (let i = from; i < to; i++) rank[order[i]!] = i - from;
+      let ideal = 0;
+      for (let i = 0; i < Math.min(positives, truncation); i++) ideal += 1 / Math.log2(i + 2);
+      // Per row once: its discount at its rank and e^score (the pair's ρ = e_j / (e_i + e_j)), scores
+      // shifted by the question's best so the exponentials stay finite.
+      const top = scores[order[from]!]!;
+      for (let r = from; r < to; r++) {
+        discounts[r] = discountAt[rank[r]!]!;
+        exps[r] = Math.exp(scores[r]! - top);
+      }
+      for (let i = from; i < to; i++) {
+        if (!data.label[i]) continue;
+        const di = discounts[i]!,
+          ei = exps[i]!;
+        for (let j = from; j < to; j++) {
+          if (data.label[j]) continue;
+          const delta = Math.abs(di - discounts[j]!) / ideal;
+          if (delta === 0) continue;
+          const sum = ei + exps[j]!;
+          const rho = sum > 0 ? exps[j]! / sum : 0.5;
+          g[i] = g[i]! + delta * rho;
+          g[j] = g[j]! - delta * rho;
+          const w = delta * rho * (1 - rho);
+          h[i] = h[i]! + w;
+          h[j] = h[j]! + w;
+        }
       }
     }
-  }
+  };
 }
 
-/** Trains a forest on `data`; `log` gets one line every 25 trees. */
+/** Trains a forest on `data`. */
 export function trainGbdt(data: RankingData, options: GbdtOptions): Forest {
   const { features } = data;
   const rows = data.label.length;
@@ -169,9 +184,10 @@ export function trainGbdt(data: RankingData, options: GbdtOptions): Forest {
   const g = new Float64Array(rows);
   const h = new Float64Array(rows);
   const nodeOf = new Int32Array(rows);
+  const lambdas = lambdaComputer(data, options.truncation);
   const trees: Tree[] = [];
   for (let t = 0; t < options.trees; t++) {
-    lambdas(data, scores, g, h, options.truncation);
+    lambdas(scores, g, h);
     const tree: Tree = { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0] };
     nodeOf.fill(0);
     let level = [0];
