@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Purchase } from '../../data/purchases.ts';
-import { readArtifact, writeArtifact } from '../container/artifact.ts';
+import { type LoadedModel, readArtifact, writeArtifact } from '../container/artifact.ts';
+import { servingAtCutoff } from '../retrain/serving-at-cutoff.ts';
 import { servedRecommender } from '../container/served-model.ts';
 import { evaluateRecommender } from '../evaluation/evaluate-recommender.ts';
 import { temporalSplit } from '../evaluation/split.ts';
@@ -148,4 +149,18 @@ test('rerank: the training months end by the cut-off (calendar months back)', ()
   assert.equal(new Date(monthsBefore(cutoff, 1)).toISOString(), '2011-05-01T00:00:00.000Z');
   assert.equal(monthsBefore(cutoff, 0), cutoff);
   assert.ok(split.train.purchases!.every((p) => p.time < cutoff));
+});
+
+test("rerank: the gate's serving recipe, re-fitted at the gate's cut-off, re-fits its re-ranker there too", () => {
+  const manifest = { algorithm: 'ease+buy-again', modelVersion: 'serving', params: { ...reranked } };
+  const serving = { manifest } as unknown as LoadedModel;
+  const refitted = servingAtCutoff(serving, split, undefined).recommender;
+  const served = servedRecommender(withTrees);
+  const blend = itemItemRecommender(withTrees);
+  let differs = false;
+  for (let user = 0; user < 60; user++) {
+    assert.deepEqual(refitted.recommend({ user, k: 8 }), served.recommend({ user, k: 8 }));
+    differs ||= JSON.stringify(refitted.recommend({ user, k: 8 })) !== JSON.stringify(blend.recommend({ user, k: 8 }));
+  }
+  assert.ok(differs, 'the re-fitted recipe re-ranks, it is not the blend alone');
 });
