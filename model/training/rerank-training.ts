@@ -40,7 +40,7 @@ interface Questions {
  * across tree settings. The newest `cachedQuestionSets` are kept.
  */
 const questionCache = new Map<string, Questions>();
-const cachedQuestionSets = 24;
+const cachedQuestionSets = 12;
 
 /** A fingerprint of the purchases before `end` (FNV-1a over time, customer, item and invoice). */
 function fingerprint(purchases: readonly Purchase[], end: number): string {
