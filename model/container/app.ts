@@ -8,7 +8,7 @@ import type { BatchInvocationAnswer, InvocationAnswer } from '../../contracts/in
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Logger, pino } from 'pino';
 import { readArtifact, type LoadedModel } from './artifact.ts';
-import { itemItemRecommender } from '../recommenders/item-item.ts';
+import { servedRecommender } from './served-model.ts';
 import type { Recommender } from '../recommenders/types.ts';
 import { type BatchInvocation, InvalidInvocationError, type Invocation, parseAnyInvocation } from './invocation.ts';
 
@@ -85,7 +85,7 @@ export function createInferenceServer(options: InferenceServerOptions): { server
     options.loadModel ??
     ((dir: string) => new Promise<LoadedModel>((resolve) => setImmediate(() => resolve(readArtifact(dir)))));
   const ready = load(options.modelDir).then((loaded) => {
-    recommender = itemItemRecommender(loaded.parts, { precomputeUsers: true });
+    recommender = servedRecommender(loaded.parts, { precomputeUsers: true });
     model = loaded;
   });
   ready.catch(() => {}); // the caller decides what a failed load means; never an unhandled rejection

@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkForest } from '../recommenders/gbdt.ts';
 import type { ItemItemParts } from '../recommenders/item-item.ts';
+import { featureCount } from '../recommenders/rerank-features.ts';
 
 /** Identifies the layout; bump when it changes. */
 export const artifactFormat = 'reco-shelf-item-item/1';
@@ -30,6 +32,11 @@ export interface Manifest {
   neighbourWeight?: number;
   neighbours?: number;
   neighbourOwnOnly?: boolean;
+  /**
+   * The learned re-ranker (absent in models without one): its trees in `rerank-trees.json`, re-ranking
+   * the blend's best `candidates` items; the counts its features read are the optional binaries.
+   */
+  rerank?: { file: 'rerank-trees.json'; candidates: number; trees: number };
   itemIds: string[];
   userIds: string[];
   files: Record<RequiredBinary, { type: 'float32' | 'int32'; length: number }> &
@@ -38,7 +45,17 @@ export interface Manifest {
 
 type RequiredBinary = 'itemItem' | 'popularity' | 'userPtr' | 'userItems' | 'userRepeat';
 /** Files only some models have (absent from the manifest: the model has no such part). */
-type OptionalBinary = 'userRepeatWeight' | 'userVectors';
+type OptionalBinary =
+  | 'userRepeatWeight'
+  | 'userVectors'
+  | 'userBaskets'
+  | 'userAgeDays'
+  | 'userFirstAgeDays'
+  | 'itemBuyers'
+  | 'itemRecentBuyers';
+/** The re-ranker's counts: all present with `rerank`, none without. */
+const rerankBinaries = ['userBaskets', 'userAgeDays', 'userFirstAgeDays', 'itemBuyers', 'itemRecentBuyers'] as const;
+const rerankFile = 'rerank-trees.json';
 type BinaryName = RequiredBinary | OptionalBinary;
 const fileNames: Record<BinaryName, string> = {
   itemItem: 'item-item.f32',
@@ -48,8 +65,13 @@ const fileNames: Record<BinaryName, string> = {
   userRepeat: 'user-repeat.f32',
   userRepeatWeight: 'user-repeat-weight.f32',
   userVectors: 'user-vectors.f32',
+  userBaskets: 'user-baskets.f32',
+  userAgeDays: 'user-age-days.f32',
+  userFirstAgeDays: 'user-first-age-days.f32',
+  itemBuyers: 'item-buyers.f32',
+  itemRecentBuyers: 'item-recent-buyers.f32',
 };
-const optionalBinaries: readonly OptionalBinary[] = ['userRepeatWeight', 'userVectors'];
+const optionalBinaries: readonly OptionalBinary[] = ['userRepeatWeight', 'userVectors', ...rerankBinaries];
 
 /** A loaded model: the scoring parts plus the id maps the container needs. */
 export interface LoadedModel {
@@ -84,7 +106,10 @@ export function writeArtifact(
     userRepeat: parts.userRepeat,
     ...(parts.userRepeatWeight ? { userRepeatWeight: parts.userRepeatWeight } : {}),
     ...(parts.userVectors ? { userVectors: parts.userVectors } : {}),
+    ...(parts.rerank ? parts.rerank.counts : {}),
   };
+  const trees =
+    parts.rerank && `${JSON.stringify({ candidates: parts.rerank.candidates, forest: parts.rerank.forest })}\n`;
   const hash = createHash('sha256');
   hash.update(
     JSON.stringify([
@@ -97,6 +122,8 @@ export function writeArtifact(
       ...(parts.trendWeight === undefined ? [] : [parts.trendWeight]),
       ...(parts.neighbourWeight === undefined ? [] : [parts.neighbourWeight, parts.neighbours]),
       ...(parts.neighbourOwnOnly ? ['own only'] : []),
+      // Only when set, so a model without a re-ranker keeps its version.
+      ...(trees ? [trees] : []),
       model.itemIds,
       model.userIds,
     ]),
@@ -124,10 +151,20 @@ export function writeArtifact(
       ? {}
       : { neighbourWeight: parts.neighbourWeight, neighbours: parts.neighbours }),
     ...(parts.neighbourOwnOnly ? { neighbourOwnOnly: true } : {}),
+    ...(parts.rerank
+      ? {
+          rerank: {
+            file: rerankFile,
+            candidates: parts.rerank.candidates,
+            trees: parts.rerank.forest.trees.length,
+          } as const,
+        }
+      : {}),
     itemIds: model.itemIds,
     userIds: model.userIds,
     files,
   };
+  if (trees) writeFileSync(join(dir, rerankFile), trees);
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
   return manifest;
 }
@@ -170,6 +207,7 @@ export function readArtifact(dir: string): LoadedModel {
   if (manifest.itemIds.length !== manifest.itemCount || arrays.userPtr.length !== manifest.userIds.length + 1) {
     throw new Error('artifact: ids and arrays disagree in length');
   }
+  const rerank = manifest.rerank ? readRerank(dir, manifest, arrays) : undefined;
   const parts: ItemItemParts = {
     name: manifest.algorithm,
     itemCount: manifest.itemCount,
@@ -191,11 +229,50 @@ export function readArtifact(dir: string): LoadedModel {
           ...(manifest.neighbourOwnOnly ? { neighbourOwnOnly: true } : {}),
         }
       : {}),
+    ...(rerank ? { rerank } : {}),
   };
   return {
     manifest,
     parts,
     itemIndex: new Map(manifest.itemIds.map((id, i) => [id, i])),
     userIndex: new Map(manifest.userIds.map((id, u) => [id, u])),
+  };
+}
+
+/** The re-ranker's trees and counts, checked against the manifest (throws `artifact: …`). */
+function readRerank(
+  dir: string,
+  manifest: Manifest,
+  arrays: Record<BinaryName, Float32Array | Int32Array>,
+): NonNullable<ItemItemParts['rerank']> {
+  for (const name of rerankBinaries) {
+    if (!arrays[name]) throw new Error(`artifact: the re-ranker needs ${fileNames[name]}, and the manifest lists none`);
+    const expected = name.startsWith('item') ? manifest.itemCount : arrays.userItems.length;
+    if (arrays[name].length !== expected) throw new Error(`artifact: ${fileNames[name]} has the wrong length`);
+  }
+  let stored: { candidates: number; forest: unknown };
+  try {
+    stored = JSON.parse(readFileSync(join(dir, rerankFile), 'utf8')) as typeof stored;
+  } catch (error) {
+    throw new Error(`artifact: cannot read ${rerankFile}: ${(error as Error).message}`);
+  }
+  let forest: ReturnType<typeof checkForest>;
+  try {
+    forest = checkForest(stored.forest);
+  } catch (error) {
+    throw new Error(`artifact: ${rerankFile}: ${(error as Error).message}`);
+  }
+  if (forest.features !== featureCount)
+    throw new Error(`artifact: ${rerankFile} reads ${forest.features} features, this container builds ${featureCount}`);
+  return {
+    forest,
+    candidates: manifest.rerank!.candidates,
+    counts: {
+      userBaskets: arrays.userBaskets as Float32Array,
+      userAgeDays: arrays.userAgeDays as Float32Array,
+      userFirstAgeDays: arrays.userFirstAgeDays as Float32Array,
+      itemBuyers: arrays.itemBuyers as Float32Array,
+      itemRecentBuyers: arrays.itemRecentBuyers as Float32Array,
+    },
   };
 }

@@ -2,7 +2,7 @@
  * The rows of the test table: every baseline at its per-view setting, the shipped model at its
  * one setting, and the ablation of the blend (each variant the shipped blend minus one part).
  */
-import type { ModelName, ModelSpec } from '../training/candidates.ts';
+import { type ModelName, type ModelSpec, withoutReranker } from '../training/candidates.ts';
 import type { View } from './evaluate-recommender.ts';
 import type { Entry } from './rolling-evaluation.ts';
 import { tuningViewOf } from './rolling-evaluation.ts';
@@ -18,16 +18,23 @@ export function viewsOf(name: ModelName): (view: View) => boolean {
  * the square roots of the repeat part, the whole repeat part (EASE at the blend's λ), the EASE part
  * (the repeat part alone, popularity filling).
  */
-export function ablationEntries(blend: ModelSpec): Entry[] {
+export function ablationEntries(shipped: ModelSpec): Entry[] {
+  // With a re-ranker, the variants change the blend alone and are compared with it (re-training the
+  // re-ranker for each would cost a re-ranker fit per variant and cut-off); its own row is the re-ranker's worth.
+  const reranked = Boolean(shipped.params.rerankCandidates);
+  const blend: ModelSpec = { ...shipped, params: withoutReranker(shipped.params) };
+  const alone = 'blend − re-ranker';
   const variant = (name: string, params: Partial<ModelSpec['params']>): Entry => ({
     name,
     ablation: true,
+    ...(reranked && name !== alone ? { versus: alone } : {}),
     specIn: (view) =>
       view === 'all' || view === 'new' || view === 'served'
         ? { name: 'ease+buy-again', params: { ...blend.params, ...params } }
         : undefined,
   });
   return [
+    ...(reranked ? [variant(alone, {})] : []),
     ...(blend.params.cycle ? [variant('blend − repurchase cycle', { cycle: 0 })] : []),
     ...(blend.params.trend ? [variant('blend − trend prior', { trend: 0 })] : []),
     ...(blend.params.knnMix ? [variant('blend − item-kNN mix', { knnMix: 0 })] : []),

@@ -87,7 +87,11 @@ export function describeSpec(spec: ModelSpec | undefined): string {
         (p.trend ? `, trend prior ${p.trend}` : '') +
         (p.knnMix ? `, item-kNN mix ${p.knnMix}` : '') +
         (p.repeatShift ? `, per-customer weight slope ${p.repeatShift}` : '') +
-        (p.neighbourWeight ? `, nearest customers ${p.neighbourWeight}${p.neighbourOwn ? ' (own items)' : ''}` : '')
+        (p.neighbourWeight ? `, nearest customers ${p.neighbourWeight}${p.neighbourOwn ? ' (own items)' : ''}` : '') +
+        (p.rerankCandidates
+          ? `, re-ranker: top ${p.rerankCandidates} by ${p.rerankTrees} trees of depth ${p.rerankDepth}, ` +
+            `rate ${p.rerankRate}`
+          : '')
       );
     default:
       return 'none';
@@ -220,7 +224,12 @@ export function renderModelTable(report: EvaluationReport): string {
           '',
           wrap(
             'Each variant is the shipped blend with one part changed and nothing re-tuned; Δ is the variant ' +
-              'minus the shipped blend (a negative Δ: the part helps).',
+              'minus the shipped blend (a negative Δ: the part helps).' +
+              (r.ablation.some((row) => row.versus)
+                ? ' With a re-ranker shipped, "blend − re-ranker" is the blend alone against the shipped model ' +
+                  '(what the re-ranker bought), and every other variant changes one part of that blend alone ' +
+                  'and is compared with it (the re-ranker is not re-trained per variant).'
+                : ''),
           ),
           '',
           markdownTable(pooledHeader, pooledRows(report, r.ablation), right),

@@ -18,6 +18,8 @@ export interface PooledRow extends EvaluationRow {
   vsShipped: PairedInterval | null;
   /** NDCG at each cut-off, in cut-off order. */
   perCutoff: number[];
+  /** The entry `vsShipped` compares with when not the shipped model (an ablation variant of the blend alone). */
+  versus?: string;
 }
 
 /** The shipped model against the best single baseline in one view. */
@@ -62,6 +64,8 @@ export interface Entry {
   specIn: (view: View) => ModelSpec | undefined;
   /** Ablation variants are not baselines: they are left out of the margins. */
   ablation?: boolean;
+  /** Compare with this entry instead of the shipped model (its scores are pooled the same way). */
+  versus?: string;
 }
 
 /** Pools, compares and reports the entries over `cutoffs` (epoch ms; each tests up to the next, the last to `end`). */
@@ -145,6 +149,7 @@ export function evaluateRolling(
       users === 0 ? 0 : parts.reduce((s, p) => s + p.row[key] * p.row.users, 0) / users;
     const mine = pooled(entry.name, view);
     const isShipped = entry.name === shipped;
+    const against = entry.versus ?? shipped;
     return {
       name: entry.name,
       view,
@@ -157,8 +162,9 @@ export function evaluateRolling(
       users,
       vsShipped: isShipped
         ? null
-        : clusteredPairedBootstrap(mine.ndcg, pooled(shipped, view).ndcg, mine.clusters, options.bootstrap),
+        : clusteredPairedBootstrap(mine.ndcg, pooled(against, view).ndcg, mine.clusters, options.bootstrap),
       perCutoff: parts.map((p) => p.row['ndcg@10']),
+      ...(entry.versus ? { versus: entry.versus } : {}),
     };
   };
   const models: PooledRow[] = [];

@@ -37,7 +37,7 @@ import { pseudonymizer, pseudonymPrefix } from '../../contracts/pseudonym.ts';
 import { developmentPseudonymKey } from '../../environment/development-keys.ts';
 import { readCatalogFile } from '../../data/catalog.ts';
 import { readArtifact } from '../container/artifact.ts';
-import { itemItemRecommender } from '../recommenders/item-item.ts';
+import { servedRecommender } from '../container/served-model.ts';
 import { eventTypes } from '../../server/events/shelf-event.ts';
 import { folderSegments, storedEvents } from '../../server/events/stored-events.ts';
 import { readMonitorEnvironment } from './monitor-environment.ts';
@@ -163,7 +163,7 @@ try {
 } catch {}
 const report =
   artifact &&
-  createMonitorReport(artifact, itemItemRecommender(artifact.parts), {
+  createMonitorReport(artifact, servedRecommender(artifact.parts), {
     now,
     days,
     replayWeeks,

@@ -31,6 +31,11 @@ export interface Interactions {
   itemRecentBuyers: Float32Array;
   /** Epoch ms the data is seen from (the cut-off, or just after the last purchase). */
   end: number;
+  /**
+   * The purchases these were built from (all before `end`), when built from purchases: the re-ranker
+   * re-cuts them at earlier cut-offs to learn from (`training/rerank-training.ts`).
+   */
+  purchases?: readonly Purchase[];
 }
 
 /**
@@ -111,6 +116,7 @@ export function buildInteractions(purchases: readonly Purchase[], end?: number):
     itemBuyers,
     itemRecentBuyers,
     end: endTime,
+    purchases,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { topK } from './top-k.ts';
 import { neighbourScorer } from './user-neighbours.ts';
+import type { RerankPart } from './rerank-features.ts';
 import type { Query, Recommender, Scored } from './types.ts';
 
 /** Everything an item-item recommender needs; also exactly what the artifact stores. */
@@ -43,6 +44,8 @@ export interface ItemItemParts {
   userVectors?: Float32Array;
   /** The nearest customers only re-rank the user's own past items (true), or every item (absent). */
   neighbourOwnOnly?: boolean;
+  /** The learned re-ranker over the blend's best items (`reranker.ts`; absent: the blend's order). */
+  rerank?: RerankPart;
 }
 
 /** Popularity only breaks ties and fills lists; it never outranks a real signal. */
@@ -60,7 +63,27 @@ export const CONTEXT_SHARE = 0.7;
  * `precomputeUsers` (the container sets it) sums every user's matrix rows once at start-up
  * (~0.5 s, 4 bytes × users × modelItems) so a known user costs O(context × modelItems + itemCount).
  */
-export function itemItemRecommender(parts: ItemItemParts, options: { precomputeUsers?: boolean } = {}): Recommender {
+/**
+ * The blend's parts behind the last `recommend` (buffers reused by the next call): the collaborative
+ * row sums `cf` (first `modelItems` entries, max `cfMax`) and the nearest customers' vector (max
+ * `neighbourMax`, 0 when none). The re-ranker reads them as features instead of scoring twice.
+ */
+export interface LastParts {
+  cf: Float64Array;
+  cfMax: number;
+  neighbours: Float64Array | undefined;
+  neighbourMax: number;
+}
+
+/** An item-item recommender that also shows the parts of its last answer. */
+export interface ItemItemRecommender extends Recommender {
+  lastParts(): LastParts;
+}
+
+export function itemItemRecommender(
+  parts: ItemItemParts,
+  options: { precomputeUsers?: boolean } = {},
+): ItemItemRecommender {
   const {
     itemCount,
     modelItems: n,
@@ -84,6 +107,7 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
   const cf = new Float64Array(n);
   const contextCf = new Float64Array(n);
   const inProfile = new Uint8Array(n);
+  const last: LastParts = { cf, cfMax: 0, neighbours: undefined, neighbourMax: 0 };
   // Heavy buyers' capped profiles are sorted once here, not on the request path.
   const capped = new Map<number, Int32Array>();
   for (let user = 0; user + 1 < userPtr.length; user++) {
@@ -131,6 +155,9 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
 
     let cfMax = 0;
     if (profile.length > 0) for (let j = 0; j < n; j++) if (cf[j]! > cfMax) cfMax = cf[j]!;
+    last.cfMax = cfMax;
+    last.neighbours = undefined;
+    last.neighbourMax = 0;
     const ownWeight = user !== undefined && parts.userRepeatWeight ? parts.userRepeatWeight[user]! : repeatWeight;
     const cfWeight = cfMax > 0 ? (1 - ownWeight) / cfMax : 0;
     // A cold start is popularity alone, so it gets popularity's full scale.
@@ -150,6 +177,8 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
     }
     if (nearest && hasHistory) {
       const max = nearest.fill(nearestOf?.[user!] ?? nearest.nearest(user!), fromNeighbours!);
+      last.neighbours = fromNeighbours;
+      last.neighbourMax = max;
       if (max > 0 && parts.neighbourOwnOnly)
         for (let p = userPtr[user!]!; p < userPtr[user! + 1]!; p++)
           scores[userItems[p]!]! += (fromNeighbours![userItems[p]!]! / max) * neighbourWeight;
@@ -192,5 +221,5 @@ export function itemItemRecommender(parts: ItemItemParts, options: { precomputeU
     }
   }
 
-  return { name: parts.name, recommend };
+  return { name: parts.name, recommend, lastParts: () => last };
 }

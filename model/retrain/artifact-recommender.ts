@@ -6,7 +6,7 @@
  */
 import type { LoadedModel } from '../container/artifact.ts';
 import type { Interactions } from '../recommenders/interactions.ts';
-import { itemItemRecommender } from '../recommenders/item-item.ts';
+import { servedRecommender } from '../container/served-model.ts';
 import type { Query, Recommender } from '../recommenders/types.ts';
 
 /**
@@ -15,7 +15,7 @@ import type { Query, Recommender } from '../recommenders/types.ts';
  * so it comes back as a distinct negative number: a miss that still takes its place in the list.
  */
 export function artifactRecommender(model: LoadedModel, train: Interactions, name: string): Recommender {
-  const inner = itemItemRecommender(model.parts);
+  const inner = servedRecommender(model.parts);
   const toModel = (items: Iterable<number>): number[] => {
     const out: number[] = [];
     for (const item of items) {

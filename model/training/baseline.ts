@@ -13,7 +13,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { itemItemRecommender, type ItemItemParts } from '../recommenders/item-item.ts';
+import { servedRecommender } from '../container/served-model.ts';
+import type { ItemItemParts } from '../recommenders/item-item.ts';
 import { seeded } from '../recommenders/seeded-random.ts';
 
 /** Bins of the popularity features: items cut into this many groups of equal training mass. */
@@ -269,7 +270,7 @@ export function writeTrainingBaseline(
     itemBuyers: ArrayLike<number>;
   },
 ): void {
-  const recommender = itemItemRecommender(model.parts);
+  const recommender = servedRecommender(model.parts);
   const binOf = popularityBinsOf(model.itemIds, model.itemBuyers);
   const random = seeded(20_111_209);
   const pick = (n: number): number => Math.floor(random() * n);

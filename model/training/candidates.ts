@@ -11,7 +11,9 @@ import { fitIals, type IalsParams, ialsRecommender } from '../recommenders/ials.
 import { fitItemKnn } from '../recommenders/item-knn.ts';
 import { fitTifuKnn } from '../recommenders/tifu-knn.ts';
 import { userVectors } from '../recommenders/user-neighbours.ts';
-import { itemItemRecommender, type ItemItemParts } from '../recommenders/item-item.ts';
+import type { ItemItemParts } from '../recommenders/item-item.ts';
+import { servedRecommender } from '../container/served-model.ts';
+import { trainReranker } from './rerank-training.ts';
 import { fitPopularity } from '../recommenders/popularity.ts';
 import type { Recommender } from '../recommenders/types.ts';
 
@@ -68,6 +70,14 @@ export interface ModelParams {
   /** ease+buy-again, for the ablation only: 0 drops the propensity, or the square roots (absent or 1: kept). */
   blendPropensity?: number;
   blendRoots?: number;
+  /**
+   * ease+buy-again: the learned re-ranker over the blend's best `rerankCandidates` items (absent or 0:
+   * none): `rerankTrees` trees of depth `rerankDepth`, learning rate `rerankRate` (`reranker.ts`).
+   */
+  rerankCandidates?: number;
+  rerankTrees?: number;
+  rerankDepth?: number;
+  rerankRate?: number;
 }
 
 /** The parameters a model may have beyond the defaults' keys (absent: off). */
@@ -83,6 +93,10 @@ export const optionalParamKeys = [
   'neighbourOwn',
   'blendPropensity',
   'blendRoots',
+  'rerankCandidates',
+  'rerankTrees',
+  'rerankDepth',
+  'rerankRate',
 ] as const satisfies readonly (keyof ModelParams)[];
 
 /** Names of the models that can be shipped (they serve every kind of query). */
@@ -215,8 +229,35 @@ function mixOf(data: Interactions, lambda: number, topItems: number, mix: number
   return { matrix, n: ease.n };
 }
 
-/** Fits a shippable model into the parts the artifact stores. */
+/** The blend's parameters without its re-ranker. */
+export function withoutReranker(params: ModelParams): ModelParams {
+  const { rerankCandidates: _c, rerankTrees: _t, rerankDepth: _d, rerankRate: _r, ...blend } = params;
+  return blend;
+}
+
+/**
+ * Fits a shippable model into the parts the artifact stores: the blend, and its re-ranker when asked
+ * for and `data` carries the purchases to learn it from (else the blend alone).
+ */
 export function fitItemItemParts(data: Interactions, name: ShippableModel, params: ModelParams): ItemItemParts {
+  const parts = fitBlendParts(data, name, params);
+  if (name !== 'ease+buy-again' || !params.rerankCandidates) return parts;
+  const blend = withoutReranker(params);
+  const trained = trainReranker(
+    data,
+    {
+      candidates: params.rerankCandidates,
+      trees: params.rerankTrees ?? 100,
+      depth: params.rerankDepth ?? 4,
+      learningRate: params.rerankRate ?? 0.1,
+    },
+    (earlier) => fitBlendParts(earlier, name, blend),
+    blend,
+  );
+  return trained ? { ...parts, rerank: trained.part } : parts;
+}
+
+function fitBlendParts(data: Interactions, name: ShippableModel, params: ModelParams): ItemItemParts {
   const { matrix, n } =
     name === 'item-knn'
       ? fitItemKnn(data, { neighbours: params.neighbours, topItems: data.itemIds.length })
@@ -277,7 +318,7 @@ export function fitModel(data: Interactions, name: string, params: ModelParams, 
     case 'item-knn':
     case 'ease':
     case 'ease+buy-again':
-      return itemItemRecommender(fitItemItemParts(data, name, params));
+      return servedRecommender(fitItemItemParts(data, name, params));
     default:
       throw new Error(`model: unknown model "${name}"`);
   }
