@@ -11,6 +11,7 @@ import { type BootstrapOptions, clusteredPairedBootstrap, type PairedInterval } 
 import { cutoffOf, type EvaluationRow, type KnownView, queriesOf, type View, views } from './evaluate-recommender.ts';
 import { cachedEvaluations } from './score-cache.ts';
 import { type TestPeriodCounts, temporalSplit } from './split.ts';
+import { concatTyped } from '../recommenders/typed-arrays.ts';
 
 /** A row of the pooled table: one model (or blend variant) in one view, over every cut-off. */
 export interface PooledRow extends EvaluationRow {
@@ -137,7 +138,10 @@ export function evaluateRolling(
   const pooled = (name: string, view: View, only: readonly number[] = all) => {
     const parts = scores.get(`${name}/${view}`)!;
     return {
-      ndcg: concat(only.map((c) => parts[c]!.ndcgPerTarget)),
+      ndcg: concatTyped(
+        only.map((c) => parts[c]!.ndcgPerTarget),
+        Float64Array,
+      ),
       clusters: Int32Array.from(only.flatMap((c) => [...clusters.get(view)![c]!])),
     };
   };
@@ -220,12 +224,3 @@ export function tuningViewOf(view: View): KnownView {
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 const mean = (x: Float64Array) => (x.length === 0 ? 0 : x.reduce((s, v) => s + v, 0) / x.length);
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -13,6 +13,7 @@ import { itemItemRecommender, type ItemItemParts } from '../recommenders/item-it
 import { featureCount, featureFiller, type RerankPart } from '../recommenders/rerank-features.ts';
 import { rerankCandidates } from '../recommenders/reranker.ts';
 import { jsonReplacer } from './shipped-config.ts';
+import { concatTyped } from '../recommenders/typed-arrays.ts';
 
 export interface RerankSettings {
   candidates: number;
@@ -112,19 +113,9 @@ function questionsAt(
     labels.push(label);
     sizes.push(list.length);
   }
-  const out: Questions = { x: concat(rows, Float32Array), label: concat(labels, Uint8Array), sizes };
+  const out: Questions = { x: concatTyped(rows, Float32Array), label: concatTyped(labels, Uint8Array), sizes };
   questionCache.set(key, out);
   if (questionCache.size > cachedQuestionSets) questionCache.delete(questionCache.keys().next().value!);
-  return out;
-}
-
-function concat<T extends Float32Array | Uint8Array>(parts: T[], Kind: new (n: number) => T): T {
-  const out = new Kind(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -155,11 +146,11 @@ export function trainReranker(
   });
   const ranking: RankingData = {
     features: featureCount,
-    x: concat(
+    x: concatTyped(
       sets.map((s) => s.x),
       Float32Array,
     ),
-    label: concat(
+    label: concatTyped(
       sets.map((s) => s.label),
       Uint8Array,
     ),
