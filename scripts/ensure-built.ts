@@ -38,6 +38,8 @@ export async function ensureBuilt(): Promise<string[]> {
     built.push('catalog');
   }
   if (!existsSync(builtPaths.modelManifest)) {
+    // The longest step of a first start, and silent until done: say so before it begins.
+    console.log('ensure-built: training the model (about 40 s on two cores, once; kept in model/artifacts/model)');
     // The demo's model knows customers by the pseudonyms the demo's proxy sends (environment/development-keys.ts).
     run('model training', ['--import', 'tsx', at('model/training/train.ts'), '--out', builtPaths.modelDir], {
       ...process.env,
