@@ -7,6 +7,7 @@ import { itemItemRecommender, type ItemItemParts } from '../recommenders/item-it
 import { rerankedRecommender } from '../recommenders/reranker.ts';
 import type { Recommender } from '../recommenders/types.ts';
 
+/** The recommender an artifact's `parts` serve: the blend, re-ranked when `parts.rerank` holds trees. */
 export function servedRecommender(parts: ItemItemParts, options: { precomputeUsers?: boolean } = {}): Recommender {
   const blend = itemItemRecommender(parts, options);
   return parts.rerank ? rerankedRecommender(blend, parts, parts.rerank) : blend;

@@ -18,6 +18,10 @@ export function rerankCandidates(base: ItemItemRecommender, query: Query & { use
   return base.recommend({ ...query, k: n });
 }
 
+/**
+ * `base` re-ranked by `rerank`'s trees, reading its features from `parts`; throws when the trees were
+ * trained on another feature count (an artifact from other code). Answers best first, at most `k`.
+ */
 export function rerankedRecommender(base: ItemItemRecommender, parts: ItemItemParts, rerank: RerankPart): Recommender {
   if (rerank.forest.features !== featureCount)
     throw new Error(`rerank: the trees read ${rerank.forest.features} features, this code builds ${featureCount}`);
