@@ -2,6 +2,7 @@
 import type { Interactions } from './interactions.ts';
 import { topK } from './top-k.ts';
 import type { Recommender } from './types.ts';
+import { repurchasePropensity } from './repurchase.ts';
 
 /**
  * Per (user, item) pair: invoices holding the item, halved every `halfLifeDays` since the
@@ -25,16 +26,8 @@ export function repeatScores(data: Interactions, halfLifeDays: number): Float32A
 export function fitBuyAgain(data: Interactions, halfLifeDays: number, propensity = 0): Recommender {
   const repeat = repeatScores(data, halfLifeDays);
   if (propensity > 0) {
-    const rebuyers = new Float64Array(data.itemIds.length);
-    const buyers = new Float64Array(data.itemIds.length);
-    for (let p = 0; p < data.userItems.length; p++) {
-      buyers[data.userItems[p]!]!++;
-      if (data.userBaskets[p]! >= 2) rebuyers[data.userItems[p]!]!++;
-    }
-    for (let p = 0; p < repeat.length; p++) {
-      const item = data.userItems[p]!;
-      repeat[p] = repeat[p]! * ((rebuyers[item]! + 1) / (buyers[item]! + 4)) ** propensity;
-    }
+    const itemPropensity = repurchasePropensity(data.userItems, data.userBaskets, data.itemIds.length);
+    for (let p = 0; p < repeat.length; p++) repeat[p] = repeat[p]! * itemPropensity[data.userItems[p]!]! ** propensity;
   }
   let maxBuyers = 1;
   for (const b of data.itemBuyers) maxBuyers = Math.max(maxBuyers, b);

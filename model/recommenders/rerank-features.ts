@@ -7,6 +7,7 @@
 import type { Forest } from './gbdt.ts';
 import type { ItemItemParts, LastParts } from './item-item.ts';
 import type { Scored } from './types.ts';
+import { repurchaseCycleDays, repurchasePropensity } from './repurchase.ts';
 
 /** The per-pair and per-item counts the features need beyond the blend's parts (aligned with `userItems`). */
 export interface RerankCounts {
@@ -60,13 +61,7 @@ export const featureCount = featureNames.length;
 export function featureFiller(parts: ItemItemParts, counts: RerankCounts) {
   const { userPtr, userItems, userRepeat, modelItems, itemCount } = parts;
   const users = userPtr.length - 1;
-  const rebuyers = new Float64Array(itemCount);
-  const buyers = new Float64Array(itemCount);
-  for (let p = 0; p < userItems.length; p++) {
-    buyers[userItems[p]!]!++;
-    if (counts.userBaskets[p]! >= 2) rebuyers[userItems[p]!]!++;
-  }
-  const propensity = Float32Array.from(buyers, (b, i) => (rebuyers[i]! + 1) / (b + 4));
+  const propensity = repurchasePropensity(userItems, counts.userBaskets, itemCount);
   const invoices = new Float32Array(users);
   const reorder = new Float32Array(users);
   const lastVisit = new Float32Array(users);
@@ -102,7 +97,7 @@ export function featureFiller(parts: ItemItemParts, counts: RerankCounts) {
       const own = p >= 0;
       const n = own ? counts.userBaskets[p]! : 0;
       const age = own ? counts.userAgeDays[p]! : -1;
-      const cycle = own && n >= 2 ? Math.max(1, (counts.userFirstAgeDays[p]! - age) / (n - 1)) : -1;
+      const cycle = own && n >= 2 ? repurchaseCycleDays(n, counts.userFirstAgeDays[p]!, age) : -1;
       out[row] = score;
       out[row + 1] = r;
       out[row + 2] = top > 0 ? score / top : 0;

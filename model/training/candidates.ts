@@ -16,6 +16,7 @@ import { servedRecommender } from '../container/served-model.ts';
 import { trainReranker } from './rerank-training.ts';
 import { fitPopularity } from '../recommenders/popularity.ts';
 import type { Recommender } from '../recommenders/types.ts';
+import { repurchaseCycleDays, repurchasePropensity } from '../recommenders/repurchase.ts';
 
 /** Every hyper-parameter of every candidate. */
 export interface ModelParams {
@@ -158,16 +159,10 @@ export function blendRepeatScores(
   const cycle = parts.cycle ?? 0;
   const withPropensity = parts.propensity ?? true;
   const exponent = (parts.roots ?? true) ? 0.5 : 1;
-  const rebuyers = new Float64Array(data.itemIds.length);
-  const buyers = new Float64Array(data.itemIds.length);
-  for (let p = 0; p < data.userItems.length; p++) {
-    buyers[data.userItems[p]!]!++;
-    if (data.userBaskets[p]! >= 2) rebuyers[data.userItems[p]!]!++;
-  }
+  const itemPropensity = repurchasePropensity(data.userItems, data.userBaskets, data.itemIds.length);
   const repeat = repeatScores(data, halfLifeDays);
   for (let p = 0; p < repeat.length; p++) {
-    const item = data.userItems[p]!;
-    const propensity = withPropensity ? (rebuyers[item]! + 1) / (buyers[item]! + 4) : 1;
+    const propensity = withPropensity ? itemPropensity[data.userItems[p]!]! : 1;
     repeat[p] = (repeat[p]! * propensity * dueness(data, p, cycle)) ** exponent;
   }
   return repeat;
@@ -177,7 +172,7 @@ export function blendRepeatScores(
 function dueness(data: Interactions, p: number, c: number): number {
   const n = data.userBaskets[p]!;
   if (c === 0 || n < 2) return 1;
-  const cycleDays = Math.max(1, (data.userFirstAgeDays[p]! - data.userAgeDays[p]!) / (n - 1));
+  const cycleDays = repurchaseCycleDays(n, data.userFirstAgeDays[p]!, data.userAgeDays[p]!);
   return 1 - c + c * Math.min(1, data.userAgeDays[p]! / cycleDays);
 }
 
