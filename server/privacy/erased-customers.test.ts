@@ -50,7 +50,7 @@ describe('erased customers across the fleet', { timeout: 60_000 }, () => {
     follower.follow(dir, followerLink, { logMs: 3_600_000, fleetMs: 3_600_000 });
     try {
       await until(subscribers, (n) => n === 1, 'the follower subscribed');
-      await until(() => announcerLink.up, Boolean, 'the announcer connected');
+      await until(() => announcerLink.up, Boolean, 'the announcer connected (its write link too)');
       assert.equal(await announcer.announce('p_first'), true);
       await until(() => follower.hasPseudonym('p_first'), Boolean, 'the erasure heard on the channel');
 

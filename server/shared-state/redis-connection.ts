@@ -45,7 +45,10 @@ export interface RedisConnection {
   readonly client: Redis;
   /** `keyPrefix` + `name`. */
   key(name: string): string;
-  /** Whether the link is up now (a call would at least be sent). */
+  /**
+   * Whether the link is up now: both its connections, for `attempt` and for `attemptWrite`, are ready
+   * (a call of either would at least be sent). They connect apart, so one may be up before the other.
+   */
   readonly up: boolean;
   /**
    * Runs `call`; on failure or timeout counts one error for `operation` and resolves
@@ -150,7 +153,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     client,
     key: (name) => `${options.keyPrefix}${name}`,
     get up() {
-      return client.status === 'ready';
+      return client.status === 'ready' && writer.status === 'ready';
     },
     attempt: (operation, call) => bounded(client, timeoutMs, operation, call),
     attemptWrite: (operation, call) => bounded(writer, writeTimeoutMs, operation, call),
